@@ -1,0 +1,48 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+
+namespace TailGuard.Package.Tests.Infrastructure;
+
+/// <summary>
+/// Packs the repository's packages once per test run into a temporary local feed, the only feed the consumer
+/// projects of these tests restore TailGuard from.
+/// </summary>
+public sealed class PackedPackages : IAsyncLifetime, IDisposable
+{
+    private readonly TemporaryDirectory _feed = new("tailguard-feed");
+
+    /// <summary>The folder that holds the packed .nupkg files.</summary>
+    public string FeedPath => _feed.Path;
+
+    /// <summary>The TailGuard package version the repository builds.</summary>
+    public string Version { get; private set; } = "";
+
+    /// <summary>The path of the packed TailGuard package.</summary>
+    public string TailGuardPackagePath { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        var result = await DotNetCli.RunAsync(
+            RepositoryRoot.Path,
+            "pack", "src/Runtime/TailGuard.csproj", "-c", "Release", "-o", FeedPath, "-warnaserror").ConfigureAwait(false);
+        Assert.True(result.Succeeded, result.ToString());
+
+        var package = Directory.GetFiles(FeedPath, "TailGuard.*.nupkg")
+            .Single(p => Path.GetFileName(p).StartsWith("TailGuard.", StringComparison.Ordinal) &&
+                         char.IsDigit(Path.GetFileName(p)["TailGuard.".Length]));
+        TailGuardPackagePath = package;
+        Version = Path.GetFileNameWithoutExtension(package)["TailGuard.".Length..];
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose() => _feed.Dispose();
+}
+
+[CollectionDefinition(Name)]
+public sealed class PackedPackagesCollection : ICollectionFixture<PackedPackages>
+{
+    public const string Name = "Packed packages";
+}
