@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -56,6 +57,28 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
             Name = $"R2P2 client {transport.LocalAddress}",
         };
         _receiveThread.Start();
+    }
+
+    /// <summary>Creates a client on a new UDP socket (an ephemeral port on loopback, or on every interface).</summary>
+    /// <param name="destination">The server or router, an IPv4 endpoint.</param>
+    /// <param name="options">Client settings; defaults when null.</param>
+    /// <param name="transportOptions">Socket settings; defaults when null.</param>
+    /// <returns>The client, its receive loop running.</returns>
+    public static R2P2Client CreateUdp(IPEndPoint destination, R2P2ClientOptions? options = null, UdpTransportOptions? transportOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var target = PacketAddress.FromEndPoint(destination);
+        var local = new IPEndPoint(IPAddress.IsLoopback(destination.Address) ? IPAddress.Loopback : IPAddress.Any, 0);
+        var transport = UdpTransport.Bind(local, transportOptions);
+        try
+        {
+            return new R2P2Client(transport, target, options);
+        }
+        catch
+        {
+            transport.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Where requests go.</summary>
