@@ -13,6 +13,7 @@ namespace TailGuard.R2P2;
 /// </summary>
 public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
 {
+    private static readonly R2P2PayloadWriter<ReadOnlyMemory<byte>> CopyPayloadWriter = CopyPayload;
     private static readonly Action<object?, CancellationToken> CancelCallback = static (state, _) => ((PendingCall)state!).Client().Cancel((PendingCall)state!);
 
     private readonly PacketTransport _transport;
@@ -236,7 +237,7 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The response lease; dispose it to return the buffers.</returns>
     public ValueTask<R2P2Response> CallAsync(ReadOnlyMemory<byte> payload, RoutingPolicy policy = RoutingPolicy.LoadBalanced, CancellationToken cancellationToken = default)
-        => CallAsync(in payload, CopyPayload, policy, _options.Timeout, cancellationToken);
+        => CallAsync(in payload, CopyPayloadWriter, policy, _options.Timeout, cancellationToken);
 
     /// <summary>Sends one request whose payload is <paramref name="payload"/>, with its own timeout.</summary>
     /// <param name="payload">The request payload.</param>
@@ -245,7 +246,7 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The response lease; dispose it to return the buffers.</returns>
     public ValueTask<R2P2Response> CallAsync(ReadOnlyMemory<byte> payload, RoutingPolicy policy, TimeSpan timeout, CancellationToken cancellationToken = default)
-        => CallAsync(in payload, CopyPayload, policy, timeout, cancellationToken);
+        => CallAsync(in payload, CopyPayloadWriter, policy, timeout, cancellationToken);
 
     /// <summary>Stops the receive loop, fails calls still in flight with <see cref="ObjectDisposedException"/>, and closes the transport if the client owns it.</summary>
     public void Dispose()
