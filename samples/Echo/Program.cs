@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using TailGuard.R2P2;
@@ -71,11 +72,16 @@ static int Serve(CommandLine line)
         e.Cancel = true;
         stop.Cancel();
     };
+    using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+    {
+        context.Cancel = true;
+        stop.Cancel();
+    });
 
     if (line.Has("--raw-udp"))
     {
         using var transport = UdpTransport.Bind(endPoint);
-        Console.WriteLine($"plain UDP echo on {transport.LocalAddress} ({(busyPoll ? "busy-poll" : "blocking")}); Ctrl+C stops");
+        Console.WriteLine($"plain UDP echo on {transport.LocalAddress} ({(busyPoll ? "busy-poll" : "blocking")}); Ctrl+C or SIGTERM stops");
         RawUdp.Serve(transport, busyPoll, stop.Token);
         return 0;
     }
@@ -88,7 +94,7 @@ static int Serve(CommandLine line)
         AdmissionPolicy = line.Has("--max-inflight") ? new MaxInFlightAdmissionPolicy(line.Int("--max-inflight", 0, 0, int.MaxValue)) : null,
     };
     using var server = R2P2Server.CreateUdp(endPoint, new EchoHandler(), options, line.Int("--loops", 1, 1, 64));
-    Console.WriteLine($"R2P2 echo on {server.LocalAddress} ({(busyPoll ? "busy-poll" : "blocking")}{(router is null ? string.Empty : $", FEEDBACK to {router}")}); Ctrl+C stops");
+    Console.WriteLine($"R2P2 echo on {server.LocalAddress} ({(busyPoll ? "busy-poll" : "blocking")}{(router is null ? string.Empty : $", FEEDBACK to {router}")}); Ctrl+C or SIGTERM stops");
     stop.Token.WaitHandle.WaitOne();
     var stats = server.Statistics;
     Console.WriteLine($"served {stats.Responses} responses, {stats.Drops} drops, {stats.MalformedDatagrams} malformed datagrams");
