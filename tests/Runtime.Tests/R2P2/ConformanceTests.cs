@@ -494,3 +494,5 @@ public abstract class ConformanceTests : IDisposable
 public sealed class InMemoryConformanceTests() : ConformanceTests(new InMemoryTestNetwork());
 
 public sealed class UdpConformanceTests() : ConformanceTests(new UdpTestNetwork());
+
+public sealed class UdpPortableConformanceTests() : ConformanceTests(new UdpTestNetwork(batchedSystemCalls: false));
