@@ -172,5 +172,10 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Raised (on the receive thread) when processing a datagram failed unexpectedly; the loop keeps serving.</summary>
+    public event EventHandler<Exception>? ReceiveLoopError;
+
     internal void ReportHandlerFailure(Exception error) => HandlerFailed?.Invoke(this, error);
+
+    internal void ReportReceiveLoopError(Exception error) => ReceiveLoopError?.Invoke(this, error);
 }

@@ -95,7 +95,7 @@ internal sealed class ServerReceiveLoop
                 var received = _transport.Receive(buffers, timeout);
                 for (var i = 0; i < received; i++)
                 {
-                    if (Process(buffers[i]))
+                    if (ProcessGuarded(buffers[i]))
                     {
                         buffers[i] = _pool.Rent();
                     }
@@ -122,6 +122,26 @@ internal sealed class ServerReceiveLoop
         foreach (var buffer in buffers)
         {
             buffer.Return();
+        }
+    }
+
+    /// <summary>
+    /// A defect in processing one datagram must not kill the loop (an unhandled exception on this thread would end the
+    /// process): it is counted as a malformed datagram and reported, and the loop goes on.
+    /// </summary>
+    private bool ProcessGuarded(PacketBuffer packet)
+    {
+        try
+        {
+            return Process(packet);
+        }
+#pragma warning disable CA1031 // Deliberately broad: see the summary.
+        catch (Exception error) when (error is not ObjectDisposedException)
+#pragma warning restore CA1031
+        {
+            _statistics.Malformed();
+            _server.ReportReceiveLoopError(error);
+            return false;
         }
     }
 
