@@ -30,6 +30,8 @@ internal sealed class ServerReceiveLoop
     private long _allocatedBytes;
     private long _iterations;
     private volatile int _pendingReassemblies;
+    private long _pendingReassemblyBytes;
+    private long _peakReassemblyBytes;
     private volatile bool _stopping;
 
     public ServerReceiveLoop(R2P2Server server, PacketTransport transport, IR2P2Handler handler, R2P2ServerOptions options, R2P2ServerStatistics statistics)
@@ -67,6 +69,10 @@ internal sealed class ServerReceiveLoop
     public long Iterations => Interlocked.Read(ref _iterations);
 
     public int PendingReassemblies => _pendingReassemblies;
+
+    public long PendingReassemblyBytes => Interlocked.Read(ref _pendingReassemblyBytes);
+
+    public long PeakReassemblyBytes => Interlocked.Read(ref _peakReassemblyBytes);
 
     public void Start() => _thread.Start();
 
@@ -108,6 +114,12 @@ internal sealed class ServerReceiveLoop
                 }
 
                 _pendingReassemblies = _reassembler.Count;
+                Interlocked.Exchange(ref _pendingReassemblyBytes, _reassembler.Bytes);
+                if (_reassembler.PeakBytes > _peakReassemblyBytes)
+                {
+                    Interlocked.Exchange(ref _peakReassemblyBytes, _reassembler.PeakBytes);
+                }
+
                 Interlocked.Exchange(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
                 Interlocked.Increment(ref _iterations);
             }
