@@ -24,7 +24,7 @@ internal static class R2P2Ping
         var payload = new byte[size];
         Random.Shared.NextBytes(payload);
         var report = new LatencyReport();
-        await LoopAsync(client, payload, Math.Max(1_000, count / 10), null, verify);
+        await LoopAsync(client, payload, Math.Max(20_000, count / 10), null, verify);
         report.StartAllocationWindow();
         await LoopAsync(client, payload, count, report, verify);
         report.EndAllocationWindow();

@@ -23,7 +23,7 @@ internal static class RawUdp
         PacketBuffer[] send = [request];
         PacketBuffer[] receive = [pool.Rent()];
         var report = new LatencyReport();
-        Loop(transport, send, receive, Math.Max(1_000, count / 10), busyPoll, null);
+        Loop(transport, send, receive, Math.Max(20_000, count / 10), busyPoll, null);
         report.StartAllocationWindow();
         Loop(transport, send, receive, count, busyPoll, report);
         report.EndAllocationWindow();
