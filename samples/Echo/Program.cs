@@ -156,11 +156,11 @@ static async Task<int> DemoAsync(CommandLine line)
     var target = server.LocalAddress.ToEndPoint();
     Console.WriteLine($"R2P2 echo server on {server.LocalAddress}; a client on UDP loopback calls it (blocking receive loops).");
 
-    var small = await R2P2Ping.RunAsync(target, 3_000, 64, busyPoll: false, verify: true);
+    var small = await R2P2Ping.RunAsync(target, 3_000, 64, busyPoll: false, verify: true, warmUp: 1_000);
     Console.WriteLine(small.Format("R2P2 64 B (1 packet)"));
-    var large = await R2P2Ping.RunAsync(target, 500, 3_000, busyPoll: false, verify: true);
+    var large = await R2P2Ping.RunAsync(target, 500, 3_000, busyPoll: false, verify: true, warmUp: 200);
     Console.WriteLine(large.Format("R2P2 3000 B (4 + 3 packets)"));
-    var raw = RawUdp.Ping(StartRawEcho(out var rawTransport, out var echoThread, out var stop), 3_000, 64, busyPoll: false);
+    var raw = RawUdp.Ping(StartRawEcho(out var rawTransport, out var echoThread, out var stop), 3_000, 64, busyPoll: false, warmUp: 1_000);
     stop.Cancel();
     echoThread.Join();
     rawTransport.Dispose();

@@ -12,7 +12,7 @@ namespace TailGuard.Samples.Echo;
 /// </summary>
 internal static class R2P2Ping
 {
-    public static async Task<LatencyReport> RunAsync(IPEndPoint server, int count, int size, bool busyPoll, bool verify)
+    public static async Task<LatencyReport> RunAsync(IPEndPoint server, int count, int size, bool busyPoll, bool verify, int warmUp = 20_000)
     {
         var options = new R2P2ClientOptions
         {
@@ -24,7 +24,7 @@ internal static class R2P2Ping
         var payload = new byte[size];
         Random.Shared.NextBytes(payload);
         var report = new LatencyReport();
-        await LoopAsync(client, payload, Math.Max(20_000, count / 10), null, verify);
+        await LoopAsync(client, payload, Math.Max(warmUp, count / 10), null, verify);
         report.StartAllocationWindow();
         await LoopAsync(client, payload, count, report, verify);
         report.EndAllocationWindow();

@@ -12,7 +12,7 @@ namespace TailGuard.Samples.Echo;
 /// </summary>
 internal static class RawUdp
 {
-    public static LatencyReport Ping(IPEndPoint echo, int count, int size, bool busyPoll)
+    public static LatencyReport Ping(IPEndPoint echo, int count, int size, bool busyPoll, int warmUp = 20_000)
     {
         using var transport = UdpTransport.Bind(new IPEndPoint(IPAddress.IsLoopback(echo.Address) ? IPAddress.Loopback : IPAddress.Any, 0));
         var pool = new PacketBufferPool(Math.Max(size, 64) + 64);
@@ -23,7 +23,7 @@ internal static class RawUdp
         PacketBuffer[] send = [request];
         PacketBuffer[] receive = [pool.Rent()];
         var report = new LatencyReport();
-        Loop(transport, send, receive, Math.Max(20_000, count / 10), busyPoll, null);
+        Loop(transport, send, receive, Math.Max(warmUp, count / 10), busyPoll, null);
         report.StartAllocationWindow();
         Loop(transport, send, receive, count, busyPoll, report);
         report.EndAllocationWindow();
