@@ -255,5 +255,5 @@ internal static class ClientEmitter
         _ => "(" + string.Join(", ", values) + ")",
     };
 
-    private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    private static string Xml(string text) => XmlDocText.Escape(text);
 }

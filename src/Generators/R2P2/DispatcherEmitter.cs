@@ -19,7 +19,7 @@ internal static class DispatcherEmitter
     public static void Write(SourceWriter w, ServiceModel service)
     {
         w.Line("/// <summary>");
-        w.Line("/// Serves <c>" + service.InterfaceDisplayName + "</c> over R2P2: register it as the server's handler. Arguments are views");
+        w.Line("/// Serves <c>" + XmlDocText.Escape(service.InterfaceDisplayName) + "</c> over R2P2: register it as the server's handler. Arguments are views");
         w.Line("/// into the receive buffer and results are written into the send buffer; malformed requests get an error response.");
         w.Line("/// </summary>");
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"TailGuard.Generators\", \"0.1.0\")]");

@@ -45,7 +45,7 @@ internal static class ServiceParser
             }
         }
 
-        if (service.IsGenericType)
+        if (service.TypeParameters.Length > 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.GenericInterface, LocationInfo.From((SyntaxNode?)declaration.TypeParameterList) ?? LocationInfo.From(declaration.Identifier), service.Name));
         }
