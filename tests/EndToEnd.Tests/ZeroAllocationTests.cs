@@ -60,9 +60,9 @@ public sealed class ZeroAllocationTests
     [Fact]
     public async Task Calls_through_the_generated_client_and_dispatcher_allocate_nothing()
     {
-        var inline = new R2P2ClientOptions { Timeout = InMemoryService.Generous, RunContinuationsAsynchronously = false };
-        await using var store = new InMemoryService(new StoreDispatcher(new Store()), inline);
-        await using var kitchen = new InMemoryService(new KitchenSinkDispatcher(new KitchenSink()), inline);
+        var inline = new R2P2ClientOptions { Timeout = TestService.Generous, RunContinuationsAsynchronously = false };
+        await using var store = new TestService(new StoreDispatcher(new Store()), inline);
+        await using var kitchen = new TestService(new KitchenSinkDispatcher(new KitchenSink()), inline);
         var storeClient = new StoreClient(store.Client);
         var kitchenClient = new KitchenSinkClient(kitchen.Client);
         ReadOnlyMemory<byte> key = new byte[] { 3 };
@@ -91,7 +91,7 @@ public sealed class ZeroAllocationTests
         async Task RunToEnd(int count)
         {
             Task run = Task.Run(() => Run(count));
-            Assert.True(SpinWait.SpinUntil(() => run.IsCompleted, InMemoryService.Generous), "the calls did not finish");
+            Assert.True(SpinWait.SpinUntil(() => run.IsCompleted, TestService.Generous), "the calls did not finish");
             await run;
         }
 
@@ -116,11 +116,11 @@ public sealed class ZeroAllocationTests
     }
 
     /// <summary>The bytes both receive loops of a service have allocated, read once each loop has finished a further iteration.</summary>
-    private static long Settled(InMemoryService service)
+    private static long Settled(TestService service)
     {
         long clientIterations = service.Client.ReceiveLoopIterations;
         long serverIterations = service.Server.ReceiveLoopIterations;
-        var deadline = DateTime.UtcNow + InMemoryService.Generous;
+        var deadline = DateTime.UtcNow + TestService.Generous;
         while ((service.Client.ReceiveLoopIterations < clientIterations + 1 || service.Server.ReceiveLoopIterations < serverIterations + 1) && DateTime.UtcNow < deadline)
         {
             Thread.Sleep(5);
