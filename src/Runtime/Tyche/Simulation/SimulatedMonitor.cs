@@ -65,6 +65,11 @@ public sealed partial class SimulatedMonitor : ITycheMonitor
 
         _root = new DomainState(0, ++_generations[0], null, options.CoreCount) { Sealed = true };
         Array.Fill(_root.Permissions, ulong.MaxValue);
+        if (!options.HostHandlesTraps)
+        {
+            _root.Permissions.AsSpan((int)PermissionIndex.AllowedTraps0, 4).Clear();
+        }
+
         for (int core = 0; core < options.CoreCount; core++)
         {
             _root.Contexts[core] = new CoreContext { Running = true };
