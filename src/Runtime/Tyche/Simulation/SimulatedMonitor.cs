@@ -122,6 +122,9 @@ public sealed partial class SimulatedMonitor : ITycheMonitor
 
     internal DomainState Root => _root;
 
+    /// <summary>The live domain with this engine id, if any (tests act as any domain through it).</summary>
+    internal DomainState? DomainAt(int index) => (uint)index < DomainLimit ? _domains[index] : null;
+
     /// <summary>A simulated core. Monitor calls and memory accesses made through it act as the domain it is running.</summary>
     /// <param name="core">The core number.</param>
     /// <returns>The core.</returns>
