@@ -205,7 +205,9 @@ public sealed partial class SimulatedCore
     /// <summary>The nearest sealed domain, from the trapping one up its managers, whose trap bitmaps allow the vector.</summary>
     private static DomainState? FindTrapHandler(DomainState trapping, int vector)
     {
-        for (DomainState? candidate = trapping; candidate is not null; candidate = candidate.Manager)
+        // Management can be sent around, so the manager chain may loop: a chain longer than the domain limit has.
+        int hops = 0;
+        for (DomainState? candidate = trapping; candidate is not null && hops++ <= SimulatedMonitor.DomainLimit; candidate = candidate.Manager)
         {
             ulong bitmap = candidate.Permissions[(int)PermissionIndex.AllowedTraps0 + (vector / 64)];
             if (candidate.Sealed && !candidate.Revoked && ((bitmap >> (vector % 64)) & 1) != 0)

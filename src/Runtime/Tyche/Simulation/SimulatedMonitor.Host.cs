@@ -14,6 +14,7 @@ public sealed partial class SimulatedMonitor
     /// <inheritdoc/>
     public TrustDomain CreateDomain()
     {
+        EnsureHostCode();
         lock (_gate)
         {
             MonitorErrors.ThrowIfFailed(DoCreateDomain(_root, out CapabilityHandle management), "CREATE_DOMAIN");
