@@ -28,7 +28,7 @@ public sealed partial class SimulatedMonitor : ITycheMonitor
     /// <summary>The page size the host API aligns to.</summary>
     public const int PageSize = 4096;
 
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly DomainState?[] _domains = new DomainState?[DomainLimit];
     private readonly int[] _generations = new int[DomainLimit];
     private readonly byte[] _memory;
@@ -116,7 +116,7 @@ public sealed partial class SimulatedMonitor : ITycheMonitor
         }
     }
 
-    internal object Gate => _gate;
+    internal Lock Gate => _gate;
 
     internal byte[] Memory => _memory;
 
