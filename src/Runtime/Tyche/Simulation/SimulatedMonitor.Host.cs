@@ -178,7 +178,10 @@ public sealed partial class SimulatedMonitor
         lock (_gate)
         {
             _ = Host(domain);
-            MonitorErrors.ThrowIfFailed(DoSerialize(destination, out int written), "SERIALIZE_ATTESTATION");
+            if (DoSerialize(destination, out int written) == MonitorError.BufferTooSmall)
+            {
+                throw new MonitorException(MonitorError.BufferTooSmall, $"SERIALIZE_ATTESTATION needs {written} bytes; the buffer has {destination.Length}.");
+            }
             return written;
         }
     }
