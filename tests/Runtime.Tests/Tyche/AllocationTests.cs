@@ -5,14 +5,6 @@ using static TailGuard.Tests.Tyche.TycheKit;
 
 namespace TailGuard.Tests.Tyche;
 
-/// <summary>
-/// The tests that assert zero allocations run alone, after the parallel ones. Each also collects before measuring: a
-/// collection triggered by another thread retires this thread's allocation context, and the unused rest of that context
-/// then shows up in <see cref="GC.GetAllocatedBytesForCurrentThread"/> as if it had been allocated.
-/// </summary>
-[CollectionDefinition(nameof(AllocationMeasurement), DisableParallelization = true)]
-public sealed class AllocationMeasurement;
-
 /// <summary>The paths issue 6 builds on allocate nothing per call in steady state.</summary>
 [Collection(nameof(AllocationMeasurement))]
 public sealed class AllocationTests

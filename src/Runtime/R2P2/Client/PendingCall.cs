@@ -11,17 +11,25 @@ namespace TailGuard.R2P2;
 /// packets (kept until the call's result is taken, so a late ACK can never send a recycled buffer), its response
 /// packets (lent to the caller as the <see cref="R2P2Response"/> lease) and its place in the deadline list.
 /// </summary>
-internal sealed class PendingCall : IValueTaskSource<R2P2Response>, IR2P2ResponseOwner
+/// <remarks>
+/// Asynchronous continuations are dispatched by queueing the call itself as the thread-pool work item: the core's own
+/// asynchronous mode would wrap every continuation in a new 32-byte work item, an allocation per call.
+/// </remarks>
+internal sealed class PendingCall : IValueTaskSource<R2P2Response>, IR2P2ResponseOwner, IThreadPoolWorkItem
 {
     private readonly R2P2Client _client;
+    private readonly bool _dispatchToThreadPool;
     private ManualResetValueTaskSourceCore<R2P2Response> _core;
     private int _leaseToken;
+    private R2P2Response _dispatchedResponse;
+    private Exception? _dispatchedError;
 
     public PendingCall(R2P2Client client, MessageWriter writer, bool runContinuationsAsynchronously)
     {
         _client = client;
         Writer = writer;
-        _core.RunContinuationsAsynchronously = runContinuationsAsynchronously;
+        _dispatchToThreadPool = runContinuationsAsynchronously;
+        _core.RunContinuationsAsynchronously = false;
     }
 
     public MessageWriter Writer { get; }
@@ -79,10 +87,47 @@ internal sealed class PendingCall : IValueTaskSource<R2P2Response>, IR2P2Respons
             payload = new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
         }
 
-        _core.SetResult(new R2P2Response(payload, this, _leaseToken));
+        var response = new R2P2Response(payload, this, _leaseToken);
+        if (_dispatchToThreadPool)
+        {
+            _dispatchedResponse = response;
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+        else
+        {
+            _core.SetResult(response);
+        }
     }
 
-    public void CompleteWithError(Exception error) => _core.SetException(error);
+    public void CompleteWithError(Exception error)
+    {
+        if (_dispatchToThreadPool)
+        {
+            _dispatchedError = error;
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+        else
+        {
+            _core.SetException(error);
+        }
+    }
+
+    /// <summary>Completes the call on a thread-pool thread, where the awaiting continuation then runs inline.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        var error = _dispatchedError;
+        _dispatchedError = null;
+        if (error is null)
+        {
+            var response = _dispatchedResponse;
+            _dispatchedResponse = default;
+            _core.SetResult(response);
+        }
+        else
+        {
+            _core.SetException(error);
+        }
+    }
 
     public R2P2Response GetResult(short token)
     {
