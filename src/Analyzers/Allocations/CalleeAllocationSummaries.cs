@@ -45,14 +45,13 @@ internal sealed class CalleeAllocationSummaries
     /// <summary>True when the call can be followed: a method with a body in this compilation that is not a hot path.</summary>
     internal bool IsFollowed(IMethodSymbol method)
     {
-        method = Definition(method);
-        return SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _compilation.Assembly) &&
-            method.DeclaringSyntaxReferences.Length > 0 && !_scope.IsHotPath(method);
+        method = MethodBodies.Definition(method);
+        return MethodBodies.IsInSource(_compilation, method) && !_scope.IsHotPath(method);
     }
 
     private string? Summarize(IMethodSymbol method, int depth, HashSet<IMethodSymbol> visiting)
     {
-        method = Definition(method);
+        method = MethodBodies.Definition(method);
         if (depth <= 0 || !IsFollowed(method))
         {
             return null;
@@ -77,20 +76,7 @@ internal sealed class CalleeAllocationSummaries
     private string? Compute(IMethodSymbol method, int depth, HashSet<IMethodSymbol> visiting)
     {
         var name = "'" + method.Name + "'";
-        var bodies = new List<IOperation>();
-        foreach (var reference in method.DeclaringSyntaxReferences)
-        {
-            var syntax = reference.GetSyntax();
-            // The analyzer driver hands out its cached semantic models here (CachingSemanticModelProvider), the way the
-            // interprocedural analyses of dotnet/roslyn-analyzers get callee bodies.
-#pragma warning disable RS1030 // Do not invoke Compilation.GetSemanticModel() method within a diagnostic analyzer
-            var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
-#pragma warning restore RS1030
-            if (model.GetOperation(syntax) is { } body)
-            {
-                bodies.Add(body);
-            }
-        }
+        var bodies = MethodBodies.Get(_compilation, method);
 
         foreach (var body in bodies)
         {
@@ -126,12 +112,5 @@ internal sealed class CalleeAllocationSummaries
         }
 
         return null;
-    }
-
-    private static IMethodSymbol Definition(IMethodSymbol method)
-    {
-        method = method.ReducedFrom ?? method;
-        method = method.OriginalDefinition;
-        return method.PartialImplementationPart ?? method;
     }
 }
