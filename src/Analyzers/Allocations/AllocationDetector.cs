@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -93,7 +94,12 @@ internal sealed class AllocationDetector
             return new AllocationFinding(DiagnosticRules.ParamsArrayAllocation, argument.Parent!.Syntax.GetLocation(), "params array", callee);
         }
 
-        return new AllocationFinding(DiagnosticRules.ArrayAllocation, array.Syntax.GetLocation(), "array of '" + elementType + "'", elementType);
+        var isEmpty = array.DimensionSizes.Length == 1 && array.DimensionSizes[0].ConstantValue is { HasValue: true, Value: 0 } &&
+            (array.Initializer is null || array.Initializer.ElementValues.IsEmpty);
+        return new AllocationFinding(DiagnosticRules.ArrayAllocation, array.Syntax.GetLocation(), "array of '" + elementType + "'", elementType)
+        {
+            Properties = isEmpty ? ImmutableDictionary<string, string?>.Empty.Add(AllocationFinding.EmptyArrayProperty, "true") : null,
+        };
     }
 
     private AllocationFinding? CollectionExpression(ICollectionExpressionOperation collection)

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 
 namespace TailGuard.Analyzers.Allocations;
@@ -21,6 +22,12 @@ internal sealed class AllocationFinding
     internal string Kind { get; }
     internal object[] Arguments { get; }
 
+    /// <summary>Facts a code fix needs (e.g. <see cref="EmptyArrayProperty"/>), or null.</summary>
+    internal ImmutableDictionary<string, string?>? Properties { get; set; }
+
+    /// <summary>Set on TG3002 when the array is empty, so the fix can offer Array.Empty&lt;T&gt;().</summary>
+    internal const string EmptyArrayProperty = "EmptyArray";
+
     /// <summary>The kind and rule ID, as shown at the end of a call chain.</summary>
     internal string Describe() => Kind + " (" + Rule.Id + ")";
 
@@ -29,6 +36,6 @@ internal sealed class AllocationFinding
         var arguments = new object[Arguments.Length + 1];
         Arguments.CopyTo(arguments, 0);
         arguments[Arguments.Length] = hotPath;
-        return Diagnostic.Create(Rule, Location, arguments);
+        return Diagnostic.Create(Rule, Location, Properties, arguments);
     }
 }
