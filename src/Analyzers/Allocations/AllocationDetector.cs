@@ -142,6 +142,15 @@ internal sealed class AllocationDetector
             case IInterpolationOperation:
                 return null;
             case IInvocationOperation invocation when invocation.Instance == conversion && to.TypeKind == TypeKind.Interface:
+                // When the struct implements the member, the JIT (.NET 10, full optimization) devirtualizes the call,
+                // passes the struct by reference and drops the box: the runtime cross-check measures 0 bytes. A default
+                // interface member has no struct implementation and takes 'this' as an object: the box is real.
+                if (from is INamedTypeSymbol { TypeKind: TypeKind.Struct } structType &&
+                    structType.FindImplementationForInterfaceMember(invocation.TargetMethod) is { ContainingType.TypeKind: not TypeKind.Interface })
+                {
+                    return null;
+                }
+
                 return new AllocationFinding(
                     DiagnosticRules.InterfaceCallOnValueTypeBoxing, conversion.Syntax.GetLocation(), "boxing for an interface call",
                     invocation.TargetMethod.Name, Display(to), Display(from));

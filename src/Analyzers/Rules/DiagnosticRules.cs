@@ -65,10 +65,10 @@ internal static class DiagnosticRules
 
     internal static readonly DiagnosticDescriptor InterfaceCallOnValueTypeBoxing = new(
         "TG3007",
-        "Interface call on a value type boxes",
-        "Calling '{0}' through interface '{1}' boxes value type '{2}' in hot path '{3}'",
+        "Default interface member called on a value type boxes",
+        "Calling default interface member '{0}' of '{1}' boxes value type '{2}' in hot path '{3}'",
         AllocationCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
-        description: "Calling an interface member on a struct that was converted to the interface boxes the struct; call it on the struct or through a generic parameter constrained to the interface.",
+        description: "A default interface member that the struct does not implement runs with 'this' as an object, so calling it on a struct converted to the interface boxes the struct. Members the struct implements are not reported: the JIT devirtualizes those calls and drops the box.",
         helpLinkUri: HelpLinkBase + "TG3007.md");
 
     internal static readonly DiagnosticDescriptor ClosureAllocation = new(

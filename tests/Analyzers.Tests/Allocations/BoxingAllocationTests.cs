@@ -77,18 +77,20 @@ public sealed class BoxingAllocationTests
     }
 
     [Fact]
-    public Task Interface_call_on_a_boxed_struct_is_TG3007_but_a_constrained_generic_call_is_not()
+    public Task Default_interface_member_called_on_a_boxed_struct_is_TG3007_but_members_the_struct_implements_are_not()
     {
         const string source = """
             using System;
             using TailGuard;
-            struct S : IComparable<S> { public int X; public int CompareTo(S other) => X - other.X; }
+            interface IScaled { int Scale(int x) => x * 2; }
+            struct S : IComparable<S>, IScaled { public int X; public int CompareTo(S other) => X - other.X; }
             class C
             {
                 int _r;
                 [HotPath] void M(S a, S b)
                 {
-                    _r = ({|TG3007:(IComparable<S>)a|}).CompareTo(b);
+                    _r = ({|TG3007:(IScaled)a|}).Scale(3);
+                    _r = ((IComparable<S>)a).CompareTo(b);
                     _r = Compare(a, b);
                     _r = a.CompareTo(b);
                 }
