@@ -226,13 +226,21 @@ internal sealed class TaintRun
         {
             foreach (var argument in invocation.Arguments)
             {
-                if (Eval(argument.Value) is { } path)
+                var parameter = argument.Parameter?.Name ?? "?";
+                var what = sinkRule == DiagnosticRules.SecretToLog
+                    ? "'" + method.ContainingType.Name + "." + method.Name + "'"
+                    : "argument '" + parameter + "' of '" + method.ContainingType.Name + "." + method.Name + "'";
+
+                // A params array is reported at the element that carries the secret.
+                var values = argument is { ArgumentKind: ArgumentKind.ParamArray, Value: IArrayCreationOperation { Initializer: { } elements } }
+                    ? elements.ElementValues
+                    : ImmutableArray.Create(argument.Value);
+                foreach (var value in values)
                 {
-                    var parameter = argument.Parameter?.Name ?? "?";
-                    var what = sinkRule == DiagnosticRules.SecretToLog
-                        ? "'" + method.ContainingType.Name + "." + method.Name + "'"
-                        : "argument '" + parameter + "' of '" + method.ContainingType.Name + "." + method.Name + "'";
-                    Sinks.Add(new SecretSink(sinkRule, argument.Syntax.GetLocation(), path + " -> '" + parameter + "'", what));
+                    if (Eval(value) is { } path)
+                    {
+                        Sinks.Add(new SecretSink(sinkRule, value.Syntax.GetLocation(), path + " -> '" + parameter + "'", what));
+                    }
                 }
             }
 
