@@ -56,14 +56,15 @@ internal sealed class AllocationDetector
     /// <summary>TG3016 or TG3017 for a method, lambda or local function whose body is an iterator or an allocating async state machine.</summary>
     internal AllocationFinding? StateMachine(IMethodSymbol method, IOperation? body, Location location)
     {
+        var name = method.MethodKind == MethodKind.AnonymousFunction ? "lambda" : method.Name;
         if (body is not null && ContainsYield(body))
         {
-            return new AllocationFinding(DiagnosticRules.IteratorAllocation, location, "iterator", method.Name);
+            return new AllocationFinding(DiagnosticRules.IteratorAllocation, location, "iterator", name);
         }
 
         if (method.IsAsync && AsyncAllocates(method))
         {
-            return new AllocationFinding(DiagnosticRules.AsyncStateMachineAllocation, location, "async state machine", method.Name);
+            return new AllocationFinding(DiagnosticRules.AsyncStateMachineAllocation, location, "async state machine", name);
         }
 
         return null;

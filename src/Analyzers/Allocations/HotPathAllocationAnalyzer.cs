@@ -66,14 +66,12 @@ public sealed class HotPathAllocationAnalyzer : DiagnosticAnalyzer
             block.RegisterOperationAction(
                 operation =>
                 {
-                    if (IsInAttribute(operation.Operation))
-                    {
-                        return;
-                    }
-
                     if (detector.Detect(operation.Operation) is { } finding)
                     {
-                        operation.ReportDiagnostic(finding.ToDiagnostic(hotPath));
+                        if (!IsInAttribute(operation.Operation))
+                        {
+                            operation.ReportDiagnostic(finding.ToDiagnostic(hotPath));
+                        }
                     }
                     else if (operation.Operation is IInvocationOperation invocation && summaries.IsFollowed(invocation.TargetMethod) &&
                              summaries.AllocationChain(invocation.TargetMethod) is { } chain)

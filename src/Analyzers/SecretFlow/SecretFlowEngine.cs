@@ -87,7 +87,10 @@ internal sealed class SecretFlowEngine
         var run = new TaintRun(this, method, initial, attributeSources: parameterIndex == OwnSources, depth, visiting);
         foreach (var body in MethodBodies.Get(Compilation, method))
         {
-            run.Execute(body);
+            if (run.HasAnySource(body))
+            {
+                run.Execute(body);
+            }
         }
 
         visiting.Remove(method);

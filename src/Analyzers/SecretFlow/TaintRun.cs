@@ -28,8 +28,9 @@ internal sealed class TaintRun
     private readonly bool _attributeSources;
     private readonly int _depth;
     private readonly HashSet<IMethodSymbol> _visiting;
-    private readonly DiagnosticDescriptor? _boundaryRule;
-    private readonly string? _boundaryName;
+    private DiagnosticDescriptor? _boundaryRule;
+    private string? _boundaryName;
+    private bool _boundaryKnown;
     private bool _changed;
     private bool _collecting;
 
@@ -45,19 +46,6 @@ internal sealed class TaintRun
         _attributeSources = attributeSources;
         _depth = depth;
         _visiting = visiting;
-        if (method is not null)
-        {
-            if (HotPathScope.BoundaryInterfaceOf(method, _symbols.TrustDomain) is not null)
-            {
-                _boundaryRule = DiagnosticRules.SecretLeavesTrustDomain;
-            }
-            else if (HotPathScope.BoundaryInterfaceOf(method, _symbols.R2P2Service) is not null)
-            {
-                _boundaryRule = DiagnosticRules.SecretToNetwork;
-            }
-
-            _boundaryName = method.ContainingType?.Name + "." + method.Name;
-        }
     }
 
     internal List<SecretSink> Sinks { get; } = new();
@@ -65,7 +53,10 @@ internal sealed class TaintRun
     /// <summary>The path of the first secret that reaches a return, if any.</summary>
     internal string? ReturnPath { get; private set; }
 
-    /// <summary>A cheap first look: does the body touch anything that could be a source?</summary>
+    /// <summary>
+    /// A first look: does the body touch anything that could be a source? Calls into the compilation count only when the
+    /// callee returns a secret of its own (its cached summary); secret arguments need a source in this body anyway.
+    /// </summary>
     internal bool HasAnySource(IOperation body)
     {
         if (_tainted.Count > 0)
@@ -80,10 +71,21 @@ internal sealed class TaintRun
                 case IFieldReferenceOperation field when IsSecret(field.Field):
                 case IPropertyReferenceOperation property when IsSecret(property.Property):
                 case IParameterReferenceOperation parameter when _engine.IsSecretParameter(parameter.Parameter):
-                case IInvocationOperation invocation when !invocation.TargetMethod.ReturnsVoid &&
-                    (TailGuardSymbols.ReturnHas(invocation.TargetMethod, _symbols.Secret) ||
-                     MethodBodies.IsInSource(_engine.Compilation, MethodBodies.Definition(invocation.TargetMethod))):
                     return true;
+                case IInvocationOperation { TargetMethod.ReturnsVoid: false } invocation:
+                    if (TailGuardSymbols.ReturnHas(invocation.TargetMethod, _symbols.Secret))
+                    {
+                        return true;
+                    }
+
+                    var definition = MethodBodies.Definition(invocation.TargetMethod);
+                    if (MethodBodies.IsInSource(_engine.Compilation, definition) && !IsDeclassifier(invocation.TargetMethod) &&
+                        _engine.Summarize(definition, SecretFlowEngine.OwnSources, _depth - 1, _visiting).ReturnPath is not null)
+                    {
+                        return true;
+                    }
+
+                    break;
             }
         }
 
@@ -153,9 +155,9 @@ internal sealed class TaintRun
                 if (Eval(value) is { } returned)
                 {
                     ReturnPath ??= returned;
-                    if (_collecting && _boundaryRule is not null)
+                    if (_collecting && BoundaryRule is { } boundary)
                     {
-                        Sinks.Add(new SecretSink(_boundaryRule, value.Syntax.GetLocation(), returned + " -> return", "the result of '" + _boundaryName + "'"));
+                        Sinks.Add(new SecretSink(boundary, value.Syntax.GetLocation(), returned + " -> return", "the result of '" + _boundaryName + "'"));
                     }
                 }
 
@@ -462,9 +464,9 @@ internal sealed class TaintRun
                 break;
             case IParameterSymbol parameter:
                 Taint(parameter, path);
-                if (_collecting && _boundaryRule is not null && IsOutBuffer(parameter))
+                if (_collecting && IsOutBuffer(parameter) && BoundaryRule is { } boundary)
                 {
-                    Sinks.Add(new SecretSink(_boundaryRule, at.Syntax.GetLocation(), path + " -> '" + parameter.Name + "'",
+                    Sinks.Add(new SecretSink(boundary, at.Syntax.GetLocation(), path + " -> '" + parameter.Name + "'",
                         "output buffer '" + parameter.Name + "' of '" + _boundaryName + "'"));
                 }
 
@@ -478,6 +480,33 @@ internal sealed class TaintRun
                 }
 
                 break;
+        }
+    }
+
+    /// <summary>
+    /// TG4001 when the analyzed method implements a [TrustDomain] method, TG4002 for an [R2P2Service] method, else null.
+    /// Computed on first need: most bodies never return or write a secret.
+    /// </summary>
+    private DiagnosticDescriptor? BoundaryRule
+    {
+        get
+        {
+            if (!_boundaryKnown && _method is not null)
+            {
+                if (HotPathScope.BoundaryInterfaceOf(_method, _symbols.TrustDomain) is not null)
+                {
+                    _boundaryRule = DiagnosticRules.SecretLeavesTrustDomain;
+                }
+                else if (HotPathScope.BoundaryInterfaceOf(_method, _symbols.R2P2Service) is not null)
+                {
+                    _boundaryRule = DiagnosticRules.SecretToNetwork;
+                }
+
+                _boundaryName = _method.ContainingType?.Name + "." + _method.Name;
+            }
+
+            _boundaryKnown = true;
+            return _boundaryRule;
         }
     }
 

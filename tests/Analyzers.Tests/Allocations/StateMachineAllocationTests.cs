@@ -45,4 +45,23 @@ public sealed class StateMachineAllocationTests
             """;
         return Verifier.VerifyAsync(source);
     }
+
+    [Fact]
+    public Task Async_void_and_async_lambdas_in_hot_paths_are_TG3017()
+    {
+        const string source = """
+            using System;
+            using System.Threading.Tasks;
+            using TailGuard;
+            class C
+            {
+                Func<Task> _f;
+                [HotPath] async void {|TG3017:Fire|}() => await Task.Yield();
+                [HotPath] void M() { _f = {|#0:static async () =>|} await Task.Yield(); }
+            }
+            """;
+        var test = new Infrastructure.AnalyzerVerifier<Analyzers.Allocations.HotPathAllocationAnalyzer>.Test { TestCode = source };
+        test.ExpectedDiagnostics.Add(Microsoft.CodeAnalysis.Testing.DiagnosticResult.CompilerWarning("TG3017").WithLocation(0).WithArguments("lambda", "C.M"));
+        return test.RunAsync();
+    }
 }

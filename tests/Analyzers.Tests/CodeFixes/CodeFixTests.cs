@@ -221,4 +221,28 @@ public sealed class CodeFixTests
         };
         return test.RunAsync();
     }
+
+    [Fact]
+    public Task Secret_is_namespace_qualified_when_the_file_does_not_import_TailGuard()
+    {
+        var test = new CodeFixTest<SecretFlowAnalyzer, AddSecretAttributeCodeFix>
+        {
+            TestCode = """
+                class C
+                {
+                    private byte[] _copy;
+                    void M([TailGuard.Secret] byte[] key) { {|TG4006:_copy = key|}; }
+                }
+                """,
+            FixedCode = """
+                class C
+                {
+                    [TailGuard.Secret]
+                    private byte[] _copy;
+                    void M([TailGuard.Secret] byte[] key) { _copy = key; }
+                }
+                """,
+        };
+        return test.RunAsync();
+    }
 }
