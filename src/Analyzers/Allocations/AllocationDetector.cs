@@ -184,7 +184,8 @@ internal sealed class AllocationDetector
 
         if (invocation.Instance is { Type: { IsValueType: true, TypeKind: not TypeKind.TypeParameter } receiverType } &&
             method.ContainingType?.SpecialType is SpecialType.System_Object or SpecialType.System_ValueType or SpecialType.System_Enum &&
-            method.Name is "ToString" or "GetHashCode" or "Equals" or "GetType")
+            // Not GetType(): the JIT folds it on a value into the type handle, with no box (runtime cross-check).
+            method.Name is "ToString" or "GetHashCode" or "Equals")
         {
             return new AllocationFinding(
                 DiagnosticRules.InheritedValueTypeMemberBoxing, location, "boxing for inherited '" + method.Name + "'",

@@ -60,7 +60,7 @@ internal static class DiagnosticRules
         "Value type call to an inherited object member boxes",
         "Calling '{0}' on value type '{1}' boxes it because '{1}' does not override it, in hot path '{2}'",
         AllocationCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
-        description: "ToString, GetHashCode and Equals that a struct does not override, and GetType, run on a boxed copy of the value.",
+        description: "ToString, GetHashCode and Equals that a struct does not override run on a boxed copy of the value.",
         helpLinkUri: HelpLinkBase + "TG3006.md");
 
     internal static readonly DiagnosticDescriptor InterfaceCallOnValueTypeBoxing = new(

@@ -47,7 +47,7 @@ public sealed class BoxingAllocationTests
     }
 
     [Fact]
-    public Task Inherited_ToString_GetHashCode_Equals_and_GetType_on_a_struct_are_TG3006_but_overrides_are_not()
+    public Task Inherited_ToString_GetHashCode_and_Equals_on_a_struct_are_TG3006_but_overrides_and_GetType_are_not()
     {
         const string source = """
             using TailGuard;
@@ -66,7 +66,8 @@ public sealed class BoxingAllocationTests
                 {
                     _h = {|TG3006:p.GetHashCode()|};
                     _o = {|TG3006:p.ToString()|};
-                    _o = {|TG3006:p.GetType()|};
+                    _o = p.GetType();
+                    _h = {|TG3006:p.Equals({|TG3005:p|})|} ? 1 : 0;
                     _h = o.GetHashCode();
                     _o = o.ToString();
                     _h = 5.GetHashCode();

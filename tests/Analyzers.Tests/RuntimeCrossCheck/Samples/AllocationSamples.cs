@@ -123,3 +123,35 @@ public static class TG3018Sample
     [HotPath] public static void Allocating() => Describe();
     [HotPath] public static void Fixed() => Copy();
 }
+
+// Variants of a rule's sample, cross-checked the same way (RuntimeCrossCheckTests.Variant_*).
+
+public static class TG3006ToStringSample
+{
+    [HotPath] public static void Allocating() => Sink.String = Sink.Plain.ToString();
+    [HotPath] public static void Fixed() => Sink.String = Sink.A;
+}
+
+public static class TG3006EqualsSample
+{
+    [HotPath] public static void Allocating() => Sink.Int = Sink.Plain.Equals(Sink.Plain) ? 1 : 0;
+    [HotPath] public static void Fixed() => Sink.Int = Sink.Overriding.X == Sink.Plain.X ? 1 : 0;
+}
+
+// Not reported, because the runtime does not allocate: the JIT folds GetType() on a value into its type handle.
+public static class GetTypeOnStructSample
+{
+    [HotPath] public static void Run() => Sink.Object = Sink.Plain.GetType();
+}
+
+// Not reported, because the runtime does not allocate: the compiler caches a lambda that captures nothing.
+public static class NonCapturingLambdaSample
+{
+    [HotPath] public static void Run() => Sink.Func = () => 42;
+}
+
+public static class TG3005EnumSample
+{
+    [HotPath] public static void Allocating() => Sink.Object = (Enum)Sink.Day;
+    [HotPath] public static void Fixed() => Sink.Int = (int)Sink.Day;
+}

@@ -22,6 +22,7 @@ public static class Sink
     public static ComparableStruct Left = new() { X = 1 }, Right = new() { X = 2 };
     public static readonly Instance Target = new();
     public static readonly ManualAwaitable Awaitable = new();
+    public static DayOfWeek Day = DayOfWeek.Friday;
 
     public static int StaticValue() => 42;
 }
