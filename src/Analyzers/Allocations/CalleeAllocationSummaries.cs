@@ -23,11 +23,13 @@ internal sealed class CalleeAllocationSummaries
     private readonly Compilation _compilation;
     private readonly AllocationDetector _detector;
     private readonly HotPathScope _scope;
+    private readonly MethodBodies _bodies;
     private readonly ConcurrentDictionary<IMethodSymbol, object>[] _cache;
 
     internal CalleeAllocationSummaries(Compilation compilation, AllocationDetector detector, HotPathScope scope)
     {
         _compilation = compilation;
+        _bodies = new MethodBodies(compilation);
         _detector = detector;
         _scope = scope;
         _cache = new ConcurrentDictionary<IMethodSymbol, object>[MaxDepth + 1];
@@ -76,7 +78,7 @@ internal sealed class CalleeAllocationSummaries
     private string? Compute(IMethodSymbol method, int depth, HashSet<IMethodSymbol> visiting)
     {
         var name = "'" + method.Name + "'";
-        var bodies = MethodBodies.Get(_compilation, method);
+        var bodies = _bodies.Get(method);
 
         foreach (var body in bodies)
         {

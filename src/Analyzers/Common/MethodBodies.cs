@@ -1,11 +1,22 @@
-using System.Collections.Generic;
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 
 namespace TailGuard.Analyzers.Common;
 
-/// <summary>The operation trees of a method's bodies in source, for the interprocedural parts of the analyzers.</summary>
-internal static class MethodBodies
+/// <summary>
+/// The operation trees of methods' bodies in source, for the interprocedural parts of the analyzers, bound once per
+/// compilation: one semantic model per tree and one set of bodies per method, however many callers and summaries ask.
+/// (The analyzer driver drops its own cached model of a tree once the tree is analyzed, and a fresh model binds again.)
+/// </summary>
+internal sealed class MethodBodies
 {
+    private readonly Compilation _compilation;
+    private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new();
+    private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<IOperation>> _bodies = new(SymbolEqualityComparer.Default);
+
+    internal MethodBodies(Compilation compilation) => _compilation = compilation;
+
     /// <summary>The declaration that has the body: the implementation part of a partial method, the unreduced extension.</summary>
     internal static IMethodSymbol Definition(IMethodSymbol method)
     {
@@ -18,23 +29,26 @@ internal static class MethodBodies
     internal static bool IsInSource(Compilation compilation, IMethodSymbol method) =>
         SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, compilation.Assembly) && method.DeclaringSyntaxReferences.Length > 0;
 
-    internal static List<IOperation> Get(Compilation compilation, IMethodSymbol method)
+    internal ImmutableArray<IOperation> Get(IMethodSymbol method) => _bodies.GetOrAdd(method, Bind);
+
+    private ImmutableArray<IOperation> Bind(IMethodSymbol method)
     {
-        var bodies = new List<IOperation>();
+        var bodies = ImmutableArray.CreateBuilder<IOperation>();
         foreach (var reference in method.DeclaringSyntaxReferences)
         {
             var syntax = reference.GetSyntax();
-            // The analyzer driver hands out its cached semantic models here (CachingSemanticModelProvider), the way the
-            // interprocedural analyses of dotnet/roslyn-analyzers get callee bodies.
-#pragma warning disable RS1030 // Do not invoke Compilation.GetSemanticModel() method within a diagnostic analyzer
-            var model = compilation.GetSemanticModel(syntax.SyntaxTree);
-#pragma warning restore RS1030
+            var model = _models.GetOrAdd(syntax.SyntaxTree, CreateModel);
             if (model.GetOperation(syntax) is { } body)
             {
                 bodies.Add(body);
             }
         }
 
-        return bodies;
+        return bodies.ToImmutable();
     }
+
+    // The interprocedural analyses of dotnet/roslyn-analyzers get callee bodies the same way.
+#pragma warning disable RS1030 // Do not invoke Compilation.GetSemanticModel() method within a diagnostic analyzer
+    private SemanticModel CreateModel(SyntaxTree tree) => _compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
 }

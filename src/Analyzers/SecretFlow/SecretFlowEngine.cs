@@ -22,8 +22,11 @@ internal sealed class SecretFlowEngine
     private readonly ConcurrentDictionary<SummaryKey, FlowSummary> _summaries = new();
     private readonly ConcurrentDictionary<IParameterSymbol, bool> _secretParameters = new(SymbolEqualityComparer.Default);
 
+    private readonly MethodBodies _bodies;
+
     internal SecretFlowEngine(TailGuardSymbols symbols, Compilation compilation)
     {
+        _bodies = new MethodBodies(compilation);
         Symbols = symbols;
         Compilation = compilation;
     }
@@ -85,7 +88,7 @@ internal sealed class SecretFlowEngine
         }
 
         var run = new TaintRun(this, method, initial, attributeSources: parameterIndex == OwnSources, depth, visiting);
-        foreach (var body in MethodBodies.Get(Compilation, method))
+        foreach (var body in _bodies.Get(method))
         {
             if (run.HasAnySource(body))
             {
