@@ -42,7 +42,8 @@ internal sealed class CalleeAllocationSummaries
     /// <summary>
     /// The chain ("'B' -> 'C': string concatenation (TG3011)") when calling <paramref name="callee"/> allocates, or null.
     /// </summary>
-    internal string? AllocationChain(IMethodSymbol callee) => Summarize(callee, MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+    internal string? AllocationChain(IMethodSymbol callee, SemanticModel? callerModel) =>
+        Summarize(callee, MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), callerModel);
 
     /// <summary>True when the call can be followed: a method with a body in this compilation that is not a hot path.</summary>
     internal bool IsFollowed(IMethodSymbol method)
@@ -51,7 +52,7 @@ internal sealed class CalleeAllocationSummaries
         return MethodBodies.IsInSource(_compilation, method) && !_scope.IsHotPath(method);
     }
 
-    private string? Summarize(IMethodSymbol method, int depth, HashSet<IMethodSymbol> visiting)
+    private string? Summarize(IMethodSymbol method, int depth, HashSet<IMethodSymbol> visiting, SemanticModel? callerModel)
     {
         method = MethodBodies.Definition(method);
         if (depth <= 0 || !IsFollowed(method))
@@ -69,16 +70,16 @@ internal sealed class CalleeAllocationSummaries
             return null;
         }
 
-        var chain = Compute(method, depth, visiting);
+        var chain = Compute(method, depth, visiting, callerModel);
         visiting.Remove(method);
         _cache[depth].TryAdd(method, (object?)chain ?? NoAllocation);
         return chain;
     }
 
-    private string? Compute(IMethodSymbol method, int depth, HashSet<IMethodSymbol> visiting)
+    private string? Compute(IMethodSymbol method, int depth, HashSet<IMethodSymbol> visiting, SemanticModel? callerModel)
     {
         var name = "'" + method.Name + "'";
-        var bodies = _bodies.Get(method);
+        var bodies = _bodies.Get(method, callerModel);
 
         foreach (var body in bodies)
         {
@@ -106,7 +107,7 @@ internal sealed class CalleeAllocationSummaries
         {
             foreach (var operation in body.DescendantsAndSelf())
             {
-                if (operation is IInvocationOperation invocation && Summarize(invocation.TargetMethod, depth - 1, visiting) is { } inner)
+                if (operation is IInvocationOperation invocation && Summarize(invocation.TargetMethod, depth - 1, visiting, invocation.SemanticModel) is { } inner)
                 {
                     return name + " -> " + inner;
                 }

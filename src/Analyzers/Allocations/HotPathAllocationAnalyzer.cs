@@ -74,7 +74,7 @@ public sealed class HotPathAllocationAnalyzer : DiagnosticAnalyzer
                         }
                     }
                     else if (operation.Operation is IInvocationOperation invocation && summaries.IsFollowed(invocation.TargetMethod) &&
-                             summaries.AllocationChain(invocation.TargetMethod) is { } chain)
+                             summaries.AllocationChain(invocation.TargetMethod, invocation.SemanticModel) is { } chain)
                     {
                         operation.ReportDiagnostic(Diagnostic.Create(
                             DiagnosticRules.TransitiveAllocation, invocation.Syntax.GetLocation(), invocation.TargetMethod.Name, chain, hotPath));

@@ -29,15 +29,22 @@ internal sealed class MethodBodies
     internal static bool IsInSource(Compilation compilation, IMethodSymbol method) =>
         SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, compilation.Assembly) && method.DeclaringSyntaxReferences.Length > 0;
 
-    internal ImmutableArray<IOperation> Get(IMethodSymbol method) => _bodies.GetOrAdd(method, Bind);
+    /// <summary>
+    /// The bodies of <paramref name="method"/>. <paramref name="callerModel"/> is the model the driver is analyzing the
+    /// caller with; a callee in the same tree is bound with it, so its body is bound once for the driver and for us.
+    /// </summary>
+    internal ImmutableArray<IOperation> Get(IMethodSymbol method, SemanticModel? callerModel) =>
+        _bodies.TryGetValue(method, out var bodies) ? bodies : _bodies.GetOrAdd(method, Bind(method, callerModel));
 
-    private ImmutableArray<IOperation> Bind(IMethodSymbol method)
+    private ImmutableArray<IOperation> Bind(IMethodSymbol method, SemanticModel? callerModel)
     {
         var bodies = ImmutableArray.CreateBuilder<IOperation>();
         foreach (var reference in method.DeclaringSyntaxReferences)
         {
             var syntax = reference.GetSyntax();
-            var model = _models.GetOrAdd(syntax.SyntaxTree, CreateModel);
+            var model = callerModel is not null && callerModel.SyntaxTree == syntax.SyntaxTree
+                ? callerModel
+                : _models.GetOrAdd(syntax.SyntaxTree, CreateModel);
             if (model.GetOperation(syntax) is { } body)
             {
                 bodies.Add(body);

@@ -55,7 +55,7 @@ internal sealed class SecretFlowEngine
     /// What <paramref name="method"/> does with a secret in parameter <paramref name="parameterIndex"/> (or with its own
     /// sources, for <see cref="OwnSources"/>), following calls <paramref name="depth"/> deep. Cycles are cut.
     /// </summary>
-    internal FlowSummary Summarize(IMethodSymbol method, int parameterIndex, int depth, HashSet<IMethodSymbol> visiting)
+    internal FlowSummary Summarize(IMethodSymbol method, int parameterIndex, int depth, HashSet<IMethodSymbol> visiting, SemanticModel? callerModel)
     {
         method = MethodBodies.Definition(method);
         if (depth <= 0 || !MethodBodies.IsInSource(Compilation, method))
@@ -88,7 +88,7 @@ internal sealed class SecretFlowEngine
         }
 
         var run = new TaintRun(this, method, initial, attributeSources: parameterIndex == OwnSources, depth, visiting);
-        foreach (var body in _bodies.Get(method))
+        foreach (var body in _bodies.Get(method, callerModel))
         {
             if (run.HasAnySource(body))
             {

@@ -80,7 +80,7 @@ internal sealed class TaintRun
 
                     var definition = MethodBodies.Definition(invocation.TargetMethod);
                     if (MethodBodies.IsInSource(_engine.Compilation, definition) && !IsDeclassifier(invocation.TargetMethod) &&
-                        _engine.Summarize(definition, SecretFlowEngine.OwnSources, _depth - 1, _visiting).ReturnPath is not null)
+                        _engine.Summarize(definition, SecretFlowEngine.OwnSources, _depth - 1, _visiting, invocation.SemanticModel).ReturnPath is not null)
                     {
                         return true;
                     }
@@ -259,7 +259,7 @@ internal sealed class TaintRun
                     continue;
                 }
 
-                var summary = _engine.Summarize(definition, parameter.Ordinal, _depth - 1, _visiting);
+                var summary = _engine.Summarize(definition, parameter.Ordinal, _depth - 1, _visiting, invocation.SemanticModel);
                 foreach (var inner in summary.Sinks)
                 {
                     Sinks.Add(new SecretSink(inner.Rule, argument.Syntax.GetLocation(), path + " -> " + inner.Path, inner.Sink + " in '" + method.Name + "'"));
@@ -679,7 +679,7 @@ internal sealed class TaintRun
         var definition = MethodBodies.Definition(method);
         if (MethodBodies.IsInSource(_engine.Compilation, definition))
         {
-            if (_attributeSources && _engine.Summarize(definition, SecretFlowEngine.OwnSources, _depth - 1, _visiting).ReturnPath is { } own)
+            if (_attributeSources && _engine.Summarize(definition, SecretFlowEngine.OwnSources, _depth - 1, _visiting, invocation.SemanticModel).ReturnPath is { } own)
             {
                 return own + " -> '" + method.Name + "'";
             }
@@ -687,7 +687,7 @@ internal sealed class TaintRun
             foreach (var argument in invocation.Arguments)
             {
                 if (argument.Parameter is { } parameter && Eval(argument.Value) is { } path &&
-                    _engine.Summarize(definition, parameter.Ordinal, _depth - 1, _visiting).ReturnPath is not null)
+                    _engine.Summarize(definition, parameter.Ordinal, _depth - 1, _visiting, invocation.SemanticModel).ReturnPath is not null)
                 {
                     return path + " -> '" + method.Name + "'";
                 }
