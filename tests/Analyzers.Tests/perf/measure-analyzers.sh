@@ -55,7 +55,8 @@ measure() {
   echo "   Csc with TailGuard analyzers, ms:    ${with[*]} (median $(printf '%s\n' "${with[@]}" | median))"
   echo "   ReportAnalyzer, last run: all analyzers ${all} s, TailGuard ${tailguard} s"
   grep -E '^\s+[0-9.<]+\s+[0-9<]+\s+TailGuard\.Analyzers\.' "$log" | tail -2 | sed -E 's/ \(TG.*//; s/^\s+/   /'
-  echo "   TG3xxx/TG4xxx diagnostics reported: $(grep -oE 'warning TG[34][0-9]{3}' "$log" | wc -l)"
+  # The detailed log repeats every warning in its summary: count distinct ones.
+  echo "   TG3xxx/TG4xxx diagnostics reported: $(grep -oE '[^ ]+\.cs\([0-9,]+\): warning TG[34][0-9]{3}' "$log" | sort -u | wc -l)"
 }
 
 measure runtime "$repo/src/Runtime/TailGuard.csproj"
