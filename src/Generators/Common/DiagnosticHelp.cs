@@ -3,6 +3,8 @@ namespace TailGuard.Generators.Common;
 /// <summary>Where every TailGuard rule is documented: one page per rule under docs/diagnostics.</summary>
 internal static class DiagnosticHelp
 {
-    // The repository-relative page; there is no published documentation site yet.
-    public static string Link(string id) => "docs/diagnostics/" + id + ".md";
+    // Absolute, so an IDE can open it from the diagnostic; the analyzers use the same base.
+    private const string Base = "https://github.com/tailguard/tailguard/blob/main/docs/diagnostics/";
+
+    public static string Link(string id) => Base + id + ".md";
 }

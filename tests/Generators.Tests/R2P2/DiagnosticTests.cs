@@ -224,7 +224,7 @@ public class DiagnosticTests
     {
         var (_, diagnostics, _) = GeneratorHarness.Run(new R2P2ServiceGenerator(), Usings + "[R2P2Service] public interface IService { object A(); }");
 
-        Assert.Equal("docs/diagnostics/TG1002.md", Assert.Single(diagnostics).Descriptor.HelpLinkUri);
+        Assert.Equal("https://github.com/tailguard/tailguard/blob/main/docs/diagnostics/TG1002.md", Assert.Single(diagnostics).Descriptor.HelpLinkUri);
     }
 
     private static void AssertReports(string id, string markup)

@@ -1,0 +1,20 @@
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Simplification;
+
+namespace TailGuard.Analyzers.CodeFixes;
+
+/// <summary>
+/// The fixes build fully qualified names (<c>global::System...</c>) so they bind anywhere; this reduces them as far as the
+/// file's usings allow, the same in every host.
+/// </summary>
+internal static class CodeFixCleanup
+{
+    internal static async Task<Document> CleanupAsync(Document document, CancellationToken cancellationToken)
+    {
+        document = await Simplifier.ReduceAsync(document, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await Formatter.FormatAsync(document, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,216 @@
+using Microsoft.CodeAnalysis;
+
+namespace TailGuard.Analyzers.Rules;
+
+/// <summary>
+/// Every TG3xxx and TG4xxx descriptor, in one place. IDs are stable and never reused; each has a page under
+/// docs/diagnostics/ and a row in AnalyzerReleases.Unshipped.md. Severities are defaults: users change them with
+/// <c>dotnet_diagnostic.TGnnnn.severity</c> in .editorconfig.
+/// </summary>
+internal static class DiagnosticRules
+{
+    /// <summary>Where the rule pages live; the ID and ".md" are appended.</summary>
+    internal const string HelpLinkBase = "https://github.com/tailguard/tailguard/blob/main/docs/diagnostics/";
+
+    internal const string AllocationCategory = "TailGuard.Allocation";
+    internal const string SecretFlowCategory = "TailGuard.SecretFlow";
+
+    internal static readonly DiagnosticDescriptor ReferenceTypeAllocation = new(
+        "TG3001",
+        "Reference type allocated on a hot path",
+        "'{0}' is allocated on the heap in hot path '{1}'",
+        AllocationCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "Creating an instance of a class, record class, anonymous type or a 'with' copy of a record class allocates on the managed heap.",
+        helpLinkUri: HelpLinkBase + "TG3001.md");
+
+    internal static readonly DiagnosticDescriptor ArrayAllocation = new(
+        "TG3002",
+        "Array allocated on a hot path",
+        "An array of '{0}' is allocated on the heap in hot path '{1}'",
+        AllocationCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "Every array creation allocates; an empty array can be Array.Empty<T>() or an empty collection expression, other buffers can be pooled or stack-allocated.",
+        helpLinkUri: HelpLinkBase + "TG3002.md");
+
+    internal static readonly DiagnosticDescriptor ParamsArrayAllocation = new(
+        "TG3003",
+        "Implicit params array on a hot path",
+        "The call to '{0}' allocates a params array in hot path '{1}'",
+        AllocationCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "Passing arguments to a 'params T[]' parameter allocates an array on every call; use an overload that takes fixed arguments or a span.",
+        helpLinkUri: HelpLinkBase + "TG3003.md");
+
+    internal static readonly DiagnosticDescriptor CollectionExpressionAllocation = new(
+        "TG3004",
+        "Collection expression allocates on a hot path",
+        "The collection expression allocates a '{0}' in hot path '{1}'",
+        AllocationCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "A collection expression that targets an array, a list or an interface allocates (empty ones targeting arrays or IEnumerable<T> do not); targeting Span<T> or ReadOnlySpan<T> does not.",
+        helpLinkUri: HelpLinkBase + "TG3004.md");
+
+    internal static readonly DiagnosticDescriptor BoxingAllocation = new(
+        "TG3005",
+        "Value type boxed on a hot path",
+        "'{0}' is boxed to '{1}' in hot path '{2}'",
+        AllocationCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "Converting a value type to object, an interface, System.Enum or System.ValueType copies it into a new heap object.",
+        helpLinkUri: HelpLinkBase + "TG3005.md");
+
+    internal static readonly DiagnosticDescriptor InheritedValueTypeMemberBoxing = new(
+        "TG3006",
+        "Value type call to an inherited object member boxes",
+        "Calling '{0}' on value type '{1}' boxes it because '{1}' does not override it, in hot path '{2}'",
+        AllocationCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "ToString, GetHashCode and Equals that a struct does not override run on a boxed copy of the value.",
+        helpLinkUri: HelpLinkBase + "TG3006.md");
+
+    internal static readonly DiagnosticDescriptor InterfaceCallOnValueTypeBoxing = new(
+        "TG3007",
+        "Default interface member called on a value type boxes",
+        "Calling default interface member '{0}' of '{1}' boxes value type '{2}' in hot path '{3}'",
+        AllocationCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "A default interface member that the struct does not implement runs with 'this' as an object, so calling it on a struct converted to the interface boxes the struct. Members the struct implements are not reported: the JIT devirtualizes those calls and drops the box.",
+        helpLinkUri: HelpLinkBase + "TG3007.md");
+
+    internal static readonly DiagnosticDescriptor ClosureAllocation = new(
+        "TG3008",
+        "Closure allocated on a hot path",
+        "The {0} captures {1}: a closure object and a delegate are allocated in hot path '{2}'",
+        AllocationCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "A lambda or local function converted to a delegate that captures locals or parameters makes the compiler allocate a display class for them, and a new delegate for each conversion.",
+        helpLinkUri: HelpLinkBase + "TG3008.md");
+
+    internal static readonly DiagnosticDescriptor DelegateAllocation = new(
+        "TG3009",
+        "Delegate allocated on a hot path",
+        "{0} allocates a new delegate in hot path '{1}'",
+        AllocationCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "A lambda that captures 'this', a method group of an instance method or extension method, an explicit 'new' of a delegate, or (before C# 11) a static method group allocates a delegate on every evaluation.",
+        helpLinkUri: HelpLinkBase + "TG3009.md");
+
+    internal static readonly DiagnosticDescriptor LambdaCouldBeStatic = new(
+        "TG3010", "Lambda on a hot path that captures nothing should be static",
+        "The lambda captures nothing: make it 'static' so a later edit cannot add a capture (and an allocation) to hot path '{0}'",
+        AllocationCategory, DiagnosticSeverity.Info, isEnabledByDefault: true,
+        description: "A lambda that captures nothing is cached by the compiler and does not allocate; 'static' keeps it that way, because a capture then becomes a compile error instead of a silent closure.",
+        helpLinkUri: HelpLinkBase + "TG3010.md");
+
+    internal static readonly DiagnosticDescriptor StringConcatenation = new(
+        "TG3011",
+        "String concatenation on a hot path",
+        "String concatenation allocates a new string in hot path '{0}'",
+        AllocationCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "'+' and string.Concat on strings that are not constants allocate the result; format into a caller's buffer instead.",
+        helpLinkUri: HelpLinkBase + "TG3011.md");
+
+    internal static readonly DiagnosticDescriptor StringInterpolation = new(
+        "TG3012",
+        "String interpolation allocates on a hot path",
+        "The interpolated string allocates a '{0}' in hot path '{1}'",
+        AllocationCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "An interpolated string converted to string, FormattableString or IFormattable allocates; interpolation into a span (TryWrite) or another handler does not.",
+        helpLinkUri: HelpLinkBase + "TG3012.md");
+
+    internal static readonly DiagnosticDescriptor StringFormat = new(
+        "TG3013",
+        "string.Format on a hot path",
+        "string.Format allocates a new string (and boxes value arguments) in hot path '{0}'",
+        AllocationCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "string.Format allocates its result, boxes value-type arguments and often a params array.",
+        helpLinkUri: HelpLinkBase + "TG3013.md");
+
+    internal static readonly DiagnosticDescriptor LinqAllocation = new(
+        "TG3014",
+        "LINQ on a hot path",
+        "The LINQ call '{0}' allocates enumerators, delegates or results in hot path '{1}'",
+        AllocationCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "System.Linq.Enumerable methods allocate iterator objects, enumerators and often closures; write the loop.",
+        helpLinkUri: HelpLinkBase + "TG3014.md");
+
+    internal static readonly DiagnosticDescriptor EnumeratorAllocation = new(
+        "TG3015",
+        "foreach over a non-struct enumerator on a hot path",
+        "foreach over '{0}' allocates enumerator '{1}' in hot path '{2}'",
+        AllocationCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "foreach calls GetEnumerator; when it returns a class or an interface (IEnumerable<T>), the enumerator is a heap object. Arrays, strings, spans and List<T> use struct enumerators or plain loops.",
+        helpLinkUri: HelpLinkBase + "TG3015.md");
+
+    internal static readonly DiagnosticDescriptor IteratorAllocation = new(
+        "TG3016",
+        "Iterator on a hot path",
+        "'{0}' is an iterator: every call allocates its state machine, in hot path '{1}'",
+        AllocationCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "A method with 'yield' compiles to a class; each call allocates an instance of it.",
+        helpLinkUri: HelpLinkBase + "TG3016.md");
+
+    internal static readonly DiagnosticDescriptor AsyncStateMachineAllocation = new(
+        "TG3017",
+        "Async state machine allocates on a hot path",
+        "'{0}' allocates its state machine box (and a task) whenever it completes asynchronously, in hot path '{1}'",
+        AllocationCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "An async method returning Task, Task<T>, ValueTask or ValueTask<T> (or async void) moves its state machine to the heap when it first awaits something not yet complete; ValueTask methods with [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] reuse pooled boxes.",
+        helpLinkUri: HelpLinkBase + "TG3017.md");
+
+    internal static readonly DiagnosticDescriptor TransitiveAllocation = new(
+        "TG3018",
+        "Call from a hot path into a method that allocates",
+        "The call to '{0}' allocates: {1}, in hot path '{2}'",
+        AllocationCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "A hot path is only allocation-free if what it calls is: TailGuard follows calls into methods of the same compilation (three calls deep) and reports the first allocation it finds, with the chain of calls.",
+        helpLinkUri: HelpLinkBase + "TG3018.md");
+
+    internal static readonly DiagnosticDescriptor SecretLeavesTrustDomain = new(
+        "TG4001",
+        "Secret leaves the trust domain",
+        "Secret {0} leaves the trust domain through {1}",
+        SecretFlowCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "Results and output buffers of [TrustDomain] implementations are read by the host, and arguments to [HostCalls] methods are handed to it; a [Secret] must not reach either except through a [Declassifier].",
+        helpLinkUri: HelpLinkBase + "TG4001.md");
+
+    internal static readonly DiagnosticDescriptor SecretToNetwork = new(
+        "TG4002",
+        "Secret sent over the network",
+        "Secret {0} is sent over the network through {1}",
+        SecretFlowCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "Results and output buffers of [R2P2Service] implementations become R2P2 responses, and arguments to R2P2 clients become requests; a [Secret] must not reach either except through a [Declassifier].",
+        helpLinkUri: HelpLinkBase + "TG4002.md");
+
+    internal static readonly DiagnosticDescriptor SecretToLog = new(
+        "TG4003",
+        "Secret written to a log or diagnostic output",
+        "Secret {0} is written to {1}",
+        SecretFlowCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "ILogger, Console, Debug and Trace output is read by operators and the host; a [Secret] must not reach it.",
+        helpLinkUri: HelpLinkBase + "TG4003.md");
+
+    internal static readonly DiagnosticDescriptor SecretInException = new(
+        "TG4004",
+        "Secret in an exception",
+        "Secret {0} is passed to the constructor of exception '{1}'",
+        SecretFlowCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "Exception messages and data travel to logs, crash reports and callers outside the domain.",
+        helpLinkUri: HelpLinkBase + "TG4004.md");
+
+    internal static readonly DiagnosticDescriptor SecretToString = new(
+        "TG4005",
+        "Secret turned into a string",
+        "Secret {0} is turned into a string by {1}",
+        SecretFlowCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "Strings are immutable, cannot be zeroed, may be interned and end up in logs and messages; a secret must not be formatted into one.",
+        helpLinkUri: HelpLinkBase + "TG4005.md");
+
+    internal static readonly DiagnosticDescriptor SecretToNonSecretStorage = new(
+        "TG4006",
+        "Secret stored in storage that is not [Secret]",
+        "Secret {0} is stored in '{1}', which is not [Secret]",
+        SecretFlowCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "A field, property or static that holds a secret must itself be [Secret], or the secret escapes the analysis there.",
+        helpLinkUri: HelpLinkBase + "TG4006.md");
+
+    internal static readonly DiagnosticDescriptor VariableTimeSecretComparison = new(
+        "TG4007",
+        "Secret compared in variable time",
+        "Secret {0} is compared with '{1}', which returns as soon as a byte differs; use CryptographicOperations.FixedTimeEquals",
+        SecretFlowCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "Comparisons that stop at the first difference leak, through their timing, how many leading bytes of a guess are right.",
+        helpLinkUri: HelpLinkBase + "TG4007.md");
+}

@@ -1,0 +1,20 @@
+using System.IO;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace TailGuard.Analyzers.Tests.Infrastructure;
+
+/// <summary>
+/// What test sources compile against: the .NET 10 reference pack (restored from NuGet by the testing library, the
+/// version the installed SDK ships) and the TailGuard runtime assembly with the attributes.
+/// </summary>
+internal static class TestReferences
+{
+    internal static readonly ReferenceAssemblies Net10 = new(
+        "net10.0",
+        new PackageIdentity("Microsoft.NETCore.App.Ref", "10.0.12"),
+        Path.Combine("ref", "net10.0"));
+
+    internal static readonly MetadataReference TailGuardRuntime =
+        MetadataReference.CreateFromFile(typeof(HotPathAttribute).Assembly.Location);
+}
