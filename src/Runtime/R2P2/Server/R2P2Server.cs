@@ -95,81 +95,32 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
     public R2P2ServerStatistics Statistics { get; }
 
     /// <summary>Multi-packet requests being reassembled now, over all loops (as of each loop's last batch).</summary>
-    public int PendingReassemblies
-    {
-        get
-        {
-            var total = 0;
-            foreach (var loop in _loops)
-            {
-                total += loop.PendingReassemblies;
-            }
-
-            return total;
-        }
-    }
+    public int PendingReassemblies => (int)SumOverLoops(static loop => loop.PendingReassemblies);
 
     /// <summary>Buffer bytes pending reassemblies hold now, over all loops (as of each loop's last batch).</summary>
-    public long PendingReassemblyBytes
-    {
-        get
-        {
-            long total = 0;
-            foreach (var loop in _loops)
-            {
-                total += loop.PendingReassemblyBytes;
-            }
-
-            return total;
-        }
-    }
+    public long PendingReassemblyBytes => SumOverLoops(static loop => loop.PendingReassemblyBytes);
 
     /// <summary>The most buffer bytes pending reassemblies held at once, per loop, summed over loops.</summary>
-    public long PeakReassemblyBytes
-    {
-        get
-        {
-            long total = 0;
-            foreach (var loop in _loops)
-            {
-                total += loop.PeakReassemblyBytes;
-            }
-
-            return total;
-        }
-    }
+    public long PeakReassemblyBytes => SumOverLoops(static loop => loop.PeakReassemblyBytes);
 
     /// <summary>
     /// Bytes the receive loop threads have allocated since they started (<see cref="GC.GetAllocatedBytesForCurrentThread"/>
     /// sampled after each batch), summed, so tests and benchmarks can check serving allocates nothing per request.
     /// </summary>
-    public long ReceiveLoopAllocatedBytes
-    {
-        get
-        {
-            long total = 0;
-            foreach (var loop in _loops)
-            {
-                total += loop.AllocatedBytes;
-            }
-
-            return total;
-        }
-    }
+    public long ReceiveLoopAllocatedBytes => SumOverLoops(static loop => loop.AllocatedBytes);
 
     /// <summary>How many times the receive loops have gone round, summed.</summary>
-    public long ReceiveLoopIterations
-    {
-        get
-        {
-            long total = 0;
-            foreach (var loop in _loops)
-            {
-                total += loop.Iterations;
-            }
+    public long ReceiveLoopIterations => SumOverLoops(static loop => loop.Iterations);
 
-            return total;
+    private long SumOverLoops(Func<ServerReceiveLoop, long> read)
+    {
+        long total = 0;
+        foreach (var loop in _loops)
+        {
+            total += read(loop);
         }
+
+        return total;
     }
 
     /// <summary>Stops the loops (pending reassemblies are discarded) and closes the transports if the server owns them.</summary>
