@@ -1,0 +1,50 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace TailGuard.Generators.Common;
+
+/// <summary>How generated code spells identifiers, types and accessibility.</summary>
+internal static class CSharpNames
+{
+    /// <summary>Fully qualified with <c>global::</c>, so generated code never depends on the user's usings.</summary>
+    public static string FullyQualified(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+
+    /// <summary>An identifier usable as-is in source: keywords get an '@'.</summary>
+    public static string Identifier(string name)
+        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) == SyntaxKind.AwaitKeyword
+            ? "@" + name
+            : name;
+
+    /// <summary>The metadata name with namespace and containing types ("Ns.Outer+IInner"), for hint names.</summary>
+    public static string MetadataName(INamedTypeSymbol type)
+    {
+        string name = type.MetadataName;
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            name = outer.MetadataName + "+" + name;
+        }
+
+        return type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + name : name;
+    }
+
+    /// <summary>The accessibility keyword(s) of a declared accessibility.</summary>
+    public static string Accessibility(Accessibility accessibility) => accessibility switch
+    {
+        Microsoft.CodeAnalysis.Accessibility.Public => "public",
+        Microsoft.CodeAnalysis.Accessibility.Private => "private",
+        Microsoft.CodeAnalysis.Accessibility.Protected => "protected",
+        Microsoft.CodeAnalysis.Accessibility.ProtectedOrInternal => "protected internal",
+        Microsoft.CodeAnalysis.Accessibility.ProtectedAndInternal => "private protected",
+        _ => "internal",
+    };
+
+    /// <summary>The declaration keyword of a containing type ("class", "struct", "record struct", ...).</summary>
+    public static string TypeKeyword(INamedTypeSymbol type) => type switch
+    {
+        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+        { IsRecord: true } => "record",
+        { TypeKind: TypeKind.Struct } => "struct",
+        { TypeKind: TypeKind.Interface } => "interface",
+        _ => "class",
+    };
+}

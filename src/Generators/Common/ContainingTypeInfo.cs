@@ -1,0 +1,38 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace TailGuard.Generators.Common;
+
+/// <summary>A type that contains a generated type, spelled for a <c>partial</c> redeclaration ("partial class Outer&lt;T&gt;").</summary>
+internal sealed record ContainingTypeInfo(string Keyword, string NameWithTypeParameters, bool IsPartial, string Name)
+{
+    /// <summary>The containing types of <paramref name="type"/>, outermost first.</summary>
+    public static List<(ContainingTypeInfo Info, INamedTypeSymbol Symbol)> Of(INamedTypeSymbol type)
+    {
+        var result = new List<(ContainingTypeInfo, INamedTypeSymbol)>();
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            string name = outer.TypeParameters.Length == 0
+                ? CSharpNames.Identifier(outer.Name)
+                : CSharpNames.Identifier(outer.Name) + "<" + string.Join(", ", System.Linq.Enumerable.Select(outer.TypeParameters, p => CSharpNames.Identifier(p.Name))) + ">";
+            result.Insert(0, (new ContainingTypeInfo(CSharpNames.TypeKeyword(outer), name, HasPartialDeclaration(outer), outer.Name), outer));
+        }
+
+        return result;
+    }
+
+    private static bool HasPartialDeclaration(INamedTypeSymbol type)
+    {
+        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is TypeDeclarationSyntax declaration && declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Collections.Generic;
+using System.Linq;
+using TailGuard.Generators.Common;
+using TailGuard.Generators.R2P2.Model;
+using static TailGuard.Generators.R2P2.ValueCodec;
+
+namespace TailGuard.Generators.R2P2;
+
+/// <summary>
+/// Emits <c>{Name}Dispatcher</c>, an IR2P2Handler: it reads the method id, reads the arguments as views into the
+/// receive buffer, calls the implementation and writes the result straight into the send buffer. Every malformed input
+/// becomes an error response; nothing the payload does can throw out of <c>Handle</c>.
+/// </summary>
+internal static class DispatcherEmitter
+{
+    private const string Status = "global::TailGuard.R2P2.R2P2ServiceStatus.";
+    private const string WriteError = "global::TailGuard.R2P2.Stubs.ServiceResponse.WriteError(response, ";
+
+    public static void Write(SourceWriter w, ServiceModel service)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// Serves <c>" + XmlDocText.Escape(service.InterfaceDisplayName) + "</c> over R2P2: register it as the server's handler. Arguments are views");
+        w.Line("/// into the receive buffer and results are written into the send buffer; malformed requests get an error response.");
+        w.Line("/// </summary>");
+        w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"TailGuard.Generators\", \"0.1.0\")]");
+        w.Open(service.Accessibility + " sealed partial class " + service.DispatcherName + " : global::TailGuard.R2P2.IR2P2Handler");
+        w.Line("private readonly " + service.InterfaceName + " _implementation;");
+        w.Line("private readonly global::System.Action<global::System.Exception>? _handlerFailed;");
+        w.Line();
+        w.Line("/// <summary>Creates a dispatcher that serves calls with <paramref name=\"implementation\"/>.</summary>");
+        w.Line("/// <param name=\"implementation\">The service implementation; it runs on the receiving thread.</param>");
+        w.Line("/// <param name=\"handlerFailed\">Told about exceptions the implementation throws (the client only sees HandlerFailed).</param>");
+        w.Open("public " + service.DispatcherName + "(" + service.InterfaceName + " implementation, global::System.Action<global::System.Exception>? handlerFailed = null)");
+        w.Line("global::System.ArgumentNullException.ThrowIfNull(implementation);");
+        w.Line("_implementation = implementation;");
+        w.Line("_handlerFailed = handlerFailed;");
+        w.Close();
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Open("public void Handle(in global::TailGuard.R2P2.R2P2Request request, global::System.Buffers.IBufferWriter<byte> response)");
+        w.Line("global::System.Buffers.ReadOnlySequence<byte> __sequence = request.Payload;");
+        w.Line("using " + Stubs + "ContiguousPayload __payload = new " + Stubs + "ContiguousPayload(in __sequence);");
+        w.Line(Stubs + "PayloadReader __reader = new " + Stubs + "PayloadReader(__payload.Span);");
+        w.Open("if (!__reader.TryReadUInt16(out ushort __methodId))");
+        w.Line(WriteError + Status + "MalformedRequest);");
+        w.Line("return;");
+        w.Close();
+        w.Line();
+        w.Open("switch (__methodId)");
+        foreach (MethodModel method in service.Methods.OrderBy(m => m.Id))
+        {
+            w.Line("case " + MethodId(method.Id) + ": // " + method.Name);
+            w.Indent();
+            w.Line("Handle" + method.Name + "(ref __reader, response);");
+            w.Line("return;");
+            w.Unindent();
+        }
+
+        w.Line("default:");
+        w.Indent();
+        w.Line(WriteError + Status + "UnknownMethod);");
+        w.Line("return;");
+        w.Unindent();
+        w.Close();
+        w.Close();
+
+        foreach (MethodModel method in service.Methods)
+        {
+            w.Line();
+            WriteHandler(w, method);
+        }
+
+        w.Close();
+    }
+
+    private static void WriteHandler(SourceWriter w, MethodModel method)
+    {
+        w.Open("private void Handle" + method.Name + "(ref " + Stubs + "PayloadReader reader, global::System.Buffers.IBufferWriter<byte> response)");
+        var reads = new List<string>();
+        var conversions = new List<string>();
+        var arguments = new List<string>();
+        string? capacity = null;
+        for (int i = 0; i < method.Parameters.Count; i++)
+        {
+            ValueModel value = method.Parameters[i].Value;
+            string variable = "__arg" + Number(i);
+            reads.Add("!" + TryRead("reader", value, variable, "__raw" + Number(i)));
+            if (EnumConversion(value, variable, "__raw" + Number(i)) is { } conversion)
+            {
+                conversions.Add(conversion);
+            }
+
+            if (value.Kind == ValueKind.Destination)
+            {
+                capacity = variable;
+                arguments.Add("__destination");
+            }
+            else
+            {
+                arguments.Add(variable);
+            }
+        }
+
+        if (reads.Count > 0)
+        {
+            w.Open("if (" + string.Join(" || ", reads) + ")");
+            w.Line(WriteError + Status + "MalformedArguments);");
+            w.Line("return;");
+            w.Close();
+            w.Line();
+        }
+
+        foreach (string conversion in conversions)
+        {
+            w.Line(conversion);
+        }
+
+        if (capacity is not null)
+        {
+            w.Line("global::System.Span<byte> __destination = " + Stubs + "ServiceResponse.ReserveDestination(response, " + capacity + ", out global::System.Span<byte> __reserved);");
+        }
+
+        string call = "_implementation." + method.Name + "(" + string.Join(", ", arguments) + ");";
+        bool isVoid = method.Return.Kind == ValueKind.Void;
+        if (!isVoid)
+        {
+            w.Line(method.Return.TypeName + " __result;");
+        }
+
+        w.Open("try");
+        w.Line(isVoid ? call : "__result = " + call);
+        w.Close();
+        w.Open("catch (global::System.Exception __exception)");
+        w.Line(Stubs + "ServiceResponse.WriteHandlerFailed(response, __exception, _handlerFailed);");
+        w.Line("return;");
+        w.Close();
+        w.Line();
+
+        if (capacity is not null)
+        {
+            w.Line(Stubs + "ServiceResponse.CommitDestination(response, __reserved, __result);");
+            w.Close();
+            return;
+        }
+
+        if (method.Return.Kind == ValueKind.String)
+        {
+            w.Open("if (!" + Stubs + "PayloadWriter.FitsString(__result, " + Number(method.Return.MaxBytes) + "))");
+            w.Line(WriteError + Status + "InvalidResult);");
+            w.Line("return;");
+            w.Close();
+            w.Line();
+        }
+
+        w.Line(Stubs + "PayloadWriter __writer = new " + Stubs + "PayloadWriter(response);");
+        w.Line("__writer.WriteStatus(" + Status + "Ok);");
+        if (!isVoid)
+        {
+            w.Line(ValueCodec.Write("__writer", method.Return, "__result"));
+        }
+
+        w.Line("__writer.Flush();");
+        w.Close();
+    }
+}

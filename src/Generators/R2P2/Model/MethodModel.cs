@@ -1,0 +1,19 @@
+using TailGuard.Generators.Common;
+
+namespace TailGuard.Generators.R2P2.Model;
+
+/// <summary>
+/// A service method as the emitters need it. <see cref="ClientName"/> is the async client method; for a method with a
+/// destination, <see cref="LeaseClientName"/> is the lease-returning one (else empty). <see cref="Policy"/> is the
+/// effective wire routing policy (0..3).
+/// </summary>
+internal sealed record MethodModel(
+    string Name,
+    string ClientName,
+    string LeaseClientName,
+    ushort Id,
+    bool IdIsExplicit,
+    byte Policy,
+    ValueModel Return,
+    EquatableArray<ParameterModel> Parameters,
+    string CancellationTokenName);

@@ -1,0 +1,4 @@
+namespace TailGuard.Generators.R2P2.Model;
+
+/// <summary>A parameter of a service method: its name (escaped for source) and type.</summary>
+internal sealed record ParameterModel(string Name, ValueModel Value);

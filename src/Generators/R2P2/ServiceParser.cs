@@ -1,0 +1,350 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using TailGuard.Generators.Common;
+using TailGuard.Generators.R2P2.Model;
+
+namespace TailGuard.Generators.R2P2;
+
+/// <summary>
+/// Turns one [R2P2Service] interface into a <see cref="ServiceModel"/> of plain values, or into TG1xxx diagnostics at
+/// the offending syntax. It is the only place that sees symbols and syntax.
+/// </summary>
+internal static class ServiceParser
+{
+    private const string MethodAttributeName = "R2P2MethodAttribute";
+    private const string MaxLengthAttributeName = "R2P2MaxLengthAttribute";
+    private const byte UnspecifiedPolicy = 0xFF;
+
+    public static ServiceParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var service = (INamedTypeSymbol)context.TargetSymbol;
+        var declaration = (InterfaceDeclarationSyntax)context.TargetNode;
+        var diagnostics = new List<DiagnosticInfo>();
+
+        byte servicePolicy = 0;
+        AttributeData serviceAttribute = context.Attributes[0];
+        if (NamedArgument(serviceAttribute, "Policy") is int declaredPolicy)
+        {
+            if (declaredPolicy is >= 0 and <= 3)
+            {
+                servicePolicy = (byte)declaredPolicy;
+            }
+            else
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    R2P2Diagnostics.InvalidRoutingPolicy,
+                    AttributeLocation(serviceAttribute, cancellationToken) ?? LocationInfo.From(declaration.Identifier),
+                    "Service '" + service.Name + "'",
+                    PolicyText(declaredPolicy),
+                    "; a service has no policy to inherit, so Unspecified is not allowed here"));
+            }
+        }
+
+        if (service.TypeParameters.Length > 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.GenericInterface, LocationInfo.From((SyntaxNode?)declaration.TypeParameterList) ?? LocationInfo.From(declaration.Identifier), service.Name));
+        }
+
+        if (service.Interfaces.Length > 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                R2P2Diagnostics.InheritedInterface,
+                LocationInfo.From((SyntaxNode?)declaration.BaseList) ?? LocationInfo.From(declaration.Identifier),
+                service.Name,
+                service.Interfaces[0].ToDisplayString()));
+        }
+
+        var containingTypes = ContainingTypeInfo.Of(service);
+        foreach ((ContainingTypeInfo info, INamedTypeSymbol symbol) in containingTypes)
+        {
+            if (!info.IsPartial)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.ContainingTypeNotPartial, SourceLocation(symbol), symbol.Name, service.Name));
+            }
+        }
+
+        var methods = new List<(MethodModel Model, LocationInfo? IdLocation, LocationInfo? NameLocation)>();
+        foreach (ISymbol member in service.GetMembers())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            switch (member)
+            {
+                case IMethodSymbol { MethodKind: MethodKind.Ordinary, IsStatic: false } method:
+                    if (ParseMethod(method, servicePolicy, diagnostics, cancellationToken) is { } parsed)
+                    {
+                        methods.Add(parsed);
+                    }
+
+                    break;
+                case IMethodSymbol { AssociatedSymbol: not null }:
+                    // Accessors: the property or event itself is reported.
+                    break;
+                case IMethodSymbol other:
+                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedMember, SourceLocation(other), other.Name, other.MethodKind == MethodKind.Ordinary ? "static method" : "static member"));
+                    break;
+                case IPropertySymbol property:
+                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedMember, SourceLocation(property), property.IsIndexer ? "this[]" : property.Name, property.IsIndexer ? "indexer" : "property"));
+                    break;
+                case IEventSymbol @event:
+                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedMember, SourceLocation(@event), @event.Name, "event"));
+                    break;
+                default:
+                    // Nested types and static fields are not calls; they do not affect the service.
+                    break;
+            }
+        }
+
+        // Ordinal order by name: stable output whatever order partial declarations are merged in.
+        methods = methods.OrderBy(m => m.Model.Name, StringComparer.Ordinal).ToList();
+        CheckCollisions(methods, diagnostics);
+
+        if (diagnostics.Count > 0)
+        {
+            return new ServiceParseResult(null, EquatableArray.From(diagnostics));
+        }
+
+        string baseName = ServiceBaseName(service.Name);
+        var model = new ServiceModel(
+            HintNames.For(CSharpNames.MetadataName(service), "R2P2"),
+            service.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : string.Empty,
+            EquatableArray.From(containingTypes.Select(t => t.Info)),
+            CSharpNames.FullyQualified(service),
+            service.ToDisplayString(),
+            CSharpNames.Accessibility(service.DeclaredAccessibility),
+            baseName + "Client",
+            baseName + "Dispatcher",
+            EquatableArray.From(methods.Select(m => m.Model)));
+        return new ServiceParseResult(model, EquatableArray<DiagnosticInfo>.Empty);
+    }
+
+    /// <summary>"IKeyValue" -> "KeyValue"; a name without the I-prefix convention is kept whole.</summary>
+    public static string ServiceBaseName(string interfaceName)
+        => interfaceName.Length > 1 && interfaceName[0] == 'I' && char.IsUpper(interfaceName[1]) ? interfaceName.Substring(1) : interfaceName;
+
+    private static (MethodModel, LocationInfo?, LocationInfo?)? ParseMethod(IMethodSymbol method, byte servicePolicy, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        int before = diagnostics.Count;
+        var syntax = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as MethodDeclarationSyntax;
+        LocationInfo? nameLocation = syntax is null ? SourceLocation(method) : LocationInfo.From(syntax.Identifier);
+        LocationInfo? returnLocation = LocationInfo.From((SyntaxNode?)syntax?.ReturnType) ?? nameLocation;
+
+        if (method.IsGenericMethod)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.GenericMethod, LocationInfo.From((SyntaxNode?)syntax?.TypeParameterList) ?? nameLocation, method.Name));
+        }
+
+        ValueModel? result = null;
+        if (method.ReturnsByRef || method.ReturnsByRefReadonly)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.ByRefNotAllowed, returnLocation, "The result", method.Name, method.ReturnsByRef ? "ref" : "ref readonly"));
+        }
+        else
+        {
+            result = ValueClassifier.Classify(method.ReturnType, ValueClassifier.Position.Return, out string reason);
+            if (result is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedReturnType, returnLocation, method.Name, method.ReturnType.ToDisplayString(), reason));
+            }
+            else
+            {
+                result = ApplyMaxLength(result, method.GetReturnTypeAttributes(), "the result of '" + method.Name + "'", returnLocation, diagnostics, cancellationToken);
+            }
+        }
+
+        var parameters = new List<ParameterModel>();
+        int destinations = 0;
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            var parameterSyntax = parameter.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as ParameterSyntax;
+            LocationInfo? parameterLocation = LocationInfo.From((SyntaxNode?)parameterSyntax) ?? nameLocation;
+            if (parameter.RefKind != RefKind.None)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.ByRefNotAllowed, parameterLocation, "Parameter '" + parameter.Name + "'", method.Name, RefKindText(parameter.RefKind)));
+                continue;
+            }
+
+            LocationInfo? typeLocation = LocationInfo.From((SyntaxNode?)parameterSyntax?.Type) ?? parameterLocation;
+            ValueModel? value = ValueClassifier.Classify(parameter.Type, ValueClassifier.Position.Parameter, out string reason);
+            if (value is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedParameterType, typeLocation, parameter.Name, method.Name, parameter.Type.ToDisplayString(), reason));
+                continue;
+            }
+
+            if (value.Kind == ValueKind.Destination && ++destinations > 1)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.DestinationMisuse, typeLocation, method.Name, "has more than one Span<byte> destination"));
+            }
+
+            value = ApplyMaxLength(value, parameter.GetAttributes(), "parameter '" + parameter.Name + "'", parameterLocation, diagnostics, cancellationToken);
+            parameters.Add(new ParameterModel(CSharpNames.Identifier(parameter.Name), value));
+        }
+
+        if (destinations > 0 && result is not null && result.Kind != ValueKind.Int32)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.DestinationMisuse, returnLocation, method.Name, "returns '" + method.ReturnType.ToDisplayString() + "'"));
+        }
+
+        AttributeData? methodAttribute = method.GetAttributes().FirstOrDefault(a => IsTailGuardAttribute(a, MethodAttributeName));
+        ushort id = MethodIdHash.FromName(method.Name);
+        bool explicitId = false;
+        byte policy = servicePolicy;
+        LocationInfo? idLocation = nameLocation;
+        if (methodAttribute is not null)
+        {
+            idLocation = AttributeLocation(methodAttribute, cancellationToken) ?? nameLocation;
+            if (methodAttribute.ConstructorArguments.Length == 1 && methodAttribute.ConstructorArguments[0].Value is ushort declaredId)
+            {
+                id = declaredId;
+                explicitId = true;
+            }
+
+            if (NamedArgument(methodAttribute, "Policy") is int declaredPolicy && declaredPolicy != UnspecifiedPolicy)
+            {
+                if (declaredPolicy is >= 0 and <= 3)
+                {
+                    policy = (byte)declaredPolicy;
+                }
+                else
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.InvalidRoutingPolicy, idLocation, "Method '" + method.Name + "'", PolicyText(declaredPolicy), " (or Unspecified to inherit the service's)"));
+                }
+            }
+        }
+
+        if (diagnostics.Count > before || result is null)
+        {
+            return null;
+        }
+
+        string stem = method.Name.EndsWith("Async", StringComparison.Ordinal) ? method.Name.Substring(0, method.Name.Length - "Async".Length) : method.Name;
+        string cancellationTokenName = "cancellationToken";
+        while (method.Parameters.Any(p => p.Name == cancellationTokenName))
+        {
+            cancellationTokenName += "_";
+        }
+
+        var model = new MethodModel(
+            method.Name,
+            stem + "Async",
+            destinations > 0 ? stem + "LeaseAsync" : string.Empty,
+            id,
+            explicitId,
+            policy,
+            result,
+            EquatableArray.From(parameters),
+            cancellationTokenName);
+        return (model, idLocation, nameLocation);
+    }
+
+    private static ValueModel ApplyMaxLength(ValueModel value, IEnumerable<AttributeData> attributes, string subject, LocationInfo? fallback, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        AttributeData? bound = attributes.FirstOrDefault(a => IsTailGuardAttribute(a, MaxLengthAttributeName));
+        if (bound is null || bound.ConstructorArguments.Length != 1 || bound.ConstructorArguments[0].Value is not int maxBytes)
+        {
+            return value;
+        }
+
+        LocationInfo? location = AttributeLocation(bound, cancellationToken) ?? fallback;
+        string text = maxBytes.ToString(CultureInfo.InvariantCulture);
+        if (value.Kind is not (ValueKind.String or ValueKind.Bytes or ValueKind.Destination))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.InvalidMaxLength, location, text, subject, "does not apply: bounds apply only to string, ReadOnlySpan<byte> and Span<byte> values"));
+            return value;
+        }
+
+        if (maxBytes < 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.InvalidMaxLength, location, text, subject, "is negative: a bound is at least 0"));
+            return value;
+        }
+
+        return value with { MaxBytes = maxBytes };
+    }
+
+    private static void CheckCollisions(List<(MethodModel Model, LocationInfo? IdLocation, LocationInfo? NameLocation)> methods, List<DiagnosticInfo> diagnostics)
+    {
+        var ids = new Dictionary<ushort, string>();
+        var clientNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach ((MethodModel model, LocationInfo? idLocation, LocationInfo? nameLocation) in methods)
+        {
+            if (ids.TryGetValue(model.Id, out string? owner))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    R2P2Diagnostics.MethodIdCollision,
+                    idLocation,
+                    model.Name,
+                    model.Id.ToString(CultureInfo.InvariantCulture),
+                    model.IdIsExplicit ? "explicit" : "hashed from its name",
+                    owner));
+            }
+            else
+            {
+                ids.Add(model.Id, model.Name);
+            }
+
+            foreach (string name in new[] { model.Name, model.ClientName, model.LeaseClientName })
+            {
+                if (name.Length == 0)
+                {
+                    continue;
+                }
+
+                if (clientNames.TryGetValue(name, out string? other))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.ClientNameCollision, nameLocation, model.Name, other, name));
+                    break;
+                }
+            }
+
+            foreach (string name in new[] { model.Name, model.ClientName, model.LeaseClientName })
+            {
+                if (name.Length > 0 && !clientNames.ContainsKey(name))
+                {
+                    clientNames.Add(name, model.Name);
+                }
+            }
+        }
+    }
+
+    private static bool IsTailGuardAttribute(AttributeData attribute, string name)
+        => attribute.AttributeClass is { } type && type.Name == name && type.ContainingNamespace is { Name: "TailGuard", ContainingNamespace.IsGlobalNamespace: true };
+
+    private static int? NamedArgument(AttributeData attribute, string name)
+    {
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+        {
+            if (argument.Key == name && argument.Value.Value is { } value)
+            {
+                return Convert.ToInt32(value, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return null;
+    }
+
+    private static LocationInfo? AttributeLocation(AttributeData attribute, CancellationToken cancellationToken)
+        => LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
+
+    private static LocationInfo? SourceLocation(ISymbol symbol)
+        => LocationInfo.From(symbol.Locations.FirstOrDefault(l => l.IsInSource));
+
+    private static string PolicyText(int policy) => policy switch
+    {
+        0xFF => "Unspecified",
+        _ => policy.ToString(CultureInfo.InvariantCulture),
+    };
+
+    private static string RefKindText(RefKind kind) => kind switch
+    {
+        RefKind.Ref => "ref",
+        RefKind.Out => "out",
+        RefKind.In => "in",
+        _ => "ref readonly",
+    };
+}

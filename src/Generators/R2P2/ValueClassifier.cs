@@ -1,0 +1,135 @@
+using Microsoft.CodeAnalysis;
+using TailGuard.Generators.Common;
+using TailGuard.Generators.R2P2.Model;
+
+namespace TailGuard.Generators.R2P2;
+
+/// <summary>Decides how a parameter or result type crosses the wire, or why it cannot (the reason goes into TG1001/TG1002).</summary>
+internal static class ValueClassifier
+{
+    public const int DefaultStringMaxBytes = 4096;
+    public const int DefaultDestinationMaxBytes = 65536;
+    public const int Unbounded = int.MaxValue;
+
+    public enum Position
+    {
+        Parameter,
+        Return,
+    }
+
+    /// <summary>Classifies <paramref name="type"/>; returns null and a reason when it cannot cross.</summary>
+    public static ValueModel? Classify(ITypeSymbol type, Position position, out string reason)
+    {
+        reason = string.Empty;
+        ValueKind? primitive = Primitive(type.SpecialType);
+        if (primitive is ValueKind kind)
+        {
+            return new ValueModel(CSharpNames.FullyQualified(type), kind, ValueKind.Void, 0);
+        }
+
+        switch (type.SpecialType)
+        {
+            case SpecialType.System_Void when position == Position.Return:
+                return new ValueModel("void", ValueKind.Void, ValueKind.Void, 0);
+            case SpecialType.System_String:
+                return new ValueModel("string", ValueKind.String, ValueKind.Void, DefaultStringMaxBytes);
+            case SpecialType.System_IntPtr:
+            case SpecialType.System_UIntPtr:
+                reason = "native-sized integers have no fixed size on the wire; use int or long";
+                return null;
+            case SpecialType.System_Decimal:
+                return new ValueModel(CSharpNames.FullyQualified(type), ValueKind.Unmanaged, ValueKind.Void, 0);
+        }
+
+        if (type.TypeKind == TypeKind.Error)
+        {
+            reason = "the type does not resolve";
+            return null;
+        }
+
+        if (type is INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } underlying })
+        {
+            return Primitive(underlying.SpecialType) is ValueKind underlyingKind
+                ? new ValueModel(CSharpNames.FullyQualified(type), ValueKind.Enum, underlyingKind, 0)
+                : Fail(out reason, "its underlying type has no wire form");
+        }
+
+        if (type is INamedTypeSymbol { IsGenericType: true } generic && IsSpan(generic, out bool readOnly))
+        {
+            if (generic.TypeArguments[0].SpecialType != SpecialType.System_Byte)
+            {
+                return Fail(out reason, "only spans of byte cross; encode other element types as bytes");
+            }
+
+            if (position == Position.Return)
+            {
+                return Fail(out reason, "a returned span cannot outlive the call; write into a Span<byte> destination parameter and return the byte count");
+            }
+
+            return readOnly
+                ? new ValueModel("global::System.ReadOnlySpan<byte>", ValueKind.Bytes, ValueKind.Void, Unbounded)
+                : new ValueModel("global::System.Span<byte>", ValueKind.Destination, ValueKind.Void, DefaultDestinationMaxBytes);
+        }
+
+        if (IsTaskLike(type))
+        {
+            return Fail(out reason, "service methods run to completion on the receiving thread, so they are synchronous; the generated client is the async side");
+        }
+
+        if (type.IsRefLikeType)
+        {
+            return Fail(out reason, "ref structs other than ReadOnlySpan<byte> and Span<byte> cannot cross");
+        }
+
+        if (type.TypeKind == TypeKind.Struct)
+        {
+            return type.IsUnmanagedType
+                ? new ValueModel(CSharpNames.FullyQualified(type), ValueKind.Unmanaged, ValueKind.Void, 0)
+                : Fail(out reason, "the struct holds references, so it has no byte representation");
+        }
+
+        return type.TypeKind switch
+        {
+            TypeKind.Pointer or TypeKind.FunctionPointer => Fail(out reason, "pointers are addresses in one process"),
+            TypeKind.TypeParameter => Fail(out reason, "a type parameter has no wire form"),
+            TypeKind.Array => Fail(out reason, "arrays do not cross; use ReadOnlySpan<byte> for bytes"),
+            _ => Fail(out reason, "only primitives, enums, unmanaged structs, strings and byte spans cross"),
+        };
+    }
+
+    private static ValueModel? Fail(out string reason, string why)
+    {
+        reason = why;
+        return null;
+    }
+
+    private static ValueKind? Primitive(SpecialType type) => type switch
+    {
+        SpecialType.System_Boolean => ValueKind.Boolean,
+        SpecialType.System_Byte => ValueKind.Byte,
+        SpecialType.System_SByte => ValueKind.SByte,
+        SpecialType.System_Int16 => ValueKind.Int16,
+        SpecialType.System_UInt16 => ValueKind.UInt16,
+        SpecialType.System_Char => ValueKind.Char,
+        SpecialType.System_Int32 => ValueKind.Int32,
+        SpecialType.System_UInt32 => ValueKind.UInt32,
+        SpecialType.System_Int64 => ValueKind.Int64,
+        SpecialType.System_UInt64 => ValueKind.UInt64,
+        SpecialType.System_Single => ValueKind.Single,
+        SpecialType.System_Double => ValueKind.Double,
+        _ => null,
+    };
+
+    private static bool IsSpan(INamedTypeSymbol type, out bool readOnly)
+    {
+        INamedTypeSymbol definition = type.OriginalDefinition;
+        readOnly = definition.Name == "ReadOnlySpan";
+        return definition.Arity == 1
+            && (definition.Name == "ReadOnlySpan" || definition.Name == "Span")
+            && definition.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true };
+    }
+
+    private static bool IsTaskLike(ITypeSymbol type)
+        => type is INamedTypeSymbol { Name: "Task" or "ValueTask" } named
+            && named.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
+}

@@ -1,0 +1,169 @@
+using System;
+using System.Buffers;
+
+namespace TailGuard.R2P2;
+
+/// <summary>
+/// Collects one outgoing message (request or response payload) and splits it into packets. The payload is written
+/// straight into a pooled packet buffer after room for the header, so a one-packet message is sent without a copy;
+/// only a message larger than one packet spills into a pooled array and is copied into its packets.
+/// </summary>
+internal sealed class MessageWriter : IBufferWriter<byte>
+{
+    private const int MinimumSpill = 4096;
+    private readonly PacketBufferPool _pool;
+    private readonly int _payloadSize;
+    private readonly long _maxLength;
+    private PacketBuffer? _first;
+    private byte[]? _spill;
+    private int _length;
+
+    public MessageWriter(PacketBufferPool pool, int payloadSize, long maxLength)
+    {
+        _pool = pool;
+        _payloadSize = payloadSize;
+        _maxLength = maxLength;
+    }
+
+    public int Length => _length;
+
+    public void Start()
+    {
+        Reset();
+        _first = _pool.Rent();
+    }
+
+    public void Advance(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var capacity = _spill?.Length ?? _payloadSize;
+        if (_length + count > capacity)
+        {
+            throw new InvalidOperationException("Advanced past the buffer returned by GetMemory/GetSpan.");
+        }
+
+        _length += count;
+    }
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        EnsureStarted();
+        var needed = Math.Max(sizeHint, 1);
+        if (_spill is null)
+        {
+            var available = _payloadSize - _length;
+            if (available >= needed)
+            {
+                return _first!.Array.AsMemory(R2P2Header.Size + _length, available);
+            }
+
+            Grow(needed);
+        }
+        else if (_spill.Length - _length < needed)
+        {
+            Grow(needed);
+        }
+
+        return _spill.AsMemory(_length);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
+
+    /// <summary>
+    /// Splits the message into packets addressed to <paramref name="destination"/>, rented from the pool and stored in
+    /// <paramref name="packets"/> (grown if needed). The writer is empty afterwards.
+    /// </summary>
+    /// <returns>The packet count.</returns>
+    public int Build(MessageType type, RoutingPolicy policy, ushort requestId, PacketAddress destination, ref PacketBuffer[] packets)
+    {
+        EnsureStarted();
+        var count = Fragmenter.PacketCount(type, _length, _payloadSize);
+        if (packets.Length < count)
+        {
+            Array.Resize(ref packets, Math.Max(count, packets.Length * 2));
+        }
+
+        if (count == 1)
+        {
+            var only = _first!;
+            _first = null;
+            if (_spill is not null)
+            {
+                // A writer that asked for more than it wrote; the bytes are in the spill array.
+                _spill.AsSpan(0, _length).CopyTo(only.Array.AsSpan(R2P2Header.Size));
+            }
+
+            R2P2Header.Write(only.Array, type, policy, R2P2Header.FlagsSingle, requestId, 1);
+            only.Length = R2P2Header.Size + _length;
+            only.Address = destination;
+            packets[0] = only;
+            Reset();
+            return 1;
+        }
+
+        ReadOnlySpan<byte> message = _spill.AsSpan(0, _length);
+        for (var i = 0; i < count; i++)
+        {
+            var (offset, length) = Fragmenter.Packet(type, _length, _payloadSize, i);
+            var (flags, order) = Fragmenter.Numbering(i, count);
+            var packet = _pool.Rent();
+            R2P2Header.Write(packet.Array, type, policy, flags, requestId, order);
+            message.Slice(offset, length).CopyTo(packet.Array.AsSpan(R2P2Header.Size));
+            packet.Length = R2P2Header.Size + length;
+            packet.Address = destination;
+            packets[i] = packet;
+        }
+
+        Reset();
+        return count;
+    }
+
+    /// <summary>Gives back whatever the writer holds (after a failed write).</summary>
+    public void Reset()
+    {
+        if (_first is not null)
+        {
+            _pool.Return(_first);
+            _first = null;
+        }
+
+        if (_spill is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_spill);
+            _spill = null;
+        }
+
+        _length = 0;
+    }
+
+    private void EnsureStarted()
+    {
+        if (_first is null)
+        {
+            throw new InvalidOperationException("The message writer is not started.");
+        }
+    }
+
+    private void Grow(int needed)
+    {
+        var required = (long)_length + needed;
+        if (required > _maxLength)
+        {
+            throw new InvalidOperationException($"An R2P2 message may hold at most {_maxLength} bytes.");
+        }
+
+        var size = (int)Math.Min(Math.Max(required * 2, MinimumSpill), Math.Max(_maxLength, required));
+        var bigger = ArrayPool<byte>.Shared.Rent(size);
+        if (_spill is null)
+        {
+            _first!.Array.AsSpan(R2P2Header.Size, _length).CopyTo(bigger);
+        }
+        else
+        {
+            _spill.AsSpan(0, _length).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_spill);
+        }
+
+        _spill = bigger;
+    }
+}

@@ -1,0 +1,147 @@
+using System;
+using System.Buffers;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
+
+namespace TailGuard.R2P2;
+
+/// <summary>
+/// One client call, pooled: its completion source (a reusable <see cref="IValueTaskSource{TResult}"/>), its request
+/// packets (kept until the call's result is taken, so a late ACK can never send a recycled buffer), its response
+/// packets (lent to the caller as the <see cref="R2P2Response"/> lease) and its place in the deadline list.
+/// </summary>
+internal sealed class PendingCall : IValueTaskSource<R2P2Response>, IR2P2ResponseOwner
+{
+    private readonly R2P2Client _client;
+    private ManualResetValueTaskSourceCore<R2P2Response> _core;
+    private int _leaseToken;
+
+    public PendingCall(R2P2Client client, MessageWriter writer, bool runContinuationsAsynchronously)
+    {
+        _client = client;
+        Writer = writer;
+        _core.RunContinuationsAsynchronously = runContinuationsAsynchronously;
+    }
+
+    public MessageWriter Writer { get; }
+
+    public R2P2Client Client() => _client;
+
+    public PacketBuffer[] RequestPackets = new PacketBuffer[1];
+    public int RequestPacketCount;
+    public PacketBuffer[] ResponsePackets = new PacketBuffer[1];
+    public int ResponsePacketCount;
+    public int ResponseExpected;
+    public ushort RequestId;
+    public CallState State;
+    public long Deadline;
+    public PendingCall? Previous;
+    public PendingCall? Next;
+    public PendingCall? NextCompleted;
+    public CancellationToken Token;
+    public CancellationTokenRegistration Registration;
+    public R2P2Exception? Failure;
+
+    public short Version => _core.Version;
+
+    public void CompleteWithResponse()
+    {
+        ReadOnlySequence<byte> payload;
+        if (ResponsePacketCount == 1)
+        {
+            var only = ResponsePackets[0];
+            payload = new ReadOnlySequence<byte>(only.Array, R2P2Header.Size, only.Length - R2P2Header.Size);
+        }
+        else
+        {
+            PayloadSegment? first = null;
+            PayloadSegment? last = null;
+            long running = 0;
+            for (var i = 0; i < ResponsePacketCount; i++)
+            {
+                var packet = ResponsePackets[i];
+                var segment = packet.Segment;
+                segment.Set(packet.Array.AsMemory(R2P2Header.Size, packet.Length - R2P2Header.Size), running);
+                running += packet.Length - R2P2Header.Size;
+                if (last is null)
+                {
+                    first = segment;
+                }
+                else
+                {
+                    last.Link(segment);
+                }
+
+                last = segment;
+            }
+
+            payload = new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
+        }
+
+        _core.SetResult(new R2P2Response(payload, this, _leaseToken));
+    }
+
+    public void CompleteWithError(Exception error) => _core.SetException(error);
+
+    public R2P2Response GetResult(short token)
+    {
+        if (_core.GetStatus(token) != ValueTaskSourceStatus.Succeeded)
+        {
+            try
+            {
+                _core.GetResult(token);
+            }
+            finally
+            {
+                Recycle();
+            }
+        }
+
+        return _core.GetResult(token);
+    }
+
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _core.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>The lease's dispose: a stale token (a second dispose, or a copy disposed after reuse) does nothing.</summary>
+    public void Release(int token)
+    {
+        if (Interlocked.CompareExchange(ref _leaseToken, token + 1, token) == token)
+        {
+            Recycle();
+        }
+    }
+
+    /// <summary>Returns every buffer the call holds and the call itself to the client's pools.</summary>
+    public void Recycle()
+    {
+        for (var i = 0; i < RequestPacketCount; i++)
+        {
+            RequestPackets[i].Return();
+            RequestPackets[i] = null!;
+        }
+
+        for (var i = 0; i < ResponsePacketCount; i++)
+        {
+            ResponsePackets[i].Return();
+            ResponsePackets[i] = null!;
+        }
+
+        RequestPacketCount = 0;
+        ResponsePacketCount = 0;
+        ResponseExpected = 0;
+        Failure = null;
+        Token = default;
+        Registration = default;
+        unchecked
+        {
+            _leaseToken++;
+        }
+
+        _core.Reset();
+        _client.ReturnCall(this);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Threading;
+
+namespace TailGuard.R2P2;
+
+/// <summary>One client's counts (the same events the "TailGuard.R2P2" meter counts process-wide).</summary>
+public sealed class R2P2ClientStatistics
+{
+    private long _requests;
+    private long _responses;
+    private long _timeouts;
+    private long _drops;
+    private long _malformedResponses;
+    private long _malformedDatagrams;
+    private long _cancellations;
+
+    internal R2P2ClientStatistics()
+    {
+    }
+
+    /// <summary>Calls started.</summary>
+    public long Requests => Interlocked.Read(ref _requests);
+
+    /// <summary>Calls that ended with a response.</summary>
+    public long Responses => Interlocked.Read(ref _responses);
+
+    /// <summary>Calls that ended with <see cref="R2P2TimeoutException"/>.</summary>
+    public long Timeouts => Interlocked.Read(ref _timeouts);
+
+    /// <summary>Calls that ended with <see cref="R2P2DroppedException"/>.</summary>
+    public long Drops => Interlocked.Read(ref _drops);
+
+    /// <summary>Calls that ended with <see cref="R2P2MalformedResponseException"/>.</summary>
+    public long MalformedResponses => Interlocked.Read(ref _malformedResponses);
+
+    /// <summary>Datagrams dropped without touching a call: bad header, unknown or finished rid, unexpected type.</summary>
+    public long MalformedDatagrams => Interlocked.Read(ref _malformedDatagrams);
+
+    /// <summary>Calls that ended cancelled.</summary>
+    public long Cancellations => Interlocked.Read(ref _cancellations);
+
+    internal void Request()
+    {
+        Interlocked.Increment(ref _requests);
+        R2P2Metrics.ClientRequests.Add(1);
+    }
+
+    internal void Response()
+    {
+        Interlocked.Increment(ref _responses);
+        R2P2Metrics.ClientResponses.Add(1);
+    }
+
+    internal void Timeout()
+    {
+        Interlocked.Increment(ref _timeouts);
+        R2P2Metrics.ClientTimeouts.Add(1);
+    }
+
+    internal void Drop()
+    {
+        Interlocked.Increment(ref _drops);
+        R2P2Metrics.ClientDrops.Add(1);
+    }
+
+    internal void MalformedResponse()
+    {
+        Interlocked.Increment(ref _malformedResponses);
+        R2P2Metrics.ClientMalformed.Add(1);
+    }
+
+    internal void MalformedDatagram()
+    {
+        Interlocked.Increment(ref _malformedDatagrams);
+        R2P2Metrics.ClientMalformed.Add(1);
+    }
+
+    internal void Cancellation() => Interlocked.Increment(ref _cancellations);
+}

@@ -1,0 +1,25 @@
+using System.Diagnostics.Metrics;
+
+namespace TailGuard.R2P2;
+
+/// <summary>
+/// The "TailGuard.R2P2" meter: process-wide counters that dotnet-counters and OpenTelemetry read. Each client and server
+/// also keeps its own counts (<see cref="R2P2ClientStatistics"/>, <see cref="R2P2ServerStatistics"/>).
+/// </summary>
+internal static class R2P2Metrics
+{
+    public const string MeterName = "TailGuard.R2P2";
+
+    private static readonly Meter Meter = new(MeterName, "1.0");
+
+    public static readonly Counter<long> ClientRequests = Meter.CreateCounter<long>("tailguard.r2p2.client.requests", "{request}", "Calls started by R2P2 clients.");
+    public static readonly Counter<long> ClientResponses = Meter.CreateCounter<long>("tailguard.r2p2.client.responses", "{response}", "Calls that ended with a whole response.");
+    public static readonly Counter<long> ClientTimeouts = Meter.CreateCounter<long>("tailguard.r2p2.client.timeouts", "{request}", "Calls whose timer fired.");
+    public static readonly Counter<long> ClientDrops = Meter.CreateCounter<long>("tailguard.r2p2.client.drops", "{request}", "Calls the server refused with DROP.");
+    public static readonly Counter<long> ClientMalformed = Meter.CreateCounter<long>("tailguard.r2p2.client.malformed_datagrams", "{datagram}", "Datagrams a client dropped: bad header, unknown rid, or a response that failed its call.");
+    public static readonly Counter<long> ServerRequests = Meter.CreateCounter<long>("tailguard.r2p2.server.requests", "{request}", "Complete requests handed to handlers.");
+    public static readonly Counter<long> ServerResponses = Meter.CreateCounter<long>("tailguard.r2p2.server.responses", "{response}", "Responses sent.");
+    public static readonly Counter<long> ServerDrops = Meter.CreateCounter<long>("tailguard.r2p2.server.drops", "{request}", "Requests refused with DROP by the admission policy.");
+    public static readonly Counter<long> ServerMalformed = Meter.CreateCounter<long>("tailguard.r2p2.server.malformed_datagrams", "{datagram}", "Datagrams a server dropped: bad header, unserved type or policy, orphan or inconsistent packets.");
+    public static readonly Counter<long> ReassemblyEvictions = Meter.CreateCounter<long>("tailguard.r2p2.server.reassembly_evictions", "{request}", "Pending multi-packet requests discarded: expired, evicted by the count or byte bound, or inconsistent.");
+}

@@ -1,0 +1,80 @@
+using System;
+
+namespace TailGuard.R2P2;
+
+/// <summary>
+/// How a message of a given length splits into packets (r2p2.md, "Sizes and splitting"). A multi-packet REQUEST's
+/// first packet carries exactly <see cref="FirstRequestPacketPayload"/> bytes so a router only ever touches tiny
+/// packets; every other message fills its packets in order.
+/// </summary>
+internal static class Fragmenter
+{
+    public const int DefaultPayloadSize = 1464;
+    public const int FirstRequestPacketPayload = 14;
+
+    /// <summary>The most packets one message may have: the packet order field is 16 bits.</summary>
+    public const int MaxPackets = ushort.MaxValue;
+
+    public static int PacketCount(MessageType type, int length, int payloadSize)
+    {
+        if (length <= payloadSize)
+        {
+            return 1;
+        }
+
+        if (type == MessageType.Request)
+        {
+            return 1 + (int)Math.Ceiling((length - FirstRequestPacketPayload) / (double)payloadSize);
+        }
+
+        return (int)Math.Ceiling(length / (double)payloadSize);
+    }
+
+    /// <summary>The slice of the message that packet <paramref name="index"/> carries.</summary>
+    public static (int Offset, int Length) Packet(MessageType type, int length, int payloadSize, int index)
+    {
+        if (length <= payloadSize)
+        {
+            return (0, length);
+        }
+
+        int offset;
+        if (type == MessageType.Request)
+        {
+            if (index == 0)
+            {
+                return (0, FirstRequestPacketPayload);
+            }
+
+            offset = FirstRequestPacketPayload + ((index - 1) * payloadSize);
+        }
+        else
+        {
+            offset = index * payloadSize;
+        }
+
+        return (offset, Math.Min(payloadSize, length - offset));
+    }
+
+    /// <summary>The largest message a packet count of <see cref="MaxPackets"/> can carry.</summary>
+    public static long MaxMessageLength(MessageType type, int payloadSize)
+        => type == MessageType.Request
+            ? FirstRequestPacketPayload + ((long)(MaxPackets - 1) * payloadSize)
+            : (long)MaxPackets * payloadSize;
+
+    /// <summary>Flags and packet order of packet <paramref name="index"/> of <paramref name="count"/>.</summary>
+    public static (byte Flags, ushort Order) Numbering(int index, int count)
+    {
+        if (count == 1)
+        {
+            return (R2P2Header.FlagsSingle, 1);
+        }
+
+        if (index == 0)
+        {
+            return (R2P2Header.FlagFirst, (ushort)count);
+        }
+
+        return (index == count - 1 ? R2P2Header.FlagLast : (byte)0, (ushort)index);
+    }
+}

@@ -1,0 +1,14 @@
+namespace TailGuard.R2P2;
+
+/// <summary>The message type in the high nibble of the type/policy byte (r2p2.md, "Header").</summary>
+internal enum MessageType : byte
+{
+    Request = 0,
+    Response = 1,
+    Feedback = 2,
+    Ack = 3,
+    Drop = 4,
+    RaftRequest = 5,
+    RaftReply = 6,
+    RaftMessage = 7,
+}

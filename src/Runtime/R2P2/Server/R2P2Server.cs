@@ -1,0 +1,146 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace TailGuard.R2P2;
+
+/// <summary>
+/// An R2P2 server: one receive loop thread per transport (for several cores, give it several UDP sockets bound to one
+/// port with SO_REUSEPORT, see UdpTransport). Each complete request runs to
+/// completion on the thread that received it: the handler sees the payload as a view over the receive buffer (a
+/// multi-packet request is first copied into one contiguous pooled buffer, so handlers nearly always see one
+/// segment) and writes its response into pooled send buffers. The loops start in the constructor.
+/// </summary>
+public sealed class R2P2Server : IAsyncDisposable, IDisposable
+{
+    private readonly ServerReceiveLoop[] _loops;
+    private readonly R2P2ServerOptions _options;
+    private int _disposed;
+
+    /// <summary>Creates a server with one receive loop.</summary>
+    /// <param name="transport">The transport to serve on.</param>
+    /// <param name="handler">Handles each complete request.</param>
+    /// <param name="options">Settings; defaults when null.</param>
+    public R2P2Server(PacketTransport transport, IR2P2Handler handler, R2P2ServerOptions? options = null)
+        : this([transport ?? throw new ArgumentNullException(nameof(transport))], handler, options)
+    {
+    }
+
+    /// <summary>Creates a server with one receive loop per transport.</summary>
+    /// <param name="transports">The transports to serve on (usually sockets sharing one port).</param>
+    /// <param name="handler">Handles each complete request; called concurrently from every loop.</param>
+    /// <param name="options">Settings; defaults when null.</param>
+    public R2P2Server(IReadOnlyList<PacketTransport> transports, IR2P2Handler handler, R2P2ServerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(transports);
+        ArgumentNullException.ThrowIfNull(handler);
+        if (transports.Count == 0)
+        {
+            throw new ArgumentException("A server needs at least one transport.", nameof(transports));
+        }
+
+        _options = options ?? new R2P2ServerOptions();
+        Statistics = new R2P2ServerStatistics();
+        _loops = new ServerReceiveLoop[transports.Count];
+        for (var i = 0; i < _loops.Length; i++)
+        {
+            _options.Validate(transports[i]);
+            _loops[i] = new ServerReceiveLoop(this, transports[i], handler, _options, Statistics);
+        }
+
+        foreach (var loop in _loops)
+        {
+            loop.Start();
+        }
+    }
+
+    /// <summary>Raised (on the receive thread) when a handler throws; no response is sent for that request.</summary>
+    public event EventHandler<Exception>? HandlerFailed;
+
+    /// <summary>The address of the first transport (what clients send to).</summary>
+    public PacketAddress LocalAddress => _loops[0].Transport.LocalAddress;
+
+    /// <summary>This server's counts.</summary>
+    public R2P2ServerStatistics Statistics { get; }
+
+    /// <summary>Multi-packet requests being reassembled now, over all loops (as of each loop's last batch).</summary>
+    public int PendingReassemblies
+    {
+        get
+        {
+            var total = 0;
+            foreach (var loop in _loops)
+            {
+                total += loop.PendingReassemblies;
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>
+    /// Bytes the receive loop threads have allocated since they started (<see cref="GC.GetAllocatedBytesForCurrentThread"/>
+    /// sampled after each batch), summed, so tests and benchmarks can check serving allocates nothing per request.
+    /// </summary>
+    public long ReceiveLoopAllocatedBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (var loop in _loops)
+            {
+                total += loop.AllocatedBytes;
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>How many times the receive loops have gone round, summed.</summary>
+    public long ReceiveLoopIterations
+    {
+        get
+        {
+            long total = 0;
+            foreach (var loop in _loops)
+            {
+                total += loop.Iterations;
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>Stops the loops (pending reassemblies are discarded) and closes the transports if the server owns them.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (var loop in _loops)
+        {
+            loop.Stop();
+        }
+
+        if (_options.OwnsTransports)
+        {
+            foreach (var loop in _loops)
+            {
+                loop.Transport.Dispose();
+            }
+        }
+    }
+
+    /// <inheritdoc cref="Dispose"/>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    internal void ReportHandlerFailure(Exception error) => HandlerFailed?.Invoke(this, error);
+}

@@ -1,0 +1,63 @@
+using System;
+
+namespace TailGuard.R2P2;
+
+/// <summary>Settings of an <see cref="R2P2Server"/>.</summary>
+public sealed class R2P2ServerOptions
+{
+    /// <summary>Payload bytes per packet; 1464 (a 1500-byte MTU) is what interop uses.</summary>
+    public int PayloadSize { get; init; } = Fragmenter.DefaultPayloadSize;
+
+    /// <summary>The routing policies served; requests with any other policy are dropped and counted.</summary>
+    public RoutingPolicy[] ServedPolicies { get; init; } = [RoutingPolicy.LoadBalanced, RoutingPolicy.Fixed];
+
+    /// <summary>When set, one FEEDBACK goes to this router address after each response, from the listening socket.</summary>
+    public PacketAddress? RouterAddress { get; init; }
+
+    /// <summary>Decides on each request's FIRST packet; null admits everything.</summary>
+    public IR2P2AdmissionPolicy? AdmissionPolicy { get; init; }
+
+    /// <summary>The largest request accepted; a FIRST packet announcing more is dropped and counted.</summary>
+    public int MaxRequestBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>How many multi-packet requests one receive loop reassembles at once; the oldest is evicted beyond.</summary>
+    public int MaxPendingReassemblies { get; init; } = 1024;
+
+    /// <summary>How many buffer bytes one receive loop's pending reassemblies may hold; the oldest are evicted beyond.</summary>
+    public long MaxReassemblyBytes { get; init; } = 16L * 1024 * 1024;
+
+    /// <summary>How long an incomplete request is kept.</summary>
+    public TimeSpan ReassemblyTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How the receive loops wait for datagrams.</summary>
+    public ReceiveMode ReceiveMode { get; init; } = ReceiveMode.Blocking;
+
+    /// <summary>How many datagrams one receive call may return.</summary>
+    public int ReceiveBatchSize { get; init; } = 32;
+
+    /// <summary>Whether disposing the server disposes its transports.</summary>
+    public bool OwnsTransports { get; init; } = true;
+
+    internal void Validate(PacketTransport transport)
+    {
+        if (PayloadSize < Fragmenter.FirstRequestPacketPayload || PayloadSize + R2P2Header.Size > transport.MaxDatagramSize)
+        {
+            throw new ArgumentException($"{nameof(R2P2ServerOptions)}.{nameof(PayloadSize)} must be between {Fragmenter.FirstRequestPacketPayload} and the transport's datagram size minus the 8-byte header ({transport.MaxDatagramSize - R2P2Header.Size}).");
+        }
+
+        if (ServedPolicies is null || Array.Exists(ServedPolicies, p => (byte)p > (byte)RoutingPolicy.ReplicatedReadOnly))
+        {
+            throw new ArgumentException($"{nameof(R2P2ServerOptions)}.{nameof(ServedPolicies)} must list wire policies (0..3).");
+        }
+
+        if (MaxRequestBytes < 0 || MaxPendingReassemblies < 1 || MaxReassemblyBytes < PayloadSize || ReassemblyTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{nameof(R2P2ServerOptions)}: MaxRequestBytes must be >= 0, MaxPendingReassemblies >= 1, MaxReassemblyBytes >= PayloadSize and ReassemblyTimeout positive.");
+        }
+
+        if (ReceiveBatchSize is < 1 or > 1024)
+        {
+            throw new ArgumentException($"{nameof(R2P2ServerOptions)}.{nameof(ReceiveBatchSize)} must be between 1 and 1024.");
+        }
+    }
+}

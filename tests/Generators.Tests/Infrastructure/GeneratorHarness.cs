@@ -1,0 +1,58 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace TailGuard.Generators.Tests.Infrastructure;
+
+/// <summary>Compiles test sources against the running host's framework and the TailGuard runtime, and runs a generator.</summary>
+internal static class GeneratorHarness
+{
+    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(LoadReferences);
+
+    public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.Latest);
+
+    public static CSharpCompilation Compile(params string[] sources)
+        => Compile(sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: "Source" + i + ".cs")).ToArray());
+
+    public static CSharpCompilation Compile(params SyntaxTree[] trees)
+        => CSharpCompilation.Create(
+            "GeneratorTestAssembly",
+            trees,
+            References.Value,
+            new CSharpCompilationOptions(
+                OutputKind.DynamicallyLinkedLibrary,
+                nullableContextOptions: NullableContextOptions.Enable,
+                generalDiagnosticOption: ReportDiagnostic.Error,
+                allowUnsafe: true));
+
+    public static GeneratorDriver CreateDriver(IIncrementalGenerator generator, bool trackSteps = true)
+        => CSharpGeneratorDriver.Create(
+            new[] { generator.AsSourceGenerator() },
+            parseOptions: ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
+
+    /// <summary>Runs the generator once and returns the compilation with the generated sources and the generator's diagnostics.</summary>
+    public static (Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics, GeneratorDriverRunResult Run) Run(IIncrementalGenerator generator, params string[] sources)
+    {
+        CSharpCompilation input = Compile(sources);
+        GeneratorDriver driver = CreateDriver(generator).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
+        return (output, diagnostics, driver.GetRunResult());
+    }
+
+    /// <summary>Compiler errors and warnings of a compilation (hidden and info diagnostics left out).</summary>
+    public static IReadOnlyList<Diagnostic> Problems(Compilation compilation)
+        => compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+
+    private static ImmutableArray<MetadataReference> LoadReferences()
+    {
+        var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "netstandard.dll" or "mscorlib.dll")
+            .ToList();
+        paths.Add(typeof(TailGuard.R2P2ServiceAttribute).Assembly.Location);
+        return paths.Distinct(StringComparer.Ordinal).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
+    }
+}

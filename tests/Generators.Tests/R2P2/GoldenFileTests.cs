@@ -1,0 +1,67 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using TailGuard.Generators.R2P2;
+using TailGuard.Generators.Tests.Infrastructure;
+
+namespace TailGuard.Generators.Tests.R2P2;
+
+/// <summary>
+/// The generated source for each representative interface must equal its checked-in golden file. Set
+/// TAILGUARD_ACCEPT_GOLDEN=1 to re-accept; otherwise a mismatch fails and leaves a *.received.cs beside the golden file.
+/// </summary>
+public class GoldenFileTests
+{
+    public static TheoryData<string> Services => new(ServiceSources.All.Keys.OrderBy(k => k, StringComparer.Ordinal));
+
+    [Theory]
+    [MemberData(nameof(Services))]
+    public void Generated_source_matches_its_golden_file(string service)
+    {
+        var (_, diagnostics, run) = GeneratorHarness.Run(new R2P2ServiceGenerator(), ServiceSources.All[service]);
+        Assert.Empty(diagnostics);
+        SyntaxTree generated = Assert.Single(run.GeneratedTrees);
+        string received = generated.GetText().ToString();
+
+        string directory = Path.Combine(TestDirectory(), "Golden");
+        string verifiedPath = Path.Combine(directory, service + ".verified.cs");
+        string receivedPath = Path.Combine(directory, service + ".received.cs");
+        if (Environment.GetEnvironmentVariable("TAILGUARD_ACCEPT_GOLDEN") == "1")
+        {
+            File.WriteAllText(verifiedPath, received);
+            File.Delete(receivedPath);
+            return;
+        }
+
+        string verified = File.Exists(verifiedPath) ? File.ReadAllText(verifiedPath).Replace("\r\n", "\n", StringComparison.Ordinal) : string.Empty;
+        if (verified != received)
+        {
+            File.WriteAllText(receivedPath, received);
+            Assert.Fail($"The generated source for {service} differs from {verifiedPath}; see {receivedPath}. Re-accept with TAILGUARD_ACCEPT_GOLDEN=1 if the change is intended.");
+        }
+
+        File.Delete(receivedPath);
+    }
+
+    [Fact]
+    public void Generated_source_is_identical_across_runs()
+    {
+        string first = GeneratorHarness.Run(new R2P2ServiceGenerator(), ServiceSources.AllTypes).Run.GeneratedTrees[0].GetText().ToString();
+        string second = GeneratorHarness.Run(new R2P2ServiceGenerator(), ServiceSources.AllTypes).Run.GeneratedTrees[0].GetText().ToString();
+
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public void Hint_names_keep_namespace_and_containing_types_apart()
+    {
+        var run = GeneratorHarness.Run(new R2P2ServiceGenerator(), ServiceSources.All.Values.ToArray()).Run;
+
+        string[] hints = run.Results[0].GeneratedSources.Select(s => s.HintName).OrderBy(h => h, StringComparer.Ordinal).ToArray();
+        Assert.Equal(new[] { "Outer_00601+Inner+Clock.R2P2.g.cs", "Samples.Store.IKeyValue.R2P2.g.cs", "Samples.Types.IEverything.R2P2.g.cs" }, hints);
+    }
+
+    private static string TestDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(Path.GetDirectoryName(path))!;
+}
