@@ -1,33 +1,24 @@
 using System;
 using System.ComponentModel;
 using System.Threading;
-using TailGuard.Tyche;
-using TailGuard.Tyche.Simulation;
 
 namespace TailGuard.Boundary;
 
 /// <summary>
-/// The host's end of a boundary: its own view of the shared region, the transition into the domain, and the offsets
-/// the proxy placed its buffers at (remembered here so that nothing is read back from shared memory to find them).
-/// One call at a time: a proxy is bound to one core.
+/// The caller's end of a boundary: its view of the shared region, the switch to the callee, and the offsets the proxy
+/// placed its buffers at (remembered here so that nothing is read back from shared memory to find them). One call at
+/// a time: a channel is bound to one core.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class BoundaryChannel
+public abstract class BoundaryChannel
 {
-    private readonly SimulatedMonitor _monitor;
-    private readonly TrustDomain _domain;
-    private readonly int _core;
-    private readonly ulong _sharedAddress;
-    private MemoryView _view;
     private int _busy;
-    private bool _revoked;
 
-    internal BoundaryChannel(SimulatedMonitor monitor, TrustDomain domain, int core, ulong sharedAddress, BoundaryLayout layout)
+    /// <summary>Creates the channel.</summary>
+    /// <param name="layout">The contract's layout.</param>
+    protected BoundaryChannel(BoundaryLayout layout)
     {
-        _monitor = monitor;
-        _domain = domain;
-        _core = core;
-        _sharedAddress = sharedAddress;
+        ArgumentNullException.ThrowIfNull(layout);
         Layout = layout;
         Offsets = new int[layout.SlotCount];
     }
@@ -38,35 +29,25 @@ public sealed class BoundaryChannel
     /// <summary>Where the proxy put each buffer, by slot index (slot offset / 8).</summary>
     internal int[] Offsets { get; }
 
-    internal void MarkRevoked() => _revoked = true;
+    /// <summary>The caller's view of the shared region (<see cref="BoundaryLayout.RegionSize"/> bytes).</summary>
+    /// <returns>The region.</returns>
+    /// <exception cref="BoundaryRevokedException">The region or the callee is gone.</exception>
+    protected abstract Span<byte> GetRegion();
 
-    /// <summary>Starts a call: claims the channel and returns the host's view of the shared region.</summary>
+    /// <summary>Runs the callee on the frame now in the region and returns when it has answered.</summary>
+    /// <exception cref="BoundaryRevokedException">The region or the callee was revoked during the call.</exception>
+    protected abstract void Switch();
+
     internal Span<byte> Acquire()
     {
         if (Interlocked.Exchange(ref _busy, 1) != 0)
         {
-            throw new InvalidOperationException("A trust-domain proxy runs one call at a time (it is bound to one core); use one host per calling thread.");
+            throw new InvalidOperationException("A trust-boundary proxy runs one call at a time (it is bound to one core); use one per calling thread.");
         }
 
         try
         {
-            if (_revoked)
-            {
-                throw new BoundaryRevokedException("The trust domain was revoked; its proxy cannot be called any more.");
-            }
-
-            if (!_view.IsCurrent)
-            {
-                // The host's own mapping changes whenever any domain is set up: take the view again (no allocation).
-                _view = _monitor.GetCore(_core).GetView(_sharedAddress, Layout.RegionSize, MemoryRights.Read | MemoryRights.Write);
-            }
-
-            return _view.Span;
-        }
-        catch (MonitorException exception)
-        {
-            Release();
-            throw new BoundaryRevokedException("The shared region is no longer the host's to write: " + exception.Message, exception);
+            return GetRegion();
         }
         catch
         {
@@ -75,31 +56,7 @@ public sealed class BoundaryChannel
         }
     }
 
-    /// <summary>Switches into the domain on the channel's core and back.</summary>
-    internal void Transition()
-    {
-        TransitionResult result;
-        try
-        {
-            result = _monitor.Transition(_domain, _core, 0);
-        }
-        catch (MonitorException exception) when (exception.Error is MonitorError.DomainRevoked or MonitorError.StaleMapping or MonitorError.InvalidSwitch or MonitorError.CapabilityDoesNotExist)
-        {
-            _revoked = true;
-            throw new BoundaryRevokedException("The trust domain was revoked during the call: " + exception.Message, exception);
-        }
-
-        if (result.Status != MonitorStatus.Success)
-        {
-            throw new BoundaryViolationException(CallStatus.ImplementationFault, "The trust domain trapped (vector " + result.TrapVector + ") instead of answering.");
-        }
-
-        if (!_view.IsCurrent)
-        {
-            _revoked = true;
-            throw new BoundaryRevokedException("The shared region changed hands during the call; its contents are not used.");
-        }
-    }
+    internal void Transition() => Switch();
 
     internal void Release() => Volatile.Write(ref _busy, 0);
 }

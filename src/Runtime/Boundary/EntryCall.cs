@@ -48,6 +48,11 @@ public ref struct EntryCall
     public readonly T Scalar<T>(int slot)
         where T : unmanaged => MemoryMarshal.Read<T>(_frame.Slice(slot, Unsafe.SizeOf<T>()));
 
+    /// <summary>Reads a <see cref="bool"/> argument from the private copy: any non-zero byte is true (no invalid bool reaches the callee).</summary>
+    /// <param name="slot">Its slot's offset in the frame.</param>
+    /// <returns>The value.</returns>
+    public readonly bool Flag(int slot) => _frame[slot] != 0;
+
     /// <summary>Validates an input buffer and returns its private copy.</summary>
     /// <typeparam name="T">The element type.</typeparam>
     /// <param name="slot">Its descriptor's offset in the frame.</param>

@@ -136,6 +136,10 @@ public ref struct ProxyCall
     public readonly T Result<T>()
         where T : unmanaged => MemoryMarshal.Read<T>(_shared.Slice(CallFrame.HeaderSize, Unsafe.SizeOf<T>()));
 
+    /// <summary>Reads a <see cref="bool"/> result, once: any non-zero byte is true.</summary>
+    /// <returns>The result.</returns>
+    public readonly bool FlagResult() => _shared[CallFrame.HeaderSize] != 0;
+
     /// <summary>Releases the channel.</summary>
     public readonly void End() => _channel.Release();
 

@@ -88,7 +88,7 @@ public static class TrustDomainHost
                 throw new InvalidOperationException("The monitor returned an attestation report that does not parse.");
             }
 
-            var channel = new BoundaryChannel(monitor, domain, options.Core, sharedAddress, layout);
+            var channel = new DomainCallChannel(monitor, domain, options.Core, sharedAddress, layout);
             TService proxy = TBinding.CreateProxy(channel);
             return new TrustDomainHost<TService>(monitor, owned, domain, region, options.Core, entry, channel, proxy, report, encoded);
         }
@@ -112,13 +112,13 @@ public sealed class TrustDomainHost<TService> : IDisposable, IAsyncDisposable
     where TService : class
 {
     private readonly bool _ownsMonitor;
-    private readonly BoundaryChannel _channel;
+    private readonly DomainCallChannel _channel;
     private readonly byte[] _encodedAttestation;
     private bool _disposed;
 
     internal TrustDomainHost(
         SimulatedMonitor monitor, bool ownsMonitor, TrustDomain domain, BoundaryRegion region, int core, BoundaryEntry entry,
-        BoundaryChannel channel, TService proxy, AttestationReport attestation, byte[] encodedAttestation)
+        DomainCallChannel channel, TService proxy, AttestationReport attestation, byte[] encodedAttestation)
     {
         Monitor = monitor;
         _ownsMonitor = ownsMonitor;
