@@ -1,0 +1,93 @@
+using System;
+using System.Threading;
+
+namespace TailGuard.Boundary.Tests;
+
+/// <summary>B10: the domain revoked in the middle of calls fails them with a distinct error and no partial output.</summary>
+public sealed class RevocationTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public void B10_revoking_the_domain_during_a_call_fails_it_with_BoundaryRevokedException_and_leaves_the_output_untouched()
+    {
+        using var kit = new ProbeKit();
+        using var revoked = new ManualResetEventSlim();
+        kit.Probe.DuringCall = () =>
+        {
+            // Another thread (the host's manager) revokes the domain while this call is inside it.
+            var revoker = new Thread(() => kit.Monitor.Destroy(kit.Host.Domain));
+            revoker.Start();
+            Assert.True(revoker.Join(Patience));
+            revoked.Set();
+        };
+
+        byte[] destination = new byte[16];
+        destination.AsSpan().Fill(0xEE);
+        Assert.Throws<BoundaryRevokedException>(() => kit.Proxy.Fill(1, 16, destination));
+        Assert.True(revoked.IsSet);
+        Assert.All(destination, b => Assert.Equal(0xEE, b)); // no partial output reached the caller
+
+        // The proxy stays failed, with the same distinct error, and never reaches the (gone) implementation.
+        kit.Probe.DuringCall = null;
+        int calls = kit.Probe.Calls;
+        Assert.Throws<BoundaryRevokedException>(() => kit.Proxy.Add(1, 2, default));
+        Assert.Equal(calls, kit.Probe.Calls);
+    }
+
+    [Fact]
+    public void B10_revoking_at_an_arbitrary_moment_of_a_stream_of_calls_fails_every_later_call_the_same_way()
+    {
+        using var kit = new ProbeKit();
+        byte[] input = new byte[64];
+        int completed = 0;
+        using var started = new ManualResetEventSlim();
+        kit.Probe.DuringCall = started.Set;
+        var revoker = new Thread(() =>
+        {
+            if (started.Wait(Patience))
+            {
+                Thread.Sleep(20); // let some calls through; correctness does not depend on when this lands
+            }
+
+            kit.Monitor.Destroy(kit.Host.Domain);
+        });
+        revoker.Start();
+
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the revocation never reached the caller");
+            try
+            {
+                Assert.Equal(3 + 0, kit.Proxy.Add(1, 2, input));
+                completed++;
+            }
+            catch (BoundaryRevokedException)
+            {
+                break;
+            }
+        }
+
+        Assert.True(revoker.Join(Patience));
+        Assert.True(completed > 0);
+        for (int call = 0; call < 10; call++)
+        {
+            Assert.Throws<BoundaryRevokedException>(() => kit.Proxy.Add(1, 2, input));
+        }
+    }
+
+    [Fact]
+    public void B10_disposing_the_host_revokes_the_domain_and_zeroes_its_private_memory()
+    {
+        var kit = new ProbeKit();
+        kit.Proxy.Add(1, 2, [42]);
+        ulong privateAddress = kit.Host.Region.PrivateAddress;
+        kit.Host.Dispose();
+        Assert.Throws<BoundaryRevokedException>(() => kit.Proxy.Add(1, 2, default));
+        byte[] returned = new byte[kit.Layout.ScratchSize];
+        kit.Monitor.HostRead(privateAddress, returned); // back with the host, and cleaned (CLEANUP)
+        Assert.All(returned, b => Assert.Equal(0, b));
+        kit.Monitor.Dispose();
+    }
+}
