@@ -90,4 +90,29 @@ public sealed class HostApiTests
         Assert.Equal(MonitorError.InvalidOperation, TycheKit.ErrorOf(() => monitor.AddSegment(domain, memory + 1, TycheKit.Page - 1, MemoryRights.Read, SegmentType.Shared)));
         Assert.Equal(MonitorError.InvalidOperation, TycheKit.ErrorOf(() => monitor.AddSegment(domain, memory, ulong.MaxValue - 4095, MemoryRights.Read, SegmentType.Shared)));
     }
+
+    [Fact]
+    public void Compatible_domain_code_cannot_use_the_host_api_to_act_as_the_host()
+    {
+        using var monitor = new SimulatedMonitor();
+        TrustDomain domain = monitor.CreateDomain();
+        ulong memory = monitor.MapMemory(domain, TycheKit.Page);
+        MonitorError read = MonitorError.None, destroy = MonitorError.None;
+        monitor.SetEntry(domain, new ScriptEntry
+        {
+            Body = _ =>
+            {
+                read = TycheKit.ErrorOf(() => monitor.HostRead(memory, new byte[4]));
+                destroy = TycheKit.ErrorOf(() => monitor.Destroy(domain));
+                return DomainExit.Return;
+            },
+        });
+        monitor.AllocateCoreContext(domain, 0);
+        monitor.Commit(domain);
+        monitor.Transition(domain, 0, 0);
+
+        Assert.Equal(MonitorError.CoreBusy, read);
+        Assert.Equal(MonitorError.CoreBusy, destroy);
+        monitor.HostRead(memory, new byte[4]); // the host itself still can
+    }
 }

@@ -27,6 +27,9 @@ public sealed partial class SimulatedCore
         _chain[0] = root;
     }
 
+    /// <summary>Whether the calling thread is running a domain's code (inside an entry) rather than the host's.</summary>
+    internal static bool ThreadRunsDomainCode => t_playing is not null;
+
     /// <summary>The core number.</summary>
     public int Id { get; }
 

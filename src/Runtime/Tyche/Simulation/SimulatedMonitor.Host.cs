@@ -221,12 +221,27 @@ public sealed partial class SimulatedMonitor
     }
 
     /// <inheritdoc/>
-    public void HostRead(ulong address, Span<byte> destination) =>
+    public void HostRead(ulong address, Span<byte> destination)
+    {
+        EnsureHostCode();
         MonitorErrors.ThrowIfFailed(Access(_root, address, destination, default, isWrite: false), "host read");
+    }
 
     /// <inheritdoc/>
-    public void HostWrite(ulong address, ReadOnlySpan<byte> source) =>
+    public void HostWrite(ulong address, ReadOnlySpan<byte> source)
+    {
+        EnsureHostCode();
         MonitorErrors.ThrowIfFailed(Access(_root, address, default, source, isWrite: true), "host write");
+    }
+
+    /// <summary>Domain code must act through its core; using the host's API from inside an entry would act as the host.</summary>
+    private static void EnsureHostCode()
+    {
+        if (SimulatedCore.ThreadRunsDomainCode)
+        {
+            throw new MonitorException(MonitorError.CoreBusy, "The host API was called from domain code: use the entry's core instead.");
+        }
+    }
 
     /// <inheritdoc/>
     public void Destroy(TrustDomain domain)
@@ -241,6 +256,7 @@ public sealed partial class SimulatedMonitor
 
     private HostDomain Host(TrustDomain domain)
     {
+        EnsureHostCode();
         if ((uint)domain.Id < DomainLimit && _hostDomains[domain.Id] is { } host && host.State.Generation == domain.Generation && !host.State.Revoked)
         {
             return host;
