@@ -8,7 +8,8 @@ namespace TailGuard.Generators.R2P2;
 
 /// <summary>
 /// Emits <c>{Name}Client</c>: one pooled async method per service method. The arguments travel as a value-tuple state
-/// to a cached static payload writer, so a call allocates nothing in steady state (docs/r2p2-services.md).
+/// to a cached static payload writer and the response to a cached static decoder; ServiceCall completes the caller's
+/// task through pooled value-task sources, so a call allocates nothing in steady state (docs/r2p2-services.md).
 /// </summary>
 internal static class ClientEmitter
 {
@@ -66,7 +67,6 @@ internal static class ClientEmitter
             ? "global::TailGuard.R2P2.R2P2ResultLease<int>"
             : method.Return.Kind == ValueKind.Void ? string.Empty : method.Return.TypeName;
         string taskType = resultType.Length == 0 ? "global::System.Threading.Tasks.ValueTask" : "global::System.Threading.Tasks.ValueTask<" + resultType + ">";
-        string builder = resultType.Length == 0 ? "PoolingAsyncValueTaskMethodBuilder" : "PoolingAsyncValueTaskMethodBuilder<>";
 
         w.Line("/// <summary>");
         w.Line("/// Calls <c>" + Xml(method.Name) + "</c> (method id " + MethodId(method.Id) + ", routing policy " + Policy(method.Policy).Substring("global::TailGuard.R2P2.RoutingPolicy.".Length) + ")"
@@ -111,8 +111,7 @@ internal static class ClientEmitter
             w.Line("/// <returns>A task that completes when the server has answered.</returns>");
         }
 
-        w.Line("[global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices." + builder + "))]");
-        w.Open("public async " + taskType + " " + (lease ? method.LeaseClientName : method.ClientName) + "(" + string.Join(", ", parameters) + ")");
+        w.Open("public " + taskType + " " + (lease ? method.LeaseClientName : method.ClientName) + "(" + string.Join(", ", parameters) + ")");
 
         var stateValues = new List<string>();
         foreach (ParameterModel parameter in method.Parameters)
@@ -145,23 +144,19 @@ internal static class ClientEmitter
         }
 
         w.Line(StateType(method) + " __state = " + StateValue(method, stateValues) + ";");
-        string call = "await _client.CallAsync(in __state, s_write" + method.Name + ", " + Policy(method.Policy) + ", " + method.CancellationTokenName + ").ConfigureAwait(false);";
+        string call = "_client.CallAsync(in __state, s_write" + method.Name + ", " + Policy(method.Policy) + ", " + method.CancellationTokenName + ")";
         if (lease)
         {
-            w.Line(Response + " __response = " + call);
-            w.Open("try");
-            w.Line("return Decode" + method.Name + "Lease(in __response, " + capacityName + ");");
-            w.Close();
-            w.Open("catch");
-            w.Line("__response.Dispose();");
-            w.Line("throw;");
-            w.Close();
+            w.Line("return " + Stubs + "ServiceCall.Complete(" + call + ", " + capacityName + ", s_decode" + method.Name + "Lease, decoderOwnsResponse: true);");
+        }
+        else if (resultType.Length == 0)
+        {
+            w.Line("return " + Stubs + "ServiceCall.CompleteVoid(" + call + ", s_decode" + method.Name + ");");
         }
         else
         {
-            w.Line("using " + Response + " __response = " + call);
-            string arguments = "__response.Payload" + (destination is null ? string.Empty : ", " + destination.Name + ".Span");
-            w.Line((resultType.Length == 0 ? string.Empty : "return ") + "Decode" + method.Name + "(" + arguments + ");");
+            string decoderState = destination is null ? "default(global::System.ValueTuple)" : destination.Name;
+            w.Line("return " + Stubs + "ServiceCall.Complete(" + call + ", " + decoderState + ", s_decode" + method.Name + ");");
         }
 
         w.Close();
@@ -187,10 +182,17 @@ internal static class ClientEmitter
     private static void WriteDecoder(SourceWriter w, MethodModel method, bool lease)
     {
         bool hasDestination = method.Parameters.Any(p => p.Value.Kind == ValueKind.Destination);
+        bool isVoid = method.Return.Kind == ValueKind.Void;
+        string name = "Decode" + method.Name + (lease ? "Lease" : string.Empty);
+        string resultType = lease ? "global::TailGuard.R2P2.R2P2ResultLease<int>" : isVoid ? "global::System.ValueTuple" : method.Return.TypeName;
+        string stateType = lease ? "int" : hasDestination ? "global::System.Memory<byte>" : "global::System.ValueTuple";
+        string stateName = lease ? "capacity" : hasDestination ? "destination" : "unused";
+        w.Line("private static readonly " + Stubs + "ResponseDecoder<" + stateType + ", " + resultType + "> s_decode" + method.Name + (lease ? "Lease" : string.Empty) + " = " + name + ";");
+        w.Line();
+        w.Open("private static " + resultType + " " + name + "(in " + Response + " response, in " + stateType + " " + stateName + ")");
+        w.Line(Sequence + " __sequence = response.Payload;");
         if (lease)
         {
-            w.Open("private static global::TailGuard.R2P2.R2P2ResultLease<int> Decode" + method.Name + "Lease(in " + Response + " response, int capacity)");
-            w.Line(Sequence + " __sequence = response.Payload;");
             w.Line("int __result;");
             w.Line("int __offset;");
             w.Line("int __length;");
@@ -210,13 +212,12 @@ internal static class ClientEmitter
             return;
         }
 
-        string returnType = method.Return.Kind == ValueKind.Void ? "void" : method.Return.TypeName;
-        w.Open("private static " + returnType + " Decode" + method.Name + "(in " + Sequence + " payload" + (hasDestination ? ", global::System.Span<byte> destination" : string.Empty) + ")");
-        w.Line("using " + Stubs + "ContiguousPayload __payload = new " + Stubs + "ContiguousPayload(in payload);");
+        w.Line("using " + Stubs + "ContiguousPayload __payload = new " + Stubs + "ContiguousPayload(in __sequence);");
         w.Line(Stubs + "PayloadReader __reader = new " + Stubs + "PayloadReader(__payload.Span);");
         w.Line(Stubs + "ServiceResponse.ReadOk(ref __reader);");
-        if (method.Return.Kind == ValueKind.Void)
+        if (isVoid)
         {
+            w.Line("return default;");
             w.Close();
             return;
         }
@@ -227,7 +228,7 @@ internal static class ClientEmitter
             w.Line("throw " + Stubs + "ServiceResponse.MalformedResponse();");
             w.Close();
             w.Line();
-            w.Line("__bytes.CopyTo(destination);");
+            w.Line("__bytes.CopyTo(destination.Span);");
             w.Line("return __result;");
             w.Close();
             return;

@@ -28,12 +28,10 @@ internal sealed partial class EverythingClient
     /// <param name="level">The <c>level</c> argument.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The method's result.</returns>
-    [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async global::System.Threading.Tasks.ValueTask<global::Samples.Types.Level> AdjustAsync(global::Samples.Types.Level level, global::System.Threading.CancellationToken cancellationToken = default)
+    public global::System.Threading.Tasks.ValueTask<global::Samples.Types.Level> AdjustAsync(global::Samples.Types.Level level, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::System.ValueTuple<global::Samples.Types.Level> __state = new global::System.ValueTuple<global::Samples.Types.Level>(level);
-        using global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writeAdjust, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken).ConfigureAwait(false);
-        return DecodeAdjust(__response.Payload);
+        return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(_client.CallAsync(in __state, s_writeAdjust, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken), default(global::System.ValueTuple), s_decodeAdjust);
     }
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple<global::Samples.Types.Level>> s_writeAdjust = WriteAdjust;
@@ -46,9 +44,12 @@ internal sealed partial class EverythingClient
         __writer.Flush();
     }
 
-    private static global::Samples.Types.Level DecodeAdjust(in global::System.Buffers.ReadOnlySequence<byte> payload)
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.ValueTuple, global::Samples.Types.Level> s_decodeAdjust = DecodeAdjust;
+
+    private static global::Samples.Types.Level DecodeAdjust(in global::TailGuard.R2P2.R2P2Response response, in global::System.ValueTuple unused)
     {
-        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in payload);
+        global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
         global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
         global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
         if (!__reader.TryReadInt16(out short __raw))
@@ -66,12 +67,10 @@ internal sealed partial class EverythingClient
     /// <param name="b">The <c>b</c> argument.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The method's result.</returns>
-    [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async global::System.Threading.Tasks.ValueTask<byte> BytesAsync(byte a, sbyte b, global::System.Threading.CancellationToken cancellationToken = default)
+    public global::System.Threading.Tasks.ValueTask<byte> BytesAsync(byte a, sbyte b, global::System.Threading.CancellationToken cancellationToken = default)
     {
         (byte, sbyte) __state = (a, b);
-        using global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writeBytes, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken).ConfigureAwait(false);
-        return DecodeBytes(__response.Payload);
+        return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(_client.CallAsync(in __state, s_writeBytes, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken), default(global::System.ValueTuple), s_decodeBytes);
     }
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(byte, sbyte)> s_writeBytes = WriteBytes;
@@ -85,9 +84,12 @@ internal sealed partial class EverythingClient
         __writer.Flush();
     }
 
-    private static byte DecodeBytes(in global::System.Buffers.ReadOnlySequence<byte> payload)
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.ValueTuple, byte> s_decodeBytes = DecodeBytes;
+
+    private static byte DecodeBytes(in global::TailGuard.R2P2.R2P2Response response, in global::System.ValueTuple unused)
     {
-        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in payload);
+        global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
         global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
         global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
         if (!__reader.TryReadByte(out byte __result))
@@ -105,14 +107,12 @@ internal sealed partial class EverythingClient
     /// <param name="output">Receives the bytes the server wrote; its length is the capacity asked for (at most 256).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The method's result.</returns>
-    [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async global::System.Threading.Tasks.ValueTask<int> FillAsync(global::System.ReadOnlyMemory<byte> seed, global::System.Memory<byte> output, global::System.Threading.CancellationToken cancellationToken = default)
+    public global::System.Threading.Tasks.ValueTask<int> FillAsync(global::System.ReadOnlyMemory<byte> seed, global::System.Memory<byte> output, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(seed.Length, 1024, nameof(seed));
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(output.Length, 256, nameof(output));
         (global::System.ReadOnlyMemory<byte>, int) __state = (seed, output.Length);
-        using global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writeFill, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken).ConfigureAwait(false);
-        return DecodeFill(__response.Payload, output.Span);
+        return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(_client.CallAsync(in __state, s_writeFill, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken), output, s_decodeFill);
     }
 
     /// <summary>
@@ -122,22 +122,12 @@ internal sealed partial class EverythingClient
     /// <param name="outputCapacity">How many bytes the server may write (at most 256).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The method's result and the bytes it wrote; dispose the lease to return the buffers.</returns>
-    [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2ResultLease<int>> FillLeaseAsync(global::System.ReadOnlyMemory<byte> seed, int outputCapacity, global::System.Threading.CancellationToken cancellationToken = default)
+    public global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2ResultLease<int>> FillLeaseAsync(global::System.ReadOnlyMemory<byte> seed, int outputCapacity, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(seed.Length, 1024, nameof(seed));
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(outputCapacity, 256, nameof(outputCapacity));
         (global::System.ReadOnlyMemory<byte>, int) __state = (seed, outputCapacity);
-        global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writeFill, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return DecodeFillLease(in __response, outputCapacity);
-        }
-        catch
-        {
-            __response.Dispose();
-            throw;
-        }
+        return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(_client.CallAsync(in __state, s_writeFill, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken), outputCapacity, s_decodeFillLease, decoderOwnsResponse: true);
     }
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(global::System.ReadOnlyMemory<byte>, int)> s_writeFill = WriteFill;
@@ -151,9 +141,12 @@ internal sealed partial class EverythingClient
         __writer.Flush();
     }
 
-    private static int DecodeFill(in global::System.Buffers.ReadOnlySequence<byte> payload, global::System.Span<byte> destination)
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.Memory<byte>, int> s_decodeFill = DecodeFill;
+
+    private static int DecodeFill(in global::TailGuard.R2P2.R2P2Response response, in global::System.Memory<byte> destination)
     {
-        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in payload);
+        global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
         global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
         global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
         if (!__reader.TryReadInt32(out int __result) || !__reader.TryReadBytes(out global::System.ReadOnlySpan<byte> __bytes, destination.Length))
@@ -161,11 +154,13 @@ internal sealed partial class EverythingClient
             throw global::TailGuard.R2P2.Stubs.ServiceResponse.MalformedResponse();
         }
 
-        __bytes.CopyTo(destination);
+        __bytes.CopyTo(destination.Span);
         return __result;
     }
 
-    private static global::TailGuard.R2P2.R2P2ResultLease<int> DecodeFillLease(in global::TailGuard.R2P2.R2P2Response response, int capacity)
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<int, global::TailGuard.R2P2.R2P2ResultLease<int>> s_decodeFillLease = DecodeFillLease;
+
+    private static global::TailGuard.R2P2.R2P2ResultLease<int> DecodeFillLease(in global::TailGuard.R2P2.R2P2Response response, in int capacity)
     {
         global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
         int __result;
@@ -193,12 +188,10 @@ internal sealed partial class EverythingClient
     /// <param name="value">The <c>value</c> argument.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The method's result.</returns>
-    [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async global::System.Threading.Tasks.ValueTask<bool> FlipAsync(bool value, global::System.Threading.CancellationToken cancellationToken = default)
+    public global::System.Threading.Tasks.ValueTask<bool> FlipAsync(bool value, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::System.ValueTuple<bool> __state = new global::System.ValueTuple<bool>(value);
-        using global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writeFlip, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken).ConfigureAwait(false);
-        return DecodeFlip(__response.Payload);
+        return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(_client.CallAsync(in __state, s_writeFlip, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken), default(global::System.ValueTuple), s_decodeFlip);
     }
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple<bool>> s_writeFlip = WriteFlip;
@@ -211,9 +204,12 @@ internal sealed partial class EverythingClient
         __writer.Flush();
     }
 
-    private static bool DecodeFlip(in global::System.Buffers.ReadOnlySequence<byte> payload)
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.ValueTuple, bool> s_decodeFlip = DecodeFlip;
+
+    private static bool DecodeFlip(in global::TailGuard.R2P2.R2P2Response response, in global::System.ValueTuple unused)
     {
-        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in payload);
+        global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
         global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
         global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
         if (!__reader.TryReadBoolean(out bool __result))
@@ -231,13 +227,11 @@ internal sealed partial class EverythingClient
     /// <param name="times">The <c>times</c> argument.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The method's result.</returns>
-    [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async global::System.Threading.Tasks.ValueTask<string> GreetAsync(string name, int times, global::System.Threading.CancellationToken cancellationToken = default)
+    public global::System.Threading.Tasks.ValueTask<string> GreetAsync(string name, int times, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::TailGuard.R2P2.Stubs.ArgumentGuard.Text(name, 32, nameof(name));
         (string, int) __state = (name, times);
-        using global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writeGreet, global::TailGuard.R2P2.RoutingPolicy.ReplicatedReadOnly, cancellationToken).ConfigureAwait(false);
-        return DecodeGreet(__response.Payload);
+        return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(_client.CallAsync(in __state, s_writeGreet, global::TailGuard.R2P2.RoutingPolicy.ReplicatedReadOnly, cancellationToken), default(global::System.ValueTuple), s_decodeGreet);
     }
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(string, int)> s_writeGreet = WriteGreet;
@@ -251,9 +245,12 @@ internal sealed partial class EverythingClient
         __writer.Flush();
     }
 
-    private static string DecodeGreet(in global::System.Buffers.ReadOnlySequence<byte> payload)
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.ValueTuple, string> s_decodeGreet = DecodeGreet;
+
+    private static string DecodeGreet(in global::TailGuard.R2P2.R2P2Response response, in global::System.ValueTuple unused)
     {
-        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in payload);
+        global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
         global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
         global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
         if (!__reader.TryReadString(64, out string __result))
@@ -271,12 +268,10 @@ internal sealed partial class EverythingClient
     /// <param name="b">The <c>b</c> argument.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The method's result.</returns>
-    [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async global::System.Threading.Tasks.ValueTask<uint> IntsAsync(int a, uint b, global::System.Threading.CancellationToken cancellationToken = default)
+    public global::System.Threading.Tasks.ValueTask<uint> IntsAsync(int a, uint b, global::System.Threading.CancellationToken cancellationToken = default)
     {
         (int, uint) __state = (a, b);
-        using global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writeInts, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken).ConfigureAwait(false);
-        return DecodeInts(__response.Payload);
+        return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(_client.CallAsync(in __state, s_writeInts, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken), default(global::System.ValueTuple), s_decodeInts);
     }
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(int, uint)> s_writeInts = WriteInts;
@@ -290,9 +285,12 @@ internal sealed partial class EverythingClient
         __writer.Flush();
     }
 
-    private static uint DecodeInts(in global::System.Buffers.ReadOnlySequence<byte> payload)
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.ValueTuple, uint> s_decodeInts = DecodeInts;
+
+    private static uint DecodeInts(in global::TailGuard.R2P2.R2P2Response response, in global::System.ValueTuple unused)
     {
-        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in payload);
+        global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
         global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
         global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
         if (!__reader.TryReadUInt32(out uint __result))
@@ -310,12 +308,10 @@ internal sealed partial class EverythingClient
     /// <param name="b">The <c>b</c> argument.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The method's result.</returns>
-    [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async global::System.Threading.Tasks.ValueTask<long> LongsAsync(long a, ulong b, global::System.Threading.CancellationToken cancellationToken = default)
+    public global::System.Threading.Tasks.ValueTask<long> LongsAsync(long a, ulong b, global::System.Threading.CancellationToken cancellationToken = default)
     {
         (long, ulong) __state = (a, b);
-        using global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writeLongs, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken).ConfigureAwait(false);
-        return DecodeLongs(__response.Payload);
+        return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(_client.CallAsync(in __state, s_writeLongs, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken), default(global::System.ValueTuple), s_decodeLongs);
     }
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(long, ulong)> s_writeLongs = WriteLongs;
@@ -329,9 +325,12 @@ internal sealed partial class EverythingClient
         __writer.Flush();
     }
 
-    private static long DecodeLongs(in global::System.Buffers.ReadOnlySequence<byte> payload)
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.ValueTuple, long> s_decodeLongs = DecodeLongs;
+
+    private static long DecodeLongs(in global::TailGuard.R2P2.R2P2Response response, in global::System.ValueTuple unused)
     {
-        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in payload);
+        global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
         global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
         global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
         if (!__reader.TryReadInt64(out long __result))
@@ -356,12 +355,10 @@ internal sealed partial class EverythingClient
     /// <param name="a9">The <c>a9</c> argument.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The method's result.</returns>
-    [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async global::System.Threading.Tasks.ValueTask<long> ManyAsync(int a1, int a2, int a3, int a4, int a5, int a6, int a7, int a8, int a9, global::System.Threading.CancellationToken cancellationToken = default)
+    public global::System.Threading.Tasks.ValueTask<long> ManyAsync(int a1, int a2, int a3, int a4, int a5, int a6, int a7, int a8, int a9, global::System.Threading.CancellationToken cancellationToken = default)
     {
         (int, int, int, int, int, int, int, int, int) __state = (a1, a2, a3, a4, a5, a6, a7, a8, a9);
-        using global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writeMany, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken).ConfigureAwait(false);
-        return DecodeMany(__response.Payload);
+        return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(_client.CallAsync(in __state, s_writeMany, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken), default(global::System.ValueTuple), s_decodeMany);
     }
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(int, int, int, int, int, int, int, int, int)> s_writeMany = WriteMany;
@@ -382,9 +379,12 @@ internal sealed partial class EverythingClient
         __writer.Flush();
     }
 
-    private static long DecodeMany(in global::System.Buffers.ReadOnlySequence<byte> payload)
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.ValueTuple, long> s_decodeMany = DecodeMany;
+
+    private static long DecodeMany(in global::TailGuard.R2P2.R2P2Response response, in global::System.ValueTuple unused)
     {
-        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in payload);
+        global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
         global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
         global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
         if (!__reader.TryReadInt64(out long __result))
@@ -401,12 +401,10 @@ internal sealed partial class EverythingClient
     /// <param name="amount">The <c>amount</c> argument.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The method's result.</returns>
-    [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async global::System.Threading.Tasks.ValueTask<decimal> MoneyAsync(decimal amount, global::System.Threading.CancellationToken cancellationToken = default)
+    public global::System.Threading.Tasks.ValueTask<decimal> MoneyAsync(decimal amount, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::System.ValueTuple<decimal> __state = new global::System.ValueTuple<decimal>(amount);
-        using global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writeMoney, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken).ConfigureAwait(false);
-        return DecodeMoney(__response.Payload);
+        return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(_client.CallAsync(in __state, s_writeMoney, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken), default(global::System.ValueTuple), s_decodeMoney);
     }
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple<decimal>> s_writeMoney = WriteMoney;
@@ -419,9 +417,12 @@ internal sealed partial class EverythingClient
         __writer.Flush();
     }
 
-    private static decimal DecodeMoney(in global::System.Buffers.ReadOnlySequence<byte> payload)
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.ValueTuple, decimal> s_decodeMoney = DecodeMoney;
+
+    private static decimal DecodeMoney(in global::TailGuard.R2P2.R2P2Response response, in global::System.ValueTuple unused)
     {
-        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in payload);
+        global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
         global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
         global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
         if (!__reader.TryReadUnmanaged<decimal>(out decimal __result))
@@ -438,12 +439,10 @@ internal sealed partial class EverythingClient
     /// <param name="when">The <c>when</c> argument.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The method's result.</returns>
-    [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async global::System.Threading.Tasks.ValueTask<global::System.Guid> NewIdAsync(global::System.DateTime when, global::System.Threading.CancellationToken cancellationToken = default)
+    public global::System.Threading.Tasks.ValueTask<global::System.Guid> NewIdAsync(global::System.DateTime when, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::System.ValueTuple<global::System.DateTime> __state = new global::System.ValueTuple<global::System.DateTime>(when);
-        using global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writeNewId, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken).ConfigureAwait(false);
-        return DecodeNewId(__response.Payload);
+        return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(_client.CallAsync(in __state, s_writeNewId, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken), default(global::System.ValueTuple), s_decodeNewId);
     }
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple<global::System.DateTime>> s_writeNewId = WriteNewId;
@@ -456,9 +455,12 @@ internal sealed partial class EverythingClient
         __writer.Flush();
     }
 
-    private static global::System.Guid DecodeNewId(in global::System.Buffers.ReadOnlySequence<byte> payload)
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.ValueTuple, global::System.Guid> s_decodeNewId = DecodeNewId;
+
+    private static global::System.Guid DecodeNewId(in global::TailGuard.R2P2.R2P2Response response, in global::System.ValueTuple unused)
     {
-        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in payload);
+        global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
         global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
         global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
         if (!__reader.TryReadUnmanaged<global::System.Guid>(out global::System.Guid __result))
@@ -474,12 +476,10 @@ internal sealed partial class EverythingClient
     /// </summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when the server has answered.</returns>
-    [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-    public async global::System.Threading.Tasks.ValueTask PingAsync(global::System.Threading.CancellationToken cancellationToken = default)
+    public global::System.Threading.Tasks.ValueTask PingAsync(global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::System.ValueTuple __state = default(global::System.ValueTuple);
-        using global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writePing, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken).ConfigureAwait(false);
-        DecodePing(__response.Payload);
+        return global::TailGuard.R2P2.Stubs.ServiceCall.CompleteVoid(_client.CallAsync(in __state, s_writePing, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken), s_decodePing);
     }
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple> s_writePing = WritePing;
@@ -491,11 +491,15 @@ internal sealed partial class EverythingClient
         __writer.Flush();
     }
 
-    private static void DecodePing(in global::System.Buffers.ReadOnlySequence<byte> payload)
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.ValueTuple, global::System.ValueTuple> s_decodePing = DecodePing;
+
+    private static global::System.ValueTuple DecodePing(in global::TailGuard.R2P2.R2P2Response response, in global::System.ValueTuple unused)
     {
-        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in payload);
+        global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
         global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
         global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
+        return default;
     }
 
     /// <summary>
@@ -505,12 +509,10 @@ internal sealed partial class EverythingClient
     /// <param name="b">The <c>b</c> argument.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The method's result.</returns>
-    [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async global::System.Threading.Tasks.ValueTask<double> RealsAsync(float a, double b, global::System.Threading.CancellationToken cancellationToken = default)
+    public global::System.Threading.Tasks.ValueTask<double> RealsAsync(float a, double b, global::System.Threading.CancellationToken cancellationToken = default)
     {
         (float, double) __state = (a, b);
-        using global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writeReals, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken).ConfigureAwait(false);
-        return DecodeReals(__response.Payload);
+        return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(_client.CallAsync(in __state, s_writeReals, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken), default(global::System.ValueTuple), s_decodeReals);
     }
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(float, double)> s_writeReals = WriteReals;
@@ -524,9 +526,12 @@ internal sealed partial class EverythingClient
         __writer.Flush();
     }
 
-    private static double DecodeReals(in global::System.Buffers.ReadOnlySequence<byte> payload)
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.ValueTuple, double> s_decodeReals = DecodeReals;
+
+    private static double DecodeReals(in global::TailGuard.R2P2.R2P2Response response, in global::System.ValueTuple unused)
     {
-        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in payload);
+        global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
         global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
         global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
         if (!__reader.TryReadDouble(out double __result))
@@ -544,12 +549,10 @@ internal sealed partial class EverythingClient
     /// <param name="factor">The <c>factor</c> argument.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The method's result.</returns>
-    [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async global::System.Threading.Tasks.ValueTask<global::Samples.Types.Vector3> ScaleAsync(global::Samples.Types.Vector3 vector, float factor, global::System.Threading.CancellationToken cancellationToken = default)
+    public global::System.Threading.Tasks.ValueTask<global::Samples.Types.Vector3> ScaleAsync(global::Samples.Types.Vector3 vector, float factor, global::System.Threading.CancellationToken cancellationToken = default)
     {
         (global::Samples.Types.Vector3, float) __state = (vector, factor);
-        using global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writeScale, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken).ConfigureAwait(false);
-        return DecodeScale(__response.Payload);
+        return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(_client.CallAsync(in __state, s_writeScale, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken), default(global::System.ValueTuple), s_decodeScale);
     }
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(global::Samples.Types.Vector3, float)> s_writeScale = WriteScale;
@@ -563,9 +566,12 @@ internal sealed partial class EverythingClient
         __writer.Flush();
     }
 
-    private static global::Samples.Types.Vector3 DecodeScale(in global::System.Buffers.ReadOnlySequence<byte> payload)
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.ValueTuple, global::Samples.Types.Vector3> s_decodeScale = DecodeScale;
+
+    private static global::Samples.Types.Vector3 DecodeScale(in global::TailGuard.R2P2.R2P2Response response, in global::System.ValueTuple unused)
     {
-        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in payload);
+        global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
         global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
         global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
         if (!__reader.TryReadUnmanaged<global::Samples.Types.Vector3>(out global::Samples.Types.Vector3 __result))
@@ -584,12 +590,10 @@ internal sealed partial class EverythingClient
     /// <param name="c">The <c>c</c> argument.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The method's result.</returns>
-    [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async global::System.Threading.Tasks.ValueTask<short> ShortsAsync(short a, ushort b, char c, global::System.Threading.CancellationToken cancellationToken = default)
+    public global::System.Threading.Tasks.ValueTask<short> ShortsAsync(short a, ushort b, char c, global::System.Threading.CancellationToken cancellationToken = default)
     {
         (short, ushort, char) __state = (a, b, c);
-        using global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writeShorts, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken).ConfigureAwait(false);
-        return DecodeShorts(__response.Payload);
+        return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(_client.CallAsync(in __state, s_writeShorts, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken), default(global::System.ValueTuple), s_decodeShorts);
     }
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(short, ushort, char)> s_writeShorts = WriteShorts;
@@ -604,9 +608,12 @@ internal sealed partial class EverythingClient
         __writer.Flush();
     }
 
-    private static short DecodeShorts(in global::System.Buffers.ReadOnlySequence<byte> payload)
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.ValueTuple, short> s_decodeShorts = DecodeShorts;
+
+    private static short DecodeShorts(in global::TailGuard.R2P2.R2P2Response response, in global::System.ValueTuple unused)
     {
-        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in payload);
+        global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
         global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
         global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
         if (!__reader.TryReadInt16(out short __result))

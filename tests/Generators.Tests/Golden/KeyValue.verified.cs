@@ -28,12 +28,10 @@ public sealed partial class KeyValueClient
     /// <param name="key">The <c>key</c> argument.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The method's result.</returns>
-    [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async global::System.Threading.Tasks.ValueTask<bool> DeleteAsync(global::System.ReadOnlyMemory<byte> key, global::System.Threading.CancellationToken cancellationToken = default)
+    public global::System.Threading.Tasks.ValueTask<bool> DeleteAsync(global::System.ReadOnlyMemory<byte> key, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::System.ValueTuple<global::System.ReadOnlyMemory<byte>> __state = new global::System.ValueTuple<global::System.ReadOnlyMemory<byte>>(key);
-        using global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writeDelete, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken).ConfigureAwait(false);
-        return DecodeDelete(__response.Payload);
+        return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(_client.CallAsync(in __state, s_writeDelete, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken), default(global::System.ValueTuple), s_decodeDelete);
     }
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple<global::System.ReadOnlyMemory<byte>>> s_writeDelete = WriteDelete;
@@ -46,9 +44,12 @@ public sealed partial class KeyValueClient
         __writer.Flush();
     }
 
-    private static bool DecodeDelete(in global::System.Buffers.ReadOnlySequence<byte> payload)
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.ValueTuple, bool> s_decodeDelete = DecodeDelete;
+
+    private static bool DecodeDelete(in global::TailGuard.R2P2.R2P2Response response, in global::System.ValueTuple unused)
     {
-        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in payload);
+        global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
         global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
         global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
         if (!__reader.TryReadBoolean(out bool __result))
@@ -66,13 +67,11 @@ public sealed partial class KeyValueClient
     /// <param name="destination">Receives the bytes the server wrote; its length is the capacity asked for (at most 65536).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The method's result.</returns>
-    [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async global::System.Threading.Tasks.ValueTask<int> GetAsync(global::System.ReadOnlyMemory<byte> key, global::System.Memory<byte> destination, global::System.Threading.CancellationToken cancellationToken = default)
+    public global::System.Threading.Tasks.ValueTask<int> GetAsync(global::System.ReadOnlyMemory<byte> key, global::System.Memory<byte> destination, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(destination.Length, 65536, nameof(destination));
         (global::System.ReadOnlyMemory<byte>, int) __state = (key, destination.Length);
-        using global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writeGet, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken).ConfigureAwait(false);
-        return DecodeGet(__response.Payload, destination.Span);
+        return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(_client.CallAsync(in __state, s_writeGet, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken), destination, s_decodeGet);
     }
 
     /// <summary>
@@ -82,21 +81,11 @@ public sealed partial class KeyValueClient
     /// <param name="destinationCapacity">How many bytes the server may write (at most 65536).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The method's result and the bytes it wrote; dispose the lease to return the buffers.</returns>
-    [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2ResultLease<int>> GetLeaseAsync(global::System.ReadOnlyMemory<byte> key, int destinationCapacity, global::System.Threading.CancellationToken cancellationToken = default)
+    public global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2ResultLease<int>> GetLeaseAsync(global::System.ReadOnlyMemory<byte> key, int destinationCapacity, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(destinationCapacity, 65536, nameof(destinationCapacity));
         (global::System.ReadOnlyMemory<byte>, int) __state = (key, destinationCapacity);
-        global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writeGet, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return DecodeGetLease(in __response, destinationCapacity);
-        }
-        catch
-        {
-            __response.Dispose();
-            throw;
-        }
+        return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(_client.CallAsync(in __state, s_writeGet, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken), destinationCapacity, s_decodeGetLease, decoderOwnsResponse: true);
     }
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(global::System.ReadOnlyMemory<byte>, int)> s_writeGet = WriteGet;
@@ -110,9 +99,12 @@ public sealed partial class KeyValueClient
         __writer.Flush();
     }
 
-    private static int DecodeGet(in global::System.Buffers.ReadOnlySequence<byte> payload, global::System.Span<byte> destination)
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.Memory<byte>, int> s_decodeGet = DecodeGet;
+
+    private static int DecodeGet(in global::TailGuard.R2P2.R2P2Response response, in global::System.Memory<byte> destination)
     {
-        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in payload);
+        global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
         global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
         global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
         if (!__reader.TryReadInt32(out int __result) || !__reader.TryReadBytes(out global::System.ReadOnlySpan<byte> __bytes, destination.Length))
@@ -120,11 +112,13 @@ public sealed partial class KeyValueClient
             throw global::TailGuard.R2P2.Stubs.ServiceResponse.MalformedResponse();
         }
 
-        __bytes.CopyTo(destination);
+        __bytes.CopyTo(destination.Span);
         return __result;
     }
 
-    private static global::TailGuard.R2P2.R2P2ResultLease<int> DecodeGetLease(in global::TailGuard.R2P2.R2P2Response response, int capacity)
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<int, global::TailGuard.R2P2.R2P2ResultLease<int>> s_decodeGetLease = DecodeGetLease;
+
+    private static global::TailGuard.R2P2.R2P2ResultLease<int> DecodeGetLease(in global::TailGuard.R2P2.R2P2Response response, in int capacity)
     {
         global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
         int __result;
@@ -153,12 +147,10 @@ public sealed partial class KeyValueClient
     /// <param name="value">The <c>value</c> argument.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The method's result.</returns>
-    [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async global::System.Threading.Tasks.ValueTask<bool> PutAsync(global::System.ReadOnlyMemory<byte> key, global::System.ReadOnlyMemory<byte> value, global::System.Threading.CancellationToken cancellationToken = default)
+    public global::System.Threading.Tasks.ValueTask<bool> PutAsync(global::System.ReadOnlyMemory<byte> key, global::System.ReadOnlyMemory<byte> value, global::System.Threading.CancellationToken cancellationToken = default)
     {
         (global::System.ReadOnlyMemory<byte>, global::System.ReadOnlyMemory<byte>) __state = (key, value);
-        using global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writePut, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken).ConfigureAwait(false);
-        return DecodePut(__response.Payload);
+        return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(_client.CallAsync(in __state, s_writePut, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken), default(global::System.ValueTuple), s_decodePut);
     }
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(global::System.ReadOnlyMemory<byte>, global::System.ReadOnlyMemory<byte>)> s_writePut = WritePut;
@@ -172,9 +164,12 @@ public sealed partial class KeyValueClient
         __writer.Flush();
     }
 
-    private static bool DecodePut(in global::System.Buffers.ReadOnlySequence<byte> payload)
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.ValueTuple, bool> s_decodePut = DecodePut;
+
+    private static bool DecodePut(in global::TailGuard.R2P2.R2P2Response response, in global::System.ValueTuple unused)
     {
-        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in payload);
+        global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
         global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
         global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
         if (!__reader.TryReadBoolean(out bool __result))

@@ -31,13 +31,11 @@ partial class Outer<T>
             /// <param name="cancellationToken">The <c>cancellationToken</c> argument.</param>
             /// <param name="cancellationToken_">Cancels the call.</param>
             /// <returns>The method's result.</returns>
-            [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-            public async global::System.Threading.Tasks.ValueTask<long> NowAsync(int @class, string cancellationToken, global::System.Threading.CancellationToken cancellationToken_ = default)
+            public global::System.Threading.Tasks.ValueTask<long> NowAsync(int @class, string cancellationToken, global::System.Threading.CancellationToken cancellationToken_ = default)
             {
                 global::TailGuard.R2P2.Stubs.ArgumentGuard.Text(cancellationToken, 4096, nameof(cancellationToken));
                 (int, string) __state = (@class, cancellationToken);
-                using global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writeNow, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken_).ConfigureAwait(false);
-                return DecodeNow(__response.Payload);
+                return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(_client.CallAsync(in __state, s_writeNow, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken_), default(global::System.ValueTuple), s_decodeNow);
             }
 
             private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(int, string)> s_writeNow = WriteNow;
@@ -51,9 +49,12 @@ partial class Outer<T>
                 __writer.Flush();
             }
 
-            private static long DecodeNow(in global::System.Buffers.ReadOnlySequence<byte> payload)
+            private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.ValueTuple, long> s_decodeNow = DecodeNow;
+
+            private static long DecodeNow(in global::TailGuard.R2P2.R2P2Response response, in global::System.ValueTuple unused)
             {
-                using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in payload);
+                global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+                using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
                 global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
                 global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
                 if (!__reader.TryReadInt64(out long __result))
@@ -69,12 +70,10 @@ partial class Outer<T>
             /// </summary>
             /// <param name="cancellationToken">Cancels the call.</param>
             /// <returns>A task that completes when the server has answered.</returns>
-            [global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-            public async global::System.Threading.Tasks.ValueTask ResetAsync(global::System.Threading.CancellationToken cancellationToken = default)
+            public global::System.Threading.Tasks.ValueTask ResetAsync(global::System.Threading.CancellationToken cancellationToken = default)
             {
                 global::System.ValueTuple __state = default(global::System.ValueTuple);
-                using global::TailGuard.R2P2.R2P2Response __response = await _client.CallAsync(in __state, s_writeResetAsync, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken).ConfigureAwait(false);
-                DecodeResetAsync(__response.Payload);
+                return global::TailGuard.R2P2.Stubs.ServiceCall.CompleteVoid(_client.CallAsync(in __state, s_writeResetAsync, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken), s_decodeResetAsync);
             }
 
             private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple> s_writeResetAsync = WriteResetAsync;
@@ -86,11 +85,15 @@ partial class Outer<T>
                 __writer.Flush();
             }
 
-            private static void DecodeResetAsync(in global::System.Buffers.ReadOnlySequence<byte> payload)
+            private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.ValueTuple, global::System.ValueTuple> s_decodeResetAsync = DecodeResetAsync;
+
+            private static global::System.ValueTuple DecodeResetAsync(in global::TailGuard.R2P2.R2P2Response response, in global::System.ValueTuple unused)
             {
-                using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in payload);
+                global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+                using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
                 global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
                 global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
+                return default;
             }
         }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -12,6 +13,7 @@ namespace TailGuard.R2P2;
 /// </summary>
 public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
 {
+    private static readonly R2P2PayloadWriter<ReadOnlyMemory<byte>> CopyPayloadWriter = CopyPayload;
     private static readonly Action<object?, CancellationToken> CancelCallback = static (state, _) => ((PendingCall)state!).Client().Cancel((PendingCall)state!);
 
     private readonly PacketTransport _transport;
@@ -56,6 +58,28 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
             Name = $"R2P2 client {transport.LocalAddress}",
         };
         _receiveThread.Start();
+    }
+
+    /// <summary>Creates a client on a new UDP socket (an ephemeral port on loopback, or on every interface).</summary>
+    /// <param name="destination">The server or router, an IPv4 endpoint.</param>
+    /// <param name="options">Client settings; defaults when null.</param>
+    /// <param name="transportOptions">Socket settings; defaults when null.</param>
+    /// <returns>The client, its receive loop running.</returns>
+    public static R2P2Client CreateUdp(IPEndPoint destination, R2P2ClientOptions? options = null, UdpTransportOptions? transportOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var target = PacketAddress.FromEndPoint(destination);
+        var local = new IPEndPoint(IPAddress.IsLoopback(destination.Address) ? IPAddress.Loopback : IPAddress.Any, 0);
+        var transport = UdpTransport.Bind(local, transportOptions);
+        try
+        {
+            return new R2P2Client(transport, target, options);
+        }
+        catch
+        {
+            transport.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Where requests go.</summary>
@@ -213,7 +237,7 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The response lease; dispose it to return the buffers.</returns>
     public ValueTask<R2P2Response> CallAsync(ReadOnlyMemory<byte> payload, RoutingPolicy policy = RoutingPolicy.LoadBalanced, CancellationToken cancellationToken = default)
-        => CallAsync(in payload, CopyPayload, policy, _options.Timeout, cancellationToken);
+        => CallAsync(in payload, CopyPayloadWriter, policy, _options.Timeout, cancellationToken);
 
     /// <summary>Sends one request whose payload is <paramref name="payload"/>, with its own timeout.</summary>
     /// <param name="payload">The request payload.</param>
@@ -222,7 +246,7 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The response lease; dispose it to return the buffers.</returns>
     public ValueTask<R2P2Response> CallAsync(ReadOnlyMemory<byte> payload, RoutingPolicy policy, TimeSpan timeout, CancellationToken cancellationToken = default)
-        => CallAsync(in payload, CopyPayload, policy, timeout, cancellationToken);
+        => CallAsync(in payload, CopyPayloadWriter, policy, timeout, cancellationToken);
 
     /// <summary>Stops the receive loop, fails calls still in flight with <see cref="ObjectDisposedException"/>, and closes the transport if the client owns it.</summary>
     public void Dispose()

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -7,7 +8,7 @@ namespace TailGuard.R2P2;
 
 /// <summary>
 /// An R2P2 server: one receive loop thread per transport (for several cores, give it several UDP sockets bound to one
-/// port with SO_REUSEPORT, see UdpTransport). Each complete request runs to
+/// port with SO_REUSEPORT, see <see cref="UdpTransport.BindReusePortGroup"/>). Each complete request runs to
 /// completion on the thread that received it: the handler sees the payload as a view over the receive buffer (a
 /// multi-packet request is first copied into one contiguous pooled buffer, so handlers nearly always see one
 /// segment) and writes its response into pooled send buffers. The loops start in the constructor.
@@ -52,6 +53,35 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
         foreach (var loop in _loops)
         {
             loop.Start();
+        }
+    }
+
+    /// <summary>Creates a server on UDP: one socket, or several sharing the port with SO_REUSEPORT (one loop each).</summary>
+    /// <param name="localEndPoint">The IPv4 address and port to serve on (port 0 picks one).</param>
+    /// <param name="handler">Handles each complete request.</param>
+    /// <param name="options">Server settings; defaults when null.</param>
+    /// <param name="receiveLoops">How many receive loops (sockets); more than one needs Linux.</param>
+    /// <param name="transportOptions">Socket settings; defaults when null.</param>
+    /// <returns>The server, its loops running.</returns>
+    public static R2P2Server CreateUdp(IPEndPoint localEndPoint, IR2P2Handler handler, R2P2ServerOptions? options = null, int receiveLoops = 1, UdpTransportOptions? transportOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(localEndPoint);
+        ArgumentOutOfRangeException.ThrowIfLessThan(receiveLoops, 1);
+        PacketTransport[] transports = receiveLoops == 1
+            ? [UdpTransport.Bind(localEndPoint, transportOptions)]
+            : UdpTransport.BindReusePortGroup(localEndPoint, receiveLoops, transportOptions);
+        try
+        {
+            return new R2P2Server(transports, handler, options);
+        }
+        catch
+        {
+            foreach (var transport in transports)
+            {
+                transport.Dispose();
+            }
+
+            throw;
         }
     }
 

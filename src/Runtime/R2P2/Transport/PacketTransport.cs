@@ -4,7 +4,7 @@ namespace TailGuard.R2P2;
 
 /// <summary>
 /// A datagram endpoint: sends batches of datagrams to addresses and receives batches into pooled pinned buffers.
-/// R2P2 clients and servers run over any transport: UdpTransport on real networks,
+/// R2P2 clients and servers run over any transport: <see cref="UdpTransport"/> on real networks,
 /// <see cref="InMemoryTransport"/> on an <see cref="InMemoryNetwork"/> in tests and simulations.
 /// </summary>
 public abstract class PacketTransport : IDisposable

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading;
@@ -40,6 +39,7 @@ public sealed class InMemoryNetwork
         _faults = faults ?? NetworkFaults.None;
         MaxDatagramSize = maxDatagramSize;
         InboxCapacity = inboxCapacity;
+        Store = new DatagramStore(maxDatagramSize, Math.Min(inboxCapacity, 8192));
     }
 
     /// <summary>The faults applied to datagrams sent from now on.</summary>
@@ -51,6 +51,8 @@ public sealed class InMemoryNetwork
 
     /// <summary>The largest datagram the network carries.</summary>
     public int MaxDatagramSize { get; }
+
+    internal DatagramStore Store { get; }
 
     /// <summary>How many datagrams each endpoint's inbox holds.</summary>
     public int InboxCapacity { get; }
@@ -192,7 +194,7 @@ public sealed class InMemoryNetwork
 
     private byte[] Copy(ReadOnlySpan<byte> datagram, int corruptAt, byte bit)
     {
-        var copy = ArrayPool<byte>.Shared.Rent(Math.Max(datagram.Length, 1));
+        var copy = Store.Rent(datagram.Length);
         datagram.CopyTo(copy);
         if (corruptAt >= 0)
         {

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Diagnostics;
 using System.Threading;
 
@@ -94,7 +93,7 @@ public sealed class InMemoryTransport : PacketTransport
                         _truncated++;
                     }
 
-                    ArrayPool<byte>.Shared.Return(entry.Data);
+                    _network.Store.Return(entry.Data);
                     entry = default;
                     _head++;
                     _count--;
@@ -119,7 +118,7 @@ public sealed class InMemoryTransport : PacketTransport
             if (_disposed || _count == _inbox.Length)
             {
                 _overflowed++;
-                ArrayPool<byte>.Shared.Return(data);
+                _network.Store.Return(data);
                 return;
             }
 
@@ -167,7 +166,7 @@ public sealed class InMemoryTransport : PacketTransport
         {
             for (var i = 0; i < _count; i++)
             {
-                ArrayPool<byte>.Shared.Return(_inbox[_head + i].Data);
+                _network.Store.Return(_inbox[_head + i].Data);
                 _inbox[_head + i] = default;
             }
 

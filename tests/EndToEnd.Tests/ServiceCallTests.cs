@@ -10,14 +10,18 @@ using TailGuard.R2P2;
 
 namespace TailGuard.EndToEnd.Tests;
 
-/// <summary>Generated client -> R2P2 client -> in-memory network -> R2P2 server -> generated dispatcher -> implementation.</summary>
-public sealed class InMemoryServiceTests
+/// <summary>
+/// Generated client -> R2P2 client -> in-memory network or UDP loopback -> R2P2 server -> generated dispatcher ->
+/// implementation, and back.
+/// </summary>
+public sealed class ServiceCallTests
 {
-    [Fact]
-    public async Task Every_supported_type_round_trips()
+    [Theory]
+    [MemberData(nameof(TestService.Transports), MemberType = typeof(TestService))]
+    public async Task Every_supported_type_round_trips(TransportKind transport)
     {
         var sink = new KitchenSink();
-        await using var service = new InMemoryService(new KitchenSinkDispatcher(sink));
+        await using var service = new TestService(new KitchenSinkDispatcher(sink), transport: transport);
         var client = new KitchenSinkClient(service.Client);
         var sample = new Sample { Id = 21, Value = 1.25, Flag = true };
         var id = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
@@ -43,10 +47,11 @@ public sealed class InMemoryServiceTests
         Assert.Equal(0, await client.LengthAsync(ReadOnlyMemory<byte>.Empty));
     }
 
-    [Fact]
-    public async Task A_destination_result_is_copied_into_the_callers_memory()
+    [Theory]
+    [MemberData(nameof(TestService.Transports), MemberType = typeof(TestService))]
+    public async Task A_destination_result_is_copied_into_the_callers_memory(TransportKind transport)
     {
-        await using var service = new InMemoryService(new KitchenSinkDispatcher(new KitchenSink()));
+        await using var service = new TestService(new KitchenSinkDispatcher(new KitchenSink()), transport: transport);
         var client = new KitchenSinkClient(service.Client);
         byte[] destination = new byte[8];
 
@@ -56,10 +61,11 @@ public sealed class InMemoryServiceTests
         Assert.Equal(new byte[] { 3, 2, 1, 0, 0, 0, 0, 0 }, destination);
     }
 
-    [Fact]
-    public async Task A_destination_result_out_of_range_copies_nothing_and_returns_the_result()
+    [Theory]
+    [MemberData(nameof(TestService.Transports), MemberType = typeof(TestService))]
+    public async Task A_destination_result_out_of_range_copies_nothing_and_returns_the_result(TransportKind transport)
     {
-        await using var service = new InMemoryService(new KitchenSinkDispatcher(new KitchenSink()));
+        await using var service = new TestService(new KitchenSinkDispatcher(new KitchenSink()), transport: transport);
         var client = new KitchenSinkClient(service.Client);
         byte[] destination = { 9, 9 };
 
@@ -69,10 +75,11 @@ public sealed class InMemoryServiceTests
         Assert.Equal(new byte[] { 9, 9 }, destination);
     }
 
-    [Fact]
-    public async Task A_destination_result_can_be_leased_over_the_receive_buffer()
+    [Theory]
+    [MemberData(nameof(TestService.Transports), MemberType = typeof(TestService))]
+    public async Task A_destination_result_can_be_leased_over_the_receive_buffer(TransportKind transport)
     {
-        await using var service = new InMemoryService(new KitchenSinkDispatcher(new KitchenSink()));
+        await using var service = new TestService(new KitchenSinkDispatcher(new KitchenSink()), transport: transport);
         var client = new KitchenSinkClient(service.Client);
         byte[] data = Enumerable.Range(0, 5000).Select(i => (byte)i).ToArray();
 
@@ -87,10 +94,11 @@ public sealed class InMemoryServiceTests
         Assert.True(tooSmall.Bytes.IsEmpty);
     }
 
-    [Fact]
-    public async Task The_store_serves_multi_packet_values_with_both_result_policies()
+    [Theory]
+    [MemberData(nameof(TestService.Transports), MemberType = typeof(TestService))]
+    public async Task The_store_serves_multi_packet_values_with_both_result_policies(TransportKind transport)
     {
-        await using var service = new InMemoryService(new StoreDispatcher(new Store()));
+        await using var service = new TestService(new StoreDispatcher(new Store()), transport: transport);
         var client = new StoreClient(service.Client);
         byte[] value = Enumerable.Range(0, 4000).Select(i => (byte)(i * 7)).ToArray();
 
@@ -106,11 +114,12 @@ public sealed class InMemoryServiceTests
         Assert.Equal(-1, await client.GetAsync(new byte[] { 2 }, copy));
     }
 
-    [Fact]
-    public async Task An_implementation_exception_becomes_HandlerFailed_and_stays_on_the_server()
+    [Theory]
+    [MemberData(nameof(TestService.Transports), MemberType = typeof(TestService))]
+    public async Task An_implementation_exception_becomes_HandlerFailed_and_stays_on_the_server(TransportKind transport)
     {
         Exception? observed = null;
-        await using var service = new InMemoryService(new KitchenSinkDispatcher(new KitchenSink(), e => observed = e));
+        await using var service = new TestService(new KitchenSinkDispatcher(new KitchenSink(), e => observed = e), transport: transport);
         var client = new KitchenSinkClient(service.Client);
 
         var error = await Assert.ThrowsAsync<R2P2ServiceException>(async () => await client.FailAsync("the secret"));
@@ -121,10 +130,11 @@ public sealed class InMemoryServiceTests
         await client.PingAsync();
     }
 
-    [Fact]
-    public async Task A_result_longer_than_its_bound_becomes_InvalidResult()
+    [Theory]
+    [MemberData(nameof(TestService.Transports), MemberType = typeof(TestService))]
+    public async Task A_result_longer_than_its_bound_becomes_InvalidResult(TransportKind transport)
     {
-        await using var service = new InMemoryService(new KitchenSinkDispatcher(new KitchenSink()));
+        await using var service = new TestService(new KitchenSinkDispatcher(new KitchenSink()), transport: transport);
         var client = new KitchenSinkClient(service.Client);
 
         var error = await Assert.ThrowsAsync<R2P2ServiceException>(async () => await client.ShoutAsync("much too long"));
@@ -132,10 +142,11 @@ public sealed class InMemoryServiceTests
         Assert.Equal(R2P2ServiceStatus.InvalidResult, error.Status);
     }
 
-    [Fact]
-    public async Task The_client_refuses_arguments_beyond_their_bounds_before_sending()
+    [Theory]
+    [MemberData(nameof(TestService.Transports), MemberType = typeof(TestService))]
+    public async Task The_client_refuses_arguments_beyond_their_bounds_before_sending(TransportKind transport)
     {
-        await using var service = new InMemoryService(new KitchenSinkDispatcher(new KitchenSink()));
+        await using var service = new TestService(new KitchenSinkDispatcher(new KitchenSink()), transport: transport);
         var client = new KitchenSinkClient(service.Client);
 
         await Assert.ThrowsAsync<ArgumentException>(async () => await client.ConcatAsync("a", new string('b', 17)));
@@ -145,10 +156,11 @@ public sealed class InMemoryServiceTests
         Assert.Equal(0, service.Server.Statistics.Requests);
     }
 
-    [Fact]
-    public async Task An_unknown_method_gets_an_error_response()
+    [Theory]
+    [MemberData(nameof(TestService.Transports), MemberType = typeof(TestService))]
+    public async Task An_unknown_method_gets_an_error_response(TransportKind transport)
     {
-        await using var service = new InMemoryService(new CalculatorV1Dispatcher(new CalculatorV1()));
+        await using var service = new TestService(new CalculatorV1Dispatcher(new CalculatorV1()), transport: transport);
         var newer = new CalculatorV2Client(service.Client);
 
         var error = await Assert.ThrowsAsync<R2P2ServiceException>(async () => await newer.NegateAsync(1));
@@ -156,30 +168,34 @@ public sealed class InMemoryServiceTests
         Assert.Equal(R2P2ServiceStatus.UnknownMethod, error.Status);
     }
 
-    [Fact]
-    public async Task An_older_server_ignores_arguments_a_newer_client_appended()
+    [Theory]
+    [MemberData(nameof(TestService.Transports), MemberType = typeof(TestService))]
+    public async Task An_older_server_ignores_arguments_a_newer_client_appended(TransportKind transport)
     {
-        await using var service = new InMemoryService(new CalculatorV1Dispatcher(new CalculatorV1()));
+        await using var service = new TestService(new CalculatorV1Dispatcher(new CalculatorV1()), transport: transport);
 
         Assert.Equal(5, await new CalculatorV2Client(service.Client).AddAsync(2, 3, 100));
     }
 
-    [Fact]
-    public async Task A_shorter_argument_block_is_malformed()
+    [Theory]
+    [MemberData(nameof(TestService.Transports), MemberType = typeof(TestService))]
+    public async Task A_shorter_argument_block_is_malformed(TransportKind transport)
     {
-        await using var service = new InMemoryService(new CalculatorV1Dispatcher(new CalculatorV1()));
+        await using var service = new TestService(new CalculatorV1Dispatcher(new CalculatorV1()), transport: transport);
 
         var error = await Assert.ThrowsAsync<R2P2ServiceException>(async () => await new CalculatorV0Client(service.Client).AddAsync(2));
 
         Assert.Equal(R2P2ServiceStatus.MalformedArguments, error.Status);
     }
 
-    [Fact]
-    public async Task Cancelling_a_call_ends_it_with_OperationCanceledException()
+    [Theory]
+    [MemberData(nameof(TestService.Transports), MemberType = typeof(TestService))]
+    public async Task Cancelling_a_call_ends_it_with_OperationCanceledException(TransportKind transport)
     {
-        var network = new InMemoryNetwork(seed: 3);
-        // Nothing listens at the destination, so only cancellation can end the call (its timer is far away).
-        await using var raw = new R2P2Client(network.Bind("10.3.0.1:0"), PacketAddress.Parse("10.3.0.2:9000"), new R2P2ClientOptions { Timeout = TimeSpan.FromMinutes(5) });
+        (PacketTransport silent, PacketTransport local) = TestService.Bind(transport);
+        using var silentPeer = silent;
+        // Nothing answers at the destination, so only cancellation can end the call (its timer is far away).
+        await using var raw = new R2P2Client(local, silent.LocalAddress, new R2P2ClientOptions { Timeout = TimeSpan.FromMinutes(5) });
         var client = new KitchenSinkClient(raw);
         using var cancellation = new CancellationTokenSource();
 
@@ -187,14 +203,15 @@ public sealed class InMemoryServiceTests
         Assert.False(call.IsCompleted);
         await cancellation.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await call.AsTask().WaitAsync(InMemoryService.Generous));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await call.AsTask().WaitAsync(TestService.Generous));
         Assert.Equal(0, raw.InFlightCount);
     }
 
-    [Fact]
-    public async Task Strings_are_utf8_on_the_wire()
+    [Theory]
+    [MemberData(nameof(TestService.Transports), MemberType = typeof(TestService))]
+    public async Task Strings_are_utf8_on_the_wire(TransportKind transport)
     {
-        await using var service = new InMemoryService(new KitchenSinkDispatcher(new KitchenSink()));
+        await using var service = new TestService(new KitchenSinkDispatcher(new KitchenSink()), transport: transport);
         var client = new KitchenSinkClient(service.Client);
         string text = "日本語 ✓ 🚀";
 

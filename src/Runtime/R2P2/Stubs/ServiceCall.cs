@@ -1,0 +1,198 @@
+using System;
+using System.ComponentModel;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
+
+namespace TailGuard.R2P2.Stubs;
+
+/// <summary>
+/// Finishes a generated client call: waits for the R2P2 response, decodes it and completes the caller's task, through
+/// pooled <see cref="IValueTaskSource{TResult}"/> objects so a call allocates nothing in steady state (an async method
+/// would allocate its state machine box whenever its continuation lands on a thread whose cache is empty).
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class ServiceCall
+{
+    /// <summary>Completes with the decoded result of <paramref name="call"/>; the response is disposed after decoding.</summary>
+    /// <typeparam name="TState">The decoder's state.</typeparam>
+    /// <typeparam name="TResult">The result.</typeparam>
+    /// <param name="call">The pending R2P2 call.</param>
+    /// <param name="state">The decoder's state.</param>
+    /// <param name="decode">Decodes the response.</param>
+    /// <returns>The result.</returns>
+    public static ValueTask<TResult> Complete<TState, TResult>(ValueTask<R2P2Response> call, in TState state, ResponseDecoder<TState, TResult> decode)
+        => Complete(call, state, decode, decoderOwnsResponse: false);
+
+    /// <summary>
+    /// Completes with the decoded result of <paramref name="call"/>. When <paramref name="decoderOwnsResponse"/> is true
+    /// a successful decoder keeps the response (a lease in its result); the response is disposed if it throws.
+    /// </summary>
+    /// <typeparam name="TState">The decoder's state.</typeparam>
+    /// <typeparam name="TResult">The result.</typeparam>
+    /// <param name="call">The pending R2P2 call.</param>
+    /// <param name="state">The decoder's state.</param>
+    /// <param name="decode">Decodes the response.</param>
+    /// <param name="decoderOwnsResponse">Whether a successful decode takes ownership of the response.</param>
+    /// <returns>The result.</returns>
+    public static ValueTask<TResult> Complete<TState, TResult>(ValueTask<R2P2Response> call, in TState state, ResponseDecoder<TState, TResult> decode, bool decoderOwnsResponse)
+    {
+        if (call.IsCompletedSuccessfully)
+        {
+            return new ValueTask<TResult>(Decode(call.Result, state, decode, decoderOwnsResponse));
+        }
+
+        PendingServiceCall<TState, TResult> pending = PendingServiceCall<TState, TResult>.Rent();
+        pending.Start(call, state, decode, decoderOwnsResponse);
+        return new ValueTask<TResult>(pending, pending.Version);
+    }
+
+    /// <summary>Completes when <paramref name="call"/> has been answered and its response checked by <paramref name="decode"/>.</summary>
+    /// <param name="call">The pending R2P2 call.</param>
+    /// <param name="decode">Checks the response (a method without a result).</param>
+    /// <returns>A task that completes when the call does.</returns>
+    public static ValueTask CompleteVoid(ValueTask<R2P2Response> call, ResponseDecoder<ValueTuple, ValueTuple> decode)
+    {
+        if (call.IsCompletedSuccessfully)
+        {
+            Decode(call.Result, default, decode, decoderOwnsResponse: false);
+            return default;
+        }
+
+        PendingServiceCall<ValueTuple, ValueTuple> pending = PendingServiceCall<ValueTuple, ValueTuple>.Rent();
+        pending.Start(call, default, decode, decoderOwnsResponse: false);
+        return new ValueTask(pending, pending.Version);
+    }
+
+    internal static TResult Decode<TState, TResult>(R2P2Response response, in TState state, ResponseDecoder<TState, TResult> decode, bool decoderOwnsResponse)
+    {
+        bool decoded = false;
+        try
+        {
+            TResult result = decode(in response, in state);
+            decoded = true;
+            return result;
+        }
+        finally
+        {
+            if (!decoded || !decoderOwnsResponse)
+            {
+                response.Dispose();
+            }
+        }
+    }
+}
+
+/// <summary>One in-flight generated call; pooled per (state, result) type.</summary>
+internal sealed class PendingServiceCall<TState, TResult> : IValueTaskSource<TResult>, IValueTaskSource
+{
+    // Enough for the calls one type has in flight at once on a small machine; more simply allocate and are dropped.
+    private static readonly PendingServiceCall<TState, TResult>?[] s_pool = new PendingServiceCall<TState, TResult>?[Math.Max(16, Environment.ProcessorCount * 4)];
+
+    private readonly Action _onCallCompleted;
+    private ManualResetValueTaskSourceCore<TResult> _core;
+    private System.Runtime.CompilerServices.ConfiguredValueTaskAwaitable<R2P2Response>.ConfiguredValueTaskAwaiter _awaiter;
+    private TState _state = default!;
+    private ResponseDecoder<TState, TResult>? _decode;
+    private bool _decoderOwnsResponse;
+
+    private PendingServiceCall()
+    {
+        _onCallCompleted = OnCallCompleted;
+    }
+
+    public short Version => _core.Version;
+
+    public static PendingServiceCall<TState, TResult> Rent()
+    {
+        PendingServiceCall<TState, TResult>?[] pool = s_pool;
+        for (int i = 0; i < pool.Length; i++)
+        {
+            PendingServiceCall<TState, TResult>? pending = Interlocked.Exchange(ref pool[i], null);
+            if (pending is not null)
+            {
+                return pending;
+            }
+        }
+
+        return new PendingServiceCall<TState, TResult>();
+    }
+
+    public void Start(ValueTask<R2P2Response> call, in TState state, ResponseDecoder<TState, TResult> decode, bool decoderOwnsResponse)
+    {
+        _state = state;
+        _decode = decode;
+        _decoderOwnsResponse = decoderOwnsResponse;
+        _awaiter = call.ConfigureAwait(false).GetAwaiter();
+        _awaiter.UnsafeOnCompleted(_onCallCompleted);
+    }
+
+    public TResult GetResult(short token)
+    {
+        try
+        {
+            return _core.GetResult(token);
+        }
+        finally
+        {
+            Return();
+        }
+    }
+
+    void IValueTaskSource.GetResult(short token)
+    {
+        try
+        {
+            _core.GetResult(token);
+        }
+        finally
+        {
+            Return();
+        }
+    }
+
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _core.OnCompleted(continuation, state, token, flags);
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Every failure is handed to the awaiting caller.")]
+    private void OnCallCompleted()
+    {
+        TResult result;
+        try
+        {
+            R2P2Response response = _awaiter.GetResult();
+            result = ServiceCall.Decode(response, _state, _decode!, _decoderOwnsResponse);
+        }
+        catch (Exception error)
+        {
+            Clear();
+            _core.SetException(error);
+            return;
+        }
+
+        Clear();
+        _core.SetResult(result);
+    }
+
+    private void Clear()
+    {
+        _awaiter = default;
+        _state = default!;
+        _decode = null;
+    }
+
+    private void Return()
+    {
+        _core.Reset();
+        PendingServiceCall<TState, TResult>?[] pool = s_pool;
+        for (int i = 0; i < pool.Length; i++)
+        {
+            if (Interlocked.CompareExchange(ref pool[i], this, null) is null)
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Runtime.InteropServices;
+
+namespace TailGuard.R2P2;
+
+/// <summary>
+/// recvmmsg/sendmmsg/poll from libc (Linux, 64-bit layouts). Blittable structs, no marshalling: a batch of datagrams
+/// costs one system call and no allocation.
+/// </summary>
+internal static unsafe partial class LinuxSocketInterop
+{
+    public const int MsgDontWait = 0x40;
+    public const int MsgTrunc = 0x20;
+    public const int EAgain = 11;
+    public const int EIntr = 4;
+    public const short PollIn = 0x1;
+    public const ushort AfInet = 2;
+    public const int SolSocket = 1;
+    public const int SoReusePort = 15;
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int recvmmsg(int socket, MMsgHdr* messages, uint count, int flags, void* timeout);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int sendmmsg(int socket, MMsgHdr* messages, uint count, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int poll(PollFd* fds, nuint count, int timeoutMilliseconds);
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MsgHdr
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVec* Iov;
+        public nuint IovLength;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MMsgHdr
+    {
+        public MsgHdr Header;
+        public uint Length;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SockAddrIn
+    {
+        public ushort Family;
+        public ushort PortBigEndian;
+        public uint AddressBigEndian;
+        public ulong Zero;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+}

@@ -1,0 +1,56 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using TailGuard.R2P2;
+using TailGuard.Tests.R2P2.Infrastructure;
+
+namespace TailGuard.Tests.R2P2;
+
+/// <summary>A flood of FIRST packets that never continue: pending state stays bounded and new requests are served.</summary>
+public sealed class FirstPacketFloodTests
+{
+    private const int Flood = 40_000;
+
+    [Fact]
+    public async Task A_flood_of_first_packets_keeps_reassembly_bounded_and_new_requests_are_served()
+    {
+        var network = new InMemoryNetwork(seed: 3, inboxCapacity: 65_536);
+        var options = new R2P2ServerOptions { MaxPendingReassemblies = 512, MaxReassemblyBytes = 512 * 1024, ReassemblyTimeout = TimeSpan.FromSeconds(2) };
+        using var server = new R2P2Server(network.Bind("10.0.0.1:9000"), new EchoHandler(), options);
+        using var client = new R2P2Client(network.Bind("10.0.0.2:0"), server.LocalAddress);
+        var attackers = new[] { network.Bind("10.6.6.6:0"), network.Bind("10.6.6.7:0") };
+
+        var first = new PacketBuffer(64) { Address = server.LocalAddress };
+        for (var i = 0; i < Flood; i++)
+        {
+            var datagram = Wire.Packet(0x00, 0x80, (ushort)i, 5, new byte[14]);
+            datagram.CopyTo(first.Storage);
+            first.Length = datagram.Length;
+            attackers[i % 2].Send([first]);
+            if (i % 4096 == 4095)
+            {
+                Thread.Sleep(20); // let the server drain its inbox, as a socket buffer would overflow anyway
+            }
+        }
+
+        var payload = Payloads.Make(4000);
+        using (var response = await client.CallAsync(payload).AsTask().WaitAsync(TimeSpan.FromSeconds(5)))
+        {
+            Assert.Equal(payload, Payloads.ToArray(response.Payload));
+        }
+
+        using (var response = await client.CallAsync("small"u8.ToArray()).AsTask().WaitAsync(TimeSpan.FromSeconds(5)))
+        {
+            Assert.Equal("small"u8.ToArray(), Payloads.ToArray(response.Payload));
+        }
+
+        Assert.True(server.PendingReassemblies <= 512, $"{server.PendingReassemblies} pending");
+        Assert.True(server.Statistics.Acks > 512, "the flood never reached the bound");
+        Assert.True(server.Statistics.ReassemblyEvictions >= server.Statistics.Acks - 513, "state was kept beyond the bound");
+        Assert.Equal(0, server.PendingReassembliesEventually(0)); // and it all expires
+        foreach (var attacker in attackers)
+        {
+            attacker.Dispose();
+        }
+    }
+}
