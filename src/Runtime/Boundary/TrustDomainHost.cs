@@ -33,7 +33,7 @@ public static class TrustDomainHost
         SimulatedMonitor monitor = options.Monitor ?? new SimulatedMonitor();
         try
         {
-            return Build<TService, TBinding>(implementation, options, monitor, owned);
+            return Build<TService, TBinding>(_ => implementation, 0, options, monitor, owned);
         }
         catch
         {
@@ -46,22 +46,87 @@ public static class TrustDomainHost
         }
     }
 
-    private static TrustDomainHost<TService> Build<TService, TBinding>(TService implementation, TrustDomainHostOptions options, SimulatedMonitor monitor, bool owned)
+    /// <summary>
+    /// As <see cref="Create{TService, TBinding}"/>, for a domain that also calls out to the host through a
+    /// <see cref="HostCallsAttribute"/> contract: a second shared region carries those calls, the host serves them with
+    /// <paramref name="hostImplementation"/> behind the generated entry, and the domain's implementation is built around
+    /// the generated proxy, which validates everything the host returns.
+    /// </summary>
+    /// <typeparam name="TService">The [TrustDomain] interface.</typeparam>
+    /// <typeparam name="TBinding">Its generated <c>{Name}Boundary</c>.</typeparam>
+    /// <typeparam name="THostCalls">The [HostCalls] interface.</typeparam>
+    /// <typeparam name="THostBinding">Its generated <c>{Name}Boundary</c>.</typeparam>
+    /// <param name="createImplementation">Builds the domain's implementation around the proxy to the host.</param>
+    /// <param name="hostImplementation">The host's implementation of the out-calls.</param>
+    /// <param name="options">Options, or null for the defaults.</param>
+    /// <returns>The host.</returns>
+    public static TrustDomainHost<TService> Create<TService, TBinding, THostCalls, THostBinding>(
+        Func<THostCalls, TService> createImplementation, THostCalls hostImplementation, TrustDomainHostOptions? options = null)
+        where TService : class
+        where TBinding : ITrustDomainBinding<TService>
+        where THostCalls : class
+        where THostBinding : ITrustDomainBinding<THostCalls>
+    {
+        ArgumentNullException.ThrowIfNull(createImplementation);
+        ArgumentNullException.ThrowIfNull(hostImplementation);
+        options ??= new TrustDomainHostOptions();
+        bool owned = options.Monitor is null;
+        SimulatedMonitor monitor = options.Monitor ?? new SimulatedMonitor();
+        try
+        {
+            BoundaryLayout outLayout = THostBinding.Layout;
+            HostCallChannel? hostCalls = null;
+            TrustDomainHost<TService> host = Build<TService, TBinding>(
+                outAddress =>
+                {
+                    BoundaryEntry hostEntry = THostBinding.CreateEntry(hostImplementation, new BoundaryRegion(outAddress, outLayout.RegionSize, 0, 0));
+                    Action<SimulatedMonitor, ulong>? tamper = options.HostCallTamper;
+                    var channel = hostCalls = new HostCallChannel(outLayout, outAddress, () =>
+                    {
+                        hostEntry.ServeHostCall(monitor);
+                        tamper?.Invoke(monitor, outAddress); // tests only: a hostile host rewriting its answers (B9)
+                    });
+                    return createImplementation(THostBinding.CreateProxy(channel));
+                },
+                outLayout.RegionSize,
+                options,
+                monitor,
+                owned);
+            host.HostCalls = hostCalls;
+            return host;
+        }
+        catch
+        {
+            if (owned)
+            {
+                monitor.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private static TrustDomainHost<TService> Build<TService, TBinding>(Func<ulong, TService> createImplementation, int outcallSize, TrustDomainHostOptions options, SimulatedMonitor monitor, bool owned)
         where TService : class
         where TBinding : ITrustDomainBinding<TService>
     {
         BoundaryLayout layout = TBinding.Layout;
-        byte[] code = Encoding.UTF8.GetBytes(layout.Contract + "\n" + implementation.GetType().FullName);
-        ulong codeSize = RoundUp(code.Length);
         ulong privateSize = RoundUp(layout.ScratchSize);
         ulong sharedSize = RoundUp(layout.RegionSize);
+        ulong outcallRegionSize = outcallSize == 0 ? 0 : RoundUp(outcallSize);
 
         TrustDomain domain = monitor.CreateDomain();
         try
         {
-            ulong memory = monitor.MapMemory(domain, codeSize + privateSize + sharedSize);
-            ulong privateAddress = memory + codeSize;
+            ulong block = monitor.MapMemory(domain, privateSize + sharedSize + outcallRegionSize);
+            ulong privateAddress = block;
             ulong sharedAddress = privateAddress + privateSize;
+            ulong outcallAddress = sharedAddress + sharedSize;
+            TService implementation = createImplementation(outcallAddress);
+            ArgumentNullException.ThrowIfNull(implementation);
+            byte[] code = Encoding.UTF8.GetBytes(layout.Contract + "\n" + implementation.GetType().FullName);
+            ulong codeSize = RoundUp(code.Length);
+            ulong memory = monitor.MapMemory(domain, codeSize);
             var region = new BoundaryRegion(sharedAddress, layout.RegionSize, privateAddress, layout.ScratchSize);
 
             // The "code" is the contract and the implementation's name: the measurement changes when either does.
@@ -69,6 +134,10 @@ public static class TrustDomainHost
             monitor.AddSegment(domain, memory, codeSize, MemoryRights.Read | MemoryRights.Exec | MemoryRights.Hash, SegmentType.Confidential);
             monitor.AddSegment(domain, privateAddress, privateSize, MemoryRights.Read | MemoryRights.Write | MemoryRights.Cleanup, SegmentType.Confidential);
             monitor.AddSegment(domain, sharedAddress, sharedSize, MemoryRights.Read | MemoryRights.Write, SegmentType.Shared);
+            if (outcallRegionSize > 0)
+            {
+                monitor.AddSegment(domain, outcallAddress, outcallRegionSize, MemoryRights.Read | MemoryRights.Write, SegmentType.Shared);
+            }
 
             // A confidential domain: the host may not read or write its registers once it is sealed.
             for (PermissionIndex index = PermissionIndex.ManagerRead16; index <= PermissionIndex.ManagerWriteGeneral; index++)
@@ -156,6 +225,9 @@ public sealed class TrustDomainHost<TService> : IDisposable, IAsyncDisposable
     /// <summary>The domain-side entry (its counters tell how many calls were answered and refused).</summary>
     public BoundaryEntry Entry { get; }
 
+    /// <summary>The channel of the domain's calls out to the host, when it has one.</summary>
+    internal HostCallChannel? HostCalls { get; set; }
+
     /// <inheritdoc/>
     public void Dispose()
     {
@@ -166,6 +238,7 @@ public sealed class TrustDomainHost<TService> : IDisposable, IAsyncDisposable
 
         _disposed = true;
         _channel.MarkRevoked();
+        HostCalls?.Dispose();
         try
         {
             Monitor.Destroy(Domain);

@@ -14,4 +14,7 @@ public sealed class TrustDomainHostOptions
 
     /// <summary>The verifier's nonce bound into the attestation report (1-64 bytes); by default 32 fresh random bytes.</summary>
     public ReadOnlyMemory<byte> Nonce { get; init; }
+
+    /// <summary>Tests only: runs after the host served a host call, with the out-call region's address, to play a host that lies.</summary>
+    internal Action<SimulatedMonitor, ulong>? HostCallTamper { get; init; }
 }
