@@ -116,6 +116,19 @@ public abstract class BoundaryEntry : IDomainEntry
     }
 
     /// <summary>
+    /// Serves one call on a region and scratch given directly, without a monitor (benchmarks use it to measure the
+    /// marshalling alone, excluding the simulated switch).
+    /// </summary>
+    internal void ServeInPlace(Span<byte> shared, Span<byte> scratch)
+    {
+        _servingHost = true;
+        if (Serve(shared, scratch) is { } status)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(shared[CallFrame.StatusOffset..], (int)status);
+        }
+    }
+
+    /// <summary>
     /// Generated: validates every argument of the method named by <see cref="EntryCall.MethodId"/>, fences, calls the
     /// implementation and copies the results out.
     /// </summary>
