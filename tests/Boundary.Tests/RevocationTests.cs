@@ -78,6 +78,31 @@ public sealed class RevocationTests
     }
 
     [Fact]
+    public void B10_revoking_only_the_shared_region_during_a_call_fails_it_and_no_output_is_used()
+    {
+        using var kit = new ProbeKit();
+        TailGuard.Tyche.Simulation.SimulatedCore manager = kit.Monitor.GetCore(3); // the host, on a core nobody calls on
+        TailGuard.Tyche.CapabilityHandle revoke = FindSharedRegionRevoke(kit, manager);
+        kit.Probe.DuringCall = () =>
+        {
+            var revoker = new Thread(() => manager.Revoke(revoke));
+            revoker.Start();
+            Assert.True(revoker.Join(Patience));
+        };
+
+        byte[] destination = new byte[16];
+        destination.AsSpan().Fill(0xEE);
+        Assert.Throws<BoundaryRevokedException>(() => kit.Proxy.Fill(1, 16, destination));
+        Assert.All(destination, b => Assert.Equal(0xEE, b));
+        Assert.Equal(1, kit.Probe.Calls);
+
+        // The domain lives on, but without its call region every later call fails the same way before reaching it.
+        kit.Probe.DuringCall = null;
+        Assert.Throws<BoundaryRevokedException>(() => kit.Proxy.Add(1, 2, default));
+        Assert.Equal(1, kit.Probe.Calls);
+    }
+
+    [Fact]
     public void B10_disposing_the_host_revokes_the_domain_and_zeroes_its_private_memory()
     {
         var kit = new ProbeKit();
@@ -89,5 +114,22 @@ public sealed class RevocationTests
         kit.Monitor.HostRead(privateAddress, returned); // back with the host, and cleaned (CLEANUP)
         Assert.All(returned, b => Assert.Equal(0, b));
         kit.Monitor.Dispose();
+    }
+
+    private static TailGuard.Tyche.CapabilityHandle FindSharedRegionRevoke(ProbeKit kit, TailGuard.Tyche.Simulation.SimulatedCore manager)
+    {
+        ulong start = kit.Host.Region.SharedAddress;
+        ulong token = 0;
+        do
+        {
+            token = manager.Enumerate(token, out TailGuard.Tyche.CapabilityInfo info);
+            if (info.Kind == TailGuard.Tyche.CapabilityKind.RegionRevoke && info.Value1 == start)
+            {
+                return info.Handle;
+            }
+        }
+        while (token != 0);
+
+        throw new InvalidOperationException("The host holds no revoke capability for the shared region.");
     }
 }
