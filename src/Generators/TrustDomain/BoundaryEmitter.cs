@@ -186,7 +186,7 @@ internal static class BoundaryEmitter
             w.Line();
             w.Line("/// <inheritdoc/>");
             w.Open("public " + (method.ReturnType.Length == 0 ? "void" : method.ReturnType) + " " + CSharpNames.Identifier(method.Name) + "(" + ParameterList(method) + ")");
-            w.Line(Runtime + "ProxyCall call = " + Runtime + "ProxyCall.Begin(_channel, " + Id(method) + "u);");
+            w.Line(Runtime + "ProxyCall __call = " + Runtime + "ProxyCall.Begin(this._channel, " + Id(method) + "u);");
             w.Open("try");
             foreach (BoundaryParameter p in method.Parameters)
             {
@@ -195,37 +195,37 @@ internal static class BoundaryEmitter
                 switch (p.Kind)
                 {
                     case BoundaryKind.Scalar:
-                        w.Line("call.Scalar<" + p.TypeName + ">(" + slot + ", " + p.Identifier + ");");
+                        w.Line("__call.Scalar<" + p.TypeName + ">(" + slot + ", " + p.Identifier + ");");
                         break;
                     case BoundaryKind.Flag:
-                        w.Line("call.Scalar<bool>(" + slot + ", " + p.Identifier + ");");
+                        w.Line("__call.Scalar<bool>(" + slot + ", " + p.Identifier + ");");
                         break;
                     case BoundaryKind.String:
-                        w.Line("call.Utf8String(" + slot + ", " + p.Identifier + ", " + Bound(p) + ", " + name + ");");
+                        w.Line("__call.Utf8String(" + slot + ", " + p.Identifier + ", " + Bound(p) + ", " + name + ");");
                         break;
                     case BoundaryKind.Out:
-                        w.Line("call.Out<" + p.TypeName + ">(" + slot + ", " + p.Identifier + ".Length, " + Bound(p) + ", " + name + ");");
+                        w.Line("__call.Out<" + p.TypeName + ">(" + slot + ", " + p.Identifier + ".Length, " + Bound(p) + ", " + name + ");");
                         break;
                     default:
-                        w.Line("call.In<" + p.TypeName + ">(" + slot + ", " + p.Identifier + ", " + Bound(p) + ", " + name + ");");
+                        w.Line("__call.In<" + p.TypeName + ">(" + slot + ", " + p.Identifier + ", " + Bound(p) + ", " + name + ");");
                         break;
                 }
             }
 
-            w.Line("call.Invoke();");
+            w.Line("__call.Invoke();");
             foreach (BoundaryParameter p in method.Parameters.Where(p => p.Kind is BoundaryKind.Out or BoundaryKind.InOut or BoundaryKind.UserCheckWritable))
             {
-                w.Line("call.CopyOut<" + p.TypeName + ">(" + boundary + "." + Slot(method, p) + ", " + p.Identifier + ");");
+                w.Line("__call.CopyOut<" + p.TypeName + ">(" + boundary + "." + Slot(method, p) + ", " + p.Identifier + ");");
             }
 
             if (method.ReturnType.Length > 0)
             {
-                w.Line(method.ReturnsFlag ? "return call.FlagResult();" : "return call.Result<" + method.ReturnType + ">();");
+                w.Line(method.ReturnsFlag ? "return __call.FlagResult();" : "return __call.Result<" + method.ReturnType + ">();");
             }
 
             w.Close();
             w.Open("finally");
-            w.Line("call.End();");
+            w.Line("__call.End();");
             w.Close();
             w.Close();
         }
@@ -266,7 +266,7 @@ internal static class BoundaryEmitter
         foreach (BoundaryMethod method in model.Methods)
         {
             w.Line();
-            w.Open("private " + Runtime + "CallStatus Call" + Id(method) + "(ref " + Runtime + "EntryCall frame)");
+            w.Open("private " + Runtime + "CallStatus Call" + Id(method) + "(ref " + Runtime + "EntryCall __frame)");
             foreach (BoundaryParameter p in method.Parameters)
             {
                 string slot = boundary + "." + Slot(method, p);
@@ -274,29 +274,29 @@ internal static class BoundaryEmitter
                 string writable = "global::System.Span<" + p.TypeName + "> ";
                 w.Line(p.Kind switch
                 {
-                    BoundaryKind.Scalar => p.TypeName + " " + p.Identifier + " = frame.Scalar<" + p.TypeName + ">(" + slot + ");",
-                    BoundaryKind.Flag => "bool " + p.Identifier + " = frame.Flag(" + slot + ");",
-                    BoundaryKind.String => "string " + p.Identifier + " = frame.Utf8String(" + slot + ", " + Bound(p) + ");",
-                    BoundaryKind.In => local + p.Identifier + " = frame.In<" + p.TypeName + ">(" + slot + ", " + Bound(p) + ");",
-                    BoundaryKind.Out => writable + p.Identifier + " = frame.Out<" + p.TypeName + ">(" + slot + ", " + Bound(p) + ");",
-                    BoundaryKind.InOut => writable + p.Identifier + " = frame.InOut<" + p.TypeName + ">(" + slot + ", " + Bound(p) + ");",
-                    _ => writable + p.Identifier + " = frame.UserCheck(" + slot + ", " + Bound(p) + ");",
+                    BoundaryKind.Scalar => p.TypeName + " " + p.Identifier + " = __frame.Scalar<" + p.TypeName + ">(" + slot + ");",
+                    BoundaryKind.Flag => "bool " + p.Identifier + " = __frame.Flag(" + slot + ");",
+                    BoundaryKind.String => "string " + p.Identifier + " = __frame.Utf8String(" + slot + ", " + Bound(p) + ");",
+                    BoundaryKind.In => local + p.Identifier + " = __frame.In<" + p.TypeName + ">(" + slot + ", " + Bound(p) + ");",
+                    BoundaryKind.Out => writable + p.Identifier + " = __frame.Out<" + p.TypeName + ">(" + slot + ", " + Bound(p) + ");",
+                    BoundaryKind.InOut => writable + p.Identifier + " = __frame.InOut<" + p.TypeName + ">(" + slot + ", " + Bound(p) + ");",
+                    _ => writable + p.Identifier + " = __frame.UserCheck(" + slot + ", " + Bound(p) + ");",
                 });
             }
 
             w.Line(Runtime + "EntryCall.Fence();");
             string arguments = string.Join(", ", method.Parameters.Select(p => p.Identifier));
-            string invocation = "_implementation." + CSharpNames.Identifier(method.Name) + "(" + arguments + ");";
-            w.Line(method.ReturnType.Length == 0 ? invocation : (method.ReturnsFlag ? "bool" : method.ReturnType) + " result = " + invocation);
-            w.Line("EnsureRegionHeld();");
+            string invocation = "this._implementation." + CSharpNames.Identifier(method.Name) + "(" + arguments + ");";
+            w.Line(method.ReturnType.Length == 0 ? invocation : (method.ReturnsFlag ? "bool" : method.ReturnType) + " __result = " + invocation);
+            w.Line("this.EnsureRegionHeld();");
             foreach (BoundaryParameter p in method.Parameters.Where(p => p.Kind is BoundaryKind.Out or BoundaryKind.InOut or BoundaryKind.UserCheckWritable))
             {
-                w.Line("frame.CopyOut<" + p.TypeName + ">(" + boundary + "." + Slot(method, p) + ", " + p.Identifier + ");");
+                w.Line("__frame.CopyOut<" + p.TypeName + ">(" + boundary + "." + Slot(method, p) + ", " + p.Identifier + ");");
             }
 
             if (method.ReturnType.Length > 0)
             {
-                w.Line("frame.Return<" + (method.ReturnsFlag ? "bool" : method.ReturnType) + ">(result);");
+                w.Line("__frame.Return<" + (method.ReturnsFlag ? "bool" : method.ReturnType) + ">(__result);");
             }
 
             w.Line("return " + Runtime + "CallStatus.Ok;");

@@ -87,127 +87,127 @@ internal sealed class EverythingProxy : global::Samples.Boundary.IEverything
     /// <inheritdoc/>
     public global::Samples.Boundary.Pair Buffers(global::System.ReadOnlySpan<int> input, global::System.Span<long> output, global::System.Span<byte> both)
     {
-        global::TailGuard.Boundary.ProxyCall call = global::TailGuard.Boundary.ProxyCall.Begin(_channel, 1u);
+        global::TailGuard.Boundary.ProxyCall __call = global::TailGuard.Boundary.ProxyCall.Begin(this._channel, 1u);
         try
         {
-            call.In<int>(EverythingBoundary.M1_input, input, 16, "input");
-            call.Out<long>(EverythingBoundary.M1_output, output.Length, 8, "output");
-            call.In<byte>(EverythingBoundary.M1_both, both, 32, "both");
-            call.Invoke();
-            call.CopyOut<long>(EverythingBoundary.M1_output, output);
-            call.CopyOut<byte>(EverythingBoundary.M1_both, both);
-            return call.Result<global::Samples.Boundary.Pair>();
+            __call.In<int>(EverythingBoundary.M1_input, input, 16, "input");
+            __call.Out<long>(EverythingBoundary.M1_output, output.Length, 8, "output");
+            __call.In<byte>(EverythingBoundary.M1_both, both, 32, "both");
+            __call.Invoke();
+            __call.CopyOut<long>(EverythingBoundary.M1_output, output);
+            __call.CopyOut<byte>(EverythingBoundary.M1_both, both);
+            return __call.Result<global::Samples.Boundary.Pair>();
         }
         finally
         {
-            call.End();
+            __call.End();
         }
     }
 
     /// <inheritdoc/>
     public void Nothing()
     {
-        global::TailGuard.Boundary.ProxyCall call = global::TailGuard.Boundary.ProxyCall.Begin(_channel, 2u);
+        global::TailGuard.Boundary.ProxyCall __call = global::TailGuard.Boundary.ProxyCall.Begin(this._channel, 2u);
         try
         {
-            call.Invoke();
+            __call.Invoke();
         }
         finally
         {
-            call.End();
+            __call.End();
         }
     }
 
     /// <inheritdoc/>
     public global::Samples.Boundary.Level Overloaded(int @event)
     {
-        global::TailGuard.Boundary.ProxyCall call = global::TailGuard.Boundary.ProxyCall.Begin(_channel, 3u);
+        global::TailGuard.Boundary.ProxyCall __call = global::TailGuard.Boundary.ProxyCall.Begin(this._channel, 3u);
         try
         {
-            call.Scalar<int>(EverythingBoundary.M3_event, @event);
-            call.Invoke();
-            return call.Result<global::Samples.Boundary.Level>();
+            __call.Scalar<int>(EverythingBoundary.M3_event, @event);
+            __call.Invoke();
+            return __call.Result<global::Samples.Boundary.Level>();
         }
         finally
         {
-            call.End();
+            __call.End();
         }
     }
 
     /// <inheritdoc/>
     public global::Samples.Boundary.Level Overloaded(long value)
     {
-        global::TailGuard.Boundary.ProxyCall call = global::TailGuard.Boundary.ProxyCall.Begin(_channel, 4u);
+        global::TailGuard.Boundary.ProxyCall __call = global::TailGuard.Boundary.ProxyCall.Begin(this._channel, 4u);
         try
         {
-            call.Scalar<long>(EverythingBoundary.M4_value, value);
-            call.Invoke();
-            return call.Result<global::Samples.Boundary.Level>();
+            __call.Scalar<long>(EverythingBoundary.M4_value, value);
+            __call.Invoke();
+            return __call.Result<global::Samples.Boundary.Level>();
         }
         finally
         {
-            call.End();
+            __call.End();
         }
     }
 
     /// <inheritdoc/>
     public double Scalars(bool flag, char letter, sbyte a, short b, ushort c, uint d, ulong e, float f, double g, decimal h, global::Samples.Boundary.Level level, global::Samples.Boundary.Pair pair)
     {
-        global::TailGuard.Boundary.ProxyCall call = global::TailGuard.Boundary.ProxyCall.Begin(_channel, 5u);
+        global::TailGuard.Boundary.ProxyCall __call = global::TailGuard.Boundary.ProxyCall.Begin(this._channel, 5u);
         try
         {
-            call.Scalar<bool>(EverythingBoundary.M5_flag, flag);
-            call.Scalar<char>(EverythingBoundary.M5_letter, letter);
-            call.Scalar<sbyte>(EverythingBoundary.M5_a, a);
-            call.Scalar<short>(EverythingBoundary.M5_b, b);
-            call.Scalar<ushort>(EverythingBoundary.M5_c, c);
-            call.Scalar<uint>(EverythingBoundary.M5_d, d);
-            call.Scalar<ulong>(EverythingBoundary.M5_e, e);
-            call.Scalar<float>(EverythingBoundary.M5_f, f);
-            call.Scalar<double>(EverythingBoundary.M5_g, g);
-            call.Scalar<decimal>(EverythingBoundary.M5_h, h);
-            call.Scalar<global::Samples.Boundary.Level>(EverythingBoundary.M5_level, level);
-            call.Scalar<global::Samples.Boundary.Pair>(EverythingBoundary.M5_pair, pair);
-            call.Invoke();
-            return call.Result<double>();
+            __call.Scalar<bool>(EverythingBoundary.M5_flag, flag);
+            __call.Scalar<char>(EverythingBoundary.M5_letter, letter);
+            __call.Scalar<sbyte>(EverythingBoundary.M5_a, a);
+            __call.Scalar<short>(EverythingBoundary.M5_b, b);
+            __call.Scalar<ushort>(EverythingBoundary.M5_c, c);
+            __call.Scalar<uint>(EverythingBoundary.M5_d, d);
+            __call.Scalar<ulong>(EverythingBoundary.M5_e, e);
+            __call.Scalar<float>(EverythingBoundary.M5_f, f);
+            __call.Scalar<double>(EverythingBoundary.M5_g, g);
+            __call.Scalar<decimal>(EverythingBoundary.M5_h, h);
+            __call.Scalar<global::Samples.Boundary.Level>(EverythingBoundary.M5_level, level);
+            __call.Scalar<global::Samples.Boundary.Pair>(EverythingBoundary.M5_pair, pair);
+            __call.Invoke();
+            return __call.Result<double>();
         }
         finally
         {
-            call.End();
+            __call.End();
         }
     }
 
     /// <inheritdoc/>
     public int Text(string name, string defaulted)
     {
-        global::TailGuard.Boundary.ProxyCall call = global::TailGuard.Boundary.ProxyCall.Begin(_channel, 6u);
+        global::TailGuard.Boundary.ProxyCall __call = global::TailGuard.Boundary.ProxyCall.Begin(this._channel, 6u);
         try
         {
-            call.Utf8String(EverythingBoundary.M6_name, name, 100, "name");
-            call.Utf8String(EverythingBoundary.M6_defaulted, defaulted, 256, "defaulted");
-            call.Invoke();
-            return call.Result<int>();
+            __call.Utf8String(EverythingBoundary.M6_name, name, 100, "name");
+            __call.Utf8String(EverythingBoundary.M6_defaulted, defaulted, 256, "defaulted");
+            __call.Invoke();
+            return __call.Result<int>();
         }
         finally
         {
-            call.End();
+            __call.End();
         }
     }
 
     /// <inheritdoc/>
     public void Unchecked(global::System.ReadOnlySpan<byte> view, global::System.Span<byte> writable)
     {
-        global::TailGuard.Boundary.ProxyCall call = global::TailGuard.Boundary.ProxyCall.Begin(_channel, 7u);
+        global::TailGuard.Boundary.ProxyCall __call = global::TailGuard.Boundary.ProxyCall.Begin(this._channel, 7u);
         try
         {
-            call.In<byte>(EverythingBoundary.M7_view, view, 64, "view");
-            call.In<byte>(EverythingBoundary.M7_writable, writable, 64, "writable");
-            call.Invoke();
-            call.CopyOut<byte>(EverythingBoundary.M7_writable, writable);
+            __call.In<byte>(EverythingBoundary.M7_view, view, 64, "view");
+            __call.In<byte>(EverythingBoundary.M7_writable, writable, 64, "writable");
+            __call.Invoke();
+            __call.CopyOut<byte>(EverythingBoundary.M7_writable, writable);
         }
         finally
         {
-            call.End();
+            __call.End();
         }
     }
 }
@@ -244,88 +244,88 @@ internal sealed class EverythingEntry : global::TailGuard.Boundary.BoundaryEntry
         }
     }
 
-    private global::TailGuard.Boundary.CallStatus Call1(ref global::TailGuard.Boundary.EntryCall frame)
+    private global::TailGuard.Boundary.CallStatus Call1(ref global::TailGuard.Boundary.EntryCall __frame)
     {
-        global::System.ReadOnlySpan<int> input = frame.In<int>(EverythingBoundary.M1_input, 16);
-        global::System.Span<long> output = frame.Out<long>(EverythingBoundary.M1_output, 8);
-        global::System.Span<byte> both = frame.InOut<byte>(EverythingBoundary.M1_both, 32);
+        global::System.ReadOnlySpan<int> input = __frame.In<int>(EverythingBoundary.M1_input, 16);
+        global::System.Span<long> output = __frame.Out<long>(EverythingBoundary.M1_output, 8);
+        global::System.Span<byte> both = __frame.InOut<byte>(EverythingBoundary.M1_both, 32);
         global::TailGuard.Boundary.EntryCall.Fence();
-        global::Samples.Boundary.Pair result = _implementation.Buffers(input, output, both);
-        EnsureRegionHeld();
-        frame.CopyOut<long>(EverythingBoundary.M1_output, output);
-        frame.CopyOut<byte>(EverythingBoundary.M1_both, both);
-        frame.Return<global::Samples.Boundary.Pair>(result);
+        global::Samples.Boundary.Pair __result = this._implementation.Buffers(input, output, both);
+        this.EnsureRegionHeld();
+        __frame.CopyOut<long>(EverythingBoundary.M1_output, output);
+        __frame.CopyOut<byte>(EverythingBoundary.M1_both, both);
+        __frame.Return<global::Samples.Boundary.Pair>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
 
-    private global::TailGuard.Boundary.CallStatus Call2(ref global::TailGuard.Boundary.EntryCall frame)
+    private global::TailGuard.Boundary.CallStatus Call2(ref global::TailGuard.Boundary.EntryCall __frame)
     {
         global::TailGuard.Boundary.EntryCall.Fence();
-        _implementation.Nothing();
-        EnsureRegionHeld();
+        this._implementation.Nothing();
+        this.EnsureRegionHeld();
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
 
-    private global::TailGuard.Boundary.CallStatus Call3(ref global::TailGuard.Boundary.EntryCall frame)
+    private global::TailGuard.Boundary.CallStatus Call3(ref global::TailGuard.Boundary.EntryCall __frame)
     {
-        int @event = frame.Scalar<int>(EverythingBoundary.M3_event);
+        int @event = __frame.Scalar<int>(EverythingBoundary.M3_event);
         global::TailGuard.Boundary.EntryCall.Fence();
-        global::Samples.Boundary.Level result = _implementation.Overloaded(@event);
-        EnsureRegionHeld();
-        frame.Return<global::Samples.Boundary.Level>(result);
+        global::Samples.Boundary.Level __result = this._implementation.Overloaded(@event);
+        this.EnsureRegionHeld();
+        __frame.Return<global::Samples.Boundary.Level>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
 
-    private global::TailGuard.Boundary.CallStatus Call4(ref global::TailGuard.Boundary.EntryCall frame)
+    private global::TailGuard.Boundary.CallStatus Call4(ref global::TailGuard.Boundary.EntryCall __frame)
     {
-        long value = frame.Scalar<long>(EverythingBoundary.M4_value);
+        long value = __frame.Scalar<long>(EverythingBoundary.M4_value);
         global::TailGuard.Boundary.EntryCall.Fence();
-        global::Samples.Boundary.Level result = _implementation.Overloaded(value);
-        EnsureRegionHeld();
-        frame.Return<global::Samples.Boundary.Level>(result);
+        global::Samples.Boundary.Level __result = this._implementation.Overloaded(value);
+        this.EnsureRegionHeld();
+        __frame.Return<global::Samples.Boundary.Level>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
 
-    private global::TailGuard.Boundary.CallStatus Call5(ref global::TailGuard.Boundary.EntryCall frame)
+    private global::TailGuard.Boundary.CallStatus Call5(ref global::TailGuard.Boundary.EntryCall __frame)
     {
-        bool flag = frame.Flag(EverythingBoundary.M5_flag);
-        char letter = frame.Scalar<char>(EverythingBoundary.M5_letter);
-        sbyte a = frame.Scalar<sbyte>(EverythingBoundary.M5_a);
-        short b = frame.Scalar<short>(EverythingBoundary.M5_b);
-        ushort c = frame.Scalar<ushort>(EverythingBoundary.M5_c);
-        uint d = frame.Scalar<uint>(EverythingBoundary.M5_d);
-        ulong e = frame.Scalar<ulong>(EverythingBoundary.M5_e);
-        float f = frame.Scalar<float>(EverythingBoundary.M5_f);
-        double g = frame.Scalar<double>(EverythingBoundary.M5_g);
-        decimal h = frame.Scalar<decimal>(EverythingBoundary.M5_h);
-        global::Samples.Boundary.Level level = frame.Scalar<global::Samples.Boundary.Level>(EverythingBoundary.M5_level);
-        global::Samples.Boundary.Pair pair = frame.Scalar<global::Samples.Boundary.Pair>(EverythingBoundary.M5_pair);
+        bool flag = __frame.Flag(EverythingBoundary.M5_flag);
+        char letter = __frame.Scalar<char>(EverythingBoundary.M5_letter);
+        sbyte a = __frame.Scalar<sbyte>(EverythingBoundary.M5_a);
+        short b = __frame.Scalar<short>(EverythingBoundary.M5_b);
+        ushort c = __frame.Scalar<ushort>(EverythingBoundary.M5_c);
+        uint d = __frame.Scalar<uint>(EverythingBoundary.M5_d);
+        ulong e = __frame.Scalar<ulong>(EverythingBoundary.M5_e);
+        float f = __frame.Scalar<float>(EverythingBoundary.M5_f);
+        double g = __frame.Scalar<double>(EverythingBoundary.M5_g);
+        decimal h = __frame.Scalar<decimal>(EverythingBoundary.M5_h);
+        global::Samples.Boundary.Level level = __frame.Scalar<global::Samples.Boundary.Level>(EverythingBoundary.M5_level);
+        global::Samples.Boundary.Pair pair = __frame.Scalar<global::Samples.Boundary.Pair>(EverythingBoundary.M5_pair);
         global::TailGuard.Boundary.EntryCall.Fence();
-        double result = _implementation.Scalars(flag, letter, a, b, c, d, e, f, g, h, level, pair);
-        EnsureRegionHeld();
-        frame.Return<double>(result);
+        double __result = this._implementation.Scalars(flag, letter, a, b, c, d, e, f, g, h, level, pair);
+        this.EnsureRegionHeld();
+        __frame.Return<double>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
 
-    private global::TailGuard.Boundary.CallStatus Call6(ref global::TailGuard.Boundary.EntryCall frame)
+    private global::TailGuard.Boundary.CallStatus Call6(ref global::TailGuard.Boundary.EntryCall __frame)
     {
-        string name = frame.Utf8String(EverythingBoundary.M6_name, 100);
-        string defaulted = frame.Utf8String(EverythingBoundary.M6_defaulted, 256);
+        string name = __frame.Utf8String(EverythingBoundary.M6_name, 100);
+        string defaulted = __frame.Utf8String(EverythingBoundary.M6_defaulted, 256);
         global::TailGuard.Boundary.EntryCall.Fence();
-        int result = _implementation.Text(name, defaulted);
-        EnsureRegionHeld();
-        frame.Return<int>(result);
+        int __result = this._implementation.Text(name, defaulted);
+        this.EnsureRegionHeld();
+        __frame.Return<int>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
 
-    private global::TailGuard.Boundary.CallStatus Call7(ref global::TailGuard.Boundary.EntryCall frame)
+    private global::TailGuard.Boundary.CallStatus Call7(ref global::TailGuard.Boundary.EntryCall __frame)
     {
-        global::System.Span<byte> view = frame.UserCheck(EverythingBoundary.M7_view, 64);
-        global::System.Span<byte> writable = frame.UserCheck(EverythingBoundary.M7_writable, 64);
+        global::System.Span<byte> view = __frame.UserCheck(EverythingBoundary.M7_view, 64);
+        global::System.Span<byte> writable = __frame.UserCheck(EverythingBoundary.M7_writable, 64);
         global::TailGuard.Boundary.EntryCall.Fence();
-        _implementation.Unchecked(view, writable);
-        EnsureRegionHeld();
-        frame.CopyOut<byte>(EverythingBoundary.M7_writable, writable);
+        this._implementation.Unchecked(view, writable);
+        this.EnsureRegionHeld();
+        __frame.CopyOut<byte>(EverythingBoundary.M7_writable, writable);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
 }

@@ -55,49 +55,49 @@ partial class Outer
         /// <inheritdoc/>
         public void Log(int level, string message)
         {
-            global::TailGuard.Boundary.ProxyCall call = global::TailGuard.Boundary.ProxyCall.Begin(_channel, 1u);
+            global::TailGuard.Boundary.ProxyCall __call = global::TailGuard.Boundary.ProxyCall.Begin(this._channel, 1u);
             try
             {
-                call.Scalar<int>(HostServicesBoundary.M1_level, level);
-                call.Utf8String(HostServicesBoundary.M1_message, message, 200, "message");
-                call.Invoke();
+                __call.Scalar<int>(HostServicesBoundary.M1_level, level);
+                __call.Utf8String(HostServicesBoundary.M1_message, message, 200, "message");
+                __call.Invoke();
             }
             finally
             {
-                call.End();
+                __call.End();
             }
         }
 
         /// <inheritdoc/>
         public long Now()
         {
-            global::TailGuard.Boundary.ProxyCall call = global::TailGuard.Boundary.ProxyCall.Begin(_channel, 2u);
+            global::TailGuard.Boundary.ProxyCall __call = global::TailGuard.Boundary.ProxyCall.Begin(this._channel, 2u);
             try
             {
-                call.Invoke();
-                return call.Result<long>();
+                __call.Invoke();
+                return __call.Result<long>();
             }
             finally
             {
-                call.End();
+                __call.End();
             }
         }
 
         /// <inheritdoc/>
         public int Read(global::System.Span<byte> destination, long position)
         {
-            global::TailGuard.Boundary.ProxyCall call = global::TailGuard.Boundary.ProxyCall.Begin(_channel, 3u);
+            global::TailGuard.Boundary.ProxyCall __call = global::TailGuard.Boundary.ProxyCall.Begin(this._channel, 3u);
             try
             {
-                call.Out<byte>(HostServicesBoundary.M3_destination, destination.Length, 4096, "destination");
-                call.Scalar<long>(HostServicesBoundary.M3_position, position);
-                call.Invoke();
-                call.CopyOut<byte>(HostServicesBoundary.M3_destination, destination);
-                return call.Result<int>();
+                __call.Out<byte>(HostServicesBoundary.M3_destination, destination.Length, 4096, "destination");
+                __call.Scalar<long>(HostServicesBoundary.M3_position, position);
+                __call.Invoke();
+                __call.CopyOut<byte>(HostServicesBoundary.M3_destination, destination);
+                return __call.Result<int>();
             }
             finally
             {
-                call.End();
+                __call.End();
             }
         }
     }
@@ -130,34 +130,34 @@ partial class Outer
             }
         }
 
-        private global::TailGuard.Boundary.CallStatus Call1(ref global::TailGuard.Boundary.EntryCall frame)
+        private global::TailGuard.Boundary.CallStatus Call1(ref global::TailGuard.Boundary.EntryCall __frame)
         {
-            int level = frame.Scalar<int>(HostServicesBoundary.M1_level);
-            string message = frame.Utf8String(HostServicesBoundary.M1_message, 200);
+            int level = __frame.Scalar<int>(HostServicesBoundary.M1_level);
+            string message = __frame.Utf8String(HostServicesBoundary.M1_message, 200);
             global::TailGuard.Boundary.EntryCall.Fence();
-            _implementation.Log(level, message);
-            EnsureRegionHeld();
+            this._implementation.Log(level, message);
+            this.EnsureRegionHeld();
             return global::TailGuard.Boundary.CallStatus.Ok;
         }
 
-        private global::TailGuard.Boundary.CallStatus Call2(ref global::TailGuard.Boundary.EntryCall frame)
+        private global::TailGuard.Boundary.CallStatus Call2(ref global::TailGuard.Boundary.EntryCall __frame)
         {
             global::TailGuard.Boundary.EntryCall.Fence();
-            long result = _implementation.Now();
-            EnsureRegionHeld();
-            frame.Return<long>(result);
+            long __result = this._implementation.Now();
+            this.EnsureRegionHeld();
+            __frame.Return<long>(__result);
             return global::TailGuard.Boundary.CallStatus.Ok;
         }
 
-        private global::TailGuard.Boundary.CallStatus Call3(ref global::TailGuard.Boundary.EntryCall frame)
+        private global::TailGuard.Boundary.CallStatus Call3(ref global::TailGuard.Boundary.EntryCall __frame)
         {
-            global::System.Span<byte> destination = frame.Out<byte>(HostServicesBoundary.M3_destination, 4096);
-            long position = frame.Scalar<long>(HostServicesBoundary.M3_position);
+            global::System.Span<byte> destination = __frame.Out<byte>(HostServicesBoundary.M3_destination, 4096);
+            long position = __frame.Scalar<long>(HostServicesBoundary.M3_position);
             global::TailGuard.Boundary.EntryCall.Fence();
-            int result = _implementation.Read(destination, position);
-            EnsureRegionHeld();
-            frame.CopyOut<byte>(HostServicesBoundary.M3_destination, destination);
-            frame.Return<int>(result);
+            int __result = this._implementation.Read(destination, position);
+            this.EnsureRegionHeld();
+            __frame.CopyOut<byte>(HostServicesBoundary.M3_destination, destination);
+            __frame.Return<int>(__result);
             return global::TailGuard.Boundary.CallStatus.Ok;
         }
     }

@@ -59,34 +59,34 @@ public sealed class VaultProxy : global::Samples.Vault.IVault
     /// <inheritdoc/>
     public int Sign(global::System.ReadOnlySpan<byte> message, global::System.Span<byte> signature)
     {
-        global::TailGuard.Boundary.ProxyCall call = global::TailGuard.Boundary.ProxyCall.Begin(_channel, 1u);
+        global::TailGuard.Boundary.ProxyCall __call = global::TailGuard.Boundary.ProxyCall.Begin(this._channel, 1u);
         try
         {
-            call.In<byte>(VaultBoundary.M1_message, message, 1024, "message");
-            call.Out<byte>(VaultBoundary.M1_signature, signature.Length, 32, "signature");
-            call.Invoke();
-            call.CopyOut<byte>(VaultBoundary.M1_signature, signature);
-            return call.Result<int>();
+            __call.In<byte>(VaultBoundary.M1_message, message, 1024, "message");
+            __call.Out<byte>(VaultBoundary.M1_signature, signature.Length, 32, "signature");
+            __call.Invoke();
+            __call.CopyOut<byte>(VaultBoundary.M1_signature, signature);
+            return __call.Result<int>();
         }
         finally
         {
-            call.End();
+            __call.End();
         }
     }
 
     /// <inheritdoc/>
     public bool Verify(global::System.ReadOnlySpan<byte> password)
     {
-        global::TailGuard.Boundary.ProxyCall call = global::TailGuard.Boundary.ProxyCall.Begin(_channel, 2u);
+        global::TailGuard.Boundary.ProxyCall __call = global::TailGuard.Boundary.ProxyCall.Begin(this._channel, 2u);
         try
         {
-            call.In<byte>(VaultBoundary.M2_password, password, 64, "password");
-            call.Invoke();
-            return call.FlagResult();
+            __call.In<byte>(VaultBoundary.M2_password, password, 64, "password");
+            __call.Invoke();
+            return __call.FlagResult();
         }
         finally
         {
-            call.End();
+            __call.End();
         }
     }
 }
@@ -118,25 +118,25 @@ public sealed class VaultEntry : global::TailGuard.Boundary.BoundaryEntry
         }
     }
 
-    private global::TailGuard.Boundary.CallStatus Call1(ref global::TailGuard.Boundary.EntryCall frame)
+    private global::TailGuard.Boundary.CallStatus Call1(ref global::TailGuard.Boundary.EntryCall __frame)
     {
-        global::System.ReadOnlySpan<byte> message = frame.In<byte>(VaultBoundary.M1_message, 1024);
-        global::System.Span<byte> signature = frame.Out<byte>(VaultBoundary.M1_signature, 32);
+        global::System.ReadOnlySpan<byte> message = __frame.In<byte>(VaultBoundary.M1_message, 1024);
+        global::System.Span<byte> signature = __frame.Out<byte>(VaultBoundary.M1_signature, 32);
         global::TailGuard.Boundary.EntryCall.Fence();
-        int result = _implementation.Sign(message, signature);
-        EnsureRegionHeld();
-        frame.CopyOut<byte>(VaultBoundary.M1_signature, signature);
-        frame.Return<int>(result);
+        int __result = this._implementation.Sign(message, signature);
+        this.EnsureRegionHeld();
+        __frame.CopyOut<byte>(VaultBoundary.M1_signature, signature);
+        __frame.Return<int>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
 
-    private global::TailGuard.Boundary.CallStatus Call2(ref global::TailGuard.Boundary.EntryCall frame)
+    private global::TailGuard.Boundary.CallStatus Call2(ref global::TailGuard.Boundary.EntryCall __frame)
     {
-        global::System.ReadOnlySpan<byte> password = frame.In<byte>(VaultBoundary.M2_password, 64);
+        global::System.ReadOnlySpan<byte> password = __frame.In<byte>(VaultBoundary.M2_password, 64);
         global::TailGuard.Boundary.EntryCall.Fence();
-        bool result = _implementation.Verify(password);
-        EnsureRegionHeld();
-        frame.Return<bool>(result);
+        bool __result = this._implementation.Verify(password);
+        this.EnsureRegionHeld();
+        __frame.Return<bool>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
 }

@@ -181,6 +181,10 @@ public class BoundaryDiagnosticTests
         => AssertReports("TG2013", Usings + "public interface IBase { void Other(); }\n[TrustDomain] public interface IDomain [|: IBase|] { void Call(int value); }");
 
     [Fact]
+    public void Parameter_names_that_match_generated_locals_and_fields_still_compile()
+        => AssertClean(Usings + "[TrustDomain] public interface IDomain { int Call(int call, long frame, [Bounded(4)] Span<byte> result, [Bounded(4)] ReadOnlySpan<byte> _channel, bool _implementation, [Bounded(8)] string @event); }");
+
+    [Fact]
     public void The_same_rules_apply_to_host_calls()
         => AssertReports("TG2001", Usings + "[HostCalls] public interface IHost { void Call([|byte[]|] data); }");
 
