@@ -194,7 +194,7 @@ public sealed class MonitorPropertyTests
             {
                 byte[] before = monitor.CaptureState();
                 MonitorError error;
-                using (monitor.Gate.EnterScope())
+                lock (monitor.Gate)
                 {
                     error = Apply(monitor, op);
                 }
@@ -219,7 +219,7 @@ public sealed class MonitorPropertyTests
         {
             (Op[] ops, int actorPick, int x, int y) = item;
             using SimulatedMonitor monitor = World();
-            using (monitor.Gate.EnterScope())
+            lock (monitor.Gate)
             {
                 foreach (Op op in ops)
                 {
@@ -243,7 +243,7 @@ public sealed class MonitorPropertyTests
             ulong end = Math.Min(region.Value2, start + ((ulong)(y % 4 + 1) * Page));
             List<PhysicalAccess> before = monitor.GetAccessMap();
 
-            using (monitor.Gate.EnterScope())
+            lock (monitor.Gate)
             {
                 if (monitor.DoSegment(granter, region.Handle, false, start, end, region.Rights & MemoryRights.Read, out SegmentResult grant) != MonitorError.None)
                 {

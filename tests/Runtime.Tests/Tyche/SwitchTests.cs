@@ -264,6 +264,30 @@ public sealed class SwitchTests
         Assert.Equal(1, monitor.DomainCount);
     }
 
+    [Fact]
+    public void M15_Compatible_a_domain_that_was_sent_its_own_management_forms_a_loop_and_its_trap_still_ends_CouldNotHandleTrap()
+    {
+        using SimulatedMonitor monitor = Monitor(MonitorMode.Compatible);
+        SimulatedCore core = monitor.GetCore(0);
+        Child d1 = NewChild(core);
+        var d2Code = new ScriptEntry { Body = _ => DomainExit.Trap(PageFault) };
+        MonitorError seenByD1 = MonitorError.None;
+        d1.Script.Body = context =>
+        {
+            SimulatedCore domain = context.Core;
+            CapabilityHandle d2 = domain.CreateDomain();
+            domain.Configure(PermissionIndex.AllowedCores, d2, 1);
+            domain.SetEntry(d2, d2Code);
+            CapabilityHandle enter = domain.AllocCoreContext(d2, 0);
+            domain.Send(d2, d2); // d2's Management, sent to d2 through itself: d2 now manages itself
+            seenByD1 = ErrorOf(() => domain.Switch(enter));
+            return DomainExit.Return;
+        };
+
+        core.Switch(d1.Switch);
+        Assert.Equal(MonitorError.CouldNotHandleTrap, seenByD1);
+    }
+
     internal static Child NewChildAllowingTraps(SimulatedCore core, ulong traps)
     {
         CapabilityHandle management = core.CreateDomain();

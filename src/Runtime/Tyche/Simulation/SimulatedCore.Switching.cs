@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using TailGuard.Tyche.Simulation.Engine;
 
 namespace TailGuard.Tyche.Simulation;
@@ -22,7 +23,7 @@ public sealed partial class SimulatedCore
         DomainState caller;
         DomainState target;
         CapabilityHandle returnCapability;
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             caller = Caller("SWITCH");
             Check(SimulatedMonitor.Resolve(caller, switchCapability, CapabilityKind.Switch, out int slot), "SWITCH");
@@ -39,8 +40,7 @@ public sealed partial class SimulatedCore
             context.Running = true;
             if (_depth == 0)
             {
-                _ownerThread = Environment.CurrentManagedThreadId;
-                t_playing = this;
+                Volatile.Write(ref _ownerThread, Environment.CurrentManagedThreadId);
             }
 
             _chain[++_depth] = target;
@@ -64,7 +64,7 @@ public sealed partial class SimulatedCore
             catch (TrapUnwindException unwind)
             {
                 // A trap further down is going to an ancestor: the target is suspended where it switched.
-                using (_monitor.Gate.EnterScope())
+                lock (_monitor.Gate)
                 {
                     Leave(target, caller);
                     if (unwind.Handler == caller)
@@ -79,7 +79,7 @@ public sealed partial class SimulatedCore
             catch (Exception)
             {
                 // The domain's code failed: the core goes back to the caller and the exception to the switcher.
-                using (_monitor.Gate.EnterScope())
+                lock (_monitor.Gate)
                 {
                     Leave(target, caller);
                     DropReturnCapability(target, returnCapability);
@@ -88,7 +88,7 @@ public sealed partial class SimulatedCore
                 throw;
             }
 
-            using (_monitor.Gate.EnterScope())
+            lock (_monitor.Gate)
             {
                 if (target.Revoked)
                 {
@@ -185,8 +185,7 @@ public sealed partial class SimulatedCore
 
         if (_depth == 0)
         {
-            _ownerThread = 0;
-            t_playing = null;
+            Volatile.Write(ref _ownerThread, 0);
         }
     }
 
@@ -206,7 +205,9 @@ public sealed partial class SimulatedCore
     /// <summary>The nearest sealed domain, from the trapping one up its managers, whose trap bitmaps allow the vector.</summary>
     private static DomainState? FindTrapHandler(DomainState trapping, int vector)
     {
-        for (DomainState? candidate = trapping; candidate is not null; candidate = candidate.Manager)
+        // Management can be sent around, so the manager chain may loop: a chain longer than the domain limit has.
+        int hops = 0;
+        for (DomainState? candidate = trapping; candidate is not null && hops++ <= SimulatedMonitor.DomainLimit; candidate = candidate.Manager)
         {
             ulong bitmap = candidate.Permissions[(int)PermissionIndex.AllowedTraps0 + (vector / 64)];
             if (candidate.Sealed && !candidate.Revoked && ((bitmap >> (vector % 64)) & 1) != 0)

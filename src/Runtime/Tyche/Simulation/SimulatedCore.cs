@@ -12,9 +12,6 @@ namespace TailGuard.Tyche.Simulation;
 /// </summary>
 public sealed partial class SimulatedCore
 {
-    [ThreadStatic]
-    private static SimulatedCore? t_playing;
-
     private readonly SimulatedMonitor _monitor;
     private readonly DomainState[] _chain = new DomainState[SimulatedMonitor.DomainLimit + 1];
     private int _depth;
@@ -27,8 +24,8 @@ public sealed partial class SimulatedCore
         _chain[0] = root;
     }
 
-    /// <summary>Whether the calling thread is running a domain's code (inside an entry) rather than the host's.</summary>
-    internal static bool ThreadRunsDomainCode => t_playing is not null;
+    /// <summary>The thread playing this core for a switch chain, 0 when the core is idle.</summary>
+    internal int OwnerThread => Volatile.Read(ref _ownerThread);
 
     /// <summary>The core number.</summary>
     public int Id { get; }
@@ -41,7 +38,7 @@ public sealed partial class SimulatedCore
     {
         get
         {
-            using (_monitor.Gate.EnterScope())
+            lock (_monitor.Gate)
             {
                 return _chain[_depth].Index;
             }
@@ -57,9 +54,9 @@ public sealed partial class SimulatedCore
             throw new MonitorException(MonitorError.CoreBusy, $"{operation}: core {Id} is running a switch chain on another thread.");
         }
 
-        if (t_playing is not null && t_playing != this)
+        if (_monitor.CorePlayedBy(thread) is { } playing && playing != this)
         {
-            throw new MonitorException(MonitorError.CoreBusy, $"{operation}: this thread is playing core {t_playing.Id}, not core {Id}.");
+            throw new MonitorException(MonitorError.CoreBusy, $"{operation}: this thread is playing core {playing.Id}, not core {Id}.");
         }
 
         DomainState caller = _chain[_depth];
@@ -75,7 +72,7 @@ public sealed partial class SimulatedCore
     /// <returns>The Management capability of the child.</returns>
     public CapabilityHandle CreateDomain()
     {
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             Check(_monitor.DoCreateDomain(Caller("CREATE_DOMAIN"), out CapabilityHandle management), "CREATE_DOMAIN");
             return management;
@@ -87,7 +84,7 @@ public sealed partial class SimulatedCore
     /// <returns>The caller's Switch capability to the child for this core.</returns>
     public CapabilityHandle Seal(CapabilityHandle management)
     {
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             Check(_monitor.DoSeal(Caller("SEAL_DOMAIN"), Id, management, out CapabilityHandle switchCapability), "SEAL_DOMAIN");
             return switchCapability;
@@ -99,7 +96,7 @@ public sealed partial class SimulatedCore
     /// <param name="destination">A Management or Channel capability.</param>
     public void Send(CapabilityHandle capability, CapabilityHandle destination)
     {
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             Check(_monitor.DoSend(Caller("SEND"), capability, destination), "SEND");
         }
@@ -114,7 +111,7 @@ public sealed partial class SimulatedCore
     /// <returns>The region to send and the RegionRevoke to keep.</returns>
     public SegmentResult SegmentRegion(CapabilityHandle region, bool shared, ulong start, ulong end, MemoryRights rights)
     {
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             Check(_monitor.DoSegment(Caller("SEGMENT_REGION"), region, shared, start, end, rights, out SegmentResult result), "SEGMENT_REGION");
             return result;
@@ -125,7 +122,7 @@ public sealed partial class SimulatedCore
     /// <param name="capability">The capability.</param>
     public void Revoke(CapabilityHandle capability)
     {
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             Check(_monitor.DoRevoke(Caller("REVOKE"), capability), "REVOKE");
         }
@@ -136,7 +133,7 @@ public sealed partial class SimulatedCore
     /// <returns>The copy.</returns>
     public CapabilityHandle Duplicate(CapabilityHandle capability)
     {
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             Check(_monitor.DoDuplicate(Caller("DUPLICATE"), capability, out CapabilityHandle duplicate), "DUPLICATE");
             return duplicate;
@@ -149,7 +146,7 @@ public sealed partial class SimulatedCore
     /// <returns>The next token; 0 at the end.</returns>
     public ulong Enumerate(ulong token, out CapabilityInfo info)
     {
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             return SimulatedMonitor.DoEnumerate(Caller("ENUMERATE"), token, out info);
         }
@@ -161,7 +158,7 @@ public sealed partial class SimulatedCore
     /// <param name="value">The value.</param>
     public void Configure(PermissionIndex index, CapabilityHandle management, ulong value)
     {
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             Check(_monitor.DoConfigure(Caller("CONFIGURE"), index, management, value), "CONFIGURE");
         }
@@ -177,7 +174,7 @@ public sealed partial class SimulatedCore
     public void SendRegion(CapabilityHandle region, CapabilityHandle destination, ulong aliasAddress, bool isRepeat, ulong size, MemoryRights extras)
     {
         _ = isRepeat;
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             Check(_monitor.DoSendRegion(Caller("SEND_REGION"), region, destination, aliasAddress, size, extras), "SEND_REGION");
         }
@@ -189,7 +186,7 @@ public sealed partial class SimulatedCore
     /// <returns>A Switch capability into that context.</returns>
     public CapabilityHandle AllocCoreContext(CapabilityHandle management, int core)
     {
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             Check(_monitor.DoAllocCoreContext(Caller("ALLOC_CORE_CONTEXT"), management, core, out CapabilityHandle handle), "ALLOC_CORE_CONTEXT");
             return handle;
@@ -213,7 +210,7 @@ public sealed partial class SimulatedCore
     /// <param name="fields">The fields and values.</param>
     public void WriteFields(CapabilityHandle management, int core, ReadOnlySpan<FieldValue> fields)
     {
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             Check(_monitor.DoConfigureCore(Caller("WRITE_FIELDS"), management, core, fields), "WRITE_FIELDS");
         }
@@ -226,7 +223,7 @@ public sealed partial class SimulatedCore
     /// <returns>The value (0 if never written).</returns>
     public ulong GetConfigCore(CapabilityHandle management, int core, ulong field)
     {
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             Check(_monitor.DoGetConfigCore(Caller("GET_CONFIG_CORE"), management, core, field, out ulong value), "GET_CONFIG_CORE");
             return value;
@@ -239,7 +236,7 @@ public sealed partial class SimulatedCore
     /// <param name="destination">At least 16 values.</param>
     public void ReadAllGeneralRegisters(CapabilityHandle management, int core, Span<ulong> destination)
     {
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             Check(_monitor.DoReadAllGeneral(Caller("READ_ALL_GP"), management, core, destination), "READ_ALL_GP");
         }
@@ -252,7 +249,7 @@ public sealed partial class SimulatedCore
     /// <param name="size">Its size.</param>
     public void RevokeAliasedRegion(CapabilityHandle revoke, CapabilityHandle target, ulong address, ulong size)
     {
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             Check(_monitor.DoRevokeAliasedRegion(Caller("REVOKE_ALIASED_REGION"), revoke, target, address, size), "REVOKE_ALIASED_REGION");
         }
@@ -265,7 +262,7 @@ public sealed partial class SimulatedCore
     /// <returns>The physical address.</returns>
     public ulong GetHpa(ulong address, ulong size, out ulong physicalSize)
     {
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             Check(SimulatedMonitor.DoGetHpa(Caller("GET_HPA"), address, size, out ulong physical, out physicalSize), "GET_HPA");
             return physical;
@@ -277,7 +274,7 @@ public sealed partial class SimulatedCore
     /// <returns>The bytes written.</returns>
     public int SerializeAttestation(Span<byte> destination)
     {
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             _ = Caller("SERIALIZE_ATTESTATION");
             Check(_monitor.DoSerialize(destination, out int written), "SERIALIZE_ATTESTATION");
@@ -290,7 +287,7 @@ public sealed partial class SimulatedCore
     /// <returns>The 32-byte SHA-256 measurement.</returns>
     public byte[] GetMeasurement(CapabilityHandle management)
     {
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             DomainState caller = Caller("measurement");
             Check(SimulatedMonitor.Resolve(caller, management, CapabilityKind.Management, out int slot), "measurement");
@@ -307,7 +304,7 @@ public sealed partial class SimulatedCore
     public void SetEntry(CapabilityHandle management, IDomainEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             DomainState caller = Caller("set entry");
             Check(SimulatedMonitor.Resolve(caller, management, CapabilityKind.Management, out int slot), "set entry");
@@ -361,10 +358,10 @@ public sealed partial class SimulatedCore
 
     private DomainState RunningForAccess()
     {
-        using (_monitor.Gate.EnterScope())
+        lock (_monitor.Gate)
         {
             int thread = Environment.CurrentManagedThreadId;
-            if ((_ownerThread != 0 && _ownerThread != thread) || (t_playing is not null && t_playing != this))
+            if ((_ownerThread != 0 && _ownerThread != thread) || (_monitor.CorePlayedBy(thread) is { } playing && playing != this))
             {
                 throw new MonitorException(MonitorError.CoreBusy, $"Core {Id} is played by another thread.");
             }

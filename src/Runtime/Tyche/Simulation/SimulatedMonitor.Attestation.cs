@@ -136,7 +136,7 @@ public sealed partial class SimulatedMonitor
     public byte[] CreateAttestationReport(TrustDomain domain, ReadOnlySpan<byte> nonce)
     {
         byte[] measurement;
-        using (_gate.EnterScope())
+        lock (_gate)
         {
             DomainState state = Host(domain).State;
             measurement = state.Measurement ?? throw new MonitorException(MonitorError.InvalidOperation, "Attestation: the domain is not sealed.");
@@ -152,7 +152,7 @@ public sealed partial class SimulatedMonitor
     /// </summary>
     internal byte[] CaptureState()
     {
-        using (_gate.EnterScope())
+        lock (_gate)
         {
             DoSerialize(default, out int size);
             var graph = new byte[size];

@@ -14,7 +14,8 @@ public sealed partial class SimulatedMonitor
     /// <inheritdoc/>
     public TrustDomain CreateDomain()
     {
-        using (_gate.EnterScope())
+        EnsureHostCode();
+        lock (_gate)
         {
             MonitorErrors.ThrowIfFailed(DoCreateDomain(_root, out CapabilityHandle management), "CREATE_DOMAIN");
             DomainState child = _root.Slots[management.Slot].Target!;
@@ -38,7 +39,7 @@ public sealed partial class SimulatedMonitor
     public void SetEntry(TrustDomain domain, IDomainEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        using (_gate.EnterScope())
+        lock (_gate)
         {
             HostDomain host = Host(domain);
             MonitorErrors.ThrowIfFailed(host.State.Sealed ? MonitorError.AlreadySealed : MonitorError.None, "set entry");
@@ -51,7 +52,7 @@ public sealed partial class SimulatedMonitor
     /// <returns>The handle in the host's table.</returns>
     public CapabilityHandle GetManagement(TrustDomain domain)
     {
-        using (_gate.EnterScope())
+        lock (_gate)
         {
             return Host(domain).Management;
         }
@@ -62,7 +63,7 @@ public sealed partial class SimulatedMonitor
     /// <returns>32 bytes of SHA-256.</returns>
     public byte[] GetMeasurement(TrustDomain domain)
     {
-        using (_gate.EnterScope())
+        lock (_gate)
         {
             byte[]? measurement = Host(domain).State.Measurement;
             return measurement is null
@@ -74,7 +75,7 @@ public sealed partial class SimulatedMonitor
     /// <inheritdoc/>
     public ulong MapMemory(TrustDomain domain, ulong size)
     {
-        using (_gate.EnterScope())
+        lock (_gate)
         {
             HostDomain host = Host(domain);
             ulong rounded = (size + PageSize - 1) / PageSize * PageSize;
@@ -93,7 +94,7 @@ public sealed partial class SimulatedMonitor
     /// <inheritdoc/>
     public void AddSegment(TrustDomain domain, ulong address, ulong size, MemoryRights rights, SegmentType type)
     {
-        using (_gate.EnterScope())
+        lock (_gate)
         {
             HostDomain host = Host(domain);
             bool inside = false;
@@ -119,7 +120,7 @@ public sealed partial class SimulatedMonitor
     /// <inheritdoc/>
     public void Configure(TrustDomain domain, PermissionIndex index, ulong value)
     {
-        using (_gate.EnterScope())
+        lock (_gate)
         {
             MonitorErrors.ThrowIfFailed(DoConfigure(_root, index, Host(domain).Management, value), "CONFIGURE");
         }
@@ -128,7 +129,7 @@ public sealed partial class SimulatedMonitor
     /// <inheritdoc/>
     public void AllocateCoreContext(TrustDomain domain, int core)
     {
-        using (_gate.EnterScope())
+        lock (_gate)
         {
             HostDomain host = Host(domain);
             MonitorErrors.ThrowIfFailed(DoAllocCoreContext(_root, host.Management, core, out CapabilityHandle handle), "ALLOC_CORE_CONTEXT");
@@ -139,7 +140,7 @@ public sealed partial class SimulatedMonitor
     /// <inheritdoc/>
     public void SetCoreField(TrustDomain domain, int core, ulong field, ulong value)
     {
-        using (_gate.EnterScope())
+        lock (_gate)
         {
             ReadOnlySpan<FieldValue> one = [new FieldValue(field, value)];
             MonitorErrors.ThrowIfFailed(DoConfigureCore(_root, Host(domain).Management, core, one), "CONFIGURE_CORE");
@@ -149,7 +150,7 @@ public sealed partial class SimulatedMonitor
     /// <inheritdoc/>
     public void Commit(TrustDomain domain)
     {
-        using (_gate.EnterScope())
+        lock (_gate)
         {
             HostDomain host = Host(domain);
             MonitorErrors.ThrowIfFailed(host.State.Sealed ? MonitorError.AlreadySealed : MonitorError.None, "COMMIT");
@@ -174,7 +175,7 @@ public sealed partial class SimulatedMonitor
     /// <inheritdoc/>
     public int SerializeAttestation(TrustDomain domain, Span<byte> destination)
     {
-        using (_gate.EnterScope())
+        lock (_gate)
         {
             _ = Host(domain);
             MonitorErrors.ThrowIfFailed(DoSerialize(destination, out int written), "SERIALIZE_ATTESTATION");
@@ -187,7 +188,7 @@ public sealed partial class SimulatedMonitor
     {
         CapabilityHandle handle;
         HostDomain host;
-        using (_gate.EnterScope())
+        lock (_gate)
         {
             host = Host(domain);
             if ((uint)core >= (uint)_cores.Length || host.SwitchByCore[core].IsNone)
@@ -235,9 +236,9 @@ public sealed partial class SimulatedMonitor
     }
 
     /// <summary>Domain code must act through its core; using the host's API from inside an entry would act as the host.</summary>
-    private static void EnsureHostCode()
+    private void EnsureHostCode()
     {
-        if (SimulatedCore.ThreadRunsDomainCode)
+        if (CorePlayedBy(Environment.CurrentManagedThreadId) is not null)
         {
             throw new MonitorException(MonitorError.CoreBusy, "The host API was called from domain code: use the entry's core instead.");
         }
@@ -246,7 +247,7 @@ public sealed partial class SimulatedMonitor
     /// <inheritdoc/>
     public void Destroy(TrustDomain domain)
     {
-        using (_gate.EnterScope())
+        lock (_gate)
         {
             HostDomain host = Host(domain);
             MonitorErrors.ThrowIfFailed(DoRevoke(_root, host.Management), "REVOKE");

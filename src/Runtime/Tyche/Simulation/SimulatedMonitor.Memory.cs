@@ -83,7 +83,7 @@ public sealed partial class SimulatedMonitor
     internal MonitorError Access(DomainState domain, ulong address, Span<byte> read, ReadOnlySpan<byte> write, bool isWrite)
     {
         int length = isWrite ? write.Length : read.Length;
-        using (_gate.EnterScope())
+        lock (_gate)
         {
             if (domain.Revoked)
             {
@@ -140,7 +140,7 @@ public sealed partial class SimulatedMonitor
     internal MonitorError TakeView(DomainState domain, ulong address, int length, MemoryRights access, out MemoryView view)
     {
         view = default;
-        using (_gate.EnterScope())
+        lock (_gate)
         {
             if (domain.Revoked)
             {
@@ -172,7 +172,7 @@ public sealed partial class SimulatedMonitor
     /// </summary>
     internal List<PhysicalAccess> GetAccessMap()
     {
-        using (_gate.EnterScope())
+        lock (_gate)
         {
             var result = new List<PhysicalAccess>();
             foreach (DomainState? domain in _domains)

@@ -103,7 +103,7 @@ public sealed partial class SimulatedMonitor : ITycheMonitor
     {
         get
         {
-            using (_gate.EnterScope())
+            lock (_gate)
             {
                 int count = 0;
                 foreach (DomainState? domain in _domains)
@@ -149,6 +149,20 @@ public sealed partial class SimulatedMonitor : ITycheMonitor
         {
             _signingKey.Dispose();
         }
+    }
+
+    /// <summary>The core the thread is playing for a switch chain (so it runs domain code), if any.</summary>
+    internal SimulatedCore? CorePlayedBy(int thread)
+    {
+        foreach (SimulatedCore core in _cores)
+        {
+            if (core.OwnerThread == thread)
+            {
+                return core;
+            }
+        }
+
+        return null;
     }
 
     internal static MonitorException Fail(MonitorError error, string operation) => new(error, $"{operation} failed.");
