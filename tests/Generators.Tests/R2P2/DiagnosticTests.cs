@@ -201,6 +201,16 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void The_attribute_on_a_class_is_a_compiler_error_and_generates_nothing()
+    {
+        var (output, diagnostics, run) = GeneratorHarness.Run(new R2P2ServiceGenerator(), Usings + "[R2P2Service] public class NotAnInterface { public void Call() { } }");
+
+        Assert.Empty(diagnostics);
+        Assert.Empty(run.GeneratedTrees);
+        Assert.Contains(output.GetDiagnostics(), d => d.Id == "CS0592");
+    }
+
+    [Fact]
     public void Every_rule_in_one_service_is_reported_and_nothing_is_generated()
     {
         var (_, diagnostics, run) = GeneratorHarness.Run(new R2P2ServiceGenerator(), Usings + "[R2P2Service] public interface IService { object A(); void B(ref int x); void C<T>(); int D { get; } }");

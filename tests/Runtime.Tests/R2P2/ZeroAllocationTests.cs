@@ -22,13 +22,18 @@ public sealed class ZeroAllocationTests
         writer.Advance(64);
     };
 
-    public static TheoryData<string> Networks => ["in-memory", "udp-loopback"];
+    public static TheoryData<string> Networks => ["in-memory", "udp-loopback", "udp-loopback-portable"];
 
     [Theory]
     [MemberData(nameof(Networks))]
     public void Single_packet_calls_allocate_nothing_on_the_caller_client_loop_or_server_loop(string networkName)
     {
-        TestNetwork network = networkName == "in-memory" ? new InMemoryTestNetwork() : new UdpTestNetwork();
+        TestNetwork network = networkName switch
+        {
+            "in-memory" => new InMemoryTestNetwork(),
+            "udp-loopback" => new UdpTestNetwork(),
+            _ => new UdpTestNetwork(batchedSystemCalls: false),
+        };
         using var server = new R2P2Server(network.Bind(), new EchoHandler());
         using var client = new R2P2Client(network.Bind(), server.LocalAddress);
 

@@ -183,11 +183,20 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
         }
 
         call.RequestPacketCount = count;
+
+        // Registered before the call is in flight, so whatever ends the call (Detach) always unregisters it.
+        if (cancellationToken.CanBeCanceled)
+        {
+            call.Token = cancellationToken;
+            call.Registration = cancellationToken.UnsafeRegister(CancelCallback, call);
+        }
+
         short version;
         lock (_sync)
         {
             if (_inFlight >= _options.MaxInFlight)
             {
+                call.Registration.Unregister();
                 call.Recycle();
                 throw new InvalidOperationException($"The client already has {_options.MaxInFlight} calls in flight (MaxInFlight).");
             }
@@ -209,10 +218,11 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
         }
 
         Statistics.Request();
-        if (cancellationToken.CanBeCanceled)
+        if (cancellationToken.IsCancellationRequested)
         {
-            call.Token = cancellationToken;
-            call.Registration = cancellationToken.UnsafeRegister(CancelCallback, call);
+            // Cancelled while registering: the callback found the call not yet in flight and did nothing.
+            Cancel(call);
+            return new ValueTask<R2P2Response>(call, version);
         }
 
         try

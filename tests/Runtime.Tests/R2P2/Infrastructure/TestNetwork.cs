@@ -28,9 +28,11 @@ public sealed class InMemoryTestNetwork : TestNetwork
     public override PacketTransport Bind() => Network.Bind(new PacketAddress(0x0A000000u | (uint)System.Threading.Interlocked.Increment(ref _nextHost), 0));
 }
 
-public sealed class UdpTestNetwork : TestNetwork
+public sealed class UdpTestNetwork(bool batchedSystemCalls = true) : TestNetwork
 {
-    public override string Name => "udp-loopback";
+    public override string Name => batchedSystemCalls ? "udp-loopback" : "udp-loopback-portable";
 
-    public override PacketTransport Bind() => UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+    /// <summary>Real UDP sockets on 127.0.0.1, ephemeral ports; recvmmsg/sendmmsg or the portable Socket path.</summary>
+    public override PacketTransport Bind()
+        => UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0), new UdpTransportOptions { UseBatchedSystemCalls = batchedSystemCalls });
 }
