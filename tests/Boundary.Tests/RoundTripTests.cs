@@ -82,4 +82,67 @@ public sealed class RoundTripTests
         var denied = Assert.Throws<TailGuard.Tyche.MonitorException>(() => kit.Monitor.HostRead(kit.Host.Region.PrivateAddress, new byte[16]));
         Assert.Equal(TailGuard.Tyche.MonitorError.AccessDenied, denied.Error);
     }
+
+    [Fact]
+    public void The_measurement_depends_on_the_implementation_and_the_report_carries_the_callers_nonce()
+    {
+        // The measurement covers each region's bytes and addresses, so compare domains set up at the same addresses:
+        // one per fresh monitor.
+        using var monitor = new TailGuard.Tyche.Simulation.SimulatedMonitor();
+        using var sameMonitor = new TailGuard.Tyche.Simulation.SimulatedMonitor();
+        using var otherMonitor = new TailGuard.Tyche.Simulation.SimulatedMonitor();
+        byte[] nonce = [1, 2, 3, 4, 5, 6, 7, 8];
+        using TrustDomainHost<IProbe> first = ProbeBoundary.Host(new Probe(), new TrustDomainHostOptions { Monitor = monitor, Nonce = nonce });
+        using TrustDomainHost<IProbe> same = ProbeBoundary.Host(new Probe(), new TrustDomainHostOptions { Monitor = sameMonitor });
+        using TrustDomainHost<IProbe> other = ProbeBoundary.Host(new OtherProbe(), new TrustDomainHostOptions { Monitor = otherMonitor });
+
+        Assert.Equal(nonce, first.Attestation.Nonce.ToArray());
+        Assert.Equal(first.Attestation.Measurement.ToArray(), same.Attestation.Measurement.ToArray());
+        Assert.NotEqual(first.Attestation.Measurement.ToArray(), other.Attestation.Measurement.ToArray());
+        using var verifier = new TailGuard.Tyche.Attestation.AttestationVerifier(monitor.ExportPublicKey());
+        Assert.True(verifier.Verify(first.EncodedAttestation, first.Attestation.Measurement.Span, nonce));
+        Assert.False(verifier.Verify(first.EncodedAttestation, first.Attestation.Measurement.Span, [9, 9, 9]));
+    }
+
+    [Fact]
+    public void A_proxy_refuses_a_second_call_while_one_is_in_progress()
+    {
+        using var kit = new ProbeKit();
+        InvalidOperationException? nested = null;
+        kit.Probe.DuringCall = () =>
+        {
+            var other = new System.Threading.Thread(() => nested = Record.Exception(() => kit.Proxy.Ping()) as InvalidOperationException);
+            other.Start();
+            Assert.True(other.Join(TimeSpan.FromSeconds(30)));
+        };
+
+        Assert.Equal(3, kit.Proxy.Add(1, 2, default));
+        Assert.NotNull(nested);
+        kit.Probe.DuringCall = null;
+        kit.Proxy.Ping(); // released after the call
+        Assert.Equal(2, kit.Probe.Calls);
+    }
+
+    private sealed class OtherProbe : IProbe
+    {
+        private readonly Probe _inner = new();
+
+        public int Add(int a, long b, ReadOnlySpan<byte> data) => _inner.Add(a, b, data);
+
+        public int Inspect(ReadOnlySpan<byte> data) => _inner.Inspect(data);
+
+        public void Fill(byte value, int count, Span<byte> destination) => _inner.Fill(value, count, destination);
+
+        public void Reverse(Span<byte> buffer) => _inner.Reverse(buffer);
+
+        public long Sum(ReadOnlySpan<int> values) => _inner.Sum(values);
+
+        public int Length(string text) => _inner.Length(text);
+
+        public int Peek(ReadOnlySpan<byte> window) => _inner.Peek(window);
+
+        public bool Describe(bool flag, Mode mode, Point point, char letter, double ratio) => _inner.Describe(flag, mode, point, letter, ratio);
+
+        public void Ping() => _inner.Ping();
+    }
 }

@@ -72,10 +72,10 @@ public static class TrustDomainHost
         options ??= new TrustDomainHostOptions();
         bool owned = options.Monitor is null;
         SimulatedMonitor monitor = options.Monitor ?? new SimulatedMonitor();
+        HostCallChannel? hostCalls = null;
         try
         {
             BoundaryLayout outLayout = THostBinding.Layout;
-            HostCallChannel? hostCalls = null;
             TrustDomainHost<TService> host = Build<TService, TBinding>(
                 outAddress =>
                 {
@@ -97,6 +97,7 @@ public static class TrustDomainHost
         }
         catch
         {
+            hostCalls?.Dispose();
             if (owned)
             {
                 monitor.Dispose();
