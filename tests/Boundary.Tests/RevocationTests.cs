@@ -103,6 +103,29 @@ public sealed class RevocationTests
     }
 
     [Fact]
+    public void Setting_up_another_domain_on_the_same_monitor_during_a_call_does_not_fail_it()
+    {
+        using var kit = new ProbeKit();
+        TrustDomainHost<TailGuard.Boundary.Tests.Contracts.IProbe>? second = null;
+        kit.Probe.DuringCall = () =>
+        {
+            // The host's own mapping changes (memory carved for the new domain): the running call must not care.
+            var setup = new Thread(() => second = TailGuard.Boundary.Tests.Contracts.ProbeBoundary.Host(
+                new TailGuard.Boundary.Tests.Contracts.Probe(), new TrustDomainHostOptions { Monitor = kit.Monitor, Core = 1 }));
+            setup.Start();
+            Assert.True(setup.Join(Patience));
+        };
+
+        Assert.Equal(3 + 7, kit.Proxy.Add(1, 2, [7]));
+        kit.Probe.DuringCall = null;
+        Assert.Equal(3, kit.Proxy.Add(1, 2, default));
+        Assert.NotNull(second);
+        Assert.Equal(4, second!.Proxy.Add(1, 2, [1]));
+        second.Dispose();
+        Assert.Equal(3, kit.Proxy.Add(1, 2, default));
+    }
+
+    [Fact]
     public void B10_disposing_the_host_revokes_the_domain_and_zeroes_its_private_memory()
     {
         var kit = new ProbeKit();

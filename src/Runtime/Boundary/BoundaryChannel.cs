@@ -38,6 +38,12 @@ public abstract class BoundaryChannel
     /// <exception cref="BoundaryRevokedException">The region or the callee was revoked during the call.</exception>
     protected abstract void Switch();
 
+    /// <summary>
+    /// Whether a callee that did not answer (the status still <see cref="CallStatus.Pending"/>) lost its region: true
+    /// when the callee is a generated entry, which answers every call unless its region is gone.
+    /// </summary>
+    protected internal virtual bool SilenceMeansRevoked => false;
+
     internal Span<byte> Acquire()
     {
         if (Interlocked.Exchange(ref _busy, 1) != 0)

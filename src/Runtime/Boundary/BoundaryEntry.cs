@@ -160,7 +160,8 @@ public abstract class BoundaryEntry : IDomainEntry
         }
         catch (BoundaryViolationException violation)
         {
-            status = violation.Status;
+            // Pending is reserved for "never answered": a nested call the other side left unanswered is a malformed reply here.
+            status = violation.Status == CallStatus.Pending ? CallStatus.MalformedReply : violation.Status;
         }
         catch (BoundaryRevokedException)
         {

@@ -68,8 +68,12 @@ internal sealed class DomainCallChannel : BoundaryChannel
 
         if (!_view.IsCurrent)
         {
-            _revoked = true;
-            throw new BoundaryRevokedException("The shared region changed hands during the call; its contents are not used.");
+            // The host's mapping changed during the call: another domain was set up, or this one's region revoked.
+            // Take the view again; the same physical bytes hold the reply if the domain still had its region, and a
+            // domain that lost it could not answer (the proxy then sees Pending, reported as a revocation).
+            GetRegion();
         }
     }
+
+    protected internal override bool SilenceMeansRevoked => true;
 }

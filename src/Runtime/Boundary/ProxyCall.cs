@@ -101,6 +101,11 @@ public ref struct ProxyCall
     {
         _channel.Transition();
         int status = BinaryPrimitives.ReadInt32LittleEndian(_shared[CallFrame.StatusOffset..]); // read once
+        if (status == (int)CallStatus.Pending && _channel.SilenceMeansRevoked)
+        {
+            throw new BoundaryRevokedException("The trust domain did not answer: its call region was revoked.");
+        }
+
         if (status != (int)CallStatus.Ok)
         {
             CallStatus reason = status is > (int)CallStatus.Ok and <= (int)CallStatus.MalformedReply or (int)CallStatus.Pending ? (CallStatus)status : CallStatus.MalformedReply;
