@@ -136,7 +136,10 @@ public sealed class AttestationTests
             Assert.Equal(1, graph[offset + 8]);
             Assert.Equal(monitor.GetMeasurement(domain), graph.Slice(offset + 10, 32).ToArray());
 
-            Assert.Equal(MonitorError.BufferTooSmall, ErrorOf(() => monitor.SerializeAttestation(domain, new byte[16])));
+            var tooSmall = Assert.Throws<MonitorException>(() => monitor.SerializeAttestation(domain, new byte[16]));
+            Assert.Equal(MonitorError.BufferTooSmall, tooSmall.Error);
+            Assert.Contains($"needs {written} bytes", tooSmall.Message, StringComparison.Ordinal);
+            Assert.Equal(written, monitor.SerializeAttestation(domain, new byte[written]));
         }
     }
 }

@@ -115,4 +115,48 @@ public sealed class HostApiTests
         Assert.Equal(MonitorError.CoreBusy, destroy);
         monitor.HostRead(memory, new byte[4]); // the host itself still can
     }
+
+    [Fact]
+    public void Compatible_revoking_the_shared_segment_mid_call_makes_the_domain_s_next_access_fail_AccessDenied()
+    {
+        using var monitor = new SimulatedMonitor();
+        TrustDomain domain = monitor.CreateDomain();
+        ulong memory = monitor.MapMemory(domain, 2 * TycheKit.Page);
+        ulong shared = memory + TycheKit.Page;
+        monitor.AddSegment(domain, memory, TycheKit.Page, MemoryRights.Read | MemoryRights.Write, SegmentType.Confidential);
+        monitor.AddSegment(domain, shared, TycheKit.Page, MemoryRights.Read | MemoryRights.Write, SegmentType.Shared);
+        using var copied = new ManualResetEventSlim();
+        using var revoked = new ManualResetEventSlim();
+        MonitorError before = MonitorError.None, after = MonitorError.None, privateAfter = MonitorError.None;
+        bool viewCurrent = true;
+        monitor.SetEntry(domain, new ScriptEntry
+        {
+            Body = context =>
+            {
+                MemoryView view = context.Core.GetView(shared, 16, MemoryRights.Read);
+                before = context.Core.TryRead(shared, new byte[16]);
+                copied.Set();
+                revoked.Wait(TimeSpan.FromSeconds(30));
+                after = context.Core.TryWrite(shared, "result"u8);
+                privateAfter = context.Core.TryWrite(memory, "private"u8);
+                viewCurrent = view.IsCurrent;
+                return DomainExit.Return;
+            },
+        });
+        monitor.AllocateCoreContext(domain, 0);
+        monitor.Commit(domain);
+
+        var caller = new Thread(() => monitor.Transition(domain, 0, 0));
+        caller.Start();
+        Assert.True(copied.Wait(TimeSpan.FromSeconds(30)));
+        monitor.RevokeSegment(domain, shared);
+        revoked.Set();
+        Assert.True(caller.Join(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(MonitorError.None, before);
+        Assert.Equal(MonitorError.AccessDenied, after);
+        Assert.Equal(MonitorError.None, privateAfter);
+        Assert.False(viewCurrent);
+        Assert.Equal(MonitorError.InvalidRegion, TycheKit.ErrorOf(() => monitor.RevokeSegment(domain, shared)));
+    }
 }

@@ -277,7 +277,10 @@ public sealed partial class SimulatedCore
         lock (_monitor.Gate)
         {
             _ = Caller("SERIALIZE_ATTESTATION");
-            Check(_monitor.DoSerialize(destination, out int written), "SERIALIZE_ATTESTATION");
+            if (_monitor.DoSerialize(destination, out int written) == MonitorError.BufferTooSmall)
+            {
+                throw new MonitorException(MonitorError.BufferTooSmall, $"SERIALIZE_ATTESTATION needs {written} bytes; the buffer has {destination.Length}.");
+            }
             return written;
         }
     }

@@ -163,7 +163,7 @@ public sealed partial class SimulatedMonitor
                 MonitorErrors.ThrowIfFailed(
                     DoSendRegion(_root, result.ToSend, host.Management, segment.Address, segment.Size, segment.Rights & MemoryRights.ExtrasMask),
                     "COMMIT (send region)");
-                host.Revokes.Add(result.ToRevoke);
+                host.Revokes.Add((segment.Address, result.ToRevoke));
             }
 
             host.Segments.Clear();
@@ -178,7 +178,10 @@ public sealed partial class SimulatedMonitor
         lock (_gate)
         {
             _ = Host(domain);
-            MonitorErrors.ThrowIfFailed(DoSerialize(destination, out int written), "SERIALIZE_ATTESTATION");
+            if (DoSerialize(destination, out int written) == MonitorError.BufferTooSmall)
+            {
+                throw new MonitorException(MonitorError.BufferTooSmall, $"SERIALIZE_ATTESTATION needs {written} bytes; the buffer has {destination.Length}.");
+            }
             return written;
         }
     }
@@ -244,6 +247,28 @@ public sealed partial class SimulatedMonitor
         }
     }
 
+    /// <summary>
+    /// Revokes one committed segment (simulator only; the driver has no such call): the host takes the region back, as an
+    /// adversarial host may at any moment, even while the domain runs. CLEANUP segments are zeroed first.
+    /// </summary>
+    /// <param name="domain">The domain.</param>
+    /// <param name="address">The segment's start, as given to <see cref="AddSegment"/>.</param>
+    public void RevokeSegment(TrustDomain domain, ulong address)
+    {
+        lock (_gate)
+        {
+            HostDomain host = Host(domain);
+            int index = host.Revokes.FindIndex(entry => entry.Address == address);
+            if (index < 0)
+            {
+                throw new MonitorException(MonitorError.InvalidRegion, $"RevokeSegment: no committed segment starts at 0x{address:X}.");
+            }
+
+            MonitorErrors.ThrowIfFailed(DoRevoke(_root, host.Revokes[index].Revoke), "REVOKE");
+            host.Revokes.RemoveAt(index);
+        }
+    }
+
     /// <inheritdoc/>
     public void Destroy(TrustDomain domain)
     {
@@ -278,7 +303,7 @@ public sealed partial class SimulatedMonitor
 
         public List<PendingSegment> Segments { get; } = new();
 
-        public List<CapabilityHandle> Revokes { get; } = new();
+        public List<(ulong Address, CapabilityHandle Revoke)> Revokes { get; } = new();
 
         private static CapabilityHandle[] CreateNone(int cores)
         {
