@@ -23,9 +23,12 @@ public sealed class WireFormatTests
 
         public byte[]? Request { get; private set; }
 
+        public RoutingPolicy Policy { get; private set; }
+
         public void Handle(in R2P2Request request, IBufferWriter<byte> response)
         {
             Request = request.Payload.ToArray();
+            Policy = request.Policy;
             response.Write(_answer);
         }
     }
@@ -85,5 +88,20 @@ public sealed class WireFormatTests
         await using var unknown = new TestService(new RecordingPeer(new byte[] { 0x99 }));
         var error = await Assert.ThrowsAsync<R2P2ServiceException>(async () => await new StoreClient(unknown.Client).PutAsync("k"u8.ToArray(), "v"u8.ToArray()));
         Assert.Equal((R2P2ServiceStatus)0x99, error.Status);
+    }
+
+    [Fact]
+    public async Task Each_call_carries_its_methods_routing_policy_in_the_R2P2_header()
+    {
+        var peer = new RecordingPeer(new byte[] { 0x00 });
+        await using var service = new TestService(peer);
+        var client = new PoliciesClient(service.Client);
+
+        await client.PinnedAsync();
+        Assert.Equal(RoutingPolicy.Fixed, peer.Policy);
+
+        await client.SpreadAsync();
+        Assert.Equal(RoutingPolicy.LoadBalanced, peer.Policy);
+        Assert.Equal(new byte[] { 9, 0 }, peer.Request);
     }
 }

@@ -47,10 +47,48 @@ public sealed class FirstPacketFloodTests
         Assert.True(server.PendingReassemblies <= 512, $"{server.PendingReassemblies} pending");
         Assert.True(server.Statistics.Acks > 512, "the flood never reached the bound");
         Assert.True(server.Statistics.ReassemblyEvictions >= server.Statistics.Acks - 513, "state was kept beyond the bound");
+        Assert.True(server.PeakReassemblyBytes <= 512 * 1024, $"peak {server.PeakReassemblyBytes} bytes");
         Assert.Equal(0, server.PendingReassembliesEventually(0)); // and it all expires
         foreach (var attacker in attackers)
         {
             attacker.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task Partial_requests_that_never_finish_are_evicted_by_the_byte_bound()
+    {
+        const long byteBound = 64 * 1024;
+        var network = new InMemoryNetwork(seed: 4, inboxCapacity: 65_536);
+        var options = new R2P2ServerOptions { MaxReassemblyBytes = byteBound, ReassemblyTimeout = TimeSpan.FromSeconds(30) };
+        using var server = new R2P2Server(network.Bind("10.0.0.1:9000"), new EchoHandler(), options);
+        using var client = new R2P2Client(network.Bind("10.0.0.2:0"), server.LocalAddress);
+        using var attacker = network.Bind("10.6.6.6:0");
+
+        // 2000 requests of 5 packets each send all but their last packet: each pins 4 buffers until evicted.
+        var packet = new PacketBuffer(2048) { Address = server.LocalAddress };
+        for (var rid = 0; rid < 2_000; rid++)
+        {
+            var packets = Wire.SplitRequest(Payloads.Make(14 + (4 * 1464)), (ushort)rid);
+            for (var i = 0; i < 4; i++)
+            {
+                packets[i].CopyTo(packet.Storage);
+                packet.Length = packets[i].Length;
+                attacker.Send([packet]);
+            }
+
+            if (rid % 500 == 499)
+            {
+                Thread.Sleep(20);
+            }
+        }
+
+        var payload = Payloads.Make(6000, tag: 1);
+        using var response = await client.CallAsync(payload).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(payload, Payloads.ToArray(response.Payload));
+        Assert.True(server.PeakReassemblyBytes <= byteBound, $"peak {server.PeakReassemblyBytes} bytes");
+        Assert.True(server.PendingReassemblyBytes <= byteBound);
+        Assert.True(server.Statistics.ReassemblyEvictions > 1_900, $"{server.Statistics.ReassemblyEvictions} evictions");
     }
 }

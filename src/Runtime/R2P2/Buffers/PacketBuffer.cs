@@ -8,6 +8,8 @@ namespace TailGuard.R2P2;
 /// </summary>
 public sealed class PacketBuffer
 {
+    private int _length;
+
     internal PacketBuffer(PacketBufferPool? pool, int capacity)
     {
         Pool = pool;
@@ -33,8 +35,20 @@ public sealed class PacketBuffer
     /// <summary>The capacity in bytes.</summary>
     public int Capacity => Array.Length;
 
-    /// <summary>The datagram's length in bytes.</summary>
-    public int Length { get; set; }
+    /// <summary>The datagram's length in bytes, from 0 to <see cref="Capacity"/>.</summary>
+    public int Length
+    {
+        get => _length;
+        set
+        {
+            if ((uint)value > (uint)Array.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"A packet length must be between 0 and the buffer's capacity ({Array.Length}).");
+            }
+
+            _length = value;
+        }
+    }
 
     /// <summary>The source (after receive) or destination (before send) of the datagram.</summary>
     public PacketAddress Address { get; set; }

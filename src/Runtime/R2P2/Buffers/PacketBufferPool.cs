@@ -10,7 +10,7 @@ namespace TailGuard.R2P2;
 /// </summary>
 public sealed class PacketBufferPool
 {
-    private readonly Lock _sync = new();
+    private readonly object _sync = new(); // Monitor: contention inflates a native sync block, no managed allocation
     private readonly PacketBuffer[] _idle;
     private int _count;
 

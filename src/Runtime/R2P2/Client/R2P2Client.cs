@@ -19,9 +19,9 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
     private readonly PacketTransport _transport;
     private readonly R2P2ClientOptions _options;
     private readonly PacketBufferPool _pool;
-    private readonly Lock _sync = new();
+    private readonly object _sync = new(); // Monitor: contention inflates a native sync block, no managed allocation
     private readonly PendingCall?[] _byRequestId = new PendingCall?[65536];
-    private readonly Lock _freeSync = new();
+    private readonly object _freeSync = new(); // Monitor: contention inflates a native sync block, no managed allocation
     private readonly PendingCall[] _free;
     private readonly long _timeoutTicks;
     private readonly int _maxResponsePackets;
@@ -482,7 +482,7 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
                 var received = _transport.Receive(buffers, busyPoll ? 0 : WaitMilliseconds());
                 for (var i = 0; i < received; i++)
                 {
-                    if (Process(buffers[i]))
+                    if (ProcessGuarded(buffers[i]))
                     {
                         buffers[i] = _pool.Rent();
                     }
@@ -543,6 +543,22 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
             Statistics.Timeout();
             expired.CompleteWithError(new R2P2TimeoutException());
             expired = next;
+        }
+    }
+
+    /// <summary>A defect in processing one datagram is counted and the loop goes on (it must not end the process).</summary>
+    private bool ProcessGuarded(PacketBuffer packet)
+    {
+        try
+        {
+            return Process(packet);
+        }
+#pragma warning disable CA1031 // Deliberately broad: an unhandled exception on this thread would end the process.
+        catch (Exception error) when (error is not ObjectDisposedException)
+#pragma warning restore CA1031
+        {
+            Statistics.MalformedDatagram();
+            return false;
         }
     }
 

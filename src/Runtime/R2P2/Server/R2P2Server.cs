@@ -109,6 +109,36 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Buffer bytes pending reassemblies hold now, over all loops (as of each loop's last batch).</summary>
+    public long PendingReassemblyBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (var loop in _loops)
+            {
+                total += loop.PendingReassemblyBytes;
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>The most buffer bytes pending reassemblies held at once, per loop, summed over loops.</summary>
+    public long PeakReassemblyBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (var loop in _loops)
+            {
+                total += loop.PeakReassemblyBytes;
+            }
+
+            return total;
+        }
+    }
+
     /// <summary>
     /// Bytes the receive loop threads have allocated since they started (<see cref="GC.GetAllocatedBytesForCurrentThread"/>
     /// sampled after each batch), summed, so tests and benchmarks can check serving allocates nothing per request.
@@ -172,5 +202,10 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Raised (on the receive thread) when processing a datagram failed unexpectedly; the loop keeps serving.</summary>
+    public event EventHandler<Exception>? ReceiveLoopError;
+
     internal void ReportHandlerFailure(Exception error) => HandlerFailed?.Invoke(this, error);
+
+    internal void ReportReceiveLoopError(Exception error) => ReceiveLoopError?.Invoke(this, error);
 }

@@ -38,6 +38,9 @@ internal sealed class Reassembler
 
     public long Bytes => _bytes;
 
+    /// <summary>The most bytes ever held at once (a test checks the bound held throughout, not only at the end).</summary>
+    public long PeakBytes { get; private set; }
+
     public bool Contains(in ReassemblyKey key) => _pending.ContainsKey(key);
 
     /// <summary>
@@ -168,6 +171,7 @@ internal sealed class Reassembler
         request.Received++;
         request.Bytes += packet.Capacity;
         _bytes += packet.Capacity;
+        PeakBytes = Math.Max(PeakBytes, _bytes);
         return true;
     }
 

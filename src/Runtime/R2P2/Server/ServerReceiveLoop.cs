@@ -30,6 +30,8 @@ internal sealed class ServerReceiveLoop
     private long _allocatedBytes;
     private long _iterations;
     private volatile int _pendingReassemblies;
+    private long _pendingReassemblyBytes;
+    private long _peakReassemblyBytes;
     private volatile bool _stopping;
 
     public ServerReceiveLoop(R2P2Server server, PacketTransport transport, IR2P2Handler handler, R2P2ServerOptions options, R2P2ServerStatistics statistics)
@@ -68,6 +70,10 @@ internal sealed class ServerReceiveLoop
 
     public int PendingReassemblies => _pendingReassemblies;
 
+    public long PendingReassemblyBytes => Interlocked.Read(ref _pendingReassemblyBytes);
+
+    public long PeakReassemblyBytes => Interlocked.Read(ref _peakReassemblyBytes);
+
     public void Start() => _thread.Start();
 
     public void Stop()
@@ -95,7 +101,7 @@ internal sealed class ServerReceiveLoop
                 var received = _transport.Receive(buffers, timeout);
                 for (var i = 0; i < received; i++)
                 {
-                    if (Process(buffers[i]))
+                    if (ProcessGuarded(buffers[i]))
                     {
                         buffers[i] = _pool.Rent();
                     }
@@ -108,6 +114,12 @@ internal sealed class ServerReceiveLoop
                 }
 
                 _pendingReassemblies = _reassembler.Count;
+                Interlocked.Exchange(ref _pendingReassemblyBytes, _reassembler.Bytes);
+                if (_reassembler.PeakBytes > _peakReassemblyBytes)
+                {
+                    Interlocked.Exchange(ref _peakReassemblyBytes, _reassembler.PeakBytes);
+                }
+
                 Interlocked.Exchange(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
                 Interlocked.Increment(ref _iterations);
             }
@@ -122,6 +134,26 @@ internal sealed class ServerReceiveLoop
         foreach (var buffer in buffers)
         {
             buffer.Return();
+        }
+    }
+
+    /// <summary>
+    /// A defect in processing one datagram must not kill the loop (an unhandled exception on this thread would end the
+    /// process): it is counted as a malformed datagram and reported, and the loop goes on.
+    /// </summary>
+    private bool ProcessGuarded(PacketBuffer packet)
+    {
+        try
+        {
+            return Process(packet);
+        }
+#pragma warning disable CA1031 // Deliberately broad: see the summary.
+        catch (Exception error) when (error is not ObjectDisposedException)
+#pragma warning restore CA1031
+        {
+            _statistics.Malformed();
+            _server.ReportReceiveLoopError(error);
+            return false;
         }
     }
 

@@ -11,7 +11,7 @@ namespace TailGuard.R2P2;
 internal sealed class DatagramStore
 {
     private const int SmallestShift = 6; // 64 bytes
-    private readonly Lock _sync = new();
+    private readonly object _sync = new(); // Monitor: contention inflates a native sync block, no managed allocation
     private readonly byte[][][] _idle;
     private readonly int[] _counts;
 

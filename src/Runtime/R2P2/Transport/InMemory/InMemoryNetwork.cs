@@ -15,7 +15,7 @@ public sealed class InMemoryNetwork
 {
     private const int FirstEphemeralPort = 49152;
     private readonly ConcurrentDictionary<PacketAddress, InMemoryTransport> _endpoints = new();
-    private readonly Lock _randomSync = new();
+    private readonly object _randomSync = new(); // Monitor: contention inflates a native sync block, no managed allocation
     private readonly Random _random;
     private NetworkFaults _faults;
     private int _nextEphemeral = FirstEphemeralPort;

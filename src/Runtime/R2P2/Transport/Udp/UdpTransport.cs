@@ -30,6 +30,7 @@ public sealed unsafe class UdpTransport : PacketTransport
     private LinuxSocketInterop.IoVec* _receiveVectors;
     private LinuxSocketInterop.SockAddrIn* _receiveNames;
     private int _receiveCapacity;
+    private PacketBuffer?[] _receiveBound = [];
     private long _truncated;
     private long _sendErrors;
     private int _disposed;
@@ -281,16 +282,23 @@ public sealed unsafe class UdpTransport : PacketTransport
             }
         }
 
+        // The message headers stay valid between calls; only slots whose buffer changed (kept by a caller, or swapped
+        // by the compaction below) are rebuilt, so an empty busy-poll round costs little more than the system call.
         var count = buffers.Length;
         for (var i = 0; i < count; i++)
         {
             var buffer = buffers[i];
-            _receiveVectors[i] = new LinuxSocketInterop.IoVec { Base = Pointer(buffer), Length = (nuint)buffer.Capacity };
-            _receiveHeaders[i] = default;
-            _receiveHeaders[i].Header.Name = &_receiveNames[i];
+            if (!ReferenceEquals(_receiveBound[i], buffer))
+            {
+                _receiveBound[i] = buffer;
+                _receiveVectors[i] = new LinuxSocketInterop.IoVec { Base = Pointer(buffer), Length = (nuint)buffer.Capacity };
+                _receiveHeaders[i] = default;
+                _receiveHeaders[i].Header.Name = &_receiveNames[i];
+                _receiveHeaders[i].Header.Iov = &_receiveVectors[i];
+                _receiveHeaders[i].Header.IovLength = 1;
+            }
+
             _receiveHeaders[i].Header.NameLength = (uint)sizeof(LinuxSocketInterop.SockAddrIn);
-            _receiveHeaders[i].Header.Iov = &_receiveVectors[i];
-            _receiveHeaders[i].Header.IovLength = 1;
         }
 
         int received;
@@ -344,6 +352,7 @@ public sealed unsafe class UdpTransport : PacketTransport
         _receiveHeaders = (LinuxSocketInterop.MMsgHdr*)NativeMemory.AllocZeroed((nuint)count, (nuint)sizeof(LinuxSocketInterop.MMsgHdr));
         _receiveVectors = (LinuxSocketInterop.IoVec*)NativeMemory.AllocZeroed((nuint)count, (nuint)sizeof(LinuxSocketInterop.IoVec));
         _receiveNames = (LinuxSocketInterop.SockAddrIn*)NativeMemory.AllocZeroed((nuint)count, (nuint)sizeof(LinuxSocketInterop.SockAddrIn));
+        _receiveBound = new PacketBuffer?[count];
         _receiveCapacity = count;
     }
 
