@@ -74,7 +74,9 @@ public sealed class DoubleFetchTests
             {
                 kit.Proxy.Inspect(input);
                 accepted++;
-                Assert.True(kit.Probe.LastLength is 100 or 16, "the callee saw length " + kit.Probe.LastLength);
+                // Only lengths somebody wrote can be seen: the host's 100, the attacker's valid 16, or 64 when the
+                // attacker's offset and length of different rounds tear into a pair that is still inside the region.
+                Assert.True(kit.Probe.LastLength is 100 or 16 or 64, "the callee saw length " + kit.Probe.LastLength);
             }
             catch (BoundaryViolationException violation)
             {
