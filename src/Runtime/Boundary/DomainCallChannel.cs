@@ -55,7 +55,7 @@ internal sealed class DomainCallChannel : BoundaryChannel
         {
             result = _monitor.Transition(_domain, _core, 0);
         }
-        catch (MonitorException exception) when (exception.Error is MonitorError.DomainRevoked or MonitorError.StaleMapping or MonitorError.InvalidSwitch or MonitorError.CapabilityDoesNotExist or MonitorError.InvalidCore)
+        catch (MonitorException exception) when (exception.Error is MonitorError.DomainRevoked or MonitorError.StaleMapping or MonitorError.InvalidSwitch or MonitorError.CapabilityDoesNotExist or MonitorError.InvalidCore || IsGone())
         {
             _revoked = true;
             throw new BoundaryRevokedException("The trust domain was revoked during the call: " + exception.Message, exception);
@@ -76,4 +76,18 @@ internal sealed class DomainCallChannel : BoundaryChannel
     }
 
     protected internal override bool SilenceMeansRevoked => true;
+
+    /// <summary>Whether the domain is gone (any other transition failure racing with a revocation is one).</summary>
+    private bool IsGone()
+    {
+        try
+        {
+            _ = _monitor.GetMeasurement(_domain);
+            return false;
+        }
+        catch (MonitorException exception) when (exception.Error == MonitorError.DomainRevoked)
+        {
+            return true;
+        }
+    }
 }
