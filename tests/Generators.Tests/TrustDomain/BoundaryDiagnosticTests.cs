@@ -198,7 +198,7 @@ public class BoundaryDiagnosticTests
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
         Assert.Equal("Source0.cs", diagnostic.Location.GetLineSpan().Path);
         Assert.Equal(span, diagnostic.Location.SourceSpan);
-        Assert.Equal("docs/diagnostics/" + id + ".md", diagnostic.Descriptor.HelpLinkUri);
+        Assert.Equal("https://github.com/tailguard/tailguard/blob/main/docs/diagnostics/" + id + ".md", diagnostic.Descriptor.HelpLinkUri);
         Assert.Empty(run.GeneratedTrees);
     }
 
