@@ -30,7 +30,7 @@ public sealed class RuleDocumentationTests
         var rule = AllRules().Single(r => r.Id == id);
         Assert.Equal("https://github.com/tailguard/tailguard/blob/main/docs/diagnostics/" + id + ".md", rule.HelpLinkUri);
 
-        var root = RepositoryRoot();
+        var root = RepositoryRoot.Path;
         var page = File.ReadAllText(Path.Combine(root, "docs", "diagnostics", id + ".md"));
         Assert.StartsWith("# " + id + ": " + rule.Title, page, StringComparison.Ordinal);
         Assert.Contains("dotnet_diagnostic." + id + ".severity", page, StringComparison.Ordinal);
@@ -44,17 +44,4 @@ public sealed class RuleDocumentationTests
 
     private static IEnumerable<DiagnosticDescriptor> AllRules() =>
         new DiagnosticAnalyzer[] { new HotPathAllocationAnalyzer(), new SecretFlowAnalyzer() }.SelectMany(a => a.SupportedDiagnostics);
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Sdk.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Sdk.sln not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using TailGuard.Generators.R2P2;
 
@@ -26,7 +25,7 @@ public class DiagnosticDocumentationTests
     [MemberData(nameof(RuleIds))]
     public void A_rule_has_a_page_an_index_row_and_a_release_entry(string id)
     {
-        string root = RepositoryRoot();
+        string root = RepositoryRoot.Path;
         string page = Path.Combine(root, "docs", "diagnostics", id + ".md");
 
         Assert.True(File.Exists(page), page + " is missing");
@@ -39,7 +38,4 @@ public class DiagnosticDocumentationTests
         => typeof(R2P2Diagnostics).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
             .ToArray();
-
-    private static string RepositoryRoot([CallerFilePath] string path = "")
-        => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "..", ".."));
 }

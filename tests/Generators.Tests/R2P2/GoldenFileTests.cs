@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using TailGuard.Generators.R2P2;
 using TailGuard.Generators.Tests.Infrastructure;
@@ -63,5 +62,5 @@ public class GoldenFileTests
         Assert.Equal(new[] { "Outer_00601+Inner+Clock.R2P2.g.cs", "Samples.Store.IKeyValue.R2P2.g.cs", "Samples.Types.IEverything.R2P2.g.cs" }, hints);
     }
 
-    private static string TestDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(Path.GetDirectoryName(path))!;
+    private static string TestDirectory() => RepositoryRoot.Combine("tests", "Generators.Tests");
 }

@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using TailGuard.Generators.Tests.Infrastructure;
 using TailGuard.Generators.TrustDomain;
@@ -67,5 +66,5 @@ public class BoundaryGoldenFileTests
             first.Select(s => s.HintName).OrderBy(h => h, StringComparer.Ordinal).ToArray());
     }
 
-    private static string TestDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(Path.GetDirectoryName(path))!;
+    private static string TestDirectory() => RepositoryRoot.Combine("tests", "Generators.Tests");
 }

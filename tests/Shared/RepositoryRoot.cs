@@ -1,14 +1,19 @@
 using System;
 using System.IO;
 
-namespace TailGuard.Package.Tests.Infrastructure;
+namespace TailGuard.Testing;
 
-/// <summary>Finds the repository (the folder holding Sdk.sln) from the test's output folder.</summary>
+/// <summary>
+/// Finds the repository (the folder holding Sdk.sln) from the test's output folder. Never from [CallerFilePath]: CI
+/// builds map source paths to "/_/" (deterministic builds), so compile-time paths do not exist at run time.
+/// </summary>
 internal static class RepositoryRoot
 {
     private static readonly Lazy<string> s_path = new(Find);
 
     public static string Path => s_path.Value;
+
+    public static string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
     private static string Find()
     {
