@@ -1,0 +1,408 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using TailGuard.Generators.Common;
+using TailGuard.Generators.TrustDomain.Model;
+
+namespace TailGuard.Generators.TrustDomain;
+
+/// <summary>
+/// Turns one [TrustDomain] or [HostCalls] interface into a <see cref="BoundaryModel"/> of plain values, or into TG2xxx
+/// diagnostics at the offending syntax. It is the only place that sees symbols and syntax.
+/// </summary>
+internal static class BoundaryParser
+{
+    public const int DefaultStringBound = 256;
+    public const int MaxBoundBytes = 1 << 20;
+
+    public static BoundaryParseResult Parse(GeneratorAttributeSyntaxContext context, bool isHostCalls, CancellationToken cancellationToken)
+    {
+        var contract = (INamedTypeSymbol)context.TargetSymbol;
+        var declaration = (InterfaceDeclarationSyntax)context.TargetNode;
+        var diagnostics = new List<DiagnosticInfo>();
+        string kindText = isHostCalls ? "[HostCalls] interface" : "[TrustDomain] interface";
+
+        if (contract.TypeParameters.Length > 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.Generic, LocationInfo.From((SyntaxNode?)declaration.TypeParameterList) ?? LocationInfo.From(declaration.Identifier), contract.Name, kindText));
+        }
+
+        if (contract.Interfaces.Length > 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                TrustDomainDiagnostics.InheritedInterface,
+                LocationInfo.From((SyntaxNode?)declaration.BaseList) ?? LocationInfo.From(declaration.Identifier),
+                contract.Name,
+                contract.Interfaces[0].ToDisplayString()));
+        }
+
+        var containingTypes = ContainingTypeInfo.Of(contract);
+        foreach ((ContainingTypeInfo info, INamedTypeSymbol symbol) in containingTypes)
+        {
+            if (!info.IsPartial)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.ContainingTypeNotPartial, SourceLocation(symbol), symbol.Name, contract.Name));
+            }
+        }
+
+        var methods = new List<(string Name, string Signature, string ReturnType, bool ReturnsFlag, List<BoundaryParameter> Parameters)>();
+        foreach (ISymbol member in contract.GetMembers())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            switch (member)
+            {
+                case IMethodSymbol { MethodKind: MethodKind.Ordinary, IsStatic: false } method:
+                    if (ParseMethod(method, diagnostics, cancellationToken) is { } parsed)
+                    {
+                        methods.Add(parsed);
+                    }
+
+                    break;
+                case IMethodSymbol { AssociatedSymbol: not null }:
+                    break; // accessors: the property or event itself is reported
+                case IMethodSymbol other:
+                    diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UnsupportedMember, SourceLocation(other), other.Name, "static member"));
+                    break;
+                case IPropertySymbol property:
+                    diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UnsupportedMember, SourceLocation(property), property.IsIndexer ? "this[]" : property.Name, property.IsIndexer ? "indexer" : "property"));
+                    break;
+                case IEventSymbol @event:
+                    diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UnsupportedMember, SourceLocation(@event), @event.Name, "event"));
+                    break;
+                default:
+                    break; // nested types and constants are not calls
+            }
+        }
+
+        if (diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
+        {
+            return new BoundaryParseResult(null, EquatableArray.From(diagnostics));
+        }
+
+        // Ordinal order of name then signature: stable ids whatever order partial declarations are merged in.
+        methods = methods.OrderBy(m => m.Name, StringComparer.Ordinal).ThenBy(m => m.Signature, StringComparer.Ordinal).ToList();
+        var modelMethods = new List<BoundaryMethod>(methods.Count);
+        for (int index = 0; index < methods.Count; index++)
+        {
+            var m = methods[index];
+            modelMethods.Add(new BoundaryMethod((uint)(index + 1), m.Name, m.ReturnType, m.ReturnsFlag, EquatableArray.From(m.Parameters), m.Signature));
+        }
+
+        string baseName = BaseName(contract.Name);
+        var model = new BoundaryModel(
+            HintNames.For(CSharpNames.MetadataName(contract), isHostCalls ? "HostCalls" : "TrustDomain"),
+            contract.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : string.Empty,
+            EquatableArray.From(containingTypes.Select(t => t.Info)),
+            CSharpNames.FullyQualified(contract),
+            contract.ToDisplayString(),
+            CSharpNames.Accessibility(contract.DeclaredAccessibility),
+            baseName,
+            isHostCalls,
+            EquatableArray.From(modelMethods));
+        return new BoundaryParseResult(model, EquatableArray.From(diagnostics));
+    }
+
+    /// <summary>"IVault" -> "Vault"; a name without the I-prefix convention is kept whole.</summary>
+    public static string BaseName(string interfaceName)
+        => interfaceName.Length > 1 && interfaceName[0] == 'I' && char.IsUpper(interfaceName[1]) ? interfaceName.Substring(1) : interfaceName;
+
+    private static (string, string, string, bool, List<BoundaryParameter>)? ParseMethod(IMethodSymbol method, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        int errorsBefore = diagnostics.Count(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
+        var syntax = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as MethodDeclarationSyntax;
+        LocationInfo? nameLocation = syntax is null ? SourceLocation(method) : LocationInfo.From(syntax.Identifier);
+        LocationInfo? returnLocation = LocationInfo.From((SyntaxNode?)syntax?.ReturnType) ?? nameLocation;
+
+        if (method.IsGenericMethod)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.Generic, LocationInfo.From((SyntaxNode?)syntax?.TypeParameterList) ?? nameLocation, method.Name, "method"));
+        }
+
+        string returnType = string.Empty;
+        bool returnsFlag = false;
+        if (method.ReturnsByRef || method.ReturnsByRefReadonly)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.ByReference, returnLocation, "The result", method.Name, method.ReturnsByRef ? "ref" : "ref readonly"));
+        }
+        else if (!method.ReturnsVoid)
+        {
+            ITypeSymbol type = method.ReturnType;
+            if (type.SpecialType == SpecialType.System_String)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.StringNotIn, returnLocation, "The result", method.Name));
+            }
+            else if (ScalarProblem(type) is { } problem)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.TypeCannotCross, returnLocation, "The result", method.Name, type.ToDisplayString(), problem));
+            }
+            else
+            {
+                returnType = CSharpNames.FullyQualified(type);
+                returnsFlag = type.SpecialType == SpecialType.System_Boolean;
+            }
+        }
+
+        var parameters = new List<BoundaryParameter>();
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (ParseParameter(method, parameter, diagnostics, cancellationToken) is { } parsed)
+            {
+                parameters.Add(parsed);
+            }
+        }
+
+        if (diagnostics.Count(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error) > errorsBefore)
+        {
+            return null;
+        }
+
+        string signature = method.Name + "(" + string.Join(", ", parameters.Select(p => p.Kind + " " + p.DeclaredType + (p.Bound > 0 ? "[" + p.Bound.ToString(CultureInfo.InvariantCulture) + "]" : string.Empty))) + ") -> "
+            + (method.ReturnsVoid ? "void" : method.ReturnType.ToDisplayString());
+        return (method.Name, signature, returnType, returnsFlag, parameters);
+    }
+
+    private static BoundaryParameter? ParseParameter(IMethodSymbol method, IParameterSymbol parameter, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        var syntax = parameter.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as ParameterSyntax;
+        LocationInfo? location = LocationInfo.From((SyntaxNode?)syntax) ?? SourceLocation(parameter);
+        LocationInfo? typeLocation = LocationInfo.From((SyntaxNode?)syntax?.Type) ?? location;
+        ITypeSymbol type = parameter.Type;
+        string display = type.ToDisplayString();
+        AttributeData? inOut = TailGuardAttribute(parameter, "InOutAttribute");
+        AttributeData? userCheck = TailGuardAttribute(parameter, "UserCheckAttribute");
+        AttributeData? bounded = TailGuardAttribute(parameter, "BoundedAttribute");
+        int before = diagnostics.Count;
+
+        if (parameter.RefKind != RefKind.None)
+        {
+            if (type.SpecialType == SpecialType.System_String && parameter.RefKind is RefKind.Out or RefKind.Ref)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.StringNotIn, location, "Parameter '" + parameter.Name + "'", method.Name));
+            }
+            else
+            {
+                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.ByReference, location, "Parameter '" + parameter.Name + "'", method.Name, RefKindText(parameter.RefKind)));
+            }
+
+            return null;
+        }
+
+        if (userCheck is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UserCheckUsed, location, parameter.Name, method.Name));
+            if (inOut is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UserCheckMisuse, Located(inOut, cancellationToken) ?? location, parameter.Name, method.Name, "and [InOut]"));
+            }
+            else if (!(SpanElement(type, out bool writable) is { SpecialType: SpecialType.System_Byte }))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UserCheckMisuse, Located(userCheck, cancellationToken) ?? location, parameter.Name, method.Name, "on '" + display + "'"));
+            }
+            else
+            {
+                int bound = Bound(bounded, parameter, method, 1, required: true, diagnostics, location, cancellationToken);
+                return diagnostics.Skip(before).Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error)
+                    ? null
+                    : new BoundaryParameter(parameter.Name, CSharpNames.Identifier(parameter.Name), writable ? BoundaryKind.UserCheckWritable : BoundaryKind.UserCheck, "byte", display, bound);
+            }
+
+            return null;
+        }
+
+        if (SpanElement(type, out bool isWritable) is { } element)
+        {
+            if (inOut is not null && !isWritable)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.InOutMisuse, Located(inOut, cancellationToken) ?? location, parameter.Name, method.Name, display));
+                return null;
+            }
+
+            string? problem = ScalarProblem(element);
+            if (problem is not null || element.SpecialType == SpecialType.System_Boolean)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    TrustDomainDiagnostics.TypeCannotCross, typeLocation, "Parameter '" + parameter.Name + "'", method.Name, display,
+                    "the elements of a span must be primitives, enums or unmanaged structs other than bool (" + (problem ?? "a bool has invalid bit patterns") + ")"));
+                return null;
+            }
+
+            int size = ElementSize(element);
+            int bound = Bound(bounded, parameter, method, size, required: true, diagnostics, location, cancellationToken);
+            if (diagnostics.Count > before)
+            {
+                return null;
+            }
+
+            BoundaryKind kind = !isWritable ? BoundaryKind.In : inOut is not null ? BoundaryKind.InOut : BoundaryKind.Out;
+            return new BoundaryParameter(parameter.Name, CSharpNames.Identifier(parameter.Name), kind, CSharpNames.FullyQualified(element), display, bound);
+        }
+
+        if (inOut is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                type.SpecialType == SpecialType.System_String ? TrustDomainDiagnostics.StringNotIn : TrustDomainDiagnostics.InOutMisuse,
+                Located(inOut, cancellationToken) ?? location,
+                type.SpecialType == SpecialType.System_String ? "Parameter '" + parameter.Name + "'" : parameter.Name,
+                method.Name,
+                display));
+            return null;
+        }
+
+        if (type.SpecialType == SpecialType.System_String)
+        {
+            int bound = Bound(bounded, parameter, method, 1, required: false, diagnostics, location, cancellationToken);
+            return diagnostics.Count > before ? null : new BoundaryParameter(parameter.Name, CSharpNames.Identifier(parameter.Name), BoundaryKind.String, "string", display, bound);
+        }
+
+        if (IsDirectionlessBuffer(type))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.BufferWithoutDirection, typeLocation, parameter.Name, method.Name, display));
+            return null;
+        }
+
+        if (ScalarProblem(type) is { } scalarProblem)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.TypeCannotCross, typeLocation, "Parameter '" + parameter.Name + "'", method.Name, display, scalarProblem));
+            return null;
+        }
+
+        if (bounded is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.InvalidBound, Located(bounded, cancellationToken) ?? location, BoundText(bounded), parameter.Name, method.Name, "is on a value that has a fixed size; remove it"));
+            return null;
+        }
+
+        return new BoundaryParameter(
+            parameter.Name,
+            CSharpNames.Identifier(parameter.Name),
+            type.SpecialType == SpecialType.System_Boolean ? BoundaryKind.Flag : BoundaryKind.Scalar,
+            CSharpNames.FullyQualified(type),
+            display,
+            0);
+    }
+
+    private static int Bound(AttributeData? bounded, IParameterSymbol parameter, IMethodSymbol method, int elementSize, bool required, List<DiagnosticInfo> diagnostics, LocationInfo? location, CancellationToken cancellationToken)
+    {
+        if (bounded is null)
+        {
+            if (required)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.MissingBound, location, parameter.Name, method.Name));
+            }
+
+            return DefaultStringBound;
+        }
+
+        int value = bounded.ConstructorArguments.Length == 1 && bounded.ConstructorArguments[0].Value is int v ? v : 0;
+        long bytes = (long)value * Math.Max(elementSize, 1);
+        if (value < 1 || bytes > MaxBoundBytes)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                TrustDomainDiagnostics.InvalidBound,
+                Located(bounded, cancellationToken) ?? location,
+                BoundText(bounded),
+                parameter.Name,
+                method.Name,
+                "must be at least 1 and at most " + MaxBoundBytes.ToString(CultureInfo.InvariantCulture) + " bytes (" + elementSize.ToString(CultureInfo.InvariantCulture) + " per element)"));
+        }
+
+        return value;
+    }
+
+    /// <summary>The element type of ReadOnlySpan&lt;T&gt; (read-only) or Span&lt;T&gt; (writable), or null.</summary>
+    private static ITypeSymbol? SpanElement(ITypeSymbol type, out bool writable)
+    {
+        writable = false;
+        if (type is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } named
+            && named.ContainingNamespace?.ToDisplayString() == "System"
+            && named.Name is "Span" or "ReadOnlySpan")
+        {
+            writable = named.Name == "Span";
+            return named.TypeArguments[0];
+        }
+
+        return null;
+    }
+
+    private static bool IsDirectionlessBuffer(ITypeSymbol type)
+        => type is IArrayTypeSymbol
+            || (type is INamedTypeSymbol { IsGenericType: true } named
+                && named.ContainingNamespace?.ToDisplayString() == "System"
+                && named.Name is "Memory" or "ReadOnlyMemory" or "ArraySegment");
+
+    /// <summary>Why a type cannot cross by value, or null when it can.</summary>
+    private static string? ScalarProblem(ITypeSymbol type)
+    {
+        switch (type)
+        {
+            case IPointerTypeSymbol or IFunctionPointerTypeSymbol:
+                return "a pointer means nothing in another address space";
+            case ITypeParameterSymbol:
+                return "a type parameter has no fixed layout";
+            case IArrayTypeSymbol:
+                return "an array is a reference";
+        }
+
+        if (type.SpecialType == SpecialType.System_Object || type.TypeKind == TypeKind.Dynamic)
+        {
+            return "an object is a reference into the caller's heap";
+        }
+
+        if (type.IsReferenceType)
+        {
+            return "a reference points into the caller's heap, which the callee cannot (and must not) reach";
+        }
+
+        if (type.IsRefLikeType)
+        {
+            return "a ref struct can hold references; only ReadOnlySpan<T> and Span<T> parameters cross, as buffers";
+        }
+
+        if (type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr)
+        {
+            return "a native-sized integer is usually an address, and its size differs between sides";
+        }
+
+        if (!type.IsUnmanagedType)
+        {
+            return "a struct that holds references cannot be copied across";
+        }
+
+        return null;
+    }
+
+    private static int ElementSize(ITypeSymbol element) => element.SpecialType switch
+    {
+        SpecialType.System_Byte or SpecialType.System_SByte => 1,
+        SpecialType.System_Int16 or SpecialType.System_UInt16 or SpecialType.System_Char => 2,
+        SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Single => 4,
+        SpecialType.System_Int64 or SpecialType.System_UInt64 or SpecialType.System_Double => 8,
+        _ when element is INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } underlying } => ElementSize(underlying),
+        _ => 16, // an unmanaged struct: its exact size is known only to the compiler; the bound check in bytes is conservative
+    };
+
+    private static AttributeData? TailGuardAttribute(IParameterSymbol parameter, string name)
+        => parameter.GetAttributes().FirstOrDefault(a => a.AttributeClass is { } c && c.Name == name && c.ContainingNamespace?.ToDisplayString() == "TailGuard");
+
+    private static string BoundText(AttributeData bounded)
+        => bounded.ConstructorArguments.Length == 1 && bounded.ConstructorArguments[0].Value is int v ? v.ToString(CultureInfo.InvariantCulture) : "?";
+
+    private static LocationInfo? Located(AttributeData attribute, CancellationToken cancellationToken)
+        => LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
+
+    private static LocationInfo? SourceLocation(ISymbol symbol)
+        => LocationInfo.From(symbol.Locations.FirstOrDefault(l => l.IsInSource));
+
+    private static string RefKindText(RefKind kind) => kind switch
+    {
+        RefKind.Ref => "ref",
+        RefKind.Out => "out",
+        RefKind.In => "in",
+        _ => "ref readonly",
+    };
+}

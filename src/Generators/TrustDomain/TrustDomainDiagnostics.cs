@@ -1,0 +1,82 @@
+using Microsoft.CodeAnalysis;
+using TailGuard.Generators.Common;
+
+namespace TailGuard.Generators.TrustDomain;
+
+/// <summary>The TG2xxx rules (behaviour B11 of tyche.md): declarations that cannot cross a trust boundary safely.</summary>
+internal static class TrustDomainDiagnostics
+{
+    private const string Category = "TailGuard.TrustBoundary";
+
+    public static readonly DiagnosticDescriptor BufferWithoutDirection = Create(
+        "TG2001",
+        "Trust-boundary buffer without a direction",
+        "Parameter '{0}' of '{1}' is a buffer of type '{2}' without a direction; declare ReadOnlySpan<T> (in), Span<T> (out) or [InOut] Span<T> (in-out)");
+
+    public static readonly DiagnosticDescriptor StringNotIn = Create(
+        "TG2002",
+        "Trust-boundary strings cross in only",
+        "{0} of '{1}' is a string that would cross outward; strings cross in only (bounded UTF-8): return or fill a Span<byte> instead");
+
+    public static readonly DiagnosticDescriptor UserCheckMisuse = Create(
+        "TG2003",
+        "[UserCheck] cannot be combined with a direction",
+        "Parameter '{0}' of '{1}' is [UserCheck] {2}; [UserCheck] applies alone, to a ReadOnlySpan<byte> or Span<byte>");
+
+    public static readonly DiagnosticDescriptor TypeCannotCross = Create(
+        "TG2004",
+        "Type cannot cross a trust boundary",
+        "{0} of '{1}' has type '{2}', which cannot cross a trust boundary: {3}");
+
+    public static readonly DiagnosticDescriptor MissingBound = Create(
+        "TG2005",
+        "Trust-boundary buffer without a bound",
+        "Parameter '{0}' of '{1}' is a span without [Bounded(n)]; the callee's private scratch is sized from the bound, so every span needs one");
+
+    public static readonly DiagnosticDescriptor ByReference = Create(
+        "TG2006",
+        "By-reference parameters and returns cannot cross a trust boundary",
+        "{0} of '{1}' is passed by reference ('{2}'); address spaces differ across the boundary: pass it by value, or use Span<T> for output");
+
+    public static readonly DiagnosticDescriptor Generic = Create(
+        "TG2007",
+        "Trust-boundary contracts cannot be generic",
+        "'{0}' is generic; the frame layout is fixed at compile time, so declare one non-generic {1} per concrete type");
+
+    public static readonly DiagnosticDescriptor UnsupportedMember = Create(
+        "TG2008",
+        "Only instance methods can cross a trust boundary",
+        "'{0}' is a {1}; a trust-boundary interface declares instance methods only");
+
+    public static readonly DiagnosticDescriptor UserCheckUsed = new(
+        "TG2009",
+        "[UserCheck] passes shared memory without a copy",
+        "Parameter '{0}' of '{1}' is [UserCheck]: the callee reads shared memory the other side can rewrite at any moment (no copy, no double-fetch protection); copy what you validate",
+        Category,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        helpLinkUri: DiagnosticHelp.Link("TG2009"));
+
+    public static readonly DiagnosticDescriptor InvalidBound = Create(
+        "TG2010",
+        "Invalid [Bounded] bound",
+        "[Bounded({0})] on parameter '{1}' of '{2}' {3}");
+
+    public static readonly DiagnosticDescriptor InOutMisuse = Create(
+        "TG2011",
+        "[InOut] applies to Span<T> only",
+        "Parameter '{0}' of '{1}' is [InOut] but has type '{2}'; [InOut] marks a Span<T> whose contents cross in and back out");
+
+    public static readonly DiagnosticDescriptor ContainingTypeNotPartial = Create(
+        "TG2012",
+        "Type containing a trust-boundary interface must be partial",
+        "'{0}' contains trust-boundary interface '{1}' and must be declared 'partial' so the proxy and entry can be generated beside it");
+
+    public static readonly DiagnosticDescriptor InheritedInterface = Create(
+        "TG2013",
+        "Trust-boundary interfaces cannot inherit interfaces",
+        "'{0}' inherits '{1}'; inherited members would have no frame layout: declare every method on the trust-boundary interface itself");
+
+    private static DiagnosticDescriptor Create(string id, string title, string message)
+        => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: DiagnosticHelp.Link(id));
+}

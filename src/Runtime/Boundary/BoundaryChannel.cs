@@ -1,0 +1,68 @@
+using System;
+using System.ComponentModel;
+using System.Threading;
+
+namespace TailGuard.Boundary;
+
+/// <summary>
+/// The caller's end of a boundary: its view of the shared region, the switch to the callee, and the offsets the proxy
+/// placed its buffers at (remembered here so that nothing is read back from shared memory to find them). One call at
+/// a time: a channel is bound to one core.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public abstract class BoundaryChannel
+{
+    private int _busy;
+
+    /// <summary>Creates the channel.</summary>
+    /// <param name="layout">The contract's layout.</param>
+    protected BoundaryChannel(BoundaryLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        Layout = layout;
+        Offsets = new int[layout.SlotCount];
+    }
+
+    /// <summary>The contract's layout.</summary>
+    public BoundaryLayout Layout { get; }
+
+    /// <summary>Where the proxy put each buffer, by slot index (slot offset / 8).</summary>
+    internal int[] Offsets { get; }
+
+    /// <summary>The caller's view of the shared region (<see cref="BoundaryLayout.RegionSize"/> bytes).</summary>
+    /// <returns>The region.</returns>
+    /// <exception cref="BoundaryRevokedException">The region or the callee is gone.</exception>
+    protected abstract Span<byte> GetRegion();
+
+    /// <summary>Runs the callee on the frame now in the region and returns when it has answered.</summary>
+    /// <exception cref="BoundaryRevokedException">The region or the callee was revoked during the call.</exception>
+    protected abstract void Switch();
+
+    /// <summary>
+    /// Whether a callee that did not answer (the status still <see cref="CallStatus.Pending"/>) lost its region: true
+    /// when the callee is a generated entry, which answers every call unless its region is gone.
+    /// </summary>
+    protected internal virtual bool SilenceMeansRevoked => false;
+
+    internal Span<byte> Acquire()
+    {
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+        {
+            throw new InvalidOperationException("A trust-boundary proxy runs one call at a time (it is bound to one core); use one per calling thread.");
+        }
+
+        try
+        {
+            return GetRegion();
+        }
+        catch
+        {
+            Release();
+            throw;
+        }
+    }
+
+    internal void Transition() => Switch();
+
+    internal void Release() => Volatile.Write(ref _busy, 0);
+}

@@ -1,0 +1,74 @@
+using System;
+using TailGuard.Boundary.Tests.Contracts;
+
+namespace TailGuard.Boundary.Tests;
+
+/// <summary>
+/// A call allocates nothing in steady state, proxy and entry together. In the simulated monitor the domain runs on the
+/// calling thread (the thread plays the core during the switch), so this thread's counter covers both sides.
+/// </summary>
+public sealed class AllocationTests
+{
+    private const int Warmup = 2_000;
+    private const int Iterations = 10_000;
+
+    [Fact]
+    public void A_small_call_with_scalars_and_a_64_byte_input_allocates_nothing_on_either_side()
+    {
+        using var kit = new ProbeKit();
+        IProbe proxy = kit.Proxy;
+        byte[] input = new byte[64];
+        input.AsSpan().Fill(1);
+        for (int call = 0; call < Warmup; call++)
+        {
+            proxy.Add(1, 2, input);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        long total = 0;
+        for (int call = 0; call < Iterations; call++)
+        {
+            total += proxy.Add(1, 2, input);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(67L * Iterations, total);
+        Assert.Equal(0, allocated);
+        Assert.Equal(Warmup + Iterations, kit.Probe.Calls);
+    }
+
+    [Fact]
+    public void Out_in_out_typed_span_and_by_value_struct_calls_allocate_nothing()
+    {
+        using var kit = new ProbeKit();
+        IProbe proxy = kit.Proxy;
+        byte[] output = new byte[128];
+        byte[] buffer = new byte[64];
+        int[] values = [1, 2, 3, 4, 5, 6, 7, 8];
+        var point = new Point(3, 4);
+        for (int call = 0; call < Warmup; call++)
+        {
+            Round(proxy, output, buffer, values, point);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        long total = 0;
+        for (int call = 0; call < Iterations; call++)
+        {
+            total += Round(proxy, output, buffer, values, point);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.Equal((36L + 7 + 1) * Iterations, total);
+    }
+
+    private static long Round(IProbe proxy, byte[] output, byte[] buffer, int[] values, Point point)
+    {
+        proxy.Fill(7, 1, output);
+        proxy.Reverse(buffer);
+        proxy.Ping();
+        bool flipped = proxy.Describe(false, Mode.Plain, point, 'x', 1.5);
+        return proxy.Sum(values) + output[0] + (flipped ? 1 : 0);
+    }
+}

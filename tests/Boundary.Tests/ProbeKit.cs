@@ -1,0 +1,82 @@
+using System;
+using System.Buffers.Binary;
+using TailGuard.Boundary.Tests.Contracts;
+using TailGuard.Tyche;
+using TailGuard.Tyche.Simulation;
+
+namespace TailGuard.Boundary.Tests;
+
+/// <summary>A sealed domain serving <see cref="Probe"/>, and the raw access a hostile host has to its shared region.</summary>
+internal sealed class ProbeKit : IDisposable
+{
+    // Method ids: ordinal order of the method names in IProbe.
+    public const uint Add = 1;
+    public const uint Describe = 2;
+    public const uint Fill = 3;
+    public const uint Inspect = 4;
+    public const uint Length = 5;
+    public const uint Peek = 6;
+    public const uint Ping = 7;
+    public const uint Reverse = 8;
+    public const uint Sum = 9;
+
+    public ProbeKit(int cores = 4)
+    {
+        Monitor = new SimulatedMonitor(new SimulatedMonitorOptions { CoreCount = cores });
+        Host = ProbeBoundary.Host(Probe, new TrustDomainHostOptions { Monitor = Monitor });
+    }
+
+    public Probe Probe { get; } = new();
+
+    public SimulatedMonitor Monitor { get; }
+
+    public TrustDomainHost<IProbe> Host { get; }
+
+    public IProbe Proxy => Host.Proxy;
+
+    public BoundaryLayout Layout => ProbeBoundary.Layout;
+
+    public int DataStart => Layout.FrameSize;
+
+    /// <summary>A view of the shared region as the host holds it, taken on a core nobody calls on.</summary>
+    public MemoryView HostView(int core) => Monitor.GetCore(core).GetView(Host.Region.SharedAddress, Layout.RegionSize, MemoryRights.Read | MemoryRights.Write);
+
+    /// <summary>A frame as a hostile host writes it: method id, Pending status, everything else up to the caller.</summary>
+    public byte[] NewFrame(uint methodId)
+    {
+        var frame = new byte[Layout.RegionSize];
+        BinaryPrimitives.WriteUInt32LittleEndian(frame, methodId);
+        BinaryPrimitives.WriteInt32LittleEndian(frame.AsSpan(CallFrame.StatusOffset), (int)CallStatus.Pending);
+        return frame;
+    }
+
+    public static void Descriptor(byte[] frame, int slot, uint offset, uint length)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(slot), offset);
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(slot + 4), length);
+    }
+
+    /// <summary>Writes the frame straight into the shared region, switches into the domain, and returns the status it wrote.</summary>
+    public CallStatus Send(byte[] frame)
+    {
+        Monitor.HostWrite(Host.Region.SharedAddress, frame);
+        TransitionResult result = Monitor.Transition(Host.Domain, Host.Core, 0);
+        Assert.Equal(MonitorStatus.Success, result.Status);
+        Span<byte> status = stackalloc byte[4];
+        Monitor.HostRead(Host.Region.SharedAddress + CallFrame.StatusOffset, status);
+        return (CallStatus)BinaryPrimitives.ReadInt32LittleEndian(status);
+    }
+
+    public byte[] ReadShared()
+    {
+        var bytes = new byte[Layout.RegionSize];
+        Monitor.HostRead(Host.Region.SharedAddress, bytes);
+        return bytes;
+    }
+
+    public void Dispose()
+    {
+        Host.Dispose();
+        Monitor.Dispose();
+    }
+}
