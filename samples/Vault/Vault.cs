@@ -21,14 +21,22 @@ internal sealed class Vault : IVault
     public Vault(ReadOnlySpan<byte> initialPassword)
         => Rfc2898DeriveBytes.Pbkdf2(initialPassword, _salt, _passwordHash, Iterations, HashAlgorithmName.SHA256);
 
-    public int Sign(ReadOnlySpan<byte> message, Span<byte> signature) => HMACSHA256.HashData(_key, message, signature);
+    public int Sign(ReadOnlySpan<byte> message, Span<byte> signature) => Mac(_key, message, signature);
 
     public bool Check(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
     {
         Span<byte> expected = stackalloc byte[32];
-        HMACSHA256.HashData(_key, message, expected);
+        Mac(_key, message, expected);
         return CryptographicOperations.FixedTimeEquals(expected, signature);
     }
+
+    /// <summary>
+    /// An HMAC reveals nothing of its key, so its output may leave the domain: the one place where the key's flow is
+    /// declared to end (the secret-flow analyzers report any other path from <c>_key</c> out of the domain).
+    /// </summary>
+    [Declassifier]
+    private static int Mac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> message, Span<byte> destination)
+        => HMACSHA256.HashData(key, message, destination);
 
     public bool Verify(ReadOnlySpan<byte> password)
     {
