@@ -12,6 +12,7 @@ internal sealed class Progress : IAsyncDisposable
 {
     private const int Width = 30;
 
+    private readonly string _label;
     private readonly long _total;
     private readonly Func<long> _done;
     private readonly bool _redraw = !Console.IsOutputRedirected;
@@ -21,6 +22,7 @@ internal sealed class Progress : IAsyncDisposable
 
     public Progress(string label, long total, Func<long> done)
     {
+        _label = label;
         _total = Math.Max(1, total);
         _done = done;
         Console.Write(label + " ");
@@ -58,7 +60,7 @@ internal sealed class Progress : IAsyncDisposable
         if (_redraw)
         {
             int filled = (int)(done * Width / _total);
-            Console.Write($"\r[{new string('#', filled)}{new string('.', Width - filled)}] {done * 100 / _total,3}% ");
+            Console.Write($"\r{_label} [{new string('#', filled)}{new string('.', Width - filled)}] {done * 100 / _total,3}% ");
             return;
         }
 
