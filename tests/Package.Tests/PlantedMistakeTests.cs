@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using TailGuard.Package.Tests.Infrastructure;
 
@@ -40,6 +41,8 @@ public sealed class PlantedMistakeTests(PackedPackages packages)
             public interface IKeyHolder
             {
                 int Read([Bounded(32)] Span<byte> destination);
+
+                long Pin();
             }
 
             public sealed class LeakyKeyHolder : IKeyHolder
@@ -53,6 +56,12 @@ public sealed class PlantedMistakeTests(PackedPackages packages)
                     _key.CopyTo(destination);
                     return _key.Length;
                 }
+
+                [Secret]
+                private readonly long _pin = 1234;
+
+                // Planted: a secret returned to the host.
+                public long Pin() => _pin;
             }
 
             [R2P2Service]
@@ -67,8 +76,9 @@ public sealed class PlantedMistakeTests(PackedPackages packages)
 
         Assert.False(build.Succeeded, build.ToString());
         Assert.Contains("error TG1001", build.Output, System.StringComparison.Ordinal);
-        Assert.Contains("TG3002", build.Output, System.StringComparison.Ordinal);
-        Assert.Contains("TG4001", build.Output, System.StringComparison.Ordinal);
+        Assert.Contains("error TG3002", build.Output, System.StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"error TG4001: [^\n]*'_key'"), build.Output);
+        Assert.Matches(new Regex(@"error TG4001: [^\n]*'_pin'"), build.Output);
         // The diagnostics point at the planted lines, not at generated code.
         Assert.Contains("Program.cs(", build.Output, System.StringComparison.Ordinal);
     }
