@@ -37,7 +37,6 @@ internal static class Workload
         }
 
         var report = new WorkloadReport();
-        int perCaller = options.Operations / options.Concurrency;
         var callers = new Task<CallerResult>[options.Concurrency];
         var counters = new CallerResult[options.Concurrency];
         for (int c = 0; c < counters.Length; c++)
@@ -45,15 +44,17 @@ internal static class Workload
             counters[c] = new CallerResult();
         }
 
-        await using (new Progress("workload", (long)perCaller * callers.Length, () => Done(counters)))
+        await using (new Progress("workload", options.Operations, () => Done(counters)))
         {
             long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             long started = Stopwatch.GetTimestamp();
             for (int c = 0; c < callers.Length; c++)
             {
+                // The operations split evenly; the first callers take the remainder.
+                int share = (options.Operations / callers.Length) + (c < options.Operations % callers.Length ? 1 : 0);
                 var random = new Random(options.Seed + c + 1);
                 CallerResult result = counters[c];
-                callers[c] = Task.Run(() => CallerAsync(client, keys, value, perCaller, options.GetFraction, random, result));
+                callers[c] = Task.Run(() => CallerAsync(client, keys, value, share, options.GetFraction, random, result));
             }
 
             foreach (Task<CallerResult> caller in callers)
