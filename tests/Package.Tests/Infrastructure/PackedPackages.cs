@@ -6,7 +6,7 @@ using System.Threading.Tasks;
 namespace TailGuard.Package.Tests.Infrastructure;
 
 /// <summary>
-/// Packs the repository's packages once per test run into a temporary local feed, the only feed the consumer
+/// Packs the repository's packages (TailGuard and TailGuard.Templates) once per test run into a temporary local feed, the only feed the consumer
 /// projects of these tests restore TailGuard from.
 /// </summary>
 public sealed class PackedPackages : IAsyncLifetime, IDisposable
@@ -22,6 +22,9 @@ public sealed class PackedPackages : IAsyncLifetime, IDisposable
     /// <summary>The path of the packed TailGuard package.</summary>
     public string TailGuardPackagePath { get; private set; } = "";
 
+    /// <summary>The path of the packed TailGuard.Templates package (the dotnet new templates).</summary>
+    public string TemplatesPackagePath { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
         var result = await DotNetCli.RunAsync(
@@ -34,6 +37,12 @@ public sealed class PackedPackages : IAsyncLifetime, IDisposable
                          char.IsDigit(Path.GetFileName(p)["TailGuard.".Length]));
         TailGuardPackagePath = package;
         Version = Path.GetFileNameWithoutExtension(package)["TailGuard.".Length..];
+
+        var templates = await DotNetCli.RunAsync(
+            RepositoryRoot.Path,
+            "pack", "nuget/Templates/TailGuard.Templates.csproj", "-c", "Release", "-o", FeedPath, "-warnaserror").ConfigureAwait(false);
+        Assert.True(templates.Succeeded, templates.ToString());
+        TemplatesPackagePath = Directory.GetFiles(FeedPath, "TailGuard.Templates.*.nupkg").Single();
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

@@ -1,0 +1,28 @@
+using System.Security.Cryptography;
+using TailGuard.Boundary;
+using TailGuard.Tyche.Attestation;
+using TailGuard.Tyche.Simulation;
+using TailGuardDomain;
+
+// Hosts the domain on the simulated Tyche monitor (no privileges needed), checks its attestation, calls it.
+using var monitor = new SimulatedMonitor();
+byte[] nonce = RandomNumberGenerator.GetBytes(32);
+await using TrustDomainHost<ITailGuardDomain> host = TailGuardDomainBoundary.Host(
+    new TailGuardDomainService(),
+    new TrustDomainHostOptions { Monitor = monitor, Nonce = nonce });
+
+using (var verifier = new AttestationVerifier(monitor.ExportPublicKey()))
+{
+    bool verified = verifier.Verify(host.EncodedAttestation, monitor.GetMeasurement(host.Domain), nonce);
+    Console.WriteLine($"domain measurement {Convert.ToHexString(host.Attestation.Measurement.Span)}; attestation verifies: {verified}");
+    if (!verified)
+    {
+        return 1;
+    }
+}
+
+byte[] message = "hello from the host"u8.ToArray();
+byte[] signature = new byte[32];
+host.Proxy.Sign(message, signature);
+Console.WriteLine($"signature {Convert.ToHexString(signature)}; checks: {host.Proxy.Check(message, signature)}");
+return 0;
