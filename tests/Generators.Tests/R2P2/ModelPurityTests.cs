@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis;
 using TailGuard.Generators.R2P2;
 using TailGuard.Generators.R2P2.Model;
 using TailGuard.Generators.Tests.Infrastructure;
+using static TailGuard.Generators.Tests.Infrastructure.ModelPurity;
 
 namespace TailGuard.Generators.Tests.R2P2;
 
@@ -17,11 +18,6 @@ namespace TailGuard.Generators.Tests.R2P2;
 /// </summary>
 public class ModelPurityTests
 {
-    private static readonly Type[] Forbidden =
-    {
-        typeof(ISymbol), typeof(SyntaxNode), typeof(SyntaxTree), typeof(Compilation), typeof(Location), typeof(SemanticModel),
-    };
-
     [Fact]
     public void No_field_of_the_model_types_can_hold_a_compilation_object()
     {
@@ -54,86 +50,5 @@ public class ModelPurityTests
 
         Assert.True(values >= 8, $"only {values} values were tracked");
         Assert.True(problems.Count == 0, string.Join("\n", problems));
-    }
-
-    private static void WalkType(Type type, string path, HashSet<Type> visited, List<string> problems)
-    {
-        if (Forbidden.Any(f => f.IsAssignableFrom(type)))
-        {
-            problems.Add(path + " is a " + type.Name);
-            return;
-        }
-
-        if (type.IsArray)
-        {
-            WalkType(type.GetElementType()!, path + "[]", visited, problems);
-            return;
-        }
-
-        if (type == typeof(object) || (type.IsInterface && !type.IsGenericType))
-        {
-            problems.Add(path + " is typed " + type.Name + " and could hold anything");
-            return;
-        }
-
-        if (!visited.Add(type))
-        {
-            return;
-        }
-
-        foreach (Type argument in type.IsGenericType ? type.GetGenericArguments() : Type.EmptyTypes)
-        {
-            WalkType(argument, path + "<" + argument.Name + ">", visited, problems);
-        }
-
-        // Our own types are walked field by field; framework and Roslyn value types (string, TextSpan, the
-        // descriptor) are leaves whose types were checked above.
-        if (type.Assembly != typeof(R2P2ServiceGenerator).Assembly)
-        {
-            return;
-        }
-
-        foreach (FieldInfo field in type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
-        {
-            WalkType(field.FieldType, path + "." + field.Name, visited, problems);
-        }
-    }
-
-    private static void WalkValue(object? value, string path, HashSet<object> seen, List<string> problems)
-    {
-        if (value is null || value is string || value.GetType().IsPrimitive || value.GetType().IsEnum)
-        {
-            return;
-        }
-
-        if (Forbidden.Any(f => f.IsInstanceOfType(value)))
-        {
-            problems.Add(path + " holds a " + value.GetType().Name);
-            return;
-        }
-
-        if (!value.GetType().IsValueType && !seen.Add(value))
-        {
-            return;
-        }
-
-        if (value is IEnumerable sequence)
-        {
-            int i = 0;
-            foreach (object? item in sequence)
-            {
-                WalkValue(item, path + "[" + i++ + "]", seen, problems);
-            }
-        }
-
-        if (value.GetType().Assembly != typeof(R2P2ServiceGenerator).Assembly && !value.GetType().IsGenericType)
-        {
-            return;
-        }
-
-        foreach (FieldInfo field in value.GetType().GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
-        {
-            WalkValue(field.GetValue(value), path + "." + field.Name, seen, problems);
-        }
     }
 }

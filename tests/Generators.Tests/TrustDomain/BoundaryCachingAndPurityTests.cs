@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
 using TailGuard.Generators.Tests.Infrastructure;
+using static TailGuard.Generators.Tests.Infrastructure.ModelPurity;
 using TailGuard.Generators.TrustDomain;
 using TailGuard.Generators.TrustDomain.Model;
 
@@ -20,11 +21,6 @@ namespace TailGuard.Generators.Tests.TrustDomain;
 public class BoundaryCachingAndPurityTests
 {
     private static readonly string[] ModelSteps = { TrustDomainTrackingNames.TrustDomainModel, TrustDomainTrackingNames.HostCallsModel };
-    private static readonly Type[] Forbidden =
-    {
-        typeof(ISymbol), typeof(SyntaxNode), typeof(SyntaxTree), typeof(Compilation), typeof(Location), typeof(SemanticModel),
-    };
-
     [Fact]
     public void An_unrelated_edit_leaves_every_step_cached_or_unchanged()
     {
@@ -108,84 +104,5 @@ public class BoundaryCachingAndPurityTests
         GeneratorDriver driver = GeneratorHarness.CreateDriver(new TrustDomainGenerator()).RunGenerators(compilation);
         Assert.Equal(3, driver.GetRunResult().GeneratedTrees.Length);
         return (compilation, driver, trees);
-    }
-
-    private static void WalkType(Type type, string path, HashSet<Type> visited, List<string> problems)
-    {
-        if (Forbidden.Any(f => f.IsAssignableFrom(type)))
-        {
-            problems.Add(path + " is a " + type.Name);
-            return;
-        }
-
-        if (type == typeof(object) || (type.IsInterface && !type.IsGenericType))
-        {
-            problems.Add(path + " is typed " + type.Name + " and could hold anything");
-            return;
-        }
-
-        if (type.IsArray)
-        {
-            WalkType(type.GetElementType()!, path + "[]", visited, problems);
-            return;
-        }
-
-        if (!visited.Add(type))
-        {
-            return;
-        }
-
-        foreach (Type argument in type.IsGenericType ? type.GetGenericArguments() : Type.EmptyTypes)
-        {
-            WalkType(argument, path + "<" + argument.Name + ">", visited, problems);
-        }
-
-        if (type.Assembly != typeof(TrustDomainGenerator).Assembly)
-        {
-            return;
-        }
-
-        foreach (FieldInfo field in type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
-        {
-            WalkType(field.FieldType, path + "." + field.Name, visited, problems);
-        }
-    }
-
-    private static void WalkValue(object? value, string path, HashSet<object> seen, List<string> problems)
-    {
-        if (value is null || value is string || value.GetType().IsPrimitive || value.GetType().IsEnum)
-        {
-            return;
-        }
-
-        if (Forbidden.Any(f => f.IsInstanceOfType(value)))
-        {
-            problems.Add(path + " holds a " + value.GetType().Name);
-            return;
-        }
-
-        if (!value.GetType().IsValueType && !seen.Add(value))
-        {
-            return;
-        }
-
-        if (value is IEnumerable sequence)
-        {
-            int i = 0;
-            foreach (object? item in sequence)
-            {
-                WalkValue(item, path + "[" + i++ + "]", seen, problems);
-            }
-        }
-
-        if (value.GetType().Assembly != typeof(TrustDomainGenerator).Assembly && !value.GetType().IsGenericType)
-        {
-            return;
-        }
-
-        foreach (FieldInfo field in value.GetType().GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
-        {
-            WalkValue(field.GetValue(value), path + "." + field.Name, seen, problems);
-        }
     }
 }
