@@ -49,7 +49,6 @@ internal sealed class PendingCall : IValueTaskSource<R2P2Response>, IR2P2Respons
     public PendingCall? NextCompleted;
     public CancellationToken Token;
     public CancellationTokenRegistration Registration;
-    public R2P2Exception? Failure;
 
     public short Version => _core.Version;
 
@@ -178,7 +177,6 @@ internal sealed class PendingCall : IValueTaskSource<R2P2Response>, IR2P2Respons
         RequestPacketCount = 0;
         ResponsePacketCount = 0;
         ResponseExpected = 0;
-        Failure = null;
         Token = default;
         Registration = default;
         unchecked
