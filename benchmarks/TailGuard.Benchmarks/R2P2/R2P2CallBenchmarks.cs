@@ -1,7 +1,6 @@
 using System;
 using System.Buffers;
 using System.Net;
-using System.Threading;
 using BenchmarkDotNet.Attributes;
 using TailGuard.R2P2;
 
@@ -54,17 +53,7 @@ public class R2P2CallBenchmarks : IDisposable
     [Benchmark]
     public long Call64Bytes()
     {
-        var call = _client.CallAsync(42, Write64);
-        var spins = 0;
-        while (!call.IsCompleted)
-        {
-            if (++spins > 100)
-            {
-                Thread.Yield();
-            }
-        }
-
-        using var response = call.Result;
+        using var response = Spin.Result(_client.CallAsync(42, Write64));
         return response.Payload.Length;
     }
 
