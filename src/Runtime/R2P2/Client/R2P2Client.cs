@@ -272,17 +272,7 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
             _receiveThread.Join();
         }
 
-        PendingCall? ended = null;
-        lock (_sync)
-        {
-            while (_deadlineHead is { } call)
-            {
-                Detach(call);
-                call.NextCompleted = ended;
-                ended = call;
-            }
-        }
-
+        var ended = DetachDue(long.MaxValue);
         while (ended is not null)
         {
             var next = ended.NextCompleted;
@@ -524,18 +514,7 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
 
     private void ExpireDeadlines()
     {
-        var now = Stopwatch.GetTimestamp();
-        PendingCall? expired = null;
-        lock (_sync)
-        {
-            while (_deadlineHead is { } call && call.Deadline <= now)
-            {
-                Detach(call);
-                call.NextCompleted = expired;
-                expired = call;
-            }
-        }
-
+        var expired = DetachDue(Stopwatch.GetTimestamp());
         while (expired is not null)
         {
             var next = expired.NextCompleted;
@@ -544,6 +523,23 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
             expired.CompleteWithError(new R2P2TimeoutException());
             expired = next;
         }
+    }
+
+    /// <summary>Detaches every call due by <paramref name="now"/>, returned as a chain through NextCompleted to complete outside the lock.</summary>
+    private PendingCall? DetachDue(long now)
+    {
+        PendingCall? due = null;
+        lock (_sync)
+        {
+            while (_deadlineHead is { } call && call.Deadline <= now)
+            {
+                Detach(call);
+                call.NextCompleted = due;
+                due = call;
+            }
+        }
+
+        return due;
     }
 
     /// <summary>A defect in processing one datagram is counted and the loop goes on (it must not end the process).</summary>
