@@ -26,7 +26,7 @@ public abstract class HostileDatagramTests : IDisposable
     {
         { "empty", [] },
         { "truncated header", [0xCC, 0x08, 0x00, 0xC0, 0x00, 0x01, 0x00] },
-        { "wrong magic", Wire.Packet(0x00, 0xC0, 1, 1, "x"u8) is var a ? Patch(a, 0, 0x00) : [] },
+        { "wrong magic", Patch(Wire.Packet(0x00, 0xC0, 1, 1, "x"u8), 0, 0x00) },
         { "wrong header size", Patch(Wire.Packet(0x00, 0xC0, 1, 1, "x"u8), 1, 16) },
         { "unknown type 8", Wire.Packet(0x80, 0xC0, 1, 1, "x"u8) },
         { "unknown type 15", Wire.Packet(0xF0, 0xC0, 1, 1, "x"u8) },
