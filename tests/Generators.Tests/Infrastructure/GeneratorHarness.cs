@@ -47,6 +47,32 @@ internal static class GeneratorHarness
     public static IReadOnlyList<Diagnostic> Problems(Compilation compilation)
         => compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
 
+    /// <summary>
+    /// Fails unless <paramref name="received"/> equals Golden/{name}.verified.cs; on a mismatch leaves Golden/{name}.received.cs
+    /// beside it. TAILGUARD_ACCEPT_GOLDEN=1 re-accepts instead.
+    /// </summary>
+    public static void MatchGolden(string name, string received)
+    {
+        string directory = RepositoryRoot.Combine("tests", "Generators.Tests", "Golden");
+        string verifiedPath = Path.Combine(directory, name + ".verified.cs");
+        string receivedPath = Path.Combine(directory, name + ".received.cs");
+        if (Environment.GetEnvironmentVariable("TAILGUARD_ACCEPT_GOLDEN") == "1")
+        {
+            File.WriteAllText(verifiedPath, received);
+            File.Delete(receivedPath);
+            return;
+        }
+
+        string verified = File.Exists(verifiedPath) ? File.ReadAllText(verifiedPath).Replace("\r\n", "\n", StringComparison.Ordinal) : string.Empty;
+        if (verified != received)
+        {
+            File.WriteAllText(receivedPath, received);
+            Xunit.Assert.Fail($"The generated source for {name} differs from {verifiedPath}; see {receivedPath}. Re-accept with TAILGUARD_ACCEPT_GOLDEN=1 if the change is intended.");
+        }
+
+        File.Delete(receivedPath);
+    }
+
     private static ImmutableArray<MetadataReference> LoadReferences()
     {
         var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
