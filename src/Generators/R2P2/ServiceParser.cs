@@ -38,7 +38,7 @@ internal static class ServiceParser
             {
                 diagnostics.Add(DiagnosticInfo.Create(
                     R2P2Diagnostics.InvalidRoutingPolicy,
-                    AttributeLocation(serviceAttribute, cancellationToken) ?? LocationInfo.From(declaration.Identifier),
+                    LocationInfo.Of(serviceAttribute, cancellationToken) ?? LocationInfo.From(declaration.Identifier),
                     "Service '" + service.Name + "'",
                     PolicyText(declaredPolicy),
                     "; a service has no policy to inherit, so Unspecified is not allowed here"));
@@ -64,7 +64,7 @@ internal static class ServiceParser
         {
             if (!info.IsPartial)
             {
-                diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.ContainingTypeNotPartial, SourceLocation(symbol), symbol.Name, service.Name));
+                diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.ContainingTypeNotPartial, LocationInfo.Of(symbol), symbol.Name, service.Name));
             }
         }
 
@@ -85,13 +85,13 @@ internal static class ServiceParser
                     // Accessors: the property or event itself is reported.
                     break;
                 case IMethodSymbol other:
-                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedMember, SourceLocation(other), other.Name, other.MethodKind == MethodKind.Ordinary ? "static method" : "static member"));
+                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedMember, LocationInfo.Of(other), other.Name, other.MethodKind == MethodKind.Ordinary ? "static method" : "static member"));
                     break;
                 case IPropertySymbol property:
-                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedMember, SourceLocation(property), property.IsIndexer ? "this[]" : property.Name, property.IsIndexer ? "indexer" : "property"));
+                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedMember, LocationInfo.Of(property), property.IsIndexer ? "this[]" : property.Name, property.IsIndexer ? "indexer" : "property"));
                     break;
                 case IEventSymbol @event:
-                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedMember, SourceLocation(@event), @event.Name, "event"));
+                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedMember, LocationInfo.Of(@event), @event.Name, "event"));
                     break;
                 default:
                     // Nested types and static fields are not calls; they do not affect the service.
@@ -108,7 +108,7 @@ internal static class ServiceParser
             return new ServiceParseResult(null, EquatableArray.From(diagnostics));
         }
 
-        string baseName = ServiceBaseName(service.Name);
+        string baseName = CSharpNames.WithoutInterfacePrefix(service.Name);
         var model = new ServiceModel(
             HintNames.For(CSharpNames.MetadataName(service), "R2P2"),
             service.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : string.Empty,
@@ -122,15 +122,11 @@ internal static class ServiceParser
         return new ServiceParseResult(model, EquatableArray<DiagnosticInfo>.Empty);
     }
 
-    /// <summary>"IKeyValue" -> "KeyValue"; a name without the I-prefix convention is kept whole.</summary>
-    public static string ServiceBaseName(string interfaceName)
-        => interfaceName.Length > 1 && interfaceName[0] == 'I' && char.IsUpper(interfaceName[1]) ? interfaceName.Substring(1) : interfaceName;
-
     private static (MethodModel, LocationInfo?, LocationInfo?)? ParseMethod(IMethodSymbol method, byte servicePolicy, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         int before = diagnostics.Count;
         var syntax = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as MethodDeclarationSyntax;
-        LocationInfo? nameLocation = syntax is null ? SourceLocation(method) : LocationInfo.From(syntax.Identifier);
+        LocationInfo? nameLocation = syntax is null ? LocationInfo.Of(method) : LocationInfo.From(syntax.Identifier);
         LocationInfo? returnLocation = LocationInfo.From((SyntaxNode?)syntax?.ReturnType) ?? nameLocation;
 
         if (method.IsGenericMethod)
@@ -164,7 +160,7 @@ internal static class ServiceParser
             LocationInfo? parameterLocation = LocationInfo.From((SyntaxNode?)parameterSyntax) ?? nameLocation;
             if (parameter.RefKind != RefKind.None)
             {
-                diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.ByRefNotAllowed, parameterLocation, "Parameter '" + parameter.Name + "'", method.Name, RefKindText(parameter.RefKind)));
+                diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.ByRefNotAllowed, parameterLocation, "Parameter '" + parameter.Name + "'", method.Name, CSharpNames.RefKindKeyword(parameter.RefKind)));
                 continue;
             }
 
@@ -197,7 +193,7 @@ internal static class ServiceParser
         LocationInfo? idLocation = nameLocation;
         if (methodAttribute is not null)
         {
-            idLocation = AttributeLocation(methodAttribute, cancellationToken) ?? nameLocation;
+            idLocation = LocationInfo.Of(methodAttribute, cancellationToken) ?? nameLocation;
             if (methodAttribute.ConstructorArguments.Length == 1 && methodAttribute.ConstructorArguments[0].Value is ushort declaredId)
             {
                 id = declaredId;
@@ -250,7 +246,7 @@ internal static class ServiceParser
             return value;
         }
 
-        LocationInfo? location = AttributeLocation(bound, cancellationToken) ?? fallback;
+        LocationInfo? location = LocationInfo.Of(bound, cancellationToken) ?? fallback;
         string text = maxBytes.ToString(CultureInfo.InvariantCulture);
         if (value.Kind is not (ValueKind.String or ValueKind.Bytes or ValueKind.Destination))
         {
@@ -328,23 +324,9 @@ internal static class ServiceParser
         return null;
     }
 
-    private static LocationInfo? AttributeLocation(AttributeData attribute, CancellationToken cancellationToken)
-        => LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
-
-    private static LocationInfo? SourceLocation(ISymbol symbol)
-        => LocationInfo.From(symbol.Locations.FirstOrDefault(l => l.IsInSource));
-
     private static string PolicyText(int policy) => policy switch
     {
         0xFF => "Unspecified",
         _ => policy.ToString(CultureInfo.InvariantCulture),
-    };
-
-    private static string RefKindText(RefKind kind) => kind switch
-    {
-        RefKind.Ref => "ref",
-        RefKind.Out => "out",
-        RefKind.In => "in",
-        _ => "ref readonly",
     };
 }
