@@ -186,7 +186,7 @@ internal static class ServiceParser
             diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.DestinationMisuse, returnLocation, method.Name, "returns '" + method.ReturnType.ToDisplayString() + "'"));
         }
 
-        AttributeData? methodAttribute = method.GetAttributes().FirstOrDefault(a => IsTailGuardAttribute(a, MethodAttributeName));
+        AttributeData? methodAttribute = KnownTypes.FindTailGuardAttribute(method.GetAttributes(), MethodAttributeName);
         ushort id = MethodIdHash.FromName(method.Name);
         bool explicitId = false;
         byte policy = servicePolicy;
@@ -240,7 +240,7 @@ internal static class ServiceParser
 
     private static ValueModel ApplyMaxLength(ValueModel value, IEnumerable<AttributeData> attributes, string subject, LocationInfo? fallback, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
-        AttributeData? bound = attributes.FirstOrDefault(a => IsTailGuardAttribute(a, MaxLengthAttributeName));
+        AttributeData? bound = KnownTypes.FindTailGuardAttribute(attributes, MaxLengthAttributeName);
         if (bound is null || bound.ConstructorArguments.Length != 1 || bound.ConstructorArguments[0].Value is not int maxBytes)
         {
             return value;
@@ -307,9 +307,6 @@ internal static class ServiceParser
             }
         }
     }
-
-    private static bool IsTailGuardAttribute(AttributeData attribute, string name)
-        => attribute.AttributeClass is { } type && type.Name == name && type.ContainingNamespace is { Name: "TailGuard", ContainingNamespace.IsGlobalNamespace: true };
 
     private static int? NamedArgument(AttributeData attribute, string name)
     {

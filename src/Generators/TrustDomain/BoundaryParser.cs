@@ -169,9 +169,9 @@ internal static class BoundaryParser
         LocationInfo? typeLocation = LocationInfo.From((SyntaxNode?)syntax?.Type) ?? location;
         ITypeSymbol type = parameter.Type;
         string display = type.ToDisplayString();
-        AttributeData? inOut = TailGuardAttribute(parameter, "InOutAttribute");
-        AttributeData? userCheck = TailGuardAttribute(parameter, "UserCheckAttribute");
-        AttributeData? bounded = TailGuardAttribute(parameter, "BoundedAttribute");
+        AttributeData? inOut = KnownTypes.FindTailGuardAttribute(parameter.GetAttributes(), "InOutAttribute");
+        AttributeData? userCheck = KnownTypes.FindTailGuardAttribute(parameter.GetAttributes(), "UserCheckAttribute");
+        AttributeData? bounded = KnownTypes.FindTailGuardAttribute(parameter.GetAttributes(), "BoundedAttribute");
         int before = diagnostics.Count;
 
         if (parameter.RefKind != RefKind.None)
@@ -195,7 +195,7 @@ internal static class BoundaryParser
             {
                 diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UserCheckMisuse, LocationInfo.Of(inOut, cancellationToken) ?? location, parameter.Name, method.Name, "and [InOut]"));
             }
-            else if (!(SpanElement(type, out bool writable) is { SpecialType: SpecialType.System_Byte }))
+            else if (!(KnownTypes.SpanElement(type, out bool writable) is { SpecialType: SpecialType.System_Byte }))
             {
                 diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UserCheckMisuse, LocationInfo.Of(userCheck, cancellationToken) ?? location, parameter.Name, method.Name, "on '" + display + "'"));
             }
@@ -210,7 +210,7 @@ internal static class BoundaryParser
             return null;
         }
 
-        if (SpanElement(type, out bool isWritable) is { } element)
+        if (KnownTypes.SpanElement(type, out bool isWritable) is { } element)
         {
             if (inOut is not null && !isWritable)
             {
@@ -310,21 +310,6 @@ internal static class BoundaryParser
         return value;
     }
 
-    /// <summary>The element type of ReadOnlySpan&lt;T&gt; (read-only) or Span&lt;T&gt; (writable), or null.</summary>
-    private static ITypeSymbol? SpanElement(ITypeSymbol type, out bool writable)
-    {
-        writable = false;
-        if (type is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } named
-            && named.ContainingNamespace?.ToDisplayString() == "System"
-            && named.Name is "Span" or "ReadOnlySpan")
-        {
-            writable = named.Name == "Span";
-            return named.TypeArguments[0];
-        }
-
-        return null;
-    }
-
     private static bool IsDirectionlessBuffer(ITypeSymbol type)
         => type is IArrayTypeSymbol
             || (type is INamedTypeSymbol { IsGenericType: true } named
@@ -381,9 +366,6 @@ internal static class BoundaryParser
         _ when element is INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } underlying } => ElementSize(underlying),
         _ => 16, // an unmanaged struct: its exact size is known only to the compiler; the bound check in bytes is conservative
     };
-
-    private static AttributeData? TailGuardAttribute(IParameterSymbol parameter, string name)
-        => parameter.GetAttributes().FirstOrDefault(a => a.AttributeClass is { } c && c.Name == name && c.ContainingNamespace?.ToDisplayString() == "TailGuard");
 
     private static string BoundText(AttributeData bounded)
         => bounded.ConstructorArguments.Length == 1 && bounded.ConstructorArguments[0].Value is int v ? v.ToString(CultureInfo.InvariantCulture) : "?";
