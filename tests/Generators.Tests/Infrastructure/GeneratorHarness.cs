@@ -47,6 +47,21 @@ internal static class GeneratorHarness
     public static IReadOnlyList<Diagnostic> Problems(Compilation compilation)
         => compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
 
+    /// <summary>Fails unless each of <paramref name="steps"/> ran and every output of them and of the source outputs was cached or unchanged.</summary>
+    public static void AssertNothingRegenerated(GeneratorRunResult result, IEnumerable<string> steps)
+    {
+        foreach (string step in steps)
+        {
+            ImmutableArray<IncrementalGeneratorRunStep> runs = result.TrackedSteps[step];
+            Xunit.Assert.NotEmpty(runs);
+            Xunit.Assert.All(runs.SelectMany(r => r.Outputs), output => Xunit.Assert.True(
+                output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step} output was {output.Reason}"));
+        }
+
+        Xunit.Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(r => r.Outputs), output =>
+            Xunit.Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"output step was {output.Reason}"));
+    }
+
     /// <summary>
     /// Fails unless <paramref name="received"/> equals Golden/{name}.verified.cs; on a mismatch leaves Golden/{name}.received.cs
     /// beside it. TAILGUARD_ACCEPT_GOLDEN=1 re-accepts instead.
