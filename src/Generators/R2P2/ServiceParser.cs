@@ -60,13 +60,7 @@ internal static class ServiceParser
         }
 
         var containingTypes = ContainingTypeInfo.Of(service);
-        foreach ((ContainingTypeInfo info, INamedTypeSymbol symbol) in containingTypes)
-        {
-            if (!info.IsPartial)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.ContainingTypeNotPartial, LocationInfo.Of(symbol), symbol.Name, service.Name));
-            }
-        }
+        ContainingTypeInfo.ReportNotPartial(containingTypes, R2P2Diagnostics.ContainingTypeNotPartial, service.Name, diagnostics);
 
         var methods = new List<(MethodModel Model, LocationInfo? IdLocation, LocationInfo? NameLocation)>();
         foreach (ISymbol member in service.GetMembers())

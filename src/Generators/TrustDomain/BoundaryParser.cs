@@ -41,13 +41,7 @@ internal static class BoundaryParser
         }
 
         var containingTypes = ContainingTypeInfo.Of(contract);
-        foreach ((ContainingTypeInfo info, INamedTypeSymbol symbol) in containingTypes)
-        {
-            if (!info.IsPartial)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.ContainingTypeNotPartial, LocationInfo.Of(symbol), symbol.Name, contract.Name));
-            }
-        }
+        ContainingTypeInfo.ReportNotPartial(containingTypes, TrustDomainDiagnostics.ContainingTypeNotPartial, contract.Name, diagnostics);
 
         var methods = new List<(string Name, string Signature, string ReturnType, bool ReturnsFlag, List<BoundaryParameter> Parameters)>();
         foreach (ISymbol member in contract.GetMembers())
