@@ -38,6 +38,19 @@ internal static class CSharpNames
         _ => "internal",
     };
 
+    /// <summary>The keyword of a by-reference kind, for diagnostics ("ref", "out", "in", "ref readonly").</summary>
+    public static string RefKindKeyword(RefKind kind) => kind switch
+    {
+        RefKind.Ref => "ref",
+        RefKind.Out => "out",
+        RefKind.In => "in",
+        _ => "ref readonly",
+    };
+
+    /// <summary>"IKeyValue" -> "KeyValue"; a name without the I-prefix convention is kept whole.</summary>
+    public static string WithoutInterfacePrefix(string interfaceName)
+        => interfaceName.Length > 1 && interfaceName[0] == 'I' && char.IsUpper(interfaceName[1]) ? interfaceName.Substring(1) : interfaceName;
+
     /// <summary>The declaration keyword of a containing type ("class", "struct", "record struct", ...).</summary>
     public static string TypeKeyword(INamedTypeSymbol type) => type switch
     {

@@ -23,6 +23,18 @@ internal sealed record ContainingTypeInfo(string Keyword, string NameWithTypePar
         return result;
     }
 
+    /// <summary>Reports <paramref name="notPartial"/> (arguments: the containing type's name, <paramref name="nestedName"/>) on each containing type not declared partial.</summary>
+    public static void ReportNotPartial(List<(ContainingTypeInfo Info, INamedTypeSymbol Symbol)> containingTypes, DiagnosticDescriptor notPartial, string nestedName, List<DiagnosticInfo> diagnostics)
+    {
+        foreach ((ContainingTypeInfo info, INamedTypeSymbol symbol) in containingTypes)
+        {
+            if (!info.IsPartial)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(notPartial, LocationInfo.Of(symbol), symbol.Name, nestedName));
+            }
+        }
+    }
+
     private static bool HasPartialDeclaration(INamedTypeSymbol type)
     {
         foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)

@@ -10,6 +10,16 @@ internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationI
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] messageArguments)
         => new(descriptor, location, new EquatableArray<string>(messageArguments));
 
+    /// <summary>Registers the output that reports every diagnostic a pipeline step produced.</summary>
+    public static void ReportAll(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics)
+        => context.RegisterSourceOutput(diagnostics, static (output, list) =>
+        {
+            foreach (DiagnosticInfo diagnostic in list)
+            {
+                output.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
+
     public Diagnostic ToDiagnostic()
         => Diagnostic.Create(Descriptor, Location?.ToLocation(), MessageArguments.Cast<object>().ToArray());
 

@@ -23,5 +23,12 @@ internal sealed record LocationInfo(string FilePath, TextSpan TextSpan, LinePosi
 
     public static LocationInfo? From(SyntaxToken token) => From(token.GetLocation());
 
+    /// <summary>The first source location of a symbol.</summary>
+    public static LocationInfo? Of(ISymbol symbol) => From(System.Linq.Enumerable.FirstOrDefault(symbol.Locations, l => l.IsInSource));
+
+    /// <summary>Where an attribute is applied in source.</summary>
+    public static LocationInfo? Of(AttributeData attribute, System.Threading.CancellationToken cancellationToken)
+        => From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
+
     public Location ToLocation() => Location.Create(FilePath, TextSpan, LineSpan);
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Text;
 
 namespace TailGuard.Generators.Common;
@@ -50,6 +51,37 @@ internal sealed class SourceWriter
 
         _indent--;
         Line("}" + suffix);
+        return this;
+    }
+
+    /// <summary>
+    /// Writes the file-scoped namespace (none for the global namespace) and opens a <c>partial</c> redeclaration of each
+    /// containing type, outermost first; <see cref="CloseContainingTypes"/> closes them.
+    /// </summary>
+    public SourceWriter OpenNamespaceAndContainingTypes(string ns, IEnumerable<ContainingTypeInfo> containingTypes)
+    {
+        if (ns.Length > 0)
+        {
+            Line("namespace " + ns + ";");
+            Line();
+        }
+
+        foreach (ContainingTypeInfo containing in containingTypes)
+        {
+            Open("partial " + containing.Keyword + " " + containing.NameWithTypeParameters);
+        }
+
+        return this;
+    }
+
+    /// <summary>Closes what <see cref="OpenNamespaceAndContainingTypes"/> opened for the same containing types.</summary>
+    public SourceWriter CloseContainingTypes(IEnumerable<ContainingTypeInfo> containingTypes)
+    {
+        foreach (ContainingTypeInfo unused in containingTypes)
+        {
+            Close();
+        }
+
         return this;
     }
 

@@ -26,13 +26,7 @@ public sealed class R2P2ServiceGenerator : IIncrementalGenerator
         IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = parsed
             .Select(static (result, _) => result.Diagnostics)
             .WithTrackingName(R2P2TrackingNames.Diagnostics);
-        context.RegisterSourceOutput(diagnostics, static (output, list) =>
-        {
-            foreach (DiagnosticInfo diagnostic in list)
-            {
-                output.ReportDiagnostic(diagnostic.ToDiagnostic());
-            }
-        });
+        DiagnosticInfo.ReportAll(context, diagnostics);
 
         IncrementalValuesProvider<ServiceModel> models = parsed
             .Where(static result => result.Model is not null)

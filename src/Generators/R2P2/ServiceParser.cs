@@ -38,7 +38,7 @@ internal static class ServiceParser
             {
                 diagnostics.Add(DiagnosticInfo.Create(
                     R2P2Diagnostics.InvalidRoutingPolicy,
-                    AttributeLocation(serviceAttribute, cancellationToken) ?? LocationInfo.From(declaration.Identifier),
+                    LocationInfo.Of(serviceAttribute, cancellationToken) ?? LocationInfo.From(declaration.Identifier),
                     "Service '" + service.Name + "'",
                     PolicyText(declaredPolicy),
                     "; a service has no policy to inherit, so Unspecified is not allowed here"));
@@ -60,13 +60,7 @@ internal static class ServiceParser
         }
 
         var containingTypes = ContainingTypeInfo.Of(service);
-        foreach ((ContainingTypeInfo info, INamedTypeSymbol symbol) in containingTypes)
-        {
-            if (!info.IsPartial)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.ContainingTypeNotPartial, SourceLocation(symbol), symbol.Name, service.Name));
-            }
-        }
+        ContainingTypeInfo.ReportNotPartial(containingTypes, R2P2Diagnostics.ContainingTypeNotPartial, service.Name, diagnostics);
 
         var methods = new List<(MethodModel Model, LocationInfo? IdLocation, LocationInfo? NameLocation)>();
         foreach (ISymbol member in service.GetMembers())
@@ -85,13 +79,13 @@ internal static class ServiceParser
                     // Accessors: the property or event itself is reported.
                     break;
                 case IMethodSymbol other:
-                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedMember, SourceLocation(other), other.Name, other.MethodKind == MethodKind.Ordinary ? "static method" : "static member"));
+                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedMember, LocationInfo.Of(other), other.Name, other.MethodKind == MethodKind.Ordinary ? "static method" : "static member"));
                     break;
                 case IPropertySymbol property:
-                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedMember, SourceLocation(property), property.IsIndexer ? "this[]" : property.Name, property.IsIndexer ? "indexer" : "property"));
+                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedMember, LocationInfo.Of(property), property.IsIndexer ? "this[]" : property.Name, property.IsIndexer ? "indexer" : "property"));
                     break;
                 case IEventSymbol @event:
-                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedMember, SourceLocation(@event), @event.Name, "event"));
+                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedMember, LocationInfo.Of(@event), @event.Name, "event"));
                     break;
                 default:
                     // Nested types and static fields are not calls; they do not affect the service.
@@ -108,7 +102,7 @@ internal static class ServiceParser
             return new ServiceParseResult(null, EquatableArray.From(diagnostics));
         }
 
-        string baseName = ServiceBaseName(service.Name);
+        string baseName = CSharpNames.WithoutInterfacePrefix(service.Name);
         var model = new ServiceModel(
             HintNames.For(CSharpNames.MetadataName(service), "R2P2"),
             service.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : string.Empty,
@@ -122,15 +116,11 @@ internal static class ServiceParser
         return new ServiceParseResult(model, EquatableArray<DiagnosticInfo>.Empty);
     }
 
-    /// <summary>"IKeyValue" -> "KeyValue"; a name without the I-prefix convention is kept whole.</summary>
-    public static string ServiceBaseName(string interfaceName)
-        => interfaceName.Length > 1 && interfaceName[0] == 'I' && char.IsUpper(interfaceName[1]) ? interfaceName.Substring(1) : interfaceName;
-
     private static (MethodModel, LocationInfo?, LocationInfo?)? ParseMethod(IMethodSymbol method, byte servicePolicy, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         int before = diagnostics.Count;
         var syntax = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as MethodDeclarationSyntax;
-        LocationInfo? nameLocation = syntax is null ? SourceLocation(method) : LocationInfo.From(syntax.Identifier);
+        LocationInfo? nameLocation = syntax is null ? LocationInfo.Of(method) : LocationInfo.From(syntax.Identifier);
         LocationInfo? returnLocation = LocationInfo.From((SyntaxNode?)syntax?.ReturnType) ?? nameLocation;
 
         if (method.IsGenericMethod)
@@ -164,7 +154,7 @@ internal static class ServiceParser
             LocationInfo? parameterLocation = LocationInfo.From((SyntaxNode?)parameterSyntax) ?? nameLocation;
             if (parameter.RefKind != RefKind.None)
             {
-                diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.ByRefNotAllowed, parameterLocation, "Parameter '" + parameter.Name + "'", method.Name, RefKindText(parameter.RefKind)));
+                diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.ByRefNotAllowed, parameterLocation, "Parameter '" + parameter.Name + "'", method.Name, CSharpNames.RefKindKeyword(parameter.RefKind)));
                 continue;
             }
 
@@ -190,14 +180,14 @@ internal static class ServiceParser
             diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.DestinationMisuse, returnLocation, method.Name, "returns '" + method.ReturnType.ToDisplayString() + "'"));
         }
 
-        AttributeData? methodAttribute = method.GetAttributes().FirstOrDefault(a => IsTailGuardAttribute(a, MethodAttributeName));
+        AttributeData? methodAttribute = KnownTypes.FindTailGuardAttribute(method.GetAttributes(), MethodAttributeName);
         ushort id = MethodIdHash.FromName(method.Name);
         bool explicitId = false;
         byte policy = servicePolicy;
         LocationInfo? idLocation = nameLocation;
         if (methodAttribute is not null)
         {
-            idLocation = AttributeLocation(methodAttribute, cancellationToken) ?? nameLocation;
+            idLocation = LocationInfo.Of(methodAttribute, cancellationToken) ?? nameLocation;
             if (methodAttribute.ConstructorArguments.Length == 1 && methodAttribute.ConstructorArguments[0].Value is ushort declaredId)
             {
                 id = declaredId;
@@ -244,13 +234,13 @@ internal static class ServiceParser
 
     private static ValueModel ApplyMaxLength(ValueModel value, IEnumerable<AttributeData> attributes, string subject, LocationInfo? fallback, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
-        AttributeData? bound = attributes.FirstOrDefault(a => IsTailGuardAttribute(a, MaxLengthAttributeName));
+        AttributeData? bound = KnownTypes.FindTailGuardAttribute(attributes, MaxLengthAttributeName);
         if (bound is null || bound.ConstructorArguments.Length != 1 || bound.ConstructorArguments[0].Value is not int maxBytes)
         {
             return value;
         }
 
-        LocationInfo? location = AttributeLocation(bound, cancellationToken) ?? fallback;
+        LocationInfo? location = LocationInfo.Of(bound, cancellationToken) ?? fallback;
         string text = maxBytes.ToString(CultureInfo.InvariantCulture);
         if (value.Kind is not (ValueKind.String or ValueKind.Bytes or ValueKind.Destination))
         {
@@ -312,9 +302,6 @@ internal static class ServiceParser
         }
     }
 
-    private static bool IsTailGuardAttribute(AttributeData attribute, string name)
-        => attribute.AttributeClass is { } type && type.Name == name && type.ContainingNamespace is { Name: "TailGuard", ContainingNamespace.IsGlobalNamespace: true };
-
     private static int? NamedArgument(AttributeData attribute, string name)
     {
         foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
@@ -328,23 +315,9 @@ internal static class ServiceParser
         return null;
     }
 
-    private static LocationInfo? AttributeLocation(AttributeData attribute, CancellationToken cancellationToken)
-        => LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
-
-    private static LocationInfo? SourceLocation(ISymbol symbol)
-        => LocationInfo.From(symbol.Locations.FirstOrDefault(l => l.IsInSource));
-
     private static string PolicyText(int policy) => policy switch
     {
         0xFF => "Unspecified",
         _ => policy.ToString(CultureInfo.InvariantCulture),
-    };
-
-    private static string RefKindText(RefKind kind) => kind switch
-    {
-        RefKind.Ref => "ref",
-        RefKind.Out => "out",
-        RefKind.In => "in",
-        _ => "ref readonly",
     };
 }

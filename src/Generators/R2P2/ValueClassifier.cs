@@ -54,9 +54,9 @@ internal static class ValueClassifier
                 : Fail(out reason, "its underlying type has no wire form");
         }
 
-        if (type is INamedTypeSymbol { IsGenericType: true } generic && IsSpan(generic, out bool readOnly))
+        if (KnownTypes.SpanElement(type, out bool writable) is { } element)
         {
-            if (generic.TypeArguments[0].SpecialType != SpecialType.System_Byte)
+            if (element.SpecialType != SpecialType.System_Byte)
             {
                 return Fail(out reason, "only spans of byte cross; encode other element types as bytes");
             }
@@ -66,9 +66,9 @@ internal static class ValueClassifier
                 return Fail(out reason, "a returned span cannot outlive the call; write into a Span<byte> destination parameter and return the byte count");
             }
 
-            return readOnly
-                ? new ValueModel("global::System.ReadOnlySpan<byte>", ValueKind.Bytes, ValueKind.Void, Unbounded)
-                : new ValueModel("global::System.Span<byte>", ValueKind.Destination, ValueKind.Void, DefaultDestinationMaxBytes);
+            return writable
+                ? new ValueModel("global::System.Span<byte>", ValueKind.Destination, ValueKind.Void, DefaultDestinationMaxBytes)
+                : new ValueModel("global::System.ReadOnlySpan<byte>", ValueKind.Bytes, ValueKind.Void, Unbounded);
         }
 
         if (IsTaskLike(type))
@@ -119,15 +119,6 @@ internal static class ValueClassifier
         SpecialType.System_Double => ValueKind.Double,
         _ => null,
     };
-
-    private static bool IsSpan(INamedTypeSymbol type, out bool readOnly)
-    {
-        INamedTypeSymbol definition = type.OriginalDefinition;
-        readOnly = definition.Name == "ReadOnlySpan";
-        return definition.Arity == 1
-            && (definition.Name == "ReadOnlySpan" || definition.Name == "Span")
-            && definition.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true };
-    }
 
     private static bool IsTaskLike(ITypeSymbol type)
         => type is INamedTypeSymbol { Name: "Task" or "ValueTask" } named

@@ -41,13 +41,7 @@ internal static class BoundaryParser
         }
 
         var containingTypes = ContainingTypeInfo.Of(contract);
-        foreach ((ContainingTypeInfo info, INamedTypeSymbol symbol) in containingTypes)
-        {
-            if (!info.IsPartial)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.ContainingTypeNotPartial, SourceLocation(symbol), symbol.Name, contract.Name));
-            }
-        }
+        ContainingTypeInfo.ReportNotPartial(containingTypes, TrustDomainDiagnostics.ContainingTypeNotPartial, contract.Name, diagnostics);
 
         var methods = new List<(string Name, string Signature, string ReturnType, bool ReturnsFlag, List<BoundaryParameter> Parameters)>();
         foreach (ISymbol member in contract.GetMembers())
@@ -65,13 +59,13 @@ internal static class BoundaryParser
                 case IMethodSymbol { AssociatedSymbol: not null }:
                     break; // accessors: the property or event itself is reported
                 case IMethodSymbol other:
-                    diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UnsupportedMember, SourceLocation(other), other.Name, "static member"));
+                    diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UnsupportedMember, LocationInfo.Of(other), other.Name, "static member"));
                     break;
                 case IPropertySymbol property:
-                    diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UnsupportedMember, SourceLocation(property), property.IsIndexer ? "this[]" : property.Name, property.IsIndexer ? "indexer" : "property"));
+                    diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UnsupportedMember, LocationInfo.Of(property), property.IsIndexer ? "this[]" : property.Name, property.IsIndexer ? "indexer" : "property"));
                     break;
                 case IEventSymbol @event:
-                    diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UnsupportedMember, SourceLocation(@event), @event.Name, "event"));
+                    diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UnsupportedMember, LocationInfo.Of(@event), @event.Name, "event"));
                     break;
                 default:
                     break; // nested types and constants are not calls
@@ -92,7 +86,7 @@ internal static class BoundaryParser
             modelMethods.Add(new BoundaryMethod((uint)(index + 1), m.Name, m.ReturnType, m.ReturnsFlag, EquatableArray.From(m.Parameters), m.Signature));
         }
 
-        string baseName = BaseName(contract.Name);
+        string baseName = CSharpNames.WithoutInterfacePrefix(contract.Name);
         var model = new BoundaryModel(
             HintNames.For(CSharpNames.MetadataName(contract), isHostCalls ? "HostCalls" : "TrustDomain"),
             contract.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : string.Empty,
@@ -106,15 +100,11 @@ internal static class BoundaryParser
         return new BoundaryParseResult(model, EquatableArray.From(diagnostics));
     }
 
-    /// <summary>"IVault" -> "Vault"; a name without the I-prefix convention is kept whole.</summary>
-    public static string BaseName(string interfaceName)
-        => interfaceName.Length > 1 && interfaceName[0] == 'I' && char.IsUpper(interfaceName[1]) ? interfaceName.Substring(1) : interfaceName;
-
     private static (string, string, string, bool, List<BoundaryParameter>)? ParseMethod(IMethodSymbol method, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         int errorsBefore = diagnostics.Count(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
         var syntax = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as MethodDeclarationSyntax;
-        LocationInfo? nameLocation = syntax is null ? SourceLocation(method) : LocationInfo.From(syntax.Identifier);
+        LocationInfo? nameLocation = syntax is null ? LocationInfo.Of(method) : LocationInfo.From(syntax.Identifier);
         LocationInfo? returnLocation = LocationInfo.From((SyntaxNode?)syntax?.ReturnType) ?? nameLocation;
 
         if (method.IsGenericMethod)
@@ -169,13 +159,13 @@ internal static class BoundaryParser
     private static BoundaryParameter? ParseParameter(IMethodSymbol method, IParameterSymbol parameter, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         var syntax = parameter.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as ParameterSyntax;
-        LocationInfo? location = LocationInfo.From((SyntaxNode?)syntax) ?? SourceLocation(parameter);
+        LocationInfo? location = LocationInfo.From((SyntaxNode?)syntax) ?? LocationInfo.Of(parameter);
         LocationInfo? typeLocation = LocationInfo.From((SyntaxNode?)syntax?.Type) ?? location;
         ITypeSymbol type = parameter.Type;
         string display = type.ToDisplayString();
-        AttributeData? inOut = TailGuardAttribute(parameter, "InOutAttribute");
-        AttributeData? userCheck = TailGuardAttribute(parameter, "UserCheckAttribute");
-        AttributeData? bounded = TailGuardAttribute(parameter, "BoundedAttribute");
+        AttributeData? inOut = KnownTypes.FindTailGuardAttribute(parameter.GetAttributes(), "InOutAttribute");
+        AttributeData? userCheck = KnownTypes.FindTailGuardAttribute(parameter.GetAttributes(), "UserCheckAttribute");
+        AttributeData? bounded = KnownTypes.FindTailGuardAttribute(parameter.GetAttributes(), "BoundedAttribute");
         int before = diagnostics.Count;
 
         if (parameter.RefKind != RefKind.None)
@@ -186,7 +176,7 @@ internal static class BoundaryParser
             }
             else
             {
-                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.ByReference, location, "Parameter '" + parameter.Name + "'", method.Name, RefKindText(parameter.RefKind)));
+                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.ByReference, location, "Parameter '" + parameter.Name + "'", method.Name, CSharpNames.RefKindKeyword(parameter.RefKind)));
             }
 
             return null;
@@ -197,11 +187,11 @@ internal static class BoundaryParser
             diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UserCheckUsed, location, parameter.Name, method.Name));
             if (inOut is not null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UserCheckMisuse, Located(inOut, cancellationToken) ?? location, parameter.Name, method.Name, "and [InOut]"));
+                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UserCheckMisuse, LocationInfo.Of(inOut, cancellationToken) ?? location, parameter.Name, method.Name, "and [InOut]"));
             }
-            else if (!(SpanElement(type, out bool writable) is { SpecialType: SpecialType.System_Byte }))
+            else if (!(KnownTypes.SpanElement(type, out bool writable) is { SpecialType: SpecialType.System_Byte }))
             {
-                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UserCheckMisuse, Located(userCheck, cancellationToken) ?? location, parameter.Name, method.Name, "on '" + display + "'"));
+                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UserCheckMisuse, LocationInfo.Of(userCheck, cancellationToken) ?? location, parameter.Name, method.Name, "on '" + display + "'"));
             }
             else
             {
@@ -214,11 +204,11 @@ internal static class BoundaryParser
             return null;
         }
 
-        if (SpanElement(type, out bool isWritable) is { } element)
+        if (KnownTypes.SpanElement(type, out bool isWritable) is { } element)
         {
             if (inOut is not null && !isWritable)
             {
-                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.InOutMisuse, Located(inOut, cancellationToken) ?? location, parameter.Name, method.Name, display));
+                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.InOutMisuse, LocationInfo.Of(inOut, cancellationToken) ?? location, parameter.Name, method.Name, display));
                 return null;
             }
 
@@ -246,7 +236,7 @@ internal static class BoundaryParser
         {
             diagnostics.Add(DiagnosticInfo.Create(
                 type.SpecialType == SpecialType.System_String ? TrustDomainDiagnostics.StringNotIn : TrustDomainDiagnostics.InOutMisuse,
-                Located(inOut, cancellationToken) ?? location,
+                LocationInfo.Of(inOut, cancellationToken) ?? location,
                 type.SpecialType == SpecialType.System_String ? "Parameter '" + parameter.Name + "'" : parameter.Name,
                 method.Name,
                 display));
@@ -273,7 +263,7 @@ internal static class BoundaryParser
 
         if (bounded is not null)
         {
-            diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.InvalidBound, Located(bounded, cancellationToken) ?? location, BoundText(bounded), parameter.Name, method.Name, "is on a value that has a fixed size; remove it"));
+            diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.InvalidBound, LocationInfo.Of(bounded, cancellationToken) ?? location, BoundText(bounded), parameter.Name, method.Name, "is on a value that has a fixed size; remove it"));
             return null;
         }
 
@@ -304,7 +294,7 @@ internal static class BoundaryParser
         {
             diagnostics.Add(DiagnosticInfo.Create(
                 TrustDomainDiagnostics.InvalidBound,
-                Located(bounded, cancellationToken) ?? location,
+                LocationInfo.Of(bounded, cancellationToken) ?? location,
                 BoundText(bounded),
                 parameter.Name,
                 method.Name,
@@ -312,21 +302,6 @@ internal static class BoundaryParser
         }
 
         return value;
-    }
-
-    /// <summary>The element type of ReadOnlySpan&lt;T&gt; (read-only) or Span&lt;T&gt; (writable), or null.</summary>
-    private static ITypeSymbol? SpanElement(ITypeSymbol type, out bool writable)
-    {
-        writable = false;
-        if (type is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } named
-            && named.ContainingNamespace?.ToDisplayString() == "System"
-            && named.Name is "Span" or "ReadOnlySpan")
-        {
-            writable = named.Name == "Span";
-            return named.TypeArguments[0];
-        }
-
-        return null;
     }
 
     private static bool IsDirectionlessBuffer(ITypeSymbol type)
@@ -386,23 +361,6 @@ internal static class BoundaryParser
         _ => 16, // an unmanaged struct: its exact size is known only to the compiler; the bound check in bytes is conservative
     };
 
-    private static AttributeData? TailGuardAttribute(IParameterSymbol parameter, string name)
-        => parameter.GetAttributes().FirstOrDefault(a => a.AttributeClass is { } c && c.Name == name && c.ContainingNamespace?.ToDisplayString() == "TailGuard");
-
     private static string BoundText(AttributeData bounded)
         => bounded.ConstructorArguments.Length == 1 && bounded.ConstructorArguments[0].Value is int v ? v.ToString(CultureInfo.InvariantCulture) : "?";
-
-    private static LocationInfo? Located(AttributeData attribute, CancellationToken cancellationToken)
-        => LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
-
-    private static LocationInfo? SourceLocation(ISymbol symbol)
-        => LocationInfo.From(symbol.Locations.FirstOrDefault(l => l.IsInSource));
-
-    private static string RefKindText(RefKind kind) => kind switch
-    {
-        RefKind.Ref => "ref",
-        RefKind.Out => "out",
-        RefKind.In => "in",
-        _ => "ref readonly",
-    };
 }

@@ -37,13 +37,7 @@ public sealed class TrustDomainGenerator : IIncrementalGenerator
     private static void Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<BoundaryParseResult> parsed, string modelStep)
     {
         IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = parsed.Select(static (result, _) => result.Diagnostics);
-        context.RegisterSourceOutput(diagnostics, static (output, list) =>
-        {
-            foreach (DiagnosticInfo diagnostic in list)
-            {
-                output.ReportDiagnostic(diagnostic.ToDiagnostic());
-            }
-        });
+        DiagnosticInfo.ReportAll(context, diagnostics);
 
         IncrementalValuesProvider<BoundaryModel> models = parsed
             .Where(static result => result.Model is not null)

@@ -47,6 +47,47 @@ internal static class GeneratorHarness
     public static IReadOnlyList<Diagnostic> Problems(Compilation compilation)
         => compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
 
+    /// <summary>Fails unless each of <paramref name="steps"/> ran and every output of them and of the source outputs was cached or unchanged.</summary>
+    public static void AssertNothingRegenerated(GeneratorRunResult result, IEnumerable<string> steps)
+    {
+        foreach (string step in steps)
+        {
+            ImmutableArray<IncrementalGeneratorRunStep> runs = result.TrackedSteps[step];
+            Xunit.Assert.NotEmpty(runs);
+            Xunit.Assert.All(runs.SelectMany(r => r.Outputs), output => Xunit.Assert.True(
+                output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step} output was {output.Reason}"));
+        }
+
+        Xunit.Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(r => r.Outputs), output =>
+            Xunit.Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"output step was {output.Reason}"));
+    }
+
+    /// <summary>
+    /// Fails unless <paramref name="received"/> equals Golden/{name}.verified.cs; on a mismatch leaves Golden/{name}.received.cs
+    /// beside it. TAILGUARD_ACCEPT_GOLDEN=1 re-accepts instead.
+    /// </summary>
+    public static void MatchGolden(string name, string received)
+    {
+        string directory = RepositoryRoot.Combine("tests", "Generators.Tests", "Golden");
+        string verifiedPath = Path.Combine(directory, name + ".verified.cs");
+        string receivedPath = Path.Combine(directory, name + ".received.cs");
+        if (Environment.GetEnvironmentVariable("TAILGUARD_ACCEPT_GOLDEN") == "1")
+        {
+            File.WriteAllText(verifiedPath, received);
+            File.Delete(receivedPath);
+            return;
+        }
+
+        string verified = File.Exists(verifiedPath) ? File.ReadAllText(verifiedPath).Replace("\r\n", "\n", StringComparison.Ordinal) : string.Empty;
+        if (verified != received)
+        {
+            File.WriteAllText(receivedPath, received);
+            Xunit.Assert.Fail($"The generated source for {name} differs from {verifiedPath}; see {receivedPath}. Re-accept with TAILGUARD_ACCEPT_GOLDEN=1 if the change is intended.");
+        }
+
+        File.Delete(receivedPath);
+    }
+
     private static ImmutableArray<MetadataReference> LoadReferences()
     {
         var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)

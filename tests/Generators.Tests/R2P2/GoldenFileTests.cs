@@ -1,5 +1,4 @@
 using System;
-using System.IO;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using TailGuard.Generators.R2P2;
@@ -22,26 +21,7 @@ public class GoldenFileTests
         var (_, diagnostics, run) = GeneratorHarness.Run(new R2P2ServiceGenerator(), ServiceSources.All[service]);
         Assert.Empty(diagnostics);
         SyntaxTree generated = Assert.Single(run.GeneratedTrees);
-        string received = generated.GetText().ToString();
-
-        string directory = Path.Combine(TestDirectory(), "Golden");
-        string verifiedPath = Path.Combine(directory, service + ".verified.cs");
-        string receivedPath = Path.Combine(directory, service + ".received.cs");
-        if (Environment.GetEnvironmentVariable("TAILGUARD_ACCEPT_GOLDEN") == "1")
-        {
-            File.WriteAllText(verifiedPath, received);
-            File.Delete(receivedPath);
-            return;
-        }
-
-        string verified = File.Exists(verifiedPath) ? File.ReadAllText(verifiedPath).Replace("\r\n", "\n", StringComparison.Ordinal) : string.Empty;
-        if (verified != received)
-        {
-            File.WriteAllText(receivedPath, received);
-            Assert.Fail($"The generated source for {service} differs from {verifiedPath}; see {receivedPath}. Re-accept with TAILGUARD_ACCEPT_GOLDEN=1 if the change is intended.");
-        }
-
-        File.Delete(receivedPath);
+        GeneratorHarness.MatchGolden(service, generated.GetText().ToString());
     }
 
     [Fact]
@@ -61,6 +41,4 @@ public class GoldenFileTests
         string[] hints = run.Results[0].GeneratedSources.Select(s => s.HintName).OrderBy(h => h, StringComparer.Ordinal).ToArray();
         Assert.Equal(new[] { "Outer_00601+Inner+Clock.R2P2.g.cs", "Samples.Store.IKeyValue.R2P2.g.cs", "Samples.Types.IEverything.R2P2.g.cs" }, hints);
     }
-
-    private static string TestDirectory() => RepositoryRoot.Combine("tests", "Generators.Tests");
 }

@@ -1,3 +1,4 @@
+using TailGuard.Generators.Common;
 using TailGuard.Generators.R2P2;
 
 namespace TailGuard.Generators.Tests.R2P2;
@@ -19,5 +20,5 @@ public class MethodIdParityTests
     [InlineData("Io", "Io")]
     [InlineData("I", "I")]
     public void The_generated_type_names_drop_a_leading_I_only_before_an_upper_case_letter(string interfaceName, string baseName)
-        => Assert.Equal(baseName, ServiceParser.ServiceBaseName(interfaceName));
+        => Assert.Equal(baseName, CSharpNames.WithoutInterfacePrefix(interfaceName));
 }

@@ -1,5 +1,4 @@
 using System;
-using System.IO;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using TailGuard.Generators.Tests.Infrastructure;
@@ -22,26 +21,7 @@ public class BoundaryGoldenFileTests
         var (_, diagnostics, run) = GeneratorHarness.Run(new TrustDomainGenerator(), BoundarySources.All[contract]);
         Assert.All(diagnostics, d => Assert.Equal("TG2009", d.Id)); // the [UserCheck] warning is the only one expected
         SyntaxTree generated = Assert.Single(run.GeneratedTrees);
-        string received = generated.GetText().ToString();
-
-        string directory = Path.Combine(TestDirectory(), "Golden");
-        string verifiedPath = Path.Combine(directory, contract + ".verified.cs");
-        string receivedPath = Path.Combine(directory, contract + ".received.cs");
-        if (Environment.GetEnvironmentVariable("TAILGUARD_ACCEPT_GOLDEN") == "1")
-        {
-            File.WriteAllText(verifiedPath, received);
-            File.Delete(receivedPath);
-            return;
-        }
-
-        string verified = File.Exists(verifiedPath) ? File.ReadAllText(verifiedPath).Replace("\r\n", "\n", StringComparison.Ordinal) : string.Empty;
-        if (verified != received)
-        {
-            File.WriteAllText(receivedPath, received);
-            Assert.Fail($"The generated boundary for {contract} differs from {verifiedPath}; see {receivedPath}. Re-accept with TAILGUARD_ACCEPT_GOLDEN=1 if the change is intended.");
-        }
-
-        File.Delete(receivedPath);
+        GeneratorHarness.MatchGolden(contract, generated.GetText().ToString());
     }
 
     [Theory]
@@ -65,6 +45,4 @@ public class BoundaryGoldenFileTests
             new[] { "Outer+IHostServices.HostCalls.g.cs", "Samples.Boundary.IEverything.TrustDomain.g.cs", "Samples.Vault.IVault.TrustDomain.g.cs" },
             first.Select(s => s.HintName).OrderBy(h => h, StringComparer.Ordinal).ToArray());
     }
-
-    private static string TestDirectory() => RepositoryRoot.Combine("tests", "Generators.Tests");
 }
