@@ -80,6 +80,9 @@ public sealed class PlantedMistakeTests(PackedPackages packages)
         Assert.Matches(new Regex(@"error TG4001: [^\n]*'_key'"), build.Output);
         Assert.Matches(new Regex(@"error TG4001: [^\n]*'_pin'"), build.Output);
         // The diagnostics point at the planted lines, not at generated code.
-        Assert.Contains("Program.cs(", build.Output, System.StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"Program\.cs\(54,\d+\): error TG1001"), build.Output);
+        Assert.Matches(new Regex(@"Program\.cs\(16,\d+\): error TG3002"), build.Output);
+        Assert.Matches(new Regex(@"Program\.cs\(39,\d+\): error TG4001"), build.Output);
+        Assert.Matches(new Regex(@"Program\.cs\(47,\d+\): error TG4001"), build.Output);
     }
 }

@@ -67,6 +67,9 @@ public sealed class TemplateTests(PackedPackages packages)
         var created = await workspace.NewAsync("tailguard-service", "Old", "--framework", "net6.0");
 
         Assert.False(created.Succeeded, created.ToString());
+        // Refused for the framework, not for any other reason (a missing template exits 103).
+        Assert.Equal(127, created.ExitCode);
+        Assert.Contains("'net6.0' is not a valid value for --framework", created.Output, System.StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(workspace.Path, "Old", "Old")));
     }
 }

@@ -1,6 +1,7 @@
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Simplification;
 
@@ -16,5 +17,13 @@ internal static class CodeFixCleanup
     {
         document = await Simplifier.ReduceAsync(document, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
         return await Formatter.FormatAsync(document, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Replaces <paramref name="original"/> (keeping its trivia) and cleans the result up.</summary>
+    internal static async Task<Document> ReplaceAsync(Document document, ExpressionSyntax original, ExpressionSyntax replacement, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var changed = document.WithSyntaxRoot(root!.ReplaceNode(original, replacement.WithTriviaFrom(original)));
+        return await CleanupAsync(changed, cancellationToken).ConfigureAwait(false);
     }
 }

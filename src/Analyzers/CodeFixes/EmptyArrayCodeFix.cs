@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Composition;
-using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -42,7 +41,7 @@ public sealed class EmptyArrayCodeFix : CodeFixProvider
             }
 
             context.RegisterCodeFix(
-                CodeAction.Create(ArrayEmptyTitle, token => ReplaceAsync(context.Document, creation, ArrayEmpty(creation), token), equivalenceKey: ArrayEmptyTitle),
+                CodeAction.Create(ArrayEmptyTitle, token => CodeFixCleanup.ReplaceAsync(context.Document, creation, ArrayEmpty(creation), token), equivalenceKey: ArrayEmptyTitle),
                 diagnostic);
 
             if (HasExplicitTargetType(creation) &&
@@ -50,7 +49,7 @@ public sealed class EmptyArrayCodeFix : CodeFixProvider
             {
                 var empty = SyntaxFactory.CollectionExpression();
                 context.RegisterCodeFix(
-                    CodeAction.Create(CollectionExpressionTitle, token => ReplaceAsync(context.Document, creation, empty, token), equivalenceKey: CollectionExpressionTitle),
+                    CodeAction.Create(CollectionExpressionTitle, token => CodeFixCleanup.ReplaceAsync(context.Document, creation, empty, token), equivalenceKey: CollectionExpressionTitle),
                     diagnostic);
             }
         }
@@ -73,11 +72,4 @@ public sealed class EmptyArrayCodeFix : CodeFixProvider
         ReturnStatementSyntax or ArrowExpressionClauseSyntax => true,
         _ => false,
     };
-
-    private static async Task<Document> ReplaceAsync(Document document, ExpressionSyntax original, ExpressionSyntax replacement, CancellationToken cancellationToken)
-    {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        var changed = document.WithSyntaxRoot(root!.ReplaceNode(original, replacement.WithTriviaFrom(original)));
-        return await CodeFixCleanup.CleanupAsync(changed, cancellationToken).ConfigureAwait(false);
-    }
 }

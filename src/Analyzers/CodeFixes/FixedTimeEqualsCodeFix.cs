@@ -7,7 +7,6 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Simplification;
 using TailGuard.Analyzers.Rules;
 using TailGuard.Analyzers.SecretFlow;
@@ -68,10 +67,9 @@ public sealed class FixedTimeEqualsCodeFix : CodeFixProvider
         expression is IdentifierNameSyntax { Identifier.ValueText: "MemoryExtensions" or "Enumerable" } or
             MemberAccessExpressionSyntax { Name.Identifier.ValueText: "MemoryExtensions" or "Enumerable" };
 
-    private static async Task<Document> ReplaceAsync(Document document, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
+    private static Task<Document> ReplaceAsync(Document document, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
     {
         var (left, right) = Operands(invocation)!.Value;
-        var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
         var replacement = SyntaxFactory.InvocationExpression(
                 SyntaxFactory.MemberAccessExpression(
                     SyntaxKind.SimpleMemberAccessExpression,
@@ -82,9 +80,7 @@ public sealed class FixedTimeEqualsCodeFix : CodeFixProvider
                     SyntaxFactory.Argument(left.WithoutTrivia()),
                     SyntaxFactory.Argument(right.WithoutTrivia()),
                 })))
-            .WithTriviaFrom(invocation)
             .WithAdditionalAnnotations(Simplifier.Annotation);
-        editor.ReplaceNode(invocation, replacement);
-        return await CodeFixCleanup.CleanupAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
+        return CodeFixCleanup.ReplaceAsync(document, invocation, replacement, cancellationToken);
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 
 namespace TailGuard.Analyzers.Common;
@@ -83,33 +84,16 @@ internal sealed class TailGuardSymbols
     }
 
     /// <summary>True when <paramref name="symbol"/> carries an attribute of exactly <paramref name="attribute"/>.</summary>
-    internal static bool Has(ISymbol symbol, INamedTypeSymbol? attribute)
-    {
-        if (attribute is null)
-        {
-            return false;
-        }
-
-        foreach (var data in symbol.GetAttributes())
-        {
-            if (SymbolEqualityComparer.Default.Equals(data.AttributeClass, attribute))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    internal static bool Has(ISymbol symbol, INamedTypeSymbol? attribute) =>
+        attribute is not null && Contains(symbol.GetAttributes(), attribute);
 
     /// <summary>True when the method's return value carries <paramref name="attribute"/>.</summary>
-    internal static bool ReturnHas(IMethodSymbol method, INamedTypeSymbol? attribute)
-    {
-        if (attribute is null)
-        {
-            return false;
-        }
+    internal static bool ReturnHas(IMethodSymbol method, INamedTypeSymbol? attribute) =>
+        attribute is not null && Contains(method.GetReturnTypeAttributes(), attribute);
 
-        foreach (var data in method.GetReturnTypeAttributes())
+    private static bool Contains(ImmutableArray<AttributeData> attributes, INamedTypeSymbol attribute)
+    {
+        foreach (var data in attributes)
         {
             if (SymbolEqualityComparer.Default.Equals(data.AttributeClass, attribute))
             {

@@ -23,10 +23,7 @@ public sealed class SecretFlowPathTests
                 }
             }
             """;
-        var test = new Test { TestCode = source };
-        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerWarning("TG4003").WithLocation(0)
-            .WithArguments("'_key' -> 'a' -> 'b' -> 'value'", "'Console.WriteLine'"));
-        return test.RunAsync();
+        return VerifyLogPathAsync(source, "'_key' -> 'a' -> 'b' -> 'value'", "'Console.WriteLine'");
     }
 
     [Fact]
@@ -43,10 +40,7 @@ public sealed class SecretFlowPathTests
                 void M() { var k = Outer(_key); Console.WriteLine({|#0:k|}); }
             }
             """;
-        var test = new Test { TestCode = source };
-        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerWarning("TG4003").WithLocation(0)
-            .WithArguments("'_key' -> 'Outer' -> 'k' -> 'value'", "'Console.WriteLine'"));
-        return test.RunAsync();
+        return VerifyLogPathAsync(source, "'_key' -> 'Outer' -> 'k' -> 'value'", "'Console.WriteLine'");
     }
 
     [Fact]
@@ -63,10 +57,7 @@ public sealed class SecretFlowPathTests
                 void M() { Outer({|#0:_key|}); }
             }
             """;
-        var test = new Test { TestCode = source };
-        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerWarning("TG4003").WithLocation(0)
-            .WithArguments("'_key' -> 'x' -> 'y' -> 'value'", "'Console.WriteLine' in 'Inner' in 'Outer'"));
-        return test.RunAsync();
+        return VerifyLogPathAsync(source, "'_key' -> 'x' -> 'y' -> 'value'", "'Console.WriteLine' in 'Inner' in 'Outer'");
     }
 
     [Fact]
@@ -139,6 +130,14 @@ public sealed class SecretFlowPathTests
             """;
         var test = new Test { TestCode = source };
         test.TestState.AdditionalReferences.Clear();
+        return test.RunAsync();
+    }
+
+    /// <summary>One TG4003 at markup location 0, with the flow path and the sink the message names.</summary>
+    private static Task VerifyLogPathAsync(string source, string path, string sink)
+    {
+        var test = new Test { TestCode = source };
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerWarning("TG4003").WithLocation(0).WithArguments(path, sink));
         return test.RunAsync();
     }
 }
