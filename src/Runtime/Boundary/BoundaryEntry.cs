@@ -103,11 +103,10 @@ public abstract class BoundaryEntry : IDomainEntry
     public void ServeHostCall(SimulatedMonitor monitor)
     {
         ArgumentNullException.ThrowIfNull(monitor);
-        _servingHost = true;
         _hostRegion ??= new byte[_layout.RegionSize];
         _hostScratch ??= new byte[_layout.ScratchSize];
         monitor.HostRead(Region.SharedAddress, _hostRegion);
-        if (Serve(_hostRegion, _hostScratch) is { } status)
+        if (ServeCopy(_hostRegion, _hostScratch) is { } status)
         {
             BinaryPrimitives.WriteInt32LittleEndian(_hostRegion.AsSpan(CallFrame.StatusOffset), (int)status);
         }
@@ -121,10 +120,27 @@ public abstract class BoundaryEntry : IDomainEntry
     /// </summary>
     internal void ServeInPlace(Span<byte> shared, Span<byte> scratch)
     {
-        _servingHost = true;
-        if (Serve(shared, scratch) is { } status)
+        if (ServeCopy(shared, scratch) is { } status)
         {
             BinaryPrimitives.WriteInt32LittleEndian(shared[CallFrame.StatusOffset..], (int)status);
+        }
+    }
+
+    /// <summary>
+    /// Serves one call from memory the caller owns (no monitor view to go stale), for that call only: the entry's
+    /// revocation check on its shared view must hold again for the next call through the monitor.
+    /// </summary>
+    private CallStatus? ServeCopy(Span<byte> shared, Span<byte> scratch)
+    {
+        var wasServingHost = _servingHost;
+        _servingHost = true;
+        try
+        {
+            return Serve(shared, scratch);
+        }
+        finally
+        {
+            _servingHost = wasServingHost;
         }
     }
 
