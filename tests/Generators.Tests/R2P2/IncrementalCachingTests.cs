@@ -72,6 +72,8 @@ public class IncrementalCachingTests
         }
 
         trees["Unrelated"] = CSharpSyntaxTree.ParseText("namespace Other; public class Plain { public int Value() => 1; }", GeneratorHarness.ParseOptions, path: "Unrelated.cs");
+        // A service with an error, so the diagnostics step carries values whose caching is checked too.
+        trees["Broken"] = CSharpSyntaxTree.ParseText("using TailGuard;\nnamespace Broken;\n[R2P2Service] public interface IBroken { object A(); }", GeneratorHarness.ParseOptions, path: "Broken.cs");
         Compilation compilation = GeneratorHarness.Compile(trees.Values.ToArray());
         GeneratorDriver driver = GeneratorHarness.CreateDriver(new R2P2ServiceGenerator()).RunGenerators(compilation);
         Assert.Equal(3, driver.GetRunResult().GeneratedTrees.Length);
