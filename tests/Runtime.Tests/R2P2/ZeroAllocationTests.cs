@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Linq;
 using System.Threading;
 using TailGuard.R2P2;
 using TailGuard.Tests.R2P2.Infrastructure;
@@ -67,16 +68,21 @@ public sealed class ZeroAllocationTests
         Action resume = resumed.Set;
 
         CallsResumedBy(client, resumed, resume, WarmUp);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var before = GC.GetTotalAllocatedBytes(precise: true);
 
-        CallsResumedBy(client, resumed, resume, Calls);
+        // Process-wide, so the runtime's own background work counts too (thread-pool growth once cost 49 KB in one
+        // window). That is occasional; an allocation per call (the smallest object is 24 bytes, 240 KB here) is in
+        // every window. So the best of three windows must stay under one byte per call.
+        var windows = new long[3];
+        for (var window = 0; window < windows.Length; window++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            CallsResumedBy(client, resumed, resume, Calls);
+            windows[window] = GC.GetTotalAllocatedBytes(precise: true) - before;
+        }
 
-        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-        // Process-wide, so the runtime's own background work counts too: anything allocated per call (the smallest
-        // object is 24 bytes) would be at least 24 times this bound.
-        Assert.True(allocated < Calls, $"{allocated} bytes over {Calls} calls");
+        Assert.True(windows.Min() < Calls, $"bytes over {Calls} calls, per window: {string.Join(", ", windows)}");
     }
 
     [Fact]
