@@ -17,7 +17,7 @@ cat > "$dir/Generated.csproj" <<XML
     <NoWarn>\$(NoWarn);CS1591;CS0169;CS0414;CS0649;CS8618</NoWarn>
   </PropertyGroup>
   <ItemGroup>
-    <ProjectReference Include="$repo/src/Runtime/TailGuard.csproj" />
+    <ProjectReference Include="$repo/src/Runtime/TailGuard/TailGuard.csproj" />
   </ItemGroup>
 </Project>
 XML

@@ -59,5 +59,5 @@ measure() {
   echo "   TG3xxx/TG4xxx diagnostics reported: $(grep -oE '[^ ]+\.cs\([0-9,]+\): warning TG[34][0-9]{3}' "$log" | sort -u | wc -l)"
 }
 
-measure runtime "$repo/src/Runtime/TailGuard.csproj"
+measure runtime "$repo/src/Runtime/TailGuard/TailGuard.csproj"
 measure "generated-$files-files" "$work/generated/Generated.csproj"

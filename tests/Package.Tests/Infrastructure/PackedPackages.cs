@@ -29,7 +29,7 @@ public sealed class PackedPackages : IAsyncLifetime, IDisposable
     {
         var result = await DotNetCli.RunAsync(
             RepositoryRoot.Path,
-            "pack", "src/Runtime/TailGuard.csproj", "-c", "Release", "-o", FeedPath, "-warnaserror").ConfigureAwait(false);
+            "pack", "src/Runtime/TailGuard/TailGuard.csproj", "-c", "Release", "-o", FeedPath, "-warnaserror").ConfigureAwait(false);
         Assert.True(result.Succeeded, result.ToString());
 
         var package = Directory.GetFiles(FeedPath, "TailGuard.*.nupkg")
