@@ -18,6 +18,8 @@ internal sealed class EngineGraph
 
     public EngineGraph Carve(uint parent, byte ops, ulong start, ulong end, byte[]? hash = null) => Region(0b1000_0010, parent, ops, start, end, hash);
 
+    public EngineGraph Device(byte ops, ulong start, ulong end) => Region(0b1000_0011, null, ops, start, end, null);
+
     public EngineGraph Alias(uint parent, byte ops, ulong start, ulong end, byte[]? hash = null) => Region(0b1000_0001, parent, ops, start, end, hash);
 
     public EngineGraph Domain(ulong index, ulong monitorInterface, params (bool Region, ulong Index)[] capabilities)
