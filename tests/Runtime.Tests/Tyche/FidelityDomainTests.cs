@@ -28,6 +28,12 @@ public sealed class FidelityDomainTests
         Child holdsSwitch = NewChild(core, allocateContext: false);
         core.Send(sealedChild.Switch, holdsSwitch.Management);
         Fails(MonitorError.InvalidOperation, () => core.AllocCoreContext(holdsSwitch.Management, 0));
+
+        // Deliberate differences (docs/tyche.md): the engine resets a context allocated twice and keeps fields written
+        // before any context exists only until one is allocated; the simulator refuses both.
+        Child twice = NewChild(core);
+        Fails(MonitorError.InvalidOperation, () => core.AllocCoreContext(twice.Management, 0));
+        Fails(MonitorError.InvalidCore, () => core.ConfigureCore(twice.Management, 1, ContextField.GuestRip, 0));
     }
 
     [Theory]
