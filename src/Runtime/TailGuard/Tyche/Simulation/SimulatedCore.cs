@@ -308,7 +308,7 @@ public sealed partial class SimulatedCore
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         DomainState caller = RunningForAccess();
         MonitorError viewError = _monitor.TakeView(caller, address, length, MemoryRights.Write, out _);
-        Check(viewError == MonitorError.None ? MonitorError.None : MonitorError.InsufficientPermissions, "SERIALIZE_ATTESTATION");
+        Check(viewError == MonitorError.AccessDenied ? MonitorError.InsufficientPermissions : viewError, "SERIALIZE_ATTESTATION");
         var graph = new byte[length];
         int written = SerializeAttestation(graph);
         Check(_monitor.Access(caller, address, default, graph.AsSpan(0, written), isWrite: true), "SERIALIZE_ATTESTATION");

@@ -30,7 +30,6 @@ public sealed partial class SimulatedMonitor
 
             _hostDomains[child.Id] = new HostDomain(child, management, _cores.Length);
             return new TrustDomain(child.Id, 0); // engine ids are never reused
-
         }
     }
 
