@@ -15,7 +15,7 @@ public sealed class SelfCheckOptions
     public double InterArrivalSignificance { get; init; } = 0.01;
 
     /// <summary>At most this many gaps, spread evenly over the point, enter the inter-arrival test.</summary>
-    public int InterArrivalSamples { get; init; } = 5_000;
+    public int InterArrivalSamples { get; init; } = 1_000;
 
     /// <summary>
     /// Consecutive latency samples count as independent when the Spearman p-value of their correlation is above this.
