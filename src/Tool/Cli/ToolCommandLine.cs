@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Parsing;
 using System.IO;
+using System.Linq;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
@@ -34,7 +35,9 @@ internal static class ToolCommandLine
         var command = Path(parse.CommandResult);
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
         {
-            error.WriteLine($"{command}: {parse.Errors[0].Message}");
+            // "Required command was not provided" says less than "Unrecognized command or argument 'launch'": prefer the latter.
+            var first = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+            error.WriteLine($"{command}: {first.Message}");
             error.WriteLine($"Run '{command} --help' for usage.");
             return ExitCodes.Usage;
         }
