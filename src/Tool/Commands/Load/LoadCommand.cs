@@ -83,6 +83,7 @@ internal static class LoadCommand
         {
             var sweep = await progress.RunAsync(() => SweepAsync(spec, options, plan, agents, progress, cancellationToken)).ConfigureAwait(false);
             sweeps.Add(sweep);
+            progress.WriteLine(Summary(sweep));
         }
 
         var report = new LoadReport { Environment = environment, Sweeps = sweeps, LoadAverageAtEnd = LoadEnvironment.ReadLoadAverage() };
@@ -145,6 +146,15 @@ internal static class LoadCommand
             progress.WriteLine($"{target.Name}: {options.Connections} connections ({options.LatencyConnections} measuring latency) on {options.SendingThreads} sending thread(s), {generator.ReceiveTimestamps} receive timestamps");
             return await LoadSweep.RunAsync(generator, plan, progress, PointDone, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The two numbers a sweep is run for: how far the checks held, and how far p99 stayed under 1 ms without errors.</summary>
+    private static string Summary(LoadSweepResult sweep)
+    {
+        var passing = sweep.Points.Where(p => p.Passed).Select(p => (double?)p.AchievedRate).Max();
+        var fast = sweep.HighestRateWithin(TimeSpan.FromMilliseconds(1));
+        return $"{sweep.Target}: self-checks passed up to {(passing is { } rate ? LoadReport.ShortRate(rate) + " requests/s" : "no rate")}; " +
+               $"p99 under 1 ms with no errors (checks passed) up to {(fast is { } within ? LoadReport.ShortRate(within) + " requests/s" : "no rate")}";
     }
 
     private static void Write(LoadReport report, ParseResult parse, LoadOptions o, TextWriter output)
