@@ -10,13 +10,13 @@ using TailGuard.Samples.Echo;
 // (src/Tool, `tailguard serve`, `tailguard ping`, `tailguard load`).
 if (args is ["--help" or "-h"])
 {
-    Console.WriteLine("usage: Echo\n  an R2P2 echo server and a client on UDP loopback, in one process: a few calls, then round-trip percentiles.\n  For servers, pings and load tests use the tailguard tool: tailguard serve | ping | load (tailguard --help).");
+    Console.WriteLine("usage: Echo [demo]\n  an R2P2 echo server and a client on UDP loopback, in one process: a few calls, then round-trip percentiles.\n  For servers, pings and load tests use the tailguard tool: tailguard serve | ping | load (tailguard --help).");
     return 0;
 }
 
-if (args.Length > 0)
+if (args is not ([] or ["demo"]))
 {
-    Console.Error.WriteLine($"Echo: unknown argument '{args[0]}' (this sample takes none; try --help).");
+    Console.Error.WriteLine($"Echo: unknown argument '{args[0]}' (this sample only runs its demo; try --help).");
     return 2;
 }
 
