@@ -19,9 +19,6 @@ internal static class SocketErrors
             _ when error is IOException && error.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase) => "the address is already in use (another server is listening there)",
             _ => socket?.Message ?? error.Message,
         };
-        return new ToolException($"cannot listen on {Format(endPoint)}: {reason}", error);
+        return new ToolException($"cannot listen on {endPoint}: {reason}", error); // IPEndPoint prints IPv6 in brackets
     }
-
-    public static string Format(IPEndPoint endPoint)
-        => endPoint.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{endPoint.Address}]:{endPoint.Port}" : endPoint.ToString();
 }

@@ -85,34 +85,24 @@ internal static class ToolOptions
     /// <summary>An option whose single value <paramref name="parse"/> turns into a value or an error message.</summary>
     public static Valued<T> Value<T>(string name, string description, string helpName, string defaultText, Func<string, (T? Value, string? Error)> parse, T defaultValue)
         where T : struct
-    {
-        var option = new Option<T?>(name) { Description = $"{description} [default: {defaultText}]", HelpName = helpName };
-        option.CustomParser = result =>
-        {
-            var (value, error) = parse(result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty);
-            if (error is not null)
-            {
-                result.AddError($"{name}: {error}");
-                return null;
-            }
-
-            return value;
-        };
-        return new Valued<T>(option, defaultValue);
-    }
+        => new(Create(name, $"{description} [default: {defaultText}]", helpName, parse), defaultValue);
 
     /// <summary>An option (no default: null when absent) whose single value <paramref name="parse"/> turns into an object or an error message.</summary>
     public static Option<T?> Reference<T>(string name, string description, string helpName, Func<string, (T? Value, string? Error)> parse)
         where T : class
+        => Create(name, description, helpName, parse);
+
+    /// <summary>The one custom parser every option here uses: the value, or the error prefixed with the option's name.</summary>
+    private static Option<T> Create<T>(string name, string description, string helpName, Func<string, (T Value, string? Error)> parse)
     {
-        var option = new Option<T?>(name) { Description = description, HelpName = helpName };
+        var option = new Option<T>(name) { Description = description, HelpName = helpName };
         option.CustomParser = result =>
         {
             var (value, error) = parse(result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty);
             if (error is not null)
             {
                 result.AddError($"{name}: {error}");
-                return null;
+                return default!;
             }
 
             return value;
