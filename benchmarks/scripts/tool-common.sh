@@ -17,7 +17,8 @@ tailguard() { dotnet "$tool_dll" "$@"; }
 # $address to the HOST:PORT it printed.
 start_server() {
   local name=$1; shift
-  tailguard serve --listen 127.0.0.1:0 "$@" >"$logs/$name.log" 2>&1 &
+  # dotnet itself in the background (not a function or subshell), so $! is the server's own process id to stop.
+  dotnet "$tool_dll" serve --listen 127.0.0.1:0 "$@" >"$logs/$name.log" 2>&1 &
   servers+=($!)
   for _ in $(seq 1 300); do
     address=$(grep -o 'on [0-9.]*:[0-9]*' "$logs/$name.log" | head -1 | cut -d' ' -f2 || true)
