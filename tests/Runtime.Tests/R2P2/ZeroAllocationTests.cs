@@ -1,6 +1,5 @@
 using System;
 using System.Buffers;
-using System.Linq;
 using System.Threading;
 using TailGuard.R2P2;
 using TailGuard.Tests.R2P2.Infrastructure;
@@ -8,15 +7,15 @@ using TailGuard.Tests.R2P2.Infrastructure;
 namespace TailGuard.Tests.R2P2;
 
 /// <summary>
-/// Steady state allocates nothing per call: on the calling thread (measured around the loop) and on the client's and
-/// server's receive loop threads (each loop samples its own GC.GetAllocatedBytesForCurrentThread after every batch).
+/// Steady state allocates nothing per call: on the calling thread and on the client's and server's receive loop
+/// threads (each loop samples its own GC.GetAllocatedBytesForCurrentThread after every batch), measured over many
+/// windows by <see cref="AllocationWindows"/>.
 /// </summary>
-[Collection(nameof(AllocationMeasurement))]
+[Collection(AllocationMeasurementCollection.Name)]
 public sealed class ZeroAllocationTests
 {
     // Generous, so one-time lazy work (pools filling, tiered compilation) is over before measuring.
     private const int WarmUp = 20_000;
-    private const int Calls = 10_000;
 
     private static readonly R2P2PayloadWriter<int> WritePayload = static (writer, in value) =>
     {
@@ -38,20 +37,13 @@ public sealed class ZeroAllocationTests
         using var server = new R2P2Server(network.Bind(), new EchoHandler());
         using var client = new R2P2Client(network.Bind(), server.LocalAddress);
 
-        RunCalls(client, WarmUp);
-        Settle(client, server);
-        var clientLoopBefore = client.ReceiveLoopAllocatedBytes;
-        var serverLoopBefore = server.ReceiveLoopAllocatedBytes;
-        var callerBefore = GC.GetAllocatedBytesForCurrentThread();
+        AllocationReport report = AllocationWindows.Measure(
+            count => RunCalls(client, count),
+            () => AllocatedOnCallerAndLoops(client, server),
+            warmUpCalls: WarmUp);
 
-        RunCalls(client, Calls);
-
-        var callerAllocated = GC.GetAllocatedBytesForCurrentThread() - callerBefore;
-        Settle(client, server);
-        Assert.Equal(0, callerAllocated);
-        Assert.Equal(0, client.ReceiveLoopAllocatedBytes - clientLoopBefore);
-        Assert.Equal(0, server.ReceiveLoopAllocatedBytes - serverLoopBefore);
-        Assert.Equal(WarmUp + Calls, client.Statistics.Responses);
+        report.AssertNoPerCallAllocation();
+        Assert.Equal(WarmUp + (report.WindowBytes.Length * report.CallsPerWindow), client.Statistics.Responses);
     }
 
     [Fact]
@@ -61,28 +53,20 @@ public sealed class ZeroAllocationTests
         using var server = new R2P2Server(network.Bind(), new EchoHandler());
         // The default options: continuations are dispatched to the thread pool. The continuation is a plain callback,
         // as generated clients' pooled sources register (an async method's state machine is queued specially by the
-        // thread pool and would hide a per-call work item). It runs on another thread, so only a process-wide count
-        // sees what each call costs.
+        // thread pool and would hide a per-call work item). It runs on a pool thread, which ContinuationThreads
+        // counts: everything a pool thread allocated between two continuations it ran (the dispatch included).
         using var client = new R2P2Client(network.Bind(), server.LocalAddress);
         using var resumed = new ManualResetEventSlim();
-        Action resume = resumed.Set;
+        var continuations = new ContinuationThreads(resumed);
+        Action resume = continuations.Resume;
 
-        CallsResumedBy(client, resumed, resume, WarmUp);
+        AllocationReport report = AllocationWindows.Measure(
+            count => CallsResumedBy(client, resumed, resume, count),
+            () => AllocatedOnCallerAndLoops(client, server) + continuations.AllocatedBytes,
+            warmUpCalls: WarmUp);
 
-        // Process-wide, so the runtime's own background work counts too (thread-pool growth once cost 49 KB in one
-        // window). That is occasional; an allocation per call (the smallest object is 24 bytes, 240 KB here) is in
-        // every window. So the best of three windows must stay under one byte per call.
-        var windows = new long[3];
-        for (var window = 0; window < windows.Length; window++)
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            var before = GC.GetTotalAllocatedBytes(precise: true);
-            CallsResumedBy(client, resumed, resume, Calls);
-            windows[window] = GC.GetTotalAllocatedBytes(precise: true) - before;
-        }
-
-        Assert.True(windows.Min() < Calls, $"bytes over {Calls} calls, per window: {string.Join(", ", windows)}");
+        report.AssertNoPerCallAllocation();
+        Assert.True(continuations.Runs >= report.WindowBytes.Length * report.CallsPerWindow / 2, "the continuations mostly ran inline: " + continuations.Runs);
     }
 
     [Fact]
@@ -92,13 +76,21 @@ public sealed class ZeroAllocationTests
         using var server = new R2P2Server(network.Bind(), new AllocatingHandler());
         using var client = new R2P2Client(network.Bind(), server.LocalAddress);
 
-        RunCalls(client, 100);
-        Settle(client, server);
-        var before = server.ReceiveLoopAllocatedBytes;
-        RunCalls(client, 1_000);
-        Settle(client, server);
+        AllocationReport report = AllocationWindows.Measure(
+            count => RunCalls(client, count),
+            () => AllocatedOnCallerAndLoops(client, server),
+            windows: 3,
+            callsPerWindow: 1_000,
+            warmUpCalls: 100);
 
-        Assert.True(server.ReceiveLoopAllocatedBytes - before >= 1_000 * 64, "the server loop's allocations were not seen");
+        report.AssertAllocatesPerCall(64);
+    }
+
+    /// <summary>The caller's bytes plus both receive loops' samples, once the loops' samples cover all the work done.</summary>
+    private static long AllocatedOnCallerAndLoops(R2P2Client client, R2P2Server server)
+    {
+        Settle(client, server);
+        return GC.GetAllocatedBytesForCurrentThread() + client.ReceiveLoopAllocatedBytes + server.ReceiveLoopAllocatedBytes;
     }
 
     private static void RunCalls(R2P2Client client, int count)
@@ -159,6 +151,41 @@ public sealed class ZeroAllocationTests
         while ((client.ReceiveLoopIterations < clientTarget || server.ReceiveLoopIterations < serverTarget) && DateTime.UtcNow < deadline)
         {
             Thread.Sleep(10);
+        }
+    }
+
+    /// <summary>
+    /// The continuation: counts, per pool thread that runs it, the bytes that thread allocated since it last ran it
+    /// (the first run on a thread only sets its starting point), then lets the caller go on.
+    /// </summary>
+    private sealed class ContinuationThreads(ManualResetEventSlim resumed)
+    {
+        [ThreadStatic]
+        private static long t_seen;
+
+        [ThreadStatic]
+        private static bool t_started;
+
+        private long _allocated;
+        private long _runs;
+
+        public long AllocatedBytes => Interlocked.Read(ref _allocated);
+
+        public long Runs => Interlocked.Read(ref _runs);
+
+        public void Resume()
+        {
+            bool started = t_started;
+            t_started = true;
+            long now = GC.GetAllocatedBytesForCurrentThread();
+            if (started)
+            {
+                Interlocked.Add(ref _allocated, now - t_seen);
+            }
+
+            t_seen = now;
+            Interlocked.Increment(ref _runs);
+            resumed.Set();
         }
     }
 
