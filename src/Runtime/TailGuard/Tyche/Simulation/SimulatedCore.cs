@@ -269,7 +269,7 @@ public sealed partial class SimulatedCore
         }
     }
 
-    /// <summary>SERIALIZE_ATTESTATION: writes the whole capability graph (magic "capa"; format in docs/tyche.md).</summary>
+    /// <summary>SERIALIZE_ATTESTATION: writes the whole capability graph (magic "capa"; format in docs/tyche.md, "Attestation formats").</summary>
     /// <param name="destination">The buffer.</param>
     /// <returns>The bytes written.</returns>
     public int SerializeAttestation(Span<byte> destination)
