@@ -79,7 +79,8 @@ public sealed class ZeroAllocationTests
         void RunToEnd(int count)
         {
             Task run = Task.Run(() => Run(count));
-            Assert.True(SpinWait.SpinUntil(() => run.IsCompleted, TestService.Generous), "the calls did not finish");
+            // A hang guard, not a timing assertion: a window of calls on a loaded 2-core machine can take many seconds.
+            Assert.True(SpinWait.SpinUntil(() => run.IsCompleted, TimeSpan.FromMinutes(2)), "the calls did not finish");
             run.GetAwaiter().GetResult();
         }
 
