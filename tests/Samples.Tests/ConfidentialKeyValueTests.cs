@@ -35,7 +35,7 @@ public sealed class ConfidentialKeyValueTests
     {
         var run = await s_sample.RunAsync(arguments);
 
-        SampleProgram.AssertFailedInOneLine(run, 2, message);
+        run.AssertFailedInOneLine(2, message);
         Assert.DoesNotContain("trust domain", run.StandardOutput, System.StringComparison.Ordinal);
     }
 

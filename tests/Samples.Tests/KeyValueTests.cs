@@ -44,7 +44,7 @@ public sealed class KeyValueTests
     {
         var run = await s_sample.RunAsync(arguments);
 
-        SampleProgram.AssertFailedInOneLine(run, 2, message);
+        run.AssertFailedInOneLine(2, message);
         Assert.DoesNotContain("workload:", run.StandardOutput, System.StringComparison.Ordinal);
     }
 
@@ -57,7 +57,7 @@ public sealed class KeyValueTests
         // 100 000 operations at 1 s each would take a day; the run must stop at the third timeout in a row.
         var run = await s_sample.RunAsync("--server", server, "--timeout-ms", "1000", "--operations", "100000");
 
-        SampleProgram.AssertFailedInOneLine(run, 1, $"no answer from {server}: 3 calls in a row timed out after 1000 ms each");
+        run.AssertFailedInOneLine(1, $"no answer from {server}: 3 calls in a row timed out after 1000 ms each");
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class KeyValueTests
 
         var run = await s_sample.RunAsync("--server", server, "--timeout-ms", "200");
 
-        SampleProgram.AssertFailedInOneLine(run, 1, $"no answer from {server}");
+        run.AssertFailedInOneLine(1, $"no answer from {server}");
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public sealed class KeyValueTests
 
         var run = await s_sample.RunAsync("serve", "--port", taken.Port.ToString(CultureInfo.InvariantCulture));
 
-        SampleProgram.AssertFailedInOneLine(run, 1, "the address is already in use");
+        run.AssertFailedInOneLine(1, "the address is already in use");
     }
 
     [Fact]

@@ -33,16 +33,6 @@ internal sealed class SampleProgram(string name)
         Assert.True(File.Exists(Assembly), $"{Assembly} was not built (the test project builds the samples it references).");
         return DotNetCli.RunAsync(RepositoryRoot.Path, s_limit, [Assembly, .. arguments]);
     }
-
-    /// <summary>Asserts the run failed with <paramref name="exitCode"/> and exactly one line on standard error holding <paramref name="message"/>.</summary>
-    public static void AssertFailedInOneLine(DotNetResult run, int exitCode, string message)
-    {
-        Assert.True(run.ExitCode == exitCode, $"expected exit code {exitCode}: {run}");
-        string line = Assert.Single(run.ErrorLines);
-        Assert.Contains(message, line, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", run.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("Unhandled exception", run.Output, StringComparison.Ordinal);
-    }
 }
 
 /// <summary>A UDP port on 127.0.0.1 that this test holds: in use for anyone else, and silent (nothing ever answers).</summary>

@@ -26,7 +26,7 @@ public sealed class VaultTests
     {
         var run = await s_sample.RunAsync(arguments);
 
-        SampleProgram.AssertFailedInOneLine(run, 2, message);
+        run.AssertFailedInOneLine(2, message);
         Assert.DoesNotContain("measurement", run.StandardOutput, System.StringComparison.Ordinal);
     }
 

@@ -22,6 +22,9 @@ public sealed class PackedPackages : IAsyncLifetime, IDisposable
     /// <summary>The path of the packed TailGuard package.</summary>
     public string TailGuardPackagePath { get; private set; } = "";
 
+    /// <summary>The path of TailGuard's symbol package (the portable PDB, with Source Link).</summary>
+    public string TailGuardSymbolPackagePath { get; private set; } = "";
+
     /// <summary>The path of the packed TailGuard.Templates package (the dotnet new templates).</summary>
     public string TemplatesPackagePath { get; private set; } = "";
 
@@ -37,6 +40,7 @@ public sealed class PackedPackages : IAsyncLifetime, IDisposable
                          char.IsDigit(Path.GetFileName(p)["TailGuard.".Length]));
         TailGuardPackagePath = package;
         Version = Path.GetFileNameWithoutExtension(package)["TailGuard.".Length..];
+        TailGuardSymbolPackagePath = Path.ChangeExtension(package, ".snupkg");
 
         var templates = await DotNetCli.RunAsync(
             RepositoryRoot.Path,

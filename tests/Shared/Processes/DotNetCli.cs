@@ -14,6 +14,19 @@ internal sealed record DotNetResult(string Arguments, int ExitCode, string Outpu
     /// <summary>The non-empty lines of standard error.</summary>
     public string[] ErrorLines => StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
+    /// <summary>
+    /// Asserts a program failed the way a user-facing program must: with <paramref name="exitCode"/> and exactly one line
+    /// on standard error that holds <paramref name="message"/>, and no stack trace.
+    /// </summary>
+    public void AssertFailedInOneLine(int exitCode, string message)
+    {
+        Assert.True(ExitCode == exitCode, $"expected exit code {exitCode}: {this}");
+        string line = Assert.Single(ErrorLines);
+        Assert.Contains(message, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", Output, StringComparison.Ordinal);
+    }
+
     public override string ToString() => $"dotnet {Arguments} exited {ExitCode}\n{Output}";
 }
 
