@@ -61,12 +61,17 @@ public sealed class ZeroAllocationTests
         var continuations = new ContinuationThreads(resumed);
         Action resume = continuations.Resume;
 
-        AllocationReport report = AllocationWindows.Measure(
+        // The caller and both receive loops are the code's own threads: minimum and median. Pool threads also run the
+        // runtime's and the test host's background work, which on a loaded machine (windows of many seconds) lands in
+        // most windows (median 4-18 B per call was seen at load 35-56 while the best window stayed under 1): there the
+        // best window must stay under a byte per call, which any per-call allocation would still break.
+        AllocationReport[] reports = AllocationWindows.MeasureEach(
             count => CallsResumedBy(client, resumed, resume, count),
-            () => AllocatedOnCallerAndLoops(client, server) + continuations.AllocatedBytes,
+            [() => AllocatedOnCallerAndLoops(client, server), () => continuations.AllocatedBytes],
             warmUpCalls: WarmUp);
 
-        report.AssertNoPerCallAllocation();
+        reports[0].AssertNoPerCallAllocation();
+        reports[1].AssertNoPerCallAllocationInTheBestWindow();
         Assert.True(continuations.PoolRuns > 0, "no continuation ran on the thread pool");
     }
 
@@ -157,7 +162,8 @@ public sealed class ZeroAllocationTests
 
     /// <summary>
     /// The continuation: counts, per pool thread that runs it, the bytes that thread allocated since it last ran it
-    /// (the first run on a thread only sets its starting point), then lets the caller go on. When the response won the
+    /// (the first run on a thread only sets its starting point; whatever else the thread ran in between counts too),
+    /// then lets the caller go on. When the response won the
     /// race with the continuation's registration, the continuation runs inline on the calling thread, whose bytes the
     /// measurement already counts: those runs count nothing here (counting them double-counted everything the caller
     /// allocated since its previous inline run, a few bytes per call on a loaded machine).

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 
 namespace TailGuard.Testing;
@@ -49,8 +50,25 @@ internal static class AllocationWindows
         int callsPerWindow = DefaultCallsPerWindow,
         int warmUpCalls = DefaultWarmUpCalls)
     {
-        ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(allocatedBytes);
+        return MeasureEach(run, [allocatedBytes], windows, callsPerWindow, warmUpCalls)[0];
+    }
+
+    /// <summary>
+    /// As <see cref="Measure"/>, with one report per group of threads over the same windows (for instance the threads
+    /// the code owns, and pool threads it shares with the runtime, which deserve different assertions). The counters
+    /// are read in order, once between windows.
+    /// </summary>
+    public static AllocationReport[] MeasureEach(
+        Action<int> run,
+        IReadOnlyList<Func<long>> counters,
+        int windows = DefaultWindows,
+        int callsPerWindow = DefaultCallsPerWindow,
+        int warmUpCalls = DefaultWarmUpCalls)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(counters);
+        ArgumentOutOfRangeException.ThrowIfZero(counters.Count);
         ArgumentOutOfRangeException.ThrowIfLessThan(windows, 3);
         ArgumentOutOfRangeException.ThrowIfLessThan(callsPerWindow, 100);
         ArgumentOutOfRangeException.ThrowIfNegative(warmUpCalls);
@@ -63,16 +81,32 @@ internal static class AllocationWindows
 
         // Each reading ends one window and starts the next: a reading that waits for other threads' samples runs
         // once per window.
-        long[] bytes = new long[windows];
-        long reading = allocatedBytes();
-        for (int window = 0; window < windows; window++)
+        long[][] bytes = new long[counters.Count][];
+        long[] readings = new long[counters.Count];
+        for (int counter = 0; counter < counters.Count; counter++)
         {
-            long next = Window(run, allocatedBytes, callsPerWindow);
-            bytes[window] = next - reading;
-            reading = next;
+            bytes[counter] = new long[windows];
+            readings[counter] = counters[counter]();
         }
 
-        return new AllocationReport(bytes, callsPerWindow);
+        for (int window = 0; window < windows; window++)
+        {
+            Window(run, callsPerWindow);
+            for (int counter = 0; counter < counters.Count; counter++)
+            {
+                long next = counters[counter]();
+                bytes[counter][window] = next - readings[counter];
+                readings[counter] = next;
+            }
+        }
+
+        var reports = new AllocationReport[counters.Count];
+        for (int counter = 0; counter < counters.Count; counter++)
+        {
+            reports[counter] = new AllocationReport(bytes[counter], callsPerWindow);
+        }
+
+        return reports;
     }
 
     /// <summary>The current thread's running total: what <see cref="Measure"/> reads for single-threaded work.</summary>
@@ -80,11 +114,7 @@ internal static class AllocationWindows
 
     // Fully optimized from the first call: no on-stack replacement of these loops inside a window.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static long Window(Action<int> run, Func<long> allocatedBytes, int calls)
-    {
-        run(calls);
-        return allocatedBytes();
-    }
+    private static void Window(Action<int> run, int calls) => run(calls);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void Loop(Action<int> call, int count)
