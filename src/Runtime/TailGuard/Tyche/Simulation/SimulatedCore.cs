@@ -269,7 +269,7 @@ public sealed partial class SimulatedCore
         }
     }
 
-    /// <summary>SERIALIZE_ATTESTATION: writes the whole capability graph (magic "capa"; format in docs/tyche.md, "Attestation formats").</summary>
+    /// <summary>SERIALIZE_ATTESTATION: writes the whole capability graph (magic "capa"; format in docs/tyche.md).</summary>
     /// <param name="destination">The buffer.</param>
     /// <returns>The bytes written.</returns>
     public int SerializeAttestation(Span<byte> destination)
