@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using System.Threading;
 using System.Threading.Tasks;
 
 namespace TailGuard.Package.Tests.Infrastructure;
@@ -15,9 +14,6 @@ internal sealed class TemplatesUnderCentralPackageManagement
 {
     public const string ServiceName = "my-orders";
     public const string DomainName = "2fa.keys";
-
-    private static readonly SemaphoreSlim s_gate = new(1, 1);
-    private static TemplatesUnderCentralPackageManagement? s_built;
 
     private TemplatesUnderCentralPackageManagement(TemplateWorkspace workspace) => Workspace = workspace;
 
@@ -35,24 +31,22 @@ internal sealed class TemplatesUnderCentralPackageManagement
 
     public string DomainProgram => Workspace.Combine(DomainName, DomainName, "bin", "Debug", "net10.0", DomainName + ".dll");
 
-    public static async Task<TemplatesUnderCentralPackageManagement> GetAsync(PackedPackages packages)
+    /// <summary>The instance built once per test run: <see cref="PackedPackages"/> holds it and deletes it at the end.</summary>
+    public static Task<TemplatesUnderCentralPackageManagement> GetAsync(PackedPackages packages) => packages.TemplatesUnderCentralPackageManagementAsync();
+
+    /// <summary>Creates the workspace and builds both templates in it (the caller owns and disposes the workspace).</summary>
+    public static async Task<TemplatesUnderCentralPackageManagement> CreateAsync(PackedPackages packages)
     {
-        await s_gate.WaitAsync().ConfigureAwait(false);
+        var built = new TemplatesUnderCentralPackageManagement(new TemplateWorkspace(packages));
         try
         {
-            if (s_built is null)
-            {
-                var workspace = new TemplateWorkspace(packages);
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => workspace.Dispose();
-                s_built = new TemplatesUnderCentralPackageManagement(workspace);
-                await s_built.BuildAsync().ConfigureAwait(false);
-            }
-
-            return s_built;
+            await built.BuildAsync().ConfigureAwait(false);
+            return built;
         }
-        finally
+        catch
         {
-            s_gate.Release();
+            built.Workspace.Dispose();
+            throw;
         }
     }
 
