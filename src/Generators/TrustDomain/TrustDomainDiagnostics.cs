@@ -3,7 +3,7 @@ using TailGuard.Generators.Common;
 
 namespace TailGuard.Generators.TrustDomain;
 
-/// <summary>The TG2xxx rules (behaviour B11 of tyche.md): declarations that cannot cross a trust boundary safely.</summary>
+/// <summary>The TG2xxx rules (behaviour B11 of docs/design/tyche.md): declarations that cannot cross a trust boundary safely.</summary>
 internal static class TrustDomainDiagnostics
 {
     private const string Category = "TailGuard.TrustBoundary";

@@ -8,7 +8,7 @@ using TailGuard.Tests.R2P2.Infrastructure;
 namespace TailGuard.Tests.R2P2;
 
 /// <summary>
-/// The conformance cases 1-14 of r2p2.md, each against real clients and servers and raw peers that play the other side
+/// The conformance cases 1-14 of docs/design/r2p2.md, each against real clients and servers and raw peers that play the other side
 /// byte for byte. Runs on the in-memory network and on UDP loopback (the derived classes).
 /// </summary>
 public abstract class ConformanceTests : IDisposable

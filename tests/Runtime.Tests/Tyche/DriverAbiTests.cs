@@ -21,7 +21,7 @@ public sealed class DriverAbiTests
 
     public static TheoryData<string, uint, uint, uint> Numbers => new()
     {
-        // name, the constant in the backend, recomputed from the macro, the value in tyche.md's table
+        // name, the constant in the backend, recomputed from the macro, the value in docs/design/tyche.md's table
         { "GET_PHYSOFFSET", DriverAbi.GetPhysOffset, Ioc(IocRead | IocWrite, 'a', 'c', PointerSize), 0xC0086163 },
         { "COMMIT", DriverAbi.Commit, Ioc(IocRead | IocWrite, 'a', 'd', PointerSize), 0xC0086164 },
         { "MPROTECT", DriverAbi.Mprotect, Ioc(IocWrite, 'a', 'e', PointerSize), 0x40086165 },

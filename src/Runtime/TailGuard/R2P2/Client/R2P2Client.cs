@@ -227,7 +227,8 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
 
         try
         {
-            // A multi-packet request sends only its first packet; the rest leave on the ACK (r2p2.md, handshake).
+            // A multi-packet request sends only its first packet; the rest leave on the ACK (docs/design/r2p2.md,
+            // the handshake).
             _transport.Send(call.RequestPackets.AsSpan(0, 1));
         }
         catch (Exception error) when (error is not ObjectDisposedException)
@@ -588,7 +589,7 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
                     {
                         call.State = CallState.AwaitingResponse;
 
-                        // The rest goes to whoever answered, bypassing a router (r2p2.md, handshake step 3). Sent under
+                        // The rest goes to whoever answered, bypassing a router (docs/design/r2p2.md, handshake step 3). Sent under
                         // the lock so the call cannot end and recycle these buffers meanwhile.
                         var rest = call.RequestPackets.AsSpan(1, call.RequestPacketCount - 1);
                         foreach (var p in rest)

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 
 namespace TailGuard.R2P2;
 
-/// <summary>The fixed-shape messages a server sends besides responses: ACK, DROP and FEEDBACK (r2p2.md).</summary>
+/// <summary>The fixed-shape messages a server sends besides responses: ACK, DROP and FEEDBACK (docs/design/r2p2.md).</summary>
 internal static class ControlMessages
 {
     public const int AckLength = R2P2Header.Size + 3;

@@ -3,9 +3,9 @@ using System;
 namespace TailGuard.R2P2;
 
 /// <summary>
-/// How a message of a given length splits into packets (r2p2.md, "Sizes and splitting"). A multi-packet REQUEST's
-/// first packet carries exactly <see cref="FirstRequestPacketPayload"/> bytes so a router only ever touches tiny
-/// packets; every other message fills its packets in order.
+/// How a message of a given length splits into packets (docs/design/r2p2.md, "Message sizes and how messages split").
+/// A multi-packet REQUEST's first packet carries exactly <see cref="FirstRequestPacketPayload"/> bytes so a router only
+/// ever touches tiny packets; every other message fills its packets in order.
 /// </summary>
 internal static class Fragmenter
 {

@@ -1,6 +1,6 @@
 namespace TailGuard.R2P2;
 
-/// <summary>The message type in the high nibble of the type/policy byte (r2p2.md, "Header").</summary>
+/// <summary>The message type in the high nibble of the type/policy byte (docs/design/r2p2.md, "The header").</summary>
 internal enum MessageType : byte
 {
     Request = 0,

@@ -5,7 +5,7 @@ namespace TailGuard.R2P2;
 
 /// <summary>
 /// The 8-byte R2P2 header: magic 0xCC, header size 8, type/policy, flags, rid and packet order (big-endian).
-/// Reading checks every field the reference leaves unchecked (r2p2.md).
+/// Reading checks every field the reference leaves unchecked (docs/design/r2p2.md, "Validation").
 /// </summary>
 internal readonly struct R2P2Header
 {
@@ -93,7 +93,8 @@ internal readonly struct R2P2Header
         var order = BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(6, 2));
         header = new R2P2Header((MessageType)type, (RoutingPolicy)(datagram[2] & 0x0F), flags, rid, order);
 
-        // FEEDBACK carries no packet order (we send it zeroed, as r2p2.md says); every other message numbers its packets.
+        // FEEDBACK carries no packet order (we send it zeroed, as docs/design/r2p2.md says); every other message
+        // numbers its packets.
         if (header.Type == MessageType.Feedback)
         {
             return HeaderStatus.Valid;

@@ -1,7 +1,7 @@
 namespace TailGuard.R2P2;
 
 /// <summary>
-/// Decides, on a request's FIRST packet, whether the server takes it. A refused request gets DROP (r2p2.md: flow
+/// Decides, on a request's FIRST packet, whether the server takes it. A refused request gets DROP (docs/design/r2p2.md: flow
 /// control) and the handler never runs. Called concurrently from every receive loop.
 /// </summary>
 public interface IR2P2AdmissionPolicy

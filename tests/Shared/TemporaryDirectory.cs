@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 
-namespace TailGuard.Package.Tests.Infrastructure;
+namespace TailGuard.Testing;
 
 /// <summary>A fresh folder under the system temp folder, deleted on dispose.</summary>
 internal sealed class TemporaryDirectory : IDisposable

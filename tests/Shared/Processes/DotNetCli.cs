@@ -4,12 +4,28 @@ using System.Diagnostics;
 using System.Text;
 using System.Threading.Tasks;
 
-namespace TailGuard.Package.Tests.Infrastructure;
+namespace TailGuard.Testing;
 
-/// <summary>The outcome of one <c>dotnet</c> command.</summary>
-internal sealed record DotNetResult(string Arguments, int ExitCode, string Output)
+/// <summary>The outcome of one <c>dotnet</c> command: its exit code, and what it wrote (both streams interleaved, and each alone).</summary>
+internal sealed record DotNetResult(string Arguments, int ExitCode, string Output, string StandardOutput, string StandardError)
 {
     public bool Succeeded => ExitCode == 0;
+
+    /// <summary>The non-empty lines of standard error.</summary>
+    public string[] ErrorLines => StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>
+    /// Asserts a program failed the way a user-facing program must: with <paramref name="exitCode"/> and exactly one line
+    /// on standard error that holds <paramref name="message"/>, and no stack trace.
+    /// </summary>
+    public void AssertFailedInOneLine(int exitCode, string message)
+    {
+        Assert.True(ExitCode == exitCode, $"expected exit code {exitCode}: {this}");
+        string line = Assert.Single(ErrorLines);
+        Assert.Contains(message, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", Output, StringComparison.Ordinal);
+    }
 
     public override string ToString() => $"dotnet {Arguments} exited {ExitCode}\n{Output}";
 }
@@ -22,7 +38,11 @@ internal static class DotNetCli
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(10);
 
-    public static async Task<DotNetResult> RunAsync(string workingDirectory, params string[] arguments)
+    public static Task<DotNetResult> RunAsync(string workingDirectory, params string[] arguments)
+        => RunAsync(workingDirectory, s_timeout, arguments);
+
+    /// <summary>Runs <c>dotnet</c> with <paramref name="arguments"/>; a run longer than <paramref name="timeout"/> is killed and fails the test.</summary>
+    public static async Task<DotNetResult> RunAsync(string workingDirectory, TimeSpan timeout, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -62,27 +82,30 @@ internal static class DotNetCli
 
         using var process = new Process { StartInfo = start };
         var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        var standardOutput = new StringBuilder();
+        var standardError = new StringBuilder();
+        process.OutputDataReceived += (_, e) => Append(output, standardOutput, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(output, standardError, e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
         var exited = process.WaitForExitAsync();
-        if (await Task.WhenAny(exited, Task.Delay(s_timeout)).ConfigureAwait(false) != exited)
+        if (await Task.WhenAny(exited, Task.Delay(timeout)).ConfigureAwait(false) != exited)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} did not finish within {s_timeout}.\n{output}");
+            await process.WaitForExitAsync().ConfigureAwait(false);
+            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} did not finish within {timeout}.\n{output}");
         }
 
         await exited.ConfigureAwait(false);
         lock (output)
         {
-            return new DotNetResult(string.Join(' ', arguments), process.ExitCode, output.ToString());
+            return new DotNetResult(string.Join(' ', arguments), process.ExitCode, output.ToString(), standardOutput.ToString(), standardError.ToString());
         }
     }
 
-    private static void Append(StringBuilder output, string? line)
+    private static void Append(StringBuilder output, StringBuilder stream, string? line)
     {
         if (line is null)
         {
@@ -92,6 +115,7 @@ internal static class DotNetCli
         lock (output)
         {
             output.AppendLine(line);
+            stream.AppendLine(line);
         }
     }
 }
