@@ -12,7 +12,7 @@ namespace TailGuard.Generators.Tests.R2P2;
 /// <summary>The pipeline caches: unrelated edits regenerate nothing, and editing one service regenerates only that one.</summary>
 public class IncrementalCachingTests
 {
-    private static readonly string[] OurSteps = { R2P2TrackingNames.Parse, R2P2TrackingNames.Diagnostics, R2P2TrackingNames.Model };
+    private static readonly string[] OurSteps = { R2P2TrackingNames.Parse, R2P2TrackingNames.Model };
 
     [Fact]
     public void An_unrelated_edit_leaves_every_step_cached_or_unchanged()
@@ -72,7 +72,7 @@ public class IncrementalCachingTests
         }
 
         trees["Unrelated"] = CSharpSyntaxTree.ParseText("namespace Other; public class Plain { public int Value() => 1; }", GeneratorHarness.ParseOptions, path: "Unrelated.cs");
-        // A service with an error, so the diagnostics step carries values whose caching is checked too.
+        // A service with an error: it parses to no model, a value whose caching is checked too.
         trees["Broken"] = CSharpSyntaxTree.ParseText("using TailGuard;\nnamespace Broken;\n[R2P2Service] public interface IBroken { object A(); }", GeneratorHarness.ParseOptions, path: "Broken.cs");
         Compilation compilation = GeneratorHarness.Compile(trees.Values.ToArray());
         GeneratorDriver driver = GeneratorHarness.CreateDriver(new R2P2ServiceGenerator()).RunGenerators(compilation);
