@@ -13,7 +13,10 @@ namespace TailGuard.Generators.Tests.Infrastructure;
 /// <summary>Compiles test sources against the running host's framework and the TailGuard runtime, and runs a generator.</summary>
 internal static class GeneratorHarness
 {
-    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(LoadReferences);
+    private static readonly Lazy<ImmutableArray<MetadataReference>> LazyReferences = new(LoadReferences);
+
+    /// <summary>What test sources compile against: the running host's framework and the TailGuard runtime.</summary>
+    public static ImmutableArray<MetadataReference> References => LazyReferences.Value;
 
     public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.Latest);
 
@@ -24,7 +27,7 @@ internal static class GeneratorHarness
         => CSharpCompilation.Create(
             "GeneratorTestAssembly",
             trees,
-            References.Value,
+            References,
             new CSharpCompilationOptions(
                 OutputKind.DynamicallyLinkedLibrary,
                 nullableContextOptions: NullableContextOptions.Enable,
