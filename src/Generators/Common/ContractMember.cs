@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace TailGuard.Generators.Common;
@@ -42,6 +44,10 @@ internal static class ContractMember
         IEventSymbol @event => (@event.Name, "event"),
         _ => (member.Name, "member"),
     };
+
+    /// <summary>Every parameter and result type of the contract's methods.</summary>
+    public static IEnumerable<ITypeSymbol> SignatureTypes(INamedTypeSymbol contract)
+        => contract.GetMembers().OfType<IMethodSymbol>().SelectMany(m => m.Parameters.Select(p => p.Type).Append(m.ReturnType));
 
     // Generated code in the same assembly calls the method on the implementation: protected ones are out of its reach.
     private static bool IsCallable(IMethodSymbol method)

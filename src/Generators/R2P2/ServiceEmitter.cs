@@ -13,7 +13,7 @@ internal static class ServiceEmitter
     {
         var names = new ServiceNames(service);
         var w = new SourceWriter();
-        w.FileHeader("R2P2Service", service.InterfaceDisplayName);
+        w.FileHeader("R2P2Service", service.InterfaceDisplayName, service.ObsoleteDiagnosticIds);
         w.OpenNamespaceAndContainingTypes(service.Namespace, service.ContainingTypes);
 
         ClientEmitter.WriteInterface(w, service, names);

@@ -117,6 +117,7 @@ internal static class ServiceParser
             generatedTypes[1],
             generatedTypes[2],
             ObsoleteAttributeText.Of(service),
+            EquatableArray.From(ObsoleteAttributeText.DiagnosticIds(ContractMember.SignatureTypes(service))),
             EquatableArray.From(ContainingTypeInfo.TypeParameterNames(service)),
             EquatableArray.From(methods.Select(m => m.Model)));
         return new ServiceParseResult(model, EquatableArray<DiagnosticInfo>.Empty);

@@ -21,7 +21,7 @@ internal static class BoundaryEmitter
     public static string Emit(BoundaryModel model)
     {
         var w = new SourceWriter();
-        w.FileHeader(model.IsHostCalls ? "HostCalls" : "TrustDomain", model.InterfaceDisplayName);
+        w.FileHeader(model.IsHostCalls ? "HostCalls" : "TrustDomain", model.InterfaceDisplayName, model.ObsoleteDiagnosticIds);
         w.OpenNamespaceAndContainingTypes(model.Namespace, model.ContainingTypes);
 
         EmitBoundary(w, model);

@@ -104,6 +104,7 @@ internal static class BoundaryParser
             CSharpNames.WithoutInterfacePrefix(contract.Name),
             isHostCalls,
             ObsoleteAttributeText.Of(contract),
+            EquatableArray.From(ObsoleteAttributeText.DiagnosticIds(ContractMember.SignatureTypes(contract))),
             EquatableArray.From(ContainingTypeInfo.TypeParameterNames(contract)),
             EquatableArray.From(modelMethods));
         return new BoundaryParseResult(model, EquatableArray.From(diagnostics));

@@ -272,8 +272,9 @@ public sealed class Issue20RegressionTests
             namespace Regressions.Obsolete;
 
             [Obsolete]
-            internal sealed class Old : IOld, IOldVault, IRetired
+            internal sealed class Old : IOld, IOldVault, IRetired, IPoints
             {
+                public OldPoint Move(OldPoint point) => new OldPoint { X = point.X + 1 };
                 public int Plain() => 1;
                 public int Message() => 2;
                 public int Error() => 3;
@@ -300,6 +301,8 @@ public sealed class Issue20RegressionTests
                         Check.Same(5, await client.CurrentAsync(), "Current");
                     });
                     await Network.ServeAsync(new RetiredDispatcher(old), async r2p2 => await new RetiredClient(r2p2).PingAsync());
+                    await Network.ServeAsync(new PointsDispatcher(old), async r2p2 =>
+                        Check.Same(3, (await new PointsClient(r2p2).MoveAsync(new OldPoint { X = 2 })).X, "Move"));
                     using var host = OldVaultBoundary.Host(old);
                     Check.Same(8, host.Proxy.Error(8), "Error(int)");
                     host.Proxy.Warn();

@@ -222,6 +222,27 @@ internal static class RegressionSources
             void Warn();
         }
 
+        /// <summary>An obsolete type with its own diagnostic id, used by obsolete members only.</summary>
+        [Obsolete("Old point.", DiagnosticId = "OLD0002")]
+        public struct OldPoint
+        {
+            /// <summary>X.</summary>
+            public int X;
+        }
+
+        // The user's own warnings for using it are theirs to silence; the generated code must raise none.
+        #pragma warning disable OLD0002
+        /// <summary>A service using the obsolete type in a current method.</summary>
+        [R2P2Service]
+        public interface IPoints
+        {
+            /// <summary>Moves.</summary>
+            /// <param name="point">The point.</param>
+            /// <returns>The point moved.</returns>
+            OldPoint Move(OldPoint point);
+        }
+        #pragma warning restore OLD0002
+
         /// <summary>A whole obsolete service.</summary>
         [Obsolete("Retired service.")]
         [R2P2Service]
