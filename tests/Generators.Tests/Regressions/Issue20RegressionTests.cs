@@ -13,7 +13,8 @@ namespace TailGuard.Generators.Tests.Regressions;
 [Collection(PropertyCollection.Name)]
 public sealed class Issue20RegressionTests
 {
-    private const string Network = """
+    /// <summary>A test source serving one handler over a fresh in-memory network to one client.</summary>
+    internal const string Network = """
         using System;
         using System.Threading.Tasks;
         using TailGuard.R2P2;
@@ -369,7 +370,7 @@ public sealed class Issue20RegressionTests
         return (attribute.ConstructorArguments.Length > 0 ? (string?)attribute.ConstructorArguments[0].Value : null, attribute.ConstructorArguments.Length > 1 && (bool)attribute.ConstructorArguments[1].Value!);
     }
 
-    private static Compilation CompileAndRun(string contract, string driver)
+    internal static Compilation CompileAndRun(string contract, string driver)
     {
         Compilation compilation = ScenarioRunner.Compile(new[] { contract, driver, ScenarioWriter.CheckSource, Network });
         ScenarioRunner.Run(compilation, ScenarioWriter.DriverName, TimeSpan.FromSeconds(120));
