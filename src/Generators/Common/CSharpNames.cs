@@ -24,6 +24,9 @@ internal static class CSharpNames
             ? "@" + name
             : name;
 
+    /// <summary>A C# string literal of <paramref name="text"/>, quoted and escaped the way the compiler displays one.</summary>
+    public static string Literal(string text) => SymbolDisplay.FormatLiteral(text, quote: true);
+
     /// <summary>The metadata name with namespace and containing types ("Ns.Outer+IInner"), for hint names.</summary>
     public static string MetadataName(INamedTypeSymbol type)
     {

@@ -164,7 +164,7 @@ internal static class ClientEmitter
         foreach (ParameterModel parameter in method.Parameters)
         {
             string name = CSharpNames.Identifier(parameter.Name);
-            string literal = Literal(parameter.Name);
+            string literal = CSharpNames.Literal(parameter.Name);
             switch (parameter.Value.Kind)
             {
                 case ValueKind.String when parameter.Value.IsNullable:
@@ -182,7 +182,7 @@ internal static class ClientEmitter
                     stateValues.Add(name);
                     break;
                 case ValueKind.Destination when lease:
-                    w.Line(Stubs + "ArgumentGuard.ByteLength(" + names.Capacity + ", " + Number(parameter.Value.MaxBytes) + ", " + Literal(names.Capacity) + ");");
+                    w.Line(Stubs + "ArgumentGuard.ByteLength(" + names.Capacity + ", " + Number(parameter.Value.MaxBytes) + ", " + CSharpNames.Literal(names.Capacity) + ");");
                     stateValues.Add(names.Capacity);
                     break;
                 case ValueKind.Destination:

@@ -161,7 +161,6 @@ internal static class ValueCodec
 
     public static string MethodId(ushort id) => "0x" + id.ToString("X4", System.Globalization.CultureInfo.InvariantCulture);
 
-    public static string Literal(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
     public static string Policy(byte policy) => "global::TailGuard.R2P2.RoutingPolicy." + PolicyName(policy);
 

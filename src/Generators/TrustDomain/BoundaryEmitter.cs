@@ -49,8 +49,6 @@ internal static class BoundaryEmitter
 
     private static string Id(BoundaryMethod method) => method.Id.ToString(CultureInfo.InvariantCulture);
 
-    private static string Literal(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n") + "\"";
-
     private static string Helper(BoundaryMethod method) => method.Obsolete.Length == 0 ? string.Empty : ObsoleteAttributeText.Marker;
 
     private static string SlotSize(BoundaryParameter parameter) => parameter.Kind switch
@@ -80,7 +78,7 @@ internal static class BoundaryEmitter
         var contract = new List<string> { (model.IsHostCalls ? "[HostCalls] " : "[TrustDomain] ") + model.InterfaceDisplayName };
         contract.AddRange(model.Methods.Select(m => Id(m) + " " + m.Signature));
         w.Line("/// <summary>The contract, as measured into the domain's code.</summary>");
-        w.Line("public const string Contract = " + Literal(string.Join("\n", contract)) + ";");
+        w.Line("public const string Contract = " + CSharpNames.Literal(string.Join("\n", contract)) + ";");
         w.Line();
 
         var frameEnds = new List<string>();
@@ -210,7 +208,7 @@ internal static class BoundaryEmitter
             foreach (BoundaryParameter p in method.Parameters)
             {
                 string slot = boundary + "." + Slot(method, p);
-                string name = Literal(p.Name);
+                string name = CSharpNames.Literal(p.Name);
                 switch (p.Kind)
                 {
                     case BoundaryKind.Scalar:
