@@ -42,11 +42,17 @@ internal sealed record ParamSpec(string Name, Shape Shape, string Type, string A
 /// <summary>A result: its declared type (fully qualified), the value the implementation returns, and [return:] attributes.</summary>
 internal sealed record ReturnSpec(string Type, string Value, string Attributes);
 
-/// <summary>One contract method; a null <see cref="Return"/> is void.</summary>
-internal sealed record MethodSpec(string Name, ImmutableArray<ParamSpec> Parameters, ReturnSpec? Return, string Attributes, bool Documented);
+/// <summary>
+/// One contract method; a null <see cref="Return"/> is void. With <see cref="DefaultBody"/> the interface gives it a
+/// body returning the result, and the implementation does not implement it (the body runs on the callee's side).
+/// </summary>
+internal sealed record MethodSpec(string Name, ImmutableArray<ParamSpec> Parameters, ReturnSpec? Return, string Attributes, bool Documented, bool DefaultBody = false);
 
-/// <summary>One contract interface.</summary>
-internal sealed record ContractSpec(string Name, string Accessibility, string Attributes, bool Documented, ImmutableArray<MethodSpec> Methods)
+/// <summary>
+/// One contract interface. <see cref="Extras"/> adds members that are not calls: a constant, a private and a sealed
+/// helper method with bodies.
+/// </summary>
+internal sealed record ContractSpec(string Name, string Accessibility, string Attributes, bool Documented, ImmutableArray<MethodSpec> Methods, bool Extras = false)
 {
     /// <summary>The interface name without the I-prefix convention, as the generators derive it.</summary>
     public string BaseName => Name.Length > 1 && Name[0] == 'I' && char.IsUpper(Name[1]) ? Name.Substring(1) : Name;

@@ -101,12 +101,14 @@ internal static class ScenarioGen
         from obsolete in mayBeObsolete ? ContractObsolete : Gen.Const(string.Empty)
         from docs in Gen.Bool
         from methods in ServiceMethod(documented, types).Array[1, 5]
+        from extras in Gen.Bool
         select new ContractSpec(
             name,
             accessibility,
             (policy.Length == 0 ? "[global::TailGuard.R2P2Service]" : "[global::TailGuard.R2P2Service(Policy = global::TailGuard.R2P2.RoutingPolicy." + policy + ")]") + obsolete,
             documented || docs,
-            UniqueServiceMethods(methods));
+            UniqueServiceMethods(methods),
+            extras);
 
     private static Gen<string> ContractObsolete => Gen.Frequency((9, Gen.Const(string.Empty)), (1, Gen.Const("[global::System.Obsolete(\"Old service.\")]")));
 
@@ -121,12 +123,16 @@ internal static class ScenarioGen
         from policy in Gen.OneOf(Policies.Prepend(string.Empty).ToArray())
         from obsolete in MethodObsolete
         from docs in Gen.Bool
+        from defaultBody in DefaultBody
         select new MethodSpec(
             name,
             UniqueNames(destination is null ? parameters : parameters.Append(destination).ToArray()),
             destination is null ? result : new ReturnSpec("int", "0", string.Empty),
             MethodAttribute(id, policy) + obsolete,
-            documented || docs);
+            documented || docs,
+            defaultBody && destination is null);
+
+    private static Gen<bool> DefaultBody => Gen.Frequency((6, Gen.Const(false)), (1, Gen.Const(true)));
 
     // [R2P2Method] always names an id; a method-level policy comes with one.
     private static string MethodAttribute(int id, string policy)
@@ -177,7 +183,8 @@ internal static class ScenarioGen
         from methods in BoundaryMethod(documented, types).Array[1, 5]
         from overload in Gen.Bool
         from overloadParameters in BoundaryParameter(types).Array[0, 3]
-        select new ContractSpec(name, accessibility, attribute + obsolete, documented || docs, UniqueBoundaryMethods(methods, overload ? overloadParameters : null));
+        from extras in Gen.Bool
+        select new ContractSpec(name, accessibility, attribute + obsolete, documented || docs, UniqueBoundaryMethods(methods, overload ? overloadParameters : null), extras);
 
     private static Gen<MethodSpec> BoundaryMethod(bool documented, string types) =>
         from name in Gen.OneOf(MethodNames)
@@ -187,7 +194,8 @@ internal static class ScenarioGen
             (2, Gen.OneOf(Scalar(types, trustBoundary: true).ToArray()).Select(v => (ReturnSpec?)new ReturnSpec(v.Type, v.Value, string.Empty))))
         from obsolete in MethodObsolete
         from docs in Gen.Bool
-        select new MethodSpec(name, UniqueNames(parameters), result, obsolete, documented || docs);
+        from defaultBody in DefaultBody
+        select new MethodSpec(name, UniqueNames(parameters), result, obsolete, documented || docs, defaultBody && parameters.All(p => p.Shape is not (Shape.SpanOut or Shape.SpanInOut)));
 
     private static Gen<ParamSpec> BoundaryParameter(string types) => Gen.Frequency(
         (4, from name in Gen.OneOf(ParameterNames) from value in Gen.OneOf(Scalar(types, trustBoundary: true).ToArray()) select new ParamSpec(name, Shape.Value, value.Type, string.Empty, value.Value, string.Empty, 0)),
@@ -367,7 +375,7 @@ internal static class ScenarioGen
     {
         var signatures = new HashSet<string>(StringComparer.Ordinal);
         var result = ImmutableArray.CreateBuilder<MethodSpec>();
-        IEnumerable<MethodSpec> all = overload is null ? methods : methods.Append(methods[0] with { Parameters = UniqueNames(overload), Attributes = string.Empty });
+        IEnumerable<MethodSpec> all = overload is null ? methods : methods.Append(methods[0] with { Parameters = UniqueNames(overload), Attributes = string.Empty, DefaultBody = false });
         foreach (MethodSpec method in all)
         {
             string name = method.Name;

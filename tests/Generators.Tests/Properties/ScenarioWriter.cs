@@ -126,8 +126,22 @@ internal static class ScenarioWriter
                 w.AppendLine(method.Return.Attributes);
             }
 
-            w.AppendLine((method.Return?.Type ?? "void") + " " + Id(method.Name) + "(" + string.Join(", ", method.Parameters.Select(p => p.Attributes + DeclaredType(p) + " " + Id(p.Name))) + ");");
+            string signature = (method.Return?.Type ?? "void") + " " + Id(method.Name) + "(" + string.Join(", ", method.Parameters.Select(p => p.Attributes + DeclaredType(p) + " " + Id(p.Name))) + ")";
+            w.AppendLine(!method.DefaultBody ? signature + ";" : method.Return is null ? signature + " { }" : signature + " => " + method.Return.Value + ";");
             w.AppendLine();
+        }
+
+        if (contract.Extras)
+        {
+            // Not calls: a constant, and helpers with bodies that run where they are called.
+            w.AppendLine("/// <summary>A constant.</summary>");
+            w.AppendLine("const int TgVersion = 3;");
+            w.AppendLine();
+            w.AppendLine("private int TgHelper() => TgVersion;");
+            w.AppendLine();
+            w.AppendLine("/// <summary>A sealed helper.</summary>");
+            w.AppendLine("/// <returns>A number.</returns>");
+            w.AppendLine("sealed int TgSealed() => TgHelper() + 1;");
         }
 
         w.AppendLine("}");
@@ -194,6 +208,11 @@ internal static class ScenarioWriter
         for (int m = 0; m < spec.Methods.Length; m++)
         {
             MethodSpec method = spec.Methods[m];
+            if (method.DefaultBody)
+            {
+                continue; // the interface's body serves it
+            }
+
             w.AppendLine("public " + (method.Return?.Type ?? "void") + " " + Id(method.Name) + "(" + string.Join(", ", method.Parameters.Select((p, i) => DeclaredType(p) + " p" + i)) + ")");
             w.AppendLine("{");
             string? destinationOutput = null;
@@ -382,7 +401,8 @@ internal static class ScenarioWriter
     // The implementation saw each argument as passed (and each output span with the caller's length).
     private static void CheckArguments(StringBuilder w, ContractSpec contract, MethodSpec method, int m, string implementation)
     {
-        for (int i = 0; i < method.Parameters.Length; i++)
+        // A default body records nothing: its result is checked, its arguments cannot be.
+        for (int i = 0; !method.DefaultBody && i < method.Parameters.Length; i++)
         {
             ParamSpec p = method.Parameters[i];
             string what = What(contract, method, "argument '" + p.Name + "'");
