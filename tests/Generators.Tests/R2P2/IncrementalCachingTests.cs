@@ -63,6 +63,21 @@ public class IncrementalCachingTests
             Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"model was {o.Reason}"));
     }
 
+    [Fact]
+    public void A_type_declared_in_another_file_that_takes_a_generated_name_stops_generation_on_the_next_run()
+    {
+        var (compilation, driver, trees) = FirstRun();
+        SyntaxTree unrelated = trees["Unrelated"];
+
+        // KeyValueClient is generated for Samples.Store.IKeyValue; a user class of that name appears in another file.
+        Compilation edited = compilation.ReplaceSyntaxTree(unrelated, unrelated.WithChangedText(SourceText.From("namespace Samples.Store; public sealed class KeyValueClient { }")));
+        GeneratorDriverRunResult result = driver.RunGenerators(edited).GetRunResult();
+
+        Assert.DoesNotContain(result.GeneratedTrees, t => t.FilePath.EndsWith("Samples.Store.IKeyValue.R2P2.g.cs", StringComparison.Ordinal));
+        Assert.Equal(2, result.GeneratedTrees.Length);
+        Assert.Contains(GeneratorHarness.ContractDiagnostics(edited), d => d.Id == "TG1015");
+    }
+
     private static (Compilation Compilation, GeneratorDriver Driver, Dictionary<string, SyntaxTree> Trees) FirstRun()
     {
         var trees = new Dictionary<string, SyntaxTree>(StringComparer.Ordinal);
