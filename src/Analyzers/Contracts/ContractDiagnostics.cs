@@ -46,7 +46,7 @@ internal sealed class ContractDiagnostics
     {
         foreach (DiagnosticInfo info in diagnostics)
         {
-            context.ReportDiagnostic(Diagnostic.Create(info.Descriptor, Locate(info.Location), info.MessageArguments.Cast<object>().ToArray()));
+            context.ReportDiagnostic(info.ToDiagnostic(Locate(info.Location)));
         }
     }
 
