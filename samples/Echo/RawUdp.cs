@@ -16,7 +16,7 @@ internal static class RawUdp
     {
         using var transport = UdpTransport.Bind(new IPEndPoint(IPAddress.IsLoopback(echo.Address) ? IPAddress.Loopback : IPAddress.Any, 0));
         var pool = new PacketBufferPool(Math.Max(size, 64) + 64);
-        var request = pool.Rent();
+        var request = new PacketBuffer(Math.Max(size, 64) + 64); // standalone: sending returns it to nobody, so it is resent as is
         request.Length = size;
         request.Address = PacketAddress.FromEndPoint(echo);
         Random.Shared.NextBytes(request.Span);
@@ -45,7 +45,11 @@ internal static class RawUdp
             var received = transport.Receive(buffers, busyPoll ? 0 : 50);
             if (received > 0)
             {
-                transport.Send(buffers.AsSpan(0, received)); // each buffer's address is its source
+                transport.Send(buffers.AsSpan(0, received)); // each buffer's address is its source; sending hands it back
+                for (var i = 0; i < received; i++)
+                {
+                    buffers[i] = pool.Rent();
+                }
             }
         }
     }

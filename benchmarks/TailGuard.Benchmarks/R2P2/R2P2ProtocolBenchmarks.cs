@@ -1,6 +1,7 @@
 using System;
 using BenchmarkDotNet.Attributes;
 using TailGuard.R2P2;
+using TailGuard.R2P2.Protocol;
 
 namespace TailGuard.Benchmarks.R2P2;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using TailGuard.R2P2;
+using TailGuard.R2P2.Simulation;
 
 namespace TailGuard.Tests.R2P2.Infrastructure;
 

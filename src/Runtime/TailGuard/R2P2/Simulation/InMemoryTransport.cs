@@ -2,14 +2,19 @@ using System;
 using System.Diagnostics;
 using System.Threading;
 
-namespace TailGuard.R2P2;
+namespace TailGuard.R2P2.Simulation;
 
-/// <summary>An endpoint bound on an <see cref="InMemoryNetwork"/>: a bounded inbox ordered by delivery time.</summary>
+/// <summary>
+/// An endpoint bound on an <see cref="InMemoryNetwork"/>: a bounded inbox ordered by delivery time, and pools of pinned
+/// buffers it owns. A send copies each datagram into the network (where faults apply) and returns the buffer at once; a
+/// receive copies a delivered datagram into the caller's slot.
+/// </summary>
 public sealed class InMemoryTransport : PacketTransport
 {
     private readonly InMemoryNetwork _network;
     private readonly object _sync = new(); // Monitor: receivers wait on it
     private readonly Entry[] _inbox;
+    private readonly PinnedBufferPools _memory;
     private int _head;
     private int _count;
     private long _overflowed;
@@ -21,6 +26,7 @@ public sealed class InMemoryTransport : PacketTransport
         _network = network;
         LocalAddress = address;
         _inbox = new Entry[network.InboxCapacity];
+        _memory = new PinnedBufferPools(network.MaxDatagramSize);
     }
 
     /// <inheritdoc/>
@@ -48,12 +54,22 @@ public sealed class InMemoryTransport : PacketTransport
     }
 
     /// <inheritdoc/>
+    public override PacketBuffer Rent(int capacity) => _memory.Rent(capacity);
+
+    /// <inheritdoc/>
     public override void Send(ReadOnlySpan<PacketBuffer> packets)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        foreach (var packet in packets)
+        try
         {
-            _network.Transmit(LocalAddress, packet.Address, packet.Span);
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            foreach (var packet in packets)
+            {
+                _network.Transmit(LocalAddress, packet.Address, packet.Span);
+            }
+        }
+        finally
+        {
+            ReturnAll(packets); // the network holds its own copies
         }
     }
 
