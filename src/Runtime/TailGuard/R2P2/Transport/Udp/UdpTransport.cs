@@ -38,6 +38,7 @@ public sealed unsafe class UdpTransport : PacketTransport
     private LinuxSocketInterop.SockAddrIn6* _receiveNames;
     private int _receiveCapacity;
     private PacketBuffer?[] _receiveBound = [];
+    private byte[]? _portableScratch;
     private long _truncated;
     private long _sendErrors;
     private int _disposed;
@@ -461,21 +462,33 @@ public sealed unsafe class UdpTransport : PacketTransport
             return 0;
         }
 
+        // Socket.ReceiveFrom truncates a datagram larger than the span silently on Linux, so the portable path receives
+        // into a scratch array of the largest datagram and copies what fits: one copy, and truncation is always seen.
+        var scratch = _portableScratch ??= GC.AllocateUninitializedArray<byte>(MaxUdpPayload + 1);
         var filled = 0;
         do
         {
-            var buffer = buffers[filled];
+            int length;
             try
             {
-                buffer.Length = _socket.ReceiveFrom(buffer.Storage, SocketFlags.None, _receiveAddress);
+                length = _socket.ReceiveFrom(scratch, SocketFlags.None, _receiveAddress);
             }
             catch (SocketException error) when (error.SocketErrorCode is SocketError.MessageSize or SocketError.ConnectionReset)
             {
-                // A datagram larger than the buffer (dropped and counted), or an ICMP error surfaced on Windows.
+                // A datagram larger than the scratch (dropped and counted), or an ICMP error surfaced on Windows.
                 Interlocked.Increment(ref _truncated);
                 continue;
             }
 
+            var buffer = buffers[filled];
+            if (length > buffer.Capacity)
+            {
+                Interlocked.Increment(ref _truncated);
+                continue;
+            }
+
+            scratch.AsSpan(0, length).CopyTo(buffer.Storage);
+            buffer.Length = length;
             buffer.Address = ReadSocketAddress(_receiveAddress);
             filled++;
         }
