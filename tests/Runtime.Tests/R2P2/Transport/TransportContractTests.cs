@@ -16,7 +16,7 @@ public abstract class TransportContractTests(TestNetwork network) : IDisposable
 {
     private readonly List<IDisposable> _owned = [];
 
-    [Fact]
+    [NetworkFact]
     public void Rent_lends_buffers_with_room_for_the_capacity_asked_up_to_the_datagram_limit()
     {
         var transport = Bind();
@@ -31,7 +31,7 @@ public abstract class TransportContractTests(TestNetwork network) : IDisposable
         buffer.Return();
     }
 
-    [Fact]
+    [NetworkFact]
     public void Send_delivers_each_datagram_with_its_source_and_takes_every_buffer_back()
     {
         var sender = Bind();
@@ -47,7 +47,7 @@ public abstract class TransportContractTests(TestNetwork network) : IDisposable
         Assert.All(received, d => Assert.Equal(sender.LocalAddress, d.Source));
     }
 
-    [Fact]
+    [NetworkFact]
     public void A_buffer_rented_from_the_transport_is_sent_and_comes_back_to_it_for_reuse()
     {
         var sender = Bind();
@@ -63,7 +63,7 @@ public abstract class TransportContractTests(TestNetwork network) : IDisposable
         Assert.Equal("one"u8.ToArray(), ReceiveAll(receiver, 1)[0].Bytes);
     }
 
-    [Fact]
+    [NetworkFact]
     public void Send_after_dispose_throws_and_still_gives_the_packets_back()
     {
         var sender = Bind();
@@ -76,7 +76,7 @@ public abstract class TransportContractTests(TestNetwork network) : IDisposable
         Assert.Equal(0, sender.Receive([new PacketBuffer(64)], 0));
     }
 
-    [Fact]
+    [NetworkFact]
     public void Receive_drops_a_datagram_larger_than_its_slot_and_delivers_the_rest()
     {
         var sender = Bind();
@@ -146,6 +146,8 @@ public sealed class UdpTransportContractTests() : TransportContractTests(new Udp
 
 public sealed class UdpPortableTransportContractTests() : TransportContractTests(new UdpTestNetwork(batchedSystemCalls: false));
 
+[RequiresNetwork(NetworkCapability.IPv6Loopback)]
 public sealed class UdpIPv6TransportContractTests() : TransportContractTests(new UdpTestNetwork(ipv6: true));
 
+[RequiresNetwork(NetworkCapability.IPv6Loopback)]
 public sealed class UdpPortableIPv6TransportContractTests() : TransportContractTests(new UdpTestNetwork(batchedSystemCalls: false, ipv6: true));

@@ -5,9 +5,10 @@ using TailGuard.Tests.R2P2.Infrastructure;
 namespace TailGuard.Tests.R2P2.Transport;
 
 /// <summary>UDP specifics: a dual-stack socket, and what a socket of one family does with an address of the other.</summary>
+[RequiresNetwork(NetworkCapability.IPv6Loopback)]
 public sealed class UdpTransportTests
 {
-    [Theory]
+    [NetworkTheory]
     [InlineData(true)]
     [InlineData(false)]
     public void A_dual_stack_socket_serves_IPv4_peers_and_sees_them_as_IPv4(bool batched)
