@@ -180,12 +180,12 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
         {
             _serving = false;
             _writer.Reset();
-            _statistics.HandlerFailure();
             if (!_deferredNow)
             {
                 _admission?.Release(step.RequestId, step.Client); // a deferred request stays with its handle
             }
 
+            _statistics.HandlerFailure();
             _server.ReportHandlerFailure(error);
         }
     }

@@ -203,8 +203,8 @@ internal sealed class DeferredResponses
     {
         for (var i = 0; i < count; i++)
         {
-            _statistics.ExpiredResponse();
             _admission?.Release(_released[i].RequestId, _released[i].Client);
+            _statistics.ExpiredResponse();
         }
     }
 
@@ -269,8 +269,8 @@ internal sealed class DeferredResponses
     private void Abandon(int index, Slot slot)
     {
         slot.Writer.Reset();
-        _statistics.HandlerFailure();
         _admission?.Release(slot.RequestId, slot.Client);
+        _statistics.HandlerFailure();
         lock (_sync)
         {
             Free(index, slot);
