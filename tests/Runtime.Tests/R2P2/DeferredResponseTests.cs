@@ -81,7 +81,7 @@ public abstract class DeferredResponseTests(TestNetwork network) : IDisposable
     [Fact]
     public void A_stale_handle_never_answers_the_request_that_reused_its_slot()
     {
-        var server = Server(new R2P2ServerOptions { AdmissionPolicy = _admission, MaxDeferredResponses = 1 });
+        var server = Server(new R2P2ServerOptions { AdmissionPolicy = _admission, MaxDeferredResponses = 1, ResponseTimeout = Payloads.Generous });
         var peer = Peer();
         peer.Send(server.LocalAddress, Wire.Packet(Wire.Request, Wire.OnePacket, 20, 1, "a"u8));
         var first = _handler.Next();
@@ -190,7 +190,7 @@ public abstract class DeferredResponseTests(TestNetwork network) : IDisposable
     [Fact]
     public async Task A_full_table_makes_defer_fail_the_handler_and_the_request_is_released()
     {
-        var server = Server(new R2P2ServerOptions { AdmissionPolicy = _admission, MaxDeferredResponses = 1 });
+        var server = Server(new R2P2ServerOptions { AdmissionPolicy = _admission, MaxDeferredResponses = 1, ResponseTimeout = Payloads.Generous });
         var peer = Peer();
 
         peer.Send(server.LocalAddress, Wire.Packet(Wire.Request, Wire.OnePacket, 11, 1, "a"u8));
@@ -210,7 +210,7 @@ public abstract class DeferredResponseTests(TestNetwork network) : IDisposable
     public async Task A_per_client_admission_policy_gets_each_clients_slot_back_when_its_deferred_request_is_answered()
     {
         var perClient = new RecordingAdmissionPolicy(perClientLimit: 1);
-        var server = Server(new R2P2ServerOptions { AdmissionPolicy = perClient });
+        var server = Server(new R2P2ServerOptions { AdmissionPolicy = perClient, ResponseTimeout = Payloads.Generous });
         var a = Client(server.LocalAddress);
         var b = Client(server.LocalAddress);
 
@@ -308,9 +308,12 @@ public abstract class DeferredResponseTests(TestNetwork network) : IDisposable
         }
     }
 
-    /// <summary>A server of the deferring handler; options given here must name the admission policy themselves.</summary>
+    /// <summary>
+    /// A server of the deferring handler. Deferrals wait for the generous timeout (a busy machine must not expire them
+    /// between steps); options given here must name the admission policy and the timeout themselves.
+    /// </summary>
     private R2P2Server Server(R2P2ServerOptions? options = null)
-        => Own(new R2P2Server(network.Bind(), _handler, options ?? new R2P2ServerOptions { AdmissionPolicy = _admission }));
+        => Own(new R2P2Server(network.Bind(), _handler, options ?? new R2P2ServerOptions { AdmissionPolicy = _admission, ResponseTimeout = Payloads.Generous }));
 
     private R2P2Client Client(PacketAddress destination, R2P2ClientOptions? options = null)
         => Own(new R2P2Client(network.Bind(), destination, options ?? new R2P2ClientOptions { Timeout = Payloads.Generous }));
