@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using TailGuard.R2P2;
 using TailGuard.Tests.R2P2.Infrastructure;
+using static TailGuard.Tests.R2P2.Infrastructure.Condition;
 
 namespace TailGuard.Tests.R2P2;
 
@@ -439,20 +440,6 @@ public abstract class ConformanceTests : IDisposable
         }
 
         GC.SuppressFinalize(this);
-    }
-
-    protected static async Task Eventually(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Payloads.Generous;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("The condition did not hold in time.");
-            }
-
-            await Task.Delay(10);
-        }
     }
 
     private static byte[] ReceiveResponse(RawPeer peer, ushort rid)

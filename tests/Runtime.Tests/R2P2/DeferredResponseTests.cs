@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using TailGuard.R2P2;
 using TailGuard.Tests.R2P2.Infrastructure;
+using static TailGuard.Tests.R2P2.Infrastructure.Condition;
 
 namespace TailGuard.Tests.R2P2;
 
@@ -296,16 +297,6 @@ public abstract class DeferredResponseTests(TestNetwork network) : IDisposable
 
         _handler.Dispose();
         GC.SuppressFinalize(this);
-    }
-
-    private static async Task Eventually(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Payloads.Generous;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold in time.");
-            await Task.Delay(5);
-        }
     }
 
     /// <summary>
