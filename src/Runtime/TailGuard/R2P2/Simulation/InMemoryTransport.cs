@@ -5,16 +5,15 @@ using System.Threading;
 namespace TailGuard.R2P2.Simulation;
 
 /// <summary>
-/// An endpoint bound on an <see cref="InMemoryNetwork"/>: a bounded inbox ordered by delivery time, and pools of pinned
-/// buffers it owns. A send copies each datagram into the network (where faults apply) and returns the buffer at once; a
-/// receive copies a delivered datagram into the caller's slot.
+/// An endpoint bound on an <see cref="InMemoryNetwork"/>: a bounded inbox ordered by delivery time, and pinned buffers it
+/// owns (the default <see cref="PacketTransport.Rent"/>). A send copies each datagram into the network (where faults
+/// apply) and returns the buffer at once; a receive copies a delivered datagram into the caller's slot.
 /// </summary>
 public sealed class InMemoryTransport : PacketTransport
 {
     private readonly InMemoryNetwork _network;
     private readonly object _sync = new(); // Monitor: receivers wait on it
     private readonly Entry[] _inbox;
-    private readonly PinnedBufferPools _memory;
     private int _head;
     private int _count;
     private long _overflowed;
@@ -26,7 +25,6 @@ public sealed class InMemoryTransport : PacketTransport
         _network = network;
         LocalAddress = address;
         _inbox = new Entry[network.InboxCapacity];
-        _memory = new PinnedBufferPools(network.MaxDatagramSize);
     }
 
     /// <inheritdoc/>
@@ -52,9 +50,6 @@ public sealed class InMemoryTransport : PacketTransport
             }
         }
     }
-
-    /// <inheritdoc/>
-    public override PacketBuffer Rent(int capacity) => _memory.Rent(capacity);
 
     /// <inheritdoc/>
     public override void Send(ReadOnlySpan<PacketBuffer> packets)

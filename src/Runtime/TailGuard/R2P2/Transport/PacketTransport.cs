@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 
 namespace TailGuard.R2P2;
 
@@ -12,6 +13,8 @@ namespace TailGuard.R2P2;
 /// </summary>
 public abstract class PacketTransport : IPacketBufferSource, IDisposable
 {
+    private PinnedBufferPools? _memory;
+
     /// <summary>The address this transport receives on (and sends from).</summary>
     public abstract PacketAddress LocalAddress { get; }
 
@@ -21,11 +24,24 @@ public abstract class PacketTransport : IPacketBufferSource, IDisposable
     /// <summary>
     /// Rents a buffer of this transport's memory with room for at least <paramref name="capacity"/> bytes (length 0,
     /// no address). Thread-safe. The caller owns it until it sends it or calls <see cref="PacketBuffer.Return"/>.
+    /// The default lends pinned arrays from pools the transport owns (one per size class), which is what a transport
+    /// over sockets wants; a transport with a memory region of its own (frames shared with the kernel or a device)
+    /// overrides it.
     /// </summary>
     /// <param name="capacity">The bytes needed, from 0 to <see cref="MaxDatagramSize"/>.</param>
     /// <returns>The buffer.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is negative or above <see cref="MaxDatagramSize"/>.</exception>
-    public abstract PacketBuffer Rent(int capacity);
+    public virtual PacketBuffer Rent(int capacity)
+    {
+        var memory = Volatile.Read(ref _memory);
+        if (memory is null)
+        {
+            Interlocked.CompareExchange(ref _memory, new PinnedBufferPools(MaxDatagramSize), null);
+            memory = _memory!;
+        }
+
+        return memory.Rent(capacity);
+    }
 
     /// <summary>
     /// Sends the first <see cref="PacketBuffer.Length"/> bytes of each packet to its <see cref="PacketBuffer.Address"/>

@@ -9,8 +9,9 @@ using System.Threading;
 namespace TailGuard.R2P2;
 
 /// <summary>
-/// A UDP socket (IPv4 or IPv6) as a <see cref="PacketTransport"/>. Its memory is pinned arrays in pools it owns;
-/// datagrams go straight between the kernel and those buffers. On Linux a batch is one recvmmsg/sendmmsg system call
+/// A UDP socket (IPv4 or IPv6) as a <see cref="PacketTransport"/>. Its memory is pinned arrays in pools it owns (the
+/// default <see cref="PacketTransport.Rent"/>); datagrams go straight between the kernel and those buffers. On Linux a
+/// batch is one recvmmsg/sendmmsg system call
 /// (P/Invoke, blittable structs, scratch on the stack or in native memory); elsewhere the portable path uses
 /// SocketAddress-based <see cref="Socket"/> calls. Neither path allocates per datagram. Busy polling spins on a
 /// non-blocking receive; blocking mode waits in poll(). A socket bound to <see cref="IPAddress.IPv6Any"/> is dual-stack:
@@ -32,7 +33,6 @@ public sealed unsafe class UdpTransport : PacketTransport
     private readonly bool _ipv6;
     private readonly int _fd;
     private readonly SocketAddress _receiveAddress;
-    private readonly PinnedBufferPools _memory = new(MaxUdpPayload);
     private LinuxSocketInterop.MMsgHdr* _receiveHeaders;
     private LinuxSocketInterop.IoVec* _receiveVectors;
     private LinuxSocketInterop.SockAddrIn6* _receiveNames;
@@ -170,9 +170,6 @@ public sealed unsafe class UdpTransport : PacketTransport
             throw;
         }
     }
-
-    /// <inheritdoc/>
-    public override PacketBuffer Rent(int capacity) => _memory.Rent(capacity);
 
     /// <inheritdoc/>
     public override void Send(ReadOnlySpan<PacketBuffer> packets)
