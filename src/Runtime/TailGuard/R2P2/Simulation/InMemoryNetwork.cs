@@ -3,10 +3,11 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading;
 
-namespace TailGuard.R2P2;
+namespace TailGuard.R2P2.Simulation;
 
 /// <summary>
-/// A simulated IPv4/UDP network inside the process. Endpoints bind addresses like real ones (10.0.0.1:9000); datagrams
+/// A simulated UDP network (IPv4 and IPv6) inside the process. Endpoints bind addresses like real ones (10.0.0.1:9000,
+/// [fd00::1]:9000); datagrams
 /// are copied into the destination's bounded inbox (overflow is loss, as a full socket buffer is) and may be lost,
 /// duplicated, reordered, delayed or corrupted by seeded random decisions, so a single-threaded run is reproducible.
 /// It is not a mock: clients and servers run over it unchanged, with the same rules as over UDP.
@@ -33,7 +34,7 @@ public sealed class InMemoryNetwork
     /// <param name="inboxCapacity">How many datagrams an endpoint holds before new ones are lost.</param>
     public InMemoryNetwork(int seed = 1, NetworkFaults? faults = null, int maxDatagramSize = 65507, int inboxCapacity = 4096)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxDatagramSize, R2P2Header.Size);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDatagramSize, Protocol.R2P2Header.Size);
         ArgumentOutOfRangeException.ThrowIfLessThan(inboxCapacity, 1);
         _random = new Random(seed);
         _faults = faults ?? NetworkFaults.None;
@@ -87,7 +88,7 @@ public sealed class InMemoryNetwork
             {
                 var port = Interlocked.Increment(ref _nextEphemeral) - 1;
                 port = FirstEphemeralPort + ((port - FirstEphemeralPort) % (65536 - FirstEphemeralPort));
-                var candidate = new PacketAddress(address.IPv4, (ushort)port);
+                var candidate = address.WithPort((ushort)port);
                 var transport = new InMemoryTransport(this, candidate);
                 if (_endpoints.TryAdd(candidate, transport))
                 {
@@ -107,7 +108,7 @@ public sealed class InMemoryNetwork
         return bound;
     }
 
-    /// <summary>Binds an endpoint given as "a.b.c.d:port" (port 0 picks one).</summary>
+    /// <summary>Binds an endpoint given as "a.b.c.d:port" or "[IPv6]:port" (port 0 picks one).</summary>
     /// <param name="address">The address text.</param>
     /// <returns>The endpoint's transport.</returns>
     public InMemoryTransport Bind(string address) => Bind(PacketAddress.Parse(address));

@@ -1,4 +1,4 @@
-namespace TailGuard.R2P2;
+namespace TailGuard.R2P2.Protocol;
 
 /// <summary>A multi-packet request being reassembled: its packets by index and its place in the age list.</summary>
 internal sealed class PendingRequest

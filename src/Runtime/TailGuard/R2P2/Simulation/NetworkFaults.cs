@@ -1,6 +1,6 @@
 using System;
 
-namespace TailGuard.R2P2;
+namespace TailGuard.R2P2.Simulation;
 
 /// <summary>
 /// What an <see cref="InMemoryNetwork"/> does wrong, per datagram, decided by its seeded random generator. Rates are
@@ -36,7 +36,7 @@ public sealed class NetworkFaults
     /// How many leading bytes corruption may touch. Real UDP drops datagrams with a bad checksum, so payload corruption
     /// reaching R2P2 models a broken checksum; the default (8) corrupts headers, what a hostile or buggy peer sends.
     /// </summary>
-    public int CorruptibleBytes { get; init; } = R2P2Header.Size;
+    public int CorruptibleBytes { get; init; } = Protocol.R2P2Header.Size;
 
     internal bool IsNone => LossRate <= 0 && DuplicationRate <= 0 && ReorderRate <= 0 && DelayRate <= 0 && CorruptionRate <= 0;
 }

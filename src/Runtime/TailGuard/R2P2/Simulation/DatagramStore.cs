@@ -2,7 +2,7 @@ using System;
 using System.Numerics;
 using System.Threading;
 
-namespace TailGuard.R2P2;
+namespace TailGuard.R2P2.Simulation;
 
 /// <summary>
 /// The in-memory network's own storage for datagrams in flight: arrays in power-of-two size classes, reused. Owned by

@@ -1,38 +1,50 @@
 using System;
 using System.Buffers;
 
-namespace TailGuard.R2P2;
+namespace TailGuard.R2P2.Protocol;
 
 /// <summary>
-/// Collects one outgoing message (request or response payload) and splits it into packets. The payload is written
-/// straight into a pooled packet buffer after room for the header, so a one-packet message is sent without a copy;
-/// only a message larger than one packet spills into a pooled array and is copied into its packets.
+/// Collects one outgoing message (a request or response payload) and splits it into packets
+/// (docs/design/r2p2.md, "Message sizes and how messages split"). The payload is written straight into a packet buffer rented from the
+/// transport, after room for the header, so a one-packet message is sent without a copy; only a message larger than one
+/// packet spills into an array from <see cref="ArrayPool{T}.Shared"/> and is copied into its packets. Not thread-safe:
+/// one writer per thread or per pending message; reusable (<see cref="Start"/> again after <see cref="Build"/>).
 /// </summary>
-internal sealed class MessageWriter : IBufferWriter<byte>
+public sealed class MessageWriter : IBufferWriter<byte>
 {
     private const int MinimumSpill = 4096;
-    private readonly PacketBufferPool _pool;
+    private readonly IPacketBufferSource _source;
     private readonly int _payloadSize;
     private readonly long _maxLength;
     private PacketBuffer? _first;
     private byte[]? _spill;
     private int _length;
 
-    public MessageWriter(PacketBufferPool pool, int payloadSize, long maxLength)
+    /// <summary>Creates a writer.</summary>
+    /// <param name="source">Where packet buffers come from: the transport the message will be sent on.</param>
+    /// <param name="payloadSize">Payload bytes per packet (the header's 8 bytes come on top).</param>
+    /// <param name="maxLength">The longest message accepted; writing more throws <see cref="InvalidOperationException"/>.</param>
+    public MessageWriter(IPacketBufferSource source, int payloadSize, long maxLength)
     {
-        _pool = pool;
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentOutOfRangeException.ThrowIfLessThan(payloadSize, Fragmenter.FirstRequestPacketPayload);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxLength);
+        _source = source;
         _payloadSize = payloadSize;
         _maxLength = maxLength;
     }
 
+    /// <summary>The payload bytes written so far.</summary>
     public int Length => _length;
 
+    /// <summary>Starts a message (giving back whatever a previous unfinished one held).</summary>
     public void Start()
     {
         Reset();
-        _first = _pool.Rent();
+        _first = _source.Rent(R2P2Header.Size + _payloadSize);
     }
 
+    /// <inheritdoc/>
     public void Advance(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
@@ -45,6 +57,7 @@ internal sealed class MessageWriter : IBufferWriter<byte>
         _length += count;
     }
 
+    /// <inheritdoc/>
     public Memory<byte> GetMemory(int sizeHint = 0)
     {
         EnsureStarted();
@@ -54,7 +67,7 @@ internal sealed class MessageWriter : IBufferWriter<byte>
             var available = _payloadSize - _length;
             if (available >= needed)
             {
-                return _first!.Array.AsMemory(R2P2Header.Size + _length, available);
+                return _first!.StorageMemory.Slice(R2P2Header.Size + _length, available);
             }
 
             Grow(needed);
@@ -67,12 +80,25 @@ internal sealed class MessageWriter : IBufferWriter<byte>
         return _spill.AsMemory(_length);
     }
 
-    public Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
+    /// <inheritdoc/>
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        EnsureStarted();
+        var available = _payloadSize - _length;
+        return _spill is null && available >= Math.Max(sizeHint, 1)
+            ? _first!.Storage.Slice(R2P2Header.Size + _length, available)
+            : GetMemory(sizeHint).Span;
+    }
 
     /// <summary>
-    /// Splits the message into packets addressed to <paramref name="destination"/>, rented from the pool and stored in
-    /// <paramref name="packets"/> (grown if needed). The writer is empty afterwards.
+    /// Splits the message into packets addressed to <paramref name="destination"/>, stored in
+    /// <paramref name="packets"/> (grown if needed); the caller owns them. The writer is empty afterwards.
     /// </summary>
+    /// <param name="type">The message type of every packet.</param>
+    /// <param name="policy">The routing policy of every packet.</param>
+    /// <param name="requestId">The rid of every packet.</param>
+    /// <param name="destination">The address every packet goes to.</param>
+    /// <param name="packets">Receives the packets, from index 0.</param>
     /// <returns>The packet count.</returns>
     public int Build(MessageType type, RoutingPolicy policy, ushort requestId, PacketAddress destination, ref PacketBuffer[] packets)
     {
@@ -90,10 +116,10 @@ internal sealed class MessageWriter : IBufferWriter<byte>
             if (_spill is not null)
             {
                 // A writer that asked for more than it wrote; the bytes are in the spill array.
-                _spill.AsSpan(0, _length).CopyTo(only.Array.AsSpan(R2P2Header.Size));
+                _spill.AsSpan(0, _length).CopyTo(only.Storage[R2P2Header.Size..]);
             }
 
-            R2P2Header.Write(only.Array, type, policy, R2P2Header.FlagsSingle, requestId, 1);
+            R2P2Header.Write(only.Storage, type, policy, R2P2Header.FlagsSingle, requestId, 1);
             only.Length = R2P2Header.Size + _length;
             only.Address = destination;
             packets[0] = only;
@@ -106,9 +132,9 @@ internal sealed class MessageWriter : IBufferWriter<byte>
         {
             var (offset, length) = Fragmenter.Packet(type, _length, _payloadSize, i);
             var (flags, order) = Fragmenter.Numbering(i, count);
-            var packet = _pool.Rent();
-            R2P2Header.Write(packet.Array, type, policy, flags, requestId, order);
-            message.Slice(offset, length).CopyTo(packet.Array.AsSpan(R2P2Header.Size));
+            var packet = _source.Rent(R2P2Header.Size + _payloadSize);
+            R2P2Header.Write(packet.Storage, type, policy, flags, requestId, order);
+            message.Slice(offset, length).CopyTo(packet.Storage[R2P2Header.Size..]);
             packet.Length = R2P2Header.Size + length;
             packet.Address = destination;
             packets[i] = packet;
@@ -123,7 +149,7 @@ internal sealed class MessageWriter : IBufferWriter<byte>
     {
         if (_first is not null)
         {
-            _pool.Return(_first);
+            _first.Return();
             _first = null;
         }
 
@@ -156,7 +182,7 @@ internal sealed class MessageWriter : IBufferWriter<byte>
         var bigger = ArrayPool<byte>.Shared.Rent(size);
         if (_spill is null)
         {
-            _first!.Array.AsSpan(R2P2Header.Size, _length).CopyTo(bigger);
+            _first!.Storage.Slice(R2P2Header.Size, _length).CopyTo(bigger);
         }
         else
         {

@@ -1,6 +1,6 @@
 using System;
 
-namespace TailGuard.R2P2;
+namespace TailGuard.R2P2.Simulation;
 
 /// <summary>Sees every datagram sent on an <see cref="InMemoryNetwork"/>, before faults apply (a wire tap for tests).</summary>
 /// <param name="source">The sender's address.</param>

@@ -2,9 +2,13 @@ using System;
 using System.Diagnostics;
 using System.Threading;
 
-namespace TailGuard.R2P2;
+namespace TailGuard.R2P2.Simulation;
 
-/// <summary>An endpoint bound on an <see cref="InMemoryNetwork"/>: a bounded inbox ordered by delivery time.</summary>
+/// <summary>
+/// An endpoint bound on an <see cref="InMemoryNetwork"/>: a bounded inbox ordered by delivery time, and pinned buffers it
+/// owns (the default <see cref="PacketTransport.Rent"/>). A send copies each datagram into the network (where faults
+/// apply) and returns the buffer at once; a receive copies a delivered datagram into the caller's slot.
+/// </summary>
 public sealed class InMemoryTransport : PacketTransport
 {
     private readonly InMemoryNetwork _network;
@@ -50,10 +54,17 @@ public sealed class InMemoryTransport : PacketTransport
     /// <inheritdoc/>
     public override void Send(ReadOnlySpan<PacketBuffer> packets)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        foreach (var packet in packets)
+        try
         {
-            _network.Transmit(LocalAddress, packet.Address, packet.Span);
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            foreach (var packet in packets)
+            {
+                _network.Transmit(LocalAddress, packet.Address, packet.Span);
+            }
+        }
+        finally
+        {
+            ReturnAll(packets); // the network holds its own copies
         }
     }
 
