@@ -97,13 +97,21 @@ internal sealed unsafe partial class KernelTimestampingUdpTransport : Timestampi
 
     public override void Send(ReadOnlySpan<PacketBuffer> packets)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        NoteSend(packets);
-        while (!packets.IsEmpty)
+        // The transport owns every packet it is given, sent or not (PacketTransport.Send).
+        try
         {
-            var count = Math.Min(packets.Length, MaxBatch);
-            SendBatch(packets[..count]);
-            packets = packets[count..];
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            NoteSend(packets);
+            for (var rest = packets; !rest.IsEmpty;)
+            {
+                var count = Math.Min(rest.Length, MaxBatch);
+                SendBatch(rest[..count]);
+                rest = rest[count..];
+            }
+        }
+        finally
+        {
+            ReturnAll(packets);
         }
     }
 

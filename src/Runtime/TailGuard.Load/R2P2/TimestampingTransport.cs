@@ -75,6 +75,9 @@ internal sealed class ClockTimestampingTransport(PacketTransport inner) : Timest
 
     public override int MaxDatagramSize => inner.MaxDatagramSize;
 
+    // The inner transport's memory: buffers it receives into and takes back when sending are its own.
+    public override PacketBuffer Rent(int capacity) => inner.Rent(capacity);
+
     public override void Send(ReadOnlySpan<PacketBuffer> packets)
     {
         NoteSend(packets);

@@ -11,13 +11,14 @@ internal static class RawUdpPing
     public static PingReport Run(PingSettings settings)
     {
         using var transport = UdpTransport.Bind(new IPEndPoint(IPAddress.IsLoopback(settings.Server.Address) ? IPAddress.Loopback : IPAddress.Any, 0));
-        var pool = new PacketBufferPool(Math.Max(settings.Size, 64) + 64);
-        var request = pool.Rent();
+        // A standalone request (no owner): sending hands a buffer to the transport, which returns owned buffers to their
+        // pool, so the one request sent every round must belong to nobody.
+        var request = new PacketBuffer(Math.Max(settings.Size, 64) + 64);
         request.Length = settings.Size;
         request.Address = PacketAddress.FromEndPoint(settings.Server);
         Random.Shared.NextBytes(request.Span);
         PacketBuffer[] send = [request];
-        PacketBuffer[] receive = [pool.Rent()];
+        PacketBuffer[] receive = [transport.Rent(Math.Max(settings.Size, 64) + 64)];
         var busyPoll = settings.Mode == ReceiveMode.BusyPoll;
         var report = new PingReport();
         if (!Loop(transport, send, receive, settings, settings.WarmUp, busyPoll, report, measure: false))

@@ -13,11 +13,10 @@ internal static class RawUdpEcho
     /// <summary>Echoes datagrams on the calling thread until <paramref name="stop"/> is cancelled.</summary>
     public static void Serve(UdpTransport transport, bool busyPoll, CancellationToken stop)
     {
-        var pool = new PacketBufferPool(65_536);
         var buffers = new PacketBuffer[32];
         for (var i = 0; i < buffers.Length; i++)
         {
-            buffers[i] = pool.Rent();
+            buffers[i] = transport.Rent(transport.MaxDatagramSize);
         }
 
         while (!stop.IsCancellationRequested)
@@ -25,8 +24,18 @@ internal static class RawUdpEcho
             var received = transport.Receive(buffers, busyPoll ? 0 : 50);
             if (received > 0)
             {
-                transport.Send(buffers.AsSpan(0, received)); // each buffer's address is its source
+                // Each buffer's address is its source. Sending hands the buffers to the transport: refill their slots.
+                transport.Send(buffers.AsSpan(0, received));
+                for (var i = 0; i < received; i++)
+                {
+                    buffers[i] = transport.Rent(transport.MaxDatagramSize);
+                }
             }
+        }
+
+        foreach (var buffer in buffers)
+        {
+            buffer.Return();
         }
     }
 }
