@@ -19,6 +19,7 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
     private readonly ServerLoop[] _loops;
     private readonly R2P2ServerOptions _options;
     private int _disposed;
+    private int _draining;
 
     /// <summary>Creates a server with one receive loop.</summary>
     /// <param name="transport">The transport to serve on.</param>
@@ -128,9 +129,44 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
         return total;
     }
 
+    /// <summary>Whether <see cref="DrainAsync"/> was called: the server refuses every new request with DROP until it is disposed.</summary>
+    public bool IsDraining => Volatile.Read(ref _draining) != 0;
+
+    /// <summary>
+    /// Drains the server before it is disposed (a graceful stop). From now on every new request is refused with DROP
+    /// (its client fails at once with <see cref="R2P2DroppedException"/> and may retry elsewhere; the admission policy
+    /// is not asked), while the requests already admitted finish: multi-packet requests being reassembled, handlers
+    /// running, deferred responses not yet answered. Completes with true once none is left and each loop has answered
+    /// what was queued on its socket, or false when <paramref name="cancellationToken"/> fires first (the deadline) or
+    /// the server is disposed meanwhile. Draining cannot be undone; dispose the server afterwards to close it.
+    /// </summary>
+    /// <param name="cancellationToken">Ends the wait (not the draining): the drain deadline.</param>
+    /// <returns>Whether every admitted request finished.</returns>
+    /// <exception cref="ObjectDisposedException">The server was disposed.</exception>
+    public async Task<bool> DrainAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        Interlocked.Exchange(ref _draining, 1);
+        var drained = new Task<bool>[_loops.Length];
+        for (var i = 0; i < _loops.Length; i++)
+        {
+            drained[i] = _loops[i].BeginDrain();
+        }
+
+        try
+        {
+            var results = await Task.WhenAll(drained).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return Array.TrueForAll(results, static drainedLoop => drainedLoop);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// Stops the loops (pending reassemblies are discarded, deferred responses released and later answers ignored) and
-    /// closes the transports if the server owns them.
+    /// closes the transports if the server owns them. For a graceful stop, <see cref="DrainAsync"/> first.
     /// </summary>
     public void Dispose()
     {

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Threading;
+using System.Threading.Tasks;
 using TailGuard.R2P2.Protocol;
 
 namespace TailGuard.R2P2;
@@ -21,6 +22,11 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
     private readonly MessageWriter _writer;
     private readonly DeferredResponses _deferred;
     private readonly ReceiveLoop _loop;
+    private readonly int _batchSize;
+    private TaskCompletionSource<bool>? _drain;
+    private int _stopped;
+    private bool _refusedWholeBatch;
+    private int _batchPackets;
     private PacketBuffer[] _responsePackets = new PacketBuffer[4];
     private int _serveToken;
     private bool _serving;
@@ -41,6 +47,7 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
         _protocol = new ServerProtocol(options);
         _writer = new MessageWriter(transport, options.PayloadSize, Fragmenter.MaxMessageLength(MessageType.Response, options.PayloadSize));
         _deferred = new DeferredResponses(transport, options, statistics);
+        _batchSize = options.ReceiveBatchSize;
         _loop = new ReceiveLoop(transport, this, new ReceiveLoopOptions
         {
             Mode = options.ReceiveMode,
@@ -70,8 +77,36 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
 
     public void Dispose() => _loop.Dispose();
 
+    /// <summary>
+    /// Starts refusing new requests (from the loop's next datagram on); the task completes true once the loop has gone
+    /// through a whole batch refusing, found its socket read dry (a batch shorter than the batch size) and holds no
+    /// admitted request (no reassembly, no unanswered deferred response), or false when the loop stopped first.
+    /// </summary>
+    public Task<bool> BeginDrain()
+    {
+        var drain = Volatile.Read(ref _drain);
+        if (drain is null)
+        {
+            var created = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            drain = Interlocked.CompareExchange(ref _drain, created, null) ?? created;
+        }
+
+        if (Volatile.Read(ref _stopped) != 0)
+        {
+            drain.TrySetResult(false); // the loop is gone: it cannot drain, and must not leave the caller waiting
+        }
+
+        return drain.Task;
+    }
+
     public bool OnPacket(ReceiveLoop loop, PacketBuffer packet)
     {
+        _batchPackets++;
+        if (Volatile.Read(ref _drain) is not null)
+        {
+            _protocol.Refusing = true;
+        }
+
         var step = _protocol.Receive(packet, Stopwatch.GetTimestamp());
         _statistics.Evictions(step.Discarded);
         switch (step.Kind)
@@ -105,6 +140,18 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
         _statistics.Evictions(_protocol.Expire(now));
         _deferred.Expire(now);
         Publish();
+        if (Volatile.Read(ref _drain) is { } drain)
+        {
+            if (_refusedWholeBatch && _batchPackets < _batchSize && _protocol.PendingReassemblies == 0 && _deferred.Pending == 0)
+            {
+                drain.TrySetResult(true);
+            }
+
+            _protocol.Refusing = true;
+            _refusedWholeBatch = true;
+        }
+
+        _batchPackets = 0;
         return _deferred.EarliestDeadline;
     }
 
@@ -119,6 +166,8 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
         _protocol.Clear();
         _deferred.Close();
         Publish();
+        Interlocked.Exchange(ref _stopped, 1);
+        Volatile.Read(ref _drain)?.TrySetResult(false);
     }
 
     public R2P2ResponseHandle Defer(int token)

@@ -40,6 +40,12 @@ public sealed class ServerProtocol
     /// <summary>The admission policy asked on each request's first packet; null admits everything.</summary>
     public IR2P2AdmissionPolicy? AdmissionPolicy => _admission;
 
+    /// <summary>
+    /// When true, every new request is refused (<see cref="ServerEventKind.Refused"/>: its first packet answered with
+    /// DROP) without asking the admission policy, while requests already admitted go on: a draining server.
+    /// </summary>
+    public bool Refusing { get; set; }
+
     /// <summary>Multi-packet requests being reassembled.</summary>
     public int PendingReassemblies => _reassembler.Count;
 
@@ -150,7 +156,7 @@ public sealed class ServerProtocol
 
     private int Since(long discardsBefore) => (int)(_reassembler.Discards - discardsBefore);
 
-    private bool Admit(ushort requestId, PacketAddress source) => _admission is null || _admission.TryAdmit(requestId, source);
+    private bool Admit(ushort requestId, PacketAddress source) => !Refusing && (_admission is null || _admission.TryAdmit(requestId, source));
 
     private void ReleaseDiscarded(ReassemblyKey key) => _admission?.Release(key.RequestId, key.Client);
 }
