@@ -37,10 +37,25 @@ internal sealed class PendingCall : ClientCall, IValueTaskSource<R2P2Response>, 
     public PendingCall? NextCompleted;
     public CancellationToken Token;
     public CancellationTokenRegistration Registration;
+    public R2P2Measurement Measurement;
 
     public short Version => _core.Version;
 
     public R2P2Client Client() => _client;
+
+    /// <summary>The response's first payload byte (a generated service's status), or -1 when it is empty.</summary>
+    public int FirstResponseByte()
+    {
+        foreach (var segment in ResponsePayload())
+        {
+            if (!segment.IsEmpty)
+            {
+                return segment.Span[0];
+            }
+        }
+
+        return -1;
+    }
 
     public void CompleteWithResponse()
     {
@@ -123,6 +138,7 @@ internal sealed class PendingCall : ClientCall, IValueTaskSource<R2P2Response>, 
         Reset();
         Token = default;
         Registration = default;
+        Measurement = default;
         unchecked
         {
             _leaseToken++;

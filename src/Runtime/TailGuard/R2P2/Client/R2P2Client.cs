@@ -44,7 +44,7 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
         _free = new PendingCall[_options.MaxInFlight];
         _timeoutTicks = TimeSpanToTicks(_options.Timeout);
         _protocol = new ClientProtocol(_options.MaxInFlight, Fragmenter.PacketCount(MessageType.Response, _options.MaxResponseBytes, _options.PayloadSize));
-        Statistics = new R2P2ClientStatistics();
+        Statistics = new R2P2ClientStatistics(R2P2Instruments.For(_options.MeterFactory));
         _loop = new ReceiveLoop(transport, new LoopHandler(this), new ReceiveLoopOptions
         {
             Mode = _options.ReceiveMode,
@@ -82,6 +82,13 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Raised (on the receive thread) when processing a datagram, a timer tick or a receive failed unexpectedly (a
+    /// defect or a failing transport, not bad input, which is only counted); the loop keeps running. The error is also
+    /// counted in <see cref="R2P2ClientStatistics.MalformedDatagrams"/>.
+    /// </summary>
+    public event EventHandler<Exception>? ReceiveLoopError;
 
     /// <summary>Where requests go.</summary>
     public PacketAddress Destination { get; }
@@ -150,6 +157,43 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
         RoutingPolicy policy,
         TimeSpan timeout,
         CancellationToken cancellationToken = default)
+        => Call(null, in state, writePayload, policy, timeout, cancellationToken);
+
+    /// <summary>
+    /// Sends one request of a service method (what generated clients call): as the other overloads, and its duration,
+    /// outcome and span are tagged with <paramref name="method"/>; for a generated service's response the outcome is
+    /// the status its first byte carries.
+    /// </summary>
+    /// <typeparam name="TState">The arguments the writer needs.</typeparam>
+    /// <param name="method">The method called.</param>
+    /// <param name="state">The arguments, passed by reference to the writer before this method returns.</param>
+    /// <param name="writePayload">Writes the payload; called once, synchronously, with the call's span (if any) current.</param>
+    /// <param name="policy">The routing policy of the request.</param>
+    /// <param name="timeout">This call's one timer; null uses the options' <see cref="R2P2ClientOptions.Timeout"/>.</param>
+    /// <param name="cancellationToken">Cancels the call; the call then ends once, with <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The response lease; dispose it to return the buffers.</returns>
+    /// <exception cref="R2P2TimeoutException">The call's timer fired.</exception>
+    /// <exception cref="R2P2DroppedException">The server refused the request.</exception>
+    /// <exception cref="R2P2MalformedResponseException">The response was malformed.</exception>
+    public ValueTask<R2P2Response> CallAsync<TState>(
+        R2P2MethodDescriptor method,
+        in TState state,
+        R2P2PayloadWriter<TState> writePayload,
+        RoutingPolicy policy,
+        TimeSpan? timeout,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        return Call(method, in state, writePayload, policy, timeout ?? _options.Timeout, cancellationToken);
+    }
+
+    private ValueTask<R2P2Response> Call<TState>(
+        R2P2MethodDescriptor? method,
+        in TState state,
+        R2P2PayloadWriter<TState> writePayload,
+        RoutingPolicy policy,
+        TimeSpan timeout,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(writePayload);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -169,10 +213,11 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
         }
 
         var call = RentCall();
+        var activity = R2P2Activities.StartClient(method, out var previousActivity);
         try
         {
             call.Writer.Start();
-            writePayload(call.Writer, in state);
+            writePayload(call.Writer, in state); // with the call's span current: a generated client carries its context
             call.BuildRequest(call.Writer, policy, Destination);
         }
         catch
@@ -180,7 +225,16 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
             call.Writer.Reset();
             call.Reset();
             ReturnCall(call);
+            if (activity is not null)
+            {
+                R2P2Activities.Stop(activity, R2P2Outcome.Failed);
+            }
+
             throw;
+        }
+        finally
+        {
+            R2P2Activities.Restore(activity, previousActivity);
         }
 
         // Registered before the call is in flight, so whatever ends the call always unregisters it.
@@ -199,9 +253,16 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
             {
                 call.Registration.Unregister();
                 call.Recycle();
+                if (activity is not null)
+                {
+                    R2P2Activities.Stop(activity, R2P2Outcome.Failed);
+                }
+
                 throw new InvalidOperationException($"The client already has {_options.MaxInFlight} calls in flight (MaxInFlight).");
             }
 
+            // Before anything can end the call: the receive loop may complete it as soon as the lock is released.
+            call.Measurement = R2P2Measurement.StartCall(Statistics.Instruments, method, activity);
             version = call.Version;
         }
 
@@ -223,6 +284,7 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
         {
             if (TryEnd(call))
             {
+                call.Measurement.End(R2P2Outcome.Failed);
                 call.CompleteWithError(new R2P2Exception("The request could not be sent.", error));
             }
         }
@@ -261,6 +323,7 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
         {
             var next = ended.NextCompleted;
             ended.NextCompleted = null;
+            ended.Measurement.End(R2P2Outcome.Failed);
             ended.CompleteWithError(new ObjectDisposedException(nameof(R2P2Client), "The R2P2 client was disposed while the call was in flight."));
             ended = next;
         }
@@ -346,6 +409,7 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
         }
 
         Statistics.Cancellation();
+        call.Measurement.End(R2P2Outcome.Cancelled);
         call.CompleteWithError(new OperationCanceledException("The R2P2 call was cancelled.", token));
     }
 
@@ -397,16 +461,19 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
             case ClientCallEvent.Completed:
                 call!.Registration.Unregister();
                 Statistics.Response();
+                call.Measurement.EndAnswered(call.FirstResponseByte());
                 call.CompleteWithResponse();
                 break;
             case ClientCallEvent.Dropped:
                 call!.Registration.Unregister();
                 Statistics.Drop();
+                call.Measurement.End(R2P2Outcome.Dropped);
                 call.CompleteWithError(new R2P2DroppedException());
                 break;
             case ClientCallEvent.Malformed:
                 call!.Registration.Unregister();
                 Statistics.MalformedResponse();
+                call.Measurement.End(R2P2Outcome.MalformedResponse);
                 call.CompleteWithError(new R2P2MalformedResponseException());
                 break;
         }
@@ -422,6 +489,7 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
             var next = expired.NextCompleted;
             expired.NextCompleted = null;
             Statistics.Timeout();
+            expired.Measurement.End(R2P2Outcome.Timeout);
             expired.CompleteWithError(new R2P2TimeoutException());
             expired = next;
         }
@@ -439,7 +507,11 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
 
         public long OnTick(ReceiveLoop loop, long now) => client.OnTick();
 
-        public void OnError(ReceiveLoop loop, Exception error) => client.Statistics.MalformedDatagram();
+        public void OnError(ReceiveLoop loop, Exception error)
+        {
+            client.Statistics.MalformedDatagram();
+            client.ReceiveLoopError?.Invoke(client, error);
+        }
 
         public void OnStopping(ReceiveLoop loop)
         {

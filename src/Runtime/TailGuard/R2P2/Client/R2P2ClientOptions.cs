@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.Metrics;
 using TailGuard.R2P2.Protocol;
 
 namespace TailGuard.R2P2;
@@ -32,6 +33,12 @@ public sealed class R2P2ClientOptions
 
     /// <summary>Whether disposing the client disposes its transport.</summary>
     public bool OwnsTransport { get; init; } = true;
+
+    /// <summary>
+    /// Creates the "TailGuard.R2P2" meter the client's instruments live on (<c>TailGuard.Hosting</c> passes the host's);
+    /// null uses a process-wide static meter of that name.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; init; }
 
     internal void Validate(PacketTransport transport)
     {

@@ -2,7 +2,7 @@ using System.Threading;
 
 namespace TailGuard.R2P2;
 
-/// <summary>One client's counts (the same events the "TailGuard.R2P2" meter counts process-wide).</summary>
+/// <summary>One client's counts (the same events the client's "TailGuard.R2P2" meter counts).</summary>
 public sealed class R2P2ClientStatistics
 {
     private long _requests;
@@ -13,9 +13,13 @@ public sealed class R2P2ClientStatistics
     private long _malformedDatagrams;
     private long _cancellations;
 
-    internal R2P2ClientStatistics()
+    internal R2P2ClientStatistics(R2P2Instruments instruments)
     {
+        Instruments = instruments;
     }
+
+    /// <summary>Where the same events are measured.</summary>
+    internal R2P2Instruments Instruments { get; }
 
     /// <summary>Calls started.</summary>
     public long Requests => Interlocked.Read(ref _requests);
@@ -41,37 +45,37 @@ public sealed class R2P2ClientStatistics
     internal void Request()
     {
         Interlocked.Increment(ref _requests);
-        R2P2Metrics.ClientRequests.Add(1);
+        Instruments.ClientRequests.Add(1);
     }
 
     internal void Response()
     {
         Interlocked.Increment(ref _responses);
-        R2P2Metrics.ClientResponses.Add(1);
+        Instruments.ClientResponses.Add(1);
     }
 
     internal void Timeout()
     {
         Interlocked.Increment(ref _timeouts);
-        R2P2Metrics.ClientTimeouts.Add(1);
+        Instruments.ClientTimeouts.Add(1);
     }
 
     internal void Drop()
     {
         Interlocked.Increment(ref _drops);
-        R2P2Metrics.ClientDrops.Add(1);
+        Instruments.ClientDrops.Add(1);
     }
 
     internal void MalformedResponse()
     {
         Interlocked.Increment(ref _malformedResponses);
-        R2P2Metrics.ClientMalformed.Add(1);
+        Instruments.ClientMalformed.Add(1);
     }
 
     internal void MalformedDatagram()
     {
         Interlocked.Increment(ref _malformedDatagrams);
-        R2P2Metrics.ClientMalformed.Add(1);
+        Instruments.ClientMalformed.Add(1);
     }
 
     internal void Cancellation() => Interlocked.Increment(ref _cancellations);

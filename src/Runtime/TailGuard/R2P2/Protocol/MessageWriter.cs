@@ -37,6 +37,9 @@ public sealed class MessageWriter : IBufferWriter<byte>
     /// <summary>The payload bytes written so far.</summary>
     public int Length => _length;
 
+    /// <summary>The first payload byte written (a generated service's response status), or -1 when none was.</summary>
+    internal int FirstByte => _length == 0 ? -1 : _spill is not null ? _spill[0] : _first!.Storage[R2P2Header.Size];
+
     /// <summary>Starts a message (giving back whatever a previous unfinished one held).</summary>
     public void Start()
     {

@@ -44,13 +44,14 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
         }
 
         _options = options ?? new R2P2ServerOptions();
-        Statistics = new R2P2ServerStatistics();
+        Statistics = new R2P2ServerStatistics(R2P2Instruments.For(_options.MeterFactory));
+        Service = (handler as IR2P2ServiceHandler)?.Service;
         _loops = new ServerLoop[transports.Count];
         for (var i = 0; i < _loops.Length; i++)
         {
             var transport = transports[i] ?? throw new ArgumentException("A transport is null.", nameof(transports));
             _options.Validate(transport);
-            _loops[i] = new ServerLoop(this, transport, handler, _options, Statistics);
+            _loops[i] = new ServerLoop(this, transport, handler, Service, _options, Statistics);
         }
 
         foreach (var loop in _loops)
@@ -96,6 +97,12 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
 
     /// <summary>This server's counts.</summary>
     public R2P2ServerStatistics Statistics { get; }
+
+    /// <summary>
+    /// The service the handler serves when it is a generated dispatcher (<see cref="IR2P2ServiceHandler"/>): requests
+    /// are then measured and traced by method. Null for a plain handler.
+    /// </summary>
+    public R2P2ServiceDescriptor? Service { get; }
 
     /// <summary>Multi-packet requests being reassembled now, over all loops (as of each loop's last batch).</summary>
     public int PendingReassemblies => (int)SumOverLoops(static loop => loop.PendingReassemblies);

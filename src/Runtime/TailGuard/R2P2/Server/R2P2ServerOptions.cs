@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.Metrics;
 using TailGuard.R2P2.Protocol;
 
 namespace TailGuard.R2P2;
@@ -51,6 +52,12 @@ public sealed class R2P2ServerOptions
 
     /// <summary>Whether disposing the server disposes its transports.</summary>
     public bool OwnsTransports { get; init; } = true;
+
+    /// <summary>
+    /// Creates the "TailGuard.R2P2" meter the server's instruments live on (<c>TailGuard.Hosting</c> passes the host's);
+    /// null uses a process-wide static meter of that name.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; init; }
 
     /// <summary>Checks the settings against a transport.</summary>
     internal void Validate(PacketTransport transport)

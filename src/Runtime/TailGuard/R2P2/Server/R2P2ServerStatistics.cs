@@ -2,7 +2,7 @@ using System.Threading;
 
 namespace TailGuard.R2P2;
 
-/// <summary>One server's counts (the same events the "TailGuard.R2P2" meter counts process-wide).</summary>
+/// <summary>One server's counts (the same events the server's "TailGuard.R2P2" meter counts).</summary>
 public sealed class R2P2ServerStatistics
 {
     private long _requests;
@@ -17,9 +17,13 @@ public sealed class R2P2ServerStatistics
     private long _expiredResponses;
     private long _lateResponses;
 
-    internal R2P2ServerStatistics()
+    internal R2P2ServerStatistics(R2P2Instruments instruments)
     {
+        Instruments = instruments;
     }
+
+    /// <summary>Where the same events are measured.</summary>
+    internal R2P2Instruments Instruments { get; }
 
     /// <summary>Complete requests handed to the handler.</summary>
     public long Requests => Interlocked.Read(ref _requests);
@@ -57,25 +61,25 @@ public sealed class R2P2ServerStatistics
     internal void Request()
     {
         Interlocked.Increment(ref _requests);
-        R2P2Metrics.ServerRequests.Add(1);
+        Instruments.ServerRequests.Add(1);
     }
 
     internal void Response()
     {
         Interlocked.Increment(ref _responses);
-        R2P2Metrics.ServerResponses.Add(1);
+        Instruments.ServerResponses.Add(1);
     }
 
     internal void Drop()
     {
         Interlocked.Increment(ref _drops);
-        R2P2Metrics.ServerDrops.Add(1);
+        Instruments.ServerDrops.Add(1);
     }
 
     internal void Malformed()
     {
         Interlocked.Increment(ref _malformed);
-        R2P2Metrics.ServerMalformed.Add(1);
+        Instruments.ServerMalformed.Add(1);
     }
 
     internal void Evictions(int count)
@@ -83,7 +87,7 @@ public sealed class R2P2ServerStatistics
         if (count > 0)
         {
             Interlocked.Add(ref _evictions, count);
-            R2P2Metrics.ReassemblyEvictions.Add(count);
+            Instruments.ReassemblyEvictions.Add(count);
         }
     }
 
@@ -91,19 +95,23 @@ public sealed class R2P2ServerStatistics
 
     internal void Feedback() => Interlocked.Increment(ref _feedbacks);
 
-    internal void HandlerFailure() => Interlocked.Increment(ref _handlerFailures);
+    internal void HandlerFailure()
+    {
+        Interlocked.Increment(ref _handlerFailures);
+        Instruments.ServerHandlerFailures.Add(1);
+    }
 
     internal void Deferral() => Interlocked.Increment(ref _deferred);
 
     internal void ExpiredResponse()
     {
         Interlocked.Increment(ref _expiredResponses);
-        R2P2Metrics.ServerExpiredResponses.Add(1);
+        Instruments.ServerExpiredResponses.Add(1);
     }
 
     internal void LateResponse()
     {
         Interlocked.Increment(ref _lateResponses);
-        R2P2Metrics.ServerLateResponses.Add(1);
+        Instruments.ServerLateResponses.Add(1);
     }
 }

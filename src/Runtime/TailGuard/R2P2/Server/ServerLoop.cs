@@ -15,6 +15,7 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
 {
     private readonly R2P2Server _server;
     private readonly IR2P2Handler _handler;
+    private readonly R2P2ServiceDescriptor? _service;
     private readonly R2P2ServerStatistics _statistics;
     private readonly IR2P2AdmissionPolicy? _admission;
     private readonly PacketAddress? _router;
@@ -33,14 +34,16 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
     private bool _deferredNow;
     private ushort _servingRequestId;
     private PacketAddress _servingClient;
+    private R2P2Measurement _servingMeasurement;
     private volatile int _pendingReassemblies;
     private long _pendingReassemblyBytes;
     private long _peakReassemblyBytes;
 
-    public ServerLoop(R2P2Server server, PacketTransport transport, IR2P2Handler handler, R2P2ServerOptions options, R2P2ServerStatistics statistics)
+    public ServerLoop(R2P2Server server, PacketTransport transport, IR2P2Handler handler, R2P2ServiceDescriptor? service, R2P2ServerOptions options, R2P2ServerStatistics statistics)
     {
         _server = server;
         _handler = handler;
+        _service = service;
         _statistics = statistics;
         _admission = options.AdmissionPolicy;
         _router = options.RouterAddress;
@@ -182,7 +185,7 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
             throw new InvalidOperationException("The request was already deferred; answer it through the handle Defer returned.");
         }
 
-        var handle = _deferred.Add(_servingRequestId, _servingClient, Stopwatch.GetTimestamp());
+        var handle = _deferred.Add(_servingRequestId, _servingClient, Stopwatch.GetTimestamp(), _servingMeasurement);
         _deferredNow = true;
         _statistics.Deferral();
         return handle;
@@ -192,11 +195,14 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
     private void Serve(in ServerEvent step)
     {
         _statistics.Request();
+        var method = _service?.Classify(step.Payload);
+        var measurement = R2P2Measurement.StartRequest(_statistics.Instruments, method, _service, step.Payload, step.Client, out var previousActivity);
         _writer.Start();
         _serving = true;
         _deferredNow = false;
         _servingRequestId = step.RequestId;
         _servingClient = step.Client;
+        _servingMeasurement = measurement;
         var request = new R2P2Request(step.Payload, step.RequestId, step.Policy, step.Client, this, unchecked(++_serveToken));
         try
         {
@@ -205,9 +211,11 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
             if (_deferredNow)
             {
                 _writer.Reset(); // the handle answers later; what the handler wrote is not the response
+                measurement.Detach(previousActivity); // the deferred slot ends it
                 return;
             }
 
+            var status = _writer.FirstByte;
             var count = ResponseMessage.Build(_writer, _loop.Transport, step.RequestId, step.Client, _router, ref _responsePackets, out var feedback);
             for (var i = 0; i < count; i++)
             {
@@ -222,6 +230,7 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
             }
 
             _admission?.Release(step.RequestId, step.Client);
+            measurement.EndAnswered(status);
         }
 #pragma warning disable CA1031 // A failing handler must not stop the loop that serves every other client.
         catch (Exception error)
@@ -232,10 +241,19 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
             if (!_deferredNow)
             {
                 _admission?.Release(step.RequestId, step.Client); // a deferred request stays with its handle
+                measurement.End(R2P2Outcome.HandlerFailed);
+            }
+            else
+            {
+                measurement.Detach(previousActivity);
             }
 
             _statistics.HandlerFailure();
             _server.ReportHandlerFailure(error);
+        }
+        finally
+        {
+            _servingMeasurement = default;
         }
     }
 

@@ -213,6 +213,13 @@ public ref struct PayloadReader
         return false;
     }
 
+    /// <summary>
+    /// Skips a request's trace context (<see cref="R2P2TraceContext"/>, 26 bytes): the server read it before the
+    /// dispatcher ran, and a malformed one is ignored there, so only its length matters here.
+    /// </summary>
+    /// <returns>False when fewer than 26 bytes are left.</returns>
+    public bool TrySkipTraceContext() => TryTake(R2P2TraceContext.Size, out _);
+
     /// <summary>Reads a little-endian u32 length (a byte count or a destination capacity) bounded by <paramref name="maxBytes"/>.</summary>
     /// <param name="maxBytes">The largest accepted value.</param>
     /// <param name="length">The length, or 0 on failure.</param>

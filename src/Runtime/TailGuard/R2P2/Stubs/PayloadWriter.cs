@@ -153,6 +153,16 @@ public ref struct PayloadWriter
         _buffered += sizeof(uint) + count;
     }
 
+    /// <summary>
+    /// Writes the trace context of <see cref="System.Diagnostics.Activity.Current"/> (<see cref="R2P2TraceContext"/>,
+    /// 26 bytes), as requests of an <c>[R2P2Service(TraceContext = true)]</c> service carry it after the method id.
+    /// </summary>
+    public void WriteTraceContext()
+    {
+        R2P2TraceContext.WriteCurrent(Reserve(R2P2TraceContext.Size));
+        _buffered += R2P2TraceContext.Size;
+    }
+
     /// <summary>Whether <paramref name="value"/> is non-null and at most <paramref name="maxBytes"/> bytes of UTF-8.</summary>
     /// <param name="value">The string.</param>
     /// <param name="maxBytes">The bound.</param>

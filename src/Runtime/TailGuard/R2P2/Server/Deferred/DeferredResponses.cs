@@ -23,7 +23,7 @@ internal sealed class DeferredResponses
     private readonly Slot?[] _slots;
     private readonly int[] _free;
     private readonly DeadlineQueue _deadlines;
-    private readonly ReassemblyKey[] _released;
+    private readonly Released[] _released;
     private int _freeCount;
     private volatile int _pending;
     private bool _closed;
@@ -46,7 +46,7 @@ internal sealed class DeferredResponses
 
         _freeCount = capacity;
         _deadlines = new DeadlineQueue(capacity);
-        _released = new ReassemblyKey[capacity];
+        _released = new Released[capacity];
     }
 
     private enum SlotState
@@ -77,7 +77,7 @@ internal sealed class DeferredResponses
     }
 
     /// <summary>Takes a slot for a request being deferred (loop thread).</summary>
-    public R2P2ResponseHandle Add(ushort requestId, PacketAddress client, long now)
+    public R2P2ResponseHandle Add(ushort requestId, PacketAddress client, long now, in R2P2Measurement measurement)
     {
         lock (_sync)
         {
@@ -96,6 +96,7 @@ internal sealed class DeferredResponses
             slot.State = SlotState.Pending;
             slot.RequestId = requestId;
             slot.Client = client;
+            slot.Measurement = measurement;
             _deadlines.Add(index, now + _timeoutTicks);
             _pending++;
             return new R2P2ResponseHandle(this, index, slot.Generation);
@@ -191,7 +192,7 @@ internal sealed class DeferredResponses
         while (_deadlines.TryTakeDue(now, out var index))
         {
             var slot = _slots[index]!;
-            _released[count++] = new ReassemblyKey(slot.Client, slot.RequestId);
+            _released[count++] = new Released(slot.RequestId, slot.Client, slot.Measurement);
             Free(index, slot);
         }
 
@@ -203,8 +204,11 @@ internal sealed class DeferredResponses
     {
         for (var i = 0; i < count; i++)
         {
-            _admission?.Release(_released[i].RequestId, _released[i].Client);
+            ref var released = ref _released[i];
+            _admission?.Release(released.RequestId, released.Client);
             _statistics.ExpiredResponse();
+            released.Measurement.End(R2P2Outcome.Expired);
+            released = default;
         }
     }
 
@@ -228,6 +232,7 @@ internal sealed class DeferredResponses
     private bool Send(int index, Slot slot)
     {
         var sent = false;
+        var status = slot.Writer.FirstByte;
         try
         {
             var count = ResponseMessage.Build(slot.Writer, _transport, slot.RequestId, slot.Client, _router, ref slot.Packets, out var feedback);
@@ -241,6 +246,7 @@ internal sealed class DeferredResponses
             }
 
             sent = true;
+            slot.Measurement.EndAnswered(status);
             _statistics.Response();
             if (feedback)
             {
@@ -251,6 +257,7 @@ internal sealed class DeferredResponses
         {
             // The server stopped and closed its transport while this answer was on its way: nobody can send it.
             _statistics.LateResponse();
+            slot.Measurement.End(R2P2Outcome.Expired);
         }
         finally
         {
@@ -271,6 +278,7 @@ internal sealed class DeferredResponses
         slot.Writer.Reset();
         _admission?.Release(slot.RequestId, slot.Client);
         _statistics.HandlerFailure();
+        slot.Measurement.End(R2P2Outcome.HandlerFailed);
         lock (_sync)
         {
             Free(index, slot);
@@ -281,6 +289,7 @@ internal sealed class DeferredResponses
     private void Free(int index, Slot slot)
     {
         slot.State = SlotState.Free;
+        slot.Measurement = default;
         unchecked
         {
             slot.Generation++;
@@ -298,5 +307,14 @@ internal sealed class DeferredResponses
         public int Generation;
         public ushort RequestId;
         public PacketAddress Client;
+        public R2P2Measurement Measurement;
+    }
+
+    /// <summary>A request released unanswered, ended outside the lock.</summary>
+    private struct Released(ushort requestId, PacketAddress client, R2P2Measurement measurement)
+    {
+        public readonly ushort RequestId = requestId;
+        public readonly PacketAddress Client = client;
+        public R2P2Measurement Measurement = measurement;
     }
 }

@@ -1,0 +1,96 @@
+using System;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using TailGuard.Diagnostics;
+
+namespace TailGuard.R2P2;
+
+/// <summary>
+/// The instruments of the "TailGuard.R2P2" meter. With an <see cref="IMeterFactory"/> (the options'
+/// <c>MeterFactory</c>, which <c>TailGuard.Hosting</c> sets from dependency injection) the meter is that factory's, so
+/// each host's listeners see only its own clients and servers; without one, a process-wide static meter is the
+/// fallback. Every measurement uses pre-built tag lists: recording allocates nothing.
+/// </summary>
+internal sealed class R2P2Instruments
+{
+    // From a microsecond to ten seconds, about three buckets a decade: an R2P2 call lives in microseconds, a timeout in seconds.
+    private static readonly double[] DurationBuckets =
+    [
+        0.000_001, 0.000_002, 0.000_005, 0.000_01, 0.000_02, 0.000_05, 0.000_1, 0.000_2, 0.000_5,
+        0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10,
+    ];
+
+    private static readonly ConditionalWeakTable<IMeterFactory, R2P2Instruments> ByFactory = [];
+
+    private R2P2Instruments(Meter meter)
+    {
+        Meter = meter;
+        var advice = new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets };
+        ClientCallDuration = meter.CreateHistogram("tailguard.r2p2.client.call.duration", "s", "How long client calls took, from the call to its end, by service, method and outcome.", tags: null, advice);
+        ServerRequestDuration = meter.CreateHistogram("tailguard.r2p2.server.request.duration", "s", "How long servers took to handle whole requests, from delivery to the response (or a deferred answer), by service, method and outcome.", tags: null, advice);
+        ClientActiveCalls = meter.CreateUpDownCounter<long>("tailguard.r2p2.client.active_calls", "{call}", "Client calls in flight.");
+        ServerActiveRequests = meter.CreateUpDownCounter<long>("tailguard.r2p2.server.active_requests", "{request}", "Requests being handled or waiting for a deferred answer.");
+        ClientRequests = meter.CreateCounter<long>("tailguard.r2p2.client.requests", "{request}", "Calls started by R2P2 clients.");
+        ClientResponses = meter.CreateCounter<long>("tailguard.r2p2.client.responses", "{response}", "Calls that ended with a whole response.");
+        ClientTimeouts = meter.CreateCounter<long>("tailguard.r2p2.client.timeouts", "{request}", "Calls whose timer fired.");
+        ClientDrops = meter.CreateCounter<long>("tailguard.r2p2.client.drops", "{request}", "Calls the server refused with DROP.");
+        ClientMalformed = meter.CreateCounter<long>("tailguard.r2p2.client.malformed_datagrams", "{datagram}", "Datagrams a client dropped: bad header, unknown rid, or a response that failed its call.");
+        ServerRequests = meter.CreateCounter<long>("tailguard.r2p2.server.requests", "{request}", "Complete requests handed to handlers.");
+        ServerResponses = meter.CreateCounter<long>("tailguard.r2p2.server.responses", "{response}", "Responses sent.");
+        ServerDrops = meter.CreateCounter<long>("tailguard.r2p2.server.drops", "{request}", "Requests refused with DROP: by the admission policy, or while draining.");
+        ServerMalformed = meter.CreateCounter<long>("tailguard.r2p2.server.malformed_datagrams", "{datagram}", "Datagrams a server dropped: bad header, unserved type or policy, orphan or inconsistent packets.");
+        ServerHandlerFailures = meter.CreateCounter<long>("tailguard.r2p2.server.handler_failures", "{request}", "Handler calls that threw (no response is sent).");
+        ServerExpiredResponses = meter.CreateCounter<long>("tailguard.r2p2.server.expired_responses", "{response}", "Deferred responses released unanswered at their deadline.");
+        ServerLateResponses = meter.CreateCounter<long>("tailguard.r2p2.server.late_responses", "{response}", "Answers to deferred requests ignored: second, after the deadline, or after the server stopped.");
+        ReassemblyEvictions = meter.CreateCounter<long>("tailguard.r2p2.server.reassembly_evictions", "{request}", "Pending multi-packet requests discarded: expired, evicted by the count or byte bound, or inconsistent.");
+    }
+
+    /// <summary>The process-wide fallback: a static meter, for clients and servers created without a meter factory.</summary>
+    public static R2P2Instruments Shared { get; } = new(new Meter(TailGuardTelemetry.R2P2MeterName, TailGuardTelemetry.Version));
+
+    public Meter Meter { get; }
+
+    public Histogram<double> ClientCallDuration { get; }
+
+    public Histogram<double> ServerRequestDuration { get; }
+
+    public UpDownCounter<long> ClientActiveCalls { get; }
+
+    public UpDownCounter<long> ServerActiveRequests { get; }
+
+    public Counter<long> ClientRequests { get; }
+
+    public Counter<long> ClientResponses { get; }
+
+    public Counter<long> ClientTimeouts { get; }
+
+    public Counter<long> ClientDrops { get; }
+
+    public Counter<long> ClientMalformed { get; }
+
+    public Counter<long> ServerRequests { get; }
+
+    public Counter<long> ServerResponses { get; }
+
+    public Counter<long> ServerDrops { get; }
+
+    public Counter<long> ServerMalformed { get; }
+
+    public Counter<long> ServerHandlerFailures { get; }
+
+    public Counter<long> ServerExpiredResponses { get; }
+
+    public Counter<long> ServerLateResponses { get; }
+
+    public Counter<long> ReassemblyEvictions { get; }
+
+    /// <summary>The instruments on <paramref name="factory"/>'s meter (one set per factory), or the shared ones.</summary>
+    public static R2P2Instruments For(IMeterFactory? factory)
+        => factory is null
+            ? Shared
+            : ByFactory.GetValue(factory, static f => new R2P2Instruments(f.Create(new MeterOptions(TailGuardTelemetry.R2P2MeterName) { Version = TailGuardTelemetry.Version })));
+
+    /// <summary>Seconds between two <see cref="Stopwatch"/> timestamps.</summary>
+    public static double Seconds(long start, long end) => (end - start) / (double)Stopwatch.Frequency;
+}
