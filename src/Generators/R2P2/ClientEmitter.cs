@@ -78,7 +78,7 @@ internal static class ClientEmitter
             }
 
             w.Line();
-            WritePayloadWriter(w, method, methodNames);
+            WritePayloadWriter(w, service, method, methodNames, i);
             w.Line();
             WriteDecoder(w, method, methodNames, lease: false);
             if (method.LeaseClientName.Length > 0)
@@ -199,11 +199,7 @@ internal static class ClientEmitter
         w.Line(state + " " + names.State + " = " + StateValue(method, stateValues) + ";");
         string client = "this." + service.Client;
         string policy = Policy(method.Policy);
-        w.Line("global::System.Threading.Tasks.ValueTask<" + Response + "> " + names.Call + " = " + names.Timeout + " is { } " + names.TimeoutValue);
-        w.Indent();
-        w.Line("? " + client + ".CallAsync(in " + names.State + ", " + names.WriterField + ", " + policy + ", " + names.TimeoutValue + ", " + names.CancellationToken + ")");
-        w.Line(": " + client + ".CallAsync(in " + names.State + ", " + names.WriterField + ", " + policy + ", " + names.CancellationToken + ");");
-        w.Unindent();
+        w.Line("global::System.Threading.Tasks.ValueTask<" + Response + "> " + names.Call + " = " + client + ".CallAsync(" + names.MethodField + ", in " + names.State + ", " + names.WriterField + ", " + policy + ", " + names.Timeout + ", " + names.CancellationToken + ");");
         if (lease)
         {
             w.Line("return " + Stubs + "ServiceCall.Complete(" + names.Call + ", " + names.Capacity + ", " + names.LeaseDecoderField + ", decoderOwnsResponse: true);");
@@ -221,10 +217,12 @@ internal static class ClientEmitter
         w.Close();
     }
 
-    private static void WritePayloadWriter(SourceWriter w, MethodModel method, MethodNames names)
+    private static void WritePayloadWriter(SourceWriter w, ServiceModel service, MethodModel method, MethodNames names, int index)
     {
         string helper = method.Obsolete.Length == 0 ? string.Empty : ObsoleteAttributeText.Marker;
         string state = StateType(method);
+        w.Line("private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor " + names.MethodField + " = " + service.DispatcherName + ".Descriptor.Methods[" + Number(index) + "];");
+        w.Line();
         w.Attribute(helper);
         w.Line("private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<" + state + "> " + names.WriterField + " = " + names.Writer + ";");
         w.Line();
@@ -232,6 +230,11 @@ internal static class ClientEmitter
         w.Open("private static void " + names.Writer + "(global::System.Buffers.IBufferWriter<byte> output, in " + state + " state)");
         w.Line(Stubs + "PayloadWriter __writer = new " + Stubs + "PayloadWriter(output);");
         w.Line("__writer.WriteUInt16(" + MethodId(method.Id) + ");");
+        if (service.TraceContext)
+        {
+            w.Line("__writer.WriteTraceContext();");
+        }
+
         for (int i = 0; i < method.Parameters.Count; i++)
         {
             ValueCodec.Write(w, "__writer", method.Parameters[i].Value, "state.Item" + Number(i + 1), "__present" + Number(i + 1));

@@ -23,9 +23,11 @@ internal static class DispatcherEmitter
         w.Line("/// into the receive buffer and results are written into the send buffer; malformed requests get an error response.");
         w.Line("/// </summary>");
         w.TypeAttributes(service.Obsolete);
-        w.Open(service.Accessibility + " sealed partial class " + service.DispatcherName + " : global::TailGuard.R2P2.IR2P2Handler");
+        w.Open(service.Accessibility + " sealed partial class " + service.DispatcherName + " : global::TailGuard.R2P2.IR2P2ServiceDispatcher<" + service.InterfaceName + ">");
         w.Line("private readonly " + service.InterfaceName + " " + names.Implementation + ";");
         w.Line("private readonly global::System.Action<global::System.Exception>? " + names.HandlerFailed + ";");
+        w.Line();
+        WriteDescriptor(w, service);
         w.Line();
         w.Line("/// <summary>Creates a dispatcher that serves calls with <paramref name=\"implementation\"/>.</summary>");
         w.Line("/// <param name=\"implementation\">The service implementation; it runs on the receiving thread.</param>");
@@ -37,6 +39,15 @@ internal static class DispatcherEmitter
         w.Close();
         w.Line();
         w.Line("/// <inheritdoc/>");
+        w.Line("public global::TailGuard.R2P2.R2P2ServiceDescriptor Service => Descriptor;");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line("public static global::TailGuard.R2P2.IR2P2ServiceHandler Create(" + service.InterfaceName + " implementation, global::System.Action<global::System.Exception>? handlerFailed)");
+        w.Indent();
+        w.Line("=> new " + service.DispatcherName + "(implementation, handlerFailed);");
+        w.Unindent();
+        w.Line();
+        w.Line("/// <inheritdoc/>");
         w.Open("public void Handle(in global::TailGuard.R2P2.R2P2Request request, global::System.Buffers.IBufferWriter<byte> response)");
         w.Line("global::System.Buffers.ReadOnlySequence<byte> __sequence = request.Payload;");
         w.Line("using " + Stubs + "ContiguousPayload __payload = new " + Stubs + "ContiguousPayload(in __sequence);");
@@ -46,6 +57,16 @@ internal static class DispatcherEmitter
         w.Line("return;");
         w.Close();
         w.Line();
+        if (service.TraceContext)
+        {
+            // The server read the trace context before this ran (docs/hosting.md, "Carrying a trace across R2P2").
+            w.Open("if (!__reader.TrySkipTraceContext())");
+            w.Line(WriteError + Status + "MalformedRequest);");
+            w.Line("return;");
+            w.Close();
+            w.Line();
+        }
+
         w.Open("switch (__methodId)");
         foreach (int i in Enumerable.Range(0, service.Methods.Count).OrderBy(i => service.Methods[i].Id))
         {
@@ -71,6 +92,28 @@ internal static class DispatcherEmitter
         }
 
         w.Close();
+    }
+
+    // The service as metrics and spans name it; the client's method fields index its methods in the model's order.
+    private static void WriteDescriptor(SourceWriter w, ServiceModel service)
+    {
+        string name = CSharpNames.Literal(service.InterfaceDisplayName);
+        w.Line("/// <summary>The service as metrics and traces name it: its name, its methods and their wire ids.</summary>");
+        w.Line("public static global::TailGuard.R2P2.R2P2ServiceDescriptor Descriptor { get; } = new global::TailGuard.R2P2.R2P2ServiceDescriptor(");
+        w.Indent();
+        w.Line(name + ",");
+        w.Line("new global::TailGuard.R2P2.R2P2MethodDescriptor[]");
+        w.Line("{");
+        w.Indent();
+        foreach (MethodModel method in service.Methods)
+        {
+            w.Line("new global::TailGuard.R2P2.R2P2MethodDescriptor(" + name + ", " + CSharpNames.Literal(method.Name) + ", " + MethodId(method.Id) + "),");
+        }
+
+        w.Unindent();
+        w.Line("},");
+        w.Line("carriesTraceContext: " + (service.TraceContext ? "true" : "false") + ");");
+        w.Unindent();
     }
 
     private static void WriteHandler(SourceWriter w, MethodModel method, string handler, ServiceNames names)

@@ -14,6 +14,9 @@ namespace TailGuard.Generators.R2P2;
 /// </summary>
 internal sealed class ServiceNames
 {
+    // The dispatcher's own members: Handle, and IR2P2ServiceDispatcher's Service and Create; the static Descriptor.
+    private static readonly string[] DispatcherMembers = { "Handle", "Service", "Create", "Descriptor" };
+
     public ServiceNames(ServiceModel service)
     {
         // The generated types' own names: a member cannot share its type's name.
@@ -44,6 +47,7 @@ internal sealed class ServiceNames
         {
             MethodModel method = service.Methods[i];
             MethodNames names = methods[i];
+            names.MethodField = client.Claim("s_method" + method.Name);
             names.WriterField = client.Claim("s_write" + method.Name);
             names.Writer = client.Claim("Write" + method.Name);
             names.DecoderField = client.Claim("s_decode" + method.Name);
@@ -55,7 +59,7 @@ internal sealed class ServiceNames
             }
         }
 
-        var dispatcher = new NameScope(service.ScopeNames.Concat(typeNames).Append("Handle"));
+        var dispatcher = new NameScope(service.ScopeNames.Concat(typeNames).Concat(DispatcherMembers));
         Implementation = dispatcher.Claim("_implementation");
         HandlerFailed = dispatcher.Claim("_handlerFailed");
         for (int i = 0; i < methods.Count; i++)
@@ -71,7 +75,6 @@ internal sealed class ServiceNames
             NameScope locals = client.With(method.Parameters.Select(p => p.Name).Concat(new[] { names.CancellationToken, names.Timeout, names.Capacity }));
             names.State = locals.Claim("__state");
             names.Call = locals.Claim("__call");
-            names.TimeoutValue = locals.Claim("__timeout");
         }
 
         Methods = methods;
@@ -107,6 +110,9 @@ internal sealed class MethodNames
     /// <summary>The lease method's capacity parameter ("" without a destination).</summary>
     public string Capacity { get; }
 
+    /// <summary>The client's static field holding the method's descriptor (metrics and spans).</summary>
+    public string MethodField { get; set; } = string.Empty;
+
     public string WriterField { get; set; } = string.Empty;
 
     public string Writer { get; set; } = string.Empty;
@@ -124,6 +130,4 @@ internal sealed class MethodNames
     public string State { get; set; } = string.Empty;
 
     public string Call { get; set; } = string.Empty;
-
-    public string TimeoutValue { get; set; } = string.Empty;
 }

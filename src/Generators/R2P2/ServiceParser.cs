@@ -119,7 +119,8 @@ internal static class ServiceParser
             ObsoleteAttributeText.Of(service),
             EquatableArray.From(ObsoleteAttributeText.DiagnosticIds(ContractMember.SignatureTypes(service))),
             EquatableArray.From(ContainingTypeInfo.TypeParameterNames(service)),
-            EquatableArray.From(methods.Select(m => m.Model)));
+            EquatableArray.From(methods.Select(m => m.Model)),
+            NamedBoolean(serviceAttribute, "TraceContext"));
         return new ServiceParseResult(model, EquatableArray<DiagnosticInfo>.Empty);
     }
 
@@ -327,6 +328,9 @@ internal static class ServiceParser
 
         return null;
     }
+
+    private static bool NamedBoolean(AttributeData attribute, string name)
+        => attribute.NamedArguments.Any(argument => argument.Key == name && argument.Value.Value is true);
 
     private static string PolicyText(int policy) => policy switch
     {

@@ -143,11 +143,11 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<global::Samples.Types.Level> AdjustAsync(global::Samples.Types.Level level, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple<global::Samples.Types.Level> __state = new global::System.ValueTuple<global::Samples.Types.Level>(level);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeAdjust, global::TailGuard.R2P2.RoutingPolicy.Fixed, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeAdjust, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodAdjust, in __state, s_writeAdjust, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeAdjust);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodAdjust = EverythingDispatcher.Descriptor.Methods[0];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple<global::Samples.Types.Level>> s_writeAdjust = WriteAdjust;
 
@@ -180,11 +180,11 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<byte> BytesAsync(byte a, sbyte b, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (byte, sbyte) __state = (a, b);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeBytes, global::TailGuard.R2P2.RoutingPolicy.Fixed, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeBytes, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodBytes, in __state, s_writeBytes, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeBytes);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodBytes = EverythingDispatcher.Descriptor.Methods[1];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(byte, sbyte)> s_writeBytes = WriteBytes;
 
@@ -219,9 +219,7 @@ internal sealed partial class EverythingClient : IEverythingClient
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(seed.Length, 1024, "seed");
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(output.Length, 256, "output");
         (global::System.ReadOnlyMemory<byte>, int) __state = (seed, output.Length);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeFill, global::TailGuard.R2P2.RoutingPolicy.Fixed, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeFill, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodFill, in __state, s_writeFill, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, output, s_decodeFill);
     }
 
@@ -231,11 +229,11 @@ internal sealed partial class EverythingClient : IEverythingClient
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(seed.Length, 1024, "seed");
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(outputCapacity, 256, "outputCapacity");
         (global::System.ReadOnlyMemory<byte>, int) __state = (seed, outputCapacity);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeFill, global::TailGuard.R2P2.RoutingPolicy.Fixed, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeFill, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodFill, in __state, s_writeFill, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, outputCapacity, s_decodeFillLease, decoderOwnsResponse: true);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodFill = EverythingDispatcher.Descriptor.Methods[2];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(global::System.ReadOnlyMemory<byte>, int)> s_writeFill = WriteFill;
 
@@ -293,11 +291,11 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<bool> FlipAsync(bool value, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple<bool> __state = new global::System.ValueTuple<bool>(value);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeFlip, global::TailGuard.R2P2.RoutingPolicy.Fixed, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeFlip, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodFlip, in __state, s_writeFlip, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeFlip);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodFlip = EverythingDispatcher.Descriptor.Methods[3];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple<bool>> s_writeFlip = WriteFlip;
 
@@ -330,11 +328,11 @@ internal sealed partial class EverythingClient : IEverythingClient
     {
         global::TailGuard.R2P2.Stubs.ArgumentGuard.Text(name, 32, "name");
         (string, int) __state = (name, times);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeGreet, global::TailGuard.R2P2.RoutingPolicy.ReplicatedReadOnly, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeGreet, global::TailGuard.R2P2.RoutingPolicy.ReplicatedReadOnly, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodGreet, in __state, s_writeGreet, global::TailGuard.R2P2.RoutingPolicy.ReplicatedReadOnly, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeGreet);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodGreet = EverythingDispatcher.Descriptor.Methods[4];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(string, int)> s_writeGreet = WriteGreet;
 
@@ -367,11 +365,11 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<uint> IntsAsync(int a, uint b, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (int, uint) __state = (a, b);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeInts, global::TailGuard.R2P2.RoutingPolicy.Fixed, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeInts, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodInts, in __state, s_writeInts, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeInts);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodInts = EverythingDispatcher.Descriptor.Methods[5];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(int, uint)> s_writeInts = WriteInts;
 
@@ -404,11 +402,11 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<long> LongsAsync(long a, ulong b, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (long, ulong) __state = (a, b);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeLongs, global::TailGuard.R2P2.RoutingPolicy.Fixed, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeLongs, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodLongs, in __state, s_writeLongs, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeLongs);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodLongs = EverythingDispatcher.Descriptor.Methods[6];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(long, ulong)> s_writeLongs = WriteLongs;
 
@@ -441,11 +439,11 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<long> ManyAsync(int a1, int a2, int a3, int a4, int a5, int a6, int a7, int a8, int a9, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (int, int, int, int, int, int, int, int, int) __state = (a1, a2, a3, a4, a5, a6, a7, a8, a9);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeMany, global::TailGuard.R2P2.RoutingPolicy.Fixed, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeMany, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodMany, in __state, s_writeMany, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeMany);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodMany = EverythingDispatcher.Descriptor.Methods[7];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(int, int, int, int, int, int, int, int, int)> s_writeMany = WriteMany;
 
@@ -485,11 +483,11 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<decimal> MoneyAsync(decimal amount, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple<decimal> __state = new global::System.ValueTuple<decimal>(amount);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeMoney, global::TailGuard.R2P2.RoutingPolicy.Fixed, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeMoney, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodMoney, in __state, s_writeMoney, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeMoney);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodMoney = EverythingDispatcher.Descriptor.Methods[8];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple<decimal>> s_writeMoney = WriteMoney;
 
@@ -521,11 +519,11 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<global::System.Guid> NewIdAsync(global::System.DateTime when, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple<global::System.DateTime> __state = new global::System.ValueTuple<global::System.DateTime>(when);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeNewId, global::TailGuard.R2P2.RoutingPolicy.Fixed, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeNewId, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodNewId, in __state, s_writeNewId, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeNewId);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodNewId = EverythingDispatcher.Descriptor.Methods[9];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple<global::System.DateTime>> s_writeNewId = WriteNewId;
 
@@ -557,11 +555,11 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask PingAsync(global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple __state = default(global::System.ValueTuple);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writePing, global::TailGuard.R2P2.RoutingPolicy.Fixed, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writePing, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodPing, in __state, s_writePing, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.CompleteVoid(__call, s_decodePing);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodPing = EverythingDispatcher.Descriptor.Methods[10];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple> s_writePing = WritePing;
 
@@ -587,11 +585,11 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<double> RealsAsync(float a, double b, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (float, double) __state = (a, b);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeReals, global::TailGuard.R2P2.RoutingPolicy.Fixed, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeReals, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodReals, in __state, s_writeReals, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeReals);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodReals = EverythingDispatcher.Descriptor.Methods[11];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(float, double)> s_writeReals = WriteReals;
 
@@ -624,11 +622,11 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<global::Samples.Types.Vector3> ScaleAsync(global::Samples.Types.Vector3 vector, float factor, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (global::Samples.Types.Vector3, float) __state = (vector, factor);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeScale, global::TailGuard.R2P2.RoutingPolicy.Fixed, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeScale, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodScale, in __state, s_writeScale, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeScale);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodScale = EverythingDispatcher.Descriptor.Methods[12];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(global::Samples.Types.Vector3, float)> s_writeScale = WriteScale;
 
@@ -661,11 +659,11 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<short> ShortsAsync(short a, ushort b, char c, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (short, ushort, char) __state = (a, b, c);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeShorts, global::TailGuard.R2P2.RoutingPolicy.Fixed, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeShorts, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodShorts, in __state, s_writeShorts, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeShorts);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodShorts = EverythingDispatcher.Descriptor.Methods[13];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(short, ushort, char)> s_writeShorts = WriteShorts;
 
@@ -701,10 +699,32 @@ internal sealed partial class EverythingClient : IEverythingClient
 /// into the receive buffer and results are written into the send buffer; malformed requests get an error response.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("TailGuard.Generators", "{version}")]
-internal sealed partial class EverythingDispatcher : global::TailGuard.R2P2.IR2P2Handler
+internal sealed partial class EverythingDispatcher : global::TailGuard.R2P2.IR2P2ServiceDispatcher<global::Samples.Types.IEverything>
 {
     private readonly global::Samples.Types.IEverything _implementation;
     private readonly global::System.Action<global::System.Exception>? _handlerFailed;
+
+    /// <summary>The service as metrics and traces name it: its name, its methods and their wire ids.</summary>
+    public static global::TailGuard.R2P2.R2P2ServiceDescriptor Descriptor { get; } = new global::TailGuard.R2P2.R2P2ServiceDescriptor(
+        "Samples.Types.IEverything",
+        new global::TailGuard.R2P2.R2P2MethodDescriptor[]
+        {
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Adjust", 0xDDD1),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Bytes", 0x6508),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Fill", 0x0008),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Flip", 0x5385),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Greet", 0x0007),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Ints", 0x474A),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Longs", 0x7B51),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Many", 0xF1BA),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Money", 0xF8A4),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "NewId", 0x664A),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Ping", 0x8F1E),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Reals", 0xDFD7),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Scale", 0xA643),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Shorts", 0x0030),
+        },
+        carriesTraceContext: false);
 
     /// <summary>Creates a dispatcher that serves calls with <paramref name="implementation"/>.</summary>
     /// <param name="implementation">The service implementation; it runs on the receiving thread.</param>
@@ -715,6 +735,13 @@ internal sealed partial class EverythingDispatcher : global::TailGuard.R2P2.IR2P
         this._implementation = implementation;
         this._handlerFailed = handlerFailed;
     }
+
+    /// <inheritdoc/>
+    public global::TailGuard.R2P2.R2P2ServiceDescriptor Service => Descriptor;
+
+    /// <inheritdoc/>
+    public static global::TailGuard.R2P2.IR2P2ServiceHandler Create(global::Samples.Types.IEverything implementation, global::System.Action<global::System.Exception>? handlerFailed)
+        => new EverythingDispatcher(implementation, handlerFailed);
 
     /// <inheritdoc/>
     public void Handle(in global::TailGuard.R2P2.R2P2Request request, global::System.Buffers.IBufferWriter<byte> response)

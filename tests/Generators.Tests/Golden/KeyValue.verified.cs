@@ -63,11 +63,11 @@ public sealed partial class KeyValueClient : IKeyValueClient
     public global::System.Threading.Tasks.ValueTask<bool> DeleteAsync(global::System.ReadOnlyMemory<byte> key, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple<global::System.ReadOnlyMemory<byte>> __state = new global::System.ValueTuple<global::System.ReadOnlyMemory<byte>>(key);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeDelete, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeDelete, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodDelete, in __state, s_writeDelete, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeDelete);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodDelete = KeyValueDispatcher.Descriptor.Methods[0];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple<global::System.ReadOnlyMemory<byte>>> s_writeDelete = WriteDelete;
 
@@ -100,9 +100,7 @@ public sealed partial class KeyValueClient : IKeyValueClient
     {
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(destination.Length, 65536, "destination");
         (global::System.ReadOnlyMemory<byte>, int) __state = (key, destination.Length);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeGet, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeGet, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodGet, in __state, s_writeGet, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, destination, s_decodeGet);
     }
 
@@ -111,11 +109,11 @@ public sealed partial class KeyValueClient : IKeyValueClient
     {
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(destinationCapacity, 65536, "destinationCapacity");
         (global::System.ReadOnlyMemory<byte>, int) __state = (key, destinationCapacity);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeGet, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeGet, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodGet, in __state, s_writeGet, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, destinationCapacity, s_decodeGetLease, decoderOwnsResponse: true);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodGet = KeyValueDispatcher.Descriptor.Methods[1];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(global::System.ReadOnlyMemory<byte>, int)> s_writeGet = WriteGet;
 
@@ -173,11 +171,11 @@ public sealed partial class KeyValueClient : IKeyValueClient
     public global::System.Threading.Tasks.ValueTask<bool> PutAsync(global::System.ReadOnlyMemory<byte> key, global::System.ReadOnlyMemory<byte> value, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (global::System.ReadOnlyMemory<byte>, global::System.ReadOnlyMemory<byte>) __state = (key, value);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writePut, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writePut, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodPut, in __state, s_writePut, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodePut);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodPut = KeyValueDispatcher.Descriptor.Methods[2];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(global::System.ReadOnlyMemory<byte>, global::System.ReadOnlyMemory<byte>)> s_writePut = WritePut;
 
@@ -212,10 +210,21 @@ public sealed partial class KeyValueClient : IKeyValueClient
 /// into the receive buffer and results are written into the send buffer; malformed requests get an error response.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("TailGuard.Generators", "{version}")]
-public sealed partial class KeyValueDispatcher : global::TailGuard.R2P2.IR2P2Handler
+public sealed partial class KeyValueDispatcher : global::TailGuard.R2P2.IR2P2ServiceDispatcher<global::Samples.Store.IKeyValue>
 {
     private readonly global::Samples.Store.IKeyValue _implementation;
     private readonly global::System.Action<global::System.Exception>? _handlerFailed;
+
+    /// <summary>The service as metrics and traces name it: its name, its methods and their wire ids.</summary>
+    public static global::TailGuard.R2P2.R2P2ServiceDescriptor Descriptor { get; } = new global::TailGuard.R2P2.R2P2ServiceDescriptor(
+        "Samples.Store.IKeyValue",
+        new global::TailGuard.R2P2.R2P2MethodDescriptor[]
+        {
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Store.IKeyValue", "Delete", 0xBDFD),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Store.IKeyValue", "Get", 0x8860),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Store.IKeyValue", "Put", 0xE3F7),
+        },
+        carriesTraceContext: false);
 
     /// <summary>Creates a dispatcher that serves calls with <paramref name="implementation"/>.</summary>
     /// <param name="implementation">The service implementation; it runs on the receiving thread.</param>
@@ -226,6 +235,13 @@ public sealed partial class KeyValueDispatcher : global::TailGuard.R2P2.IR2P2Han
         this._implementation = implementation;
         this._handlerFailed = handlerFailed;
     }
+
+    /// <inheritdoc/>
+    public global::TailGuard.R2P2.R2P2ServiceDescriptor Service => Descriptor;
+
+    /// <inheritdoc/>
+    public static global::TailGuard.R2P2.IR2P2ServiceHandler Create(global::Samples.Store.IKeyValue implementation, global::System.Action<global::System.Exception>? handlerFailed)
+        => new KeyValueDispatcher(implementation, handlerFailed);
 
     /// <inheritdoc/>
     public void Handle(in global::TailGuard.R2P2.R2P2Request request, global::System.Buffers.IBufferWriter<byte> response)

@@ -50,11 +50,11 @@ partial class Outer<T>
             {
                 global::TailGuard.R2P2.Stubs.ArgumentGuard.Text(cancellationToken, 4096, "cancellationToken");
                 (int, string) __state = (@class, cancellationToken);
-                global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-                    ? this._client.CallAsync(in __state, s_writeNow, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout, cancellationToken_)
-                    : this._client.CallAsync(in __state, s_writeNow, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken_);
+                global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodNow, in __state, s_writeNow, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken_);
                 return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeNow);
             }
+
+            private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodNow = ClockDispatcher.Descriptor.Methods[0];
 
             private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(int, string)> s_writeNow = WriteNow;
 
@@ -87,11 +87,11 @@ partial class Outer<T>
             public global::System.Threading.Tasks.ValueTask ResetAsync(global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
             {
                 global::System.ValueTuple __state = default(global::System.ValueTuple);
-                global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-                    ? this._client.CallAsync(in __state, s_writeResetAsync, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout, cancellationToken)
-                    : this._client.CallAsync(in __state, s_writeResetAsync, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken);
+                global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodResetAsync, in __state, s_writeResetAsync, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
                 return global::TailGuard.R2P2.Stubs.ServiceCall.CompleteVoid(__call, s_decodeResetAsync);
             }
+
+            private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodResetAsync = ClockDispatcher.Descriptor.Methods[1];
 
             private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple> s_writeResetAsync = WriteResetAsync;
 
@@ -119,10 +119,20 @@ partial class Outer<T>
         /// into the receive buffer and results are written into the send buffer; malformed requests get an error response.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TailGuard.Generators", "{version}")]
-        public sealed partial class ClockDispatcher : global::TailGuard.R2P2.IR2P2Handler
+        public sealed partial class ClockDispatcher : global::TailGuard.R2P2.IR2P2ServiceDispatcher<global::Outer<T>.Inner.Clock>
         {
             private readonly global::Outer<T>.Inner.Clock _implementation;
             private readonly global::System.Action<global::System.Exception>? _handlerFailed;
+
+            /// <summary>The service as metrics and traces name it: its name, its methods and their wire ids.</summary>
+            public static global::TailGuard.R2P2.R2P2ServiceDescriptor Descriptor { get; } = new global::TailGuard.R2P2.R2P2ServiceDescriptor(
+                "Outer<T>.Inner.Clock",
+                new global::TailGuard.R2P2.R2P2MethodDescriptor[]
+                {
+                    new global::TailGuard.R2P2.R2P2MethodDescriptor("Outer<T>.Inner.Clock", "Now", 0x4EAA),
+                    new global::TailGuard.R2P2.R2P2MethodDescriptor("Outer<T>.Inner.Clock", "ResetAsync", 0xAFD3),
+                },
+                carriesTraceContext: false);
 
             /// <summary>Creates a dispatcher that serves calls with <paramref name="implementation"/>.</summary>
             /// <param name="implementation">The service implementation; it runs on the receiving thread.</param>
@@ -133,6 +143,13 @@ partial class Outer<T>
                 this._implementation = implementation;
                 this._handlerFailed = handlerFailed;
             }
+
+            /// <inheritdoc/>
+            public global::TailGuard.R2P2.R2P2ServiceDescriptor Service => Descriptor;
+
+            /// <inheritdoc/>
+            public static global::TailGuard.R2P2.IR2P2ServiceHandler Create(global::Outer<T>.Inner.Clock implementation, global::System.Action<global::System.Exception>? handlerFailed)
+                => new ClockDispatcher(implementation, handlerFailed);
 
             /// <inheritdoc/>
             public void Handle(in global::TailGuard.R2P2.R2P2Request request, global::System.Buffers.IBufferWriter<byte> response)

@@ -64,11 +64,11 @@ public sealed partial class StoreClient : IStoreClient
     public global::System.Threading.Tasks.ValueTask<long> LocalsAsync(int __state, int __call, int _client, int __timeout, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (int, int, int, int) __state_ = (__state, __call, _client, __timeout);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call_ = timeout is { } __timeout_
-            ? this._client_.CallAsync(in __state_, s_writeLocals, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout_, cancellationToken)
-            : this._client_.CallAsync(in __state_, s_writeLocals, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call_ = this._client_.CallAsync(s_methodLocals, in __state_, s_writeLocals, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call_, default(global::System.ValueTuple), s_decodeLocals);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodLocals = StoreDispatcher.Descriptor.Methods[0];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(int, int, int, int)> s_writeLocals = WriteLocals;
 
@@ -104,9 +104,7 @@ public sealed partial class StoreClient : IStoreClient
     {
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(destination.Length, 65536, "destination");
         (int, int, long, int) __state_ = (destination.Length, destinationCapacity, cancellationToken, timeout);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call_ = timeout_ is { } __timeout_
-            ? this._client_.CallAsync(in __state_, s_writeRead, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout_, cancellationToken_)
-            : this._client_.CallAsync(in __state_, s_writeRead, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken_);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call_ = this._client_.CallAsync(s_methodRead, in __state_, s_writeRead, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout_, cancellationToken_);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call_, destination, s_decodeRead);
     }
 
@@ -115,11 +113,11 @@ public sealed partial class StoreClient : IStoreClient
     {
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(destinationCapacity_, 65536, "destinationCapacity_");
         (int, int, long, int) __state_ = (destinationCapacity_, destinationCapacity, cancellationToken, timeout);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call_ = timeout_ is { } __timeout_
-            ? this._client_.CallAsync(in __state_, s_writeRead, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout_, cancellationToken_)
-            : this._client_.CallAsync(in __state_, s_writeRead, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken_);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call_ = this._client_.CallAsync(s_methodRead, in __state_, s_writeRead, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout_, cancellationToken_);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call_, destinationCapacity_, s_decodeReadLease, decoderOwnsResponse: true);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodRead = StoreDispatcher.Descriptor.Methods[1];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(int, int, long, int)> s_writeRead = WriteRead;
 
@@ -181,10 +179,20 @@ public sealed partial class StoreClient : IStoreClient
 /// into the receive buffer and results are written into the send buffer; malformed requests get an error response.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("TailGuard.Generators", "{version}")]
-public sealed partial class StoreDispatcher : global::TailGuard.R2P2.IR2P2Handler
+public sealed partial class StoreDispatcher : global::TailGuard.R2P2.IR2P2ServiceDispatcher<global::Regressions.Collisions.IStore>
 {
     private readonly global::Regressions.Collisions.IStore _implementation;
     private readonly global::System.Action<global::System.Exception>? _handlerFailed;
+
+    /// <summary>The service as metrics and traces name it: its name, its methods and their wire ids.</summary>
+    public static global::TailGuard.R2P2.R2P2ServiceDescriptor Descriptor { get; } = new global::TailGuard.R2P2.R2P2ServiceDescriptor(
+        "Regressions.Collisions.IStore",
+        new global::TailGuard.R2P2.R2P2MethodDescriptor[]
+        {
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Regressions.Collisions.IStore", "Locals", 0x9AAF),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Regressions.Collisions.IStore", "Read", 0xA0EE),
+        },
+        carriesTraceContext: false);
 
     /// <summary>Creates a dispatcher that serves calls with <paramref name="implementation"/>.</summary>
     /// <param name="implementation">The service implementation; it runs on the receiving thread.</param>
@@ -195,6 +203,13 @@ public sealed partial class StoreDispatcher : global::TailGuard.R2P2.IR2P2Handle
         this._implementation = implementation;
         this._handlerFailed = handlerFailed;
     }
+
+    /// <inheritdoc/>
+    public global::TailGuard.R2P2.R2P2ServiceDescriptor Service => Descriptor;
+
+    /// <inheritdoc/>
+    public static global::TailGuard.R2P2.IR2P2ServiceHandler Create(global::Regressions.Collisions.IStore implementation, global::System.Action<global::System.Exception>? handlerFailed)
+        => new StoreDispatcher(implementation, handlerFailed);
 
     /// <inheritdoc/>
     public void Handle(in global::TailGuard.R2P2.R2P2Request request, global::System.Buffers.IBufferWriter<byte> response)

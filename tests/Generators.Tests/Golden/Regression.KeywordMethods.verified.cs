@@ -53,11 +53,11 @@ public sealed partial class KeywordsClient : IKeywordsClient
     public global::System.Threading.Tasks.ValueTask<int> checkedAsync(int value, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple<int> __state = new global::System.ValueTuple<int>(value);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writechecked, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writechecked, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodchecked, in __state, s_writechecked, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodechecked);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodchecked = KeywordsDispatcher.Descriptor.Methods[0];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple<int>> s_writechecked = Writechecked;
 
@@ -89,11 +89,11 @@ public sealed partial class KeywordsClient : IKeywordsClient
     public global::System.Threading.Tasks.ValueTask<long> eventAsync(long @class, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple<long> __state = new global::System.ValueTuple<long>(@class);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeevent, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeevent, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodevent, in __state, s_writeevent, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeevent);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodevent = KeywordsDispatcher.Descriptor.Methods[1];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple<long>> s_writeevent = Writeevent;
 
@@ -125,11 +125,11 @@ public sealed partial class KeywordsClient : IKeywordsClient
     public global::System.Threading.Tasks.ValueTask lockAsync(global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple __state = default(global::System.ValueTuple);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writelock, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writelock, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodlock, in __state, s_writelock, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.CompleteVoid(__call, s_decodelock);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodlock = KeywordsDispatcher.Descriptor.Methods[2];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple> s_writelock = Writelock;
 
@@ -157,10 +157,21 @@ public sealed partial class KeywordsClient : IKeywordsClient
 /// into the receive buffer and results are written into the send buffer; malformed requests get an error response.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("TailGuard.Generators", "{version}")]
-public sealed partial class KeywordsDispatcher : global::TailGuard.R2P2.IR2P2Handler
+public sealed partial class KeywordsDispatcher : global::TailGuard.R2P2.IR2P2ServiceDispatcher<global::Regressions.Keywords.IKeywords>
 {
     private readonly global::Regressions.Keywords.IKeywords _implementation;
     private readonly global::System.Action<global::System.Exception>? _handlerFailed;
+
+    /// <summary>The service as metrics and traces name it: its name, its methods and their wire ids.</summary>
+    public static global::TailGuard.R2P2.R2P2ServiceDescriptor Descriptor { get; } = new global::TailGuard.R2P2.R2P2ServiceDescriptor(
+        "Regressions.Keywords.IKeywords",
+        new global::TailGuard.R2P2.R2P2MethodDescriptor[]
+        {
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Regressions.Keywords.IKeywords", "checked", 0x6FD7),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Regressions.Keywords.IKeywords", "event", 0x2EAF),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Regressions.Keywords.IKeywords", "lock", 0x974F),
+        },
+        carriesTraceContext: false);
 
     /// <summary>Creates a dispatcher that serves calls with <paramref name="implementation"/>.</summary>
     /// <param name="implementation">The service implementation; it runs on the receiving thread.</param>
@@ -171,6 +182,13 @@ public sealed partial class KeywordsDispatcher : global::TailGuard.R2P2.IR2P2Han
         this._implementation = implementation;
         this._handlerFailed = handlerFailed;
     }
+
+    /// <inheritdoc/>
+    public global::TailGuard.R2P2.R2P2ServiceDescriptor Service => Descriptor;
+
+    /// <inheritdoc/>
+    public static global::TailGuard.R2P2.IR2P2ServiceHandler Create(global::Regressions.Keywords.IKeywords implementation, global::System.Action<global::System.Exception>? handlerFailed)
+        => new KeywordsDispatcher(implementation, handlerFailed);
 
     /// <inheritdoc/>
     public void Handle(in global::TailGuard.R2P2.R2P2Request request, global::System.Buffers.IBufferWriter<byte> response)

@@ -46,11 +46,11 @@ partial class Outer<T>
             public global::System.Threading.Tasks.ValueTask<long> NowAsync(int zone, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
             {
                 global::System.ValueTuple<int> __state = new global::System.ValueTuple<int>(zone);
-                global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-                    ? this._client.CallAsync(in __state, s_writeNow, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout, cancellationToken)
-                    : this._client.CallAsync(in __state, s_writeNow, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken);
+                global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodNow, in __state, s_writeNow, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
                 return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeNow);
             }
+
+            private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodNow = ClockDispatcher.Descriptor.Methods[0];
 
             private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple<int>> s_writeNow = WriteNow;
 
@@ -84,10 +84,19 @@ partial class Outer<T>
         /// into the receive buffer and results are written into the send buffer; malformed requests get an error response.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TailGuard.Generators", "{version}")]
-        public sealed partial class ClockDispatcher : global::TailGuard.R2P2.IR2P2Handler
+        public sealed partial class ClockDispatcher : global::TailGuard.R2P2.IR2P2ServiceDispatcher<global::Regressions.Generic.Outer<T>.Inner.IClock>
         {
             private readonly global::Regressions.Generic.Outer<T>.Inner.IClock _implementation;
             private readonly global::System.Action<global::System.Exception>? _handlerFailed;
+
+            /// <summary>The service as metrics and traces name it: its name, its methods and their wire ids.</summary>
+            public static global::TailGuard.R2P2.R2P2ServiceDescriptor Descriptor { get; } = new global::TailGuard.R2P2.R2P2ServiceDescriptor(
+                "Regressions.Generic.Outer<T>.Inner.IClock",
+                new global::TailGuard.R2P2.R2P2MethodDescriptor[]
+                {
+                    new global::TailGuard.R2P2.R2P2MethodDescriptor("Regressions.Generic.Outer<T>.Inner.IClock", "Now", 0x4EAA),
+                },
+                carriesTraceContext: false);
 
             /// <summary>Creates a dispatcher that serves calls with <paramref name="implementation"/>.</summary>
             /// <param name="implementation">The service implementation; it runs on the receiving thread.</param>
@@ -98,6 +107,13 @@ partial class Outer<T>
                 this._implementation = implementation;
                 this._handlerFailed = handlerFailed;
             }
+
+            /// <inheritdoc/>
+            public global::TailGuard.R2P2.R2P2ServiceDescriptor Service => Descriptor;
+
+            /// <inheritdoc/>
+            public static global::TailGuard.R2P2.IR2P2ServiceHandler Create(global::Regressions.Generic.Outer<T>.Inner.IClock implementation, global::System.Action<global::System.Exception>? handlerFailed)
+                => new ClockDispatcher(implementation, handlerFailed);
 
             /// <inheritdoc/>
             public void Handle(in global::TailGuard.R2P2.R2P2Request request, global::System.Buffers.IBufferWriter<byte> response)

@@ -50,11 +50,11 @@ public sealed partial class OptionalClient : IOptionalClient
     public global::System.Threading.Tasks.ValueTask<int?> EchoAsync(int? value, global::System.Guid? id, global::Regressions.NullableValues.Level? level, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (int?, global::System.Guid?, global::Regressions.NullableValues.Level?) __state = (value, id, level);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeEcho, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeEcho, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodEcho, in __state, s_writeEcho, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeEcho);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodEcho = OptionalDispatcher.Descriptor.Methods[0];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(int?, global::System.Guid?, global::Regressions.NullableValues.Level?)> s_writeEcho = WriteEcho;
 
@@ -118,11 +118,11 @@ public sealed partial class OptionalClient : IOptionalClient
             global::TailGuard.R2P2.Stubs.ArgumentGuard.Text(key, 4096, "key");
         }
         global::System.ValueTuple<string?> __state = new global::System.ValueTuple<string?>(key);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeFind, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeFind, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodFind, in __state, s_writeFind, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeFind);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodFind = OptionalDispatcher.Descriptor.Methods[1];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple<string?>> s_writeFind = WriteFind;
 
@@ -165,10 +165,20 @@ public sealed partial class OptionalClient : IOptionalClient
 /// into the receive buffer and results are written into the send buffer; malformed requests get an error response.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("TailGuard.Generators", "{version}")]
-public sealed partial class OptionalDispatcher : global::TailGuard.R2P2.IR2P2Handler
+public sealed partial class OptionalDispatcher : global::TailGuard.R2P2.IR2P2ServiceDispatcher<global::Regressions.NullableValues.IOptional>
 {
     private readonly global::Regressions.NullableValues.IOptional _implementation;
     private readonly global::System.Action<global::System.Exception>? _handlerFailed;
+
+    /// <summary>The service as metrics and traces name it: its name, its methods and their wire ids.</summary>
+    public static global::TailGuard.R2P2.R2P2ServiceDescriptor Descriptor { get; } = new global::TailGuard.R2P2.R2P2ServiceDescriptor(
+        "Regressions.NullableValues.IOptional",
+        new global::TailGuard.R2P2.R2P2MethodDescriptor[]
+        {
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Regressions.NullableValues.IOptional", "Echo", 0x50D9),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Regressions.NullableValues.IOptional", "Find", 0xEF66),
+        },
+        carriesTraceContext: false);
 
     /// <summary>Creates a dispatcher that serves calls with <paramref name="implementation"/>.</summary>
     /// <param name="implementation">The service implementation; it runs on the receiving thread.</param>
@@ -179,6 +189,13 @@ public sealed partial class OptionalDispatcher : global::TailGuard.R2P2.IR2P2Han
         this._implementation = implementation;
         this._handlerFailed = handlerFailed;
     }
+
+    /// <inheritdoc/>
+    public global::TailGuard.R2P2.R2P2ServiceDescriptor Service => Descriptor;
+
+    /// <inheritdoc/>
+    public static global::TailGuard.R2P2.IR2P2ServiceHandler Create(global::Regressions.NullableValues.IOptional implementation, global::System.Action<global::System.Exception>? handlerFailed)
+        => new OptionalDispatcher(implementation, handlerFailed);
 
     /// <inheritdoc/>
     public void Handle(in global::TailGuard.R2P2.R2P2Request request, global::System.Buffers.IBufferWriter<byte> response)

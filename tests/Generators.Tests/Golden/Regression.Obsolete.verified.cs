@@ -65,11 +65,11 @@ public sealed partial class OldClient : IOldClient
     public global::System.Threading.Tasks.ValueTask<int> CurrentAsync(global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple __state = default(global::System.ValueTuple);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeCurrent, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeCurrent, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodCurrent, in __state, s_writeCurrent, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeCurrent);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodCurrent = OldDispatcher.Descriptor.Methods[0];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple> s_writeCurrent = WriteCurrent;
 
@@ -101,11 +101,11 @@ public sealed partial class OldClient : IOldClient
     public global::System.Threading.Tasks.ValueTask<int> ErrorAsync(global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple __state = default(global::System.ValueTuple);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeError, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeError, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodError, in __state, s_writeError, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeError);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodError = OldDispatcher.Descriptor.Methods[1];
 
     [global::System.Obsolete]
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple> s_writeError = WriteError;
@@ -141,11 +141,11 @@ public sealed partial class OldClient : IOldClient
     public global::System.Threading.Tasks.ValueTask<int> MessageAsync(global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple __state = default(global::System.ValueTuple);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeMessage, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeMessage, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodMessage, in __state, s_writeMessage, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeMessage);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodMessage = OldDispatcher.Descriptor.Methods[2];
 
     [global::System.Obsolete]
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple> s_writeMessage = WriteMessage;
@@ -181,11 +181,11 @@ public sealed partial class OldClient : IOldClient
     public global::System.Threading.Tasks.ValueTask<int> PlainAsync(global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple __state = default(global::System.ValueTuple);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writePlain, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writePlain, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodPlain, in __state, s_writePlain, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodePlain);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodPlain = OldDispatcher.Descriptor.Methods[3];
 
     [global::System.Obsolete]
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple> s_writePlain = WritePlain;
@@ -221,11 +221,11 @@ public sealed partial class OldClient : IOldClient
     public global::System.Threading.Tasks.ValueTask<int> TrackedAsync(global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple __state = default(global::System.ValueTuple);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeTracked, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeTracked, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodTracked, in __state, s_writeTracked, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeTracked);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodTracked = OldDispatcher.Descriptor.Methods[4];
 
     [global::System.Obsolete]
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple> s_writeTracked = WriteTracked;
@@ -262,10 +262,23 @@ public sealed partial class OldClient : IOldClient
 /// into the receive buffer and results are written into the send buffer; malformed requests get an error response.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("TailGuard.Generators", "{version}")]
-public sealed partial class OldDispatcher : global::TailGuard.R2P2.IR2P2Handler
+public sealed partial class OldDispatcher : global::TailGuard.R2P2.IR2P2ServiceDispatcher<global::Regressions.Obsolete.IOld>
 {
     private readonly global::Regressions.Obsolete.IOld _implementation;
     private readonly global::System.Action<global::System.Exception>? _handlerFailed;
+
+    /// <summary>The service as metrics and traces name it: its name, its methods and their wire ids.</summary>
+    public static global::TailGuard.R2P2.R2P2ServiceDescriptor Descriptor { get; } = new global::TailGuard.R2P2.R2P2ServiceDescriptor(
+        "Regressions.Obsolete.IOld",
+        new global::TailGuard.R2P2.R2P2MethodDescriptor[]
+        {
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Regressions.Obsolete.IOld", "Current", 0x70AA),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Regressions.Obsolete.IOld", "Error", 0x6F7C),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Regressions.Obsolete.IOld", "Message", 0x778A),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Regressions.Obsolete.IOld", "Plain", 0x67BF),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Regressions.Obsolete.IOld", "Tracked", 0x26A2),
+        },
+        carriesTraceContext: false);
 
     /// <summary>Creates a dispatcher that serves calls with <paramref name="implementation"/>.</summary>
     /// <param name="implementation">The service implementation; it runs on the receiving thread.</param>
@@ -276,6 +289,13 @@ public sealed partial class OldDispatcher : global::TailGuard.R2P2.IR2P2Handler
         this._implementation = implementation;
         this._handlerFailed = handlerFailed;
     }
+
+    /// <inheritdoc/>
+    public global::TailGuard.R2P2.R2P2ServiceDescriptor Service => Descriptor;
+
+    /// <inheritdoc/>
+    public static global::TailGuard.R2P2.IR2P2ServiceHandler Create(global::Regressions.Obsolete.IOld implementation, global::System.Action<global::System.Exception>? handlerFailed)
+        => new OldDispatcher(implementation, handlerFailed);
 
     /// <inheritdoc/>
     public void Handle(in global::TailGuard.R2P2.R2P2Request request, global::System.Buffers.IBufferWriter<byte> response)
@@ -601,11 +621,11 @@ public sealed partial class PointsClient : IPointsClient
     public global::System.Threading.Tasks.ValueTask<global::Regressions.Obsolete.OldPoint> MoveAsync(global::Regressions.Obsolete.OldPoint point, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple<global::Regressions.Obsolete.OldPoint> __state = new global::System.ValueTuple<global::Regressions.Obsolete.OldPoint>(point);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeMove, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeMove, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodMove, in __state, s_writeMove, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeMove);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodMove = PointsDispatcher.Descriptor.Methods[0];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple<global::Regressions.Obsolete.OldPoint>> s_writeMove = WriteMove;
 
@@ -639,10 +659,19 @@ public sealed partial class PointsClient : IPointsClient
 /// into the receive buffer and results are written into the send buffer; malformed requests get an error response.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("TailGuard.Generators", "{version}")]
-public sealed partial class PointsDispatcher : global::TailGuard.R2P2.IR2P2Handler
+public sealed partial class PointsDispatcher : global::TailGuard.R2P2.IR2P2ServiceDispatcher<global::Regressions.Obsolete.IPoints>
 {
     private readonly global::Regressions.Obsolete.IPoints _implementation;
     private readonly global::System.Action<global::System.Exception>? _handlerFailed;
+
+    /// <summary>The service as metrics and traces name it: its name, its methods and their wire ids.</summary>
+    public static global::TailGuard.R2P2.R2P2ServiceDescriptor Descriptor { get; } = new global::TailGuard.R2P2.R2P2ServiceDescriptor(
+        "Regressions.Obsolete.IPoints",
+        new global::TailGuard.R2P2.R2P2MethodDescriptor[]
+        {
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Regressions.Obsolete.IPoints", "Move", 0x5518),
+        },
+        carriesTraceContext: false);
 
     /// <summary>Creates a dispatcher that serves calls with <paramref name="implementation"/>.</summary>
     /// <param name="implementation">The service implementation; it runs on the receiving thread.</param>
@@ -653,6 +682,13 @@ public sealed partial class PointsDispatcher : global::TailGuard.R2P2.IR2P2Handl
         this._implementation = implementation;
         this._handlerFailed = handlerFailed;
     }
+
+    /// <inheritdoc/>
+    public global::TailGuard.R2P2.R2P2ServiceDescriptor Service => Descriptor;
+
+    /// <inheritdoc/>
+    public static global::TailGuard.R2P2.IR2P2ServiceHandler Create(global::Regressions.Obsolete.IPoints implementation, global::System.Action<global::System.Exception>? handlerFailed)
+        => new PointsDispatcher(implementation, handlerFailed);
 
     /// <inheritdoc/>
     public void Handle(in global::TailGuard.R2P2.R2P2Request request, global::System.Buffers.IBufferWriter<byte> response)
@@ -748,11 +784,11 @@ public sealed partial class RetiredClient : IRetiredClient
     public global::System.Threading.Tasks.ValueTask PingAsync(global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple __state = default(global::System.ValueTuple);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writePing, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writePing, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodPing, in __state, s_writePing, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.CompleteVoid(__call, s_decodePing);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodPing = RetiredDispatcher.Descriptor.Methods[0];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple> s_writePing = WritePing;
 
@@ -781,10 +817,19 @@ public sealed partial class RetiredClient : IRetiredClient
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("TailGuard.Generators", "{version}")]
 [global::System.Obsolete("Retired service.")]
-public sealed partial class RetiredDispatcher : global::TailGuard.R2P2.IR2P2Handler
+public sealed partial class RetiredDispatcher : global::TailGuard.R2P2.IR2P2ServiceDispatcher<global::Regressions.Obsolete.IRetired>
 {
     private readonly global::Regressions.Obsolete.IRetired _implementation;
     private readonly global::System.Action<global::System.Exception>? _handlerFailed;
+
+    /// <summary>The service as metrics and traces name it: its name, its methods and their wire ids.</summary>
+    public static global::TailGuard.R2P2.R2P2ServiceDescriptor Descriptor { get; } = new global::TailGuard.R2P2.R2P2ServiceDescriptor(
+        "Regressions.Obsolete.IRetired",
+        new global::TailGuard.R2P2.R2P2MethodDescriptor[]
+        {
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Regressions.Obsolete.IRetired", "Ping", 0x8F1E),
+        },
+        carriesTraceContext: false);
 
     /// <summary>Creates a dispatcher that serves calls with <paramref name="implementation"/>.</summary>
     /// <param name="implementation">The service implementation; it runs on the receiving thread.</param>
@@ -795,6 +840,13 @@ public sealed partial class RetiredDispatcher : global::TailGuard.R2P2.IR2P2Hand
         this._implementation = implementation;
         this._handlerFailed = handlerFailed;
     }
+
+    /// <inheritdoc/>
+    public global::TailGuard.R2P2.R2P2ServiceDescriptor Service => Descriptor;
+
+    /// <inheritdoc/>
+    public static global::TailGuard.R2P2.IR2P2ServiceHandler Create(global::Regressions.Obsolete.IRetired implementation, global::System.Action<global::System.Exception>? handlerFailed)
+        => new RetiredDispatcher(implementation, handlerFailed);
 
     /// <inheritdoc/>
     public void Handle(in global::TailGuard.R2P2.R2P2Request request, global::System.Buffers.IBufferWriter<byte> response)

@@ -13,4 +13,11 @@ public sealed class R2P2ServiceAttribute : Attribute
 {
     /// <summary>The routing policy of every method that does not state its own. <see cref="RoutingPolicy.LoadBalanced"/> by default.</summary>
     public RoutingPolicy Policy { get; set; } = RoutingPolicy.LoadBalanced;
+
+    /// <summary>
+    /// Whether every request carries the caller's trace context (<see cref="R2P2TraceContext"/>, 26 bytes after the
+    /// method id), so the server's span continues the client's trace. R2P2 has no headers to carry it otherwise. A wire
+    /// change: clients and servers of the service must agree on it (docs/hosting.md, "Carrying a trace across R2P2").
+    /// </summary>
+    public bool TraceContext { get; set; }
 }
