@@ -7,10 +7,10 @@
 # Projects: the runtime of this repository (src/Runtime, analyzers injected as a package consumer would have them) and a
 # generated consumer project of several hundred files (generate-project.sh). The compiler server is used, as in a
 # developer's build, and warmed up first. Not part of CI: run it by hand,
-#   tests/Analyzers.Tests/perf/measure-analyzers.sh [FILES] [RUNS]
+#   benchmarks/analyzers/measure-analyzers.sh [FILES] [RUNS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../../.." && pwd)
+repo=$(cd "$here/../.." && pwd)
 files=${1:-400}
 runs=${2:-3}
 work=$(mktemp -d)

@@ -5,7 +5,7 @@
 set -euo pipefail
 dir=${1:?usage: generate-project.sh DIR [FILES]}
 files=${2:-400}
-repo=$(cd "$(dirname "$0")/../../.." && pwd)
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$dir"
 cat > "$dir/Generated.csproj" <<XML
 <Project Sdk="Microsoft.NET.Sdk">
