@@ -90,6 +90,13 @@ public sealed class HotPathAllocationAnalyzer : DiagnosticAnalyzer
             {
                 if (detector.Detect(operation.Operation) is { } finding && !IsInAttribute(operation.Operation))
                 {
+                    // Whether the stackalloc fix applies is worked out only for what is reported, not for callees.
+                    if (operation.Operation is IArrayCreationOperation array && finding.Rule == DiagnosticRules.ArrayAllocation &&
+                        finding.Properties is null && StackallocCandidate.IsCandidate(array))
+                    {
+                        finding.Properties = ImmutableDictionary<string, string?>.Empty.Add(AllocationFinding.StackallocProperty, "true");
+                    }
+
                     operation.ReportDiagnostic(finding.ToDiagnostic(hotPath));
                 }
 
