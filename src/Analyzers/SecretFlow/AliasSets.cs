@@ -129,6 +129,10 @@ internal sealed class AliasSets
                 case IConversionOperation { OperatorMethod: null } conversion:
                     value = conversion.Operand;
                     continue;
+                case IConversionOperation conversion when IsReferenceLike(conversion.Type) && !conversion.Type!.IsReferenceType:
+                    // An array seen as a span or memory (the library's implicit conversion): the same elements.
+                    value = conversion.Operand;
+                    continue;
                 case IInvocationOperation { TargetMethod.Name: "AsSpan" or "AsMemory" or "Slice" } view:
                     value = view.Instance ?? (view.Arguments.Length > 0 ? view.Arguments[0].Value : null);
                     continue;

@@ -61,12 +61,16 @@ internal sealed partial class TaintRun
             return LocalFunctionCall(method, arguments);
         }
 
-        if (IsFollowed(method))
+        if (method.IsImplicitlyDeclared)
         {
-            return Call(method, invocation, receiver, arguments);
+            // Members the compiler writes for records: the clone behind 'with' copies the value as it is; ToString,
+            // Equals and the rest read it like a library method would.
+            return method.Name == "<Clone>$" ? receiver : LibraryCall(invocation, receiver, arguments);
         }
 
-        return LibraryCall(invocation, receiver, arguments);
+        return MethodBodies.IsInSource(_engine.Compilation, MethodBodies.Definition(method))
+            ? Call(method, invocation, receiver, arguments)
+            : LibraryCall(invocation, receiver, arguments);
     }
 
     /// <summary>Each secret argument of a sink call, at the element of a params array that carries it.</summary>
@@ -106,6 +110,12 @@ internal sealed partial class TaintRun
     {
         if (!IsFollowed(method))
         {
+            // Beyond the depth (or a declassifier): nothing flows through. A library operator or conversion: its inputs do.
+            if (_catalog.IsDeclassifier(method) || MethodBodies.IsInSource(_engine.Compilation, MethodBodies.Definition(method)))
+            {
+                return null;
+            }
+
             Taint? joined = null;
             foreach (var (_, _, taint) in arguments)
             {

@@ -212,7 +212,7 @@ internal sealed partial class TaintRun
             return null;
         }
 
-        if (IsFollowed(symbol.GetMethod) && !IsWrite(property))
+        if (HasCode(symbol.GetMethod) && IsFollowed(symbol.GetMethod) && !IsWrite(property))
         {
             var arguments = new List<(IParameterSymbol?, IOperation, Taint?)>();
             foreach (var argument in property.Arguments)
@@ -228,6 +228,26 @@ internal sealed partial class TaintRun
         var instance = Exec(property.Instance);
         ExecAll(ArgumentValues(property.Arguments));
         return symbol.IsIndexer ? instance?.Collapse() : instance?.Member(symbol.Name);
+    }
+
+    /// <summary>An accessor with a body of its own; auto-property and record accessors act like fields.</summary>
+    private static bool HasCode(IMethodSymbol? accessor)
+    {
+        if (accessor is null || accessor.IsImplicitlyDeclared)
+        {
+            return false;
+        }
+
+        foreach (var reference in accessor.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax { Body: null, ExpressionBody: null } or
+                Microsoft.CodeAnalysis.CSharp.Syntax.ParameterSyntax)
+            {
+                return false;
+            }
+        }
+
+        return accessor.DeclaringSyntaxReferences.Length > 0;
     }
 
     private static bool IsWrite(IPropertyReferenceOperation property) =>
@@ -253,7 +273,7 @@ internal sealed partial class TaintRun
     private Taint? Assignment(ISimpleAssignmentOperation assignment)
     {
         // A property with a setter of the compilation runs that setter: its summary says where the value goes.
-        if (assignment.Target is IPropertyReferenceOperation { Property.SetMethod: { } setter } property && IsFollowed(setter))
+        if (assignment.Target is IPropertyReferenceOperation { Property.SetMethod: { } setter } property && HasCode(setter) && IsFollowed(setter))
         {
             var receiver = Exec(property.Instance);
             var arguments = new List<(IParameterSymbol?, IOperation, Taint?)>();
@@ -273,6 +293,12 @@ internal sealed partial class TaintRun
         return value;
     }
 
+    /// <summary>
+    /// A strong update of a local or parameter, except for what a lambda or local function writes into it: that may
+    /// happen at any call of the function, so it is never cleared.
+    /// </summary>
+    private void SetVariable(ISymbol variable, Taint? value) => _state.Set(variable, Taint.Join(value, _sticky.Get(variable)));
+
     private Taint? WriteBack(IOperation target, Taint? value, IOperation at)
     {
         Write(target, value, at);
@@ -288,10 +314,10 @@ internal sealed partial class TaintRun
                 Write(conversion.Operand, value, at);
                 return;
             case ILocalReferenceOperation local:
-                _state.Set(local.Local, value?.Into(local.Local.Name));
+                SetVariable(local.Local, value?.Into(local.Local.Name));
                 return;
             case IParameterReferenceOperation parameter:
-                _state.Set(parameter.Parameter, value?.Into(parameter.Parameter.Name));
+                SetVariable(parameter.Parameter, value?.Into(parameter.Parameter.Name));
                 if (value is not null && parameter.Parameter.RefKind is RefKind.Out or RefKind.Ref)
                 {
                     OutputSink(parameter.Parameter, value, at);
@@ -575,7 +601,7 @@ internal sealed partial class TaintRun
         switch (pattern)
         {
             case IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol local }:
-                _state.Set(local, value?.Into(local.Name));
+                SetVariable(local, value?.Into(local.Name));
                 break;
             case IRecursivePatternOperation recursive:
                 if (recursive.DeclaredSymbol is ILocalSymbol declared)
