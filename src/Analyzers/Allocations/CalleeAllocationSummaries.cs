@@ -26,6 +26,7 @@ internal sealed class CalleeAllocationSummaries
     private readonly MethodBodies _bodies;
     private readonly ConcurrentDictionary<IMethodSymbol, MethodAllocationFacts> _facts = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, object>[] _chains;
+    private readonly ConcurrentDictionary<IMethodSymbol, bool> _followed = new(SymbolEqualityComparer.Default);
 
     internal CalleeAllocationSummaries(Compilation compilation, AllocationDetector detector, HotPathScope scope)
     {
@@ -43,8 +44,14 @@ internal sealed class CalleeAllocationSummaries
     /// <summary>
     /// The chain ("'B' -> 'C': string concatenation (TG3011)") when running <paramref name="callee"/> allocates, or null.
     /// </summary>
-    internal string? AllocationChain(IMethodSymbol callee, SemanticModel? callerModel) =>
-        Summarize(callee, MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), callerModel);
+    internal string? AllocationChain(IMethodSymbol callee, SemanticModel? callerModel)
+    {
+        // Most calls are answered from the cache, without a cycle-tracking set.
+        var definition = MethodBodies.Definition(callee);
+        return _chains[MaxDepth].TryGetValue(definition, out var cached)
+            ? cached as string
+            : Summarize(definition, MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), callerModel);
+    }
 
     /// <summary>
     /// True when a call can be followed: a method with code in this compilation that is neither a hot path nor a local
@@ -53,7 +60,12 @@ internal sealed class CalleeAllocationSummaries
     internal bool IsFollowed(IMethodSymbol method)
     {
         method = MethodBodies.Definition(method);
-        return method.MethodKind != MethodKind.LocalFunction && MethodBodies.IsInSource(_compilation, method) && !_scope.IsHotPath(method);
+        if (method.MethodKind == MethodKind.LocalFunction || !MethodBodies.IsInSource(_compilation, method))
+        {
+            return false;
+        }
+
+        return _followed.TryGetValue(method, out var followed) ? followed : _followed.GetOrAdd(method, !_scope.IsHotPath(method));
     }
 
     private string? Summarize(IMethodSymbol method, int depth, HashSet<IMethodSymbol> visiting, SemanticModel? callerModel)

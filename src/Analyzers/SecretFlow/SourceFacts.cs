@@ -49,9 +49,15 @@ internal sealed class SourceFacts
                 InvokedMethods.AddTo(operation, invoked);
                 foreach (var method in invoked)
                 {
+                    // Cheapest tests first: this runs for every call, accessor and operator of the project.
+                    if (method.ReturnsVoid || method.MethodKind == MethodKind.LocalFunction ||
+                        !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, engine.Compilation.Assembly))
+                    {
+                        continue;
+                    }
+
                     var definition = MethodBodies.Definition(method);
-                    if (!definition.ReturnsVoid && definition.MethodKind != MethodKind.LocalFunction &&
-                        MethodBodies.IsInSource(engine.Compilation, definition) && !catalog.IsDeclassifier(method) && seen.Add(definition))
+                    if (MethodBodies.IsInSource(engine.Compilation, definition) && seen.Add(definition) && !catalog.IsDeclassifier(method))
                     {
                         callees.Add(definition);
                     }
