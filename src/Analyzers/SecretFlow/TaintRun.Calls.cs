@@ -88,8 +88,11 @@ internal sealed partial class TaintRun
                 : ImmutableArray.Create(argument.Value);
             foreach (var value in values)
             {
-                // Evaluated again for the element's own path; the state is the one the call saw.
-                if (Exec(value) is { } taint)
+                // Evaluated again for the element's own path, without reporting the sinks inside it a second time.
+                _collecting = false;
+                var taint = Exec(value);
+                _collecting = true;
+                if (taint is not null)
                 {
                     Sinks.Add(new SecretSink(sinkRule, value.Syntax.GetLocation(), taint.Path + " -> '" + parameter + "'", what));
                 }
