@@ -120,34 +120,22 @@ internal sealed class Taint : IEquatable<Taint>
     }
 
     /// <summary>Every path gets "-> <paramref name="step"/>" appended as written (e.g. "'Helper'").</summary>
-    internal Taint Through(string step)
+    internal Taint Through(string step) => MapPaths(path => path + " -> " + step);
+
+    /// <summary>The same structure with every path replaced by <paramref name="path"/> (a callee's result, seen from the call).</summary>
+    internal Taint Relabel(string path) => MapPaths(_ => path);
+
+    private Taint MapPaths(Func<string, string> map)
     {
         if (WholePath is not null)
         {
-            return Whole(WholePath + " -> " + step);
+            return Whole(map(WholePath));
         }
 
         var members = ImmutableSortedDictionary.CreateBuilder<string, Taint>(StringComparer.Ordinal);
         foreach (var member in Members)
         {
-            members.Add(member.Key, member.Value.Through(step));
-        }
-
-        return new Taint(null, members.ToImmutable());
-    }
-
-    /// <summary>The value's paths, each prefixed by <paramref name="prefix"/> (a caller's path into a callee's summary).</summary>
-    internal Taint After(string prefix)
-    {
-        if (WholePath is not null)
-        {
-            return Whole(prefix + " -> " + WholePath);
-        }
-
-        var members = ImmutableSortedDictionary.CreateBuilder<string, Taint>(StringComparer.Ordinal);
-        foreach (var member in Members)
-        {
-            members.Add(member.Key, member.Value.After(prefix));
+            members.Add(member.Key, member.Value.MapPaths(map));
         }
 
         return new Taint(null, members.ToImmutable());

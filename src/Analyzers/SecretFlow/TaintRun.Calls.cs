@@ -148,7 +148,7 @@ internal sealed partial class TaintRun
             var summary = _engine.Summarize(definition, parameter.Ordinal, _calleeLevels, _visiting, site.SemanticModel);
             if (summary.Return is { } returned)
             {
-                result = Taint.Join(result, Relabel(returned, taint.Path + " -> " + name));
+                result = Taint.Join(result, returned.Relabel(taint.Path + " -> " + name));
             }
 
             if (_collecting && !_engine.IsSecretParameter(parameter))
@@ -169,26 +169,6 @@ internal sealed partial class TaintRun
         }
 
         return result;
-    }
-
-    /// <summary>The callee's returned structure, with every secret part labelled with the caller's path.</summary>
-    private static Taint? Relabel(Taint returned, string path)
-    {
-        if (returned.WholePath is not null)
-        {
-            return Taint.Whole(path);
-        }
-
-        var members = ImmutableSortedDictionary.Create<string, Taint>(System.StringComparer.Ordinal);
-        foreach (var member in returned.Members)
-        {
-            if (Relabel(member.Value, path) is { } relabelled)
-            {
-                members = members.Add(member.Key, relabelled);
-            }
-        }
-
-        return Taint.OfMembers(members);
     }
 
     /// <summary>A local function gets what its call sites pass (its parameters, joined) and returns what its returns carry.</summary>
