@@ -83,6 +83,7 @@ public sealed class GeneratedClientTests
             using System;
             using System.Threading.Tasks;
             using TailGuard.R2P2;
+            using TailGuard.R2P2.Simulation;
             using TgTest;
 
             namespace Clients;
