@@ -25,6 +25,9 @@ internal sealed class DomainCallChannel : BoundaryChannel
 
     public void MarkRevoked() => _revoked = true;
 
+    /// <summary>Whether the domain was revoked: by its host, or by the monitor (asked now).</summary>
+    public bool IsRevoked => _revoked || IsGone();
+
     protected override Span<byte> GetRegion()
     {
         if (_revoked)

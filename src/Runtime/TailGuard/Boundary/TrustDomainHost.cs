@@ -226,6 +226,12 @@ public sealed class TrustDomainHost<TService> : IDisposable, IAsyncDisposable
     /// <summary>The domain-side entry (its counters tell how many calls were answered and refused).</summary>
     public BoundaryEntry Entry { get; }
 
+    /// <summary>
+    /// Whether the domain is revoked: this host was disposed, or the monitor no longer knows the domain (asked now, so
+    /// a revocation by anyone is seen). Once true, the proxy throws <see cref="BoundaryRevokedException"/>.
+    /// </summary>
+    public bool IsRevoked => _disposed || _channel.IsRevoked;
+
     /// <summary>The channel of the domain's calls out to the host, when it has one.</summary>
     internal HostCallChannel? HostCalls { get; set; }
 
