@@ -1,0 +1,55 @@
+using System;
+using Microsoft.Extensions.Logging;
+
+namespace TailGuard.Hosting;
+
+/// <summary>
+/// Every message TailGuard.Hosting logs, through the LoggerMessage source generator (no boxing, no formatting unless
+/// the level is on). They mark what an operator acts on: a server or domain starting and stopping, where a server
+/// listens, handler failures, receive-loop faults, refusals above a rate, a domain revoked. Nothing is logged per
+/// packet or per request. Event ids are stable: 1xxx servers, 2xxx clients, 3xxx trust domains (docs/hosting.md, "Logging").
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "R2P2 server {Server} serving {Service} on {Address} with {ReceiveLoops} receive loop(s)")]
+    public static partial void ServerStarted(ILogger logger, string server, string service, string address, int receiveLoops);
+
+    [LoggerMessage(1001, LogLevel.Information, "R2P2 server {Server} draining: new requests are refused with DROP, admitted ones have {DrainTimeout} to finish")]
+    public static partial void ServerDraining(ILogger logger, string server, TimeSpan drainTimeout);
+
+    [LoggerMessage(1002, LogLevel.Information, "R2P2 server {Server} drained: every admitted request finished")]
+    public static partial void ServerDrained(ILogger logger, string server);
+
+    [LoggerMessage(1003, LogLevel.Warning, "R2P2 server {Server} closed before its admitted requests finished ({PendingResponses} deferred response(s), {PendingReassemblies} reassembly(ies) left): the drain deadline or the host's shutdown timeout came first")]
+    public static partial void ServerDrainIncomplete(ILogger logger, string server, int pendingResponses, int pendingReassemblies);
+
+    [LoggerMessage(1004, LogLevel.Information, "R2P2 server {Server} stopped after {Requests} request(s), {Responses} response(s), {Drops} refusal(s)")]
+    public static partial void ServerStopped(ILogger logger, string server, long requests, long responses, long drops);
+
+    [LoggerMessage(1005, LogLevel.Error, "R2P2 server {Server}: a handler threw; the client got an error response (HandlerFailed)")]
+    public static partial void HandlerFailed(ILogger logger, string server, Exception exception);
+
+    [LoggerMessage(1006, LogLevel.Error, "R2P2 server {Server}: processing a datagram failed; the receive loop keeps serving")]
+    public static partial void ServerReceiveLoopFault(ILogger logger, string server, Exception exception);
+
+    [LoggerMessage(1007, LogLevel.Warning, "R2P2 server {Server} refused {Drops} request(s) with DROP in the last {Seconds:F1} s ({Rate:F0}/s, above {Threshold}/s): it is overloaded or draining")]
+    public static partial void DropsAboveRate(ILogger logger, string server, long drops, double seconds, double rate, double threshold);
+
+    [LoggerMessage(1008, LogLevel.Critical, "R2P2 server {Server} could not start")]
+    public static partial void ServerStartFailed(ILogger logger, string server, Exception exception);
+
+    [LoggerMessage(2000, LogLevel.Information, "R2P2 client {Client} sending to {Destination} from {Local}")]
+    public static partial void ClientCreated(ILogger logger, string client, string destination, string local);
+
+    [LoggerMessage(2001, LogLevel.Error, "R2P2 client {Client}: processing a datagram failed; the receive loop keeps serving")]
+    public static partial void ClientReceiveLoopFault(ILogger logger, string client, Exception exception);
+
+    [LoggerMessage(3000, LogLevel.Information, "Trust domain {Domain} sealed on core {Core}, measurement {Measurement}")]
+    public static partial void DomainCreated(ILogger logger, string domain, int core, string measurement);
+
+    [LoggerMessage(3001, LogLevel.Information, "Trust domain {Domain} revoked: its memory is zeroed and its proxy refuses further calls")]
+    public static partial void DomainRevoked(ILogger logger, string domain);
+
+    [LoggerMessage(3002, LogLevel.Critical, "Trust domain {Domain} could not be created")]
+    public static partial void DomainStartFailed(ILogger logger, string domain, Exception exception);
+}
