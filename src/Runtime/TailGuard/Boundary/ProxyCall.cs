@@ -99,7 +99,7 @@ public ref struct ProxyCall
     /// <exception cref="BoundaryRevokedException">The callee was revoked.</exception>
     public readonly void Invoke()
     {
-        _channel.Transition();
+        _channel.Transition(_next);
         int status = BinaryPrimitives.ReadInt32LittleEndian(_shared[CallFrame.StatusOffset..]); // read once
         if (status == (int)CallStatus.Pending && _channel.SilenceMeansRevoked)
         {

@@ -37,7 +37,8 @@ internal sealed class RegionNode
     /// <summary>False once revoked (stale references to it are then ignored).</summary>
     public bool Live { get; set; } = true;
 
-    public bool Unique => Kind is RegionKind.Root or RegionKind.Carve;
+    /// <summary>Confidential: a root, or a carve of a unique region. A carve of an alias is not (the alias's parent still reaches it), as in the engine.</summary>
+    public bool Unique => Kind == RegionKind.Root || (Kind == RegionKind.Carve && Parent is { Unique: true });
 
     public bool Overlaps(ulong start, ulong end) => start < End && Start < end;
 
