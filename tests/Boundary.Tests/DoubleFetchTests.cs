@@ -97,7 +97,7 @@ public sealed class DoubleFetchTests
         Assert.Equal(accepted, kit.Probe.Calls);
         Assert.Equal(0, kit.Probe.OutOfBounds);
         Assert.Equal(0, kit.Probe.ChangedDuringCall);
-        Assert.Equal(accepted, (int)kit.Host.Entry.Completed);
+        Assert.Equal(accepted, (int)kit.Host.Counters.Completed);
     }
 
     /// <summary>A host thread that rewrites the shared region in rounds until stopped, through the host's own (checked) writes.</summary>

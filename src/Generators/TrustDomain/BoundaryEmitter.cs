@@ -275,7 +275,7 @@ internal static class BoundaryEmitter
             string arguments = string.Join(", ", method.Parameters.Select(p => p.Identifier));
             string invocation = "this._implementation." + CSharpNames.Identifier(method.Name) + "(" + arguments + ");";
             w.Line(method.ReturnType.Length == 0 ? invocation : (method.ReturnsFlag ? "bool" : method.ReturnType) + " __result = " + invocation);
-            w.Line("this.EnsureRegionHeld();");
+            w.Line("__frame.EnsureRegionHeld();");
             foreach (BoundaryParameter p in method.Parameters.Where(p => p.Kind is BoundaryKind.Out or BoundaryKind.InOut or BoundaryKind.UserCheckWritable))
             {
                 w.Line("__frame.CopyOut<" + p.TypeName + ">(" + boundary + "." + Slot(method, p) + ", " + p.Identifier + ");");

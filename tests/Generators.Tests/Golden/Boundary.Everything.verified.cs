@@ -251,7 +251,7 @@ internal sealed class EverythingEntry : global::TailGuard.Boundary.BoundaryEntry
         global::System.Span<byte> both = __frame.InOut<byte>(EverythingBoundary.M1_both, 32);
         global::TailGuard.Boundary.EntryCall.Fence();
         global::Samples.Boundary.Pair __result = this._implementation.Buffers(input, output, both);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.CopyOut<long>(EverythingBoundary.M1_output, output);
         __frame.CopyOut<byte>(EverythingBoundary.M1_both, both);
         __frame.Return<global::Samples.Boundary.Pair>(__result);
@@ -262,7 +262,7 @@ internal sealed class EverythingEntry : global::TailGuard.Boundary.BoundaryEntry
     {
         global::TailGuard.Boundary.EntryCall.Fence();
         this._implementation.Nothing();
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
 
@@ -271,7 +271,7 @@ internal sealed class EverythingEntry : global::TailGuard.Boundary.BoundaryEntry
         int @event = __frame.Scalar<int>(EverythingBoundary.M3_event);
         global::TailGuard.Boundary.EntryCall.Fence();
         global::Samples.Boundary.Level __result = this._implementation.Overloaded(@event);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.Return<global::Samples.Boundary.Level>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
@@ -281,7 +281,7 @@ internal sealed class EverythingEntry : global::TailGuard.Boundary.BoundaryEntry
         long value = __frame.Scalar<long>(EverythingBoundary.M4_value);
         global::TailGuard.Boundary.EntryCall.Fence();
         global::Samples.Boundary.Level __result = this._implementation.Overloaded(value);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.Return<global::Samples.Boundary.Level>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
@@ -302,7 +302,7 @@ internal sealed class EverythingEntry : global::TailGuard.Boundary.BoundaryEntry
         global::Samples.Boundary.Pair pair = __frame.Scalar<global::Samples.Boundary.Pair>(EverythingBoundary.M5_pair);
         global::TailGuard.Boundary.EntryCall.Fence();
         double __result = this._implementation.Scalars(flag, letter, a, b, c, d, e, f, g, h, level, pair);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.Return<double>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
@@ -313,7 +313,7 @@ internal sealed class EverythingEntry : global::TailGuard.Boundary.BoundaryEntry
         string defaulted = __frame.Utf8String(EverythingBoundary.M6_defaulted, 256);
         global::TailGuard.Boundary.EntryCall.Fence();
         int __result = this._implementation.Text(name, defaulted);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.Return<int>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
@@ -324,7 +324,7 @@ internal sealed class EverythingEntry : global::TailGuard.Boundary.BoundaryEntry
         global::System.Span<byte> writable = __frame.UserCheck(EverythingBoundary.M7_writable, 64);
         global::TailGuard.Boundary.EntryCall.Fence();
         this._implementation.Unchecked(view, writable);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.CopyOut<byte>(EverythingBoundary.M7_writable, writable);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }

@@ -136,7 +136,7 @@ partial class Outer
             string message = __frame.Utf8String(HostServicesBoundary.M1_message, 200);
             global::TailGuard.Boundary.EntryCall.Fence();
             this._implementation.Log(level, message);
-            this.EnsureRegionHeld();
+            __frame.EnsureRegionHeld();
             return global::TailGuard.Boundary.CallStatus.Ok;
         }
 
@@ -144,7 +144,7 @@ partial class Outer
         {
             global::TailGuard.Boundary.EntryCall.Fence();
             long __result = this._implementation.Now();
-            this.EnsureRegionHeld();
+            __frame.EnsureRegionHeld();
             __frame.Return<long>(__result);
             return global::TailGuard.Boundary.CallStatus.Ok;
         }
@@ -155,7 +155,7 @@ partial class Outer
             long position = __frame.Scalar<long>(HostServicesBoundary.M3_position);
             global::TailGuard.Boundary.EntryCall.Fence();
             int __result = this._implementation.Read(destination, position);
-            this.EnsureRegionHeld();
+            __frame.EnsureRegionHeld();
             __frame.CopyOut<byte>(HostServicesBoundary.M3_destination, destination);
             __frame.Return<int>(__result);
             return global::TailGuard.Boundary.CallStatus.Ok;

@@ -124,7 +124,7 @@ public sealed class VaultEntry : global::TailGuard.Boundary.BoundaryEntry
         global::System.Span<byte> signature = __frame.Out<byte>(VaultBoundary.M1_signature, 32);
         global::TailGuard.Boundary.EntryCall.Fence();
         int __result = this._implementation.Sign(message, signature);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.CopyOut<byte>(VaultBoundary.M1_signature, signature);
         __frame.Return<int>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
@@ -135,7 +135,7 @@ public sealed class VaultEntry : global::TailGuard.Boundary.BoundaryEntry
         global::System.ReadOnlySpan<byte> password = __frame.In<byte>(VaultBoundary.M2_password, 64);
         global::TailGuard.Boundary.EntryCall.Fence();
         bool __result = this._implementation.Verify(password);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.Return<bool>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }

@@ -46,8 +46,10 @@ public abstract class BoundaryChannel
     protected abstract void Switch(int length);
 
     /// <summary>
-    /// Whether a callee that did not answer (the status still <see cref="CallStatus.Pending"/>) lost its region: true
-    /// when the callee is a generated entry, which answers every call unless its region is gone.
+    /// Whether the callee is a trust domain's generated entry, which answers every call unless its region is gone: then
+    /// a call left <see cref="CallStatus.Pending"/> means the region was revoked, and <see cref="CallStatus.Stopped"/>
+    /// that the domain stopped serving for good (both <see cref="BoundaryRevokedException"/>). From any other callee
+    /// both are malformed replies.
     /// </summary>
     protected internal virtual bool SilenceMeansRevoked => false;
 

@@ -34,6 +34,12 @@ public enum CallStatus
     /// <summary>What came back is malformed: an unknown status, or a returned length other than the one asked for (B9).</summary>
     MalformedReply = 8,
 
+    /// <summary>
+    /// The callee has stopped serving for good and ran nothing: a trust domain whose private memory is no longer a carved,
+    /// exclusive region zeroed on revocation at the address it was given (the caller sees <see cref="BoundaryRevokedException"/>).
+    /// </summary>
+    Stopped = 10,
+
     /// <summary>The caller wrote this before switching; seeing it afterwards means the callee never answered.</summary>
     Pending = 0x7FFF_FFFF,
 }

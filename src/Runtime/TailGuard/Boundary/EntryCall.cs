@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
 using System.Threading;
+using TailGuard.Tyche.Simulation;
 
 namespace TailGuard.Boundary;
 
@@ -21,9 +22,14 @@ public ref struct EntryCall
     private readonly Span<byte> _shared;
     private readonly Span<byte> _frame;
     private readonly Span<byte> _scratch;
+    private readonly MemoryView _lease;
+    private readonly bool _leased;
     private int _used;
 
-    /// <summary>Creates the call over the shared region and the callee's private frame copy and scratch.</summary>
+    /// <summary>
+    /// Creates the call over the shared region and the callee's private frame copy and scratch, all memory the caller
+    /// owns for the duration of the call (nothing can be revoked under it, so <see cref="EnsureRegionHeld"/> always holds).
+    /// </summary>
     /// <param name="shared">The whole shared region.</param>
     /// <param name="frame">The private copy of the frame (already copied, exactly once).</param>
     /// <param name="scratch">Private scratch for buffer copies.</param>
@@ -32,7 +38,17 @@ public ref struct EntryCall
         _shared = shared;
         _frame = frame;
         _scratch = scratch;
+        _lease = default;
+        _leased = false;
         _used = 0;
+    }
+
+    /// <summary>Creates a call over memory reached through the domain's views: <paramref name="lease"/> must still be current when results go out.</summary>
+    internal EntryCall(Span<byte> shared, Span<byte> frame, Span<byte> scratch, MemoryView lease)
+        : this(shared, frame, scratch)
+    {
+        _lease = lease;
+        _leased = true;
     }
 
     /// <summary>The method id, from the private copy.</summary>
@@ -142,6 +158,20 @@ public ref struct EntryCall
     /// <param name="value">The result.</param>
     public readonly void Return<T>(T value)
         where T : unmanaged => MemoryMarshal.Write(_shared.Slice(CallFrame.HeaderSize, Unsafe.SizeOf<T>()), in value);
+
+    /// <summary>
+    /// Generated code calls this after the implementation returns: results go out only while the domain still holds the
+    /// memory the call was served from (its mapping unchanged since the call began). Per call, so calls served at the
+    /// same time from different memory never disable each other's check.
+    /// </summary>
+    /// <exception cref="BoundaryRevokedException">The domain's memory changed during the call; nothing is written.</exception>
+    public readonly void EnsureRegionHeld()
+    {
+        if (_leased && !_lease.IsCurrent)
+        {
+            throw new BoundaryRevokedException("The domain's memory changed during the call (a region was revoked or replaced); no result is written.");
+        }
+    }
 
     /// <summary>Clears the private copies this call made (secrets do not linger in scratch).</summary>
     public readonly void ClearScratch() => _scratch[.._used].Clear();

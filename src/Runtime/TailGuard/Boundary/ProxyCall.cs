@@ -106,6 +106,11 @@ public ref struct ProxyCall
             throw new BoundaryRevokedException("The trust domain did not answer: its call region was revoked.");
         }
 
+        if (status == (int)CallStatus.Stopped && _channel.SilenceMeansRevoked)
+        {
+            throw new BoundaryRevokedException("The trust domain has stopped serving for good: its private memory is no longer a carved, exclusive region zeroed on revocation at the address it was given.");
+        }
+
         if (status != (int)CallStatus.Ok)
         {
             CallStatus reason = status is > (int)CallStatus.Ok and <= (int)CallStatus.MalformedReply or (int)CallStatus.Pending ? (CallStatus)status : CallStatus.MalformedReply;
