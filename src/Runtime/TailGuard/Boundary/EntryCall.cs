@@ -61,8 +61,18 @@ public ref struct EntryCall
     /// <typeparam name="T">Its type.</typeparam>
     /// <param name="slot">Its slot's offset in the frame.</param>
     /// <returns>The value.</returns>
+    /// <exception cref="BoundaryViolationException">A <see cref="decimal"/> with an invalid bit pattern (<see cref="CallStatus.InvalidValue"/>).</exception>
     public readonly T Scalar<T>(int slot)
-        where T : unmanaged => MemoryMarshal.Read<T>(_frame.Slice(slot, Unsafe.SizeOf<T>()));
+        where T : unmanaged
+    {
+        T value = MemoryMarshal.Read<T>(_frame.Slice(slot, Unsafe.SizeOf<T>()));
+        if (typeof(T) == typeof(decimal) && !ValueRules.IsValid(Unsafe.As<T, decimal>(ref value)))
+        {
+            throw Violation(CallStatus.InvalidValue, "a decimal has a scale above 28 or reserved bits set");
+        }
+
+        return value;
+    }
 
     /// <summary>Reads a <see cref="bool"/> argument from the private copy: any non-zero byte is true (no invalid bool reaches the callee).</summary>
     /// <param name="slot">Its slot's offset in the frame.</param>
@@ -74,12 +84,9 @@ public ref struct EntryCall
     /// <param name="slot">Its descriptor's offset in the frame.</param>
     /// <param name="maxCount">The declared bound, in elements.</param>
     /// <returns>The private copy.</returns>
+    /// <exception cref="BoundaryViolationException">The descriptor is invalid, or an element has an invalid bit pattern.</exception>
     public ReadOnlySpan<T> In<T>(int slot, int maxCount)
-        where T : unmanaged
-    {
-        Span<byte> copy = Copy(slot, maxCount, Unsafe.SizeOf<T>(), copyIn: true);
-        return MemoryMarshal.Cast<byte, T>(copy);
-    }
+        where T : unmanaged => CopyIn<T>(slot, maxCount);
 
     /// <summary>Validates an output buffer and returns zero-filled private scratch of its declared length.</summary>
     /// <typeparam name="T">The element type.</typeparam>
@@ -94,8 +101,9 @@ public ref struct EntryCall
     /// <param name="slot">Its descriptor's offset in the frame.</param>
     /// <param name="maxCount">The declared bound, in elements.</param>
     /// <returns>The private copy.</returns>
+    /// <exception cref="BoundaryViolationException">The descriptor is invalid, or an element has an invalid bit pattern.</exception>
     public Span<T> InOut<T>(int slot, int maxCount)
-        where T : unmanaged => MemoryMarshal.Cast<byte, T>(Copy(slot, maxCount, Unsafe.SizeOf<T>(), copyIn: true));
+        where T : unmanaged => CopyIn<T>(slot, maxCount);
 
     /// <summary>
     /// The <see cref="UserCheckAttribute"/> escape: validates the range once and returns a view of the shared region
@@ -175,6 +183,18 @@ public ref struct EntryCall
 
     /// <summary>Clears the private copies this call made (secrets do not linger in scratch).</summary>
     public readonly void ClearScratch() => _scratch[.._used].Clear();
+
+    private Span<T> CopyIn<T>(int slot, int maxCount)
+        where T : unmanaged
+    {
+        Span<T> copy = MemoryMarshal.Cast<byte, T>(Copy(slot, maxCount, Unsafe.SizeOf<T>(), copyIn: true));
+        if (typeof(T) == typeof(decimal) && !ValueRules.AreValid(MemoryMarshal.Cast<T, decimal>(copy)))
+        {
+            throw Violation(CallStatus.InvalidValue, "a decimal element has a scale above 28 or reserved bits set");
+        }
+
+        return copy;
+    }
 
     private Span<byte> Copy(int slot, int maxCount, int elementSize, bool copyIn)
     {
