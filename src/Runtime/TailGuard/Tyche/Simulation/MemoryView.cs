@@ -9,9 +9,9 @@ namespace TailGuard.Tyche.Simulation;
 /// generation: any later change to the domain's regions (a revocation in particular) makes <see cref="Span"/> throw
 /// <see cref="MonitorError.StaleMapping"/>. A span already obtained stays usable for the rest of the domain's run, like
 /// a translation the core has not yet dropped: memory the domain loses meanwhile is held in quarantine (nobody who could
-/// not reach it before gains it) until the domain's code has left every core, and what the domain wrote into memory
-/// that was its alone after losing it is discarded then. Check <see cref="IsCurrent"/> after using a span to learn
-/// whether a revocation raced with the use.
+/// not reach it before gains it) until the domain's code has left every core, and is zeroed then if its region had
+/// CLEANUP, whatever the domain wrote meanwhile. Check <see cref="IsCurrent"/> after using a span to learn whether a
+/// revocation raced with the use.
 /// </summary>
 public readonly struct MemoryView
 {

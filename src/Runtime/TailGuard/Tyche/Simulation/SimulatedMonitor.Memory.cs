@@ -58,7 +58,7 @@ public sealed partial class SimulatedMonitor
         {
             if (start < end && rights != MemoryRights.None)
             {
-                entries.Add(new MapEntry(node.MappedAt + (start - node.Start), node.MappedAt + (end - node.Start), start, rights));
+                entries.Add(new MapEntry(node.MappedAt + (start - node.Start), node.MappedAt + (end - node.Start), start, rights, (node.Rights & MemoryRights.Cleanup) != 0));
             }
         }
     }
@@ -76,7 +76,7 @@ public sealed partial class SimulatedMonitor
             foreach ((ulong start, ulong end) in Subtract([(entry.PhysicalStart, physicalEnd)], forbidden))
             {
                 ulong address = entry.AddressStart + (start - entry.PhysicalStart);
-                clipped.Add(new MapEntry(address, address + (end - start), start, entry.Rights));
+                clipped.Add(entry with { AddressStart = address, AddressEnd = address + (end - start), PhysicalStart = start });
             }
         }
 

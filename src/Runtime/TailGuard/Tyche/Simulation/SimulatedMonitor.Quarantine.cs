@@ -5,13 +5,15 @@ using TailGuard.Tyche.Simulation.Engine;
 namespace TailGuard.Tyche.Simulation;
 
 // Revocation while the domain runs. On real hardware a revocation completes only once the cores running the domain
-// have dropped the old translations (a TLB shootdown): from then on its accesses fault. Simulated domain code is .NET
-// code holding spans that cannot fault, so a revocation that takes memory from an active domain (one on a core's
-// switch chain) completes in two steps: its map loses the memory at once (views go stale, checked accesses are
-// refused), and the physical range is held in quarantine until the domain's code has left every core. While it is
-// held, no domain that could not reach those bytes before the revocation can reach them (the host included), and
-// when it is released the bytes that were the domain's alone are put back as they were at the revocation, so a late
-// write through a stale span never lands (CLEANUP memory, zeroed by the revocation, comes back zeroed).
+// have dropped the old translations (a TLB shootdown): from then on its accesses fault, and only then is CLEANUP
+// memory zeroed and handed back. Simulated domain code is .NET code holding spans that cannot fault, so a revocation
+// that takes memory from an active domain (one on a core's switch chain) completes in two steps: its map loses the
+// memory at once (views go stale, checked accesses are refused), and the physical range is held in quarantine until
+// the domain's code has left every core, which is when the shootdown completes. While it is held, no domain that could
+// not reach those bytes before the revocation can reach them (the host included); when it is released, the bytes that
+// were the domain's alone are zeroed again where their region had CLEANUP, so nothing the domain wrote through a
+// stale span (even racing with the revocation itself) comes back to anyone; without CLEANUP they come back as the
+// domain left them, as on hardware.
 public sealed partial class SimulatedMonitor
 {
     private readonly List<Quarantine> _quarantines = new();
@@ -34,12 +36,12 @@ public sealed partial class SimulatedMonitor
     /// </summary>
     private void RebuildAfterRevocation(HashSet<DomainState> touched)
     {
-        List<(DomainState Domain, List<(ulong Start, ulong End)> Before)>? losers = null;
+        List<(DomainState Domain, List<(ulong Start, ulong End)> Before, List<(ulong Start, ulong End)> Cleanup)>? losers = null;
         foreach (DomainState domain in touched)
         {
             if (domain != _root && IsActive(domain))
             {
-                (losers ??= new()).Add((domain, Physical(domain.Map)));
+                (losers ??= new()).Add((domain, Physical(domain.Map), Physical(domain.Map, cleanupOnly: true)));
             }
         }
 
@@ -68,7 +70,7 @@ public sealed partial class SimulatedMonitor
             RebuildMap(domain);
         }
 
-        foreach ((DomainState loser, List<(ulong Start, ulong End)> had) in losers)
+        foreach ((DomainState loser, List<(ulong Start, ulong End)> had, List<(ulong Start, ulong End)> cleanup) in losers)
         {
             List<(ulong Start, ulong End)> lost = Subtract(had, Physical(loser.Map));
             foreach ((ulong start, ulong end) in lost)
@@ -91,7 +93,7 @@ public sealed partial class SimulatedMonitor
 
                 foreach ((ulong s, ulong e) in Subtract([(start, end)], Normalize(shared)))
                 {
-                    quarantine.Exclusive.Add((s, _memory.AsSpan((int)s, (int)(e - s)).ToArray()));
+                    quarantine.Zeroed.AddRange(Intersect(cleanup, s, e)); // zeroed on release, whatever was written meanwhile
                 }
 
                 _quarantines.Add(quarantine);
@@ -118,9 +120,9 @@ public sealed partial class SimulatedMonitor
                 continue;
             }
 
-            foreach ((ulong start, byte[] bytes) in quarantine.Exclusive)
+            foreach ((ulong start, ulong end) in quarantine.Zeroed)
             {
-                bytes.CopyTo(_memory.AsSpan((int)start, bytes.Length)); // late writes through stale spans never land
+                Array.Clear(_memory, (int)start, (int)(end - start)); // the shootdown is complete: CLEANUP now
             }
 
             _quarantines.RemoveAt(index);
@@ -190,12 +192,15 @@ public sealed partial class SimulatedMonitor
         }
     }
 
-    private static List<(ulong Start, ulong End)> Physical(MapEntry[] map)
+    private static List<(ulong Start, ulong End)> Physical(MapEntry[] map, bool cleanupOnly = false)
     {
         var pieces = new List<(ulong Start, ulong End)>(map.Length);
         foreach (MapEntry entry in map)
         {
-            pieces.Add((entry.PhysicalStart, entry.PhysicalStart + (entry.AddressEnd - entry.AddressStart)));
+            if (!cleanupOnly || entry.Cleanup)
+            {
+                pieces.Add((entry.PhysicalStart, entry.PhysicalStart + (entry.AddressEnd - entry.AddressStart)));
+            }
         }
 
         return Normalize(pieces);
@@ -283,7 +288,7 @@ public sealed partial class SimulatedMonitor
         /// <summary>The parts other domains could reach before the revocation: they keep reaching them.</summary>
         public List<(DomainState Domain, ulong Start, ulong End)> Allowed { get; } = new();
 
-        /// <summary>The parts only the holder could reach, as they were when revoked: restored on release.</summary>
-        public List<(ulong Start, byte[] Bytes)> Exclusive { get; } = new();
+        /// <summary>The parts only the holder could reach whose region had CLEANUP: zeroed on release.</summary>
+        public List<(ulong Start, ulong End)> Zeroed { get; } = new();
     }
 }

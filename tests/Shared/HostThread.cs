@@ -1,7 +1,7 @@
 using System;
 using System.Threading;
 
-namespace TailGuard.Boundary.Tests;
+namespace TailGuard.Testing;
 
 /// <summary>
 /// Runs the host's side of a test on a host thread. In the simulated monitor a domain's code runs on the thread that
