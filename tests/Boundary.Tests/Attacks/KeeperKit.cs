@@ -49,7 +49,10 @@ internal sealed class KeeperKit : IDisposable
 /// <summary>Everything the host can read of simulated memory, searched for a pattern.</summary>
 internal static class HostVisible
 {
-    public static bool Contains(SimulatedMonitor monitor, ReadOnlySpan<byte> pattern)
+    public static bool Contains(SimulatedMonitor monitor, ReadOnlySpan<byte> pattern) => Find(monitor, pattern) >= 0;
+
+    /// <summary>Where the pattern starts in what the host can read (a physical address), or -1.</summary>
+    public static long Find(SimulatedMonitor monitor, ReadOnlySpan<byte> pattern)
     {
         byte[] image = new byte[monitor.MemorySize];
         for (int page = 0; page < image.Length; page += SimulatedMonitor.PageSize)
@@ -64,6 +67,6 @@ internal static class HostVisible
             }
         }
 
-        return image.AsSpan().IndexOf(pattern) >= 0;
+        return image.AsSpan().IndexOf(pattern);
     }
 }
