@@ -61,7 +61,7 @@ public abstract class BoundaryEntry : IDomainEntry
 
     /// <summary>What the entry has answered so far.</summary>
     internal BoundaryCounters Counters => new(
-        Interlocked.Read(ref _completed), Interlocked.Read(ref _refused), Interlocked.Read(ref _entriesRefused), (CallStatus)Volatile.Read(ref _lastStatus));
+        Volatile.Read(ref _completed), Volatile.Read(ref _refused), Interlocked.Read(ref _entriesRefused), (CallStatus)Volatile.Read(ref _lastStatus));
 
     /// <summary>Why the domain stopped serving for good, or null while it serves.</summary>
     internal string? StopReason => _stopReason;
@@ -171,7 +171,7 @@ public abstract class BoundaryEntry : IDomainEntry
     {
         if (_stopReason is not null)
         {
-            AnswerStopped();
+            AnswerStopped(core);
             return;
         }
 
@@ -202,7 +202,7 @@ public abstract class BoundaryEntry : IDomainEntry
             {
                 _stopReason = "The trust domain stopped serving for good: " + reason + ".";
                 _private = default;
-                AnswerStopped();
+                AnswerStopped(core);
                 return;
             }
 
@@ -243,11 +243,16 @@ public abstract class BoundaryEntry : IDomainEntry
     }
 
     /// <summary>Answers <see cref="CallStatus.Stopped"/> without reading the frame, if the call region is still there.</summary>
-    private void AnswerStopped()
+    private void AnswerStopped(SimulatedCore core)
     {
         Count(CallStatus.Stopped);
         try
         {
+            if (!_shared.IsCurrent)
+            {
+                _shared = core.GetView(Region.SharedAddress, _layout.RegionSize, MemoryRights.Read | MemoryRights.Write);
+            }
+
             Span<byte> shared = _shared.Span;
             BinaryPrimitives.WriteInt32LittleEndian(shared[CallFrame.StatusOffset..], (int)CallStatus.Stopped);
         }
@@ -293,9 +298,11 @@ public abstract class BoundaryEntry : IDomainEntry
         return status;
     }
 
+    /// <summary>One writer at a time (the call in flight, or the one host thread): plain increments, published for the host's reads.</summary>
     private void Count(CallStatus status)
     {
         Volatile.Write(ref _lastStatus, (int)status);
-        Interlocked.Increment(ref status == CallStatus.Ok ? ref _completed : ref _refused);
+        ref long counter = ref status == CallStatus.Ok ? ref _completed : ref _refused;
+        Volatile.Write(ref counter, counter + 1);
     }
 }
