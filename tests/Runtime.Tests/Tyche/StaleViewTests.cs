@@ -65,6 +65,7 @@ public sealed class StaleViewTests
                 heldDuring = monitor.HasQuarantine;
             });
             Assert.False(view.IsCurrent);
+            Assert.Equal("early"u8.ToArray(), span[..5].ToArray()); // never zeroed under the running domain's feet
             "late!"u8.CopyTo(span); // before the domain leaves: before the shootdown completes, on hardware
         });
 

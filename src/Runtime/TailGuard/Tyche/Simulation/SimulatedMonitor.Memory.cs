@@ -58,7 +58,7 @@ public sealed partial class SimulatedMonitor
         {
             if (start < end && rights != MemoryRights.None)
             {
-                entries.Add(new MapEntry(node.MappedAt + (start - node.Start), node.MappedAt + (end - node.Start), start, rights, (node.Rights & MemoryRights.Cleanup) != 0));
+                entries.Add(new MapEntry(node.MappedAt + (start - node.Start), node.MappedAt + (end - node.Start), start, rights));
             }
         }
     }

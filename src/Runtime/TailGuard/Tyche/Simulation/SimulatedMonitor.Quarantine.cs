@@ -6,17 +6,19 @@ namespace TailGuard.Tyche.Simulation;
 
 // Revocation while the domain runs. On real hardware a revocation completes only once the cores running the domain
 // have dropped the old translations (a TLB shootdown): from then on its accesses fault, and only then is CLEANUP
-// memory zeroed and handed back. Simulated domain code is .NET code holding spans that cannot fault, so a revocation
+// memory zeroed and handed back: the domain never sees its memory zeroed under it. Simulated domain code is .NET code holding spans that cannot fault, so a revocation
 // that takes memory from an active domain (one on a core's switch chain) completes in two steps: its map loses the
 // memory at once (views go stale, checked accesses are refused), and the physical range is held in quarantine until
 // the domain's code has left every core, which is when the shootdown completes. While it is held, no domain that could
 // not reach those bytes before the revocation can reach them (the host included); when it is released, the bytes that
-// were the domain's alone are zeroed again where their region had CLEANUP, so nothing the domain wrote through a
-// stale span (even racing with the revocation itself) comes back to anyone; without CLEANUP they come back as the
-// domain left them, as on hardware.
+// were the domain's alone are zeroed where the revocation had CLEANUP (not before: the domain's code keeps a
+// consistent view of its own memory until it leaves, and a reply it completes is never built from zeroed memory), so
+// nothing it wrote through a stale span comes back to anyone; without CLEANUP they come back as the domain left them,
+// as on hardware. CLEANUP memory nobody runs on is zeroed at once, as before.
 public sealed partial class SimulatedMonitor
 {
     private readonly List<Quarantine> _quarantines = new();
+    private readonly List<(ulong Start, ulong End)> _pendingCleanup = new();
 
     /// <summary>Whether any memory is held in quarantine (tests).</summary>
     internal bool HasQuarantine
@@ -36,17 +38,20 @@ public sealed partial class SimulatedMonitor
     /// </summary>
     private void RebuildAfterRevocation(HashSet<DomainState> touched)
     {
-        List<(DomainState Domain, List<(ulong Start, ulong End)> Before, List<(ulong Start, ulong End)> Cleanup)>? losers = null;
+        List<(ulong Start, ulong End)> cleanup = Normalize(_pendingCleanup);
+        _pendingCleanup.Clear();
+        List<(DomainState Domain, List<(ulong Start, ulong End)> Before)>? losers = null;
         foreach (DomainState domain in touched)
         {
             if (domain != _root && IsActive(domain))
             {
-                (losers ??= new()).Add((domain, Physical(domain.Map), Physical(domain.Map, cleanupOnly: true)));
+                (losers ??= new()).Add((domain, Physical(domain.Map)));
             }
         }
 
         if (losers is null)
         {
+            Zero(cleanup); // nobody runs on it: CLEANUP at once
             foreach (DomainState domain in touched)
             {
                 RebuildMap(domain);
@@ -70,7 +75,8 @@ public sealed partial class SimulatedMonitor
             RebuildMap(domain);
         }
 
-        foreach ((DomainState loser, List<(ulong Start, ulong End)> had, List<(ulong Start, ulong End)> cleanup) in losers)
+        var deferred = new List<(ulong Start, ulong End)>();
+        foreach ((DomainState loser, List<(ulong Start, ulong End)> had) in losers)
         {
             List<(ulong Start, ulong End)> lost = Subtract(had, Physical(loser.Map));
             foreach ((ulong start, ulong end) in lost)
@@ -93,14 +99,29 @@ public sealed partial class SimulatedMonitor
 
                 foreach ((ulong s, ulong e) in Subtract([(start, end)], Normalize(shared)))
                 {
-                    quarantine.Zeroed.AddRange(Intersect(cleanup, s, e)); // zeroed on release, whatever was written meanwhile
+                    // The running domain's own bytes: not zeroed under its feet (a real core could still write them until
+                    // the shootdown completes), but on release, whatever was written meanwhile.
+                    quarantine.Zeroed.AddRange(Intersect(cleanup, s, e));
+                    deferred.Add((s, e));
                 }
 
                 _quarantines.Add(quarantine);
             }
         }
 
+        Zero(Subtract(cleanup, Normalize(deferred)));
         RebuildAllMaps();
+    }
+
+    /// <summary>Notes a revoked CLEANUP range; the revocation's map rebuild zeroes it (caller holds the gate).</summary>
+    private void PendCleanup(ulong start, ulong end) => _pendingCleanup.Add((start, end));
+
+    private void Zero(List<(ulong Start, ulong End)> ranges)
+    {
+        foreach ((ulong start, ulong end) in ranges)
+        {
+            Array.Clear(_memory, (int)start, (int)(end - start));
+        }
     }
 
     /// <summary>Releases the quarantines of domains no longer running anywhere (called when a core leaves a domain; caller holds the gate).</summary>
@@ -120,10 +141,7 @@ public sealed partial class SimulatedMonitor
                 continue;
             }
 
-            foreach ((ulong start, ulong end) in quarantine.Zeroed)
-            {
-                Array.Clear(_memory, (int)start, (int)(end - start)); // the shootdown is complete: CLEANUP now
-            }
+            Zero(quarantine.Zeroed); // the shootdown is complete: CLEANUP now
 
             _quarantines.RemoveAt(index);
             released = true;
@@ -192,15 +210,12 @@ public sealed partial class SimulatedMonitor
         }
     }
 
-    private static List<(ulong Start, ulong End)> Physical(MapEntry[] map, bool cleanupOnly = false)
+    private static List<(ulong Start, ulong End)> Physical(MapEntry[] map)
     {
         var pieces = new List<(ulong Start, ulong End)>(map.Length);
         foreach (MapEntry entry in map)
         {
-            if (!cleanupOnly || entry.Cleanup)
-            {
-                pieces.Add((entry.PhysicalStart, entry.PhysicalStart + (entry.AddressEnd - entry.AddressStart)));
-            }
+            pieces.Add((entry.PhysicalStart, entry.PhysicalStart + (entry.AddressEnd - entry.AddressStart)));
         }
 
         return Normalize(pieces);
@@ -288,7 +303,7 @@ public sealed partial class SimulatedMonitor
         /// <summary>The parts other domains could reach before the revocation: they keep reaching them.</summary>
         public List<(DomainState Domain, ulong Start, ulong End)> Allowed { get; } = new();
 
-        /// <summary>The parts only the holder could reach whose region had CLEANUP: zeroed on release.</summary>
+        /// <summary>The parts only the holder could reach that a CLEANUP revocation covered: zeroed on release, not before.</summary>
         public List<(ulong Start, ulong End)> Zeroed { get; } = new();
     }
 }
