@@ -121,6 +121,7 @@ public partial class BoundaryDiagnosticTests
     {
         AssertReports(id, markup);
         var (source, _) = Markup.Parse(markup);
-        return Assert.Single(GeneratorHarness.Run(new TrustDomainGenerator(), source).GeneratorDiagnostics);
+        var (_, diagnostics, _) = GeneratorHarness.Run(new TrustDomainGenerator(), source);
+        return Assert.Single(diagnostics);
     }
 }
