@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# R2P2 vs plain UDP round trips on loopback, the way docs/performance.md reports them: an R2P2 echo and a plain UDP echo
-# in their own processes, then two rounds of `ping --raw-udp` and `ping` against them, same count, size and mode.
-# usage: benchmarks/scripts/r2p2-ping.sh COUNT SIZE [--busy-poll]
-set -u
-# Build first: dotnet build samples/Echo -c Release
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-exe="dotnet $root/samples/Echo/bin/Release/net10.0/Echo.dll"
-count=$1; size=$2; shift 2; mode="$*"
-$exe serve --address 127.0.0.1 --port 47001 $mode > /tmp/serve-r2p2.log 2>&1 & s1=$!
-$exe serve --address 127.0.0.1 --port 47002 --raw-udp $mode > /tmp/serve-raw.log 2>&1 & s2=$!
-sleep 2
-echo "# $(date -u +%H:%M) load: $(cut -d' ' -f1-3 /proc/loadavg)"
-for round in 1 2; do
-  $exe ping --address 127.0.0.1 --port 47002 --raw-udp --count $count --size $size $mode
-  $exe ping --address 127.0.0.1 --port 47001 --count $count --size $size $mode
+# R2P2 vs plain UDP round trips on loopback, the way docs/performance.md reports them: an R2P2 echo and a plain UDP
+# echo in their own processes (tailguard serve), then ROUNDS alternating rounds of `tailguard ping --raw-udp` and
+# `tailguard ping` against them, same count, size and receive mode. Compare the medians of the rounds: one pair of
+# runs on a 2-core machine swings the ratio by 30%.
+# usage: benchmarks/scripts/r2p2-ping.sh COUNT SIZE [ROUNDS] [--busy-poll | --receive-mode MODE]
+set -euo pipefail
+. "$(dirname "$0")/tool-common.sh"
+count=${1:?usage: r2p2-ping.sh COUNT SIZE [ROUNDS] [--busy-poll]}; size=${2:?size}; shift 2
+rounds=2
+if [[ ${1:-} =~ ^[0-9]+$ ]]; then rounds=$1; shift; fi
+mode=("$@")
+
+build_tool
+start_server r2p2 "${mode[@]}"; r2p2=$address
+start_server raw --raw-udp "${mode[@]}"; raw=$address
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) load average: $(load_average); $count calls of $size B, ${mode[*]:-default receive mode}"
+for round in $(seq 1 "$rounds"); do
+  tailguard ping --server "$raw" --raw-udp --count "$count" --size "$size" "${mode[@]}"
+  tailguard ping --server "$r2p2" --count "$count" --size "$size" "${mode[@]}"
 done
-kill -TERM $s1 $s2; wait $s1 $s2 2>/dev/null
+echo "# load average at the end: $(load_average)"

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Threading.Tasks;
 using TailGuard.Boundary;
 using TailGuard.R2P2;
+using TailGuard.Samples;
 using TailGuard.Samples.ConfidentialKeyValue;
 using TailGuard.Tyche.Attestation;
 using TailGuard.Tyche.Simulation;
@@ -14,39 +15,32 @@ using TailGuard.Tyche.Simulation;
 // reached through the generated SealerProxy. `dotnet run --project samples/ConfidentialKeyValue` runs it all and exits.
 const string Usage = """
     usage: ConfidentialKeyValue [--operations N] [--concurrency N] [--get-fraction F] [--keys N] [--value-size BYTES] [--seed N]
-      defaults: --operations 200000 --concurrency 4 --get-fraction 0.9 --keys 1000 --value-size 64 --seed 1
+                                [--timeout-ms MS]
+      runs the sealing domain, the R2P2 server and a checked workload in this process, prints the results, exits.
+      The store is preloaded with min(--keys, --operations) keys. Calls time out after --timeout-ms; three timeouts in a
+      row end the run.
+      defaults: --operations 200000 --concurrency 4 --get-fraction 0.9 --keys 1000 --value-size 64 --seed 1 --timeout-ms 2000
+    exit codes: 0 every get read back what was put, 1 a failure (socket error, no answer, failed or wrong calls), 2 bad arguments.
     """;
 
-try
-{
-    return await RunAsync(args);
-}
-catch (Exception error) when (error is ArgumentException or FormatException)
-{
-    Console.Error.WriteLine("ConfidentialKeyValue: " + error.Message);
-    Console.Error.WriteLine(Usage);
-    return 2;
-}
+return await SampleMain.RunAsync("ConfidentialKeyValue", () => RunAsync(CommandLine.Parse(
+    "ConfidentialKeyValue", args, ["--operations", "--concurrency", "--get-fraction", "--keys", "--value-size", "--seed", "--timeout-ms"])));
 
-static async Task<int> RunAsync(string[] args)
+static async Task<int> RunAsync(CommandLine line)
 {
-    if (args is ["help" or "--help" or "-h", ..])
+    if (line.Help)
     {
-        Console.WriteLine(Usage);
-        return 0;
+        return SampleMain.Help(Usage);
     }
 
     var workload = new WorkloadOptions(
-        Operations: Option(args, "--operations", 200_000, 1, 100_000_000),
-        Concurrency: Option(args, "--concurrency", 4, 1, 1024),
-        GetFraction: double.Parse(Value(args, "--get-fraction") ?? "0.9", CultureInfo.InvariantCulture),
-        Keys: Option(args, "--keys", 1000, 1, 1_000_000),
-        ValueBytes: Option(args, "--value-size", 64, 0, Limits.MaxValueBytes),
-        Seed: Option(args, "--seed", 1, 0, int.MaxValue));
-    if (workload.GetFraction is < 0 or > 1)
-    {
-        throw new ArgumentException("--get-fraction must be between 0 and 1");
-    }
+        Operations: line.Int("--operations", 200_000, 1, 100_000_000),
+        Concurrency: line.Int("--concurrency", 4, 1, 1024),
+        GetFraction: line.Double("--get-fraction", 0.9, 0, 1),
+        Keys: line.Int("--keys", 1000, 1, 1_000_000),
+        ValueBytes: line.Int("--value-size", 64, 0, Limits.MaxValueBytes),
+        Seed: line.Int("--seed", 1, 0, int.MaxValue));
+    var timeout = TimeSpan.FromMilliseconds(line.Int("--timeout-ms", 2000, 1, 600_000));
 
     // 1. The trust domain: the sealing key is created inside it; the host gets a proxy and a signed attestation.
     using var monitor = new SimulatedMonitor();
@@ -74,11 +68,11 @@ static async Task<int> RunAsync(string[] args)
     await using var r2p2 = new R2P2Client(
         UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0)),
         server.LocalAddress,
-        new R2P2ClientOptions { Timeout = TimeSpan.FromSeconds(2), RunContinuationsAsynchronously = false });
+        new R2P2ClientOptions { Timeout = timeout, RunContinuationsAsynchronously = false });
     var client = new ConfidentialStoreClient(r2p2);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"workload: {workload.Operations} operations, {workload.Concurrency} callers, {workload.GetFraction:P0} gets, {workload.Keys} keys, {workload.ValueBytes}-byte values"));
 
-    WorkloadReport report = await Workload.RunAsync(client, workload);
+    WorkloadReport report = await Workload.RunAsync(client, workload, new ConsecutiveTimeouts(server.LocalAddress, timeout));
     Console.WriteLine(report.Format());
 
     // 4. What rests in the store: nonce, tag and ciphertext, never the value.
@@ -88,22 +82,4 @@ static async Task<int> RunAsync(string[] args)
     Console.WriteLine($"domain calls answered {domain.Counters.Completed}, refused {domain.Counters.Refused}");
     Console.WriteLine(report.Errors == 0 && report.Mismatches == 0 ? "result: ok" : "result: FAILED");
     return report.Errors == 0 && report.Mismatches == 0 ? 0 : 1;
-}
-
-static string? Value(string[] args, string name)
-{
-    int index = Array.IndexOf(args, name);
-    if (index < 0)
-    {
-        return null;
-    }
-
-    return index + 1 < args.Length ? args[index + 1] : throw new ArgumentException(name + " needs a value");
-}
-
-static int Option(string[] args, string name, int fallback, int min, int max)
-{
-    string? text = Value(args, name);
-    int value = text is null ? fallback : int.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture);
-    return value >= min && value <= max ? value : throw new ArgumentException($"{name} must be between {min} and {max}");
 }

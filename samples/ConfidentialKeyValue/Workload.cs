@@ -18,9 +18,10 @@ internal sealed record WorkloadOptions(int Operations, int Concurrency, double G
 /// </summary>
 internal static class Workload
 {
-    public static async Task<WorkloadReport> RunAsync(ConfidentialStoreClient client, WorkloadOptions options)
+    public static async Task<WorkloadReport> RunAsync(ConfidentialStoreClient client, WorkloadOptions options, ConsecutiveTimeouts timeouts)
     {
-        byte[][] keys = new byte[options.Keys][];
+        // Every key is preloaded (so every get is checkable), and the preload is bounded by the work asked for.
+        byte[][] keys = new byte[Math.Min(options.Keys, options.Operations)][];
         for (int i = 0; i < keys.Length; i++)
         {
             keys[i] = System.Text.Encoding.ASCII.GetBytes("key-" + i.ToString("D6", CultureInfo.InvariantCulture));
@@ -30,7 +31,19 @@ internal static class Workload
         new Random(options.Seed).NextBytes(value);
         foreach (byte[] key in keys)
         {
-            if (!await client.PutAsync(key, value))
+            bool stored;
+            try
+            {
+                stored = await client.PutAsync(key, value);
+                timeouts.Answered();
+            }
+            catch (R2P2TimeoutException)
+            {
+                timeouts.TimedOut();
+                continue;
+            }
+
+            if (!stored)
             {
                 throw new InvalidOperationException("the server refused to store a value");
             }
@@ -54,7 +67,7 @@ internal static class Workload
                 int share = (options.Operations / callers.Length) + (c < options.Operations % callers.Length ? 1 : 0);
                 var random = new Random(options.Seed + c + 1);
                 CallerResult result = counters[c];
-                callers[c] = Task.Run(() => CallerAsync(client, keys, value, share, options.GetFraction, random, result));
+                callers[c] = Task.Run(() => CallerAsync(client, keys, value, share, options.GetFraction, random, result, timeouts));
             }
 
             foreach (Task<CallerResult> caller in callers)
@@ -80,7 +93,7 @@ internal static class Workload
         return done;
     }
 
-    private static async Task<CallerResult> CallerAsync(ConfidentialStoreClient client, byte[][] keys, byte[] value, int operations, double getFraction, Random random, CallerResult result)
+    private static async Task<CallerResult> CallerAsync(ConfidentialStoreClient client, byte[][] keys, byte[] value, int operations, double getFraction, Random random, CallerResult result, ConsecutiveTimeouts timeouts)
     {
         byte[] destination = new byte[Limits.MaxValueBytes];
         for (int i = 0; i < operations; i++)
@@ -110,12 +123,21 @@ internal static class Workload
                     result.Puts++;
                 }
 
+                timeouts.Answered();
                 result.Latency.RecordValue(Math.Max(1, Stopwatch.GetElapsedTime(start).Ticks * 100));
+            }
+            catch (R2P2TimeoutException)
+            {
+                // Timeouts are counted, not retried (R2P2 leaves retrying to the caller's policy); too many in a row
+                // mean no server, and end the run.
+                result.Errors++;
+                timeouts.TimedOut();
             }
             catch (R2P2Exception)
             {
-                // Timeouts and drops are counted, not retried: R2P2 leaves retrying to the caller's policy.
+                // A drop or a malformed response: the server answered.
                 result.Errors++;
+                timeouts.Answered();
             }
 
             Volatile.Write(ref result.Completed, i + 1);

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
 using HdrHistogram;
+using TailGuard.R2P2;
 
 namespace TailGuard.Samples.KeyValue;
 
@@ -17,7 +18,7 @@ internal sealed record WorkloadOptions(int Operations, int Concurrency, double G
 /// </summary>
 internal static class Workload
 {
-    public static async Task<WorkloadReport> RunAsync(KeyValueClient client, WorkloadOptions options)
+    public static async Task<WorkloadReport> RunAsync(KeyValueClient client, WorkloadOptions options, ConsecutiveTimeouts timeouts)
     {
         byte[][] keys = new byte[options.Keys][];
         for (int i = 0; i < keys.Length; i++)
@@ -25,22 +26,32 @@ internal static class Workload
             keys[i] = System.Text.Encoding.ASCII.GetBytes("key-" + i.ToString("D6", CultureInfo.InvariantCulture));
         }
 
+        // The preload (so gets find values) is bounded by the work asked for, and stops at the first sign of no server.
         byte[] value = new byte[options.ValueBytes];
         new Random(options.Seed).NextBytes(value);
-        foreach (byte[] key in keys)
+        int preload = Math.Min(keys.Length, options.Operations);
+        for (int i = 0; i < preload; i++)
         {
-            await client.PutAsync(key, value);
+            try
+            {
+                await client.PutAsync(keys[i], value);
+                timeouts.Answered();
+            }
+            catch (R2P2TimeoutException)
+            {
+                timeouts.TimedOut();
+            }
         }
 
         var report = new WorkloadReport();
-        int perCaller = options.Operations / options.Concurrency;
         var callers = new Task<CallerResult>[options.Concurrency];
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         long started = Stopwatch.GetTimestamp();
         for (int c = 0; c < callers.Length; c++)
         {
             var random = new Random(options.Seed + c + 1);
-            callers[c] = Task.Run(() => CallerAsync(client, keys, value, perCaller, options.GetFraction, random));
+            int operations = (options.Operations / options.Concurrency) + (c < options.Operations % options.Concurrency ? 1 : 0);
+            callers[c] = Task.Run(() => CallerAsync(client, keys, value, operations, options.GetFraction, random, timeouts));
         }
 
         foreach (Task<CallerResult> caller in callers)
@@ -53,7 +64,7 @@ internal static class Workload
         return report;
     }
 
-    private static async Task<CallerResult> CallerAsync(KeyValueClient client, byte[][] keys, byte[] value, int operations, double getFraction, Random random)
+    private static async Task<CallerResult> CallerAsync(KeyValueClient client, byte[][] keys, byte[] value, int operations, double getFraction, Random random, ConsecutiveTimeouts timeouts)
     {
         var result = new CallerResult();
         byte[] destination = new byte[KeyValueStore.MaxValueBytes];
@@ -80,12 +91,21 @@ internal static class Workload
                     result.Puts++;
                 }
 
+                timeouts.Answered();
                 result.Latency.RecordValue(Math.Max(1, Stopwatch.GetElapsedTime(start).Ticks * 100));
             }
-            catch (TailGuard.R2P2.R2P2Exception)
+            catch (R2P2TimeoutException)
             {
-                // Timeouts and drops are counted, not retried: R2P2 leaves retrying to the caller's policy.
+                // Timeouts are counted, not retried (R2P2 leaves retrying to the caller's policy); too many in a row
+                // mean no server, and end the run.
                 result.Errors++;
+                timeouts.TimedOut();
+            }
+            catch (R2P2Exception)
+            {
+                // A drop or a malformed response: the server answered.
+                result.Errors++;
+                timeouts.Answered();
             }
         }
 

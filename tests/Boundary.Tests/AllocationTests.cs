@@ -7,11 +7,9 @@ namespace TailGuard.Boundary.Tests;
 /// A call allocates nothing in steady state, proxy and entry together. In the simulated monitor the domain runs on the
 /// calling thread (the thread plays the core during the switch), so this thread's counter covers both sides.
 /// </summary>
+[Collection(AllocationMeasurementCollection.Name)]
 public sealed class AllocationTests
 {
-    private const int Warmup = 2_000;
-    private const int Iterations = 10_000;
-
     [Fact]
     public void A_small_call_with_scalars_and_a_64_byte_input_allocates_nothing_on_either_side()
     {
@@ -19,17 +17,17 @@ public sealed class AllocationTests
         IProbe proxy = kit.Proxy;
         byte[] input = new byte[64];
         input.AsSpan().Fill(1);
-        for (int call = 0; call < Warmup; call++)
-        {
-            proxy.Add(1, 2, input);
-        }
-
         long total = 0;
-        long allocated = SteadyState.BestWindow(_ => total += proxy.Add(1, 2, input));
+        long calls = 0;
+        AllocationReport report = AllocationWindows.OnThisThread(_ =>
+        {
+            total += proxy.Add(1, 2, input);
+            calls++;
+        });
 
-        Assert.True(total >= 67L * Iterations && total % 67 == 0);
-        Assert.Equal(0, allocated);
-        Assert.Equal(Warmup + (total / 67), kit.Probe.Calls);
+        report.AssertNoPerCallAllocation();
+        Assert.Equal(67L * calls, total);
+        Assert.Equal(calls, kit.Probe.Calls);
     }
 
     [Fact]
@@ -41,16 +39,16 @@ public sealed class AllocationTests
         byte[] buffer = new byte[64];
         int[] values = [1, 2, 3, 4, 5, 6, 7, 8];
         var point = new Point(3, 4);
-        for (int call = 0; call < Warmup; call++)
-        {
-            Round(proxy, output, buffer, values, point);
-        }
-
         long total = 0;
-        long allocated = SteadyState.BestWindow(_ => total += Round(proxy, output, buffer, values, point));
-        Assert.Equal(0, allocated);
-        Assert.Equal(0, total % (36L + 7 + 1));
-        Assert.True(total >= (36L + 7 + 1) * Iterations);
+        long calls = 0;
+        AllocationReport report = AllocationWindows.OnThisThread(_ =>
+        {
+            total += Round(proxy, output, buffer, values, point);
+            calls++;
+        });
+
+        report.AssertNoPerCallAllocation();
+        Assert.Equal((36L + 7 + 1) * calls, total);
     }
 
     private static long Round(IProbe proxy, byte[] output, byte[] buffer, int[] values, Point point)

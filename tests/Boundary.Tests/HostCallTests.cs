@@ -85,30 +85,21 @@ public sealed class HostCallTests
     {
         using TrustDomainHost<IReader> host = CreateHost(new Storage(), tamper: null);
         byte[] destination = new byte[64];
-        for (int call = 0; call < 2000; call++)
-        {
-            host.Proxy.Fetch(call, destination);
-        }
+        long total = 0;
+        int next = 0;
 
         // Both threads that work: the caller's (which also runs the domain) and the host thread serving the out-calls.
-        // As in SteadyState: the best of up to three windows of 10 000 calls must allocate nothing on either thread.
-        long best = long.MaxValue;
-        long total = 0;
-        for (int window = 0; window < 3 && best != 0; window++)
-        {
-            long hostBefore = host.HostCalls!.HostThreadAllocatedBytes;
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int call = 0; call < SteadyState.Window; call++)
+        AllocationReport report = AllocationWindows.Measure(
+            count =>
             {
-                total += host.Proxy.Fetch(call, destination) + host.Proxy.Time();
-            }
+                for (int call = 0; call < count; call++, next++)
+                {
+                    total += host.Proxy.Fetch(next, destination) + host.Proxy.Time();
+                }
+            },
+            () => GC.GetAllocatedBytesForCurrentThread() + host.HostCalls!.HostThreadAllocatedBytes);
 
-            long caller = GC.GetAllocatedBytesForCurrentThread() - before;
-            long hostThread = host.HostCalls.HostThreadAllocatedBytes - hostBefore;
-            best = Math.Min(best, caller + hostThread);
-        }
-
-        Assert.Equal(0, best);
+        report.AssertNoPerCallAllocation();
         Assert.Equal(0, total % (64 + 1_700_000_000));
     }
 

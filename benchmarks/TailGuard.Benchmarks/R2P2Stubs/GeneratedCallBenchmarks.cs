@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Net;
 using BenchmarkDotNet.Attributes;
 using TailGuard.R2P2;
+using TailGuard.R2P2.Simulation;
 
 namespace TailGuard.Benchmarks.R2P2Stubs;
 

@@ -9,11 +9,23 @@ internal static class CSharpNames
     /// <summary>Fully qualified with <c>global::</c>, so generated code never depends on the user's usings.</summary>
     public static string FullyQualified(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
 
+    /// <summary>
+    /// The fully qualified prefix of the scope <paramref name="type"/> is declared in ("global::Ns.Outer&lt;T&gt;.", or
+    /// "global::" in the global namespace): a sibling type's full name is this plus its name.
+    /// </summary>
+    public static string Qualifier(INamedTypeSymbol type)
+        => type.ContainingType is { } outer
+            ? FullyQualified(outer) + "."
+            : type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." : "global::";
+
     /// <summary>An identifier usable as-is in source: keywords get an '@'.</summary>
     public static string Identifier(string name)
         => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) == SyntaxKind.AwaitKeyword
             ? "@" + name
             : name;
+
+    /// <summary>A C# string literal of <paramref name="text"/>, quoted and escaped the way the compiler displays one.</summary>
+    public static string Literal(string text) => SymbolDisplay.FormatLiteral(text, quote: true);
 
     /// <summary>The metadata name with namespace and containing types ("Ns.Outer+IInner"), for hint names.</summary>
     public static string MetadataName(INamedTypeSymbol type)

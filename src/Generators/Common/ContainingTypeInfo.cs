@@ -35,6 +35,43 @@ internal sealed record ContainingTypeInfo(string Keyword, string NameWithTypePar
         }
     }
 
+    /// <summary>
+    /// "file-local" or "inside file-local 'Outer'" when the contract or a containing type is a <c>file</c> type, which
+    /// generated code (another file) cannot name; null otherwise.
+    /// </summary>
+    public static string? FileLocalScope(INamedTypeSymbol contract)
+    {
+        if (contract.IsFileLocal)
+        {
+            return "file-local";
+        }
+
+        for (INamedTypeSymbol? outer = contract.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            if (outer.IsFileLocal)
+            {
+                return "inside file-local '" + outer.Name + "'";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The type parameter names of the containing types: user identifiers in scope in every generated type.</summary>
+    public static List<string> TypeParameterNames(INamedTypeSymbol contract)
+    {
+        var names = new List<string>();
+        for (INamedTypeSymbol? outer = contract.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            foreach (ITypeParameterSymbol parameter in outer.TypeParameters)
+            {
+                names.Add(parameter.Name);
+            }
+        }
+
+        return names;
+    }
+
     private static bool HasPartialDeclaration(INamedTypeSymbol type)
     {
         foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)

@@ -4,24 +4,18 @@ using Microsoft.CodeAnalysis;
 
 namespace TailGuard.Generators.Common;
 
-/// <summary>A diagnostic as a value: its descriptor, where it points and its message arguments (all strings).</summary>
+/// <summary>
+/// A diagnostic as a value: its descriptor, where it points and its message arguments (all strings). The parsers
+/// produce these; only the contract analyzers report them (the generators never do).
+/// </summary>
 internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationInfo? Location, EquatableArray<string> MessageArguments)
 {
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] messageArguments)
         => new(descriptor, location, new EquatableArray<string>(messageArguments));
 
-    /// <summary>Registers the output that reports every diagnostic a pipeline step produced.</summary>
-    public static void ReportAll(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics)
-        => context.RegisterSourceOutput(diagnostics, static (output, list) =>
-        {
-            foreach (DiagnosticInfo diagnostic in list)
-            {
-                output.ReportDiagnostic(diagnostic.ToDiagnostic());
-            }
-        });
-
-    public Diagnostic ToDiagnostic()
-        => Diagnostic.Create(Descriptor, Location?.ToLocation(), MessageArguments.Cast<object>().ToArray());
+    /// <summary>The diagnostic, at <paramref name="location"/> (this value's location, found in the compilation being analyzed).</summary>
+    public Diagnostic ToDiagnostic(Location? location)
+        => Diagnostic.Create(Descriptor, location, MessageArguments.Cast<object>().ToArray());
 
     public bool Equals(DiagnosticInfo? other)
         => other is not null

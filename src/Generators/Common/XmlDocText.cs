@@ -4,4 +4,7 @@ namespace TailGuard.Generators.Common;
 internal static class XmlDocText
 {
     public static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
+    /// <summary>Escapes text for a double-quoted XML attribute value.</summary>
+    public static string EscapeAttribute(string text) => Escape(text).Replace("\"", "&quot;");
 }

@@ -7,188 +7,254 @@ using static TailGuard.Generators.R2P2.ValueCodec;
 namespace TailGuard.Generators.R2P2;
 
 /// <summary>
-/// Emits <c>{Name}Client</c>: one pooled async method per service method. The arguments travel as a value-tuple state
-/// to a cached static payload writer and the response to a cached static decoder; ServiceCall completes the caller's
-/// task through pooled value-task sources, so a call allocates nothing in steady state (docs/r2p2-services.md).
+/// Emits <c>I{Name}Client</c> (the calls, as an interface users can mock) and <c>{Name}Client</c>, which implements it
+/// with one pooled async method per service method. The arguments travel as a value-tuple state to a cached static
+/// payload writer and the response to a cached static decoder; ServiceCall completes the caller's task through pooled
+/// value-task sources, so a call allocates nothing in steady state (docs/r2p2-services.md).
 /// </summary>
 internal static class ClientEmitter
 {
     private const string Response = "global::TailGuard.R2P2.R2P2Response";
     private const string Sequence = "global::System.Buffers.ReadOnlySequence<byte>";
     private const string Token = "global::System.Threading.CancellationToken";
+    private const string TimeSpan = "global::System.TimeSpan?";
+    private const string Lease = "global::TailGuard.R2P2.R2P2ResultLease<int>";
 
-    public static void Write(SourceWriter w, ServiceModel service)
+    public static void WriteInterface(SourceWriter w, ServiceModel service, ServiceNames names)
     {
         w.Line("/// <summary>");
-        w.Line("/// Calls <c>" + Xml(service.InterfaceDisplayName) + "</c> on an R2P2 server. Each method sends one request through the");
+        w.Line("/// The calls of <see cref=\"" + service.InterfaceCref + "\"/> as <see cref=\"" + service.ContainerCref + service.ClientName + "\"/> makes them over");
+        w.Line("/// R2P2. Depend on this interface to replace the network in tests (mock it).");
+        w.Line("/// </summary>");
+        w.TypeAttributes(service.Obsolete);
+        w.Open(service.Accessibility + " partial interface " + service.ClientInterfaceName);
+        for (int i = 0; i < service.Methods.Count; i++)
+        {
+            MethodModel method = service.Methods[i];
+            if (i > 0)
+            {
+                w.Line();
+            }
+
+            WriteSignature(w, method, names.Methods[i], lease: false, isInterface: true);
+            if (method.LeaseClientName.Length > 0)
+            {
+                w.Line();
+                WriteSignature(w, method, names.Methods[i], lease: true, isInterface: true);
+            }
+        }
+
+        w.Close();
+    }
+
+    public static void WriteClass(SourceWriter w, ServiceModel service, ServiceNames names)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// Calls <see cref=\"" + service.InterfaceCref + "\"/> on an R2P2 server. Each method sends one request through the");
         w.Line("/// wrapped <see cref=\"global::TailGuard.R2P2.R2P2Client\"/> and completes with the decoded result; error responses");
         w.Line("/// raise <see cref=\"global::TailGuard.R2P2.R2P2ServiceException\"/>.");
         w.Line("/// </summary>");
-        w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"TailGuard.Generators\", \"0.1.0\")]");
-        w.Open(service.Accessibility + " sealed partial class " + service.ClientName);
-        w.Line("private readonly global::TailGuard.R2P2.R2P2Client _client;");
+        w.TypeAttributes(service.Obsolete);
+        w.Open(service.Accessibility + " sealed partial class " + service.ClientName + " : " + service.ClientInterfaceName);
+        w.Line("private readonly global::TailGuard.R2P2.R2P2Client " + names.Client + ";");
         w.Line();
         w.Line("/// <summary>Creates a client that sends its calls through <paramref name=\"client\"/>.</summary>");
         w.Line("/// <param name=\"client\">The R2P2 client bound to the server or router.</param>");
         w.Open("public " + service.ClientName + "(global::TailGuard.R2P2.R2P2Client client)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(client);");
-        w.Line("_client = client;");
+        w.Line("this." + names.Client + " = client;");
         w.Close();
 
-        foreach (MethodModel method in service.Methods)
+        for (int i = 0; i < service.Methods.Count; i++)
         {
+            MethodModel method = service.Methods[i];
+            MethodNames methodNames = names.Methods[i];
             w.Line();
-            WriteMethod(w, service, method, lease: false);
+            WriteMethod(w, method, methodNames, names, lease: false);
             if (method.LeaseClientName.Length > 0)
             {
                 w.Line();
-                WriteMethod(w, service, method, lease: true);
+                WriteMethod(w, method, methodNames, names, lease: true);
             }
 
             w.Line();
-            WritePayloadWriter(w, method);
+            WritePayloadWriter(w, method, methodNames);
             w.Line();
-            WriteDecoder(w, method, lease: false);
+            WriteDecoder(w, method, methodNames, lease: false);
             if (method.LeaseClientName.Length > 0)
             {
                 w.Line();
-                WriteDecoder(w, method, lease: true);
+                WriteDecoder(w, method, methodNames, lease: true);
             }
         }
 
         w.Close();
     }
 
-    private static void WriteMethod(SourceWriter w, ServiceModel service, MethodModel method, bool lease)
+    // The docs, [Obsolete] and signature of a client method; the interface's ends with ';', the class's opens its body.
+    private static void WriteSignature(SourceWriter w, MethodModel method, MethodNames names, bool lease, bool isInterface)
     {
-        ParameterModel? destination = method.Parameters.FirstOrDefault(p => p.Value.Kind == ValueKind.Destination);
-        string capacityName = destination is null ? string.Empty : destination.Name.TrimStart('@') + "Capacity";
-        string resultType = lease
-            ? "global::TailGuard.R2P2.R2P2ResultLease<int>"
-            : method.Return.Kind == ValueKind.Void ? string.Empty : method.Return.TypeName;
+        string resultType = lease ? Lease : method.Return.Kind == ValueKind.Void ? string.Empty : method.Return.DeclaredTypeName;
         string taskType = resultType.Length == 0 ? "global::System.Threading.Tasks.ValueTask" : "global::System.Threading.Tasks.ValueTask<" + resultType + ">";
-
-        w.Line("/// <summary>");
-        w.Line("/// Calls <c>" + Xml(method.Name) + "</c> (method id " + MethodId(method.Id) + ", routing policy " + Policy(method.Policy).Substring("global::TailGuard.R2P2.RoutingPolicy.".Length) + ")"
-            + (lease ? " and hands over the bytes it wrote as a lease on the receive buffers." : destination is null ? "." : " and copies the bytes it wrote into the destination."));
-        w.Line("/// </summary>");
         var parameters = new List<string>();
+        if (isInterface)
+        {
+            w.Line("/// <inheritdoc cref=\"" + method.Cref + "\"/>");
+        }
+        else
+        {
+            w.Line("/// <inheritdoc/>");
+        }
+
         foreach (ParameterModel parameter in method.Parameters)
         {
-            string bare = parameter.Name.TrimStart('@');
-            if (parameter.Value.Kind == ValueKind.Destination)
+            string name = CSharpNames.Identifier(parameter.Name);
+            if (parameter.Value.Kind == ValueKind.Destination && lease)
             {
-                if (lease)
-                {
-                    w.Line("/// <param name=\"" + capacityName + "\">How many bytes the server may write (at most " + Number(parameter.Value.MaxBytes) + ").</param>");
-                    parameters.Add("int " + capacityName);
-                }
-                else
-                {
-                    w.Line("/// <param name=\"" + bare + "\">Receives the bytes the server wrote; its length is the capacity asked for (at most " + Number(parameter.Value.MaxBytes) + ").</param>");
-                    parameters.Add("global::System.Memory<byte> " + parameter.Name);
-                }
+                Doc(w, isInterface, names.Capacity, "How many bytes the server may write (at most " + Number(parameter.Value.MaxBytes) + ").");
+                parameters.Add("int " + names.Capacity);
+            }
+            else if (parameter.Value.Kind == ValueKind.Destination)
+            {
+                Doc(w, isInterface, parameter.Name, "Receives the bytes the server wrote; its length is the capacity asked for (at most " + Number(parameter.Value.MaxBytes) + ").");
+                parameters.Add("global::System.Memory<byte> " + name);
             }
             else
             {
-                w.Line("/// <param name=\"" + bare + "\">The <c>" + Xml(bare) + "</c> argument.</param>");
-                parameters.Add(ClientType(parameter.Value) + " " + parameter.Name);
+                Doc(w, isInterface, parameter.Name, "<inheritdoc cref=\"" + method.Cref + "\" path=\"/param[@name='" + XmlDocText.EscapeAttribute(parameter.Name) + "']/node()\"/>");
+                parameters.Add(ClientType(parameter.Value) + " " + name);
             }
         }
 
-        w.Line("/// <param name=\"" + method.CancellationTokenName + "\">Cancels the call.</param>");
-        parameters.Add(Token + " " + method.CancellationTokenName + " = default");
-        if (lease)
+        Doc(w, isInterface, names.CancellationToken, "Cancels the call.");
+        Doc(w, isInterface, names.Timeout, "This call's timeout; null (the default) uses the timeout of the wrapped client's options.");
+        parameters.Add(Token + " " + names.CancellationToken + " = default");
+        parameters.Add(TimeSpan + " " + names.Timeout + " = null");
+        if (isInterface && lease)
         {
-            w.Line("/// <returns>The method's result and the bytes it wrote; dispose the lease to return the buffers.</returns>");
+            w.Line("/// <returns>The method's result and the bytes it wrote, as a lease on the receive buffers; dispose it to return them.</returns>");
         }
-        else if (resultType.Length > 0)
+
+        w.Attribute(method.Obsolete);
+        string methodName = lease ? method.LeaseClientName : method.ClientName;
+        string signature = taskType + " " + methodName + "(" + string.Join(", ", parameters) + ")";
+        if (isInterface)
         {
-            w.Line("/// <returns>The method's result.</returns>");
+            w.Line(signature + ";");
         }
         else
         {
-            w.Line("/// <returns>A task that completes when the server has answered.</returns>");
+            w.Open("public " + signature);
         }
+    }
 
-        w.Open("public " + taskType + " " + (lease ? method.LeaseClientName : method.ClientName) + "(" + string.Join(", ", parameters) + ")");
+    private static void Doc(SourceWriter w, bool isInterface, string parameter, string text)
+    {
+        if (isInterface)
+        {
+            w.Line("/// <param name=\"" + XmlDocText.EscapeAttribute(parameter) + "\">" + text + "</param>");
+        }
+    }
 
+    private static void WriteMethod(SourceWriter w, MethodModel method, MethodNames names, ServiceNames service, bool lease)
+    {
+        WriteSignature(w, method, names, lease, isInterface: false);
+        ParameterModel? destination = method.Parameters.FirstOrDefault(p => p.Value.Kind == ValueKind.Destination);
         var stateValues = new List<string>();
         foreach (ParameterModel parameter in method.Parameters)
         {
-            string bare = parameter.Name.TrimStart('@');
+            string name = CSharpNames.Identifier(parameter.Name);
+            string literal = CSharpNames.Literal(parameter.Name);
             switch (parameter.Value.Kind)
             {
+                case ValueKind.String when parameter.Value.IsNullable:
+                    w.Open("if (" + name + " is not null)");
+                    w.Line(Stubs + "ArgumentGuard.Text(" + name + ", " + Number(parameter.Value.MaxBytes) + ", " + literal + ");");
+                    w.Close();
+                    stateValues.Add(name);
+                    break;
                 case ValueKind.String:
-                    w.Line(Stubs + "ArgumentGuard.Text(" + parameter.Name + ", " + Number(parameter.Value.MaxBytes) + ", nameof(" + parameter.Name + "));");
-                    stateValues.Add(parameter.Name);
+                    w.Line(Stubs + "ArgumentGuard.Text(" + name + ", " + Number(parameter.Value.MaxBytes) + ", " + literal + ");");
+                    stateValues.Add(name);
                     break;
                 case ValueKind.Bytes when parameter.Value.MaxBytes != ValueClassifier.Unbounded:
-                    w.Line(Stubs + "ArgumentGuard.ByteLength(" + parameter.Name + ".Length, " + Number(parameter.Value.MaxBytes) + ", nameof(" + parameter.Name + "));");
-                    stateValues.Add(parameter.Name);
+                    w.Line(Stubs + "ArgumentGuard.ByteLength(" + name + ".Length, " + Number(parameter.Value.MaxBytes) + ", " + literal + ");");
+                    stateValues.Add(name);
                     break;
                 case ValueKind.Destination when lease:
-                    w.Line(Stubs + "ArgumentGuard.ByteLength(" + capacityName + ", " + Number(parameter.Value.MaxBytes) + ", nameof(" + capacityName + "));");
-                    stateValues.Add(capacityName);
+                    w.Line(Stubs + "ArgumentGuard.ByteLength(" + names.Capacity + ", " + Number(parameter.Value.MaxBytes) + ", " + CSharpNames.Literal(names.Capacity) + ");");
+                    stateValues.Add(names.Capacity);
                     break;
                 case ValueKind.Destination:
-                    w.Line(Stubs + "ArgumentGuard.ByteLength(" + parameter.Name + ".Length, " + Number(parameter.Value.MaxBytes) + ", nameof(" + parameter.Name + "));");
-                    stateValues.Add(parameter.Name + ".Length");
+                    w.Line(Stubs + "ArgumentGuard.ByteLength(" + name + ".Length, " + Number(parameter.Value.MaxBytes) + ", " + literal + ");");
+                    stateValues.Add(name + ".Length");
                     break;
                 default:
-                    stateValues.Add(parameter.Name);
+                    stateValues.Add(name);
                     break;
             }
-
-            _ = bare;
         }
 
-        w.Line(StateType(method) + " __state = " + StateValue(method, stateValues) + ";");
-        string call = "_client.CallAsync(in __state, s_write" + method.Name + ", " + Policy(method.Policy) + ", " + method.CancellationTokenName + ")";
+        string state = StateType(method);
+        w.Line(state + " " + names.State + " = " + StateValue(method, stateValues) + ";");
+        string client = "this." + service.Client;
+        string policy = Policy(method.Policy);
+        w.Line("global::System.Threading.Tasks.ValueTask<" + Response + "> " + names.Call + " = " + names.Timeout + " is { } " + names.TimeoutValue);
+        w.Indent();
+        w.Line("? " + client + ".CallAsync(in " + names.State + ", " + names.WriterField + ", " + policy + ", " + names.TimeoutValue + ", " + names.CancellationToken + ")");
+        w.Line(": " + client + ".CallAsync(in " + names.State + ", " + names.WriterField + ", " + policy + ", " + names.CancellationToken + ");");
+        w.Unindent();
         if (lease)
         {
-            w.Line("return " + Stubs + "ServiceCall.Complete(" + call + ", " + capacityName + ", s_decode" + method.Name + "Lease, decoderOwnsResponse: true);");
+            w.Line("return " + Stubs + "ServiceCall.Complete(" + names.Call + ", " + names.Capacity + ", " + names.LeaseDecoderField + ", decoderOwnsResponse: true);");
         }
-        else if (resultType.Length == 0)
+        else if (method.Return.Kind == ValueKind.Void)
         {
-            w.Line("return " + Stubs + "ServiceCall.CompleteVoid(" + call + ", s_decode" + method.Name + ");");
+            w.Line("return " + Stubs + "ServiceCall.CompleteVoid(" + names.Call + ", " + names.DecoderField + ");");
         }
         else
         {
-            string decoderState = destination is null ? "default(global::System.ValueTuple)" : destination.Name;
-            w.Line("return " + Stubs + "ServiceCall.Complete(" + call + ", " + decoderState + ", s_decode" + method.Name + ");");
+            string decoderState = destination is null ? "default(global::System.ValueTuple)" : CSharpNames.Identifier(destination.Name);
+            w.Line("return " + Stubs + "ServiceCall.Complete(" + names.Call + ", " + decoderState + ", " + names.DecoderField + ");");
         }
 
         w.Close();
     }
 
-    private static void WritePayloadWriter(SourceWriter w, MethodModel method)
+    private static void WritePayloadWriter(SourceWriter w, MethodModel method, MethodNames names)
     {
+        string helper = method.Obsolete.Length == 0 ? string.Empty : ObsoleteAttributeText.Marker;
         string state = StateType(method);
-        w.Line("private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<" + state + "> s_write" + method.Name + " = Write" + method.Name + ";");
+        w.Attribute(helper);
+        w.Line("private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<" + state + "> " + names.WriterField + " = " + names.Writer + ";");
         w.Line();
-        w.Open("private static void Write" + method.Name + "(global::System.Buffers.IBufferWriter<byte> output, in " + state + " state)");
+        w.Attribute(helper);
+        w.Open("private static void " + names.Writer + "(global::System.Buffers.IBufferWriter<byte> output, in " + state + " state)");
         w.Line(Stubs + "PayloadWriter __writer = new " + Stubs + "PayloadWriter(output);");
         w.Line("__writer.WriteUInt16(" + MethodId(method.Id) + ");");
         for (int i = 0; i < method.Parameters.Count; i++)
         {
-            w.Line(ValueCodec.Write("__writer", method.Parameters[i].Value, "state.Item" + Number(i + 1)));
+            ValueCodec.Write(w, "__writer", method.Parameters[i].Value, "state.Item" + Number(i + 1), "__present" + Number(i + 1));
         }
 
         w.Line("__writer.Flush();");
         w.Close();
     }
 
-    private static void WriteDecoder(SourceWriter w, MethodModel method, bool lease)
+    private static void WriteDecoder(SourceWriter w, MethodModel method, MethodNames names, bool lease)
     {
+        string helper = method.Obsolete.Length == 0 ? string.Empty : ObsoleteAttributeText.Marker;
         bool hasDestination = method.Parameters.Any(p => p.Value.Kind == ValueKind.Destination);
         bool isVoid = method.Return.Kind == ValueKind.Void;
-        string name = "Decode" + method.Name + (lease ? "Lease" : string.Empty);
-        string resultType = lease ? "global::TailGuard.R2P2.R2P2ResultLease<int>" : isVoid ? "global::System.ValueTuple" : method.Return.TypeName;
+        string field = lease ? names.LeaseDecoderField : names.DecoderField;
+        string name = lease ? names.LeaseDecoder : names.Decoder;
+        string resultType = lease ? Lease : isVoid ? "global::System.ValueTuple" : method.Return.DeclaredTypeName;
         string stateType = lease ? "int" : hasDestination ? "global::System.Memory<byte>" : "global::System.ValueTuple";
         string stateName = lease ? "capacity" : hasDestination ? "destination" : "unused";
-        w.Line("private static readonly " + Stubs + "ResponseDecoder<" + stateType + ", " + resultType + "> s_decode" + method.Name + (lease ? "Lease" : string.Empty) + " = " + name + ";");
+        w.Attribute(helper);
+        w.Line("private static readonly " + Stubs + "ResponseDecoder<" + stateType + ", " + resultType + "> " + field + " = " + name + ";");
         w.Line();
+        w.Attribute(helper);
         w.Open("private static " + resultType + " " + name + "(in " + Response + " response, in " + stateType + " " + stateName + ")");
         w.Line(Sequence + " __sequence = response.Payload;");
         if (lease)
@@ -207,7 +273,7 @@ internal static class ClientEmitter
             w.Line("__offset = __reader.Consumed - __length;");
             w.Close();
             w.Line();
-            w.Line("return new global::TailGuard.R2P2.R2P2ResultLease<int>(__result, __sequence.Slice(__offset, __length), response);");
+            w.Line("return new " + Lease + "(__result, __sequence.Slice(__offset, __length), response);");
             w.Close();
             return;
         }
@@ -234,11 +300,22 @@ internal static class ClientEmitter
             return;
         }
 
-        w.Open("if (!" + TryRead("__reader", method.Return, "__result", "__raw") + ")");
+        ValueCodec.Read read = ReadInto("__reader", method.Return, "__result", "__result");
+        foreach (string declaration in read.Declarations)
+        {
+            w.Line(declaration);
+        }
+
+        w.Open("if (!" + read.Condition + ")");
         w.Line("throw " + Stubs + "ServiceResponse.MalformedResponse();");
         w.Close();
         w.Line();
-        w.Line(method.Return.Kind == ValueKind.Enum ? "return (" + method.Return.TypeName + ")__raw;" : "return __result;");
+        foreach (string conversion in read.Conversions)
+        {
+            w.Line(conversion);
+        }
+
+        w.Line("return __result;");
         w.Close();
     }
 
@@ -255,6 +332,4 @@ internal static class ClientEmitter
         1 => "new " + StateType(method) + "(" + values[0] + ")",
         _ => "(" + string.Join(", ", values) + ")",
     };
-
-    private static string Xml(string text) => XmlDocText.Escape(text);
 }

@@ -16,24 +16,24 @@ internal static class DispatcherEmitter
     private const string Status = "global::TailGuard.R2P2.R2P2ServiceStatus.";
     private const string WriteError = "global::TailGuard.R2P2.Stubs.ServiceResponse.WriteError(response, ";
 
-    public static void Write(SourceWriter w, ServiceModel service)
+    public static void Write(SourceWriter w, ServiceModel service, ServiceNames names)
     {
         w.Line("/// <summary>");
-        w.Line("/// Serves <c>" + XmlDocText.Escape(service.InterfaceDisplayName) + "</c> over R2P2: register it as the server's handler. Arguments are views");
+        w.Line("/// Serves <see cref=\"" + service.InterfaceCref + "\"/> over R2P2: register it as the server's handler. Arguments are views");
         w.Line("/// into the receive buffer and results are written into the send buffer; malformed requests get an error response.");
         w.Line("/// </summary>");
-        w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"TailGuard.Generators\", \"0.1.0\")]");
+        w.TypeAttributes(service.Obsolete);
         w.Open(service.Accessibility + " sealed partial class " + service.DispatcherName + " : global::TailGuard.R2P2.IR2P2Handler");
-        w.Line("private readonly " + service.InterfaceName + " _implementation;");
-        w.Line("private readonly global::System.Action<global::System.Exception>? _handlerFailed;");
+        w.Line("private readonly " + service.InterfaceName + " " + names.Implementation + ";");
+        w.Line("private readonly global::System.Action<global::System.Exception>? " + names.HandlerFailed + ";");
         w.Line();
         w.Line("/// <summary>Creates a dispatcher that serves calls with <paramref name=\"implementation\"/>.</summary>");
         w.Line("/// <param name=\"implementation\">The service implementation; it runs on the receiving thread.</param>");
         w.Line("/// <param name=\"handlerFailed\">Told about exceptions the implementation throws (the client only sees HandlerFailed).</param>");
         w.Open("public " + service.DispatcherName + "(" + service.InterfaceName + " implementation, global::System.Action<global::System.Exception>? handlerFailed = null)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(implementation);");
-        w.Line("_implementation = implementation;");
-        w.Line("_handlerFailed = handlerFailed;");
+        w.Line("this." + names.Implementation + " = implementation;");
+        w.Line("this." + names.HandlerFailed + " = handlerFailed;");
         w.Close();
         w.Line();
         w.Line("/// <inheritdoc/>");
@@ -47,11 +47,11 @@ internal static class DispatcherEmitter
         w.Close();
         w.Line();
         w.Open("switch (__methodId)");
-        foreach (MethodModel method in service.Methods.OrderBy(m => m.Id))
+        foreach (int i in Enumerable.Range(0, service.Methods.Count).OrderBy(i => service.Methods[i].Id))
         {
-            w.Line("case " + MethodId(method.Id) + ": // " + method.Name);
+            w.Line("case " + MethodId(service.Methods[i].Id) + ": // " + service.Methods[i].Name);
             w.Indent();
-            w.Line("Handle" + method.Name + "(ref __reader, response);");
+            w.Line("this." + names.Methods[i].Handler + "(ref __reader, response);");
             w.Line("return;");
             w.Unindent();
         }
@@ -64,19 +64,21 @@ internal static class DispatcherEmitter
         w.Close();
         w.Close();
 
-        foreach (MethodModel method in service.Methods)
+        for (int i = 0; i < service.Methods.Count; i++)
         {
             w.Line();
-            WriteHandler(w, method);
+            WriteHandler(w, service.Methods[i], names.Methods[i].Handler, names);
         }
 
         w.Close();
     }
 
-    private static void WriteHandler(SourceWriter w, MethodModel method)
+    private static void WriteHandler(SourceWriter w, MethodModel method, string handler, ServiceNames names)
     {
-        w.Open("private void Handle" + method.Name + "(ref " + Stubs + "PayloadReader reader, global::System.Buffers.IBufferWriter<byte> response)");
-        var reads = new List<string>();
+        w.Attribute(method.Obsolete.Length == 0 ? string.Empty : ObsoleteAttributeText.Marker);
+        w.Open("private void " + handler + "(ref " + Stubs + "PayloadReader reader, global::System.Buffers.IBufferWriter<byte> response)");
+        var declarations = new List<string>();
+        var conditions = new List<string>();
         var conversions = new List<string>();
         var arguments = new List<string>();
         string? capacity = null;
@@ -84,12 +86,10 @@ internal static class DispatcherEmitter
         {
             ValueModel value = method.Parameters[i].Value;
             string variable = "__arg" + Number(i);
-            reads.Add("!" + TryRead("reader", value, variable, "__raw" + Number(i)));
-            if (EnumConversion(value, variable, "__raw" + Number(i)) is { } conversion)
-            {
-                conversions.Add(conversion);
-            }
-
+            ValueCodec.Read read = ReadInto("reader", value, variable, variable);
+            declarations.AddRange(read.Declarations);
+            conditions.Add("!" + read.Condition);
+            conversions.AddRange(read.Conversions);
             if (value.Kind == ValueKind.Destination)
             {
                 capacity = variable;
@@ -101,9 +101,14 @@ internal static class DispatcherEmitter
             }
         }
 
-        if (reads.Count > 0)
+        foreach (string declaration in declarations)
         {
-            w.Open("if (" + string.Join(" || ", reads) + ")");
+            w.Line(declaration);
+        }
+
+        if (conditions.Count > 0)
+        {
+            w.Open("if (" + string.Join(" || ", conditions) + ")");
             w.Line(WriteError + Status + "MalformedArguments);");
             w.Line("return;");
             w.Close();
@@ -120,18 +125,18 @@ internal static class DispatcherEmitter
             w.Line("global::System.Span<byte> __destination = " + Stubs + "ServiceResponse.ReserveDestination(response, " + capacity + ", out global::System.Span<byte> __reserved);");
         }
 
-        string call = "_implementation." + method.Name + "(" + string.Join(", ", arguments) + ");";
+        string call = "this." + names.Implementation + "." + CSharpNames.Identifier(method.Name) + "(" + string.Join(", ", arguments) + ");";
         bool isVoid = method.Return.Kind == ValueKind.Void;
         if (!isVoid)
         {
-            w.Line(method.Return.TypeName + " __result;");
+            w.Line(method.Return.DeclaredTypeName + " __result;");
         }
 
         w.Open("try");
         w.Line(isVoid ? call : "__result = " + call);
         w.Close();
         w.Open("catch (global::System.Exception __exception)");
-        w.Line(Stubs + "ServiceResponse.WriteHandlerFailed(response, __exception, _handlerFailed);");
+        w.Line(Stubs + "ServiceResponse.WriteHandlerFailed(response, __exception, this." + names.HandlerFailed + ");");
         w.Line("return;");
         w.Close();
         w.Line();
@@ -145,7 +150,8 @@ internal static class DispatcherEmitter
 
         if (method.Return.Kind == ValueKind.String)
         {
-            w.Open("if (!" + Stubs + "PayloadWriter.FitsString(__result, " + Number(method.Return.MaxBytes) + "))");
+            string fits = Stubs + "PayloadWriter.FitsString(__result, " + Number(method.Return.MaxBytes) + ")";
+            w.Open("if (" + (method.Return.IsNullable ? "__result is not null && !" : "!") + fits + ")");
             w.Line(WriteError + Status + "InvalidResult);");
             w.Line("return;");
             w.Close();
@@ -156,7 +162,7 @@ internal static class DispatcherEmitter
         w.Line("__writer.WriteStatus(" + Status + "Ok);");
         if (!isVoid)
         {
-            w.Line(ValueCodec.Write("__writer", method.Return, "__result"));
+            ValueCodec.Write(w, "__writer", method.Return, "__result", "__present");
         }
 
         w.Line("__writer.Flush();");

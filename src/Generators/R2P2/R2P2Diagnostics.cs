@@ -3,7 +3,10 @@ using TailGuard.Generators.Common;
 
 namespace TailGuard.Generators.R2P2;
 
-/// <summary>The TG1xxx rules: declarations the R2P2 service generator cannot serve. Every one stops generation of its service.</summary>
+/// <summary>
+/// The TG1xxx rules: declarations the R2P2 service generator cannot serve. The contract analyzer reports them; every one
+/// stops generation of its service (the generator itself reports nothing).
+/// </summary>
 internal static class R2P2Diagnostics
 {
     private const string Category = "TailGuard.R2P2";
@@ -72,6 +75,34 @@ internal static class R2P2Diagnostics
         "TG1013",
         "Invalid [R2P2MaxLength] bound",
         "[R2P2MaxLength({0})] on {1} {2}");
+
+    public static readonly DiagnosticDescriptor FileLocalService = Create(
+        "TG1014",
+        "An R2P2 service cannot be file-local",
+        "R2P2 service '{0}' is {1}; the generated client and dispatcher live in another file, which cannot name a file-local type: remove 'file' (make it private or internal instead)");
+
+    public static readonly DiagnosticDescriptor GeneratedNameTaken = Create(
+        "TG1015",
+        "A generated R2P2 type name is already in use",
+        "R2P2 service '{0}' generates '{1}', but {2}; rename the interface or the other declaration");
+
+    /// <summary>Every TG1xxx rule, in id order: what the contract analyzer supports.</summary>
+    public static readonly System.Collections.Immutable.ImmutableArray<DiagnosticDescriptor> All = System.Collections.Immutable.ImmutableArray.Create(
+        UnsupportedParameterType,
+        UnsupportedReturnType,
+        ByRefNotAllowed,
+        GenericMethod,
+        GenericInterface,
+        MethodIdCollision,
+        ClientNameCollision,
+        UnsupportedMember,
+        DestinationMisuse,
+        InheritedInterface,
+        ContainingTypeNotPartial,
+        InvalidRoutingPolicy,
+        InvalidMaxLength,
+        FileLocalService,
+        GeneratedNameTaken);
 
     private static DiagnosticDescriptor Create(string id, string title, string message)
         => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: DiagnosticHelp.Link(id));

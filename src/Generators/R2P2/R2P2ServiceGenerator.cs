@@ -1,14 +1,15 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using TailGuard.Generators.Common;
 using TailGuard.Generators.R2P2.Model;
 
 namespace TailGuard.Generators.R2P2;
 
 /// <summary>
-/// Generates <c>{Name}Client</c> and <c>{Name}Dispatcher</c> for every interface marked <c>[R2P2Service]</c>.
-/// Pipeline: attribute -> <see cref="ServiceParser"/> (the only step that sees symbols) -> value-equal model ->
-/// <see cref="ServiceEmitter"/>. Diagnostics travel beside the model and are reported, never dropped.
+/// Generates <c>{Name}Client</c>, <c>I{Name}Client</c> and <c>{Name}Dispatcher</c> for every interface marked
+/// <c>[R2P2Service]</c>. Pipeline: attribute -> <see cref="ServiceParser"/> (the only step that sees symbols) ->
+/// value-equal model -> <see cref="ServiceEmitter"/>. A contract with an error has no model and generates nothing; the
+/// error itself is reported by the contract analyzer (TailGuard.Analyzers, R2P2ContractAnalyzer), which shares the
+/// parser, so it can be suppressed like any analyzer diagnostic and is never reported twice.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class R2P2ServiceGenerator : IIncrementalGenerator
@@ -16,21 +17,20 @@ public sealed class R2P2ServiceGenerator : IIncrementalGenerator
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        IncrementalValuesProvider<ServiceParseResult> parsed = context.SyntaxProvider
+        IncrementalValuesProvider<ServiceModel?> parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                "TailGuard.R2P2ServiceAttribute",
+                ServiceParser.AttributeMetadataName,
                 static (node, _) => node is InterfaceDeclarationSyntax,
-                static (attributeContext, cancellationToken) => ServiceParser.Parse(attributeContext, cancellationToken))
+                static (attributeContext, cancellationToken) => ServiceParser.Parse(
+                    (INamedTypeSymbol)attributeContext.TargetSymbol,
+                    (InterfaceDeclarationSyntax)attributeContext.TargetNode,
+                    attributeContext.Attributes[0],
+                    cancellationToken).Model)
             .WithTrackingName(R2P2TrackingNames.Parse);
 
-        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = parsed
-            .Select(static (result, _) => result.Diagnostics)
-            .WithTrackingName(R2P2TrackingNames.Diagnostics);
-        DiagnosticInfo.ReportAll(context, diagnostics);
-
         IncrementalValuesProvider<ServiceModel> models = parsed
-            .Where(static result => result.Model is not null)
-            .Select(static (result, _) => result.Model!)
+            .Where(static model => model is not null)
+            .Select(static (model, _) => model!)
             .WithTrackingName(R2P2TrackingNames.Model);
         context.RegisterSourceOutput(models, static (output, model) => output.AddSource(model.HintName, ServiceEmitter.Emit(model)));
     }
@@ -40,6 +40,5 @@ public sealed class R2P2ServiceGenerator : IIncrementalGenerator
 internal static class R2P2TrackingNames
 {
     public const string Parse = "R2P2.Parse";
-    public const string Diagnostics = "R2P2.Diagnostics";
     public const string Model = "R2P2.Model";
 }

@@ -16,18 +16,20 @@ namespace TailGuard.Generators.R2P2;
 /// </summary>
 internal static class ServiceParser
 {
+    public const string AttributeMetadataName = "TailGuard.R2P2ServiceAttribute";
     private const string MethodAttributeName = "R2P2MethodAttribute";
     private const string MaxLengthAttributeName = "R2P2MaxLengthAttribute";
     private const byte UnspecifiedPolicy = 0xFF;
 
-    public static ServiceParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Parses <paramref name="service"/>, declared by <paramref name="declaration"/> (the declaration that carries
+    /// <paramref name="serviceAttribute"/>); the generator and the contract analyzer both call this.
+    /// </summary>
+    public static ServiceParseResult Parse(INamedTypeSymbol service, InterfaceDeclarationSyntax declaration, AttributeData serviceAttribute, CancellationToken cancellationToken)
     {
-        var service = (INamedTypeSymbol)context.TargetSymbol;
-        var declaration = (InterfaceDeclarationSyntax)context.TargetNode;
         var diagnostics = new List<DiagnosticInfo>();
 
         byte servicePolicy = 0;
-        AttributeData serviceAttribute = context.Attributes[0];
         if (NamedArgument(serviceAttribute, "Policy") is int declaredPolicy)
         {
             if (declaredPolicy is >= 0 and <= 3)
@@ -59,36 +61,36 @@ internal static class ServiceParser
                 service.Interfaces[0].ToDisplayString()));
         }
 
+        if (ContainingTypeInfo.FileLocalScope(service) is { } fileLocal)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.FileLocalService, LocationInfo.From(declaration.Identifier), service.Name, fileLocal));
+        }
+
         var containingTypes = ContainingTypeInfo.Of(service);
         ContainingTypeInfo.ReportNotPartial(containingTypes, R2P2Diagnostics.ContainingTypeNotPartial, service.Name, diagnostics);
+
+        string[] generatedTypes = GeneratedTypes(service);
+        if (GeneratedTypeNames.FindConflict(service, generatedTypes, static sibling => IsService(sibling) ? GeneratedTypes(sibling) : Array.Empty<string>()) is { } conflict)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.GeneratedNameTaken, LocationInfo.From(declaration.Identifier), service.Name, conflict.Name, conflict.Reason));
+        }
 
         var methods = new List<(MethodModel Model, LocationInfo? IdLocation, LocationInfo? NameLocation)>();
         foreach (ISymbol member in service.GetMembers())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            switch (member)
+            switch (ContractMember.Classify(member))
             {
-                case IMethodSymbol { MethodKind: MethodKind.Ordinary, IsStatic: false } method:
-                    if (ParseMethod(method, servicePolicy, diagnostics, cancellationToken) is { } parsed)
+                case ContractMemberKind.Call:
+                    if (ParseMethod((IMethodSymbol)member, servicePolicy, diagnostics, cancellationToken) is { } parsed)
                     {
                         methods.Add(parsed);
                     }
 
                     break;
-                case IMethodSymbol { AssociatedSymbol: not null }:
-                    // Accessors: the property or event itself is reported.
-                    break;
-                case IMethodSymbol other:
-                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedMember, LocationInfo.Of(other), other.Name, other.MethodKind == MethodKind.Ordinary ? "static method" : "static member"));
-                    break;
-                case IPropertySymbol property:
-                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedMember, LocationInfo.Of(property), property.IsIndexer ? "this[]" : property.Name, property.IsIndexer ? "indexer" : "property"));
-                    break;
-                case IEventSymbol @event:
-                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedMember, LocationInfo.Of(@event), @event.Name, "event"));
-                    break;
-                default:
-                    // Nested types and static fields are not calls; they do not affect the service.
+                case ContractMemberKind.Unsupported:
+                    (string name, string kind) = ContractMember.Describe(member);
+                    diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedMember, LocationInfo.Of(member), name, kind));
                     break;
             }
         }
@@ -102,18 +104,34 @@ internal static class ServiceParser
             return new ServiceParseResult(null, EquatableArray.From(diagnostics));
         }
 
-        string baseName = CSharpNames.WithoutInterfacePrefix(service.Name);
         var model = new ServiceModel(
             HintNames.For(CSharpNames.MetadataName(service), "R2P2"),
             service.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : string.Empty,
             EquatableArray.From(containingTypes.Select(t => t.Info)),
             CSharpNames.FullyQualified(service),
             service.ToDisplayString(),
+            Cref.For(service),
+            Cref.ContainerOf(service),
             CSharpNames.Accessibility(service.DeclaredAccessibility),
-            baseName + "Client",
-            baseName + "Dispatcher",
+            generatedTypes[0],
+            generatedTypes[1],
+            generatedTypes[2],
+            ObsoleteAttributeText.Of(service),
+            EquatableArray.From(ObsoleteAttributeText.DiagnosticIds(ContractMember.SignatureTypes(service))),
+            EquatableArray.From(ContainingTypeInfo.TypeParameterNames(service)),
             EquatableArray.From(methods.Select(m => m.Model)));
         return new ServiceParseResult(model, EquatableArray<DiagnosticInfo>.Empty);
+    }
+
+    /// <summary>Whether <paramref name="type"/> is an interface marked [R2P2Service].</summary>
+    public static bool IsService(INamedTypeSymbol type)
+        => type.TypeKind == TypeKind.Interface && type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeMetadataName);
+
+    // {Name}Client, I{Name}Client, {Name}Dispatcher: the documented names (docs/r2p2-services.md).
+    private static string[] GeneratedTypes(INamedTypeSymbol service)
+    {
+        string baseName = CSharpNames.WithoutInterfacePrefix(service.Name);
+        return new[] { baseName + "Client", "I" + baseName + "Client", baseName + "Dispatcher" };
     }
 
     private static (MethodModel, LocationInfo?, LocationInfo?)? ParseMethod(IMethodSymbol method, byte servicePolicy, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
@@ -172,10 +190,10 @@ internal static class ServiceParser
             }
 
             value = ApplyMaxLength(value, parameter.GetAttributes(), "parameter '" + parameter.Name + "'", parameterLocation, diagnostics, cancellationToken);
-            parameters.Add(new ParameterModel(CSharpNames.Identifier(parameter.Name), value));
+            parameters.Add(new ParameterModel(parameter.Name, value));
         }
 
-        if (destinations > 0 && result is not null && result.Kind != ValueKind.Int32)
+        if (destinations > 0 && result is not null && (result.Kind != ValueKind.Int32 || result.IsNullable))
         {
             diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.DestinationMisuse, returnLocation, method.Name, "returns '" + method.ReturnType.ToDisplayString() + "'"));
         }
@@ -213,12 +231,6 @@ internal static class ServiceParser
         }
 
         string stem = method.Name.EndsWith("Async", StringComparison.Ordinal) ? method.Name.Substring(0, method.Name.Length - "Async".Length) : method.Name;
-        string cancellationTokenName = "cancellationToken";
-        while (method.Parameters.Any(p => p.Name == cancellationTokenName))
-        {
-            cancellationTokenName += "_";
-        }
-
         var model = new MethodModel(
             method.Name,
             stem + "Async",
@@ -228,7 +240,8 @@ internal static class ServiceParser
             policy,
             result,
             EquatableArray.From(parameters),
-            cancellationTokenName);
+            Cref.For(method),
+            ObsoleteAttributeText.Of(method));
         return (model, idLocation, nameLocation);
     }
 

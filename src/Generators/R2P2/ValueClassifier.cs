@@ -17,8 +17,32 @@ internal static class ValueClassifier
         Return,
     }
 
-    /// <summary>Classifies <paramref name="type"/>; returns null and a reason when it cannot cross.</summary>
+    /// <summary>
+    /// Classifies <paramref name="type"/>; returns null and a reason when it cannot cross. A nullable value type
+    /// (<c>int?</c>) or an annotated string (<c>string?</c>) is the underlying value marked <see cref="ValueModel.IsNullable"/>.
+    /// </summary>
     public static ValueModel? Classify(ITypeSymbol type, Position position, out string reason)
+    {
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T, TypeArguments.Length: 1 } nullable)
+        {
+            ValueModel? value = ClassifyNonNullable(nullable.TypeArguments[0], position, out reason);
+            if (value is null)
+            {
+                return null;
+            }
+
+            return value.Kind is ValueKind.String or ValueKind.Bytes or ValueKind.Destination or ValueKind.Void
+                ? Fail(out reason, "only value types that cross by value can be nullable")
+                : value with { IsNullable = true };
+        }
+
+        ValueModel? result = ClassifyNonNullable(type, position, out reason);
+        return result is { Kind: ValueKind.String } && type.NullableAnnotation == NullableAnnotation.Annotated
+            ? result with { IsNullable = true }
+            : result;
+    }
+
+    private static ValueModel? ClassifyNonNullable(ITypeSymbol type, Position position, out string reason)
     {
         reason = string.Empty;
         ValueKind? primitive = Primitive(type.SpecialType);

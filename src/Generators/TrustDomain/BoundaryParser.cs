@@ -19,10 +19,15 @@ internal static class BoundaryParser
     public const int DefaultStringBound = 256;
     public const int MaxBoundBytes = 1 << 20;
 
-    public static BoundaryParseResult Parse(GeneratorAttributeSyntaxContext context, bool isHostCalls, CancellationToken cancellationToken)
+    public const string TrustDomainAttributeMetadataName = "TailGuard.TrustDomainAttribute";
+    public const string HostCallsAttributeMetadataName = "TailGuard.HostCallsAttribute";
+
+    /// <summary>
+    /// Parses <paramref name="contract"/>, declared by <paramref name="declaration"/> (the declaration that carries its
+    /// attribute); the generator and the contract analyzer both call this.
+    /// </summary>
+    public static BoundaryParseResult Parse(INamedTypeSymbol contract, InterfaceDeclarationSyntax declaration, bool isHostCalls, CancellationToken cancellationToken)
     {
-        var contract = (INamedTypeSymbol)context.TargetSymbol;
-        var declaration = (InterfaceDeclarationSyntax)context.TargetNode;
         var diagnostics = new List<DiagnosticInfo>();
         string kindText = isHostCalls ? "[HostCalls] interface" : "[TrustDomain] interface";
 
@@ -40,35 +45,36 @@ internal static class BoundaryParser
                 contract.Interfaces[0].ToDisplayString()));
         }
 
+        if (ContainingTypeInfo.FileLocalScope(contract) is { } fileLocal)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.FileLocalContract, LocationInfo.From(declaration.Identifier), contract.Name, fileLocal));
+        }
+
         var containingTypes = ContainingTypeInfo.Of(contract);
         ContainingTypeInfo.ReportNotPartial(containingTypes, TrustDomainDiagnostics.ContainingTypeNotPartial, contract.Name, diagnostics);
 
-        var methods = new List<(string Name, string Signature, string ReturnType, bool ReturnsFlag, List<BoundaryParameter> Parameters)>();
+        if (GeneratedTypeNames.FindConflict(contract, GeneratedTypes(contract), static sibling => IsContract(sibling) ? GeneratedTypes(sibling) : Array.Empty<string>()) is { } conflict)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.GeneratedNameTaken, LocationInfo.From(declaration.Identifier), contract.Name, conflict.Name, conflict.Reason));
+        }
+
+        var methods = new List<(string Name, string Signature, string ReturnType, bool ReturnsFlag, List<BoundaryParameter> Parameters, string Obsolete)>();
         foreach (ISymbol member in contract.GetMembers())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            switch (member)
+            switch (ContractMember.Classify(member))
             {
-                case IMethodSymbol { MethodKind: MethodKind.Ordinary, IsStatic: false } method:
-                    if (ParseMethod(method, diagnostics, cancellationToken) is { } parsed)
+                case ContractMemberKind.Call:
+                    if (ParseMethod((IMethodSymbol)member, diagnostics, cancellationToken) is { } parsed)
                     {
                         methods.Add(parsed);
                     }
 
                     break;
-                case IMethodSymbol { AssociatedSymbol: not null }:
-                    break; // accessors: the property or event itself is reported
-                case IMethodSymbol other:
-                    diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UnsupportedMember, LocationInfo.Of(other), other.Name, "static member"));
+                case ContractMemberKind.Unsupported:
+                    (string name, string kind) = ContractMember.Describe(member);
+                    diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UnsupportedMember, LocationInfo.Of(member), name, kind));
                     break;
-                case IPropertySymbol property:
-                    diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UnsupportedMember, LocationInfo.Of(property), property.IsIndexer ? "this[]" : property.Name, property.IsIndexer ? "indexer" : "property"));
-                    break;
-                case IEventSymbol @event:
-                    diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UnsupportedMember, LocationInfo.Of(@event), @event.Name, "event"));
-                    break;
-                default:
-                    break; // nested types and constants are not calls
             }
         }
 
@@ -83,24 +89,40 @@ internal static class BoundaryParser
         for (int index = 0; index < methods.Count; index++)
         {
             var m = methods[index];
-            modelMethods.Add(new BoundaryMethod((uint)(index + 1), m.Name, m.ReturnType, m.ReturnsFlag, EquatableArray.From(m.Parameters), m.Signature));
+            modelMethods.Add(new BoundaryMethod((uint)(index + 1), m.Name, m.ReturnType, m.ReturnsFlag, EquatableArray.From(m.Parameters), m.Signature, m.Obsolete));
         }
 
-        string baseName = CSharpNames.WithoutInterfacePrefix(contract.Name);
         var model = new BoundaryModel(
             HintNames.For(CSharpNames.MetadataName(contract), isHostCalls ? "HostCalls" : "TrustDomain"),
             contract.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : string.Empty,
             EquatableArray.From(containingTypes.Select(t => t.Info)),
             CSharpNames.FullyQualified(contract),
             contract.ToDisplayString(),
+            Cref.For(contract),
+            CSharpNames.Qualifier(contract),
             CSharpNames.Accessibility(contract.DeclaredAccessibility),
-            baseName,
+            CSharpNames.WithoutInterfacePrefix(contract.Name),
             isHostCalls,
+            ObsoleteAttributeText.Of(contract),
+            EquatableArray.From(ObsoleteAttributeText.DiagnosticIds(ContractMember.SignatureTypes(contract))),
+            EquatableArray.From(ContainingTypeInfo.TypeParameterNames(contract)),
             EquatableArray.From(modelMethods));
         return new BoundaryParseResult(model, EquatableArray.From(diagnostics));
     }
 
-    private static (string, string, string, bool, List<BoundaryParameter>)? ParseMethod(IMethodSymbol method, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    /// <summary>Whether <paramref name="type"/> is an interface marked [TrustDomain] or [HostCalls].</summary>
+    public static bool IsContract(INamedTypeSymbol type)
+        => type.TypeKind == TypeKind.Interface
+            && type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is TrustDomainAttributeMetadataName or HostCallsAttributeMetadataName);
+
+    // {Name}Boundary, {Name}Proxy, {Name}Entry: the documented names (docs/trust-boundary.md).
+    private static string[] GeneratedTypes(INamedTypeSymbol contract)
+    {
+        string baseName = CSharpNames.WithoutInterfacePrefix(contract.Name);
+        return new[] { baseName + "Boundary", baseName + "Proxy", baseName + "Entry" };
+    }
+
+    private static (string, string, string, bool, List<BoundaryParameter>, string)? ParseMethod(IMethodSymbol method, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         int errorsBefore = diagnostics.Count(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
         var syntax = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as MethodDeclarationSyntax;
@@ -157,7 +179,7 @@ internal static class BoundaryParser
 
         string signature = method.Name + "(" + string.Join(", ", parameters.Select(p => p.Kind + " " + p.DeclaredType + (p.Bound > 0 ? "[" + p.Bound.ToString(CultureInfo.InvariantCulture) + "]" : string.Empty))) + ") -> "
             + (method.ReturnsVoid ? "void" : method.ReturnType.ToDisplayString());
-        return (method.Name, signature, returnType, returnsFlag, parameters);
+        return (method.Name, signature, returnType, returnsFlag, parameters, ObsoleteAttributeText.Of(method));
     }
 
     private static BoundaryParameter? ParseParameter(IMethodSymbol method, IParameterSymbol parameter, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
@@ -202,7 +224,7 @@ internal static class BoundaryParser
                 int bound = Bound(bounded, parameter, method, 1, required: true, diagnostics, location, cancellationToken);
                 return diagnostics.Skip(before).Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error)
                     ? null
-                    : new BoundaryParameter(parameter.Name, CSharpNames.Identifier(parameter.Name), writable ? BoundaryKind.UserCheckWritable : BoundaryKind.UserCheck, "byte", display, bound);
+                    : new BoundaryParameter(parameter.Name, CSharpNames.Identifier(parameter.Name), writable ? BoundaryKind.UserCheckWritable : BoundaryKind.UserCheck, "byte", display, bound, IsScoped(parameter));
             }
 
             return null;
@@ -239,7 +261,7 @@ internal static class BoundaryParser
             }
 
             BoundaryKind kind = !isWritable ? BoundaryKind.In : inOut is not null ? BoundaryKind.InOut : BoundaryKind.Out;
-            return new BoundaryParameter(parameter.Name, CSharpNames.Identifier(parameter.Name), kind, CSharpNames.FullyQualified(element), display, bound);
+            return new BoundaryParameter(parameter.Name, CSharpNames.Identifier(parameter.Name), kind, CSharpNames.FullyQualified(element), display, bound, IsScoped(parameter));
         }
 
         if (inOut is not null)
@@ -256,7 +278,7 @@ internal static class BoundaryParser
         if (type.SpecialType == SpecialType.System_String)
         {
             int bound = Bound(bounded, parameter, method, 1, required: false, diagnostics, location, cancellationToken);
-            return diagnostics.Count > before ? null : new BoundaryParameter(parameter.Name, CSharpNames.Identifier(parameter.Name), BoundaryKind.String, "string", display, bound);
+            return diagnostics.Count > before ? null : new BoundaryParameter(parameter.Name, CSharpNames.Identifier(parameter.Name), BoundaryKind.String, "string", display, bound, IsNullable: type.NullableAnnotation == NullableAnnotation.Annotated);
         }
 
         if (IsDirectionlessBuffer(type))
@@ -326,9 +348,17 @@ internal static class BoundaryParser
                 && named.ContainingNamespace?.ToDisplayString() == "System"
                 && named.Name is "Memory" or "ReadOnlyMemory" or "ArraySegment");
 
+    // A span parameter declared 'scoped' must be implemented as 'scoped' by the proxy.
+    private static bool IsScoped(IParameterSymbol parameter) => parameter.ScopedKind == ScopedKind.ScopedValue;
+
     /// <summary>Why a type cannot cross by value, or null when it can.</summary>
     private static string? ScalarProblem(ITypeSymbol type)
     {
+        if (type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T)
+        {
+            return "a nullable value type carries a bool flag (with invalid bit patterns) and padding; pass a bool and the value";
+        }
+
         switch (type)
         {
             case IPointerTypeSymbol or IFunctionPointerTypeSymbol:

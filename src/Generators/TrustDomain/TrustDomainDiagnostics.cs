@@ -3,7 +3,10 @@ using TailGuard.Generators.Common;
 
 namespace TailGuard.Generators.TrustDomain;
 
-/// <summary>The TG2xxx rules (behaviour B11 of tyche.md): declarations that cannot cross a trust boundary safely.</summary>
+/// <summary>
+/// The TG2xxx rules (behaviour B11 of docs/design/tyche.md): declarations that cannot cross a trust boundary safely.
+/// The contract analyzer reports them; an error stops generation of its interface (the generator itself reports nothing).
+/// </summary>
 internal static class TrustDomainDiagnostics
 {
     private const string Category = "TailGuard.TrustBoundary";
@@ -91,6 +94,40 @@ internal static class TrustDomainDiagnostics
         "TG2016",
         "The layout of a struct crossing a trust boundary cannot be checked",
         "{0} of '{1}' has type '{2}', whose layout cannot be checked for padding: {3}; use a sequential or explicit layout declared in source");
+
+    public static readonly DiagnosticDescriptor FileLocalContract = Create(
+        "TG2020",
+        "A trust-boundary interface cannot be file-local",
+        "'{0}' is {1}; the generated boundary, proxy and entry live in another file, which cannot name a file-local type: remove 'file' (make it private or internal instead)");
+
+    public static readonly DiagnosticDescriptor GeneratedNameTaken = Create(
+        "TG2021",
+        "A generated trust-boundary type name is already in use",
+        "'{0}' generates '{1}', but {2}; rename the interface or the other declaration");
+
+    /// <summary>
+    /// Every TG2xxx rule: what the contract analyzer supports. A new rule is a descriptor above plus its entry here
+    /// (a test holds this list equal to the descriptors declared in this class).
+    /// </summary>
+    public static readonly System.Collections.Immutable.ImmutableArray<DiagnosticDescriptor> All = System.Collections.Immutable.ImmutableArray.Create(
+        BufferWithoutDirection,
+        StringNotIn,
+        UserCheckMisuse,
+        TypeCannotCross,
+        MissingBound,
+        ByReference,
+        Generic,
+        UnsupportedMember,
+        UserCheckUsed,
+        InvalidBound,
+        InOutMisuse,
+        ContainingTypeNotPartial,
+        InheritedInterface,
+        StructPadding,
+        StructInvalidField,
+        StructLayoutUnknown,
+        FileLocalContract,
+        GeneratedNameTaken);
 
     private static DiagnosticDescriptor Create(string id, string title, string message)
         => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: DiagnosticHelp.Link(id));

@@ -1,6 +1,5 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using TailGuard.Generators.Common;
 using TailGuard.Generators.TrustDomain.Model;
 
 namespace TailGuard.Generators.TrustDomain;
@@ -9,7 +8,8 @@ namespace TailGuard.Generators.TrustDomain;
 /// Generates <c>{Name}Boundary</c>, <c>{Name}Proxy</c> and <c>{Name}Entry</c> for every interface marked
 /// <c>[TrustDomain]</c> (the host calls the domain) or <c>[HostCalls]</c> (the domain calls the host).
 /// Pipeline: attribute -> <see cref="BoundaryParser"/> (the only step that sees symbols) -> value-equal model ->
-/// <see cref="BoundaryEmitter"/>. Diagnostics travel beside the model and are reported, never dropped.
+/// <see cref="BoundaryEmitter"/>. A contract with an error has no model and generates nothing; the error itself is
+/// reported by the contract analyzer (TailGuard.Analyzers, TrustBoundaryContractAnalyzer), which shares the parser.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class TrustDomainGenerator : IIncrementalGenerator
@@ -17,31 +17,31 @@ public sealed class TrustDomainGenerator : IIncrementalGenerator
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        IncrementalValuesProvider<BoundaryParseResult> trustDomains = context.SyntaxProvider
+        IncrementalValuesProvider<BoundaryModel?> trustDomains = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                "TailGuard.TrustDomainAttribute",
+                BoundaryParser.TrustDomainAttributeMetadataName,
                 static (node, _) => node is InterfaceDeclarationSyntax,
-                static (attributeContext, cancellationToken) => BoundaryParser.Parse(attributeContext, isHostCalls: false, cancellationToken))
+                static (attributeContext, cancellationToken) => Parse(attributeContext, isHostCalls: false, cancellationToken))
             .WithTrackingName(TrustDomainTrackingNames.ParseTrustDomain);
-        IncrementalValuesProvider<BoundaryParseResult> hostCalls = context.SyntaxProvider
+        IncrementalValuesProvider<BoundaryModel?> hostCalls = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                "TailGuard.HostCallsAttribute",
+                BoundaryParser.HostCallsAttributeMetadataName,
                 static (node, _) => node is InterfaceDeclarationSyntax,
-                static (attributeContext, cancellationToken) => BoundaryParser.Parse(attributeContext, isHostCalls: true, cancellationToken))
+                static (attributeContext, cancellationToken) => Parse(attributeContext, isHostCalls: true, cancellationToken))
             .WithTrackingName(TrustDomainTrackingNames.ParseHostCalls);
 
         Register(context, trustDomains, TrustDomainTrackingNames.TrustDomainModel);
         Register(context, hostCalls, TrustDomainTrackingNames.HostCallsModel);
     }
 
-    private static void Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<BoundaryParseResult> parsed, string modelStep)
-    {
-        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = parsed.Select(static (result, _) => result.Diagnostics);
-        DiagnosticInfo.ReportAll(context, diagnostics);
+    private static BoundaryModel? Parse(GeneratorAttributeSyntaxContext context, bool isHostCalls, System.Threading.CancellationToken cancellationToken)
+        => BoundaryParser.Parse((INamedTypeSymbol)context.TargetSymbol, (InterfaceDeclarationSyntax)context.TargetNode, isHostCalls, cancellationToken).Model;
 
+    private static void Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<BoundaryModel?> parsed, string modelStep)
+    {
         IncrementalValuesProvider<BoundaryModel> models = parsed
-            .Where(static result => result.Model is not null)
-            .Select(static (result, _) => result.Model!)
+            .Where(static model => model is not null)
+            .Select(static (model, _) => model!)
             .WithTrackingName(modelStep);
         context.RegisterSourceOutput(models, static (output, model) => output.AddSource(model.HintName, BoundaryEmitter.Emit(model)));
     }

@@ -5,34 +5,52 @@ using System.Security.Cryptography;
 using System.Text;
 using TailGuard.Boundary.Tests.Contracts;
 using TailGuard.Tyche;
+using TailGuard.Tyche.Attestation;
 using TailGuard.Tyche.Simulation;
 
 namespace TailGuard.Boundary.Tests.Attacks;
 
 /// <summary>
-/// What a verifier learns from the monitor about a domain the host set up: the one core it may run on, and where its
-/// regions are (measured), so a host that lays a domain out differently, or gives it more cores, is seen.
+/// What a verifier learns from the monitor's signed report about a domain the host set up: where its regions are and
+/// how they were derived (the capability graph, in the engine's format) and what it runs (the measurement, which covers
+/// the contract, the implementation and every region's address and size), so a host that lays a domain out differently
+/// is seen. The engine's graph carries no allowed cores (only the monitor-interface permission): the core restriction
+/// is the monitor's to enforce (<see cref="SecondCoreTests"/>), not something a verifier reads.
 /// </summary>
 public sealed class AttestedConfigurationTests
 {
     [Fact]
-    public void The_domain_may_run_only_on_its_core_and_the_attested_graph_says_so()
+    public void The_signed_graph_shows_the_private_region_carved_exclusive_and_zeroed_on_revocation_where_the_entry_expects_it()
     {
         using var monitor = new SimulatedMonitor(new SimulatedMonitorOptions { CoreCount = 4 });
-        using TrustDomainHost<IKeeper> host = KeeperBoundary.Host(new Keeper(), new TrustDomainHostOptions { Monitor = monitor, Core = 2 });
-
-        AttestedDomain attested = AttestedDomain.Read(monitor, host.Domain);
-        Assert.True(attested.Sealed);
-        Assert.Equal(1UL << 2, attested.Permissions[(int)PermissionIndex.AllowedCores]);
-        for (int core = 0; core < monitor.CoreCount; core++)
+        byte[] nonce = RandomNumberGenerator.GetBytes(32);
+        using TrustDomainHost<IKeeper> host = KeeperBoundary.Host(new Keeper(), new TrustDomainHostOptions { Monitor = monitor, Core = 2, Nonce = nonce });
+        using (var verifier = new AttestationVerifier(monitor.ExportPublicKey()))
         {
-            if (core != 2)
-            {
-                Assert.Equal(MonitorError.InvalidCore, Assert.Throws<MonitorException>(() => monitor.AllocateCoreContext(host.Domain, core)).Error);
-            }
+            Assert.True(verifier.Verify(host.EncodedAttestation, monitor.GetMeasurement(host.Domain), nonce));
         }
 
-        Assert.Equal(HMACSHA256.HashData(Keeper.Secret, "m"u8), Tag(host.Proxy, "m"u8));
+        CapabilityGraph graph = host.Attestation.Graph;
+        AttestedDomain attested = graph.Domains[host.Attestation.GraphDomainIndex];
+        AttestedRegion[] regions = attested.Regions.Select(index => graph.Regions[index]).ToArray();
+
+        // The host's memory is its root region, mapped at its physical addresses: the address the entry was given is
+        // the physical start the graph shows.
+        ulong privateSize = Pages(KeeperBoundary.Layout.ScratchSize);
+        AttestedRegion scratch = Assert.Single(regions, r => r.Start == host.Region.PrivateAddress);
+        Assert.Equal(privateSize, scratch.End - scratch.Start);
+        Assert.True(IsConfidential(graph, scratch));
+        Assert.Equal(MemoryRights.Read | MemoryRights.Write | MemoryRights.Cleanup, scratch.Rights & (MemoryRights.AccessMask | MemoryRights.Cleanup));
+        Assert.Equal([host.Attestation.GraphDomainIndex], graph.DomainsReaching(scratch.Start, scratch.End));
+
+        // The shared region is an alias the host keeps; the code region is measured and nobody else reaches it.
+        AttestedRegion shared = Assert.Single(regions, r => r.Start == host.Region.SharedAddress);
+        Assert.Equal(AttestedRegionKind.Alias, shared.Kind);
+        Assert.Contains(host.Attestation.GraphDomainIndex, graph.DomainsReaching(shared.Start, shared.End));
+        Assert.True(graph.DomainsReaching(shared.Start, shared.End).Count > 1);
+        AttestedRegion code = Assert.Single(regions, r => (r.Rights & MemoryRights.Hash) != 0);
+        Assert.True(IsConfidential(graph, code));
+        Assert.Equal([host.Attestation.GraphDomainIndex], graph.DomainsReaching(code.Start, code.End));
     }
 
     [Fact]
@@ -40,8 +58,10 @@ public sealed class AttestedConfigurationTests
     {
         using var monitor = new SimulatedMonitor();
         using TrustDomainHost<IKeeper> host = KeeperBoundary.Host(new Keeper(), new TrustDomainHostOptions { Monitor = monitor });
-        AttestedDomain attested = AttestedDomain.Read(monitor, host.Domain);
-        AttestedRegion code = Assert.Single(attested.Regions, r => (r.Rights & MemoryRights.Hash) != 0);
+        CapabilityGraph graph = host.Attestation.Graph;
+        AttestedRegion code = Assert.Single(
+            graph.Domains[host.Attestation.GraphDomainIndex].Regions.Select(index => graph.Regions[index]),
+            r => (r.Rights & MemoryRights.Hash) != 0);
 
         // The measured bytes, as a verifier who knows the contract and the layout it expects rebuilds them.
         ulong privateSize = Pages(KeeperBoundary.Layout.ScratchSize);
@@ -50,6 +70,7 @@ public sealed class AttestedConfigurationTests
             + $"\nprivate 0x{host.Region.PrivateAddress:X} 0x{privateSize:X}\nshared 0x{host.Region.SharedAddress:X} 0x{sharedSize:X}\nout-calls 0x0 0x0";
         byte[] measured = new byte[code.End - code.Start];
         Encoding.UTF8.GetBytes(text).CopyTo(measured, 0);
+        Assert.Equal(SHA256.HashData(measured), code.Hash.ToArray()); // the region's hash in the graph: the same bytes
         byte[] header = new byte[21];
         BinaryPrimitives.WriteUInt64LittleEndian(header, code.Start);
         BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(8), code.End);
@@ -57,69 +78,19 @@ public sealed class AttestedConfigurationTests
         header[17] = 1; // EXEC
         header[18] = 0; // WRITE
         header[19] = 1; // READ
-        header[20] = 1; // unique
+        header[20] = 1; // confidential
         byte[] expected = SHA256.HashData([.. header, .. measured]);
 
         Assert.Equal(expected, host.Attestation.Measurement.ToArray());
-
-        // The private region the verifier expects is the one the domain holds: carved, exclusive, zeroed on revocation.
-        AttestedRegion scratch = Assert.Single(attested.Regions, r => r.MappedAt == host.Region.PrivateAddress);
-        Assert.Equal(privateSize, scratch.End - scratch.Start);
-        Assert.Equal(RegionKind.Carve, scratch.Kind);
-        Assert.True(scratch.Unique);
-        Assert.True((scratch.Rights & MemoryRights.Cleanup) != 0);
     }
 
-    [Fact]
-    public void Attack2_a_second_core_entering_a_domain_set_up_by_hand_is_refused_while_a_call_is_in_flight()
+    /// <summary>The engine's confidential ("unique") flag, from the graph: a root, or a carve of a confidential region.</summary>
+    private static bool IsConfidential(CapabilityGraph graph, AttestedRegion region) => region.Kind switch
     {
-        // A host that does not restrict the cores (the monitor API allows it): the entry's own guard holds.
-        using var monitor = new SimulatedMonitor(new SimulatedMonitorOptions { CoreCount = 4 });
-        BoundaryLayout layout = KeeperBoundary.Layout;
-        ulong privateSize = Pages(layout.ScratchSize);
-        ulong sharedSize = Pages(layout.RegionSize);
-        TrustDomain domain = monitor.CreateDomain();
-        ulong block = monitor.MapMemory(domain, privateSize + sharedSize);
-        ulong shared = block + privateSize;
-        monitor.AddSegment(domain, block, privateSize, MemoryRights.Read | MemoryRights.Write | MemoryRights.Cleanup, SegmentType.Confidential);
-        monitor.AddSegment(domain, shared, sharedSize, MemoryRights.Read | MemoryRights.Write, SegmentType.Shared);
-        var keeper = new Keeper();
-        BoundaryEntry entry = KeeperBoundary.CreateEntry(keeper, new BoundaryRegion(shared, layout.RegionSize, block, layout.ScratchSize));
-        monitor.SetEntry(domain, entry);
-        monitor.AllocateCoreContext(domain, 0);
-        monitor.AllocateCoreContext(domain, 1);
-        monitor.Commit(domain);
-
-        byte[] message = Enumerable.Range(1, 64).Select(i => (byte)i).ToArray();
-        byte[] frame = SecondCoreTests.HostileSum(layout.RegionSize);
-        message.CopyTo(frame, layout.FrameSize);
-        byte[] hostile = SecondCoreTests.HostileSum(layout.RegionSize);
-        keeper.BetweenReads = () => HostThread.Run(() =>
-        {
-            monitor.HostWrite(shared, hostile);
-            Assert.Equal(MonitorStatus.Success, monitor.Transition(domain, 1, 0).Status);
-        });
-
-        monitor.HostWrite(shared, frame);
-        Assert.Equal(MonitorStatus.Success, monitor.Transition(domain, 0, 0).Status);
-
-        byte[] reply = new byte[CallFrame.HeaderSize + 8];
-        monitor.HostRead(shared, reply);
-        Assert.Equal(CallStatus.Ok, (CallStatus)BinaryPrimitives.ReadInt32LittleEndian(reply.AsSpan(CallFrame.StatusOffset)));
-        Assert.Equal(message.Sum(b => b), BinaryPrimitives.ReadInt32LittleEndian(reply.AsSpan(CallFrame.HeaderSize)));
-        Assert.Equal(0, keeper.Torn);
-        Assert.Equal(1, keeper.Calls); // the second entry ran nothing
-        Assert.Equal(1, entry.Counters.EntriesRefused);
-        Assert.Equal(1, entry.Counters.Completed);
-        monitor.Destroy(domain);
-    }
+        AttestedRegionKind.Root => true,
+        AttestedRegionKind.Carve => IsConfidential(graph, graph.Regions[region.Parent]),
+        _ => false,
+    };
 
     private static ulong Pages(int size) => ((ulong)size + SimulatedMonitor.PageSize - 1) / SimulatedMonitor.PageSize * SimulatedMonitor.PageSize;
-
-    private static byte[] Tag(IKeeper keeper, ReadOnlySpan<byte> message)
-    {
-        byte[] tag = new byte[32];
-        keeper.Tag(message, tag);
-        return tag;
-    }
 }

@@ -8,55 +8,82 @@ using TailGuard.Tyche.Simulation;
 namespace TailGuard.Boundary.Tests.Attacks;
 
 /// <summary>
-/// Attack 2: the host adds a core context to the sealed domain and switches in on a second core while a call is in
-/// flight on the first. Both entries would share one frame copy and one scratch area: the in-flight call's validated
-/// input would change under it.
+/// Attack 2: a second core enters the domain while a call is in flight on the first. Both entries would share one
+/// frame copy and one scratch area: the in-flight call's validated input would change under it. Two defences: a
+/// domain <see cref="TrustDomainHost{TService}"/> seals can never get a second core (its allowed cores are the one it
+/// was given, and the monitor, as the engine, refuses any core context once the domain is sealed); and the entry itself
+/// refuses a second entry while a call is in flight, for a domain a host set up by hand with several cores.
 /// </summary>
 public sealed class SecondCoreTests
 {
     private static readonly byte[] Message = Enumerable.Range(1, 64).Select(i => (byte)i).ToArray();
 
     [Fact]
-    public void Attack2_a_second_core_entering_during_a_call_never_changes_the_calls_validated_input()
+    public void Attack2_the_host_cannot_give_a_sealed_domain_a_second_core()
     {
-        using var kit = new KeeperKit();
-        bool extraCore;
-        try
-        {
-            kit.Monitor.AllocateCoreContext(kit.Host.Domain, 1);
-            extraCore = true;
-        }
-        catch (MonitorException)
-        {
-            extraCore = false; // the defence: the domain may run only on the core it was given
-        }
+        using var monitor = new SimulatedMonitor(new SimulatedMonitorOptions { CoreCount = 4 });
+        var keeper = new Keeper();
+        using TrustDomainHost<IKeeper> host = KeeperBoundary.Host(keeper, new TrustDomainHostOptions { Monitor = monitor, Core = 2 });
 
-        kit.Keeper.BetweenReads = () =>
+        for (int core = 0; core < monitor.CoreCount; core++)
         {
-            if (extraCore)
-            {
-                HostThread.Run(() =>
-                {
-                    kit.Monitor.HostWrite(kit.Host.Region.SharedAddress, HostileSum(kit.Host.Region.SharedSize));
-                    kit.Monitor.Transition(kit.Host.Domain, 1, 0);
-                });
-            }
-        };
+            MonitorError error = Assert.Throws<MonitorException>(() => monitor.AllocateCoreContext(host.Domain, core)).Error;
 
-        int expected = Message.Sum(b => b);
-        for (int call = 0; call < 3; call++)
-        {
-            try
+            // Another core is not among the domain's allowed cores (TrustDomainHost restricted them before allocating
+            // its context); its own core already has its context, and a sealed domain gets no new one anyway.
+            Assert.Equal(core == 2 ? MonitorError.AlreadySealed : MonitorError.InvalidCore, error);
+            if (core != 2)
             {
-                Assert.Equal(expected, kit.Proxy.Sum(Message));
-            }
-            catch (BoundaryViolationException)
-            {
-                // refused: fine (the host rewrote the frame under the call)
+                Assert.Equal(MonitorError.InvalidCore, Assert.Throws<MonitorException>(() => monitor.Transition(host.Domain, core, 0)).Error);
             }
         }
 
-        Assert.Equal(0, kit.Keeper.Torn);
+        Assert.Equal(Message.Sum(b => b), host.Proxy.Sum(Message));
+        Assert.Equal(0, keeper.Torn);
+    }
+
+    [Fact]
+    public void Attack2_a_second_core_entering_during_a_call_is_refused_and_never_changes_the_calls_validated_input()
+    {
+        // A host that does not restrict the cores and gives the domain two before sealing (the monitor API allows it):
+        // the entry's own guard holds.
+        using var monitor = new SimulatedMonitor(new SimulatedMonitorOptions { CoreCount = 4 });
+        BoundaryLayout layout = KeeperBoundary.Layout;
+        ulong privateSize = Pages(layout.ScratchSize);
+        ulong sharedSize = Pages(layout.RegionSize);
+        TrustDomain domain = monitor.CreateDomain();
+        ulong block = monitor.MapMemory(domain, privateSize + sharedSize);
+        ulong shared = block + privateSize;
+        monitor.AddSegment(domain, block, privateSize, MemoryRights.Read | MemoryRights.Write | MemoryRights.Cleanup, SegmentType.Confidential);
+        monitor.AddSegment(domain, shared, sharedSize, MemoryRights.Read | MemoryRights.Write, SegmentType.Shared);
+        var keeper = new Keeper();
+        BoundaryEntry entry = KeeperBoundary.CreateEntry(keeper, new BoundaryRegion(shared, layout.RegionSize, block, layout.ScratchSize));
+        monitor.SetEntry(domain, entry);
+        monitor.AllocateCoreContext(domain, 0);
+        monitor.AllocateCoreContext(domain, 1);
+        monitor.Commit(domain);
+
+        byte[] frame = HostileSum(layout.RegionSize);
+        Message.CopyTo(frame, layout.FrameSize);
+        byte[] hostile = HostileSum(layout.RegionSize);
+        keeper.BetweenReads = () => HostThread.Run(() =>
+        {
+            monitor.HostWrite(shared, hostile);
+            Assert.Equal(MonitorStatus.Success, monitor.Transition(domain, 1, 0).Status);
+        });
+
+        monitor.HostWrite(shared, frame);
+        Assert.Equal(MonitorStatus.Success, monitor.Transition(domain, 0, 0).Status);
+
+        byte[] reply = new byte[CallFrame.HeaderSize + 8];
+        monitor.HostRead(shared, reply);
+        Assert.Equal(CallStatus.Ok, (CallStatus)BinaryPrimitives.ReadInt32LittleEndian(reply.AsSpan(CallFrame.StatusOffset)));
+        Assert.Equal(Message.Sum(b => b), BinaryPrimitives.ReadInt32LittleEndian(reply.AsSpan(CallFrame.HeaderSize)));
+        Assert.Equal(0, keeper.Torn);
+        Assert.Equal(1, keeper.Calls); // the second entry ran nothing
+        Assert.Equal(1, entry.Counters.EntriesRefused); // and it did happen
+        Assert.Equal(1, entry.Counters.Completed);
+        monitor.Destroy(domain);
     }
 
     /// <summary>A Sum frame whose message is 64 bytes of 0xFF, written by the host straight into the shared region.</summary>
@@ -71,4 +98,6 @@ public sealed class SecondCoreTests
         frame.AsSpan(dataStart, 64).Fill(0xFF);
         return frame;
     }
+
+    private static ulong Pages(int size) => ((ulong)size + SimulatedMonitor.PageSize - 1) / SimulatedMonitor.PageSize * SimulatedMonitor.PageSize;
 }

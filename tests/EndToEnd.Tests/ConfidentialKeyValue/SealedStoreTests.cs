@@ -6,7 +6,7 @@ using TailGuard.Samples.ConfidentialKeyValue;
 namespace TailGuard.EndToEnd.Tests.ConfidentialKeyValue;
 
 /// <summary>The demo's request handler and its sealing domain, hosted on the simulated monitor, driven in-process.</summary>
-[Collection(nameof(AllocationMeasurements))]
+[Collection(AllocationMeasurementCollection.Name)]
 public sealed class SealedStoreTests
 {
     private static TrustDomainHost<ISealer> HostSealer(Sealer sealer) => SealerBoundary.Host(sealer, new TrustDomainHostOptions());
@@ -77,22 +77,14 @@ public sealed class SealedStoreTests
         byte[] key = "key-000001"u8.ToArray();
         byte[] value = new byte[64];
         byte[] destination = new byte[Limits.MaxValueBytes];
-        for (int i = 0; i < 100; i++)
-        {
-            store.Put(key, value);
-            store.Get(key, destination);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10_000; i++)
+        AllocationReport report = AllocationWindows.OnThisThread(i =>
         {
             value[0] = (byte)i;
             store.Put(key, value);
             store.Get(key, destination);
-        }
+        });
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        report.AssertNoPerCallAllocation();
         Assert.Equal(value, destination.AsSpan(0, value.Length).ToArray());
     }
 }

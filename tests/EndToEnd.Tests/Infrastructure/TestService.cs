@@ -2,6 +2,7 @@ using System;
 using System.Net;
 using System.Threading.Tasks;
 using TailGuard.R2P2;
+using TailGuard.R2P2.Simulation;
 
 namespace TailGuard.EndToEnd.Tests.Infrastructure;
 

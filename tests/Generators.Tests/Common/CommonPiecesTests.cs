@@ -42,6 +42,22 @@ public class CommonPiecesTests
     }
 
     [Fact]
+    public void HintNames_of_very_long_names_stay_short_enough_for_a_file_and_distinct()
+    {
+        string a = "Ns." + new string('A', 400) + "+IService";
+        string b = "Ns." + new string('A', 400) + "+IServicf";
+
+        string hintA = HintNames.For(a, "R2P2");
+        string hintB = HintNames.For(b, "R2P2");
+
+        Assert.Equal(HintNames.MaxLength, hintA.Length);
+        Assert.StartsWith("Ns.AAAA", hintA, System.StringComparison.Ordinal);
+        Assert.EndsWith(".R2P2.g.cs", hintA, System.StringComparison.Ordinal);
+        Assert.NotEqual(hintA, hintB);
+        Assert.Equal("Ns.IShort.R2P2.g.cs", HintNames.For("Ns.IShort", "R2P2"));
+    }
+
+    [Fact]
     public void SourceWriter_indents_blocks_with_four_spaces_and_uses_newline_only()
     {
         string text = new SourceWriter().Open("class C").Line("int X;").Line().Close().ToString();

@@ -5,13 +5,18 @@ using System.IO;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using TailGuard.Analyzers.Contracts;
 
 namespace TailGuard.Generators.Tests.Infrastructure;
 
 /// <summary>Compiles test sources against the running host's framework and the TailGuard runtime, and runs a generator.</summary>
 internal static class GeneratorHarness
 {
-    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(LoadReferences);
+    private static readonly Lazy<ImmutableArray<MetadataReference>> LazyReferences = new(LoadReferences);
+
+    /// <summary>What test sources compile against: the running host's framework and the TailGuard runtime.</summary>
+    public static ImmutableArray<MetadataReference> References => LazyReferences.Value;
 
     public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.Latest);
 
@@ -22,7 +27,7 @@ internal static class GeneratorHarness
         => CSharpCompilation.Create(
             "GeneratorTestAssembly",
             trees,
-            References.Value,
+            References,
             new CSharpCompilationOptions(
                 OutputKind.DynamicallyLinkedLibrary,
                 nullableContextOptions: NullableContextOptions.Enable,
@@ -35,13 +40,28 @@ internal static class GeneratorHarness
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
 
-    /// <summary>Runs the generator once and returns the compilation with the generated sources and the generator's diagnostics.</summary>
-    public static (Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics, GeneratorDriverRunResult Run) Run(IIncrementalGenerator generator, params string[] sources)
+    /// <summary>
+    /// Runs the generator once, then the contract analyzers over its output (as a build does), and returns the
+    /// compilation with the generated sources, the contract diagnostics (TG1xxx, TG2xxx) and the run. Fails if the
+    /// generator reported any diagnostic itself: the analyzers own the contract rules, so none is ever reported twice.
+    /// </summary>
+    public static (Compilation Output, ImmutableArray<Diagnostic> ContractDiagnostics, GeneratorDriverRunResult Run) Run(IIncrementalGenerator generator, params string[] sources)
     {
         CSharpCompilation input = Compile(sources);
-        GeneratorDriver driver = CreateDriver(generator).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
-        return (output, diagnostics, driver.GetRunResult());
+        GeneratorDriver driver = CreateDriver(generator).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
+        Xunit.Assert.True(generatorDiagnostics.IsEmpty, "the generator reported " + string.Join(", ", generatorDiagnostics));
+        return (output, ContractDiagnostics(output), driver.GetRunResult());
     }
+
+    /// <summary>The diagnostics both contract analyzers report on <paramref name="compilation"/>, in source order.</summary>
+    public static ImmutableArray<Diagnostic> ContractDiagnostics(Compilation compilation)
+        => compilation
+            .WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new R2P2ContractAnalyzer(), new TrustBoundaryContractAnalyzer()))
+            .GetAnalyzerDiagnosticsAsync()
+            .GetAwaiter()
+            .GetResult()
+            .OrderBy(d => d.Location.SourceSpan.Start)
+            .ToImmutableArray();
 
     /// <summary>Compiler errors and warnings of a compilation (hidden and info diagnostics left out).</summary>
     public static IReadOnlyList<Diagnostic> Problems(Compilation compilation)
@@ -64,10 +84,15 @@ internal static class GeneratorHarness
 
     /// <summary>
     /// Fails unless <paramref name="received"/> equals Golden/{name}.verified.cs; on a mismatch leaves Golden/{name}.received.cs
-    /// beside it. TAILGUARD_ACCEPT_GOLDEN=1 re-accepts instead.
+    /// beside it. TAILGUARD_ACCEPT_GOLDEN=1 re-accepts instead. The generator version is written as {version}.
     /// </summary>
     public static void MatchGolden(string name, string received)
     {
+        // The generator's version (from its assembly) is the one part of the output that changes on every release.
+        string version = TailGuard.Generators.Common.GeneratorInfo.Version;
+        received = received
+            .Replace("TailGuard.Generators " + version + " ", "TailGuard.Generators {version} ", StringComparison.Ordinal)
+            .Replace("GeneratedCode(\"TailGuard.Generators\", \"" + version + "\")", "GeneratedCode(\"TailGuard.Generators\", \"{version}\")", StringComparison.Ordinal);
         string directory = RepositoryRoot.Combine("tests", "Generators.Tests", "Golden");
         string verifiedPath = Path.Combine(directory, name + ".verified.cs");
         string receivedPath = Path.Combine(directory, name + ".received.cs");

@@ -201,6 +201,62 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void TG1008_reports_a_protected_method_the_generated_code_could_not_call()
+        => AssertReports("TG1008", Usings + "[R2P2Service] public interface IService { void Call(); protected void [|Hidden|](); }");
+
+    [Fact]
+    public void Private_and_sealed_methods_with_bodies_are_helpers_not_calls()
+    {
+        string generated = AssertClean(Usings + "[R2P2Service] public interface IService { int Call(); private int Twice() => 2 * Call(); sealed int Thrice() => 3 * Call(); int Defaulted() => 4; }");
+
+        Assert.Contains("CallAsync(", generated, System.StringComparison.Ordinal);
+        Assert.Contains("DefaultedAsync(", generated, System.StringComparison.Ordinal); // a default body is still a virtual member: a call
+        Assert.DoesNotContain("TwiceAsync", generated, System.StringComparison.Ordinal);
+        Assert.DoesNotContain("ThriceAsync", generated, System.StringComparison.Ordinal);
+    }
+
+    // TG1014
+    [Fact]
+    public void TG1014_reports_a_file_local_service()
+        => AssertReports("TG1014", Usings + "[R2P2Service] file interface [|IService|] { void Call(); }");
+
+    [Fact]
+    public void TG1014_reports_a_service_nested_in_a_file_local_type()
+        => AssertReports("TG1014", Usings + "file partial class Outer { [R2P2Service] public interface [|IService|] { void Call(); } }");
+
+    [Fact]
+    public void TG1014_accepts_a_private_service_in_a_partial_class()
+        => AssertClean(Usings + "internal partial class Outer { [R2P2Service] private interface IService { void Call(); } }");
+
+    // TG1015
+    [Theory]
+    [InlineData("public interface IServiceClient { }")]
+    [InlineData("public sealed class ServiceClient { }")]
+    [InlineData("public struct ServiceDispatcher { }")]
+    [InlineData("[R2P2Service] public interface Service { void Other(); }")]
+    public void TG1015_reports_a_generated_type_name_already_in_use(string other)
+        => AssertReports("TG1015", Usings + other + "\n[R2P2Service] public interface [|IService|] { void Call(); }", alsoAt: other.Contains("R2P2Service", System.StringComparison.Ordinal));
+
+    [Fact]
+    public void TG1015_reports_a_generated_name_taken_by_a_member_or_a_containing_type()
+    {
+        AssertReports("TG1015", Usings + "public partial class Outer { public int ServiceClient; [R2P2Service] public interface [|IService|] { void Call(); } }");
+        AssertReports("TG1015", Usings + "public partial class ServiceDispatcher { [R2P2Service] public interface [|IService|] { void Call(); } }");
+        AssertReports("TG1015", Usings + "public partial class Outer<ServiceClient> { [R2P2Service] public interface [|IService|] { void Call(); } }");
+    }
+
+    [Fact]
+    public void TG1015_accepts_a_user_partial_class_that_extends_the_generated_client()
+    {
+        string extension = "public sealed partial class ServiceClient { public int Extra => 1; }";
+        var (output, diagnostics, run) = GeneratorHarness.Run(new R2P2ServiceGenerator(), Usings + extension + "\n[R2P2Service] public interface IService { void Call(); }");
+
+        Assert.Empty(diagnostics);
+        Assert.Single(run.GeneratedTrees);
+        Assert.DoesNotContain(GeneratorHarness.Problems(output), d => d.Id != "CS1591");
+    }
+
+    [Fact]
     public void The_attribute_on_a_class_is_a_compiler_error_and_generates_nothing()
     {
         var (output, diagnostics, run) = GeneratorHarness.Run(new R2P2ServiceGenerator(), Usings + "[R2P2Service] public class NotAnInterface { public void Call() { } }");
@@ -227,12 +283,13 @@ public class DiagnosticTests
         Assert.Equal("https://github.com/tailguard/tailguard/blob/main/docs/diagnostics/TG1002.md", Assert.Single(diagnostics).Descriptor.HelpLinkUri);
     }
 
-    private static void AssertReports(string id, string markup)
+    // alsoAt: the same rule is also reported elsewhere (on the other contract of a colliding pair).
+    private static void AssertReports(string id, string markup, bool alsoAt = false)
     {
         var (source, span) = Markup.Parse(markup);
         var (_, diagnostics, run) = GeneratorHarness.Run(new R2P2ServiceGenerator(), source);
 
-        Diagnostic diagnostic = Assert.Single(diagnostics);
+        Diagnostic diagnostic = alsoAt ? Assert.Single(diagnostics, d => d.Location.SourceSpan == span) : Assert.Single(diagnostics);
         Assert.Equal(id, diagnostic.Id);
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
         Assert.Equal("Source0.cs", diagnostic.Location.GetLineSpan().Path);

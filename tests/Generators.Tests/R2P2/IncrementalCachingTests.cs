@@ -12,7 +12,7 @@ namespace TailGuard.Generators.Tests.R2P2;
 /// <summary>The pipeline caches: unrelated edits regenerate nothing, and editing one service regenerates only that one.</summary>
 public class IncrementalCachingTests
 {
-    private static readonly string[] OurSteps = { R2P2TrackingNames.Parse, R2P2TrackingNames.Diagnostics, R2P2TrackingNames.Model };
+    private static readonly string[] OurSteps = { R2P2TrackingNames.Parse, R2P2TrackingNames.Model };
 
     [Fact]
     public void An_unrelated_edit_leaves_every_step_cached_or_unchanged()
@@ -63,6 +63,21 @@ public class IncrementalCachingTests
             Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"model was {o.Reason}"));
     }
 
+    [Fact]
+    public void A_type_declared_in_another_file_that_takes_a_generated_name_stops_generation_on_the_next_run()
+    {
+        var (compilation, driver, trees) = FirstRun();
+        SyntaxTree unrelated = trees["Unrelated"];
+
+        // KeyValueClient is generated for Samples.Store.IKeyValue; a user class of that name appears in another file.
+        Compilation edited = compilation.ReplaceSyntaxTree(unrelated, unrelated.WithChangedText(SourceText.From("namespace Samples.Store; public sealed class KeyValueClient { }")));
+        GeneratorDriverRunResult result = driver.RunGenerators(edited).GetRunResult();
+
+        Assert.DoesNotContain(result.GeneratedTrees, t => t.FilePath.EndsWith("Samples.Store.IKeyValue.R2P2.g.cs", StringComparison.Ordinal));
+        Assert.Equal(2, result.GeneratedTrees.Length);
+        Assert.Contains(GeneratorHarness.ContractDiagnostics(edited), d => d.Id == "TG1015");
+    }
+
     private static (Compilation Compilation, GeneratorDriver Driver, Dictionary<string, SyntaxTree> Trees) FirstRun()
     {
         var trees = new Dictionary<string, SyntaxTree>(StringComparer.Ordinal);
@@ -72,7 +87,7 @@ public class IncrementalCachingTests
         }
 
         trees["Unrelated"] = CSharpSyntaxTree.ParseText("namespace Other; public class Plain { public int Value() => 1; }", GeneratorHarness.ParseOptions, path: "Unrelated.cs");
-        // A service with an error, so the diagnostics step carries values whose caching is checked too.
+        // A service with an error: it parses to no model, a value whose caching is checked too.
         trees["Broken"] = CSharpSyntaxTree.ParseText("using TailGuard;\nnamespace Broken;\n[R2P2Service] public interface IBroken { object A(); }", GeneratorHarness.ParseOptions, path: "Broken.cs");
         Compilation compilation = GeneratorHarness.Compile(trees.Values.ToArray());
         GeneratorDriver driver = GeneratorHarness.CreateDriver(new R2P2ServiceGenerator()).RunGenerators(compilation);

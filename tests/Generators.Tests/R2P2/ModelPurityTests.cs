@@ -35,7 +35,7 @@ public class ModelPurityTests
     {
         string withDiagnostics = "using TailGuard;\n[R2P2Service] public interface IBroken { object A(); }";
         var (_, diagnostics, run) = GeneratorHarness.Run(new R2P2ServiceGenerator(), ServiceSources.All.Values.Append(withDiagnostics).ToArray());
-        Assert.NotEmpty(diagnostics);
+        Assert.NotEmpty(diagnostics); // reported by the analyzer; the generator's parse step holds no model for that service
 
         var problems = new List<string>();
         int values = 0;
@@ -48,7 +48,7 @@ public class ModelPurityTests
             }
         }
 
-        Assert.True(values >= 8, $"only {values} values were tracked");
+        Assert.True(values >= 6, $"only {values} values were tracked"); // the parsed models and the emitted ones
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 }

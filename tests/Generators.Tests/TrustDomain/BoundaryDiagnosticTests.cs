@@ -184,6 +184,47 @@ public partial class BoundaryDiagnosticTests
     public void Parameter_names_that_match_generated_locals_and_fields_still_compile()
         => AssertClean(Usings + "[TrustDomain] public interface IDomain { int Call(int call, long frame, [Bounded(4)] Span<byte> result, [Bounded(4)] ReadOnlySpan<byte> _channel, bool _implementation, [Bounded(8)] string @event); }");
 
+    [Theory]
+    [InlineData("int?")]
+    [InlineData("Guid?")]
+    [InlineData("DayOfWeek?")]
+    public void TG2004_reports_a_nullable_value_type(string type)
+        => AssertReports("TG2004", Usings + "[TrustDomain] public interface IDomain { void Call([|" + type + "|] value); }");
+
+    [Fact]
+    public void TG2008_reports_a_protected_method_the_generated_code_could_not_call()
+        => AssertReports("TG2008", Usings + "[TrustDomain] public interface IDomain { void Call(); protected void [|Hidden|](); }");
+
+    [Fact]
+    public void Private_and_sealed_methods_with_bodies_are_helpers_and_the_proxy_still_implements_the_contract()
+        => AssertClean(Usings + "[TrustDomain] public interface IDomain { int Call(); private int Twice() => 2 * Call(); sealed int Thrice() => 3 * Call(); int Defaulted() => 4; }");
+
+    // TG2020
+    [Fact]
+    public void TG2020_reports_a_file_local_contract()
+        => AssertReports("TG2020", Usings + "[TrustDomain] file interface [|IDomain|] { void Call(int value); }");
+
+    [Fact]
+    public void TG2020_reports_a_contract_nested_in_a_file_local_type()
+        => AssertReports("TG2020", Usings + "file partial class Outer { [HostCalls] public interface [|IHost|] { void Call(int value); } }");
+
+    // TG2021
+    [Theory]
+    [InlineData("public sealed class DomainProxy { }")]
+    [InlineData("public interface DomainEntry { }")]
+    [InlineData("public static class DomainBoundary { }")]
+    public void TG2021_reports_a_generated_type_name_already_in_use(string other)
+        => AssertReports("TG2021", Usings + other + "\n[TrustDomain] public interface [|IDomain|] { void Call(int value); }");
+
+    [Fact]
+    public void TG2021_reports_two_contracts_that_generate_the_same_types()
+    {
+        var (_, diagnostics, run) = GeneratorHarness.Run(new TrustDomainGenerator(), Usings + "[TrustDomain] public interface IDomain { void Call(int value); }\n[HostCalls] public interface Domain { void Back(int value); }");
+
+        Assert.Equal(new[] { "TG2021", "TG2021" }, diagnostics.Select(d => d.Id));
+        Assert.Empty(run.GeneratedTrees);
+    }
+
     [Fact]
     public void The_same_rules_apply_to_host_calls()
         => AssertReports("TG2001", Usings + "[HostCalls] public interface IHost { void Call([|byte[]|] data); }");

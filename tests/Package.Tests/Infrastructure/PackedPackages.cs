@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 
 namespace TailGuard.Package.Tests.Infrastructure;
@@ -12,6 +13,8 @@ namespace TailGuard.Package.Tests.Infrastructure;
 public sealed class PackedPackages : IAsyncLifetime, IDisposable
 {
     private readonly TemporaryDirectory _feed = new("tailguard-feed");
+    private readonly SemaphoreSlim _templatesGate = new(1, 1);
+    private TemplatesUnderCentralPackageManagement? _templates;
 
     /// <summary>The folder that holds the packed .nupkg files.</summary>
     public string FeedPath => _feed.Path;
@@ -21,6 +24,9 @@ public sealed class PackedPackages : IAsyncLifetime, IDisposable
 
     /// <summary>The path of the packed TailGuard package.</summary>
     public string TailGuardPackagePath { get; private set; } = "";
+
+    /// <summary>The path of TailGuard's symbol package (the portable PDB, with Source Link).</summary>
+    public string TailGuardSymbolPackagePath { get; private set; } = "";
 
     /// <summary>The path of the packed TailGuard.Templates package (the dotnet new templates).</summary>
     public string TemplatesPackagePath { get; private set; } = "";
@@ -37,6 +43,7 @@ public sealed class PackedPackages : IAsyncLifetime, IDisposable
                          char.IsDigit(Path.GetFileName(p)["TailGuard.".Length]));
         TailGuardPackagePath = package;
         Version = Path.GetFileNameWithoutExtension(package)["TailGuard.".Length..];
+        TailGuardSymbolPackagePath = Path.ChangeExtension(package, ".snupkg");
 
         var templates = await DotNetCli.RunAsync(
             RepositoryRoot.Path,
@@ -47,7 +54,26 @@ public sealed class PackedPackages : IAsyncLifetime, IDisposable
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    public void Dispose() => _feed.Dispose();
+    public void Dispose()
+    {
+        _templates?.Workspace.Dispose();
+        _templatesGate.Dispose();
+        _feed.Dispose();
+    }
+
+    /// <summary>The templates built under central package management, created on first use and deleted with this fixture.</summary>
+    internal async Task<TemplatesUnderCentralPackageManagement> TemplatesUnderCentralPackageManagementAsync()
+    {
+        await _templatesGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return _templates ??= await TemplatesUnderCentralPackageManagement.CreateAsync(this).ConfigureAwait(false);
+        }
+        finally
+        {
+            _templatesGate.Release();
+        }
+    }
 }
 
 [CollectionDefinition(Name)]

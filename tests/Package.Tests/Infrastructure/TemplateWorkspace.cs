@@ -53,6 +53,8 @@ internal sealed class TemplateWorkspace : IDisposable
 
     public string Hive => _root.Combine("hive");
 
+    public string Combine(params string[] parts) => _root.Combine(parts);
+
     public Task<DotNetResult> InstallTemplatesAsync()
         => DotNetCli.RunAsync(Path, "new", "install", Packages.TemplatesPackagePath, "--debug:custom-hive", Hive);
 

@@ -2,7 +2,9 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using TailGuard.R2P2;
+using TailGuard.R2P2.Simulation;
 using TailGuard.Tests.R2P2.Infrastructure;
+using static TailGuard.Tests.R2P2.Infrastructure.Condition;
 
 namespace TailGuard.Tests.R2P2;
 
@@ -32,7 +34,7 @@ public sealed class ClientBehaviourTests : IDisposable
         Assert.Equal(0, _client.InFlightCount);
 
         _server.Send(request.Source, Wire.Packet(Wire.Response, Wire.OnePacket, request.RequestId, 1, "late"u8));
-        await WaitFor(() => _client.Statistics.MalformedDatagrams == 1);
+        await Eventually(() => _client.Statistics.MalformedDatagrams == 1);
         Assert.Equal(1, _client.Statistics.Cancellations);
         Assert.Equal(0, _client.Statistics.Responses);
     }
@@ -134,16 +136,5 @@ public sealed class ClientBehaviourTests : IDisposable
     {
         _client.Dispose();
         _server.Dispose();
-    }
-
-    private static async Task WaitFor(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Payloads.Generous;
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(5);
-        }
-
-        Assert.True(condition());
     }
 }

@@ -4,12 +4,13 @@ using System.Linq;
 using System.Threading.Tasks;
 using TailGuard.R2P2;
 using TailGuard.Tests.R2P2.Infrastructure;
+using static TailGuard.Tests.R2P2.Infrastructure.Condition;
 
 namespace TailGuard.Tests.R2P2;
 
 /// <summary>
-/// The conformance cases 1-14 of r2p2.md, each against real clients and servers and raw peers that play the other side
-/// byte for byte. Runs on the in-memory network and on UDP loopback (the derived classes).
+/// The conformance cases 1-14 of docs/design/r2p2.md, each against real clients and servers and raw peers that play the
+/// other side byte for byte. Runs on the in-memory network and on UDP loopback, over IPv4 and IPv6 (the derived classes).
 /// </summary>
 public abstract class ConformanceTests : IDisposable
 {
@@ -20,7 +21,7 @@ public abstract class ConformanceTests : IDisposable
 
     protected TestNetwork Network { get; }
 
-    [Fact]
+    [NetworkFact]
     public async Task Case01_worked_bytes_of_a_one_packet_request_are_exact_on_the_wire()
     {
         var server = Peer();
@@ -37,7 +38,7 @@ public abstract class ConformanceTests : IDisposable
         Assert.Equal("ok"u8.ToArray(), Payloads.ToArray(response.Payload));
     }
 
-    [Theory]
+    [NetworkTheory]
     [InlineData(0, 1)]
     [InlineData(1, 1)]
     [InlineData(1464, 1)]
@@ -65,7 +66,7 @@ public abstract class ConformanceTests : IDisposable
         }
     }
 
-    [Fact]
+    [NetworkFact]
     public async Task Case03_a_3000_byte_request_splits_14_1464_1464_58_with_orders_4_1_2_3()
     {
         var server = Peer();
@@ -89,7 +90,7 @@ public abstract class ConformanceTests : IDisposable
         using var response = await call.AsTask().WaitAsync(Payloads.Generous);
     }
 
-    [Fact]
+    [NetworkFact]
     public void Case04_a_3000_byte_response_splits_1464_1464_72_with_orders_3_1_2()
     {
         var handler = new FixedResponseHandler(Payloads.Make(3000, tag: 5));
@@ -107,7 +108,7 @@ public abstract class ConformanceTests : IDisposable
         Assert.Equal(Payloads.Make(3000, tag: 5), packets.SelectMany(p => p.Payload).ToArray());
     }
 
-    [Fact]
+    [NetworkFact]
     public void Case05_a_multi_packet_request_sends_only_packet_0_before_the_ack()
     {
         var server = Peer();
@@ -122,7 +123,7 @@ public abstract class ConformanceTests : IDisposable
         Assert.Equal(1, server.Receive().PacketOrder);
     }
 
-    [Fact]
+    [NetworkFact]
     public void Case06_the_ack_is_exactly_11_bytes_to_the_first_packets_source_and_nothing_is_delivered_yet()
     {
         var handler = new EchoHandler();
@@ -139,7 +140,7 @@ public abstract class ConformanceTests : IDisposable
         Assert.Equal(1, server.PendingReassembliesEventually(1));
     }
 
-    [Fact]
+    [NetworkFact]
     public async Task Case07_after_the_ack_the_rest_goes_to_the_acks_source_even_through_a_router()
     {
         var router = Peer();
@@ -160,7 +161,7 @@ public abstract class ConformanceTests : IDisposable
         Assert.Equal("done"u8.ToArray(), Payloads.ToArray(response.Payload));
     }
 
-    [Fact]
+    [NetworkFact]
     public void Case08_a_request_is_delivered_once_whole_and_in_order_only_when_complete()
     {
         var handler = new EchoHandler();
@@ -184,7 +185,7 @@ public abstract class ConformanceTests : IDisposable
         Assert.Equal(0, server.PendingReassembliesEventually(0));
     }
 
-    [Fact]
+    [NetworkFact]
     public void Case08_duplicate_and_out_of_range_indices_count_mismatches_and_orphans_deliver_nothing()
     {
         var handler = new EchoHandler();
@@ -221,7 +222,7 @@ public abstract class ConformanceTests : IDisposable
         Assert.True(server.Statistics.MalformedDatagrams >= 4);
     }
 
-    [Fact]
+    [NetworkFact]
     public void Case09_equal_rids_from_different_sources_are_reassembled_independently()
     {
         var server = Server(new EchoHandler());
@@ -246,7 +247,7 @@ public abstract class ConformanceTests : IDisposable
         Assert.Equal(payloadB, ReceiveResponse(b, 42));
     }
 
-    [Fact]
+    [NetworkFact]
     public async Task Case10_an_out_of_order_response_fails_the_call_exactly_once()
     {
         var server = Peer();
@@ -266,7 +267,7 @@ public abstract class ConformanceTests : IDisposable
         Assert.Equal(0, client.InFlightCount);
     }
 
-    [Fact]
+    [NetworkFact]
     public async Task Case10_a_malformed_response_header_fails_nothing_but_a_gap_fails_the_call_once()
     {
         var server = Peer();
@@ -285,7 +286,7 @@ public abstract class ConformanceTests : IDisposable
         Assert.True(client.Statistics.MalformedDatagrams >= 1);
     }
 
-    [Fact]
+    [NetworkFact]
     public async Task Case11_a_timeout_fires_once_nothing_is_retransmitted_and_a_late_response_is_ignored()
     {
         var server = Peer();
@@ -303,7 +304,7 @@ public abstract class ConformanceTests : IDisposable
         Assert.Equal(0, client.InFlightCount);
     }
 
-    [Fact]
+    [NetworkFact]
     public async Task Case11_a_multi_packet_call_whose_ack_never_comes_times_out_once()
     {
         var server = Peer();
@@ -318,7 +319,7 @@ public abstract class ConformanceTests : IDisposable
         Assert.Equal(1, client.Statistics.Timeouts);
     }
 
-    [Fact]
+    [NetworkFact]
     public async Task Case12_rids_wrap_modulo_65536_and_skip_rids_still_in_flight()
     {
         var server = Peer();
@@ -347,7 +348,7 @@ public abstract class ConformanceTests : IDisposable
         GC.KeepAlive(held2);
     }
 
-    [Fact]
+    [NetworkFact]
     public async Task Case12_rids_of_concurrent_calls_in_flight_are_unique()
     {
         var server = Peer();
@@ -368,7 +369,7 @@ public abstract class ConformanceTests : IDisposable
         }
     }
 
-    [Fact]
+    [NetworkFact]
     public async Task Case13_a_refused_request_gets_the_12_byte_drop_and_the_handler_does_not_run()
     {
         var handler = new EchoHandler();
@@ -392,8 +393,8 @@ public abstract class ConformanceTests : IDisposable
         Assert.Equal(2, client.Statistics.Drops);
     }
 
-    [Fact]
-    public void Case14_the_response_goes_to_the_source_and_exactly_one_feedback_follows()
+    [NetworkFact]
+    public virtual void Case14_the_response_goes_to_the_source_and_exactly_one_feedback_follows()
     {
         var router = Peer();
         var server = Server(new FixedResponseHandler("pong"u8.ToArray()), new R2P2ServerOptions { RouterAddress = router.Address });
@@ -418,7 +419,7 @@ public abstract class ConformanceTests : IDisposable
         Assert.False(client.TryReceive(TimeSpan.FromMilliseconds(50), out _), "more than one response");
     }
 
-    [Fact]
+    [NetworkFact]
     public void Case14_without_a_router_no_feedback_is_sent_and_a_fixed_request_is_answered_the_same()
     {
         var server = Server(new EchoHandler());
@@ -439,20 +440,6 @@ public abstract class ConformanceTests : IDisposable
         }
 
         GC.SuppressFinalize(this);
-    }
-
-    protected static async Task Eventually(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Payloads.Generous;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("The condition did not hold in time.");
-            }
-
-            await Task.Delay(10);
-        }
     }
 
     private static byte[] ReceiveResponse(RawPeer peer, ushort rid)
@@ -477,13 +464,13 @@ public abstract class ConformanceTests : IDisposable
         return [.. payload];
     }
 
-    private RawPeer Peer() => Own(new RawPeer(Network.Bind()));
+    protected RawPeer Peer() => Own(new RawPeer(Network.Bind()));
 
-    private R2P2Server Server(IR2P2Handler handler, R2P2ServerOptions? options = null) => Own(new R2P2Server(Network.Bind(), handler, options));
+    protected R2P2Server Server(IR2P2Handler handler, R2P2ServerOptions? options = null) => Own(new R2P2Server(Network.Bind(), handler, options));
 
-    private R2P2Client Client(PacketAddress destination, R2P2ClientOptions? options = null) => Own(new R2P2Client(Network.Bind(), destination, options));
+    protected R2P2Client Client(PacketAddress destination, R2P2ClientOptions? options = null) => Own(new R2P2Client(Network.Bind(), destination, options));
 
-    private T Own<T>(T disposable)
+    protected T Own<T>(T disposable)
         where T : IDisposable
     {
         _owned.Add(disposable);
@@ -496,3 +483,32 @@ public sealed class InMemoryConformanceTests() : ConformanceTests(new InMemoryTe
 public sealed class UdpConformanceTests() : ConformanceTests(new UdpTestNetwork());
 
 public sealed class UdpPortableConformanceTests() : ConformanceTests(new UdpTestNetwork(batchedSystemCalls: false));
+
+/// <summary>
+/// The same cases over IPv6. FEEDBACK carries an IPv4 client address (docs/design/r2p2.md, "Responses, DROP and
+/// FEEDBACK"), so over IPv6 case 14's router half becomes: an IPv6 router is refused with an error that says why.
+/// </summary>
+public abstract class IPv6ConformanceTests(TestNetwork network) : ConformanceTests(network)
+{
+    [NetworkFact]
+    public override void Case14_the_response_goes_to_the_source_and_exactly_one_feedback_follows()
+    {
+        var router = Peer();
+        Assert.True(router.Address.IsIPv6);
+
+        var error = Assert.Throws<ArgumentException>(() => Server(new EchoHandler(), new R2P2ServerOptions { RouterAddress = router.Address }));
+
+        Assert.Contains("RouterAddress", error.Message, StringComparison.Ordinal);
+        Assert.Contains("IPv4", error.Message, StringComparison.Ordinal);
+        Assert.Contains(router.Address.ToString(), error.Message, StringComparison.Ordinal);
+        Assert.False(router.TryReceive(TimeSpan.FromMilliseconds(50), out _));
+    }
+}
+
+public sealed class InMemoryIPv6ConformanceTests() : IPv6ConformanceTests(new InMemoryTestNetwork(ipv6: true));
+
+[RequiresNetwork(NetworkCapability.IPv6Loopback)]
+public sealed class UdpIPv6ConformanceTests() : IPv6ConformanceTests(new UdpTestNetwork(ipv6: true));
+
+[RequiresNetwork(NetworkCapability.IPv6Loopback)]
+public sealed class UdpPortableIPv6ConformanceTests() : IPv6ConformanceTests(new UdpTestNetwork(batchedSystemCalls: false, ipv6: true));

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using TailGuard.R2P2;
+using TailGuard.R2P2.Simulation;
 using TailGuard.Tests.R2P2.Infrastructure;
 
 namespace TailGuard.Tests.R2P2;

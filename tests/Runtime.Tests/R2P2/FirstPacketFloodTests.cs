@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using TailGuard.R2P2;
+using TailGuard.R2P2.Simulation;
 using TailGuard.Tests.R2P2.Infrastructure;
 
 namespace TailGuard.Tests.R2P2;

@@ -1,6 +1,7 @@
 using System;
 using CsCheck;
 using TailGuard.R2P2;
+using TailGuard.R2P2.Protocol;
 
 namespace TailGuard.Tests.R2P2;
 

@@ -2,6 +2,7 @@ using System;
 using System.Threading.Tasks;
 using TailGuard.R2P2;
 using TailGuard.Tests.R2P2.Infrastructure;
+using static TailGuard.Tests.R2P2.Infrastructure.Condition;
 
 namespace TailGuard.Tests.R2P2;
 
@@ -109,16 +110,6 @@ public abstract class HostileDatagramTests : IDisposable
     {
         bytes[index] = value;
         return bytes;
-    }
-
-    private static async Task Eventually(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Payloads.Generous;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{what}: the condition did not hold in time");
-            await Task.Delay(5);
-        }
     }
 }
 

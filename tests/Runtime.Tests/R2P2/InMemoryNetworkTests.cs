@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using TailGuard.R2P2;
+using TailGuard.R2P2.Simulation;
 
 namespace TailGuard.Tests.R2P2;
 

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Diagnostics.Metrics;
 using System.Threading.Tasks;
 using TailGuard.R2P2;
+using TailGuard.R2P2.Simulation;
 using TailGuard.Tests.R2P2.Infrastructure;
 
 namespace TailGuard.Tests.R2P2;

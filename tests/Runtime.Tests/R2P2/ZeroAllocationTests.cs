@@ -1,6 +1,5 @@
 using System;
 using System.Buffers;
-using System.Linq;
 using System.Threading;
 using TailGuard.R2P2;
 using TailGuard.Tests.R2P2.Infrastructure;
@@ -8,15 +7,15 @@ using TailGuard.Tests.R2P2.Infrastructure;
 namespace TailGuard.Tests.R2P2;
 
 /// <summary>
-/// Steady state allocates nothing per call: on the calling thread (measured around the loop) and on the client's and
-/// server's receive loop threads (each loop samples its own GC.GetAllocatedBytesForCurrentThread after every batch).
+/// Steady state allocates nothing per call: on the calling thread and on the client's and server's receive loop
+/// threads (each loop samples its own GC.GetAllocatedBytesForCurrentThread after every batch), measured over many
+/// windows by <see cref="AllocationWindows"/>.
 /// </summary>
-[Collection(nameof(AllocationMeasurement))]
+[Collection(AllocationMeasurementCollection.Name)]
 public sealed class ZeroAllocationTests
 {
     // Generous, so one-time lazy work (pools filling, tiered compilation) is over before measuring.
     private const int WarmUp = 20_000;
-    private const int Calls = 10_000;
 
     private static readonly R2P2PayloadWriter<int> WritePayload = static (writer, in value) =>
     {
@@ -36,22 +35,16 @@ public sealed class ZeroAllocationTests
     {
         TestNetwork network = networkName == "in-memory" ? new InMemoryTestNetwork() : new UdpTestNetwork();
         using var server = new R2P2Server(network.Bind(), new EchoHandler());
-        using var client = new R2P2Client(network.Bind(), server.LocalAddress);
+        // A generous timeout: a loaded machine may pause a call past the default second, and timing is not tested here.
+        using var client = new R2P2Client(network.Bind(), server.LocalAddress, new R2P2ClientOptions { Timeout = Payloads.Generous });
 
-        RunCalls(client, WarmUp);
-        Settle(client, server);
-        var clientLoopBefore = client.ReceiveLoopAllocatedBytes;
-        var serverLoopBefore = server.ReceiveLoopAllocatedBytes;
-        var callerBefore = GC.GetAllocatedBytesForCurrentThread();
+        AllocationReport report = AllocationWindows.Measure(
+            count => RunCalls(client, count),
+            () => AllocatedOnCallerAndLoops(client, server),
+            warmUpCalls: WarmUp);
 
-        RunCalls(client, Calls);
-
-        var callerAllocated = GC.GetAllocatedBytesForCurrentThread() - callerBefore;
-        Settle(client, server);
-        Assert.Equal(0, callerAllocated);
-        Assert.Equal(0, client.ReceiveLoopAllocatedBytes - clientLoopBefore);
-        Assert.Equal(0, server.ReceiveLoopAllocatedBytes - serverLoopBefore);
-        Assert.Equal(WarmUp + Calls, client.Statistics.Responses);
+        report.AssertNoPerCallAllocation();
+        Assert.Equal(WarmUp + (report.WindowBytes.Length * report.CallsPerWindow), client.Statistics.Responses);
     }
 
     [Fact]
@@ -61,28 +54,51 @@ public sealed class ZeroAllocationTests
         using var server = new R2P2Server(network.Bind(), new EchoHandler());
         // The default options: continuations are dispatched to the thread pool. The continuation is a plain callback,
         // as generated clients' pooled sources register (an async method's state machine is queued specially by the
-        // thread pool and would hide a per-call work item). It runs on another thread, so only a process-wide count
-        // sees what each call costs.
-        using var client = new R2P2Client(network.Bind(), server.LocalAddress);
+        // thread pool and would hide a per-call work item). It runs on a pool thread, which ContinuationThreads
+        // counts: everything a pool thread allocated between two continuations it ran (the dispatch included).
+        using var client = new R2P2Client(network.Bind(), server.LocalAddress, new R2P2ClientOptions { Timeout = Payloads.Generous });
         using var resumed = new ManualResetEventSlim();
-        Action resume = resumed.Set;
+        var continuations = new ContinuationThreads(resumed);
+        Action resume = continuations.Resume;
 
-        CallsResumedBy(client, resumed, resume, WarmUp);
+        // The caller and both receive loops are the code's own threads: minimum and median. Pool threads also run the
+        // runtime's and the test host's background work, which on a loaded machine (windows of many seconds) lands in
+        // most windows (median 4-18 B per call was seen at load 35-56 while the best window stayed under 1): there the
+        // best window must stay under a byte per call, which any per-call allocation would still break.
+        AllocationReport[] reports = AllocationWindows.MeasureEach(
+            count => CallsResumedBy(client, resumed, resume, count),
+            [() => AllocatedOnCallerAndLoops(client, server), () => continuations.AllocatedBytes],
+            warmUpCalls: WarmUp);
 
-        // Process-wide, so the runtime's own background work counts too (thread-pool growth once cost 49 KB in one
-        // window). That is occasional; an allocation per call (the smallest object is 24 bytes, 240 KB here) is in
-        // every window. So the best of three windows must stay under one byte per call.
-        var windows = new long[3];
-        for (var window = 0; window < windows.Length; window++)
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            var before = GC.GetTotalAllocatedBytes(precise: true);
-            CallsResumedBy(client, resumed, resume, Calls);
-            windows[window] = GC.GetTotalAllocatedBytes(precise: true) - before;
-        }
+        reports[0].AssertNoPerCallAllocation();
+        reports[1].AssertNoPerCallAllocationInTheBestWindow();
+        Assert.True(continuations.PoolRuns > 0, "no continuation ran on the thread pool");
+    }
 
-        Assert.True(windows.Min() < Calls, $"bytes over {Calls} calls, per window: {string.Join(", ", windows)}");
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Deferred_answers_allocate_nothing_per_call_on_the_caller_the_loops_or_the_answering_thread(string networkName)
+    {
+        TestNetwork network = networkName == "in-memory" ? new InMemoryTestNetwork() : new UdpTestNetwork();
+        var handler = new HandOffHandler();
+        using var server = new R2P2Server(network.Bind(), handler);
+        using var client = new R2P2Client(network.Bind(), server.LocalAddress, new R2P2ClientOptions { Timeout = Payloads.Generous });
+        using var answerer = new Answerer(handler);
+
+        // The caller and both loops, then the answering thread: each group's minimum and median window stay under a
+        // byte per call (a rare one-off, such as a pool growing once, cannot hide an allocation per call, which would be
+        // in every window).
+        AllocationReport[] reports = AllocationWindows.MeasureEach(
+            count => RunCalls(client, count),
+            [() => AllocatedOnCallerAndLoops(client, server), () => answerer.AllocatedBytes],
+            warmUpCalls: WarmUp);
+
+        reports[0].AssertNoPerCallAllocation();
+        reports[1].AssertNoPerCallAllocation();
+        long calls = WarmUp + (reports[0].WindowBytes.Length * reports[0].CallsPerWindow);
+        Assert.Equal(calls, client.Statistics.Responses);
+        Assert.Equal(calls, server.Statistics.DeferredResponses);
+        Assert.Equal(0, server.PendingResponses);
     }
 
     [Fact]
@@ -92,13 +108,21 @@ public sealed class ZeroAllocationTests
         using var server = new R2P2Server(network.Bind(), new AllocatingHandler());
         using var client = new R2P2Client(network.Bind(), server.LocalAddress);
 
-        RunCalls(client, 100);
-        Settle(client, server);
-        var before = server.ReceiveLoopAllocatedBytes;
-        RunCalls(client, 1_000);
-        Settle(client, server);
+        AllocationReport report = AllocationWindows.Measure(
+            count => RunCalls(client, count),
+            () => AllocatedOnCallerAndLoops(client, server),
+            windows: 3,
+            callsPerWindow: 1_000,
+            warmUpCalls: 100);
 
-        Assert.True(server.ReceiveLoopAllocatedBytes - before >= 1_000 * 64, "the server loop's allocations were not seen");
+        report.AssertAllocatesPerCall(64);
+    }
+
+    /// <summary>The caller's bytes plus both receive loops' samples, once the loops' samples cover all the work done.</summary>
+    private static long AllocatedOnCallerAndLoops(R2P2Client client, R2P2Server server)
+    {
+        Settle(client, server);
+        return GC.GetAllocatedBytesForCurrentThread() + client.ReceiveLoopAllocatedBytes + server.ReceiveLoopAllocatedBytes;
     }
 
     private static void RunCalls(R2P2Client client, int count)
@@ -159,6 +183,124 @@ public sealed class ZeroAllocationTests
         while ((client.ReceiveLoopIterations < clientTarget || server.ReceiveLoopIterations < serverTarget) && DateTime.UtcNow < deadline)
         {
             Thread.Sleep(10);
+        }
+    }
+
+    /// <summary>
+    /// The continuation: counts, per pool thread that runs it, the bytes that thread allocated since it last ran it
+    /// (the first run on a thread only sets its starting point; whatever else the thread ran in between counts too),
+    /// then lets the caller go on. When the response won the
+    /// race with the continuation's registration, the continuation runs inline on the calling thread, whose bytes the
+    /// measurement already counts: those runs count nothing here (counting them double-counted everything the caller
+    /// allocated since its previous inline run, a few bytes per call on a loaded machine).
+    /// </summary>
+    private sealed class ContinuationThreads(ManualResetEventSlim resumed)
+    {
+        private readonly int _caller = Environment.CurrentManagedThreadId;
+
+        [ThreadStatic]
+        private static long t_seen;
+
+        [ThreadStatic]
+        private static bool t_started;
+
+        private long _allocated;
+        private long _runs;
+
+        public long AllocatedBytes => Interlocked.Read(ref _allocated);
+
+        /// <summary>Continuations that ran on a pool thread (not inline on the caller).</summary>
+        public long PoolRuns => Interlocked.Read(ref _runs);
+
+        public void Resume()
+        {
+            if (Environment.CurrentManagedThreadId == _caller)
+            {
+                resumed.Set();
+                return;
+            }
+
+            bool started = t_started;
+            t_started = true;
+            long now = GC.GetAllocatedBytesForCurrentThread();
+            if (started)
+            {
+                Interlocked.Add(ref _allocated, now - t_seen);
+            }
+
+            t_seen = now;
+            Interlocked.Increment(ref _runs);
+            resumed.Set();
+        }
+    }
+
+    /// <summary>Defers every request and hands its handle (and the byte to echo) to the answering thread.</summary>
+    private sealed class HandOffHandler : IR2P2Handler
+    {
+        public R2P2ResponseHandle Deferred;
+        public int Value;
+        public int Ready;
+
+        public void Handle(in R2P2Request request, IBufferWriter<byte> response)
+        {
+            Value = request.Payload.FirstSpan[0];
+            Deferred = request.Defer();
+            Volatile.Write(ref Ready, 1);
+        }
+    }
+
+    /// <summary>A thread that answers each deferred request as soon as it is handed over, and samples its own allocations.</summary>
+    private sealed class Answerer : IDisposable
+    {
+        private readonly HandOffHandler _handler;
+        private readonly Thread _thread;
+        private long _allocatedBytes;
+        private long _answered;
+        private volatile bool _stopping;
+
+        public Answerer(HandOffHandler handler)
+        {
+            _handler = handler;
+            _thread = new Thread(Run) { IsBackground = true, Name = "deferred answers" };
+            _thread.Start();
+        }
+
+        /// <summary>Bytes this thread allocated, sampled after each answer.</summary>
+        public long AllocatedBytes => Interlocked.Read(ref _allocatedBytes);
+
+        public void Dispose()
+        {
+            _stopping = true;
+            _thread.Join();
+        }
+
+        private void Run()
+        {
+            var spins = 0;
+            while (!_stopping)
+            {
+                if (Volatile.Read(ref _handler.Ready) == 0)
+                {
+                    if (++spins > 50)
+                    {
+                        Thread.Yield();
+                    }
+
+                    continue;
+                }
+
+                spins = 0;
+                var handle = _handler.Deferred;
+                var value = _handler.Value;
+                Volatile.Write(ref _handler.Ready, 0);
+                if (!handle.TrySend(in value, WritePayload))
+                {
+                    throw new InvalidOperationException("A deferred answer was refused.");
+                }
+
+                Interlocked.Increment(ref _answered);
+                Interlocked.Exchange(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
+            }
         }
     }
 

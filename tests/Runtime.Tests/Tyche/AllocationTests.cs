@@ -6,11 +6,9 @@ using static TailGuard.Tests.Tyche.TycheKit;
 namespace TailGuard.Tests.Tyche;
 
 /// <summary>The paths issue 6 builds on allocate nothing per call in steady state.</summary>
-[Collection(nameof(AllocationMeasurement))]
+[Collection(AllocationMeasurementCollection.Name)]
 public sealed class AllocationTests
 {
-    private const int Iterations = 10_000;
-
     [Fact]
     public void Compatible_a_host_call_round_trip_with_checked_copies_allocates_nothing()
     {
@@ -18,22 +16,16 @@ public sealed class AllocationTests
         var hosted = new HostedDomain(monitor);
         byte[] payload = [1, 2, 3, 4, 5, 6, 7, 8];
         byte[] scratch = new byte[64];
-        for (int warm = 0; warm < 1000; warm++)
-        {
-            hosted.Sum(payload, 0, scratch);
-        }
-
-        SettleAllocationContext();
-        long before = GC.GetAllocatedBytesForCurrentThread();
+        long calls = 0;
         uint total = 0;
-        for (int call = 0; call < Iterations; call++)
+        AllocationReport report = AllocationWindows.OnThisThread(_ =>
         {
             total += hosted.Sum(payload, 0, scratch);
-        }
+            calls++;
+        });
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(36u * Iterations, total);
-        Assert.Equal(0, allocated);
+        report.AssertNoPerCallAllocation();
+        Assert.Equal((uint)(36 * calls), total);
     }
 
     [Fact]
@@ -52,27 +44,14 @@ public sealed class AllocationTests
             return DomainExit.Return;
         };
         CapabilityHandle handle = child.Switch;
-        for (int warm = 0; warm < 1000; warm++)
+        int calls = 0;
+        AllocationReport report = AllocationWindows.OnThisThread(_ =>
         {
             handle = core.Switch(handle).SwitchBack;
-        }
+            calls++;
+        });
 
-        SettleAllocationContext();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int call = 0; call < Iterations; call++)
-        {
-            handle = core.Switch(handle).SwitchBack;
-        }
-
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(Iterations + 1000, touched);
-        Assert.Equal(0, allocated);
-    }
-
-    private static void SettleAllocationContext()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
+        report.AssertNoPerCallAllocation();
+        Assert.Equal(calls, touched);
     }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers.Binary;
 using System.Security.Cryptography;
 using TailGuard.Tyche;
 using TailGuard.Tyche.Attestation;
@@ -8,7 +7,7 @@ using static TailGuard.Tests.Tyche.TycheKit;
 
 namespace TailGuard.Tests.Tyche;
 
-/// <summary>Measurements through the host API, signed reports and their verification, and the "capa" graph format.</summary>
+/// <summary>Measurements through the host API, signed reports and their verification, and the engine's "capa" graph format.</summary>
 public sealed class AttestationTests
 {
     private static (SimulatedMonitor Monitor, TrustDomain Domain, byte[] Code) Committed()
@@ -103,38 +102,33 @@ public sealed class AttestationTests
     }
 
     [Fact]
-    public void Compatible_serialize_attestation_writes_the_capability_graph_with_magic_capa()
+    public void Compatible_serialize_attestation_writes_the_engine_s_own_format_byte_for_byte()
     {
-        (SimulatedMonitor monitor, TrustDomain domain, _) = Committed();
+        // Derived from tyche-devel crates/capability-engine/src/serializer.rs: the region trees in pre-order, then every
+        // domain with the regions and domains it holds; Switch, Channel and RegionRevoke capabilities are not serialized.
+        (SimulatedMonitor monitor, TrustDomain domain, byte[] code) = Committed();
         using (monitor)
         {
             byte[] buffer = new byte[1 << 16];
             int written = monitor.SerializeAttestation(domain, buffer);
-            ReadOnlySpan<byte> graph = buffer.AsSpan(0, written);
 
-            Assert.Equal("capa"u8.ToArray(), graph[..4].ToArray());
-            Assert.Equal(1, BinaryPrimitives.ReadUInt16LittleEndian(graph[4..]));
-            Assert.Equal(2, BinaryPrimitives.ReadUInt16LittleEndian(graph[6..])); // the host and the domain
+            const ulong Memory = Page; // the first block MapMemory hands out
+            const byte Rwxs = 0x0F, Rw = 0x03;
+            byte[] expected = new EngineGraph()
+                .Root(Rwxs, 0, 1 << 20)
+                .Carve(0, 0x01 | 0x04 | 0x10, Memory, Memory + Page, SHA256.HashData(code))          // code: R X HASH, hashed when sent
+                .Carve(0, Rw, Memory + Page, Memory + (2 * Page))                                    // private
+                .Alias(0, Rw, Memory + (2 * Page), Memory + (3 * Page))                              // shared
+                .Domain(0, (ulong)MonitorInterfaceRights.All, (true, 0), (false, 1), (false, 2))     // host: root, Management(I/O), Management(domain)
+                .Domain(1, 0)                                                                        // the I/O domain: only a Channel
+                .Domain(2, (ulong)MonitorInterfaceRights.All, (true, 1), (true, 2), (true, 3))       // the domain: its three regions
+                .Build();
+            Assert.Equal(expected, buffer.AsSpan(0, written).ToArray());
 
-            // The host's record comes first; skip it to reach the child's: id, manager, sealed, then its measurement.
-            int offset = 8;
-            int hostCapabilities = BinaryPrimitives.ReadUInt16LittleEndian(graph[(offset + 42 + 128)..]);
-            offset += 42 + 128 + 2;
-            for (int index = 0; index < hostCapabilities; index++)
-            {
-                offset += 2 + (CapabilityKind)graph[offset + 1] switch
-                {
-                    CapabilityKind.Management or CapabilityKind.Channel => 4,
-                    CapabilityKind.Switch => 8,
-                    CapabilityKind.Region => 27,
-                    _ => 16,
-                };
-            }
-
-            Assert.Equal((uint)domain.Id, BinaryPrimitives.ReadUInt32LittleEndian(graph[offset..]));
-            Assert.Equal(0u, BinaryPrimitives.ReadUInt32LittleEndian(graph[(offset + 4)..]));
-            Assert.Equal(1, graph[offset + 8]);
-            Assert.Equal(monitor.GetMeasurement(domain), graph.Slice(offset + 10, 32).ToArray());
+            CapabilityGraph graph = CapabilityGraph.Parse(buffer.AsSpan(0, written));
+            Assert.Equal([0], graph.DomainsReaching(0, Memory));
+            Assert.Equal([2], graph.DomainsReaching(Memory, Memory + (2 * Page))); // carved out of the host's root: the domain alone
+            Assert.Equal([0, 2], graph.DomainsReaching(Memory + (2 * Page), Memory + (3 * Page)));
 
             var tooSmall = Assert.Throws<MonitorException>(() => monitor.SerializeAttestation(domain, new byte[16]));
             Assert.Equal(MonitorError.BufferTooSmall, tooSmall.Error);

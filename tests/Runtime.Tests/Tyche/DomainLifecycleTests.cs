@@ -22,8 +22,7 @@ public sealed class DomainLifecycleTests
         CapabilityInfo[] seenByChild = [];
         RunAs(core, child, domain => seenByChild = Capabilities(domain).ToArray());
         CapabilityInfo channel = Assert.Single(seenByChild, info => info.Kind == CapabilityKind.Channel);
-        Assert.Equal(0UL, channel.Value1); // the manager is the host, domain 0
-        Assert.True(channel.Sealed);       // the host is sealed
+        Assert.Equal((ulong)SimulatedMonitor.HostDomainId, channel.Value1); // the manager is the host, the engine's domain 1
     }
 
     [Fact]
@@ -57,7 +56,7 @@ public sealed class DomainLifecycleTests
         Fails(MonitorError.AlreadySealed, () => core.Seal(child));
         Fails(MonitorError.InvalidCore, () => core.AllocCoreContext(child, 2));
         Fails(MonitorError.InvalidCore, () => core.AllocCoreContext(child, 17));
-        core.AllocCoreContext(child, 1); // inside the allowed set, after sealing: fine
+        Fails(MonitorError.AlreadySealed, () => core.AllocCoreContext(child, 1)); // inside the allowed set, but sealed (lib.rs freeze_permissions)
     }
 
     [Fact]
@@ -94,7 +93,7 @@ public sealed class DomainLifecycleTests
     [Theory]
     [InlineData(MonitorMode.Compatible)]
     [InlineData(MonitorMode.Strict)]
-    public void M19_Both_modes_the_129th_capability_and_the_33rd_domain_fail_OutOfMemory(MonitorMode mode)
+    public void M19_Both_modes_the_129th_capability_and_the_33rd_domain_the_host_and_the_boot_I_O_domain_included_fail_OutOfMemory(MonitorMode mode)
     {
         using SimulatedMonitor monitor = Monitor(mode);
         SimulatedCore core = monitor.GetCore(0);
@@ -110,7 +109,8 @@ public sealed class DomainLifecycleTests
 
         using SimulatedMonitor fresh = Monitor(mode);
         SimulatedCore host = fresh.GetCore(0);
-        for (int index = 1; index < SimulatedMonitor.DomainLimit; index++)
+        Assert.Equal(2, fresh.DomainCount); // the host and the I/O domain exist from boot
+        for (int index = 2; index < SimulatedMonitor.DomainLimit; index++)
         {
             host.CreateDomain();
         }

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using TailGuard.Tyche;
+using TailGuard.Tests.Tyche.Driver;
 using TailGuard.Tyche.Driver;
 
 namespace TailGuard.Tests.Tyche;
@@ -12,17 +13,15 @@ namespace TailGuard.Tests.Tyche;
 public sealed class DriverAbiTests
 {
     // Linux's asm-generic/ioctl.h: nr bits 0-7, type 8-15, size 16-29, direction 30-31 (write 1, read 2).
-    private const uint IocWrite = 1;
-    private const uint IocRead = 2;
+    private const uint IocWrite = LinuxIoctl.Write;
+    private const uint IocRead = LinuxIoctl.Read;
+    private const int PointerSize = LinuxIoctl.PointerSize;
 
-    private static uint Ioc(uint direction, char type, char nr, int size) =>
-        (direction << 30) | ((uint)size << 16) | ((uint)type << 8) | nr;
-
-    private const int PointerSize = 8; // the header declares most arguments as pointers: their size is what is encoded
+    private static uint Ioc(uint direction, char type, char nr, int size) => LinuxIoctl.Ioc(direction, type, nr, size);
 
     public static TheoryData<string, uint, uint, uint> Numbers => new()
     {
-        // name, the constant in the backend, recomputed from the macro, the value in tyche.md's table
+        // name, the constant in the backend, recomputed from the macro, the value in docs/design/tyche.md's table
         { "GET_PHYSOFFSET", DriverAbi.GetPhysOffset, Ioc(IocRead | IocWrite, 'a', 'c', PointerSize), 0xC0086163 },
         { "COMMIT", DriverAbi.Commit, Ioc(IocRead | IocWrite, 'a', 'd', PointerSize), 0xC0086164 },
         { "MPROTECT", DriverAbi.Mprotect, Ioc(IocWrite, 'a', 'e', PointerSize), 0x40086165 },

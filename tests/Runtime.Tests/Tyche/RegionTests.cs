@@ -96,11 +96,12 @@ public sealed class RegionTests
         SimulatedCore core = monitor.GetCore(0);
         SegmentResult readOnly = core.SegmentRegion(SimulatedMonitor.RootRegion, shared: true, Start, End, MemoryRights.Read);
 
-        Fails(MonitorError.InsufficientPermissions, () => core.SegmentRegion(readOnly.ToSend, true, Start, Start + Page, MemoryRights.Read | MemoryRights.Write));
+        // The engine's errors (segment.rs check_ops, monitor.rs do_segment_region): wider rights and extras are InvalidOperation.
+        Fails(MonitorError.InvalidOperation, () => core.SegmentRegion(readOnly.ToSend, true, Start, Start + Page, MemoryRights.Read | MemoryRights.Write));
         Fails(MonitorError.InvalidMemOps, () => core.SegmentRegion(SimulatedMonitor.RootRegion, true, Start, End, MemoryRights.Write));
         Fails(MonitorError.InvalidMemOps, () => core.SegmentRegion(SimulatedMonitor.RootRegion, true, Start, End, MemoryRights.Exec));
-        Fails(MonitorError.InvalidMemOps, () => core.SegmentRegion(SimulatedMonitor.RootRegion, true, Start, End, MemoryRights.Read | MemoryRights.Hash));
-        Fails(MonitorError.InvalidMemOps, () => core.SegmentRegion(SimulatedMonitor.RootRegion, true, Start, End, MemoryRights.Read | MemoryRights.Cleanup));
+        Fails(MonitorError.InvalidOperation, () => core.SegmentRegion(SimulatedMonitor.RootRegion, true, Start, End, MemoryRights.Read | MemoryRights.Hash));
+        Fails(MonitorError.InvalidOperation, () => core.SegmentRegion(SimulatedMonitor.RootRegion, true, Start, End, MemoryRights.Read | MemoryRights.Cleanup));
         core.SegmentRegion(readOnly.ToSend, true, Start, Start + Page, MemoryRights.Read);
     }
 
@@ -155,7 +156,7 @@ public sealed class RegionTests
 
         core.Revoke(grant);
 
-        Assert.DoesNotContain(monitor.GetAccessMap(), access => access.Domain != 0 && access.End > Start && access.Start < End);
+        Assert.DoesNotContain(monitor.GetAccessMap(), access => access.Domain != SimulatedMonitor.HostDomainId && access.End > Start && access.Start < End);
         Assert.Equal(MonitorError.None, core.TryRead(Start, new byte[End - Start]));
         Assert.Equal(MonitorError.None, core.TryWrite(Start, new byte[End - Start]));
     }
@@ -250,6 +251,6 @@ public sealed class RegionTests
         core.Seal(child.Management);
         SegmentResult segment = core.SegmentRegion(SimulatedMonitor.RootRegion, true, Start, End, MemoryRights.Read);
         core.SendRegion(segment.ToSend, child.Management, Start, false, End - Start, MemoryRights.None);
-        Assert.Contains(monitor.GetAccessMap(), access => access.Domain != 0 && access.Start == Start);
+        Assert.Contains(monitor.GetAccessMap(), access => access.Domain != SimulatedMonitor.HostDomainId && access.Start == Start);
     }
 }

@@ -33,7 +33,7 @@ public sealed class SwitchTests
         Assert.Equal(MonitorStatus.Success, seen.Status);
         CapabilityInfo back = Assert.Single(switches);
         Assert.Equal(seen.ReturnCapability, back.Handle);
-        Assert.Equal((0UL, 0UL), (back.Value1, back.Value2)); // to the host, on core 0
+        Assert.Equal(((ulong)SimulatedMonitor.HostDomainId, 0UL), (back.Value1, back.Value2)); // to the host, on core 0
         Fails(MonitorError.CapabilityDoesNotExist, () => core.Switch(child.Switch));
 
         // The capability back in works once more, and is the host's only Switch to the child.
@@ -156,7 +156,7 @@ public sealed class SwitchTests
         Assert.Equal(MonitorStatus.SwitchInterrupted, result.Status);
         Assert.Equal(PageFault, result.TrapVector);
         Assert.False(d1ResumedAfterSwitch);
-        Assert.Equal(0, core.CurrentDomainId);
+        Assert.Equal(SimulatedMonitor.HostDomainId, core.CurrentDomainId);
     }
 
     [Fact]
@@ -167,7 +167,7 @@ public sealed class SwitchTests
         Child child = NewChild(core);
         child.Script.Body = _ => DomainExit.Trap(PageFault);
         Fails(MonitorError.CouldNotHandleTrap, () => core.Switch(child.Switch));
-        Assert.Equal(0, core.CurrentDomainId);
+        Assert.Equal(SimulatedMonitor.HostDomainId, core.CurrentDomainId);
     }
 
     [Fact]
@@ -175,22 +175,22 @@ public sealed class SwitchTests
     {
         using SimulatedMonitor monitor = Monitor(MonitorMode.Compatible);
         SimulatedCore core = monitor.GetCore(0);
-        const ulong GuestRip = 0x681E; // natural width
-        const ulong GuestCr3 = 0x6802;
+        const ulong GuestRip = ContextField.GuestRip; // natural width
+        const ulong GuestCr3 = ContextField.GuestCr3;
         Child child = NewChild(core, allocateContext: false);
-        core.Configure(PermissionIndex.ManagerReadNatural, child.Management, 1UL << (int)((GuestCr3 >> 1) & 63)); // CR3 readable, RIP not
+        core.Configure(PermissionIndex.ManagerReadNatural, child.Management, 1UL << 11); // CR3 (11th in the natural-width list) readable, RIP not
         core.Configure(PermissionIndex.ManagerReadGeneral, child.Management, 0);
         CapabilityHandle switchCapability = core.AllocCoreContext(child.Management, 0);
         core.ConfigureCore(child.Management, 0, GuestRip, 0x1000);
         core.ConfigureCore(child.Management, 0, GuestCr3, 0x2000);
         Assert.Equal(0x1000UL, core.GetConfigCore(child.Management, 0, GuestRip)); // before sealing: everything
-        Span<ulong> registers = stackalloc ulong[16];
+        Span<ulong> registers = stackalloc ulong[15];
         core.ReadAllGeneralRegisters(child.Management, 0, registers);
 
         Assert.Equal(switchCapability, core.Seal(child.Management));
 
         Fails(MonitorError.InsufficientPermissions, () => core.GetConfigCore(child.Management, 0, GuestRip));
-        Fails(MonitorError.InsufficientPermissions, () => core.ReadAllGeneralRegisters(child.Management, 0, new ulong[16]));
+        Fails(MonitorError.InsufficientPermissions, () => core.ReadAllGeneralRegisters(child.Management, 0, new ulong[15]));
         Fails(MonitorError.InsufficientPermissions, () => core.ConfigureCore(child.Management, 0, GuestRip, 0));
         Assert.Equal(0x2000UL, core.GetConfigCore(child.Management, 0, GuestCr3));
     }
@@ -229,12 +229,12 @@ public sealed class SwitchTests
         Assert.Equal(MonitorError.DomainRevoked, switchError);
         Assert.Equal(MonitorError.DomainRevoked, accessAfterRevoke);
         Fails(MonitorError.CapabilityDoesNotExist, () => core1.Switch(onCore1));
-        Assert.DoesNotContain(Capabilities(core0), info => info.Kind is CapabilityKind.Switch or CapabilityKind.Management);
+        Assert.DoesNotContain(Capabilities(core0), info => info.Kind is CapabilityKind.Switch || (info.Kind == CapabilityKind.Management && info.Value1 != SimulatedMonitor.IoDomainId));
         byte[] back = new byte[6];
         core0.Read(0x10000, back);
         Assert.Equal(new byte[6], back);
-        Assert.Equal(1, monitor.DomainCount);
-        Assert.Equal(0, core0.CurrentDomainId);
+        Assert.Equal(2, monitor.DomainCount); // the host and the I/O domain
+        Assert.Equal(SimulatedMonitor.HostDomainId, core0.CurrentDomainId);
     }
 
     [Fact]
@@ -261,7 +261,7 @@ public sealed class SwitchTests
 
         Assert.Equal(MonitorError.InvalidOperation, whileRunning);
         monitor.GetCore(1).Revoke(child.Management); // once it is not running, it goes
-        Assert.Equal(1, monitor.DomainCount);
+        Assert.Equal(2, monitor.DomainCount); // the host and the I/O domain
     }
 
     [Fact]

@@ -3,9 +3,11 @@ using TailGuard.Generators.Common;
 namespace TailGuard.Generators.R2P2.Model;
 
 /// <summary>
-/// A service method as the emitters need it. <see cref="ClientName"/> is the async client method; for a method with a
-/// destination, <see cref="LeaseClientName"/> is the lease-returning one (else empty). <see cref="Policy"/> is the
-/// effective wire routing policy (0..3).
+/// A service method as the emitters need it. <see cref="Name"/> is the method's name as declared (unescaped);
+/// <see cref="ClientName"/> is the async client method; for a method with a destination, <see cref="LeaseClientName"/>
+/// is the lease-returning one (else empty). <see cref="Policy"/> is the effective wire routing policy (0..3).
+/// <see cref="Cref"/> points at the contract method (the generated docs inherit from it); <see cref="Obsolete"/> is its
+/// <c>[Obsolete]</c> rewritten for generated code, or "".
 /// </summary>
 internal sealed record MethodModel(
     string Name,
@@ -16,4 +18,5 @@ internal sealed record MethodModel(
     byte Policy,
     ValueModel Return,
     EquatableArray<ParameterModel> Parameters,
-    string CancellationTokenName);
+    string Cref,
+    string Obsolete);

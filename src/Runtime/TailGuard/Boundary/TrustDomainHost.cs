@@ -158,8 +158,8 @@ public static class TrustDomainHost
                 monitor.Configure(domain, index, 0);
             }
 
-            // The domain runs on the one core it is given, and the attested capability graph says so: a core context
-            // added after sealing, or a second core entering while a call is in flight, is refused by the monitor.
+            // The domain runs on the one core it is given: a context for another core fails InvalidCore, and none is
+            // added after sealing (the monitor refuses it, as the engine). The entry refuses a second concurrent entry.
             monitor.Configure(domain, PermissionIndex.AllowedCores, 1UL << options.Core);
 
             BoundaryEntry entry = TBinding.CreateEntry(implementation, region);

@@ -4,7 +4,8 @@ namespace TailGuard.R2P2;
 
 /// <summary>
 /// Serves R2P2 requests. An R2P2 server calls <see cref="Handle"/> once per complete request, on the
-/// thread that received it (run to completion), and sends what the handler wrote as the response.
+/// thread that received it (run to completion), and sends what the handler wrote as the response, unless the handler
+/// called <see cref="R2P2Request.Defer"/> to answer later through the returned handle.
 /// Generated <c>{Name}Dispatcher</c> types implement it.
 /// </summary>
 public interface IR2P2Handler

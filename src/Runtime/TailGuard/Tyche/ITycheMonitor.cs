@@ -24,10 +24,15 @@ public interface ITycheMonitor : IDisposable
     /// <summary>Reserves zeroed, page-aligned memory for the domain, still reachable by the host until committed.</summary>
     /// <param name="domain">The domain.</param>
     /// <param name="size">The size in bytes (rounded up to 4 KiB).</param>
-    /// <returns>The host address of the block (the domain sees the same addresses).</returns>
+    /// <returns>The host address of the block. On the simulator the domain sees the same addresses; on the driver it sees
+    /// the physical ones (the driver sends segments identity-mapped).</returns>
     ulong MapMemory(TrustDomain domain, ulong size);
 
-    /// <summary>Records a segment of the domain's mapped memory, sent in order at <see cref="Commit"/>.</summary>
+    /// <summary>
+    /// Records a segment of the domain's mapped memory, sent in order at <see cref="Commit"/>. Portable code adds segments
+    /// in mapping order, contiguously, until every mapped byte is in one (the driver requires it), and uses only
+    /// <see cref="SegmentType.Shared"/> and <see cref="SegmentType.Confidential"/> (the only types COMMIT sends).
+    /// </summary>
     /// <param name="domain">The domain.</param>
     /// <param name="address">Start, page-aligned, inside memory from <see cref="MapMemory"/>.</param>
     /// <param name="size">Size, page-aligned.</param>
@@ -57,10 +62,10 @@ public interface ITycheMonitor : IDisposable
     /// <param name="domain">The domain.</param>
     void Commit(TrustDomain domain);
 
-    /// <summary>Serializes the monitor's capability graph (magic "capa") into <paramref name="destination"/>.</summary>
+    /// <summary>Serializes the monitor's capability graph, in the engine's format (<see cref="Attestation.CapabilityGraph"/> parses it), into <paramref name="destination"/>.</summary>
     /// <param name="domain">The domain the attestation is for.</param>
     /// <param name="destination">Where to write.</param>
-    /// <returns>The bytes written.</returns>
+    /// <returns>The bytes written (on the driver, the monitor's count, which may include one byte past the graph).</returns>
     int SerializeAttestation(TrustDomain domain, Span<byte> destination);
 
     /// <summary>Runs the domain on <paramref name="core"/> until it switches back or traps to the host.</summary>

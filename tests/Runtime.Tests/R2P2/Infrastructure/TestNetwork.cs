@@ -1,12 +1,16 @@
 using System.Net;
 using TailGuard.R2P2;
+using TailGuard.R2P2.Simulation;
 
 namespace TailGuard.Tests.R2P2.Infrastructure;
 
-/// <summary>Where a test runs: the in-memory network or real UDP on loopback. Both give real endpoints.</summary>
+/// <summary>Where a test runs: the in-memory network or real UDP on loopback, IPv4 or IPv6. All give real endpoints.</summary>
 public abstract class TestNetwork
 {
     public abstract string Name { get; }
+
+    /// <summary>Whether endpoints get IPv6 addresses.</summary>
+    public abstract bool IsIPv6 { get; }
 
     /// <summary>A fresh endpoint (a client, a server, or a raw peer that plays one by hand).</summary>
     public abstract PacketTransport Bind();
@@ -16,23 +20,38 @@ public abstract class TestNetwork
 
 public sealed class InMemoryTestNetwork : TestNetwork
 {
+    private readonly bool _ipv6;
     private int _nextHost = 1;
 
-    public InMemoryTestNetwork(int seed = 1, NetworkFaults? faults = null) => Network = new InMemoryNetwork(seed, faults);
+    public InMemoryTestNetwork(int seed = 1, NetworkFaults? faults = null, bool ipv6 = false)
+    {
+        Network = new InMemoryNetwork(seed, faults);
+        _ipv6 = ipv6;
+    }
 
     public InMemoryNetwork Network { get; }
 
-    public override string Name => "in-memory";
+    public override string Name => _ipv6 ? "in-memory-ipv6" : "in-memory";
 
-    /// <summary>Each endpoint on its own host (10.0.0.N), so addresses differ in IP as well as port.</summary>
-    public override PacketTransport Bind() => Network.Bind(new PacketAddress(0x0A000000u | (uint)System.Threading.Interlocked.Increment(ref _nextHost), 0));
+    public override bool IsIPv6 => _ipv6;
+
+    /// <summary>Each endpoint on its own host (10.0.0.N or fd00::N), so addresses differ in IP as well as port.</summary>
+    public override PacketTransport Bind()
+    {
+        var host = System.Threading.Interlocked.Increment(ref _nextHost);
+        return _ipv6
+            ? Network.Bind(PacketAddress.Parse($"[fd00::{host:x}]:0"))
+            : Network.Bind(new PacketAddress(0x0A000000u | (uint)host, 0));
+    }
 }
 
-public sealed class UdpTestNetwork(bool batchedSystemCalls = true) : TestNetwork
+public sealed class UdpTestNetwork(bool batchedSystemCalls = true, bool ipv6 = false) : TestNetwork
 {
-    public override string Name => batchedSystemCalls ? "udp-loopback" : "udp-loopback-portable";
+    public override string Name => (batchedSystemCalls ? "udp-loopback" : "udp-loopback-portable") + (ipv6 ? "-ipv6" : string.Empty);
 
-    /// <summary>Real UDP sockets on 127.0.0.1, ephemeral ports; recvmmsg/sendmmsg or the portable Socket path.</summary>
+    public override bool IsIPv6 => ipv6;
+
+    /// <summary>Real UDP sockets on 127.0.0.1 or ::1, ephemeral ports; recvmmsg/sendmmsg or the portable Socket path.</summary>
     public override PacketTransport Bind()
-        => UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0), new UdpTransportOptions { UseBatchedSystemCalls = batchedSystemCalls });
+        => UdpTransport.Bind(new IPEndPoint(ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, 0), new UdpTransportOptions { UseBatchedSystemCalls = batchedSystemCalls });
 }

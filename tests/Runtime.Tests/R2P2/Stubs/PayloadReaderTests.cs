@@ -181,15 +181,10 @@ public class PayloadReaderTests
         writer.Flush();
         byte[] payload = buffer.WrittenSpan.ToArray();
 
-        long sum = ReadAll(payload);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10_000; i++)
-        {
-            sum += ReadAll(payload);
-        }
+        long sum = 0;
+        AllocationReport report = AllocationWindows.OnThisThread(_ => sum += ReadAll(payload));
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        report.AssertNoPerCallAllocation();
         Assert.NotEqual(0, sum);
     }
 

@@ -95,15 +95,13 @@ public class PayloadWriterTests
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         byte[] key = Encoding.ASCII.GetBytes("some-key");
-        Write(buffer, key);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10_000; i++)
+        AllocationReport report = AllocationWindows.OnThisThread(_ =>
         {
             buffer.ResetWrittenCount();
             Write(buffer, key);
-        }
+        });
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        report.AssertNoPerCallAllocation();
         Assert.Equal(2 + 4 + 8 + 4 + key.Length + 4 + 5, buffer.WrittenCount);
     }
 

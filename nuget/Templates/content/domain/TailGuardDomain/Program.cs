@@ -5,6 +5,19 @@ using TailGuard.Tyche.Simulation;
 using TailGuardDomain;
 
 // Hosts the domain on the simulated Tyche monitor (no privileges needed), checks its attestation, calls it.
+// It takes no arguments but --help; anything else exits 2 with one line on standard error.
+if (args is ["--help" or "-h"])
+{
+    Console.WriteLine("usage: TailGuardDomain [--help]\n  hosts the domain on the simulated Tyche monitor, verifies its attestation, calls it, exits (0 when every check held).");
+    return 0;
+}
+
+if (args.Length > 0)
+{
+    Console.Error.WriteLine($"TailGuardDomain: unexpected argument '{args[0]}'. Run with --help for the usage.");
+    return 2;
+}
+
 using var monitor = new SimulatedMonitor();
 byte[] nonce = RandomNumberGenerator.GetBytes(32);
 await using TrustDomainHost<ITailGuardDomain> host = TailGuardDomainBoundary.Host(

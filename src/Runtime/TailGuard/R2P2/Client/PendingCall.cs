@@ -1,21 +1,21 @@
 using System;
-using System.Buffers;
 using System.Threading;
 using System.Threading.Tasks;
 using System.Threading.Tasks.Sources;
+using TailGuard.R2P2.Protocol;
 
 namespace TailGuard.R2P2;
 
 /// <summary>
-/// One client call, pooled: its completion source (a reusable <see cref="IValueTaskSource{TResult}"/>), its request
-/// packets (kept until the call's result is taken, so a late ACK can never send a recycled buffer), its response
-/// packets (lent to the caller as the <see cref="R2P2Response"/> lease) and its place in the deadline list.
+/// One client call, pooled: the protocol state machine (<see cref="ClientCall"/>: its request packets until they are
+/// sent, its response packets lent to the caller as the <see cref="R2P2Response"/> lease), its completion source (a
+/// reusable <see cref="IValueTaskSource{TResult}"/>) and its cancellation registration.
 /// </summary>
 /// <remarks>
 /// Asynchronous continuations are dispatched by queueing the call itself as the thread-pool work item: the core's own
 /// asynchronous mode would wrap every continuation in a new 32-byte work item, an allocation per call.
 /// </remarks>
-internal sealed class PendingCall : IValueTaskSource<R2P2Response>, IR2P2ResponseOwner, IThreadPoolWorkItem
+internal sealed class PendingCall : ClientCall, IValueTaskSource<R2P2Response>, IR2P2ResponseOwner, IThreadPoolWorkItem
 {
     private readonly R2P2Client _client;
     private readonly bool _dispatchToThreadPool;
@@ -34,59 +34,17 @@ internal sealed class PendingCall : IValueTaskSource<R2P2Response>, IR2P2Respons
 
     public MessageWriter Writer { get; }
 
-    public R2P2Client Client() => _client;
-
-    public PacketBuffer[] RequestPackets = new PacketBuffer[1];
-    public int RequestPacketCount;
-    public PacketBuffer[] ResponsePackets = new PacketBuffer[1];
-    public int ResponsePacketCount;
-    public int ResponseExpected;
-    public ushort RequestId;
-    public CallState State;
-    public long Deadline;
-    public PendingCall? Previous;
-    public PendingCall? Next;
     public PendingCall? NextCompleted;
     public CancellationToken Token;
     public CancellationTokenRegistration Registration;
 
     public short Version => _core.Version;
 
+    public R2P2Client Client() => _client;
+
     public void CompleteWithResponse()
     {
-        ReadOnlySequence<byte> payload;
-        if (ResponsePacketCount == 1)
-        {
-            var only = ResponsePackets[0];
-            payload = new ReadOnlySequence<byte>(only.Array, R2P2Header.Size, only.Length - R2P2Header.Size);
-        }
-        else
-        {
-            PayloadSegment? first = null;
-            PayloadSegment? last = null;
-            long running = 0;
-            for (var i = 0; i < ResponsePacketCount; i++)
-            {
-                var packet = ResponsePackets[i];
-                var segment = packet.Segment;
-                segment.Set(packet.Array.AsMemory(R2P2Header.Size, packet.Length - R2P2Header.Size), running);
-                running += packet.Length - R2P2Header.Size;
-                if (last is null)
-                {
-                    first = segment;
-                }
-                else
-                {
-                    last.Link(segment);
-                }
-
-                last = segment;
-            }
-
-            payload = new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
-        }
-
-        var response = new R2P2Response(payload, this, _leaseToken);
+        var response = new R2P2Response(ResponsePayload(), this, _leaseToken);
         if (_dispatchToThreadPool)
         {
             _dispatchedResponse = response;
@@ -159,24 +117,10 @@ internal sealed class PendingCall : IValueTaskSource<R2P2Response>, IR2P2Respons
         }
     }
 
-    /// <summary>Returns every buffer the call holds and the call itself to the client's pools.</summary>
+    /// <summary>Returns every buffer the call holds and the call itself to the client's pool.</summary>
     public void Recycle()
     {
-        for (var i = 0; i < RequestPacketCount; i++)
-        {
-            RequestPackets[i].Return();
-            RequestPackets[i] = null!;
-        }
-
-        for (var i = 0; i < ResponsePacketCount; i++)
-        {
-            ResponsePackets[i].Return();
-            ResponsePackets[i] = null!;
-        }
-
-        RequestPacketCount = 0;
-        ResponsePacketCount = 0;
-        ResponseExpected = 0;
+        Reset();
         Token = default;
         Registration = default;
         unchecked

@@ -1,39 +1,33 @@
 using System;
+using System.Buffers;
 using System.Diagnostics;
 using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
+using TailGuard.R2P2.Protocol;
 
 namespace TailGuard.R2P2;
 
 /// <summary>
 /// An R2P2 client bound to one destination (a server or a router). Calls are <see cref="ValueTask{TResult}"/>s over
-/// pooled completion sources; one receive loop thread matches responses to calls by rid, drives the multi-packet
-/// handshake and fires each call's one timer. In steady state a call allocates nothing.
+/// pooled completion sources; the protocol (rids, one timer per call, the multi-packet handshake, response reassembly)
+/// is a <see cref="ClientProtocol"/> driven by one <see cref="ReceiveLoop"/> thread. Request and response packets live in
+/// the transport's memory. In steady state a call allocates nothing.
 /// </summary>
-public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
+public sealed class R2P2Client : IAsyncDisposable, IDisposable
 {
-    private static readonly R2P2PayloadWriter<ReadOnlyMemory<byte>> CopyPayloadWriter = CopyPayload;
+    private static readonly R2P2PayloadWriter<ReadOnlyMemory<byte>> CopyPayloadWriter = static (writer, in payload) => writer.Write(payload.Span);
     private static readonly Action<object?, CancellationToken> CancelCallback = static (state, _) => ((PendingCall)state!).Client().Cancel((PendingCall)state!);
 
     private readonly PacketTransport _transport;
     private readonly R2P2ClientOptions _options;
-    private readonly PacketBufferPool _pool;
     private readonly object _sync = new(); // Monitor: contention inflates a native sync block, no managed allocation
-    private readonly PendingCall?[] _byRequestId = new PendingCall?[65536];
+    private readonly ClientProtocol _protocol;
     private readonly object _freeSync = new(); // Monitor: contention inflates a native sync block, no managed allocation
     private readonly PendingCall[] _free;
     private readonly long _timeoutTicks;
-    private readonly int _maxResponsePackets;
-    private readonly Thread _receiveThread;
+    private readonly ReceiveLoop _loop;
     private int _freeCount;
-    private ushort _nextRequestId = 1;
-    private int _inFlight;
-    private PendingCall? _deadlineHead;
-    private PendingCall? _deadlineTail;
-    private long _receiveLoopAllocatedBytes;
-    private long _receiveLoopIterations;
-    private volatile bool _stopping;
     private int _disposed;
 
     /// <summary>Creates a client over a transport and starts its receive loop.</summary>
@@ -47,21 +41,25 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
         _options.Validate(transport);
         _transport = transport;
         Destination = destination;
-        _pool = new PacketBufferPool(R2P2Header.Size + _options.PayloadSize);
         _free = new PendingCall[_options.MaxInFlight];
         _timeoutTicks = TimeSpanToTicks(_options.Timeout);
-        _maxResponsePackets = Fragmenter.PacketCount(MessageType.Response, _options.MaxResponseBytes, _options.PayloadSize);
+        _protocol = new ClientProtocol(_options.MaxInFlight, Fragmenter.PacketCount(MessageType.Response, _options.MaxResponseBytes, _options.PayloadSize));
         Statistics = new R2P2ClientStatistics();
-        _receiveThread = new Thread(ReceiveLoop)
+        _loop = new ReceiveLoop(transport, new LoopHandler(this), new ReceiveLoopOptions
         {
-            IsBackground = true,
-            Name = $"R2P2 client {transport.LocalAddress}",
-        };
-        _receiveThread.Start();
+            Mode = _options.ReceiveMode,
+            BatchSize = _options.ReceiveBatchSize,
+            BufferSize = R2P2Header.Size + _options.PayloadSize,
+            ThreadName = $"R2P2 client {transport.LocalAddress}",
+        });
+        _loop.Start();
     }
 
-    /// <summary>Creates a client on a new UDP socket (an ephemeral port on loopback, or on every interface).</summary>
-    /// <param name="destination">The server or router, an IPv4 endpoint.</param>
+    /// <summary>
+    /// Creates a client on a new UDP socket: an ephemeral port on the loopback address of the destination's family when
+    /// the destination is loopback, otherwise on every interface of that family.
+    /// </summary>
+    /// <param name="destination">The server or router, an IPv4 or IPv6 endpoint.</param>
     /// <param name="options">Client settings; defaults when null.</param>
     /// <param name="transportOptions">Socket settings; defaults when null.</param>
     /// <returns>The client, its receive loop running.</returns>
@@ -69,8 +67,11 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(destination);
         var target = PacketAddress.FromEndPoint(destination);
-        var local = new IPEndPoint(IPAddress.IsLoopback(destination.Address) ? IPAddress.Loopback : IPAddress.Any, 0);
-        var transport = UdpTransport.Bind(local, transportOptions);
+        var ipv6 = target.IsIPv6;
+        var local = IPAddress.IsLoopback(destination.Address)
+            ? (ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback)
+            : (ipv6 ? IPAddress.IPv6Any : IPAddress.Any);
+        var transport = UdpTransport.Bind(new IPEndPoint(local, 0), transportOptions);
         try
         {
             return new R2P2Client(transport, target, options);
@@ -98,7 +99,7 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
         {
             lock (_sync)
             {
-                return _inFlight;
+                return _protocol.InFlight;
             }
         }
     }
@@ -107,14 +108,14 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
     /// Bytes the receive loop thread has allocated since it started (<see cref="GC.GetAllocatedBytesForCurrentThread"/>,
     /// sampled after each batch), so tests and benchmarks can check the loop allocates nothing per call.
     /// </summary>
-    public long ReceiveLoopAllocatedBytes => Interlocked.Read(ref _receiveLoopAllocatedBytes);
+    public long ReceiveLoopAllocatedBytes => _loop.AllocatedBytes;
 
     /// <summary>How many times the receive loop has gone round (each sample of <see cref="ReceiveLoopAllocatedBytes"/>).</summary>
-    public long ReceiveLoopIterations => Interlocked.Read(ref _receiveLoopIterations);
+    public long ReceiveLoopIterations => _loop.Iterations;
 
     /// <summary>
-    /// Sends one request whose payload <paramref name="writePayload"/> writes straight into pooled send buffers, and
-    /// completes with the response as a lease over the receive buffers.
+    /// Sends one request whose payload <paramref name="writePayload"/> writes straight into the transport's send
+    /// buffers, and completes with the response as a lease over the receive buffers.
     /// </summary>
     /// <typeparam name="TState">The arguments the writer needs.</typeparam>
     /// <param name="state">The arguments, passed by reference to the writer before this method returns.</param>
@@ -168,23 +169,21 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
         }
 
         var call = RentCall();
-        int count;
         try
         {
             call.Writer.Start();
             writePayload(call.Writer, in state);
-            count = call.Writer.Build(MessageType.Request, policy, 0, Destination, ref call.RequestPackets);
+            call.BuildRequest(call.Writer, policy, Destination);
         }
         catch
         {
             call.Writer.Reset();
+            call.Reset();
             ReturnCall(call);
             throw;
         }
 
-        call.RequestPacketCount = count;
-
-        // Registered before the call is in flight, so whatever ends the call (Detach) always unregisters it.
+        // Registered before the call is in flight, so whatever ends the call always unregisters it.
         if (cancellationToken.CanBeCanceled)
         {
             call.Token = cancellationToken;
@@ -192,28 +191,17 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
         }
 
         short version;
+        PacketBuffer? first;
         lock (_sync)
         {
-            if (_inFlight >= _options.MaxInFlight)
+            var deadline = Stopwatch.GetTimestamp() + (timeout == _options.Timeout ? _timeoutTicks : TimeSpanToTicks(timeout));
+            if (!_protocol.TryStart(call, deadline, out first))
             {
                 call.Registration.Unregister();
                 call.Recycle();
                 throw new InvalidOperationException($"The client already has {_options.MaxInFlight} calls in flight (MaxInFlight).");
             }
 
-            var rid = NextRequestId();
-            for (var i = 0; i < count; i++)
-            {
-                call.RequestPackets[i].Array[4] = (byte)(rid >> 8);
-                call.RequestPackets[i].Array[5] = (byte)rid;
-            }
-
-            call.RequestId = rid;
-            call.State = count == 1 ? CallState.AwaitingResponse : CallState.AwaitingAck;
-            call.Deadline = Stopwatch.GetTimestamp() + (timeout == _options.Timeout ? _timeoutTicks : TimeSpanToTicks(timeout));
-            _byRequestId[rid] = call;
-            _inFlight++;
-            InsertByDeadline(call);
             version = call.Version;
         }
 
@@ -221,18 +209,19 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
         if (cancellationToken.IsCancellationRequested)
         {
             // Cancelled while registering: the callback found the call not yet in flight and did nothing.
+            first!.Return();
             Cancel(call);
             return new ValueTask<R2P2Response>(call, version);
         }
 
         try
         {
-            // A multi-packet request sends only its first packet; the rest leave on the ACK (r2p2.md, handshake).
-            _transport.Send(call.RequestPackets.AsSpan(0, 1));
+            // A multi-packet request sends only its first packet; the rest leave on the ACK (docs/design/r2p2.md, "The multi-packet request handshake").
+            _transport.Send(new ReadOnlySpan<PacketBuffer>(ref first!));
         }
         catch (Exception error) when (error is not ObjectDisposedException)
         {
-            if (TryDetach(call))
+            if (TryEnd(call))
             {
                 call.CompleteWithError(new R2P2Exception("The request could not be sent.", error));
             }
@@ -266,13 +255,8 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
             return;
         }
 
-        _stopping = true;
-        if (Thread.CurrentThread != _receiveThread)
-        {
-            _receiveThread.Join();
-        }
-
-        var ended = DetachDue(long.MaxValue);
+        _loop.Stop();
+        var ended = TakeExpired(long.MaxValue);
         while (ended is not null)
         {
             var next = ended.NextCompleted;
@@ -297,7 +281,6 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
 
     internal void ReturnCall(PendingCall call)
     {
-        call.State = CallState.Free;
         lock (_freeSync)
         {
             if (_freeCount < _free.Length)
@@ -312,20 +295,7 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
     {
         lock (_sync)
         {
-            _nextRequestId = next;
-        }
-    }
-
-    private static void CopyPayload(System.Buffers.IBufferWriter<byte> writer, in ReadOnlyMemory<byte> payload)
-    {
-        var span = payload.Span;
-        while (!span.IsEmpty)
-        {
-            var destination = writer.GetSpan(Math.Min(span.Length, 4096));
-            var chunk = Math.Min(destination.Length, span.Length);
-            span[..chunk].CopyTo(destination);
-            writer.Advance(chunk);
-            span = span[chunk..];
+            _protocol.NextRequestId = next;
         }
     }
 
@@ -343,98 +313,23 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
             }
         }
 
-        return new PendingCall(this, new MessageWriter(_pool, _options.PayloadSize, Fragmenter.MaxMessageLength(MessageType.Request, _options.PayloadSize)), _options.RunContinuationsAsynchronously);
+        var writer = new MessageWriter(_transport, _options.PayloadSize, Fragmenter.MaxMessageLength(MessageType.Request, _options.PayloadSize));
+        return new PendingCall(this, writer, _options.RunContinuationsAsynchronously);
     }
 
-    /// <summary>The 16-bit counter, wrapping, skipping rids still in flight (the reference does not check). Under the lock.</summary>
-    private ushort NextRequestId()
-    {
-        while (true)
-        {
-            var rid = _nextRequestId;
-            unchecked
-            {
-                _nextRequestId++;
-            }
-
-            if (_byRequestId[rid] is null)
-            {
-                return rid;
-            }
-        }
-    }
-
-    private void InsertByDeadline(PendingCall call)
-    {
-        // Mostly one timeout for all calls, so the new deadline is the latest and lands at the tail in O(1).
-        var after = _deadlineTail;
-        while (after is not null && after.Deadline > call.Deadline)
-        {
-            after = after.Previous;
-        }
-
-        call.Previous = after;
-        call.Next = after is null ? _deadlineHead : after.Next;
-        if (call.Next is null)
-        {
-            _deadlineTail = call;
-        }
-        else
-        {
-            call.Next.Previous = call;
-        }
-
-        if (after is null)
-        {
-            _deadlineHead = call;
-        }
-        else
-        {
-            after.Next = call;
-        }
-    }
-
-    /// <summary>Ends a call's life in the tables (under the lock): frees its rid, removes its timer.</summary>
-    private void Detach(PendingCall call)
-    {
-        _byRequestId[call.RequestId] = null;
-        _inFlight--;
-        if (call.Previous is null)
-        {
-            _deadlineHead = call.Next;
-        }
-        else
-        {
-            call.Previous.Next = call.Next;
-        }
-
-        if (call.Next is null)
-        {
-            _deadlineTail = call.Previous;
-        }
-        else
-        {
-            call.Next.Previous = call.Previous;
-        }
-
-        call.Previous = null;
-        call.Next = null;
-        call.State = CallState.Free;
-        call.Registration.Unregister();
-    }
-
-    private bool TryDetach(PendingCall call)
+    /// <summary>Takes a call out of flight (cancelled, or its send failed); false when it ended already.</summary>
+    private bool TryEnd(PendingCall call)
     {
         lock (_sync)
         {
-            if (call.State == CallState.Free || _byRequestId[call.RequestId] != call)
+            if (!_protocol.TryEnd(call))
             {
                 return false;
             }
-
-            Detach(call);
-            return true;
         }
+
+        call.Registration.Unregister();
+        return true;
     }
 
     private void Cancel(PendingCall call)
@@ -442,79 +337,86 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
         CancellationToken token;
         lock (_sync)
         {
-            // The callback may race with the call ending and the slot being reused: act only on the call it was for.
+            // The callback may race with the call ending and the call being reused: act only on the call it was for.
             token = call.Token;
-            if (call.State == CallState.Free || !token.IsCancellationRequested || _byRequestId[call.RequestId] != call)
+            if (!token.IsCancellationRequested || !_protocol.TryEnd(call))
             {
                 return;
             }
-
-            Detach(call);
         }
 
         Statistics.Cancellation();
         call.CompleteWithError(new OperationCanceledException("The R2P2 call was cancelled.", token));
     }
 
-    private void ReceiveLoop()
+    /// <summary>Takes every call due by <paramref name="now"/> out of flight, chained through NextCompleted to complete outside the lock.</summary>
+    private PendingCall? TakeExpired(long now)
     {
-        var buffers = new PacketBuffer[_options.ReceiveBatchSize];
-        for (var i = 0; i < buffers.Length; i++)
-        {
-            buffers[i] = _pool.Rent();
-        }
-
-        var busyPoll = _options.ReceiveMode == ReceiveMode.BusyPoll;
-        try
-        {
-            while (!_stopping)
-            {
-                var received = _transport.Receive(buffers, busyPoll ? 0 : WaitMilliseconds());
-                for (var i = 0; i < received; i++)
-                {
-                    if (ProcessGuarded(buffers[i]))
-                    {
-                        buffers[i] = _pool.Rent();
-                    }
-                }
-
-                ExpireDeadlines();
-                Interlocked.Exchange(ref _receiveLoopAllocatedBytes, GC.GetAllocatedBytesForCurrentThread());
-                Interlocked.Increment(ref _receiveLoopIterations);
-            }
-        }
-        catch (ObjectDisposedException) when (_stopping || Volatile.Read(ref _disposed) != 0)
-        {
-            // The transport closed under us while stopping.
-        }
-
-        foreach (var buffer in buffers)
-        {
-            buffer.Return();
-        }
-    }
-
-    private int WaitMilliseconds()
-    {
-        long head;
+        PendingCall? due = null;
         lock (_sync)
         {
-            head = _deadlineHead?.Deadline ?? long.MaxValue;
+            while (_protocol.TakeExpired(now) is PendingCall call)
+            {
+                call.NextCompleted = due;
+                due = call;
+            }
         }
 
-        const int idleWait = 50;
-        if (head == long.MaxValue)
+        for (var call = due; call is not null; call = call.NextCompleted)
         {
-            return idleWait;
+            call.Registration.Unregister();
         }
 
-        var ms = (head - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
-        return (int)Math.Clamp(ms + 1, 1, idleWait);
+        return due;
     }
 
-    private void ExpireDeadlines()
+    /// <summary>One datagram through the protocol; true when a call kept the buffer (a response packet).</summary>
+    private bool OnPacket(ReceiveLoop loop, PacketBuffer packet)
     {
-        var expired = DetachDue(Stopwatch.GetTimestamp());
+        ClientCallEvent step;
+        PendingCall? call;
+        lock (_sync)
+        {
+            step = _protocol.Receive(packet, out var target);
+            call = (PendingCall?)target;
+            if (step == ClientCallEvent.SendContinuations)
+            {
+                // Queued under the lock: once it is released the call may end and be reused with new packets.
+                foreach (var continuation in call!.TakeContinuations())
+                {
+                    loop.Send(continuation);
+                }
+            }
+        }
+
+        switch (step)
+        {
+            case ClientCallEvent.Ignored:
+                Statistics.MalformedDatagram(); // a bad header, an unknown rid, a duplicate ACK, an unexpected type
+                break;
+            case ClientCallEvent.Completed:
+                call!.Registration.Unregister();
+                Statistics.Response();
+                call.CompleteWithResponse();
+                break;
+            case ClientCallEvent.Dropped:
+                call!.Registration.Unregister();
+                Statistics.Drop();
+                call.CompleteWithError(new R2P2DroppedException());
+                break;
+            case ClientCallEvent.Malformed:
+                call!.Registration.Unregister();
+                Statistics.MalformedResponse();
+                call.CompleteWithError(new R2P2MalformedResponseException());
+                break;
+        }
+
+        return step is ClientCallEvent.ResponsePacketStored or ClientCallEvent.Completed;
+    }
+
+    private long OnTick()
+    {
+        var expired = TakeExpired(Stopwatch.GetTimestamp());
         while (expired is not null)
         {
             var next = expired.NextCompleted;
@@ -523,185 +425,24 @@ public sealed partial class R2P2Client : IAsyncDisposable, IDisposable
             expired.CompleteWithError(new R2P2TimeoutException());
             expired = next;
         }
-    }
 
-    /// <summary>Detaches every call due by <paramref name="now"/>, returned as a chain through NextCompleted to complete outside the lock.</summary>
-    private PendingCall? DetachDue(long now)
-    {
-        PendingCall? due = null;
         lock (_sync)
         {
-            while (_deadlineHead is { } call && call.Deadline <= now)
-            {
-                Detach(call);
-                call.NextCompleted = due;
-                due = call;
-            }
-        }
-
-        return due;
-    }
-
-    /// <summary>A defect in processing one datagram is counted and the loop goes on (it must not end the process).</summary>
-    private bool ProcessGuarded(PacketBuffer packet)
-    {
-        try
-        {
-            return Process(packet);
-        }
-#pragma warning disable CA1031 // Deliberately broad: an unhandled exception on this thread would end the process.
-        catch (Exception error) when (error is not ObjectDisposedException)
-#pragma warning restore CA1031
-        {
-            Statistics.MalformedDatagram();
-            return false;
+            return _protocol.EarliestDeadline;
         }
     }
 
-    /// <summary>Handles one datagram; returns true when a call kept the buffer (a response packet).</summary>
-    private bool Process(PacketBuffer packet)
+    /// <summary>The client's side of its receive loop (a separate object keeps these methods off the client's public surface).</summary>
+    private sealed class LoopHandler(R2P2Client client) : IReceiveLoopHandler
     {
-        var datagram = packet.Span;
-        if (R2P2Header.TryRead(datagram, out var header) != HeaderStatus.Valid)
+        public bool OnPacket(ReceiveLoop loop, PacketBuffer packet) => client.OnPacket(loop, packet);
+
+        public long OnTick(ReceiveLoop loop, long now) => client.OnTick();
+
+        public void OnError(ReceiveLoop loop, Exception error) => client.Statistics.MalformedDatagram();
+
+        public void OnStopping(ReceiveLoop loop)
         {
-            Statistics.MalformedDatagram();
-            return false;
         }
-
-        PendingCall? call;
-        var outcome = Outcome.Ignored;
-        var kept = false;
-        lock (_sync)
-        {
-            call = _byRequestId[header.RequestId];
-            if (call is null)
-            {
-                // A late packet of a finished call, or a stranger: never delivered.
-                Statistics.MalformedDatagram();
-                return false;
-            }
-
-            switch (header.Type)
-            {
-                case MessageType.Ack:
-                    if (call.State == CallState.AwaitingAck && ControlMessages.IsWellFormedAck(datagram, header))
-                    {
-                        call.State = CallState.AwaitingResponse;
-
-                        // The rest goes to whoever answered, bypassing a router (r2p2.md, handshake step 3). Sent under
-                        // the lock so the call cannot end and recycle these buffers meanwhile.
-                        var rest = call.RequestPackets.AsSpan(1, call.RequestPacketCount - 1);
-                        foreach (var p in rest)
-                        {
-                            p.Address = packet.Address;
-                        }
-
-                        _transport.Send(rest);
-                    }
-                    else if (call.State == CallState.AwaitingAck)
-                    {
-                        outcome = Outcome.Malformed;
-                    }
-                    else
-                    {
-                        // A duplicate ACK (the network may duplicate): ignored, counted.
-                        Statistics.MalformedDatagram();
-                    }
-
-                    break;
-
-                case MessageType.Drop:
-                    outcome = call.State is CallState.AwaitingAck or CallState.AwaitingResponse && ControlMessages.IsWellFormedDrop(datagram, header)
-                        ? Outcome.Dropped
-                        : Outcome.Malformed;
-                    break;
-
-                case MessageType.Response:
-                    outcome = ReceiveResponsePacket(call, packet, header, out kept);
-                    break;
-
-                default:
-                    Statistics.MalformedDatagram();
-                    break;
-            }
-
-            if (outcome != Outcome.Ignored)
-            {
-                Detach(call);
-            }
-        }
-
-        switch (outcome)
-        {
-            case Outcome.Completed:
-                Statistics.Response();
-                call.CompleteWithResponse();
-                break;
-            case Outcome.Dropped:
-                Statistics.Drop();
-                call.CompleteWithError(new R2P2DroppedException());
-                break;
-            case Outcome.Malformed:
-                Statistics.MalformedResponse();
-                call.CompleteWithError(new R2P2MalformedResponseException());
-                break;
-        }
-
-        return kept;
-    }
-
-    /// <summary>The response state machine: FIRST, then 1..N-1 in order, LAST exactly on N-1. Under the lock.</summary>
-    private Outcome ReceiveResponsePacket(PendingCall call, PacketBuffer packet, in R2P2Header header, out bool kept)
-    {
-        kept = false;
-        switch (call.State)
-        {
-            case CallState.AwaitingResponse when header.IsFirst:
-                var count = header.IsLast ? 1 : header.PacketOrder;
-                if (count > _maxResponsePackets)
-                {
-                    return Outcome.Malformed;
-                }
-
-                if (call.ResponsePackets.Length < count)
-                {
-                    Array.Resize(ref call.ResponsePackets, count);
-                }
-
-                call.ResponsePackets[0] = packet;
-                call.ResponsePacketCount = 1;
-                call.ResponseExpected = count;
-                kept = true;
-                if (count == 1)
-                {
-                    return Outcome.Completed;
-                }
-
-                call.State = CallState.ReceivingResponse;
-                return Outcome.Ignored;
-
-            case CallState.ReceivingResponse when !header.IsFirst && header.PacketOrder == call.ResponsePacketCount:
-                var isFinal = header.PacketOrder == call.ResponseExpected - 1;
-                if (header.IsLast != isFinal)
-                {
-                    return Outcome.Malformed;
-                }
-
-                call.ResponsePackets[call.ResponsePacketCount++] = packet;
-                kept = true;
-                return isFinal ? Outcome.Completed : Outcome.Ignored;
-
-            default:
-                // A response before the ACK, a continuation without FIRST, a gap, a duplicate: the call fails once.
-                return Outcome.Malformed;
-        }
-    }
-
-    private enum Outcome
-    {
-        Ignored,
-        Completed,
-        Dropped,
-        Malformed,
     }
 }

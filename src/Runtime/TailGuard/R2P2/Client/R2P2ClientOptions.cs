@@ -1,4 +1,5 @@
 using System;
+using TailGuard.R2P2.Protocol;
 
 namespace TailGuard.R2P2;
 

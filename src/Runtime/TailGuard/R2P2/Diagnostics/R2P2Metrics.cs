@@ -21,5 +21,7 @@ internal static class R2P2Metrics
     public static readonly Counter<long> ServerResponses = Meter.CreateCounter<long>("tailguard.r2p2.server.responses", "{response}", "Responses sent.");
     public static readonly Counter<long> ServerDrops = Meter.CreateCounter<long>("tailguard.r2p2.server.drops", "{request}", "Requests refused with DROP by the admission policy.");
     public static readonly Counter<long> ServerMalformed = Meter.CreateCounter<long>("tailguard.r2p2.server.malformed_datagrams", "{datagram}", "Datagrams a server dropped: bad header, unserved type or policy, orphan or inconsistent packets.");
+    public static readonly Counter<long> ServerExpiredResponses = Meter.CreateCounter<long>("tailguard.r2p2.server.expired_responses", "{response}", "Deferred responses released unanswered at their deadline.");
+    public static readonly Counter<long> ServerLateResponses = Meter.CreateCounter<long>("tailguard.r2p2.server.late_responses", "{response}", "Answers to deferred requests ignored: second, after the deadline, or after the server stopped.");
     public static readonly Counter<long> ReassemblyEvictions = Meter.CreateCounter<long>("tailguard.r2p2.server.reassembly_evictions", "{request}", "Pending multi-packet requests discarded: expired, evicted by the count or byte bound, or inconsistent.");
 }

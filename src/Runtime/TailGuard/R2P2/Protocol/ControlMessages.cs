@@ -1,20 +1,31 @@
 using System;
 using System.Buffers.Binary;
 
-namespace TailGuard.R2P2;
+namespace TailGuard.R2P2.Protocol;
 
-/// <summary>The fixed-shape messages a server sends besides responses: ACK, DROP and FEEDBACK (r2p2.md).</summary>
-internal static class ControlMessages
+/// <summary>
+/// The fixed-shape messages besides requests and responses: ACK, DROP and FEEDBACK (docs/design/r2p2.md, "The multi-packet
+/// request handshake" and "Responses, DROP and FEEDBACK"), byte for byte as the reference implementation sends them.
+/// </summary>
+public static class ControlMessages
 {
+    /// <summary>An ACK is 11 bytes: the header and "ACK".</summary>
     public const int AckLength = R2P2Header.Size + 3;
+
+    /// <summary>A DROP is 12 bytes: the header and "DROP".</summary>
     public const int DropLength = R2P2Header.Size + 4;
+
+    /// <summary>A FEEDBACK is 16 bytes: the header, then rid, client port and client IPv4 address.</summary>
     public const int FeedbackLength = R2P2Header.Size + 8;
 
     private static ReadOnlySpan<byte> AckPayload => "ACK"u8;
 
     private static ReadOnlySpan<byte> DropPayload => "DROP"u8;
 
-    /// <summary>The 11-byte ACK (REQRDY): type/policy 0x31, flags 0xC0, the request's rid, order 1, payload "ACK".</summary>
+    /// <summary>Writes the 11-byte ACK (REQRDY): type/policy 0x31, flags 0xC0, the request's rid, order 1, payload "ACK".</summary>
+    /// <param name="destination">At least <see cref="AckLength"/> bytes.</param>
+    /// <param name="requestId">The rid of the request being acknowledged.</param>
+    /// <returns><see cref="AckLength"/>.</returns>
     public static int WriteAck(Span<byte> destination, ushort requestId)
     {
         R2P2Header.Write(destination, MessageType.Ack, RoutingPolicy.Fixed, R2P2Header.FlagsSingle, requestId, 1);
@@ -22,7 +33,10 @@ internal static class ControlMessages
         return AckLength;
     }
 
-    /// <summary>The 12-byte DROP: type/policy 0x41, flags 0xC0, the request's rid, order 1, payload "DROP".</summary>
+    /// <summary>Writes the 12-byte DROP: type/policy 0x41, flags 0xC0, the request's rid, order 1, payload "DROP".</summary>
+    /// <param name="destination">At least <see cref="DropLength"/> bytes.</param>
+    /// <param name="requestId">The rid of the refused request.</param>
+    /// <returns><see cref="DropLength"/>.</returns>
     public static int WriteDrop(Span<byte> destination, ushort requestId)
     {
         R2P2Header.Write(destination, MessageType.Drop, RoutingPolicy.Fixed, R2P2Header.FlagsSingle, requestId, 1);
@@ -31,11 +45,22 @@ internal static class ControlMessages
     }
 
     /// <summary>
-    /// The 16-byte FEEDBACK: magic, header size and type/policy 0x20 with every other header byte zero, then the finished
-    /// request's rid, the client's port and the client's IPv4 address, all big-endian.
+    /// Writes the 16-byte FEEDBACK: magic, header size and type/policy 0x20 with every other header byte zero, then the
+    /// finished request's rid, the client's port and the client's IPv4 address, all big-endian. The wire format has
+    /// room for an IPv4 address only.
     /// </summary>
+    /// <param name="destination">At least <see cref="FeedbackLength"/> bytes.</param>
+    /// <param name="requestId">The rid of the finished request.</param>
+    /// <param name="client">The request's client, an IPv4 address.</param>
+    /// <returns><see cref="FeedbackLength"/>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="client"/> is IPv6: FEEDBACK carries an IPv4 address.</exception>
     public static int WriteFeedback(Span<byte> destination, ushort requestId, PacketAddress client)
     {
+        if (!client.IsIPv4)
+        {
+            throw new ArgumentException($"FEEDBACK carries the client's IPv4 address (the R2P2 wire format); {client} is IPv6.", nameof(client));
+        }
+
         R2P2Header.Write(destination, MessageType.Feedback, RoutingPolicy.LoadBalanced, 0, 0, 0);
         BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(8, 2), requestId);
         BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(10, 2), client.Port);
@@ -44,10 +69,35 @@ internal static class ControlMessages
     }
 
     /// <summary>Whether a datagram (header already read as a single-packet ACK) is exactly the 11-byte ACK.</summary>
+    /// <param name="datagram">The datagram.</param>
+    /// <param name="header">Its header.</param>
+    /// <returns>Whether it is a well-formed ACK.</returns>
     public static bool IsWellFormedAck(ReadOnlySpan<byte> datagram, in R2P2Header header)
-        => datagram.Length == AckLength && header.IsSinglePacket && datagram[R2P2Header.Size..].SequenceEqual(AckPayload);
+        => header.Type == MessageType.Ack && datagram.Length == AckLength && header.IsSinglePacket && datagram[R2P2Header.Size..].SequenceEqual(AckPayload);
 
     /// <summary>Whether a datagram (header already read as DROP) is exactly the 12-byte DROP.</summary>
+    /// <param name="datagram">The datagram.</param>
+    /// <param name="header">Its header.</param>
+    /// <returns>Whether it is a well-formed DROP.</returns>
     public static bool IsWellFormedDrop(ReadOnlySpan<byte> datagram, in R2P2Header header)
-        => datagram.Length == DropLength && header.IsSinglePacket && datagram[R2P2Header.Size..].SequenceEqual(DropPayload);
+        => header.Type == MessageType.Drop && datagram.Length == DropLength && header.IsSinglePacket && datagram[R2P2Header.Size..].SequenceEqual(DropPayload);
+
+    /// <summary>Reads a FEEDBACK (for routers): exactly 16 bytes with a valid FEEDBACK header.</summary>
+    /// <param name="datagram">The datagram.</param>
+    /// <param name="requestId">The finished request's rid.</param>
+    /// <param name="client">The request's client (IPv4).</param>
+    /// <returns>Whether the datagram is a well-formed FEEDBACK.</returns>
+    public static bool TryReadFeedback(ReadOnlySpan<byte> datagram, out ushort requestId, out PacketAddress client)
+    {
+        requestId = 0;
+        client = default;
+        if (datagram.Length != FeedbackLength || R2P2Header.TryRead(datagram, out var header) != HeaderStatus.Valid || header.Type != MessageType.Feedback)
+        {
+            return false;
+        }
+
+        requestId = BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(8, 2));
+        client = new PacketAddress(BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(12, 4)), BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(10, 2)));
+        return true;
+    }
 }

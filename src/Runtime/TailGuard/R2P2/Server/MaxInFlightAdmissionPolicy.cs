@@ -41,5 +41,5 @@ public sealed class MaxInFlightAdmissionPolicy : IR2P2AdmissionPolicy
     }
 
     /// <inheritdoc/>
-    public void Release() => Interlocked.Decrement(ref _inFlight);
+    public void Release(ushort requestId, PacketAddress client) => Interlocked.Decrement(ref _inFlight);
 }

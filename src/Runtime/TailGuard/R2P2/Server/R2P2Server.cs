@@ -7,15 +7,16 @@ using System.Threading.Tasks;
 namespace TailGuard.R2P2;
 
 /// <summary>
-/// An R2P2 server: one receive loop thread per transport (for several cores, give it several UDP sockets bound to one
-/// port with SO_REUSEPORT, see <see cref="UdpTransport.BindReusePortGroup"/>). Each complete request runs to
-/// completion on the thread that received it: the handler sees the payload as a view over the receive buffer (a
+/// An R2P2 server: one <see cref="ReceiveLoop"/> thread per transport (for several cores, give it several UDP sockets
+/// bound to one port with SO_REUSEPORT, see <see cref="UdpTransport.BindReusePortGroup"/>). Each complete request runs
+/// to completion on the thread that received it: the handler sees the payload as a view over the receive buffer (a
 /// multi-packet request is first copied into one contiguous pooled buffer, so handlers nearly always see one
-/// segment) and writes its response into pooled send buffers. The loops start in the constructor.
+/// segment) and writes its response into the transport's send buffers. A handler may instead
+/// <see cref="R2P2Request.Defer"/> and answer later from any thread. The loops start in the constructor.
 /// </summary>
 public sealed class R2P2Server : IAsyncDisposable, IDisposable
 {
-    private readonly ServerReceiveLoop[] _loops;
+    private readonly ServerLoop[] _loops;
     private readonly R2P2ServerOptions _options;
     private int _disposed;
 
@@ -43,11 +44,12 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
 
         _options = options ?? new R2P2ServerOptions();
         Statistics = new R2P2ServerStatistics();
-        _loops = new ServerReceiveLoop[transports.Count];
+        _loops = new ServerLoop[transports.Count];
         for (var i = 0; i < _loops.Length; i++)
         {
-            _options.Validate(transports[i]);
-            _loops[i] = new ServerReceiveLoop(this, transports[i], handler, _options, Statistics);
+            var transport = transports[i] ?? throw new ArgumentException("A transport is null.", nameof(transports));
+            _options.Validate(transport);
+            _loops[i] = new ServerLoop(this, transport, handler, _options, Statistics);
         }
 
         foreach (var loop in _loops)
@@ -57,7 +59,7 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Creates a server on UDP: one socket, or several sharing the port with SO_REUSEPORT (one loop each).</summary>
-    /// <param name="localEndPoint">The IPv4 address and port to serve on (port 0 picks one).</param>
+    /// <param name="localEndPoint">The IPv4 or IPv6 address and port to serve on (port 0 picks one; <see cref="IPAddress.IPv6Any"/> serves both families).</param>
     /// <param name="handler">Handles each complete request.</param>
     /// <param name="options">Server settings; defaults when null.</param>
     /// <param name="receiveLoops">How many receive loops (sockets); more than one needs Linux.</param>
@@ -103,6 +105,9 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
     /// <summary>The most buffer bytes pending reassemblies held at once, per loop, summed over loops.</summary>
     public long PeakReassemblyBytes => SumOverLoops(static loop => loop.PeakReassemblyBytes);
 
+    /// <summary>Deferred responses (<see cref="R2P2Request.Defer"/>) waiting for their answer now, over all loops.</summary>
+    public int PendingResponses => (int)SumOverLoops(static loop => loop.PendingResponses);
+
     /// <summary>
     /// Bytes the receive loop threads have allocated since they started (<see cref="GC.GetAllocatedBytesForCurrentThread"/>
     /// sampled after each batch), summed, so tests and benchmarks can check serving allocates nothing per request.
@@ -112,7 +117,7 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
     /// <summary>How many times the receive loops have gone round, summed.</summary>
     public long ReceiveLoopIterations => SumOverLoops(static loop => loop.Iterations);
 
-    private long SumOverLoops(Func<ServerReceiveLoop, long> read)
+    private long SumOverLoops(Func<ServerLoop, long> read)
     {
         long total = 0;
         foreach (var loop in _loops)
@@ -123,7 +128,10 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
         return total;
     }
 
-    /// <summary>Stops the loops (pending reassemblies are discarded) and closes the transports if the server owns them.</summary>
+    /// <summary>
+    /// Stops the loops (pending reassemblies are discarded, deferred responses released and later answers ignored) and
+    /// closes the transports if the server owns them.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

@@ -13,6 +13,9 @@ public sealed class R2P2ServerStatistics
     private long _acks;
     private long _feedbacks;
     private long _handlerFailures;
+    private long _deferred;
+    private long _expiredResponses;
+    private long _lateResponses;
 
     internal R2P2ServerStatistics()
     {
@@ -39,8 +42,17 @@ public sealed class R2P2ServerStatistics
     /// <summary>FEEDBACK messages sent to the router.</summary>
     public long Feedbacks => Interlocked.Read(ref _feedbacks);
 
-    /// <summary>Handler calls that threw; no response is sent for them (the client times out).</summary>
+    /// <summary>Handler calls that threw, and deferred answers whose payload writer threw; no response is sent for them (the client times out).</summary>
     public long HandlerFailures => Interlocked.Read(ref _handlerFailures);
+
+    /// <summary>Requests whose handler deferred the response (<see cref="R2P2Request.Defer"/>).</summary>
+    public long DeferredResponses => Interlocked.Read(ref _deferred);
+
+    /// <summary>Deferred responses released unanswered: their <see cref="R2P2ServerOptions.ResponseTimeout"/> passed, or the server stopped.</summary>
+    public long ExpiredResponses => Interlocked.Read(ref _expiredResponses);
+
+    /// <summary>Answers to deferred requests that were ignored: a second answer, one after the deadline, or one after the server stopped.</summary>
+    public long LateResponses => Interlocked.Read(ref _lateResponses);
 
     internal void Request()
     {
@@ -66,10 +78,13 @@ public sealed class R2P2ServerStatistics
         R2P2Metrics.ServerMalformed.Add(1);
     }
 
-    internal void Eviction()
+    internal void Evictions(int count)
     {
-        Interlocked.Increment(ref _evictions);
-        R2P2Metrics.ReassemblyEvictions.Add(1);
+        if (count > 0)
+        {
+            Interlocked.Add(ref _evictions, count);
+            R2P2Metrics.ReassemblyEvictions.Add(count);
+        }
     }
 
     internal void Ack() => Interlocked.Increment(ref _acks);
@@ -77,4 +92,18 @@ public sealed class R2P2ServerStatistics
     internal void Feedback() => Interlocked.Increment(ref _feedbacks);
 
     internal void HandlerFailure() => Interlocked.Increment(ref _handlerFailures);
+
+    internal void Deferral() => Interlocked.Increment(ref _deferred);
+
+    internal void ExpiredResponse()
+    {
+        Interlocked.Increment(ref _expiredResponses);
+        R2P2Metrics.ServerExpiredResponses.Add(1);
+    }
+
+    internal void LateResponse()
+    {
+        Interlocked.Increment(ref _lateResponses);
+        R2P2Metrics.ServerLateResponses.Add(1);
+    }
 }

@@ -27,10 +27,10 @@ public enum MonitorCall
     /// <summary>Switches the calling core to another domain, consuming the Switch capability.</summary>
     Switch = 8,
 
-    /// <summary>Exits the monitor (debugging).</summary>
+    /// <summary>Ends the monitor's loop on the calling core (debugging; the simulator does not offer it).</summary>
     Exit = 9,
 
-    /// <summary>Prints a value (debugging).</summary>
+    /// <summary>Logs a value (debugging); registers are left as they were.</summary>
     Debug = 10,
 
     /// <summary>Sets a permission bitmap of an unfrozen child.</summary>
@@ -60,7 +60,7 @@ public enum MonitorCall
     /// <summary>Serializes the whole capability graph (magic "capa") into a buffer.</summary>
     SerializeAttestation = 22,
 
-    /// <summary>Returns to the manager.</summary>
+    /// <summary>Switches the core to the calling domain's manager, which resumes as interrupted.</summary>
     ReturnToManager = 23,
 
     /// <summary>Translates a guest physical address into a host physical address.</summary>

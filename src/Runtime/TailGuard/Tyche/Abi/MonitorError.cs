@@ -55,6 +55,12 @@ public enum MonitorError
     /// <summary>The mapping address range overlaps a mapping the target already has.</summary>
     AlreadyAliased = 15,
 
+    /// <summary>An argument has a value the call cannot use (an unknown context field, a repeat size that is not a multiple of the region's).</summary>
+    InvalidValue = 16,
+
+    /// <summary>SEND_REGION was given extra rights that are not extras (read, write, execute or supervisor).</summary>
+    InvalidPermissions = 17,
+
     /// <summary>The domain (or the caller) has been revoked (the driver's monitor error 66).</summary>
     DomainRevoked = 66,
 

@@ -32,7 +32,7 @@ public sealed class AttestationVerifier : IDisposable
             return false;
         }
 
-        int signed = AttestationReport.SignedLength(report!.Nonce.Length);
+        int signed = AttestationReport.SignedLength(encoded.Length);
         if (_key.VerifyData(encoded[..signed], encoded[signed..], HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation))
         {
             return true;

@@ -53,6 +53,26 @@ public static class DriverAbi
 
     /// <summary>The "domain revoked" monitor error the driver reports.</summary>
     public const int DomainRevokedError = 66;
+
+    /// <summary>MPROTECT's <c>memory_access_right_t</c> bit 0, MEM_ACTIVE (the driver's own; the C SDK does not set it).</summary>
+    public const uint MemActive = 1;
+
+    /// <summary>MEM_CONFIDENTIAL, bit 1: the C SDK sets it on confidential segments, so the driver carves them only from a confidential region.</summary>
+    public const uint MemConfidential = 2;
+
+    /// <summary>
+    /// The driver's rights are the monitor's shifted left by this: MEM_READ is bit 2, MEM_WRITE 3, MEM_EXEC 4, MEM_SUPER 5,
+    /// MEM_HASH 6, MEM_CLEANUP 7, MEM_VITAL 8 (the driver's tyche_capabilities_types.h); its capability library shifts
+    /// them back right by 2 before SEGMENT_REGION and SEND_REGION.
+    /// </summary>
+    public const int RightsShift = 2;
+
+    /// <summary>The flags MPROTECT carries for a segment: the rights in the driver's bit order, plus MEM_CONFIDENTIAL for a confidential segment (as the C SDK's loader sets them).</summary>
+    /// <param name="rights">Access rights and the extras HASH, CLEANUP, VITAL, in the monitor's order.</param>
+    /// <param name="type">The segment type.</param>
+    /// <returns>The <c>memory_access_right_t</c> value.</returns>
+    public static uint MprotectFlags(MemoryRights rights, SegmentType type) =>
+        ((uint)rights << RightsShift) | (type == SegmentType.Confidential ? MemConfidential : 0);
 }
 
 /// <summary>msg_info_t: {virtaddr, physoffset, size}.</summary>
@@ -64,7 +84,7 @@ internal struct MessageInfo
     public ulong Size;
 }
 
-/// <summary>msg_mprotect_t: {usize start; usize size; memory_access_right_t flags; segment_type_t tpe} (enums are 4 bytes).</summary>
+/// <summary>msg_mprotect_t: {usize start; usize size; memory_access_right_t flags; segment_type_t tpe} (enums are 4 bytes; flags in the driver's bit order, <see cref="DriverAbi.MprotectFlags"/>).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct MessageMprotect
 {

@@ -96,6 +96,18 @@ public sealed partial class SimulatedCore
                     throw new MonitorException(MonitorError.DomainRevoked, "SWITCH: the domain was revoked while it ran.");
                 }
 
+                if (exit.IsReturnToManager)
+                {
+                    if (ReturnToManager(caller, target, returnCapability, out SwitchResult back))
+                    {
+                        return back;
+                    }
+
+                    status = MonitorStatus.Failure; // the call failed: the domain resumes after it with status 1
+                    vector = -1;
+                    continue;
+                }
+
                 if (!exit.IsTrap)
                 {
                     return SwitchBack(caller, target, returnCapability);
@@ -126,10 +138,52 @@ public sealed partial class SimulatedCore
                 throw new MonitorException(
                     MonitorError.CouldNotHandleTrap,
                     handler is null
-                        ? $"Trap {exit.TrapVector}: no sealed ancestor of domain {target.Index} allows handling it."
-                        : $"Trap {exit.TrapVector}: its handler, domain {handler.Index}, is not on core {Id}'s switch chain; the simulator delivers traps only along the chain.");
+                        ? $"Trap {exit.TrapVector}: no sealed ancestor of domain {target.Id} allows handling it."
+                        : $"Trap {exit.TrapVector}: its handler, domain {handler.Id}, is not on core {Id}'s switch chain; the simulator delivers traps only along the chain.");
             }
         }
+    }
+
+    /// <summary>
+    /// RETURN_TO_MANAGER (tyche-devel crates/capability-engine/src/lib.rs, switch_to_manager): consumes the target's Switch
+    /// to its manager on this core and resumes the manager as interrupted, with a Switch back into the target. False when
+    /// the call fails (no manager, or no such Switch); the target then resumes. Caller holds the gate.
+    /// </summary>
+    private bool ReturnToManager(DomainState caller, DomainState target, CapabilityHandle returnCapability, out SwitchResult back)
+    {
+        back = default;
+        DomainState? manager = target.Manager;
+        if (manager is null)
+        {
+            return false;
+        }
+
+        int slot = SimulatedMonitor.Resolve(target, returnCapability, CapabilityKind.Switch, out int returnSlot) == MonitorError.None
+            && target.Slots[returnSlot].Target == manager
+                ? returnSlot
+                : SimulatedMonitor.FindSlot(target, CapabilityKind.Switch, manager, Id, null);
+        if (slot < 0)
+        {
+            return false;
+        }
+
+        SimulatedMonitor.Clear(target, slot);
+        Leave(target, caller);
+        if (manager == caller)
+        {
+            DropReturnCapability(target, returnCapability);
+            back = new SwitchResult(MonitorStatus.SwitchInterrupted, GiveSwitch(caller, target), -1);
+            return true;
+        }
+
+        if (IsOnChain(manager))
+        {
+            throw new TrapUnwindException(manager, target, -1);
+        }
+
+        throw new MonitorException(
+            MonitorError.CouldNotHandleTrap,
+            $"RETURN_TO_MANAGER: domain {target.Id}'s manager, domain {manager.Id}, is not on core {Id}'s switch chain; the simulator switches only along the chain.");
     }
 
     private SwitchResult SwitchBack(DomainState caller, DomainState target, CapabilityHandle returnCapability)
@@ -225,7 +279,9 @@ public sealed partial class SimulatedCore
     private sealed class TrapUnwindException : Exception
     {
         public TrapUnwindException(DomainState handler, DomainState trapping, int vector)
-            : base($"Trap {vector} of domain {trapping.Index} unwinding to domain {handler.Index}.")
+            : base(vector < 0
+                ? $"Return of domain {trapping.Id} to its manager, domain {handler.Id}, unwinding."
+                : $"Trap {vector} of domain {trapping.Id} unwinding to domain {handler.Id}.")
         {
             Handler = handler;
             Trapping = trapping;

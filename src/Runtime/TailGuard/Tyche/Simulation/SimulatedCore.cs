@@ -33,14 +33,14 @@ public sealed partial class SimulatedCore
     /// <summary>The monitor this core belongs to.</summary>
     public SimulatedMonitor Monitor => _monitor;
 
-    /// <summary>The engine id of the domain this core is running (0: the host).</summary>
+    /// <summary>The engine id of the domain this core is running (<see cref="SimulatedMonitor.HostDomainId"/>: the host).</summary>
     public int CurrentDomainId
     {
         get
         {
             lock (_monitor.Gate)
             {
-                return _chain[_depth].Index;
+                return _chain[_depth].Id;
             }
         }
     }
@@ -118,7 +118,11 @@ public sealed partial class SimulatedCore
         }
     }
 
-    /// <summary>REVOKE: a RegionRevoke removes its region's subtree; a Management revokes the domain; Channel and Switch are dropped.</summary>
+    /// <summary>
+    /// REVOKE: a RegionRevoke removes its region's subtree; the holder of a derived Region gives it back (its subtree with
+    /// it); a Management revokes the domain; Channel and Switch are dropped. Root regions cannot be revoked. In compatible
+    /// mode, revoking a slot already emptied by a revocation (and not reused or enumerated since) succeeds doing nothing.
+    /// </summary>
     /// <param name="capability">The capability.</param>
     public void Revoke(CapabilityHandle capability)
     {
@@ -168,15 +172,15 @@ public sealed partial class SimulatedCore
     /// <param name="region">The Region capability (not a root).</param>
     /// <param name="destination">A Management or Channel capability.</param>
     /// <param name="aliasAddress">Where the destination sees the region's start.</param>
-    /// <param name="isRepeat">Recorded for ABI fidelity; the simulator maps each region once.</param>
-    /// <param name="size">The region's size (must match it).</param>
-    /// <param name="extras">Only <see cref="MemoryRights.Hash"/>, <see cref="MemoryRights.Cleanup"/>, <see cref="MemoryRights.Vital"/>.</param>
+    /// <param name="isRepeat">Map the region <paramref name="size"/> / region-size times back to back.</param>
+    /// <param name="size">With <paramref name="isRepeat"/>: a non-zero multiple of the region's size; otherwise not used.</param>
+    /// <param name="extras">Only <see cref="MemoryRights.Hash"/>, <see cref="MemoryRights.Cleanup"/>, <see cref="MemoryRights.Vital"/>
+    /// (and <see cref="MemoryRights.Uncacheable"/>); sending with HASH records the hash of the region's bytes in the attestation.</param>
     public void SendRegion(CapabilityHandle region, CapabilityHandle destination, ulong aliasAddress, bool isRepeat, ulong size, MemoryRights extras)
     {
-        _ = isRepeat;
         lock (_monitor.Gate)
         {
-            Check(_monitor.DoSendRegion(Caller("SEND_REGION"), region, destination, aliasAddress, size, extras), "SEND_REGION");
+            Check(_monitor.DoSendRegion(Caller("SEND_REGION"), region, destination, aliasAddress, isRepeat, size, extras), "SEND_REGION");
         }
     }
 
@@ -193,7 +197,7 @@ public sealed partial class SimulatedCore
         }
     }
 
-    /// <summary>CONFIGURE_CORE: writes a field of a child's context (after sealing, only as its register-access bitmaps allow).</summary>
+    /// <summary>CONFIGURE_CORE: writes a field of a child's context (after sealing, only as its register-access bitmaps allow; <see cref="ContextField"/>).</summary>
     /// <param name="management">The child's Management capability.</param>
     /// <param name="core">The context's core.</param>
     /// <param name="field">The field encoding.</param>
@@ -204,7 +208,10 @@ public sealed partial class SimulatedCore
         WriteFields(management, core, one);
     }
 
-    /// <summary>WRITE_FIELDS: writes up to six fields at once (all or none).</summary>
+    /// <summary>
+    /// WRITE_FIELDS: writes up to six fields in order; a field number of <see cref="ContextField.EndOfFields"/> ends the
+    /// list. In compatible mode, like the engine, the fields before a failing one stay written; in strict mode all or none.
+    /// </summary>
     /// <param name="management">The child's Management capability.</param>
     /// <param name="core">The context's core.</param>
     /// <param name="fields">The fields and values.</param>
@@ -212,7 +219,7 @@ public sealed partial class SimulatedCore
     {
         lock (_monitor.Gate)
         {
-            Check(_monitor.DoConfigureCore(Caller("WRITE_FIELDS"), management, core, fields), "WRITE_FIELDS");
+            Check(_monitor.DoWriteFields(Caller("WRITE_FIELDS"), management, core, fields), "WRITE_FIELDS");
         }
     }
 
@@ -230,10 +237,10 @@ public sealed partial class SimulatedCore
         }
     }
 
-    /// <summary>READ_ALL_GP: reads the 16 general-purpose registers of a child's context.</summary>
+    /// <summary>READ_ALL_GP: reads the 15 general-purpose registers RAX to R15 (in <see cref="ContextField"/> order) of a child's context.</summary>
     /// <param name="management">The child's Management capability.</param>
     /// <param name="core">The context's core.</param>
-    /// <param name="destination">At least 16 values.</param>
+    /// <param name="destination">At least 15 values.</param>
     public void ReadAllGeneralRegisters(CapabilityHandle management, int core, Span<ulong> destination)
     {
         lock (_monitor.Gate)
@@ -242,8 +249,11 @@ public sealed partial class SimulatedCore
         }
     }
 
-    /// <summary>REVOKE_ALIASED_REGION: revokes the region derived from <paramref name="revoke"/> that the target maps at an address.</summary>
-    /// <param name="revoke">A RegionRevoke capability.</param>
+    /// <summary>
+    /// REVOKE_ALIASED_REGION: unmaps [address, address + size) from the target and REVOKEs <paramref name="revoke"/>, as the
+    /// engine does; the mapping goes with the revoked region (the simulator derives mappings from capabilities).
+    /// </summary>
+    /// <param name="revoke">The capability to revoke (normally the RegionRevoke of the region sent to the target).</param>
     /// <param name="target">A Management or Channel capability to the domain holding the alias.</param>
     /// <param name="address">Where the target maps it.</param>
     /// <param name="size">Its size.</param>
@@ -255,7 +265,7 @@ public sealed partial class SimulatedCore
         }
     }
 
-    /// <summary>GET_HPA: translates an address of the running domain into a physical address.</summary>
+    /// <summary>GET_HPA: translates an address of the running domain into a physical address (an address it does not map is reported identity-mapped, like the engine).</summary>
     /// <param name="address">The domain's address.</param>
     /// <param name="size">The size asked about.</param>
     /// <param name="physicalSize">How much of it is contiguous from there.</param>
@@ -269,7 +279,7 @@ public sealed partial class SimulatedCore
         }
     }
 
-    /// <summary>SERIALIZE_ATTESTATION: writes the whole capability graph (magic "capa"; format in docs/tyche.md).</summary>
+    /// <summary>SERIALIZE_ATTESTATION into a managed buffer (a simulator convenience): the whole capability graph in the engine's format (<see cref="Attestation.CapabilityGraph"/>).</summary>
     /// <param name="destination">The buffer.</param>
     /// <returns>The bytes written.</returns>
     public int SerializeAttestation(Span<byte> destination)
@@ -281,8 +291,106 @@ public sealed partial class SimulatedCore
             {
                 throw new MonitorException(MonitorError.BufferTooSmall, $"SERIALIZE_ATTESTATION needs {written} bytes; the buffer has {destination.Length}.");
             }
+
             return written;
         }
+    }
+
+    /// <summary>
+    /// SERIALIZE_ATTESTATION as the monitor call: the buffer is in the calling domain's memory and must lie in one
+    /// writable mapping (otherwise <see cref="MonitorError.InsufficientPermissions"/>, as the engine's <c>find_buff</c>).
+    /// </summary>
+    /// <param name="address">The buffer's address in the calling domain.</param>
+    /// <param name="length">Its length.</param>
+    /// <returns>The bytes written.</returns>
+    public int SerializeAttestation(ulong address, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        DomainState caller = RunningForAccess();
+        MonitorError viewError = _monitor.TakeView(caller, address, length, MemoryRights.Write, out _);
+        Check(viewError == MonitorError.AccessDenied ? MonitorError.InsufficientPermissions : viewError, "SERIALIZE_ATTESTATION");
+        var graph = new byte[length];
+        int written = SerializeAttestation(graph);
+        Check(_monitor.Access(caller, address, default, graph.AsSpan(0, written), isWrite: true), "SERIALIZE_ATTESTATION");
+        return written;
+    }
+
+    /// <summary>DEBUG: hands a value to the monitor's log (<see cref="SimulatedMonitor.DebugCalled"/>); nothing else changes.</summary>
+    /// <param name="value">The value.</param>
+    public void Debug(ulong value)
+    {
+        int domain;
+        lock (_monitor.Gate)
+        {
+            domain = Caller("DEBUG").Id;
+        }
+
+        _monitor.RaiseDebugCalled(new DebugCallEventArgs(domain, Id, value));
+    }
+
+    /// <summary>
+    /// SET_CPUID_ENTRY (x86-64): installs what CPUID answers for <paramref name="function"/> in the target's context on this
+    /// core. At most 50 entries per context; the same function and index replace an entry.
+    /// </summary>
+    /// <param name="target">A Management or Channel capability to the domain.</param>
+    /// <param name="function">EAX on entry.</param>
+    /// <param name="index">ECX on entry.</param>
+    /// <param name="indexSignificant">Whether the entry answers only <paramref name="index"/> (otherwise every sub-leaf).</param>
+    /// <param name="result">The answer.</param>
+    public void SetCpuidEntry(CapabilityHandle target, uint function, uint index, bool indexSignificant, CpuidResult result)
+    {
+        lock (_monitor.Gate)
+        {
+            var entry = new CpuidEntry(function, index, indexSignificant ? 1u : 0u, result);
+            Check(SimulatedMonitor.DoSetCpuidEntry(Caller("SET_CPUID_ENTRY"), Id, target, entry), "SET_CPUID_ENTRY");
+        }
+    }
+
+    /// <summary>
+    /// What the CPUID instruction gives the running domain, as the monitor decides it: the host and domains with the
+    /// CPUID monitor-interface bit get the processor's answer; others get an entry their manager installed. Without one
+    /// the real monitor switches the core to the manager: this returns false, and the domain's entry should then return
+    /// <see cref="DomainExit.ReturnToManager"/>.
+    /// </summary>
+    /// <param name="function">EAX.</param>
+    /// <param name="index">ECX.</param>
+    /// <param name="result">The answer.</param>
+    /// <returns>Whether the domain got an answer.</returns>
+    public bool TryCpuid(uint function, uint index, out CpuidResult result)
+    {
+        result = default;
+        lock (_monitor.Gate)
+        {
+            DomainState domain = Caller("CPUID");
+            if (domain.Id != SimulatedMonitor.HostDomainId)
+            {
+                // x86_64/platform.rs, the CPUID exit: the host answers directly; others from their manager's entries first.
+                if (domain.Contexts[Id] is { } context)
+                {
+                    foreach (CpuidEntry entry in context.CpuidEntries)
+                    {
+                        if (entry.Function == function && ((entry.Flags & 1) == 0 || entry.Index == index))
+                        {
+                            result = entry.Result;
+                            return true;
+                        }
+                    }
+                }
+
+                if ((domain.Permissions[(int)PermissionIndex.MonitorInterface] & (ulong)MonitorInterfaceRights.Cpuid) == 0)
+                {
+                    return false;
+                }
+            }
+        }
+
+        if (System.Runtime.Intrinsics.X86.X86Base.IsSupported)
+        {
+            (int eax, int ebx, int ecx, int edx) = System.Runtime.Intrinsics.X86.X86Base.CpuId((int)function, (int)index);
+            result = new CpuidResult((uint)eax, (uint)ebx, (uint)ecx, (uint)edx);
+        }
+
+        return true;
     }
 
     /// <summary>The measurement fixed when a child was sealed (simulator inspection; the signed report carries it too).</summary>

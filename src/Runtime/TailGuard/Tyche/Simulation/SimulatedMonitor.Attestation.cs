@@ -1,30 +1,40 @@
 using System;
 using System.Buffers.Binary;
+using System.Collections.Generic;
 using System.Security.Cryptography;
 using TailGuard.Tyche.Attestation;
 using TailGuard.Tyche.Simulation.Engine;
 
 namespace TailGuard.Tyche.Simulation;
 
-// SERIALIZE_ATTESTATION (the capability graph, magic "capa") and signed attestation reports.
+// SERIALIZE_ATTESTATION in the engine's own format (tyche-devel crates/capability-engine/src/serializer.rs; markers in
+// CapabilityGraphFormat) and signed attestation reports, which carry that graph.
 public sealed partial class SimulatedMonitor
 {
-    /// <summary>"capa", little-endian.</summary>
-    internal const uint GraphMagic = 0x61706163;
-
-    internal const ushort GraphVersion = 1;
-
     /// <summary>
-    /// Writes the capability graph: header "capa", u16 version, u16 domain count; per live domain (ascending id): u32 id,
-    /// u32 manager id (0xFFFFFFFF for none), u8 sealed, u8 frozen, 32-byte measurement (zero if unsealed), 16 x u64
-    /// permissions, u16 capability count; per capability (ascending slot): u8 slot, u8 kind, then Management/Channel:
-    /// u32 target; Switch: u32 target, u32 core; Region: u64 start, u64 end, u64 mapped-at, u8 rights, u8 region kind,
-    /// u8 unique; RegionRevoke: u64 start, u64 end. All little-endian. Caller holds the gate.
+    /// Writes the capability graph as the engine does: every region tree in pre-order (children sorted by start), then
+    /// every live domain in pool order with the regions and domains it holds. <paramref name="written"/> is the byte
+    /// count (the engine reports one more; see docs/tyche.md). A too-small buffer writes nothing and fails with
+    /// <see cref="MonitorError.BufferTooSmall"/>, <paramref name="written"/> then being the size needed. Caller holds the gate.
     /// </summary>
     internal MonitorError DoSerialize(Span<byte> destination, out int written)
     {
-        written = 0;
-        int needed = 8;
+        var regionIndex = new Dictionary<RegionNode, int>();
+        var domainIndex = new Dictionary<DomainState, int>();
+        foreach (DomainState? domain in _domains)
+        {
+            if (domain is not null)
+            {
+                domainIndex[domain] = domainIndex.Count;
+            }
+        }
+
+        var writer = new GraphWriter(destination);
+        writer.Bytes(CapabilityGraphFormat.Magic);
+        writer.Byte(CapabilityGraphFormat.RegionHeader);
+        WriteRegion(ref writer, _rootRegion, -1, regionIndex);
+        writer.Byte(CapabilityGraphFormat.EndMarker);
+        writer.Byte(CapabilityGraphFormat.DomainHeader);
         foreach (DomainState? domain in _domains)
         {
             if (domain is null)
@@ -32,103 +42,127 @@ public sealed partial class SimulatedMonitor
                 continue;
             }
 
-            needed += 4 + 4 + 1 + 1 + 32 + (16 * 8) + 2;
+            writer.UInt64((ulong)domainIndex[domain]);
+            writer.UInt64(domain.Permissions[(int)PermissionIndex.MonitorInterface]);
+            writer.Byte(CapabilityGraphFormat.DomainCapabilitiesStart);
             foreach (ref readonly CapabilitySlot slot in domain.Slots.AsSpan())
             {
-                needed += slot.Kind switch
+                if (slot.Kind == CapabilityKind.Region)
                 {
-                    CapabilityKind.None => 0,
-                    CapabilityKind.Management or CapabilityKind.Channel => 2 + 4,
-                    CapabilityKind.Switch => 2 + 8,
-                    CapabilityKind.Region => 2 + 27,
-                    _ => 2 + 16,
-                };
+                    writer.Byte(CapabilityGraphFormat.CapabilityRegion);
+                    writer.UInt64((ulong)regionIndex[slot.Region!]);
+                }
+                else if (slot.Kind == CapabilityKind.Management)
+                {
+                    writer.Byte(CapabilityGraphFormat.CapabilityDomain);
+                    writer.UInt64((ulong)domainIndex[slot.Target!]);
+                }
             }
+
+            writer.Byte(CapabilityGraphFormat.DomainCapabilitiesEnd);
         }
 
-        if (destination.Length < needed)
+        writer.Byte(CapabilityGraphFormat.EndMarker);
+        writer.Byte(CapabilityGraphFormat.EndMarker);
+        written = writer.Offset;
+        if (writer.Overflowed)
         {
-            written = needed;
+            destination.Clear();
             return MonitorError.BufferTooSmall;
         }
 
-        int offset = 0;
-        BinaryPrimitives.WriteUInt32LittleEndian(destination, GraphMagic);
-        BinaryPrimitives.WriteUInt16LittleEndian(destination[4..], GraphVersion);
-        ushort domains = 0;
-        offset = 8;
-        foreach (DomainState? domain in _domains)
-        {
-            if (domain is null)
-            {
-                continue;
-            }
-
-            domains++;
-            BinaryPrimitives.WriteUInt32LittleEndian(destination[offset..], (uint)domain.Index);
-            BinaryPrimitives.WriteUInt32LittleEndian(destination[(offset + 4)..], domain.Manager is null ? uint.MaxValue : (uint)domain.Manager.Index);
-            destination[offset + 8] = domain.Sealed ? (byte)1 : (byte)0;
-            destination[offset + 9] = domain.Frozen ? (byte)1 : (byte)0;
-            Span<byte> measurement = destination.Slice(offset + 10, 32);
-            measurement.Clear();
-            domain.Measurement?.CopyTo(measurement);
-            offset += 42;
-            foreach (ulong permission in domain.Permissions)
-            {
-                BinaryPrimitives.WriteUInt64LittleEndian(destination[offset..], permission);
-                offset += 8;
-            }
-
-            BinaryPrimitives.WriteUInt16LittleEndian(destination[offset..], (ushort)domain.CountCapabilities());
-            offset += 2;
-            for (int index = 0; index < domain.Slots.Length; index++)
-            {
-                ref readonly CapabilitySlot slot = ref domain.Slots[index];
-                if (slot.Kind == CapabilityKind.None)
-                {
-                    continue;
-                }
-
-                destination[offset] = (byte)index;
-                destination[offset + 1] = (byte)slot.Kind;
-                offset += 2;
-                switch (slot.Kind)
-                {
-                    case CapabilityKind.Management or CapabilityKind.Channel:
-                        BinaryPrimitives.WriteUInt32LittleEndian(destination[offset..], (uint)slot.Target!.Index);
-                        offset += 4;
-                        break;
-                    case CapabilityKind.Switch:
-                        BinaryPrimitives.WriteUInt32LittleEndian(destination[offset..], (uint)slot.Target!.Index);
-                        BinaryPrimitives.WriteUInt32LittleEndian(destination[(offset + 4)..], (uint)slot.Core);
-                        offset += 8;
-                        break;
-                    case CapabilityKind.Region:
-                        BinaryPrimitives.WriteUInt64LittleEndian(destination[offset..], slot.Region!.Start);
-                        BinaryPrimitives.WriteUInt64LittleEndian(destination[(offset + 8)..], slot.Region.End);
-                        BinaryPrimitives.WriteUInt64LittleEndian(destination[(offset + 16)..], slot.Region.MappedAt);
-                        destination[offset + 24] = (byte)slot.Region.Rights;
-                        destination[offset + 25] = (byte)slot.Region.Kind;
-                        destination[offset + 26] = slot.Region.Unique ? (byte)1 : (byte)0;
-                        offset += 27;
-                        break;
-                    default:
-                        BinaryPrimitives.WriteUInt64LittleEndian(destination[offset..], slot.Region!.Start);
-                        BinaryPrimitives.WriteUInt64LittleEndian(destination[(offset + 8)..], slot.Region.End);
-                        offset += 16;
-                        break;
-                }
-            }
-        }
-
-        BinaryPrimitives.WriteUInt16LittleEndian(destination[6..], domains);
-        written = offset;
         return MonitorError.None;
     }
 
+    private static void WriteRegion(ref GraphWriter writer, RegionNode node, int parent, Dictionary<RegionNode, int> indices)
+    {
+        int index = indices.Count;
+        indices[node] = index;
+        writer.Byte(node.Kind switch
+        {
+            RegionKind.Root => CapabilityGraphFormat.RegionRoot,
+            RegionKind.Alias => CapabilityGraphFormat.RegionAlias,
+            RegionKind.Carve => CapabilityGraphFormat.RegionCarve,
+            _ => CapabilityGraphFormat.RegionDevice,
+        });
+        if (parent >= 0)
+        {
+            writer.UInt32((uint)parent);
+        }
+
+        writer.Byte((byte)node.Rights);
+        writer.UInt64(node.Start);
+        writer.UInt64(node.End);
+        if (node.Hash is { } hash)
+        {
+            writer.Byte(CapabilityGraphFormat.RegionHasHash);
+            writer.UInt64((ulong)hash.Length);
+            writer.Bytes(hash);
+        }
+        else
+        {
+            writer.Byte(CapabilityGraphFormat.RegionNoHash);
+        }
+
+        foreach (RegionNode child in node.Children)
+        {
+            WriteRegion(ref writer, child, index, indices);
+        }
+    }
+
+    /// <summary>Writes little-endian values while there is room, and counts every byte either way.</summary>
+    private ref struct GraphWriter(Span<byte> destination)
+    {
+        private readonly Span<byte> _destination = destination;
+
+        public int Offset { get; private set; }
+
+        public bool Overflowed { get; private set; }
+
+        public void Byte(byte value) => Bytes([value]);
+
+        public void UInt32(uint value)
+        {
+            Span<byte> bytes = stackalloc byte[4];
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
+            Bytes(bytes);
+        }
+
+        public void UInt64(ulong value)
+        {
+            Span<byte> bytes = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
+            Bytes(bytes);
+        }
+
+        public void Bytes(scoped ReadOnlySpan<byte> bytes)
+        {
+            if (!Overflowed && bytes.Length <= _destination.Length - Offset)
+            {
+                bytes.CopyTo(_destination[Offset..]);
+            }
+            else
+            {
+                Overflowed = true;
+            }
+
+            Offset += bytes.Length;
+        }
+    }
+
+    /// <summary>The serialized graph, sized to fit. Caller holds the gate.</summary>
+    private byte[] SerializeGraph()
+    {
+        DoSerialize(default, out int size);
+        var graph = new byte[size];
+        MonitorErrors.ThrowIfFailed(DoSerialize(graph, out _), "SERIALIZE_ATTESTATION");
+        return graph;
+    }
+
     /// <summary>
-    /// A signed attestation report for a sealed domain: its measurement and the caller's nonce, signed with the monitor's
-    /// key. Verify with <see cref="AttestationVerifier"/> and <see cref="ExportPublicKey"/>.
+    /// A signed attestation report for a sealed domain: its measurement, the caller's nonce and the whole capability graph
+    /// (the engine's format) with the domain's index in it, signed with the monitor's key. Verify with
+    /// <see cref="AttestationVerifier"/> and <see cref="ExportPublicKey"/>.
     /// </summary>
     /// <param name="domain">A committed (sealed) domain.</param>
     /// <param name="nonce">The verifier's fresh nonce (1-64 bytes).</param>
@@ -136,72 +170,120 @@ public sealed partial class SimulatedMonitor
     public byte[] CreateAttestationReport(TrustDomain domain, ReadOnlySpan<byte> nonce)
     {
         byte[] measurement;
+        byte[] graph;
+        int graphIndex = 0;
         lock (_gate)
         {
             DomainState state = Host(domain).State;
             measurement = state.Measurement ?? throw new MonitorException(MonitorError.InvalidOperation, "Attestation: the domain is not sealed.");
+            graph = SerializeGraph();
+            for (int index = 0; index < state.Index; index++)
+            {
+                graphIndex += _domains[index] is null ? 0 : 1;
+            }
         }
 
-        return AttestationReport.Create(domain.Id, measurement, nonce, _signingKey);
+        return AttestationReport.Create(domain.Id, measurement, nonce, graphIndex, graph, _signingKey);
     }
 
     /// <summary>
-    /// Everything that defines the engine's state, canonically encoded: the capability graph, slot versions, register
-    /// files, mapping generations and a hash of memory. Equal bytes mean equal state (tests use it to show a failed call
-    /// changed nothing).
+    /// Everything that defines the engine's state, canonically hashed: every domain's identity, flags, permissions,
+    /// measurement, capability slots (with versions), address map and core contexts, the region trees and memory. Equal
+    /// bytes mean equal state (tests use it to show a failed call changed nothing). Tombstones are bookkeeping the
+    /// engine collects lazily and are left out.
     /// </summary>
     internal byte[] CaptureState()
     {
         lock (_gate)
         {
-            DoSerialize(default, out int size);
-            var graph = new byte[size];
-            DoSerialize(graph, out _);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            hash.AppendData(graph);
-            Span<byte> scratch = stackalloc byte[8];
+            var state = new StateHasher(hash);
+            state.Add((ulong)_lastDomainId);
             foreach (DomainState? domain in _domains)
             {
                 if (domain is null)
                 {
+                    state.Add(ulong.MaxValue);
                     continue;
+                }
+
+                state.Add((ulong)domain.Id);
+                state.Add((ulong)(domain.Manager?.Id ?? -1));
+                state.Add((domain.Sealed ? 1UL : 0) | (domain.Frozen ? 2UL : 0) | (domain.Revoked ? 4UL : 0));
+                hash.AppendData(domain.Measurement ?? []);
+                foreach (ulong permission in domain.Permissions)
+                {
+                    state.Add(permission);
                 }
 
                 foreach (ref readonly CapabilitySlot slot in domain.Slots.AsSpan())
                 {
-                    BinaryPrimitives.WriteUInt16LittleEndian(scratch, slot.Version);
-                    hash.AppendData(scratch[..2]);
+                    state.Add(((ulong)slot.Kind << 16) | slot.Version);
+                    state.Add((ulong)(slot.Target?.Id ?? -1));
+                    state.Add((ulong)slot.Core);
+                    state.Add(slot.Region is null ? ulong.MaxValue : slot.Region.Start);
+                    state.Add(slot.Region is null ? ulong.MaxValue : slot.Region.End);
                 }
 
                 foreach (MapEntry entry in domain.Map)
                 {
-                    BinaryPrimitives.WriteUInt64LittleEndian(scratch, entry.AddressStart);
-                    hash.AppendData(scratch);
-                    BinaryPrimitives.WriteUInt64LittleEndian(scratch, entry.AddressEnd);
-                    hash.AppendData(scratch);
+                    state.Add(entry.AddressStart);
+                    state.Add(entry.AddressEnd);
+                    state.Add(entry.PhysicalStart);
+                    state.Add((ulong)entry.Rights);
                 }
 
                 foreach (CoreContext? context in domain.Contexts)
                 {
-                    scratch[0] = context is null ? (byte)0 : context.Running ? (byte)2 : (byte)1;
-                    hash.AppendData(scratch[..1]);
+                    state.Add(context is null ? 0UL : context.Running ? 2UL : 1UL);
                     if (context is null)
                     {
                         continue;
                     }
 
+                    foreach (ulong register in context.GeneralRegisters)
+                    {
+                        state.Add(register);
+                    }
+
                     foreach ((ulong field, ulong value) in context.Fields)
                     {
-                        BinaryPrimitives.WriteUInt64LittleEndian(scratch, field);
-                        hash.AppendData(scratch);
-                        BinaryPrimitives.WriteUInt64LittleEndian(scratch, value);
-                        hash.AppendData(scratch);
+                        state.Add(field);
+                        state.Add(value);
+                    }
+
+                    foreach (CpuidEntry entry in context.CpuidEntries)
+                    {
+                        state.Add(((ulong)entry.Function << 32) | entry.Index);
+                        state.Add(((ulong)entry.Result.Eax << 32) | entry.Result.Ebx);
+                        state.Add(((ulong)entry.Result.Ecx << 32) | entry.Result.Edx);
                     }
                 }
             }
 
+            foreach (RegionNode node in _rootRegion.SubtreePostOrder())
+            {
+                state.Add(node.Start);
+                state.Add(node.End);
+                state.Add(((ulong)node.Rights << 8) | (ulong)node.Kind);
+                state.Add((ulong)(node.Holder?.Id ?? -1));
+                state.Add(node.MappedAt);
+                state.Add(node.Repeat);
+                hash.AppendData(node.Hash ?? []);
+            }
+
             hash.AppendData(_memory);
             return hash.GetHashAndReset();
+        }
+    }
+
+    private readonly struct StateHasher(IncrementalHash hash)
+    {
+        public void Add(ulong value)
+        {
+            Span<byte> bytes = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
+            hash.AppendData(bytes);
         }
     }
 }

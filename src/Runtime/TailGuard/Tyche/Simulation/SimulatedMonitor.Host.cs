@@ -8,7 +8,7 @@ namespace TailGuard.Tyche.Simulation;
 // the C SDK and the driver use them: create, map, record segments, configure, allocate contexts, commit, transition.
 public sealed partial class SimulatedMonitor
 {
-    private readonly HostDomain?[] _hostDomains = new HostDomain?[DomainLimit];
+    private readonly Dictionary<int, HostDomain> _hostDomains = new();
     private ulong _nextFree = PageSize; // page 0 stays unused so that address 0 never names domain memory
 
     /// <inheritdoc/>
@@ -28,8 +28,8 @@ public sealed partial class SimulatedMonitor
                 child.Permissions[index] = ulong.MaxValue;
             }
 
-            _hostDomains[child.Index] = new HostDomain(child, management, _cores.Length);
-            return new TrustDomain(child.Index, child.Generation);
+            _hostDomains[child.Id] = new HostDomain(child, management, _cores.Length);
+            return new TrustDomain(child.Id, 0); // engine ids are never reused
         }
     }
 
@@ -108,9 +108,10 @@ public sealed partial class SimulatedMonitor
                 throw new MonitorException(MonitorError.InvalidOperation, "AddSegment: the segment must be page-aligned and inside memory mapped for this domain.");
             }
 
-            if (type == SegmentType.Pipe)
+            if (type is not (SegmentType.Shared or SegmentType.Confidential))
             {
-                throw new MonitorException(MonitorError.NotSupported, "AddSegment: pipe segments are not simulated.");
+                // The driver's COMMIT sends MPROTECT segments with share_region or grant_region and rejects the other types.
+                throw new MonitorException(MonitorError.NotSupported, $"AddSegment: {type} segments cannot be committed through the driver; use Shared or Confidential.");
             }
 
             host.Segments.Add(new PendingSegment(address, size, rights, type));
@@ -143,7 +144,7 @@ public sealed partial class SimulatedMonitor
         lock (_gate)
         {
             ReadOnlySpan<FieldValue> one = [new FieldValue(field, value)];
-            MonitorErrors.ThrowIfFailed(DoConfigureCore(_root, Host(domain).Management, core, one), "CONFIGURE_CORE");
+            MonitorErrors.ThrowIfFailed(DoWriteFields(_root, Host(domain).Management, core, one), "CONFIGURE_CORE");
         }
     }
 
@@ -156,12 +157,12 @@ public sealed partial class SimulatedMonitor
             MonitorErrors.ThrowIfFailed(host.State.Sealed ? MonitorError.AlreadySealed : MonitorError.None, "COMMIT");
             foreach (PendingSegment segment in host.Segments)
             {
-                bool shared = segment.Type is SegmentType.Shared or SegmentType.SharedRepeat or SegmentType.Confidentializable;
+                bool shared = segment.Type == SegmentType.Shared;
                 MonitorErrors.ThrowIfFailed(
                     DoSegment(_root, RootRegion, shared, segment.Address, segment.Address + segment.Size, segment.Rights & MemoryRights.AccessMask, out SegmentResult result),
                     "COMMIT (segment)");
                 MonitorErrors.ThrowIfFailed(
-                    DoSendRegion(_root, result.ToSend, host.Management, segment.Address, segment.Size, segment.Rights & MemoryRights.ExtrasMask),
+                    DoSendRegion(_root, result.ToSend, host.Management, segment.Address, false, segment.Size, segment.Rights & MemoryRights.ExtrasMask),
                     "COMMIT (send region)");
                 host.Revokes.Add((segment.Address, result.ToRevoke));
             }
@@ -203,7 +204,7 @@ public sealed partial class SimulatedMonitor
         }
 
         SimulatedCore simulated = _cores[core];
-        if (simulated.CurrentDomainId != 0)
+        if (simulated.CurrentDomainId != HostDomainId)
         {
             throw new MonitorException(MonitorError.CoreBusy, $"Transition: core {core} is running another domain.");
         }
@@ -220,8 +221,8 @@ public sealed partial class SimulatedMonitor
         }
 
         host.SwitchByCore[core] = result.SwitchBack;
-        return new TransitionResult(
-            result.Status, result.Status == MonitorStatus.SwitchInterrupted ? ExitReason.Exception : ExitReason.Unknown, result.TrapVector);
+        // Status 2 with a vector is a trap the host handles; without one, the domain returned to its manager.
+        return new TransitionResult(result.Status, result.TrapVector >= 0 ? ExitReason.Exception : ExitReason.Unknown, result.TrapVector);
     }
 
     /// <inheritdoc/>
@@ -276,19 +277,19 @@ public sealed partial class SimulatedMonitor
         {
             HostDomain host = Host(domain);
             MonitorErrors.ThrowIfFailed(DoRevoke(_root, host.Management), "REVOKE");
-            _hostDomains[domain.Id] = null;
+            _hostDomains.Remove(domain.Id);
         }
     }
 
     private HostDomain Host(TrustDomain domain)
     {
         EnsureHostCode();
-        if ((uint)domain.Id < DomainLimit && _hostDomains[domain.Id] is { } host && host.State.Generation == domain.Generation && !host.State.Revoked)
+        if (_hostDomains.TryGetValue(domain.Id, out HostDomain? host) && !host.State.Revoked)
         {
             return host;
         }
 
-        throw new MonitorException(MonitorError.DomainRevoked, $"Domain {domain.Id} (generation {domain.Generation}) does not exist any more.");
+        throw new MonitorException(MonitorError.DomainRevoked, $"Domain {domain.Id} does not exist (any more).");
     }
 
     private sealed class HostDomain(DomainState state, CapabilityHandle management, int cores)

@@ -54,11 +54,13 @@ public sealed partial class SimulatedMonitor
         domain.Map = entries.ToArray();
         domain.MapGeneration++;
 
+        // A region sent with is_repeat is seen Repeat times, back to back from where it is mapped.
         static void AddPiece(List<MapEntry> entries, RegionNode node, ulong start, ulong end, MemoryRights rights)
         {
-            if (start < end && rights != MemoryRights.None)
+            for (ulong copy = 0; start < end && rights != MemoryRights.None && copy < node.Repeat; copy++)
             {
-                entries.Add(new MapEntry(node.MappedAt + (start - node.Start), node.MappedAt + (end - node.Start), start, rights));
+                ulong at = node.MappedAt + (copy * node.Size);
+                entries.Add(new MapEntry(at + (start - node.Start), at + (end - node.Start), start, rights));
             }
         }
     }
@@ -241,7 +243,7 @@ public sealed partial class SimulatedMonitor
                                 result.Add(done);
                             }
 
-                            open = new PhysicalAccess(domain.Index, previous, point, rights);
+                            open = new PhysicalAccess(domain.Id, previous, point, rights);
                         }
                     }
 
@@ -260,5 +262,5 @@ public sealed partial class SimulatedMonitor
     }
 }
 
-/// <summary>A physical range a domain can reach, with its rights (the simulator's access map).</summary>
+/// <summary>A physical range a domain (by engine id) can reach, with its rights (the simulator's access map).</summary>
 internal readonly record struct PhysicalAccess(int Domain, ulong Start, ulong End, MemoryRights Rights);

@@ -12,10 +12,13 @@ namespace TailGuard.Tyche.Simulation;
 /// in software: it is a faithful model for development and tests, not hardware isolation.
 /// </summary>
 /// <remarks>
-/// Domain 0 (the host) starts sealed, with every permission, running on every core, and holding the root region over
-/// all of physical memory. <see cref="GetCore"/> gives the cores through which domains make monitor calls; the
+/// The boot state is the engine's: the host (domain id 1, the initial domain) starts sealed, with every permission,
+/// running on every core, holding the root region over all of physical memory and the Management capability of the
+/// I/O domain (id 2, unsealed, without permissions), which the platform creates at boot. Domain ids come from a counter
+/// and are never reused. <see cref="GetCore"/> gives the cores through which domains make monitor calls; the
 /// <see cref="ITycheMonitor"/> members act as the host. All engine state is guarded by one lock; domain code
-/// (<see cref="IDomainEntry"/>) runs outside it.
+/// (<see cref="IDomainEntry"/>) runs outside it. docs/tyche.md lists where the simulator deliberately differs from the
+/// engine and why.
 /// </remarks>
 public sealed partial class SimulatedMonitor : ITycheMonitor
 {
@@ -30,12 +33,13 @@ public sealed partial class SimulatedMonitor : ITycheMonitor
 
     private readonly Lock _gate = new();
     private readonly DomainState?[] _domains = new DomainState?[DomainLimit];
-    private readonly int[] _generations = new int[DomainLimit];
     private readonly byte[] _memory;
     private readonly SimulatedCore[] _cores;
     private readonly ECDsa _signingKey;
     private readonly bool _ownsSigningKey;
     private readonly DomainState _root;
+    private readonly RegionNode _rootRegion;
+    private int _lastDomainId;
 
     /// <summary>Creates a monitor with the default options (compatible mode, 4 cores, 16 MiB).</summary>
     public SimulatedMonitor()
@@ -63,11 +67,14 @@ public sealed partial class SimulatedMonitor : ITycheMonitor
         _ownsSigningKey = options.SigningKey is null;
         _signingKey = options.SigningKey ?? ECDsa.Create(ECCurve.NamedCurves.nistP256);
 
-        _root = new DomainState(0, ++_generations[0], null, options.CoreCount) { Sealed = true };
-        Array.Fill(_root.Permissions, ulong.MaxValue);
-        if (!options.HostHandlesTraps)
+        // The initial domain's permissions are the engine's (lib.rs, create_manager_domain): every monitor call, every
+        // core, every trap (unless the options say otherwise); no manager, so no register-access bitmaps.
+        _root = new DomainState(0, NextDomainId(), null, options.CoreCount) { Sealed = true, Frozen = true };
+        _root.Permissions[(int)PermissionIndex.MonitorInterface] = (ulong)MonitorInterfaceRights.All;
+        _root.Permissions[(int)PermissionIndex.AllowedCores] = ulong.MaxValue;
+        if (options.HostHandlesTraps)
         {
-            _root.Permissions.AsSpan((int)PermissionIndex.AllowedTraps0, 4).Clear();
+            _root.Permissions.AsSpan((int)PermissionIndex.AllowedTraps0, 4).Fill(ulong.MaxValue);
         }
 
         for (int core = 0; core < options.CoreCount; core++)
@@ -76,11 +83,15 @@ public sealed partial class SimulatedMonitor : ITycheMonitor
             _cores[core] = new SimulatedCore(this, core, _root);
         }
 
-        var rootRegion = new RegionNode(0, (ulong)options.MemorySize, MemoryRights.AccessMask, RegionKind.Root, null, 0) { Holder = _root };
-        Install(_root, new CapabilitySlot { Kind = CapabilityKind.Region, Region = rootRegion });
+        _rootRegion = new RegionNode(0, (ulong)options.MemorySize, MemoryRights.AccessMask, RegionKind.Root, null, 0) { Holder = _root };
+        Install(_root, new CapabilitySlot { Kind = CapabilityKind.Region, Region = _rootRegion });
         _root.Measurement = new byte[32];
         _domains[0] = _root;
         RebuildMap(_root);
+
+        // The platform's I/O domain: created by the initial domain at boot, unsealed, with no permissions
+        // (tyche-devel monitor/tyche/src/monitor.rs, do_init; crates/capability-engine/src/lib.rs, create_io_domain).
+        MonitorErrors.ThrowIfFailed(DoCreateDomain(_root, out _), "boot (I/O domain)");
     }
 
     /// <summary>Compatible or strict.</summary>
@@ -95,10 +106,16 @@ public sealed partial class SimulatedMonitor : ITycheMonitor
     /// <summary>The size of simulated physical memory.</summary>
     public int MemorySize => _memory.Length;
 
-    /// <summary>The host's (domain 0's) root region capability: all of physical memory, never revocable.</summary>
+    /// <summary>The engine id of the host, the initial domain.</summary>
+    public const int HostDomainId = 1;
+
+    /// <summary>The engine id of the I/O domain the platform creates at boot (its Management capability is the host's second slot).</summary>
+    public const int IoDomainId = 2;
+
+    /// <summary>The host's root region capability: all of physical memory, never revocable.</summary>
     public static CapabilityHandle RootRegion => new(0, 0);
 
-    /// <summary>How many domains exist, the host included.</summary>
+    /// <summary>How many domains exist, the host and the I/O domain included.</summary>
     public int DomainCount
     {
         get
@@ -122,8 +139,11 @@ public sealed partial class SimulatedMonitor : ITycheMonitor
 
     internal DomainState Root => _root;
 
-    /// <summary>The live domain with this engine id, if any (tests act as any domain through it).</summary>
+    /// <summary>The live domain in this pool slot, if any (tests act as any domain through it).</summary>
     internal DomainState? DomainAt(int index) => (uint)index < DomainLimit ? _domains[index] : null;
+
+    /// <summary>The next domain id: a counter, never reused (tyche-devel crates/capability-engine/src/lib.rs, domain_id).</summary>
+    private int NextDomainId() => ++_lastDomainId;
 
     /// <summary>A simulated core. Monitor calls and memory accesses made through it act as the domain it is running.</summary>
     /// <param name="core">The core number.</param>
@@ -137,6 +157,11 @@ public sealed partial class SimulatedMonitor : ITycheMonitor
 
         return _cores[core];
     }
+
+    /// <summary>Raised for every DEBUG monitor call, on the calling thread, outside the engine's lock.</summary>
+    public event EventHandler<DebugCallEventArgs>? DebugCalled;
+
+    internal void RaiseDebugCalled(DebugCallEventArgs call) => DebugCalled?.Invoke(this, call);
 
     /// <summary>The monitor's attestation public key (SubjectPublicKeyInfo, DER), for <see cref="Attestation.AttestationVerifier"/>.</summary>
     /// <returns>The key.</returns>
@@ -230,12 +255,20 @@ public sealed partial class SimulatedMonitor : ITycheMonitor
         throw new InvalidOperationException("Install called on a full table: callers check free slots first.");
     }
 
-    internal static void Clear(DomainState domain, int slot)
+    /// <summary>Empties a slot; <paramref name="tombstone"/> marks it as left by a revocation (see <see cref="CapabilitySlot.Tombstone"/>).</summary>
+    internal static void Clear(DomainState domain, int slot, bool tombstone = false)
     {
         ushort next = (ushort)(domain.Slots[slot].Version + 1);
         domain.Slots[slot] = default;
         domain.Slots[slot].Version = next;
+        domain.Slots[slot].Tombstone = tombstone;
     }
+
+    /// <summary>Whether <paramref name="handle"/> names a slot emptied by a revocation and not reused or collected since.</summary>
+    internal static bool IsTombstone(DomainState domain, CapabilityHandle handle) =>
+        (uint)handle.Slot < DomainState.CapabilityLimit
+        && domain.Slots[handle.Slot] is { Kind: CapabilityKind.None, Tombstone: true } slot
+        && slot.Version == (ushort)(handle.Version + 1);
 
     internal static int FindSlot(DomainState domain, CapabilityKind kind, DomainState? target, int core, RegionNode? region)
     {

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace TailGuard.R2P2;
 
 /// <summary>
-/// recvmmsg/sendmmsg/poll from libc (Linux, 64-bit layouts). Blittable structs, no marshalling: a batch of datagrams
+/// recvmmsg/sendmmsg/poll from libc (Linux, 64-bit layouts; sockaddr_in and sockaddr_in6). Blittable structs, no marshalling: a batch of datagrams
 /// costs one system call and no allocation.
 /// </summary>
 internal static unsafe partial class LinuxSocketInterop
@@ -14,6 +14,7 @@ internal static unsafe partial class LinuxSocketInterop
     public const int EIntr = 4;
     public const short PollIn = 0x1;
     public const ushort AfInet = 2;
+    public const ushort AfInet6 = 10;
     public const int SolSocket = 1;
     public const int SoReusePort = 15;
 
@@ -59,6 +60,16 @@ internal static unsafe partial class LinuxSocketInterop
         public ushort PortBigEndian;
         public uint AddressBigEndian;
         public ulong Zero;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SockAddrIn6
+    {
+        public ushort Family;
+        public ushort PortBigEndian;
+        public uint FlowInfo;
+        public fixed byte Address[16];
+        public uint ScopeId;
     }
 
     [StructLayout(LayoutKind.Sequential)]

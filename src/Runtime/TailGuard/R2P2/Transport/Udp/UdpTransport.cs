@@ -9,10 +9,13 @@ using System.Threading;
 namespace TailGuard.R2P2;
 
 /// <summary>
-/// A UDP socket as a <see cref="PacketTransport"/>. Datagrams go straight between the kernel and the callers' pinned
-/// pooled buffers. On Linux a batch is one recvmmsg/sendmmsg system call (P/Invoke, blittable structs, scratch on the
-/// stack or in native memory); elsewhere the portable path uses SocketAddress-based <see cref="Socket"/> calls. Neither
-/// path allocates per datagram. Busy polling spins on a non-blocking receive; blocking mode waits in poll().
+/// A UDP socket (IPv4 or IPv6) as a <see cref="PacketTransport"/>. Its memory is pinned arrays in pools it owns (the
+/// default <see cref="PacketTransport.Rent"/>); datagrams go straight between the kernel and those buffers. On Linux a
+/// batch is one recvmmsg/sendmmsg system call
+/// (P/Invoke, blittable structs, scratch on the stack or in native memory); elsewhere the portable path uses
+/// SocketAddress-based <see cref="Socket"/> calls. Neither path allocates per datagram. Busy polling spins on a
+/// non-blocking receive; blocking mode waits in poll(). A socket bound to <see cref="IPAddress.IPv6Any"/> is dual-stack:
+/// it also serves IPv4 peers, whose addresses appear as IPv4 <see cref="PacketAddress"/>es.
 /// </summary>
 public sealed unsafe class UdpTransport : PacketTransport
 {
@@ -22,15 +25,20 @@ public sealed unsafe class UdpTransport : PacketTransport
     [ThreadStatic]
     private static SocketAddress? t_sendAddress;
 
+    [ThreadStatic]
+    private static SocketAddress? t_sendAddress6;
+
     private readonly Socket _socket;
     private readonly bool _batched;
+    private readonly bool _ipv6;
     private readonly int _fd;
-    private readonly SocketAddress _receiveAddress = new(AddressFamily.InterNetwork);
+    private readonly SocketAddress _receiveAddress;
     private LinuxSocketInterop.MMsgHdr* _receiveHeaders;
     private LinuxSocketInterop.IoVec* _receiveVectors;
-    private LinuxSocketInterop.SockAddrIn* _receiveNames;
+    private LinuxSocketInterop.SockAddrIn6* _receiveNames;
     private int _receiveCapacity;
     private PacketBuffer?[] _receiveBound = [];
+    private byte[]? _portableScratch;
     private long _truncated;
     private long _sendErrors;
     private int _disposed;
@@ -38,6 +46,8 @@ public sealed unsafe class UdpTransport : PacketTransport
     private UdpTransport(Socket socket, UdpTransportOptions options)
     {
         _socket = socket;
+        _ipv6 = socket.AddressFamily == AddressFamily.InterNetworkV6;
+        _receiveAddress = new SocketAddress(socket.AddressFamily);
         LocalAddress = PacketAddress.FromEndPoint((IPEndPoint)socket.LocalEndPoint!);
         _batched = options.UseBatchedSystemCalls && OperatingSystem.IsLinux() && Environment.Is64BitProcess;
         _fd = (int)socket.SafeHandle.DangerousGetHandle();
@@ -55,20 +65,31 @@ public sealed unsafe class UdpTransport : PacketTransport
     /// <summary>Datagrams dropped because they did not fit the receive buffer.</summary>
     public long DatagramsTruncated => Interlocked.Read(ref _truncated);
 
-    /// <summary>Datagrams the kernel refused to send (lost, as UDP loses them).</summary>
+    /// <summary>Datagrams the kernel refused to send, or addressed to a family this socket cannot reach (lost, as UDP loses them).</summary>
     public long SendErrors => Interlocked.Read(ref _sendErrors);
 
     /// <summary>Binds a UDP socket.</summary>
-    /// <param name="localEndPoint">The IPv4 address and port (0 picks an ephemeral port).</param>
+    /// <param name="localEndPoint">The IPv4 or IPv6 address and port (0 picks an ephemeral port); <see cref="IPAddress.IPv6Any"/> is dual-stack.</param>
     /// <param name="options">Settings; defaults when null.</param>
     /// <returns>The transport.</returns>
     public static UdpTransport Bind(IPEndPoint localEndPoint, UdpTransportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(localEndPoint);
         options ??= new UdpTransportOptions();
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        var family = localEndPoint.AddressFamily;
+        if (family is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
+        {
+            throw new ArgumentException($"A UDP transport binds an IPv4 or IPv6 address, not '{localEndPoint}'.", nameof(localEndPoint));
+        }
+
+        var socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
         try
         {
+            if (family == AddressFamily.InterNetworkV6 && localEndPoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+
             if (options.ReceiveBufferBytes > 0)
             {
                 socket.ReceiveBufferSize = options.ReceiveBufferBytes;
@@ -153,31 +174,33 @@ public sealed unsafe class UdpTransport : PacketTransport
     /// <inheritdoc/>
     public override void Send(ReadOnlySpan<PacketBuffer> packets)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (_batched)
+        if (Volatile.Read(ref _disposed) != 0)
         {
-            while (!packets.IsEmpty)
-            {
-                var chunk = Math.Min(packets.Length, SendChunk);
-                SendBatch(packets[..chunk]);
-                packets = packets[chunk..];
-            }
-
-            return;
+            ReturnAll(packets);
+            throw new ObjectDisposedException(nameof(UdpTransport));
         }
 
-        var address = t_sendAddress ??= new SocketAddress(AddressFamily.InterNetwork);
-        foreach (var packet in packets)
+        try
         {
-            WriteSocketAddress(address, packet.Address);
-            try
+            if (_batched)
             {
-                _socket.SendTo(packet.Span, SocketFlags.None, address);
+                var remaining = packets;
+                while (!remaining.IsEmpty)
+                {
+                    var chunk = Math.Min(remaining.Length, SendChunk);
+                    SendBatch(remaining[..chunk]);
+                    remaining = remaining[chunk..];
+                }
             }
-            catch (SocketException)
+            else
             {
-                Interlocked.Increment(ref _sendErrors);
+                SendPortable(packets);
             }
+        }
+        finally
+        {
+            // The kernel copied each datagram: every buffer goes back to its owner now.
+            ReturnAll(packets);
         }
     }
 
@@ -209,20 +232,76 @@ public sealed unsafe class UdpTransport : PacketTransport
         base.Dispose(disposing);
     }
 
-    private static byte* Pointer(PacketBuffer buffer)
-        => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer.Array)); // pinned (POH) arrays never move
+    private static byte* Pointer(PacketBuffer buffer) => (byte*)buffer.BaseAddress; // pinned or native: never moves
 
-    private static void WriteSocketAddress(SocketAddress address, PacketAddress value)
+    private void SendPortable(ReadOnlySpan<PacketBuffer> packets)
+    {
+        var address = _ipv6
+            ? t_sendAddress6 ??= new SocketAddress(AddressFamily.InterNetworkV6)
+            : t_sendAddress ??= new SocketAddress(AddressFamily.InterNetwork);
+        foreach (var packet in packets)
+        {
+            if (!TryWriteSocketAddress(address, packet.Address))
+            {
+                Interlocked.Increment(ref _sendErrors);
+                continue;
+            }
+
+            try
+            {
+                _socket.SendTo(packet.Span, SocketFlags.None, address);
+            }
+            catch (SocketException)
+            {
+                Interlocked.Increment(ref _sendErrors);
+            }
+        }
+    }
+
+    /// <summary>sockaddr bytes after the family: port, then the IPv4 address, or flow info, IPv6 address and scope.</summary>
+    private bool TryWriteSocketAddress(SocketAddress address, PacketAddress value)
     {
         var bytes = address.Buffer.Span;
         BinaryPrimitives.WriteUInt16BigEndian(bytes[2..], value.Port);
-        BinaryPrimitives.WriteUInt32BigEndian(bytes[4..], value.IPv4);
+        if (!_ipv6)
+        {
+            if (!value.IsIPv4)
+            {
+                return false; // an IPv4 socket cannot reach an IPv6 address
+            }
+
+            BinaryPrimitives.WriteUInt32BigEndian(bytes[4..], value.IPv4);
+            return true;
+        }
+
+        BinaryPrimitives.WriteUInt32BigEndian(bytes[4..], 0);
+        value.WriteIPv6Bytes(bytes[8..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes[24..], value.ScopeId);
+        return true;
     }
 
-    private static PacketAddress ReadSocketAddress(SocketAddress address)
+    private PacketAddress ReadSocketAddress(SocketAddress address)
     {
         var bytes = address.Buffer.Span;
-        return new PacketAddress(BinaryPrimitives.ReadUInt32BigEndian(bytes[4..]), BinaryPrimitives.ReadUInt16BigEndian(bytes[2..]));
+        var port = BinaryPrimitives.ReadUInt16BigEndian(bytes[2..]);
+        return _ipv6
+            ? new PacketAddress(bytes.Slice(8, 16), port, BinaryPrimitives.ReadUInt32LittleEndian(bytes[24..]))
+            : new PacketAddress(BinaryPrimitives.ReadUInt32BigEndian(bytes[4..]), port);
+    }
+
+    private static PacketAddress ReadName(in LinuxSocketInterop.SockAddrIn6 name)
+    {
+        var port = BinaryPrimitives.ReverseEndianness(name.PortBigEndian);
+        if (name.Family == LinuxSocketInterop.AfInet)
+        {
+            // sockaddr_in: the IPv4 address sits where sockaddr_in6 keeps its flow info.
+            return new PacketAddress(BinaryPrimitives.ReverseEndianness(name.FlowInfo), port);
+        }
+
+        fixed (byte* bytes = name.Address)
+        {
+            return new PacketAddress(new ReadOnlySpan<byte>(bytes, 16), port, name.ScopeId);
+        }
     }
 
     private void SendBatch(ReadOnlySpan<PacketBuffer> packets)
@@ -230,28 +309,46 @@ public sealed unsafe class UdpTransport : PacketTransport
         var count = packets.Length;
         var headers = stackalloc LinuxSocketInterop.MMsgHdr[count];
         var vectors = stackalloc LinuxSocketInterop.IoVec[count];
-        var names = stackalloc LinuxSocketInterop.SockAddrIn[count];
-        for (var i = 0; i < count; i++)
+        var names = stackalloc LinuxSocketInterop.SockAddrIn6[count];
+        var nameLength = (uint)(_ipv6 ? sizeof(LinuxSocketInterop.SockAddrIn6) : sizeof(LinuxSocketInterop.SockAddrIn));
+        var batch = 0;
+        foreach (var packet in packets)
         {
-            var packet = packets[i];
-            names[i] = new LinuxSocketInterop.SockAddrIn
+            ref var name = ref names[batch];
+            name = default;
+            var address = packet.Address;
+            if (_ipv6)
             {
-                Family = LinuxSocketInterop.AfInet,
-                PortBigEndian = BinaryPrimitives.ReverseEndianness(packet.Address.Port),
-                AddressBigEndian = BinaryPrimitives.ReverseEndianness(packet.Address.IPv4),
-            };
-            vectors[i] = new LinuxSocketInterop.IoVec { Base = Pointer(packet), Length = (nuint)packet.Length };
-            headers[i] = default;
-            headers[i].Header.Name = &names[i];
-            headers[i].Header.NameLength = (uint)sizeof(LinuxSocketInterop.SockAddrIn);
-            headers[i].Header.Iov = &vectors[i];
-            headers[i].Header.IovLength = 1;
+                name.Family = LinuxSocketInterop.AfInet6;
+                address.WriteIPv6Bytes(new Span<byte>(Unsafe.AsPointer(ref name.Address[0]), 16));
+                name.ScopeId = address.ScopeId;
+            }
+            else if (address.IsIPv4)
+            {
+                ref var v4 = ref Unsafe.As<LinuxSocketInterop.SockAddrIn6, LinuxSocketInterop.SockAddrIn>(ref name);
+                v4.Family = LinuxSocketInterop.AfInet;
+                v4.AddressBigEndian = BinaryPrimitives.ReverseEndianness(address.IPv4);
+            }
+            else
+            {
+                Interlocked.Increment(ref _sendErrors); // an IPv4 socket cannot reach an IPv6 address
+                continue;
+            }
+
+            name.PortBigEndian = BinaryPrimitives.ReverseEndianness(address.Port);
+            vectors[batch] = new LinuxSocketInterop.IoVec { Base = Pointer(packet), Length = (nuint)packet.Length };
+            headers[batch] = default;
+            headers[batch].Header.Name = &names[batch];
+            headers[batch].Header.NameLength = nameLength;
+            headers[batch].Header.Iov = &vectors[batch];
+            headers[batch].Header.IovLength = 1;
+            batch++;
         }
 
         var sent = 0;
-        while (sent < count)
+        while (sent < batch)
         {
-            var result = LinuxSocketInterop.sendmmsg(_fd, headers + sent, (uint)(count - sent), 0);
+            var result = LinuxSocketInterop.sendmmsg(_fd, headers + sent, (uint)(batch - sent), 0);
             if (result > 0)
             {
                 sent += result;
@@ -298,7 +395,7 @@ public sealed unsafe class UdpTransport : PacketTransport
                 _receiveHeaders[i].Header.IovLength = 1;
             }
 
-            _receiveHeaders[i].Header.NameLength = (uint)sizeof(LinuxSocketInterop.SockAddrIn);
+            _receiveHeaders[i].Header.NameLength = (uint)sizeof(LinuxSocketInterop.SockAddrIn6);
         }
 
         int received;
@@ -313,7 +410,7 @@ public sealed unsafe class UdpTransport : PacketTransport
             return 0;
         }
 
-        // Compact away truncated datagrams (larger than the buffers): they are dropped and counted.
+        // Compact away truncated datagrams (larger than their buffer): they are dropped and counted.
         var kept = 0;
         for (var i = 0; i < received; i++)
         {
@@ -324,10 +421,9 @@ public sealed unsafe class UdpTransport : PacketTransport
                 continue;
             }
 
-            var name = _receiveNames[i];
             var buffer = buffers[i];
             buffer.Length = (int)header.Length;
-            buffer.Address = new PacketAddress(BinaryPrimitives.ReverseEndianness(name.AddressBigEndian), BinaryPrimitives.ReverseEndianness(name.PortBigEndian));
+            buffer.Address = ReadName(in _receiveNames[i]);
             if (kept != i)
             {
                 (buffers[kept], buffers[i]) = (buffers[i], buffers[kept]);
@@ -351,7 +447,7 @@ public sealed unsafe class UdpTransport : PacketTransport
         NativeMemory.Free(_receiveNames);
         _receiveHeaders = (LinuxSocketInterop.MMsgHdr*)NativeMemory.AllocZeroed((nuint)count, (nuint)sizeof(LinuxSocketInterop.MMsgHdr));
         _receiveVectors = (LinuxSocketInterop.IoVec*)NativeMemory.AllocZeroed((nuint)count, (nuint)sizeof(LinuxSocketInterop.IoVec));
-        _receiveNames = (LinuxSocketInterop.SockAddrIn*)NativeMemory.AllocZeroed((nuint)count, (nuint)sizeof(LinuxSocketInterop.SockAddrIn));
+        _receiveNames = (LinuxSocketInterop.SockAddrIn6*)NativeMemory.AllocZeroed((nuint)count, (nuint)sizeof(LinuxSocketInterop.SockAddrIn6));
         _receiveBound = new PacketBuffer?[count];
         _receiveCapacity = count;
     }
@@ -363,21 +459,33 @@ public sealed unsafe class UdpTransport : PacketTransport
             return 0;
         }
 
+        // Socket.ReceiveFrom truncates a datagram larger than the span silently on Linux, so the portable path receives
+        // into a scratch array of the largest datagram and copies what fits: one copy, and truncation is always seen.
+        var scratch = _portableScratch ??= GC.AllocateUninitializedArray<byte>(MaxUdpPayload + 1);
         var filled = 0;
         do
         {
-            var buffer = buffers[filled];
+            int length;
             try
             {
-                buffer.Length = _socket.ReceiveFrom(buffer.Storage, SocketFlags.None, _receiveAddress);
+                length = _socket.ReceiveFrom(scratch, SocketFlags.None, _receiveAddress);
             }
             catch (SocketException error) when (error.SocketErrorCode is SocketError.MessageSize or SocketError.ConnectionReset)
             {
-                // A datagram larger than the buffer (dropped and counted), or an ICMP error surfaced on Windows.
+                // A datagram larger than the scratch (dropped and counted), or an ICMP error surfaced on Windows.
                 Interlocked.Increment(ref _truncated);
                 continue;
             }
 
+            var buffer = buffers[filled];
+            if (length > buffer.Capacity)
+            {
+                Interlocked.Increment(ref _truncated);
+                continue;
+            }
+
+            scratch.AsSpan(0, length).CopyTo(buffer.Storage);
+            buffer.Length = length;
             buffer.Address = ReadSocketAddress(_receiveAddress);
             filled++;
         }

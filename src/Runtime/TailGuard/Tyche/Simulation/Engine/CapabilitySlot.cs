@@ -16,4 +16,11 @@ internal struct CapabilitySlot
 
     /// <summary>Region, RegionRevoke: the node.</summary>
     public RegionNode? Region;
+
+    /// <summary>
+    /// An empty slot left by a revocation and not yet collected: the engine keeps such a slot allocated (holding an empty
+    /// capability) until ENUMERATE passes over it or the table runs out of room, and a REVOKE of it succeeds doing nothing
+    /// (tyche-devel crates/capability-engine/src/domain.rs, <c>revoke_capa</c>). Honoured in compatible mode.
+    /// </summary>
+    public bool Tombstone;
 }

@@ -8,17 +8,19 @@ internal sealed class DomainState
     public const int CapabilityLimit = 128;
     public const int PermissionCount = 16;
 
-    public DomainState(int index, int generation, DomainState? manager, int coreCount)
+    public DomainState(int index, int id, DomainState? manager, int coreCount)
     {
         Index = index;
-        Generation = generation;
+        Id = id;
         Manager = manager;
         Contexts = new CoreContext?[coreCount];
     }
 
+    /// <summary>The slot in the engine's domain pool (reused after a revocation).</summary>
     public int Index { get; }
 
-    public int Generation { get; }
+    /// <summary>The engine's domain id: taken from a counter, never reused (what ENUMERATE reports).</summary>
+    public int Id { get; }
 
     public DomainState? Manager { get; set; }
 
@@ -28,7 +30,7 @@ internal sealed class DomainState
 
     public bool Sealed { get; set; }
 
-    /// <summary>Set by the first ALLOC_CORE_CONTEXT: permissions can no longer change.</summary>
+    /// <summary>Set by the first ALLOC_CORE_CONTEXT and by sealing: permissions can no longer change.</summary>
     public bool Frozen { get; set; }
 
     public bool Revoked { get; set; }
@@ -60,6 +62,19 @@ internal sealed class DomainState
     }
 
     public int FreeSlots() => CapabilityLimit - CountCapabilities();
+
+    public bool HoldsSwitch()
+    {
+        foreach (ref readonly CapabilitySlot slot in Slots.AsSpan())
+        {
+            if (slot.Kind == CapabilityKind.Switch)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public bool IsRunningAnywhere()
     {

@@ -1,0 +1,98 @@
+using System;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Testing;
+using TailGuard;
+using TailGuard.Analyzers.Allocations;
+using TailGuard.Analyzers.SecretFlow;
+
+// Usage: dotnet run -c Release --project benchmarks/analyzers/AnalyzerCost -- DIR [ROUNDS]
+// Analyzes every .cs file under DIR with a baseline analyzer that walks every operation tree (what any IOperation
+// analyzer, such as the SDK's own, already pays for), then with the baseline plus each TailGuard analyzer, and prints
+// the process CPU each configuration took (median of ROUNDS, configurations interleaved, after a warm-up round). The
+// difference is what TailGuard adds. Sequential analysis, and CPU time rather than wall time, so other processes on a
+// shared machine blur it less.
+var directory = args.Length > 0 ? args[0] : throw new ArgumentException("usage: AnalyzerCost DIR [ROUNDS]");
+var rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5;
+var options = new CSharpParseOptions(LanguageVersion.Preview);
+var trees = Directory.GetFiles(directory, "*.cs", SearchOption.AllDirectories)
+    .Select(path => CSharpSyntaxTree.ParseText(File.ReadAllText(path), options, path))
+    .ToArray();
+var packs = new ReferenceAssemblies("net10.0", new PackageIdentity("Microsoft.NETCore.App.Ref", "10.0.12"), Path.Combine("ref", "net10.0"));
+var references = (await packs.ResolveAsync(LanguageNames.CSharp, CancellationToken.None))
+    .Add(MetadataReference.CreateFromFile(typeof(HotPathAttribute).Assembly.Location));
+var compilation = CSharpCompilation.Create("Measured", trees, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+Console.WriteLine($"{trees.Length} files, {trees.Sum(t => t.GetText().Lines.Count)} lines");
+
+var configurations = new (string Name, Func<DiagnosticAnalyzer[]> Analyzers)[]
+{
+    ("baseline (walk every operation tree)", () => [new WalkEveryOperation()]),
+    ("baseline + HotPathAllocationAnalyzer", () => [new WalkEveryOperation(), new HotPathAllocationAnalyzer()]),
+    ("baseline + SecretFlowAnalyzer", () => [new WalkEveryOperation(), new SecretFlowAnalyzer()]),
+    ("baseline + both TailGuard analyzers", () => [new WalkEveryOperation(), new HotPathAllocationAnalyzer(), new SecretFlowAnalyzer()]),
+};
+
+// Warm every configuration up, then interleave them round by round, so drift (JIT, GC heap growth) hits all alike.
+var cpu = new double[configurations.Length][];
+var diagnostics = new int[configurations.Length];
+for (var c = 0; c < configurations.Length; c++)
+{
+    cpu[c] = new double[rounds];
+    await RunAsync(configurations[c].Analyzers());
+}
+
+for (var round = 0; round < rounds; round++)
+{
+    for (var c = 0; c < configurations.Length; c++)
+    {
+        var before = Process.GetCurrentProcess().TotalProcessorTime;
+        diagnostics[c] = await RunAsync(configurations[c].Analyzers());
+        cpu[c][round] = (Process.GetCurrentProcess().TotalProcessorTime - before).TotalMilliseconds;
+    }
+}
+
+for (var c = 0; c < configurations.Length; c++)
+{
+    Array.Sort(cpu[c]);
+    Console.WriteLine($"{configurations[c].Name,-40} median {cpu[c][rounds / 2],8:F0} ms CPU  (min {cpu[c][0]:F0}, max {cpu[c][^1]:F0}), {diagnostics[c]} diagnostics");
+}
+
+async Task<int> RunAsync(DiagnosticAnalyzer[] analyzers)
+{
+    // A new Compilation each time, so no round reuses another's bound method bodies.
+    var fresh = compilation.RemoveAllSyntaxTrees().AddSyntaxTrees(trees);
+    var withAnalyzers = fresh.WithAnalyzers(
+        ImmutableArray.Create(analyzers),
+        new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: false, logAnalyzerExecutionTime: false));
+    return (await withAnalyzers.GetAnalyzerDiagnosticsAsync()).Length;
+}
+
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+internal sealed class WalkEveryOperation : DiagnosticAnalyzer
+{
+    private static readonly DiagnosticDescriptor Never = new("PERF0001", "Never reported", "Never reported", "Perf", DiagnosticSeverity.Hidden, isEnabledByDefault: true);
+
+    public static long Operations;
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Never);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterOperationBlockAction(block =>
+        {
+            foreach (var body in block.OperationBlocks)
+            {
+                Interlocked.Add(ref Operations, body.DescendantsAndSelf().LongCount());
+            }
+        });
+    }
+}

@@ -1,0 +1,225 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+
+namespace TailGuard.Load.Generator;
+
+/// <summary>
+/// One sending thread and the connections it owns. Open loop: each send is scheduled at the previous scheduled time
+/// plus a gap drawn from the distribution, whatever happened to earlier requests; a thread that falls behind sends
+/// at once (and its lateness is recorded), it never skips the schedule. Closed loop: keeps a fixed number of requests
+/// in flight per connection, sending again as each completes.
+/// </summary>
+internal sealed class SenderThread : IDisposable
+{
+    private static readonly long s_sleepAbove = Stopwatch.Frequency / 500; // 2 ms: sleep (1 ms granularity) above, spin below
+
+    private readonly ConnectionRunner[] _connections;
+    private readonly ManualResetEventSlim _completed = new(false, spinCount: 50);
+    private readonly int _index;
+    private Thread? _thread;
+
+    public SenderThread(int index, ConnectionRunner[] connections)
+    {
+        _index = index;
+        _connections = connections;
+        foreach (var connection in connections)
+        {
+            connection.Sender = this;
+        }
+    }
+
+    public ConnectionRunner[] Connections => _connections;
+
+    /// <summary>Starts sending on the open-loop schedule: this thread's share of the rate, from <paramref name="firstSend"/>.</summary>
+    public void StartOpenLoop(PointRecorder recorder, double rate, long firstSend, int seed, LoadGeneratorOptions options)
+    {
+        var record = recorder.Threads[_index];
+        record.Rate = rate;
+        Start(() => OpenLoop(recorder, record, rate, firstSend, seed, options));
+    }
+
+    /// <summary>Starts a closed loop of <paramref name="depth"/> requests in flight per connection.</summary>
+    public void StartClosedLoop(PointRecorder recorder, int depth)
+    {
+        var record = recorder.Threads[_index];
+        Start(() => ClosedLoop(recorder, record, depth));
+    }
+
+    public void Join() => _thread?.Join();
+
+    public void Dispose() => _completed.Dispose();
+
+    public void OnCompletion()
+    {
+        if (!_completed.IsSet)
+        {
+            _completed.Set();
+        }
+    }
+
+    private void Start(ThreadStart body)
+    {
+        _thread = new Thread(body) { IsBackground = true, Name = $"load sender {_index}", Priority = ThreadPriority.AboveNormal };
+        _thread.Start();
+    }
+
+    private void OpenLoop(PointRecorder recorder, ThreadRecord record, double rate, long firstSend, int seed, LoadGeneratorOptions options)
+    {
+        var random = new Random(seed);
+        var meanTicks = Stopwatch.Frequency / rate;
+        var distribution = options.Distribution;
+        var stallTicks = (long)(options.SenderStall.TotalSeconds * Stopwatch.Frequency);
+        var stallEvery = (long)(options.SenderStallInterval.TotalSeconds * Stopwatch.Frequency);
+        var nextStall = stallTicks > 0 ? firstSend + stallEvery : long.MaxValue;
+        var next = (double)firstSend;
+        var turn = 0;
+        try
+        {
+            while (true)
+            {
+                next += Gap(random, distribution, meanTicks);
+                var scheduled = (long)next;
+                if (scheduled >= recorder.StopAt || !WaitUntil(scheduled, recorder))
+                {
+                    return;
+                }
+
+                if (Stopwatch.GetTimestamp() >= nextStall)
+                {
+                    Thread.Sleep(options.SenderStall);
+                    nextStall += stallEvery;
+                }
+
+                var connection = _connections[turn];
+                turn = turn + 1 == _connections.Length ? 0 : turn + 1;
+                var inWindow = scheduled >= recorder.WindowStart;
+                if (!connection.TryRent(out var request))
+                {
+                    if (inWindow)
+                    {
+                        record.Skipped++;
+                    }
+
+                    continue;
+                }
+
+                var actual = Stopwatch.GetTimestamp();
+                if (inWindow)
+                {
+                    record.Sent++;
+                    record.Lateness.Record((long)ConnectionRunner.TicksToNanoseconds(actual - scheduled));
+                    record.SendTimes.Append(actual);
+                }
+
+                Send(connection, request, scheduled, inWindow ? recorder : null, record);
+            }
+        }
+        finally
+        {
+            record.Finished = true;
+        }
+    }
+
+    private void ClosedLoop(PointRecorder recorder, ThreadRecord record, int depth)
+    {
+        try
+        {
+            while (true)
+            {
+                _completed.Reset();
+                var now = Stopwatch.GetTimestamp();
+                if (now >= recorder.StopAt)
+                {
+                    return;
+                }
+
+                var inWindow = now >= recorder.WindowStart;
+                foreach (var connection in _connections)
+                {
+                    while (connection.InFlight < depth && connection.TryRent(out var request))
+                    {
+                        var sent = Stopwatch.GetTimestamp();
+                        if (inWindow)
+                        {
+                            record.Sent++;
+                        }
+
+                        Send(connection, request, sent, inWindow ? recorder : null, record);
+                    }
+                }
+
+                // Woken by the next completion; the timeout re-checks the stop time when nothing completes.
+                _completed.Wait(10);
+            }
+        }
+        finally
+        {
+            record.Finished = true;
+        }
+    }
+
+    private static void Send(ConnectionRunner connection, LoadRequest request, long scheduled, PointRecorder? recorder, ThreadRecord record)
+    {
+        request.ScheduledTimestamp = scheduled;
+        request.Sequence = connection.NextSequence++;
+        request.Recorder = recorder;
+        request.Log = null;
+        request.SampleIndex = -1;
+        if (recorder is not null && connection.MeasuresLatency)
+        {
+            record.Measured++;
+            var slot = record.Samples.Append();
+            if (slot >= 0)
+            {
+                request.Log = record.Samples;
+                request.SampleIndex = slot;
+            }
+        }
+
+        try
+        {
+            connection.Connection.Send(request);
+        }
+        catch (Exception)
+        {
+            // A connection that throws instead of completing: the request ends as a failure, the loop goes on.
+            request.Complete(LoadOutcome.Failed);
+        }
+    }
+
+    private static double Gap(Random random, InterArrivalDistribution distribution, double meanTicks)
+        => distribution switch
+        {
+            InterArrivalDistribution.Exponential => -Math.Log(1 - random.NextDouble()) * meanTicks,
+            InterArrivalDistribution.Uniform => 2 * random.NextDouble() * meanTicks,
+            _ => meanTicks,
+        };
+
+    /// <summary>Waits for the scheduled time: sleeps while it is far, spins when near. False when the point stops first.</summary>
+    private static bool WaitUntil(long scheduled, PointRecorder recorder)
+    {
+        while (true)
+        {
+            var remaining = scheduled - Stopwatch.GetTimestamp();
+            if (remaining <= 0)
+            {
+                return true;
+            }
+
+            if (recorder.StopAt <= scheduled)
+            {
+                return false;
+            }
+
+            if (remaining > s_sleepAbove)
+            {
+                Thread.Sleep(1);
+            }
+            else
+            {
+                Thread.SpinWait(8);
+            }
+        }
+    }
+}

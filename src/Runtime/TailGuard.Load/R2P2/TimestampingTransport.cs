@@ -1,0 +1,111 @@
+using System;
+using System.Diagnostics;
+using TailGuard.R2P2;
+
+namespace TailGuard.Load.R2P2;
+
+/// <summary>
+/// A client transport that remembers, per R2P2 request id, when the last response datagram for it arrived, so a
+/// completed call's latency ends at the socket rather than when the client's continuation got to run. The request id
+/// sits in bytes 4-5 of every R2P2 header, big-endian (docs/wire-format.md).
+/// </summary>
+/// <remarks>
+/// The generator's sending thread marks the call it is about to send (<see cref="BeginSend"/>); the transport's send
+/// then tells that call which request id the client gave it. Only the first packet of a request goes out on the
+/// sending thread, so other sends (the rest of a multi-packet request, released by the server's ACK on the client's
+/// receive thread) never carry a mark.
+/// </remarks>
+internal abstract class TimestampingTransport : PacketTransport
+{
+    private const int RequestIdOffset = 4;
+    private const int HeaderSize = 8;
+
+    [ThreadStatic]
+    private static IRequestIdListener? t_sending;
+
+    private readonly long[] _receivedAt = new long[65536];
+
+    /// <summary>Where receive timestamps come from.</summary>
+    public abstract TimestampSource Source { get; }
+
+    /// <summary>Marks (on the calling thread) the call whose first packet the next send carries.</summary>
+    public static void BeginSend(IRequestIdListener call) => t_sending = call;
+
+    /// <summary>Clears the mark.</summary>
+    public static void EndSend() => t_sending = null;
+
+    /// <summary>When the last datagram for <paramref name="requestId"/> arrived (timestamp ticks); read on completion.</summary>
+    public long ReceivedAt(ushort requestId) => _receivedAt[requestId];
+
+    /// <summary>Tells the marked call its request id, from the first datagram about to be sent.</summary>
+    protected static void NoteSend(ReadOnlySpan<PacketBuffer> packets)
+    {
+        var call = t_sending;
+        if (call is not null && !packets.IsEmpty && packets[0].Length >= HeaderSize)
+        {
+            t_sending = null;
+            call.OnRequestId(RequestId(packets[0].Span));
+        }
+    }
+
+    /// <summary>Records a received datagram's arrival time under its request id.</summary>
+    protected void NoteReceive(PacketBuffer packet, long timestamp)
+    {
+        if (packet.Length >= HeaderSize)
+        {
+            _receivedAt[RequestId(packet.Span)] = timestamp;
+        }
+    }
+
+    private static ushort RequestId(ReadOnlySpan<byte> datagram) => (ushort)((datagram[RequestIdOffset] << 8) | datagram[RequestIdOffset + 1]);
+}
+
+/// <summary>Told the request id the R2P2 client gave the call being sent.</summary>
+internal interface IRequestIdListener
+{
+    void OnRequestId(ushort requestId);
+}
+
+/// <summary>Any transport, timestamped with the monotonic clock right after each receive call returns.</summary>
+internal sealed class ClockTimestampingTransport(PacketTransport inner) : TimestampingTransport
+{
+    public override TimestampSource Source => TimestampSource.MonotonicClock;
+
+    public override PacketAddress LocalAddress => inner.LocalAddress;
+
+    public override int MaxDatagramSize => inner.MaxDatagramSize;
+
+    // The inner transport's memory: buffers it receives into and takes back when sending are its own.
+    public override PacketBuffer Rent(int capacity) => inner.Rent(capacity);
+
+    public override void Send(ReadOnlySpan<PacketBuffer> packets)
+    {
+        NoteSend(packets);
+        inner.Send(packets);
+    }
+
+    public override int Receive(Span<PacketBuffer> buffers, int timeoutMilliseconds)
+    {
+        var received = inner.Receive(buffers, timeoutMilliseconds);
+        if (received > 0)
+        {
+            var now = Stopwatch.GetTimestamp();
+            for (var i = 0; i < received; i++)
+            {
+                NoteReceive(buffers[i], now);
+            }
+        }
+
+        return received;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

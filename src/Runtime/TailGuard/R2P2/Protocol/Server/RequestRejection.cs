@@ -1,0 +1,32 @@
+namespace TailGuard.R2P2.Protocol;
+
+/// <summary>Why a server dropped a datagram; every reason is counted as a malformed datagram, never trusted.</summary>
+public enum RequestRejection
+{
+    /// <summary>Not rejected.</summary>
+    None,
+
+    /// <summary>The header failed <see cref="R2P2Header.TryRead"/> (see <see cref="ServerEvent.HeaderStatus"/>).</summary>
+    BadHeader,
+
+    /// <summary>A message type a server does not take (a response, ACK, DROP, FEEDBACK or Raft message).</summary>
+    NotARequest,
+
+    /// <summary>A routing policy the server does not serve.</summary>
+    UnservedPolicy,
+
+    /// <summary>A FIRST packet announcing more packets than the largest request accepted.</summary>
+    TooLarge,
+
+    /// <summary>A second FIRST packet for a request being reassembled (a second ACK would abort the reference client).</summary>
+    DuplicateFirst,
+
+    /// <summary>A continuation packet for no pending request.</summary>
+    Orphan,
+
+    /// <summary>A continuation that discarded its request: a duplicate index, an index >= N, LAST on the wrong index, or no room.</summary>
+    Inconsistent,
+
+    /// <summary>A FIRST packet the byte bound had no room for, even after evicting every older request.</summary>
+    NoRoom,
+}

@@ -1,0 +1,156 @@
+using System;
+using System.Buffers;
+
+namespace TailGuard.R2P2.Protocol;
+
+/// <summary>
+/// The server side of one receive loop, without I/O: checks each datagram's header, type and policy, asks the admission
+/// policy on each request's first packet, reassembles multi-packet requests (<see cref="RequestReassembler"/>), and says
+/// what to do in a <see cref="ServerEvent"/>: drop, send DROP, send ACK, wait, or deliver a whole request
+/// (docs/design/r2p2.md, "The multi-packet request handshake" and "Responses, DROP and FEEDBACK"). The caller does the
+/// I/O and runs the handler. It releases the admission of a request it discards; whoever ends a delivered request
+/// releases that one. Not thread-safe: one receive loop owns it.
+/// </summary>
+public sealed class ServerProtocol
+{
+    private readonly RequestReassembler _reassembler;
+    private readonly IR2P2AdmissionPolicy? _admission;
+    private readonly int _servedPolicies;
+    private readonly int _maxRequestPackets;
+    private byte[]? _assembled;
+
+    /// <summary>Creates the protocol state of one receive loop.</summary>
+    /// <param name="options">The server's settings (payload size, served policies, request and reassembly bounds, admission).</param>
+    /// <exception cref="ArgumentException">A setting is out of range.</exception>
+    public ServerProtocol(R2P2ServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.ValidateProtocol();
+        _admission = options.AdmissionPolicy;
+        foreach (var policy in options.ServedPolicies)
+        {
+            _servedPolicies |= 1 << (int)policy;
+        }
+
+        _maxRequestPackets = Fragmenter.PacketCount(MessageType.Request, options.MaxRequestBytes, options.PayloadSize);
+        var timeoutTicks = Math.Max(1, (long)(options.ReassemblyTimeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency));
+        _reassembler = new RequestReassembler(options.MaxPendingReassemblies, options.MaxReassemblyBytes, timeoutTicks, ReleaseDiscarded);
+    }
+
+    /// <summary>The admission policy asked on each request's first packet; null admits everything.</summary>
+    public IR2P2AdmissionPolicy? AdmissionPolicy => _admission;
+
+    /// <summary>Multi-packet requests being reassembled.</summary>
+    public int PendingReassemblies => _reassembler.Count;
+
+    /// <summary>Buffer capacity the pending reassemblies hold.</summary>
+    public long PendingReassemblyBytes => _reassembler.Bytes;
+
+    /// <summary>The most buffer capacity pending reassemblies ever held at once.</summary>
+    public long PeakReassemblyBytes => _reassembler.PeakBytes;
+
+    /// <summary>Handles one received datagram.</summary>
+    /// <param name="packet">The datagram, with its source address.</param>
+    /// <param name="now">The current time (<see cref="System.Diagnostics.Stopwatch"/> ticks).</param>
+    /// <returns>What to do; see <see cref="ServerEvent.KeepsPacket"/> for who owns the buffer afterwards.</returns>
+    public ServerEvent Receive(PacketBuffer packet, long now)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        EndDelivery();
+        var status = R2P2Header.TryRead(packet.Span, out var header);
+        var source = packet.Address;
+        if (status != HeaderStatus.Valid)
+        {
+            return Reject(RequestRejection.BadHeader, status, header, source, 0);
+        }
+
+        if (header.Type != MessageType.Request)
+        {
+            return Reject(RequestRejection.NotARequest, status, header, source, 0);
+        }
+
+        if ((_servedPolicies & (1 << ((int)header.Policy & 0x1F))) == 0)
+        {
+            return Reject(RequestRejection.UnservedPolicy, status, header, source, 0);
+        }
+
+        if (header.IsSinglePacket)
+        {
+            return Admit(header.RequestId, source)
+                ? new ServerEvent(ServerEventKind.Deliver, RequestRejection.None, status, header, source, new ReadOnlySequence<byte>(packet.Memory[R2P2Header.Size..]), keepsPacket: false, 0)
+                : Event(ServerEventKind.Refused, header, source, keepsPacket: false, 0);
+        }
+
+        var key = new ReassemblyKey(source, header.RequestId);
+        var discardsBefore = _reassembler.Discards;
+        if (header.IsFirst)
+        {
+            if (header.PacketOrder > _maxRequestPackets)
+            {
+                return Reject(RequestRejection.TooLarge, status, header, source, 0);
+            }
+
+            if (_reassembler.Contains(key))
+            {
+                return Reject(RequestRejection.DuplicateFirst, status, header, source, 0);
+            }
+
+            if (!Admit(header.RequestId, source))
+            {
+                return Event(ServerEventKind.Refused, header, source, keepsPacket: false, 0);
+            }
+
+            return _reassembler.Begin(key, header.PacketOrder, header.Policy, packet, now)
+                ? Event(ServerEventKind.Acknowledge, header, source, keepsPacket: true, Since(discardsBefore))
+                : Reject(RequestRejection.NoRoom, status, header, source, Since(discardsBefore));
+        }
+
+        switch (_reassembler.Add(key, header.PacketOrder, header.IsLast, packet))
+        {
+            case ReassemblyResult.Stored:
+                return Event(ServerEventKind.Stored, header, source, keepsPacket: true, Since(discardsBefore));
+            case ReassemblyResult.Complete:
+                _assembled = _reassembler.TakeAssembled(key, out var length, out var policy);
+                var first = new R2P2Header(MessageType.Request, policy, R2P2Header.FlagsSingle, header.RequestId, 1);
+                return new ServerEvent(ServerEventKind.Deliver, RequestRejection.None, status, first, source, new ReadOnlySequence<byte>(_assembled, 0, length), keepsPacket: true, Since(discardsBefore));
+            case ReassemblyResult.Orphan:
+                return Reject(RequestRejection.Orphan, status, header, source, 0);
+            default:
+                return Reject(RequestRejection.Inconsistent, status, header, source, Since(discardsBefore));
+        }
+    }
+
+    /// <summary>Ends the last delivery: the payload of a reassembled request is given back (it is invalid afterwards).</summary>
+    public void EndDelivery()
+    {
+        if (_assembled is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_assembled);
+            _assembled = null;
+        }
+    }
+
+    /// <summary>Discards incomplete requests older than the reassembly timeout (a timer tick).</summary>
+    /// <param name="now">The current time.</param>
+    /// <returns>How many were discarded.</returns>
+    public int Expire(long now) => _reassembler.Count == 0 ? 0 : _reassembler.Expire(now);
+
+    /// <summary>Discards every pending request and delivery (the loop is stopping).</summary>
+    public void Clear()
+    {
+        EndDelivery();
+        _reassembler.Clear();
+    }
+
+    private static ServerEvent Event(ServerEventKind kind, in R2P2Header header, PacketAddress source, bool keepsPacket, int discarded)
+        => new(kind, RequestRejection.None, HeaderStatus.Valid, header, source, default, keepsPacket, discarded);
+
+    private static ServerEvent Reject(RequestRejection rejection, HeaderStatus status, in R2P2Header header, PacketAddress source, int discarded)
+        => new(ServerEventKind.Rejected, rejection, status, header, source, default, keepsPacket: false, discarded);
+
+    private int Since(long discardsBefore) => (int)(_reassembler.Discards - discardsBefore);
+
+    private bool Admit(ushort requestId, PacketAddress source) => _admission is null || _admission.TryAdmit(requestId, source);
+
+    private void ReleaseDiscarded(ReassemblyKey key) => _admission?.Release(key.RequestId, key.Client);
+}

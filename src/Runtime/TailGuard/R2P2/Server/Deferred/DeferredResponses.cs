@@ -1,0 +1,302 @@
+using System;
+using System.Buffers;
+using System.Diagnostics;
+using TailGuard.R2P2.Protocol;
+
+namespace TailGuard.R2P2;
+
+/// <summary>
+/// The deferred responses of one receive loop: a bounded table of slots, each holding one unanswered request (rid,
+/// client) with its own message writer, and the deadline by which it must be answered. The loop adds and expires;
+/// any thread answers. A slot's generation changes whenever it is freed, so a stale handle never answers another
+/// request. Answering builds and sends on the answering thread (no hop back to the loop).
+/// </summary>
+internal sealed class DeferredResponses
+{
+    private readonly object _sync = new(); // Monitor: contention inflates a native sync block, no managed allocation
+    private readonly PacketTransport _transport;
+    private readonly R2P2ServerStatistics _statistics;
+    private readonly IR2P2AdmissionPolicy? _admission;
+    private readonly PacketAddress? _router;
+    private readonly int _payloadSize;
+    private readonly long _timeoutTicks;
+    private readonly Slot?[] _slots;
+    private readonly int[] _free;
+    private readonly DeadlineQueue _deadlines;
+    private readonly ReassemblyKey[] _released;
+    private int _freeCount;
+    private volatile int _pending;
+    private bool _closed;
+
+    public DeferredResponses(PacketTransport transport, R2P2ServerOptions options, R2P2ServerStatistics statistics)
+    {
+        _transport = transport;
+        _statistics = statistics;
+        _admission = options.AdmissionPolicy;
+        _router = options.RouterAddress;
+        _payloadSize = options.PayloadSize;
+        _timeoutTicks = Math.Max(1, (long)(options.ResponseTimeout.TotalSeconds * Stopwatch.Frequency));
+        var capacity = options.MaxDeferredResponses;
+        _slots = new Slot?[capacity];
+        _free = new int[capacity];
+        for (var i = 0; i < capacity; i++)
+        {
+            _free[i] = capacity - 1 - i;
+        }
+
+        _freeCount = capacity;
+        _deadlines = new DeadlineQueue(capacity);
+        _released = new ReassemblyKey[capacity];
+    }
+
+    private enum SlotState
+    {
+        Free,
+        Pending,
+        Answering,
+    }
+
+    /// <summary>Deferred responses waiting for an answer.</summary>
+    public int Pending => _pending;
+
+    /// <summary>The earliest deadline of a waiting response, or <see cref="long.MaxValue"/>.</summary>
+    public long EarliestDeadline
+    {
+        get
+        {
+            if (_pending == 0)
+            {
+                return long.MaxValue;
+            }
+
+            lock (_sync)
+            {
+                return _deadlines.EarliestDeadline;
+            }
+        }
+    }
+
+    /// <summary>Takes a slot for a request being deferred (loop thread).</summary>
+    public R2P2ResponseHandle Add(ushort requestId, PacketAddress client, long now)
+    {
+        lock (_sync)
+        {
+            if (_closed)
+            {
+                throw new InvalidOperationException("The server is stopping; it answers no more requests.");
+            }
+
+            if (_freeCount == 0)
+            {
+                throw new InvalidOperationException($"The receive loop already holds {_slots.Length} unanswered deferred responses ({nameof(R2P2ServerOptions)}.{nameof(R2P2ServerOptions.MaxDeferredResponses)}).");
+            }
+
+            var index = _free[--_freeCount];
+            var slot = _slots[index] ??= new Slot(new MessageWriter(_transport, _payloadSize, Fragmenter.MaxMessageLength(MessageType.Response, _payloadSize)));
+            slot.State = SlotState.Pending;
+            slot.RequestId = requestId;
+            slot.Client = client;
+            _deadlines.Add(index, now + _timeoutTicks);
+            _pending++;
+            return new R2P2ResponseHandle(this, index, slot.Generation);
+        }
+    }
+
+    public bool IsPending(int index, int generation)
+    {
+        lock (_sync)
+        {
+            return _slots[index] is { State: SlotState.Pending } slot && slot.Generation == generation;
+        }
+    }
+
+    public bool TrySend(int index, int generation, ReadOnlySpan<byte> payload)
+    {
+        var slot = Claim(index, generation);
+        if (slot is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            slot.Writer.Start();
+            slot.Writer.Write(payload);
+        }
+        catch
+        {
+            Abandon(index, slot);
+            throw;
+        }
+
+        return Send(index, slot);
+    }
+
+    public bool TrySend<TState>(int index, int generation, in TState state, R2P2PayloadWriter<TState> writePayload)
+    {
+        var slot = Claim(index, generation);
+        if (slot is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            slot.Writer.Start();
+            writePayload(slot.Writer, in state);
+        }
+        catch
+        {
+            Abandon(index, slot);
+            throw;
+        }
+
+        return Send(index, slot);
+    }
+
+    /// <summary>Releases every response whose deadline passed (loop thread).</summary>
+    public void Expire(long now)
+    {
+        if (_pending == 0)
+        {
+            return;
+        }
+
+        int released;
+        lock (_sync)
+        {
+            released = TakeDue(now);
+        }
+
+        Release(released);
+    }
+
+    /// <summary>Releases every waiting response and refuses new ones: the loop is stopping.</summary>
+    public void Close()
+    {
+        int released;
+        lock (_sync)
+        {
+            _closed = true;
+            released = TakeDue(long.MaxValue);
+        }
+
+        Release(released);
+    }
+
+    /// <summary>Under the lock: frees every due waiting slot into <see cref="_released"/>.</summary>
+    private int TakeDue(long now)
+    {
+        var count = 0;
+        while (_deadlines.TryTakeDue(now, out var index))
+        {
+            var slot = _slots[index]!;
+            _released[count++] = new ReassemblyKey(slot.Client, slot.RequestId);
+            Free(index, slot);
+        }
+
+        return count;
+    }
+
+    /// <summary>Outside the lock (admission policies are user code): the expired requests' admissions go back.</summary>
+    private void Release(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            _admission?.Release(_released[i].RequestId, _released[i].Client);
+            _statistics.ExpiredResponse();
+        }
+    }
+
+    /// <summary>The first answer wins the slot; any other is late.</summary>
+    private Slot? Claim(int index, int generation)
+    {
+        lock (_sync)
+        {
+            if ((uint)index < (uint)_slots.Length && _slots[index] is { State: SlotState.Pending } slot && slot.Generation == generation)
+            {
+                slot.State = SlotState.Answering;
+                _deadlines.Remove(index);
+                return slot;
+            }
+        }
+
+        _statistics.LateResponse();
+        return null;
+    }
+
+    private bool Send(int index, Slot slot)
+    {
+        var sent = false;
+        try
+        {
+            var count = ResponseMessage.Build(slot.Writer, _transport, slot.RequestId, slot.Client, _router, ref slot.Packets, out var feedback);
+            try
+            {
+                _transport.Send(slot.Packets.AsSpan(0, count)); // takes every packet, even when it throws
+            }
+            finally
+            {
+                Array.Clear(slot.Packets, 0, count);
+            }
+
+            sent = true;
+            _statistics.Response();
+            if (feedback)
+            {
+                _statistics.Feedback();
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The server stopped and closed its transport while this answer was on its way: nobody can send it.
+            _statistics.LateResponse();
+        }
+        finally
+        {
+            slot.Writer.Reset();
+            _admission?.Release(slot.RequestId, slot.Client);
+            lock (_sync)
+            {
+                Free(index, slot);
+            }
+        }
+
+        return sent;
+    }
+
+    /// <summary>The answer's writer threw: nothing is sent, the request is released as a failed handler.</summary>
+    private void Abandon(int index, Slot slot)
+    {
+        slot.Writer.Reset();
+        _admission?.Release(slot.RequestId, slot.Client);
+        _statistics.HandlerFailure();
+        lock (_sync)
+        {
+            Free(index, slot);
+        }
+    }
+
+    /// <summary>Under the lock.</summary>
+    private void Free(int index, Slot slot)
+    {
+        slot.State = SlotState.Free;
+        unchecked
+        {
+            slot.Generation++;
+        }
+
+        _free[_freeCount++] = index;
+        _pending--;
+    }
+
+    private sealed class Slot(MessageWriter writer)
+    {
+        public readonly MessageWriter Writer = writer;
+        public PacketBuffer[] Packets = new PacketBuffer[2];
+        public SlotState State;
+        public int Generation;
+        public ushort RequestId;
+        public PacketAddress Client;
+    }
+}

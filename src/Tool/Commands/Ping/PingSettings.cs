@@ -1,0 +1,14 @@
+using System;
+using System.Net;
+using TailGuard.R2P2;
+
+namespace TailGuard.Tool.Commands.Ping;
+
+/// <summary>What one ping does: where, how many calls (after how many warm-up calls), how large, how it waits.</summary>
+internal sealed record PingSettings(IPEndPoint Server, int Count, int WarmUp, int Size, ReceiveMode Mode, TimeSpan Timeout, bool Verify)
+{
+    /// <summary>A ping gives up after this many timeouts in a row: nobody is answering.</summary>
+    public const int TimeoutsInARow = 3;
+
+    public string NoResponse => $"no response from {Server} after {TimeoutsInARow} consecutive timeouts ({Timeout.TotalMilliseconds:0} ms each): is a server running there?";
+}

@@ -1,0 +1,98 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
+namespace TailGuard.Tests.R2P2.Infrastructure;
+
+/// <summary>What a test class needs of the machine; tests of a class whose capability is missing are skipped, naming it.</summary>
+public enum NetworkCapability
+{
+    /// <summary>UDP on the IPv6 loopback address ::1 (missing where IPv6 is disabled, as in some containers).</summary>
+    IPv6Loopback,
+}
+
+/// <summary>Marks a test class whose <see cref="NetworkFactAttribute"/> and <see cref="NetworkTheoryAttribute"/> tests need a capability.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true)]
+public sealed class RequiresNetworkAttribute(NetworkCapability capability) : Attribute
+{
+    public NetworkCapability Capability { get; } = capability;
+}
+
+/// <summary>A fact that is skipped, with the reason, when its class needs a capability the machine lacks.</summary>
+[XunitTestCaseDiscoverer("TailGuard.Tests.R2P2.Infrastructure.NetworkFactDiscoverer", "TailGuard.Tests")]
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class NetworkFactAttribute : FactAttribute;
+
+/// <summary>A theory that is skipped, with the reason, when its class needs a capability the machine lacks.</summary>
+[XunitTestCaseDiscoverer("TailGuard.Tests.R2P2.Infrastructure.NetworkTheoryDiscoverer", "TailGuard.Tests")]
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class NetworkTheoryAttribute : TheoryAttribute;
+
+public static class NetworkCapabilities
+{
+    private static readonly Lazy<string?> IPv6LoopbackMissing = new(ProbeIPv6Loopback);
+
+    /// <summary>Why the test class cannot run here, or null when it can (decided at discovery, per derived class).</summary>
+    public static string? MissingFor(ITestMethod testMethod)
+    {
+        var needs = testMethod.TestClass.Class.GetCustomAttributes(typeof(RequiresNetworkAttribute))
+            .Select(a => a.GetConstructorArguments().Single())
+            .Cast<NetworkCapability>();
+        foreach (var capability in needs)
+        {
+            var missing = capability switch
+            {
+                NetworkCapability.IPv6Loopback => IPv6LoopbackMissing.Value,
+                _ => $"unknown capability {capability}",
+            };
+            if (missing is not null)
+            {
+                return missing;
+            }
+        }
+
+        return null;
+    }
+
+    private static string? ProbeIPv6Loopback()
+    {
+        try
+        {
+            using var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
+            socket.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+            return null;
+        }
+        catch (SocketException error)
+        {
+            return $"needs UDP on the IPv6 loopback address ::1, which this machine refuses ({error.SocketErrorCode}); enable IPv6 on lo to run it";
+        }
+    }
+}
+
+public sealed class NetworkFactDiscoverer(IMessageSink diagnosticMessageSink) : FactDiscoverer(diagnosticMessageSink)
+{
+    private readonly IMessageSink _sink = diagnosticMessageSink;
+
+    public override IEnumerable<IXunitTestCase> Discover(ITestFrameworkDiscoveryOptions discoveryOptions, ITestMethod testMethod, IAttributeInfo factAttribute)
+    {
+        var missing = NetworkCapabilities.MissingFor(testMethod);
+        return missing is null
+            ? base.Discover(discoveryOptions, testMethod, factAttribute)
+            : [new XunitSkippedDataRowTestCase(_sink, discoveryOptions.MethodDisplayOrDefault(), discoveryOptions.MethodDisplayOptionsOrDefault(), testMethod, missing)];
+    }
+}
+
+public sealed class NetworkTheoryDiscoverer(IMessageSink diagnosticMessageSink) : TheoryDiscoverer(diagnosticMessageSink)
+{
+    public override IEnumerable<IXunitTestCase> Discover(ITestFrameworkDiscoveryOptions discoveryOptions, ITestMethod testMethod, IAttributeInfo theoryAttribute)
+    {
+        var missing = NetworkCapabilities.MissingFor(testMethod);
+        return missing is null
+            ? base.Discover(discoveryOptions, testMethod, theoryAttribute)
+            : CreateTestCasesForSkip(discoveryOptions, testMethod, theoryAttribute, missing);
+    }
+}

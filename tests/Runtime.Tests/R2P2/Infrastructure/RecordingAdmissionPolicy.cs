@@ -1,0 +1,41 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using TailGuard.R2P2;
+
+namespace TailGuard.Tests.R2P2.Infrastructure;
+
+/// <summary>Admits up to a limit per client and records every release, so tests see which request (and client) each release named.</summary>
+internal sealed class RecordingAdmissionPolicy(int perClientLimit = int.MaxValue) : IR2P2AdmissionPolicy
+{
+    private readonly ConcurrentDictionary<PacketAddress, int> _inFlight = new();
+    private readonly ConcurrentQueue<(ushort RequestId, PacketAddress Client)> _released = new();
+    private int _admitted;
+
+    public int Admitted => Volatile.Read(ref _admitted);
+
+    public IReadOnlyList<(ushort RequestId, PacketAddress Client)> Released => _released.ToList();
+
+    public int InFlight(PacketAddress client) => _inFlight.GetValueOrDefault(client);
+
+    public int TotalInFlight => _inFlight.Values.Sum();
+
+    public bool TryAdmit(ushort requestId, PacketAddress client)
+    {
+        var admitted = false;
+        _inFlight.AddOrUpdate(client, _ => { admitted = perClientLimit > 0; return admitted ? 1 : 0; }, (_, n) => { admitted = n < perClientLimit; return admitted ? n + 1 : n; });
+        if (admitted)
+        {
+            Interlocked.Increment(ref _admitted);
+        }
+
+        return admitted;
+    }
+
+    public void Release(ushort requestId, PacketAddress client)
+    {
+        _released.Enqueue((requestId, client));
+        _inFlight.AddOrUpdate(client, -1, (_, n) => n - 1);
+    }
+}

@@ -1,0 +1,53 @@
+using System.Threading.Tasks;
+
+namespace TailGuard.Samples.Tests;
+
+/// <summary><c>samples/ConfidentialKeyValue</c>: help, every bad argument, and a small checked run.</summary>
+public sealed class ConfidentialKeyValueTests
+{
+    private static readonly SampleProgram s_sample = SampleProgram.ConfidentialKeyValue;
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    [InlineData("--operations", "5", "--help")]
+    public async Task Help_prints_the_usage_and_runs_nothing(params string[] arguments)
+    {
+        var run = await s_sample.RunAsync(arguments);
+
+        Assert.True(run.Succeeded, run.ToString());
+        Assert.Contains("usage: ConfidentialKeyValue", run.StandardOutput, System.StringComparison.Ordinal);
+        Assert.DoesNotContain("trust domain", run.StandardOutput, System.StringComparison.Ordinal);
+        Assert.Empty(run.ErrorLines);
+    }
+
+    [Theory]
+    [InlineData("unknown option '--bogus'", "--bogus")]
+    [InlineData("unknown option '--server'", "--server", "127.0.0.1:9100")]
+    [InlineData("unexpected argument 'run'", "run")]
+    [InlineData("--keys needs a value", "--keys")]
+    [InlineData("--seed is given twice", "--seed", "1", "--seed", "2")]
+    [InlineData("--concurrency must be a whole number from 1 to 1024 (got '0')", "--concurrency", "0")]
+    [InlineData("--value-size must be a whole number from 0 to 1024 (got '5000')", "--value-size", "5000")]
+    [InlineData("--get-fraction must be a number from 0 to 1 (got '-0.1')", "--get-fraction", "-0.1")]
+    [InlineData("--timeout-ms must be a whole number from 1 to 600000 (got 'soon')", "--timeout-ms", "soon")]
+    public async Task A_bad_argument_exits_2_with_one_line_naming_it(string message, params string[] arguments)
+    {
+        var run = await s_sample.RunAsync(arguments);
+
+        run.AssertFailedInOneLine(2, message);
+        Assert.DoesNotContain("trust domain", run.StandardOutput, System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_small_run_reads_back_every_value_and_exits_0()
+    {
+        // 2000 keys but 150 operations: the preload is bounded by the operations, and every get is still checkable.
+        var run = await s_sample.RunAsync("--operations", "150", "--keys", "2000");
+
+        Assert.True(run.Succeeded, run.ToString());
+        Assert.Contains("keys stored 150;", run.StandardOutput, System.StringComparison.Ordinal);
+        Assert.Contains("0 mismatches, 0 errors", run.StandardOutput, System.StringComparison.Ordinal);
+        Assert.Contains("result: ok", run.StandardOutput, System.StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,188 @@
+using System;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Tasks;
+using TailGuard.R2P2;
+using TailGuard.Tool.Tests.Infrastructure;
+
+namespace TailGuard.Tool.Tests;
+
+/// <summary>
+/// What the command line promises: --help everywhere, and every bad input (flags, values, targets, a port in use, a
+/// server that does not answer) ends as one line on stderr and a nonzero exit code, never a stack trace or a hang.
+/// </summary>
+public sealed class CommandLineTests
+{
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("serve", "--help")]
+    [InlineData("ping", "--help")]
+    [InlineData("load", "--help")]
+    [InlineData("load", "-h")]
+    public async Task Every_command_has_help(params string[] args)
+    {
+        var result = await ToolRun.InProcessAsync(args);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Usage:", result.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--rates: '10q' is not a rate", "load", "--target", "r2p2://127.0.0.1:9000", "--rates", "10q")]
+    [InlineData("--rates: '-5k' is not a rate", "load", "--target", "r2p2://127.0.0.1:9000", "--rates", "5k,-5k")]
+    [InlineData("--sweep: '10%-90%' is not a range", "load", "--target", "r2p2://127.0.0.1:9000", "--sweep", "10%-90%")]
+    [InlineData("unknown target kind 'http'", "load", "--target", "http://127.0.0.1:9000", "--rates", "1k")]
+    [InlineData("is not HOST:PORT", "load", "--target", "r2p2://localhost", "--rates", "1k")]
+    [InlineData("give exactly one of --rates", "load", "--target", "r2p2://127.0.0.1:9000")]
+    [InlineData("give exactly one of --rates", "load", "--target", "r2p2://127.0.0.1:9000", "--rates", "1k", "--sweep", "10%..90%")]
+    [InlineData("at least one --target", "load", "--rates", "1k")]
+    [InlineData("Unrecognized command or argument '--bogus'", "load", "--target", "r2p2://127.0.0.1:9000", "--rates", "1k", "--bogus")]
+    [InlineData("--duration: '5' is not a duration with a unit", "load", "--target", "r2p2://127.0.0.1:9000", "--rates", "1k", "--duration", "5")]
+    [InlineData("--latency-connections cannot exceed --connections", "load", "--target", "r2p2://127.0.0.1:9000", "--rates", "1k", "--connections", "2", "--latency-connections", "3")]
+    [InlineData("--plot: 'out.pdf' must end in .png or .svg", "load", "--target", "r2p2://127.0.0.1:9000", "--rates", "1k", "--plot", "out.pdf")]
+    [InlineData("--agent needs --listen", "load", "--agent")]
+    [InlineData("--listen: '127.0.0.1' is not HOST:PORT", "serve", "--listen", "127.0.0.1")]
+    [InlineData("--raw-udp and --grpc cannot be used together", "serve", "--raw-udp", "--grpc", "--listen", "127.0.0.1:0")]
+    [InlineData("--receive-mode: 'sometimes' is not one of", "serve", "--receive-mode", "sometimes")]
+    [InlineData("--count: '0' is not a whole number", "ping", "--count", "0")]
+    [InlineData("--size: '2MiB' is not a size", "ping", "--size", "2MiB")]
+    [InlineData("Required command was not provided", "")]
+    [InlineData("Unrecognized command or argument 'launch'", "launch")]
+    public async Task Bad_command_lines_are_one_line_usage_errors(string message, params string[] args)
+    {
+        var result = await ToolRun.InProcessAsync(Array.FindAll(args, a => a.Length > 0));
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal(2, result.ErrorLines.Length);
+        Assert.Contains(message, result.ErrorLines[0], StringComparison.Ordinal);
+        Assert.StartsWith("tailguard", result.ErrorLines[0], StringComparison.Ordinal);
+        Assert.Contains("--help' for usage", result.ErrorLines[1], StringComparison.Ordinal);
+        Assert.True(result.HasNoStackTrace, result.ToString());
+    }
+
+    [Fact]
+    public async Task Load_against_a_server_that_does_not_answer_fails_in_one_line()
+    {
+        using var silent = Servers.BlackHole();
+        var result = await ToolRun.InProcessAsync("load", "--target", $"r2p2://{silent.LocalAddress}", "--rates", "1k");
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Single(result.ErrorLines);
+        Assert.Contains($"no response from r2p2://{silent.LocalAddress}", result.ErrorLines[0], StringComparison.Ordinal);
+        Assert.True(result.HasNoStackTrace, result.ToString());
+    }
+
+    [Fact]
+    public async Task Load_against_an_unreachable_grpc_server_fails_in_one_line()
+    {
+        var port = Servers.ClosedTcpPort();
+        var result = await ToolRun.InProcessAsync("load", "--target", $"grpc://127.0.0.1:{port}", "--rates", "1k");
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Single(result.ErrorLines);
+        Assert.Contains($"cannot reach grpc://127.0.0.1:{port}", result.ErrorLines[0], StringComparison.Ordinal);
+        Assert.True(result.HasNoStackTrace, result.ToString());
+    }
+
+    [Fact]
+    public async Task Load_through_an_agent_that_is_not_there_fails_in_one_line()
+    {
+        using var server = Servers.Start(new Echo());
+        var port = Servers.ClosedTcpPort();
+        var result = await ToolRun.InProcessAsync("load", "--target", $"r2p2://{server.Address()}", "--rates", "1k", "--agents", $"127.0.0.1:{port}");
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Single(result.ErrorLines);
+        Assert.Contains($"cannot reach the load agent at 127.0.0.1:{port}", result.ErrorLines[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_on_a_port_in_use_fails_in_one_line()
+    {
+        using var taken = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var result = await ToolRun.InProcessAsync("serve", "--listen", taken.LocalAddress.ToString());
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Single(result.ErrorLines);
+        Assert.Contains($"cannot listen on {taken.LocalAddress}: the address is already in use", result.ErrorLines[0], StringComparison.Ordinal);
+
+        var raw = await ToolRun.InProcessAsync("serve", "--raw-udp", "--listen", taken.LocalAddress.ToString());
+        Assert.Equal(1, raw.ExitCode);
+        Assert.Contains("already in use", raw.Error, StringComparison.Ordinal);
+        Assert.True(result.HasNoStackTrace && raw.HasNoStackTrace, result.ToString() + raw);
+    }
+
+    [Fact]
+    public async Task Serve_grpc_on_a_port_in_use_fails_in_one_line()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            var result = await ToolRun.InProcessAsync("serve", "--grpc", "--listen", $"127.0.0.1:{port}");
+            Assert.True(result.ExitCode == 1, result.ToString());
+            Assert.Single(result.ErrorLines);
+            Assert.Contains($"cannot listen on 127.0.0.1:{port}: the address is already in use", result.ErrorLines[0], StringComparison.Ordinal);
+            Assert.True(result.HasNoStackTrace, result.ToString());
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [Fact]
+    public async Task Ping_to_a_port_nobody_serves_gives_up_quickly_with_the_failure_counts()
+    {
+        using var silent = Servers.BlackHole();
+        var watch = Stopwatch.StartNew();
+        var result = await ToolRun.InProcessAsync("ping", "--server", silent.LocalAddress.ToString(), "--timeout", "200ms");
+        watch.Stop();
+
+        // Three timeouts in a row end it (0.6 s of waiting), not a 20 000-call warm-up at one second each.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Single(result.ErrorLines);
+        Assert.Contains("no response from", result.ErrorLines[0], StringComparison.Ordinal);
+        Assert.Contains("3 consecutive timeouts", result.ErrorLines[0], StringComparison.Ordinal);
+        Assert.Contains("no call succeeded: timeouts 3  drops 0  wrong-length 0", result.Output, StringComparison.Ordinal);
+        Assert.True(result.HasNoStackTrace, result.ToString());
+    }
+
+    [Fact]
+    public async Task Ping_counts_wrong_length_echoes_apart_and_fails_when_none_succeeds()
+    {
+        using var server = Servers.Start(new ShortAnswer());
+        var result = await ToolRun.InProcessAsync("ping", "--server", server.Address(), "--count", "50", "--warmup", "0");
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("no call succeeded: timeouts 0  drops 0  wrong-length 50", result.Output, StringComparison.Ordinal);
+        Assert.Contains("no call to", result.ErrorLines[0], StringComparison.Ordinal);
+        Assert.True(result.HasNoStackTrace, result.ToString());
+    }
+
+    [Fact]
+    public async Task Ping_counts_drops_apart()
+    {
+        using var server = Servers.Start(new Echo(), new R2P2ServerOptions { AdmissionPolicy = new MaxInFlightAdmissionPolicy(0) });
+        var result = await ToolRun.InProcessAsync("ping", "--server", server.Address(), "--count", "40", "--warmup", "10");
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("timeouts 0  drops 50  wrong-length 0", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ping_warm_up_is_bounded_by_the_calls_asked_for()
+    {
+        using var server = Servers.Start(new Echo());
+        var result = await ToolRun.InProcessAsync("ping", "--server", server.Address(), "--count", "7");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("calls 7  timeouts 0  drops 0  wrong-length 0", result.Output, StringComparison.Ordinal);
+        Assert.Equal(14, server.Statistics.Requests); // 7 warm-up calls, then the 7 measured
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Ping_without_a_server_brings_its_own_echo(bool rawUdp)
+    {
+        var result = await ToolRun.InProcessAsync(rawUdp ? ["ping", "--count", "200", "--raw-udp"] : ["ping", "--count", "200"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains(rawUdp ? "raw UDP 64 B" : "R2P2 64 B", result.Output, StringComparison.Ordinal);
+        Assert.Contains("calls 200  timeouts 0  drops 0  wrong-length 0", result.Output, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,129 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace TailGuard.Tool.Tests.Infrastructure;
+
+/// <summary>
+/// The built tool in its own process (a server, an agent), optionally inside a network namespace; killed by its id on
+/// dispose. <see cref="WaitForAddressAsync"/> reads the address it printed when it bound port 0.
+/// </summary>
+internal sealed partial class ToolProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ToolProcess(Process process) => _process = process;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>The tool's entry assembly, built beside this test assembly.</summary>
+    public static string ToolPath => Path.Combine(AppContext.BaseDirectory, "TailGuard.Tool.dll");
+
+    public static ToolProcess Start(string? networkNamespace, params string[] args)
+    {
+        var start = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (networkNamespace is not null)
+        {
+            foreach (var prefix in new[] { "netns", "exec", networkNamespace, "dotnet" })
+            {
+                start.ArgumentList.Add(prefix);
+            }
+        }
+
+        start.ArgumentList.Add(ToolPath);
+        foreach (var argument in args)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        var process = new Process { StartInfo = start };
+        var tool = new ToolProcess(process);
+        process.OutputDataReceived += (_, e) => tool.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => tool.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return tool;
+    }
+
+    /// <summary>The first HOST:PORT the process prints after <paramref name="marker"/> ("echo on", "listening on").</summary>
+    public async Task<string> WaitForAddressAsync(string marker, TimeSpan? timeout = null)
+    {
+        var limit = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (DateTime.UtcNow < limit)
+        {
+            var match = Regex.Match(Output, Regex.Escape(marker) + @" (\S+:\d+)");
+            if (match.Success)
+            {
+                return match.Groups[1].Value;
+            }
+
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the tool exited ({_process.ExitCode}) before printing '{marker}':\n{Output}");
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"the tool did not print '{marker}' in time:\n{Output}");
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started or already gone.
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}
