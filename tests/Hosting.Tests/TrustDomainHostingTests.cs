@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -41,6 +42,42 @@ public sealed class TrustDomainHostingTests
         Assert.Throws<BoundaryRevokedException>(() => counter.Increment(1));
         Assert.True(logs.Has(3001), logs.Describe());
         Assert.Equal(HealthStatus.Unhealthy, (await health.CheckHealthAsync()).Status);
+    }
+
+    [Fact]
+    public async Task Boundary_and_monitor_meters_count_calls_switches_and_revocations()
+    {
+        var totals = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name is TailGuard.Diagnostics.TailGuardTelemetry.BoundaryMeterName or TailGuard.Diagnostics.TailGuardTelemetry.MonitorMeterName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => totals.AddOrUpdate(instrument.Name, value, (_, total) => total + value));
+        listener.Start();
+
+        var builder = TestHost.CreateBuilder(new CapturedLogs());
+        builder.Services.AddTrustDomain<ICounter, CounterBoundary>(_ => new Counter());
+        using var host = builder.Build();
+        await host.StartAsync();
+        var counter = host.Services.GetRequiredService<ICounter>();
+        for (var i = 0; i < 5; i++)
+        {
+            counter.Increment(1);
+        }
+
+        await host.StopAsync();
+
+        // Other tests of this assembly may add to these process-wide meters at the same time: at least ours.
+        Assert.True(totals.GetValueOrDefault("tailguard.boundary.calls") >= 5, string.Join(", ", totals));
+        Assert.True(totals.GetValueOrDefault("tailguard.tyche.switches") >= 5, string.Join(", ", totals));
+        Assert.True(totals.GetValueOrDefault("tailguard.boundary.revocations") >= 1, string.Join(", ", totals));
+        Assert.True(totals.GetValueOrDefault("tailguard.tyche.revocations") >= 1, string.Join(", ", totals));
     }
 
     [Fact]

@@ -91,6 +91,7 @@ public abstract class BoundaryEntry : IDomainEntry
         if (Interlocked.CompareExchange(ref _inFlight, 1, 0) != 0)
         {
             Interlocked.Increment(ref _entriesRefused);
+            BoundaryInstruments.RefusedEntries.Add(1);
             return DomainExit.Return;
         }
 
@@ -304,5 +305,6 @@ public abstract class BoundaryEntry : IDomainEntry
         Volatile.Write(ref _lastStatus, (int)status);
         ref long counter = ref status == CallStatus.Ok ? ref _completed : ref _refused;
         Volatile.Write(ref counter, counter + 1);
+        (status == CallStatus.Ok ? BoundaryInstruments.Calls : BoundaryInstruments.Violations).Add(1);
     }
 }

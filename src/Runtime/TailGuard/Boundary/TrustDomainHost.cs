@@ -284,6 +284,7 @@ public sealed class TrustDomainHost<TService> : IDisposable, IAsyncDisposable
 
         _disposed = true;
         _channel.MarkRevoked();
+        BoundaryInstruments.Revocations.Add(1);
         HostEntry?.Retire();
         HostCalls?.Dispose();
         try

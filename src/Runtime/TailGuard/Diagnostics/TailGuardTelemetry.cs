@@ -12,10 +12,10 @@ public static class TailGuardTelemetry
     /// <summary>R2P2 clients and servers: call and handling durations, in-flight gauges, request and datagram counters.</summary>
     public const string R2P2MeterName = "TailGuard.R2P2";
 
-    /// <summary>Trust-domain boundaries: calls through generated proxies, violations, revocations.</summary>
+    /// <summary>Trust-domain boundaries: calls answered, violations refused, entries refused, revocations.</summary>
     public const string BoundaryMeterName = "TailGuard.Boundary";
 
-    /// <summary>The Tyche monitor: switches into domains, refused monitor calls, domains revoked.</summary>
+    /// <summary>The simulated Tyche monitor: switches into domains, domains revoked.</summary>
     public const string MonitorMeterName = "TailGuard.Tyche";
 
     /// <summary>
