@@ -124,7 +124,7 @@ public static class TailGuardServiceCollectionExtensions
             }
             catch (Exception exception)
             {
-                Log.DomainStartFailed(logger, name, exception);
+                Log.DomainStartFailed(logger, name, exception.Message);
                 throw;
             }
         });

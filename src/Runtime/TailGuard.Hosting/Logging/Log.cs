@@ -35,8 +35,9 @@ internal static partial class Log
     [LoggerMessage(1007, LogLevel.Warning, "R2P2 server {Server} refused {Drops} request(s) with DROP in the last {Seconds:F1} s ({Rate:F0}/s, above {Threshold}/s): it is overloaded or draining")]
     public static partial void DropsAboveRate(ILogger logger, string server, long drops, double seconds, double rate, double threshold);
 
-    [LoggerMessage(1008, LogLevel.Critical, "R2P2 server {Server} could not start")]
-    public static partial void ServerStartFailed(ILogger logger, string server, Exception exception);
+    // The reason only: a start fails on settings or the environment, and the exception reaches the host's caller anyway.
+    [LoggerMessage(1008, LogLevel.Critical, "R2P2 server {Server} could not start: {Reason}")]
+    public static partial void ServerStartFailed(ILogger logger, string server, string reason);
 
     [LoggerMessage(2000, LogLevel.Information, "R2P2 client {Client} sending to {Destination} from {Local}")]
     public static partial void ClientCreated(ILogger logger, string client, string destination, string local);
@@ -50,6 +51,6 @@ internal static partial class Log
     [LoggerMessage(3001, LogLevel.Information, "Trust domain {Domain} revoked: its memory is zeroed and its proxy refuses further calls")]
     public static partial void DomainRevoked(ILogger logger, string domain);
 
-    [LoggerMessage(3002, LogLevel.Critical, "Trust domain {Domain} could not be created")]
-    public static partial void DomainStartFailed(ILogger logger, string domain, Exception exception);
+    [LoggerMessage(3002, LogLevel.Critical, "Trust domain {Domain} could not be created: {Reason}")]
+    public static partial void DomainStartFailed(ILogger logger, string domain, string reason);
 }

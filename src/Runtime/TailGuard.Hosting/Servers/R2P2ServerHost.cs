@@ -89,7 +89,7 @@ public sealed class R2P2ServerHost : IHostedService, IDisposable
             catch (Exception exception)
             {
                 Volatile.Write(ref _state, (int)R2P2ServerHostState.Stopped);
-                Log.ServerStartFailed(_logger, Name, exception);
+                Log.ServerStartFailed(_logger, Name, exception.Message);
                 throw;
             }
         }
