@@ -49,7 +49,11 @@ public sealed class XdpStatistics
         }
     }
 
-    /// <summary>Datagrams not sent because the kernel had no MAC address for their next hop yet (it was asked to resolve it).</summary>
+    /// <summary>
+    /// Datagrams not sent because the kernel found no MAC address for their next hop within
+    /// <see cref="XdpTransportOptions.NeighbourTimeout"/> (they wait for it, up to 64 at a time, as the kernel's own
+    /// packets wait for ARP), or because that wait queue was full.
+    /// </summary>
     public long UnresolvedNeighbourDrops { get; init; }
 
     /// <summary>Datagrams not sent because the kernel routes their destination out of another interface, or not at all, or the interface has no address of their family.</summary>

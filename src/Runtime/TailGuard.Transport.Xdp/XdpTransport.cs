@@ -46,6 +46,10 @@ public sealed unsafe class XdpTransport : PacketTransport
     private readonly int _mtu;
     private readonly bool _driveReceive;
     private readonly long[] _receiveDrops = new long[Enum.GetValues<XdpDropReason>().Length];
+    private readonly Lock _pendingGate = new();
+    private PendingFrames _pendingFrames;
+    private readonly long[] _pendingDeadlines = new long[ChunkSize];
+    private int _pendingCount;
     private int _framesWithKernel;
     private int _receiving;
     private int _disposed;
@@ -262,6 +266,11 @@ public sealed unsafe class XdpTransport : PacketTransport
             throw new ObjectDisposedException(nameof(XdpTransport));
         }
 
+        if (Volatile.Read(ref _pendingCount) > 0)
+        {
+            SendPending();
+        }
+
         Span<ulong> addresses = stackalloc ulong[ChunkSize];
         Span<int> lengths = stackalloc int[ChunkSize];
         var frames = new PendingFrames();
@@ -272,20 +281,29 @@ public sealed unsafe class XdpTransport : PacketTransport
             var ready = 0;
             foreach (var packet in chunk)
             {
-                // Each packet ends here as a frame ready to go, or returned (dropped and counted): never both, never neither.
+                // Each packet ends as a frame ready to go, parked until its next hop resolves, or returned (dropped
+                // and counted): exactly one of the three.
                 var frame = packet.Owner == _pool ? packet : CopyIntoFrame(packet);
                 if (frame is null)
                 {
                     continue;
                 }
 
-                if (!TryBuildFrame(frame, out addresses[ready], out lengths[ready]))
+                switch (TryBuildFrame(frame, out addresses[ready], out lengths[ready]))
                 {
-                    frame.Return();
-                    continue;
+                    case FrameVerdict.Ready:
+                        frames[ready++] = frame;
+                        break;
+                    case FrameVerdict.Unresolved when Park(frame):
+                        break;
+                    case FrameVerdict.Unresolved:
+                        Interlocked.Increment(ref _unresolved);
+                        frame.Return();
+                        break;
+                    default:
+                        frame.Return();
+                        break;
                 }
-
-                frames[ready++] = frame;
             }
 
             Transmit(ref frames, addresses[..ready], lengths[..ready]);
@@ -310,6 +328,11 @@ public sealed unsafe class XdpTransport : PacketTransport
             if (Volatile.Read(ref _disposed) != 0)
             {
                 return 0;
+            }
+
+            if (Volatile.Read(ref _pendingCount) > 0)
+            {
+                SendPending();
             }
 
             Refill();
@@ -348,6 +371,17 @@ public sealed unsafe class XdpTransport : PacketTransport
             {
                 _attachment.Release(Queue);
                 _socket.Dispose();
+            }
+
+            lock (_pendingGate)
+            {
+                for (var i = 0; i < _pendingCount; i++)
+                {
+                    _pendingFrames[i].Return();
+                    _pendingFrames[i] = null!;
+                }
+
+                _pendingCount = 0;
             }
 
             _pool.Retire();
@@ -472,8 +506,11 @@ public sealed unsafe class XdpTransport : PacketTransport
         return frame;
     }
 
-    /// <summary>Writes the headers in front of the payload; false (counted) when the datagram cannot go.</summary>
-    private bool TryBuildFrame(PacketBuffer frame, out ulong umemAddress, out int frameLength)
+    /// <summary>
+    /// Writes the headers in front of the payload. <see cref="FrameVerdict.Dropped"/> is counted here;
+    /// <see cref="FrameVerdict.Unresolved"/> is the caller's to park or count.
+    /// </summary>
+    private FrameVerdict TryBuildFrame(PacketBuffer frame, out ulong umemAddress, out int frameLength)
     {
         umemAddress = 0;
         frameLength = 0;
@@ -483,7 +520,7 @@ public sealed unsafe class XdpTransport : PacketTransport
         if (frame.Length + headers - FrameLayout.EthernetHeader > _mtu)
         {
             Interlocked.Increment(ref _oversized);
-            return false;
+            return FrameVerdict.Dropped;
         }
 
         Span<byte> source = stackalloc byte[16];
@@ -492,15 +529,20 @@ public sealed unsafe class XdpTransport : PacketTransport
         if ((linkLocal && destination.ScopeId != (uint)InterfaceIndex) || !_identity.TryWriteSource(ipv4, linkLocal, source))
         {
             Interlocked.Increment(ref _unroutable);
-            return false;
+            return FrameVerdict.Dropped;
         }
 
         Span<byte> mac = stackalloc byte[6];
         var status = _neighbours.TryGetMac(destination, mac);
-        if (status != NextHopStatus.Resolved)
+        if (status == NextHopStatus.Unroutable)
         {
-            Interlocked.Increment(ref status == NextHopStatus.Unresolved ? ref _unresolved : ref _unroutable);
-            return false;
+            Interlocked.Increment(ref _unroutable);
+            return FrameVerdict.Dropped;
+        }
+
+        if (status == NextHopStatus.Unresolved)
+        {
+            return FrameVerdict.Unresolved;
         }
 
         // The payload sits somewhere in its frame (64 bytes in when rented, after the received headers when reused):
@@ -526,7 +568,69 @@ public sealed unsafe class XdpTransport : PacketTransport
 
         umemAddress = _pool.OffsetOf(frame) + (ulong)start;
         frameLength = length;
-        return true;
+        return FrameVerdict.Ready;
+    }
+
+    /// <summary>
+    /// Holds a frame whose next hop the kernel is resolving, as the kernel holds packets waiting for ARP: at most
+    /// <see cref="ChunkSize"/> frames, each at most <see cref="XdpTransportOptions.NeighbourTimeout"/>. False when full.
+    /// </summary>
+    private bool Park(PacketBuffer frame)
+    {
+        lock (_pendingGate)
+        {
+            if (_pendingCount == ChunkSize || Volatile.Read(ref _disposed) != 0)
+            {
+                return false;
+            }
+
+            _pendingFrames[_pendingCount] = frame;
+            _pendingDeadlines[_pendingCount] = Stopwatch.GetTimestamp() + (long)(_options.NeighbourTimeout.TotalSeconds * Stopwatch.Frequency);
+            Volatile.Write(ref _pendingCount, _pendingCount + 1);
+            return true;
+        }
+    }
+
+    /// <summary>Sends the parked frames whose next hop is now known, drops (and counts) those that waited too long.</summary>
+    private void SendPending()
+    {
+        Span<ulong> addresses = stackalloc ulong[ChunkSize];
+        Span<int> lengths = stackalloc int[ChunkSize];
+        var frames = new PendingFrames();
+        var ready = 0;
+        lock (_pendingGate)
+        {
+            var now = Stopwatch.GetTimestamp();
+            var kept = 0;
+            for (var i = 0; i < _pendingCount; i++)
+            {
+                var frame = _pendingFrames[i];
+                _pendingFrames[i] = null!;
+                var verdict = TryBuildFrame(frame, out addresses[ready], out lengths[ready]);
+                if (verdict == FrameVerdict.Ready)
+                {
+                    frames[ready++] = frame;
+                }
+                else if (verdict == FrameVerdict.Unresolved && now < _pendingDeadlines[i] && Volatile.Read(ref _disposed) == 0)
+                {
+                    _pendingDeadlines[kept] = _pendingDeadlines[i];
+                    _pendingFrames[kept++] = frame;
+                }
+                else
+                {
+                    if (verdict == FrameVerdict.Unresolved)
+                    {
+                        Interlocked.Increment(ref _unresolved);
+                    }
+
+                    frame.Return();
+                }
+            }
+
+            Volatile.Write(ref _pendingCount, kept);
+        }
+
+        Transmit(ref frames, addresses[..ready], lengths[..ready]);
     }
 
     /// <summary>Puts the frames on the TX ring, wakes the kernel if it asked, and collects completions.</summary>
@@ -690,7 +794,8 @@ public sealed unsafe class XdpTransport : PacketTransport
 
     private int WaitAndHarvest(Span<PacketBuffer> buffers, int timeoutMilliseconds)
     {
-        // Wait in slices, so Dispose never waits long for a receive to notice it.
+        // Wait in slices, so Dispose never waits long for a receive to notice it, and so frames parked for a next hop
+        // go out soon after the kernel resolves it (a few milliseconds, as the kernel's own queued packets would).
         var deadline = Environment.TickCount64 + timeoutMilliseconds;
         while (Volatile.Read(ref _disposed) == 0)
         {
@@ -700,7 +805,13 @@ public sealed unsafe class XdpTransport : PacketTransport
                 return 0;
             }
 
-            _socket.Wait((int)Math.Min(remaining, 50));
+            var parked = Volatile.Read(ref _pendingCount) > 0;
+            if (parked)
+            {
+                SendPending();
+            }
+
+            _socket.Wait((int)Math.Min(remaining, parked ? 5 : 50));
             var count = Harvest(buffers);
             if (count > 0)
             {
@@ -776,6 +887,13 @@ public sealed unsafe class XdpTransport : PacketTransport
     }
 
     private void Drop(XdpDropReason reason) => Interlocked.Increment(ref _receiveDrops[(int)reason]);
+
+    private enum FrameVerdict
+    {
+        Ready,
+        Unresolved,
+        Dropped,
+    }
 
     /// <summary>The frames of one send chunk, on the stack.</summary>
     [System.Runtime.CompilerServices.InlineArray(ChunkSize)]

@@ -31,7 +31,7 @@ internal enum NextHopStatus
 internal sealed class NeighbourTable
 {
     private const int Probes = 8;
-    private static readonly long RetryTicks = Stopwatch.Frequency / 20; // 50 ms between asks for an unresolved next hop
+    private static readonly long RetryTicks = Stopwatch.Frequency / 200; // 5 ms between asks for an unresolved next hop
 
     private readonly NetlinkSocket _netlink;
     private readonly int _ifindex;

@@ -255,9 +255,25 @@ internal sealed unsafe class XskSocket : IDisposable
         BinaryPrimitives.WriteUInt16LittleEndian(new Span<byte>(address + 2, 2), flags);
         BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>(address + 4, 4), (uint)ifindex);
         BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>(address + 8, 4), (uint)queue);
-        if (Libc.bind(Fd, address, 16) != 0)
+        // A queue whose socket was just closed stays busy until the kernel's deferred release of its UMEM pool runs (a
+        // work item after close that takes the RTNL lock, which namespace and link changes elsewhere on the host can
+        // hold for seconds), so EBUSY is retried for a while before it is believed.
+        var errno = 0;
+        var deadline = Environment.TickCount64 + 5000;
+        while (Libc.bind(Fd, address, 16) != 0)
         {
-            var errno = Libc.LastError;
+            errno = Libc.LastError;
+            if (errno != Libc.EBusy || Environment.TickCount64 >= deadline)
+            {
+                break;
+            }
+
+            System.Threading.Thread.Sleep(5);
+            errno = 0;
+        }
+
+        if (errno != 0)
+        {
             throw errno switch
             {
                 Libc.EBusy => new XdpException($"Queue {queue} of {interfaceName} is already served by another AF_XDP socket (EBUSY)."),
