@@ -97,6 +97,16 @@ internal sealed partial class VethPair : IDisposable
             return null;
         }
 
+        // The kernel sends no IPv6 neighbour solicitation until the link-local address has passed duplicate address
+        // detection (about a second after the link comes up): wait for it, so the first IPv6 send of a test resolves.
+        var deadline = Environment.TickCount64 + 5000;
+        while ((RunIp($"-n {pair.NamespaceA} -6 addr show dev {pair.InterfaceA} tentative").Output.Length > 0
+                || RunIp($"-n {pair.NamespaceB} -6 addr show dev {pair.InterfaceB} tentative").Output.Length > 0)
+            && Environment.TickCount64 < deadline)
+        {
+            System.Threading.Thread.Sleep(50);
+        }
+
         return pair;
     }
 
