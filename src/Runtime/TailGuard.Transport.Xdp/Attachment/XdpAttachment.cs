@@ -27,6 +27,9 @@ internal sealed unsafe class XdpAttachment
     private static readonly Dictionary<(ulong Namespace, int Interface), XdpAttachment> s_attached = [];
     private static readonly Lock s_gate = new();
 
+    // Programs this process detached: one still attached is going away, not someone else's (see AwaitDetach).
+    private static readonly HashSet<uint> s_detached = [];
+
     private readonly (ulong Namespace, int Interface) _key;
     private readonly HashSet<int> _queues = [];
     private readonly FileDescriptor _xskMap;
@@ -161,13 +164,19 @@ internal sealed unsafe class XdpAttachment
 
     private static XdpAttachment Create((ulong, int) key, LinkInfo link, XdpTransportOptions options)
     {
+        // Its own netlink socket: the attachment outlives whichever transport created it.
+        var netlink = NetlinkSocket.Open();
+        if (link.Attached.IsAttached && s_detached.Contains(link.Attached.ProgramId))
+        {
+            link = AwaitDetach(netlink, link);
+        }
+
         if (link.Attached.IsAttached)
         {
+            netlink.Dispose();
             throw Busy(link, link.Attached);
         }
 
-        // Its own netlink socket: the attachment outlives whichever transport created it.
-        var netlink = NetlinkSocket.Open();
         Socket reservation;
         try
         {
@@ -356,8 +365,31 @@ internal sealed unsafe class XdpAttachment
         }
     }
 
+    /// <summary>
+    /// Waits (up to 5 s) for a program this process detached to leave the interface. Closing a BPF link detaches at
+    /// once, unless a child process being started at that moment still holds a copy of the descriptor (between fork
+    /// and exec, which closes it): then the kernel detaches when the child execs.
+    /// </summary>
+    private static LinkInfo AwaitDetach(NetlinkSocket netlink, LinkInfo link)
+    {
+        var deadline = Environment.TickCount64 + 5000;
+        while (link.Attached.IsAttached && s_detached.Contains(link.Attached.ProgramId) && Environment.TickCount64 < deadline)
+        {
+            Thread.Sleep(5);
+            link = RouteNetlink.GetLink(netlink, link.Index) ?? link;
+        }
+
+        return link;
+    }
+
     private void Detach()
     {
+        if (s_detached.Count >= 256)
+        {
+            s_detached.Clear(); // bounded: only the latest detaches can still be in flight
+        }
+
+        s_detached.Add(ProgramId);
         // Closing the link detaches the program; then nothing references the program and maps but our descriptors.
         _link?.Dispose();
         DetachNetlink();
