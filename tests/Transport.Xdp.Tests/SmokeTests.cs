@@ -2,22 +2,19 @@ using System;
 using System.Net;
 using System.Threading;
 using TailGuard.R2P2;
+using TailGuard.Tests.R2P2.Infrastructure;
 using TailGuard.Transport.Xdp.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace TailGuard.Transport.Xdp.Tests;
 
+[RequiresNetwork(NetworkCapability.AfXdpNamespaces)]
 public sealed class SmokeTests(ITestOutputHelper output)
 {
-    [Fact]
+    [NetworkFact]
     public void A_datagram_goes_from_kernel_udp_to_af_xdp_and_back()
     {
-        using var pair = VethPair.TryCreate(out var missing);
-        if (pair is null)
-        {
-            output.WriteLine("SKIPPED: " + missing);
-            return;
-        }
+        using var pair = VethPair.TryCreate(out var missing) ?? throw new InvalidOperationException(missing);
 
         using var xdp = NamespaceThread.Run(pair.NamespaceA, () => XdpTransport.Create(new XdpTransportOptions { Interface = pair.InterfaceA }));
         using var udp = NamespaceThread.Run(pair.NamespaceB, () => UdpTransport.Bind(new IPEndPoint(pair.AddressB4, 0)));
