@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace TailGuard.Samples.HostedService;
@@ -44,7 +45,11 @@ public static class Program
 
         try
         {
-            using var host = PricingApp.CreateBuilder(args).Build();
+            var builder = PricingApp.CreateBuilder(args);
+
+            // A failed start is reported below in one line; the host would also log it with a stack trace.
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+            using var host = builder.Build();
             await host.RunAsync().ConfigureAwait(false);
             return 0;
         }
