@@ -15,7 +15,9 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
     private readonly R2P2Server _server;
     private readonly IR2P2Handler _handler;
     private readonly R2P2ServerStatistics _statistics;
-    private readonly IR2P2AdmissionPolicy? _admission;
+    private readonly AdmissionGate _admission;
+    private readonly ResponseLimiter? _limiter;
+    private readonly FailureReporter _failures;
     private readonly PacketAddress? _router;
     private readonly ServerProtocol _protocol;
     private readonly MessageWriter _writer;
@@ -27,20 +29,23 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
     private bool _deferredNow;
     private ushort _servingRequestId;
     private PacketAddress _servingClient;
+    private bool _servingAcknowledged;
     private volatile int _pendingReassemblies;
     private long _pendingReassemblyBytes;
     private long _peakReassemblyBytes;
 
-    public ServerLoop(R2P2Server server, PacketTransport transport, IR2P2Handler handler, R2P2ServerOptions options, R2P2ServerStatistics statistics)
+    public ServerLoop(R2P2Server server, PacketTransport transport, IR2P2Handler handler, R2P2ServerOptions options, R2P2ServerStatistics statistics, AdmissionGate admission, ResponseLimiter? limiter, FailureReporter failures)
     {
         _server = server;
         _handler = handler;
         _statistics = statistics;
-        _admission = options.AdmissionPolicy;
+        _admission = admission;
+        _limiter = limiter;
+        _failures = failures;
         _router = options.RouterAddress;
-        _protocol = new ServerProtocol(options);
+        _protocol = new ServerProtocol(options, admission);
         _writer = new MessageWriter(transport, options.PayloadSize, Fragmenter.MaxMessageLength(MessageType.Response, options.PayloadSize));
-        _deferred = new DeferredResponses(transport, options, statistics);
+        _deferred = new DeferredResponses(transport, options, statistics, admission, limiter);
         _loop = new ReceiveLoop(transport, this, new ReceiveLoopOptions
         {
             Mode = options.ReceiveMode,
@@ -77,9 +82,16 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
         switch (step.Kind)
         {
             case ServerEventKind.Rejected:
-                if (step.Rejection != RequestRejection.NoRoom)
+                switch (step.Rejection)
                 {
-                    _statistics.Malformed(); // NoRoom is an eviction (counted above), not bad input
+                    case RequestRejection.NoRoom:
+                        break; // an eviction (counted above), not bad input
+                    case RequestRejection.RefusedAfterAck:
+                        _statistics.RefusalAfterAck();
+                        break;
+                    default:
+                        _statistics.Malformed();
+                        break;
                 }
 
                 break;
@@ -110,7 +122,7 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
 
     public void OnError(ReceiveLoop loop, Exception error)
     {
-        _statistics.Malformed();
+        _failures.Report(R2P2Failure.ReceiveLoop, error);
         _server.ReportReceiveLoopError(error);
     }
 
@@ -133,13 +145,17 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
             throw new InvalidOperationException("The request was already deferred; answer it through the handle Defer returned.");
         }
 
-        var handle = _deferred.Add(_servingRequestId, _servingClient, Stopwatch.GetTimestamp());
+        var handle = _deferred.Add(_servingRequestId, _servingClient, _servingAcknowledged, Stopwatch.GetTimestamp());
         _deferredNow = true;
         _statistics.Deferral();
         return handle;
     }
 
-    /// <summary>Runs the handler and queues the response (and FEEDBACK), unless the handler deferred it.</summary>
+    /// <summary>
+    /// Runs the handler and queues the response (and FEEDBACK), unless the handler deferred it. Whatever the handler or
+    /// anything it makes the server call does, the request is released exactly once (now, or by its handle) and the loop
+    /// goes on.
+    /// </summary>
     private void Serve(in ServerEvent step)
     {
         _statistics.Request();
@@ -148,17 +164,42 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
         _deferredNow = false;
         _servingRequestId = step.RequestId;
         _servingClient = step.Client;
+        _servingAcknowledged = step.WasAcknowledged;
         var request = new R2P2Request(step.Payload, step.RequestId, step.Policy, step.Client, this, unchecked(++_serveToken));
         try
         {
             _handler.Handle(in request, _writer);
+        }
+#pragma warning disable CA1031 // A failing handler must not stop the loop that serves every other client.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
             _serving = false;
-            if (_deferredNow)
+            _writer.Reset();
+            if (!_deferredNow)
             {
-                _writer.Reset(); // the handle answers later; what the handler wrote is not the response
-                return;
+                _admission.Release(step.RequestId, step.Client); // a deferred request stays with its handle
             }
 
+            _failures.Report(R2P2Failure.Handler, error);
+            _server.ReportHandlerFailure(error);
+            return;
+        }
+
+        _serving = false;
+        if (_deferredNow)
+        {
+            _writer.Reset(); // the handle answers later; what the handler wrote is not the response
+            return;
+        }
+
+        if (_limiter is not null && !_limiter.TryTake(step.Client, _writer.Length, Fragmenter.PacketCount(MessageType.Response, _writer.Length, _writer.PayloadSize), step.WasAcknowledged, Stopwatch.GetTimestamp()))
+        {
+            _writer.Reset();
+            _statistics.LimitedResponse();
+        }
+        else
+        {
             var count = ResponseMessage.Build(_writer, _loop.Transport, step.RequestId, step.Client, _router, ref _responsePackets, out var feedback);
             for (var i = 0; i < count; i++)
             {
@@ -171,23 +212,9 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
             {
                 _statistics.Feedback();
             }
-
-            _admission?.Release(step.RequestId, step.Client);
         }
-#pragma warning disable CA1031 // A failing handler must not stop the loop that serves every other client.
-        catch (Exception error)
-#pragma warning restore CA1031
-        {
-            _serving = false;
-            _writer.Reset();
-            if (!_deferredNow)
-            {
-                _admission?.Release(step.RequestId, step.Client); // a deferred request stays with its handle
-            }
 
-            _statistics.HandlerFailure();
-            _server.ReportHandlerFailure(error);
-        }
+        _admission.Release(step.RequestId, step.Client);
     }
 
     private void SendControl(MessageType type, ushort requestId, PacketAddress destination)

@@ -44,4 +44,7 @@ public readonly struct ServerEvent
 
     /// <summary>How many pending requests were discarded while handling this datagram (evicted by a bound, or inconsistent).</summary>
     public int Discarded { get; }
+
+    /// <summary>For <see cref="ServerEventKind.Deliver"/>: whether the request was multi-packet, so its client answered an ACK (its address is proven).</summary>
+    public bool WasAcknowledged { get; init; }
 }

@@ -16,7 +16,8 @@ internal sealed class DeferredResponses
     private readonly object _sync = new(); // Monitor: contention inflates a native sync block, no managed allocation
     private readonly PacketTransport _transport;
     private readonly R2P2ServerStatistics _statistics;
-    private readonly IR2P2AdmissionPolicy? _admission;
+    private readonly AdmissionGate _admission;
+    private readonly ResponseLimiter? _limiter;
     private readonly PacketAddress? _router;
     private readonly int _payloadSize;
     private readonly long _timeoutTicks;
@@ -28,11 +29,12 @@ internal sealed class DeferredResponses
     private volatile int _pending;
     private bool _closed;
 
-    public DeferredResponses(PacketTransport transport, R2P2ServerOptions options, R2P2ServerStatistics statistics)
+    public DeferredResponses(PacketTransport transport, R2P2ServerOptions options, R2P2ServerStatistics statistics, AdmissionGate admission, ResponseLimiter? limiter)
     {
         _transport = transport;
         _statistics = statistics;
-        _admission = options.AdmissionPolicy;
+        _admission = admission;
+        _limiter = limiter;
         _router = options.RouterAddress;
         _payloadSize = options.PayloadSize;
         _timeoutTicks = Math.Max(1, (long)(options.ResponseTimeout.TotalSeconds * Stopwatch.Frequency));
@@ -77,7 +79,7 @@ internal sealed class DeferredResponses
     }
 
     /// <summary>Takes a slot for a request being deferred (loop thread).</summary>
-    public R2P2ResponseHandle Add(ushort requestId, PacketAddress client, long now)
+    public R2P2ResponseHandle Add(ushort requestId, PacketAddress client, bool acknowledged, long now)
     {
         lock (_sync)
         {
@@ -96,6 +98,7 @@ internal sealed class DeferredResponses
             slot.State = SlotState.Pending;
             slot.RequestId = requestId;
             slot.Client = client;
+            slot.Acknowledged = acknowledged;
             _deadlines.Add(index, now + _timeoutTicks);
             _pending++;
             return new R2P2ResponseHandle(this, index, slot.Generation);
@@ -198,12 +201,12 @@ internal sealed class DeferredResponses
         return count;
     }
 
-    /// <summary>Outside the lock (admission policies are user code): the expired requests' admissions go back.</summary>
+    /// <summary>Outside the lock (admission policies are user code; the gate survives their failures): the expired requests' admissions go back.</summary>
     private void Release(int count)
     {
         for (var i = 0; i < count; i++)
         {
-            _admission?.Release(_released[i].RequestId, _released[i].Client);
+            _admission.Release(_released[i].RequestId, _released[i].Client);
             _statistics.ExpiredResponse();
         }
     }
@@ -230,6 +233,12 @@ internal sealed class DeferredResponses
         var sent = false;
         try
         {
+            if (_limiter is not null && !_limiter.TryTake(slot.Client, slot.Writer.Length, Fragmenter.PacketCount(MessageType.Response, slot.Writer.Length, slot.Writer.PayloadSize), slot.Acknowledged, Stopwatch.GetTimestamp()))
+            {
+                _statistics.LimitedResponse();
+                return false;
+            }
+
             var count = ResponseMessage.Build(slot.Writer, _transport, slot.RequestId, slot.Client, _router, ref slot.Packets, out var feedback);
             try
             {
@@ -255,7 +264,7 @@ internal sealed class DeferredResponses
         finally
         {
             slot.Writer.Reset();
-            _admission?.Release(slot.RequestId, slot.Client);
+            _admission.Release(slot.RequestId, slot.Client);
             lock (_sync)
             {
                 Free(index, slot);
@@ -265,11 +274,11 @@ internal sealed class DeferredResponses
         return sent;
     }
 
-    /// <summary>The answer's writer threw: nothing is sent, the request is released as a failed handler.</summary>
+    /// <summary>The answer's writer threw: nothing is sent, the request is released as a failed handler (the exception goes on to the answering caller).</summary>
     private void Abandon(int index, Slot slot)
     {
         slot.Writer.Reset();
-        _admission?.Release(slot.RequestId, slot.Client);
+        _admission.Release(slot.RequestId, slot.Client);
         _statistics.HandlerFailure();
         lock (_sync)
         {
@@ -298,5 +307,6 @@ internal sealed class DeferredResponses
         public int Generation;
         public ushort RequestId;
         public PacketAddress Client;
+        public bool Acknowledged;
     }
 }
