@@ -27,6 +27,7 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
     private readonly PendingCall[] _free;
     private readonly long _timeoutTicks;
     private readonly FailureReporter _failures;
+    private readonly Security.ClientAuthenticator? _authenticator;
     private readonly ReceiveLoop _loop;
     private int _freeCount;
     private int _disposed;
@@ -44,21 +45,41 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
         Destination = destination;
         _free = new PendingCall[_options.MaxInFlight];
         _timeoutTicks = TimeSpanToTicks(_options.Timeout);
-        _protocol = new ClientProtocol(
-            _options.MaxInFlight,
-            Fragmenter.PacketCount(MessageType.Response, _options.MaxResponseBytes, _options.PayloadSize),
-            _options.ResponseSources,
-            TimeSpanToTicks(_options.Quarantine));
-        Statistics = new R2P2ClientStatistics();
-        _failures = new FailureReporter(_options.FailureLog, Statistics.Failure);
-        _loop = new ReceiveLoop(transport, new LoopHandler(this), new ReceiveLoopOptions
+        var key = _options.AuthenticationKey;
+        if (key is not null && !key.TryClaim())
         {
-            Mode = _options.ReceiveMode,
-            BatchSize = _options.ReceiveBatchSize,
-            BufferSize = R2P2Header.Size + _options.PayloadSize,
-            ThreadName = $"R2P2 client {transport.LocalAddress}",
-        });
-        _loop.Start();
+            throw new ArgumentException($"{nameof(R2P2ClientOptions)}.{nameof(R2P2ClientOptions.AuthenticationKey)}: {key} already authenticates another client; a key serves one client at a time (its call nonces must never repeat).");
+        }
+
+        try
+        {
+            _authenticator = key is null ? null : new Security.ClientAuthenticator(key);
+            _protocol = new ClientProtocol(
+                _options.MaxInFlight,
+                Fragmenter.PacketCount(MessageType.Response, _options.MaxResponseBytes, _options.ResponsePayloadSize),
+                _options.ResponseSources,
+                TimeSpanToTicks(_options.Quarantine))
+            {
+                Authenticator = _authenticator,
+            };
+            Statistics = new R2P2ClientStatistics();
+            _failures = new FailureReporter(_options.FailureLog, Statistics.Failure);
+            _loop = new ReceiveLoop(transport, new LoopHandler(this), new ReceiveLoopOptions
+            {
+                Mode = _options.ReceiveMode,
+                BatchSize = _options.ReceiveBatchSize,
+                BufferSize = R2P2Header.Size + _options.PayloadSize,
+                ThreadName = $"R2P2 client {transport.LocalAddress}",
+            });
+            _loop.Start();
+        }
+        catch
+        {
+            // A client that never started gives its key back (another may claim it).
+            _authenticator?.Dispose();
+            key?.Unclaim();
+            throw;
+        }
     }
 
     /// <summary>
@@ -277,6 +298,12 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
         {
             _transport.Dispose();
         }
+
+        if (_authenticator is not null)
+        {
+            _authenticator.Dispose();
+            _options.AuthenticationKey!.Unclaim();
+        }
     }
 
     /// <inheritdoc cref="Dispose"/>
@@ -321,7 +348,8 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
             }
         }
 
-        var writer = new MessageWriter(_transport, _options.PayloadSize, Fragmenter.MaxMessageLength(MessageType.Request, _options.PayloadSize));
+        var trailer = _authenticator is null ? 0 : Security.AuthenticatedWire.RequestTrailerLength;
+        var writer = new MessageWriter(_transport, _options.RequestPayloadSize, Fragmenter.MaxMessageLength(MessageType.Request, _options.RequestPayloadSize), trailer);
         return new PendingCall(this, writer, _options.RunContinuationsAsynchronously);
     }
 

@@ -50,6 +50,20 @@ public sealed class R2P2ClientOptions
     /// <summary>Whether disposing the client disposes its transport.</summary>
     public bool OwnsTransport { get; init; } = true;
 
+    /// <summary>
+    /// Turns on the authenticated mode (docs/security.md): every request packet carries this key's id, a per-call nonce
+    /// and an AES-GCM tag, and only replies tagged by the key holder for that call are taken. Off (null) by default, so
+    /// the wire stays the reference's. The server must hold the same key (<see cref="R2P2ServerOptions.AuthenticationKeys"/>).
+    /// Each packet gives up <see cref="Security.AuthenticatedWire.RequestTrailerLength"/> payload bytes to the trailer.
+    /// </summary>
+    public Security.R2P2Key? AuthenticationKey { get; init; }
+
+    /// <summary>Payload bytes per request packet: less the trailer in authenticated mode, so datagrams stay within the same MTU.</summary>
+    internal int RequestPayloadSize => AuthenticationKey is null ? PayloadSize : PayloadSize - Security.AuthenticatedWire.RequestTrailerLength;
+
+    /// <summary>Payload bytes per response packet the server sends (the same rule, with the reply trailer).</summary>
+    internal int ResponsePayloadSize => AuthenticationKey is null ? PayloadSize : PayloadSize - Security.AuthenticatedWire.ReplyTrailerLength;
+
     /// <summary>The rid quarantine in effect.</summary>
     internal TimeSpan Quarantine => RequestIdQuarantine ?? (Timeout * 3 > R2P2Limits.MaxTimeout ? R2P2Limits.MaxTimeout : Timeout * 3);
 
@@ -70,9 +84,9 @@ public sealed class R2P2ClientOptions
             throw new ArgumentException($"{nameof(R2P2ClientOptions)}.{nameof(ResponseSources)} must be set (the default is {nameof(R2P2.ResponseSources.Destination)}).");
         }
 
-        if (PayloadSize < Fragmenter.FirstRequestPacketPayload || PayloadSize + R2P2Header.Size > transport.MaxDatagramSize)
+        if (ResponsePayloadSize < Fragmenter.FirstRequestPacketPayload || PayloadSize + R2P2Header.Size > transport.MaxDatagramSize)
         {
-            throw new ArgumentException($"{nameof(R2P2ClientOptions)}.PayloadSize: The payload size must be between {Fragmenter.FirstRequestPacketPayload} and the transport's datagram size minus the 8-byte header ({transport.MaxDatagramSize - R2P2Header.Size}).");
+            throw new ArgumentException($"{nameof(R2P2ClientOptions)}.PayloadSize: The payload size must be between {Fragmenter.FirstRequestPacketPayload} (plus {Security.AuthenticatedWire.ReplyTrailerLength} in authenticated mode) and the transport's datagram size minus the 8-byte header ({transport.MaxDatagramSize - R2P2Header.Size}).");
         }
 
         if (MaxInFlight is < 1 or > 65536)

@@ -27,6 +27,6 @@ internal static class R2P2Metrics
     public static readonly Counter<long> ServerLateResponses = Meter.CreateCounter<long>("tailguard.r2p2.server.late_responses", "{response}", "Answers to deferred requests ignored: second, after the deadline, or after the server stopped.");
     public static readonly Counter<long> ServerCallbackFailures = Meter.CreateCounter<long>("tailguard.r2p2.server.callback_failures", "{failure}", "Admission policies and event subscribers that threw; the server went on.");
     public static readonly Counter<long> ServerLimitedResponses = Meter.CreateCounter<long>("tailguard.r2p2.server.limited_responses", "{response}", "Responses not sent because of the response size or rate limits.");
-    public static readonly Counter<long> ServerUnauthenticated = Meter.CreateCounter<long>("tailguard.r2p2.server.unauthenticated_datagrams", "{datagram}", "Authenticated mode: datagrams without a valid tag of a known key, and replayed requests.");
+    public static readonly Counter<long> ServerUnauthenticated = Meter.CreateCounter<long>("tailguard.r2p2.server.unauthenticated_datagrams", "{datagram}", "Authenticated mode: request packets without a valid tag of a known key.");
     public static readonly Counter<long> ReassemblyEvictions = Meter.CreateCounter<long>("tailguard.r2p2.server.reassembly_evictions", "{request}", "Pending multi-packet requests discarded: expired, evicted by the count or byte bound, or inconsistent.");
 }

@@ -48,12 +48,13 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
         _failures = new FailureReporter(_options.FailureLog, Statistics.Failure);
         var admission = new AdmissionGate(_options.AdmissionPolicy, _options.MaxInFlightPerSource, _failures);
         var limiter = _options.ResponseLimits is { } limits ? new ResponseLimiter(limits) : null;
+        var authenticator = _options.AuthenticationKeys is { } ring ? new Security.ServerAuthenticator(ring) : null;
         _loops = new ServerLoop[transports.Count];
         for (var i = 0; i < _loops.Length; i++)
         {
             var transport = transports[i] ?? throw new ArgumentException("A transport is null.", nameof(transports));
             _options.Validate(transport);
-            _loops[i] = new ServerLoop(this, transport, handler, _options, Statistics, admission, limiter, _failures);
+            _loops[i] = new ServerLoop(this, transport, handler, _options, Statistics, admission, limiter, _failures, authenticator);
         }
 
         foreach (var loop in _loops)

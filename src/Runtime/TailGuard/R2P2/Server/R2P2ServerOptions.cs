@@ -67,6 +67,21 @@ public sealed class R2P2ServerOptions
     public IR2P2FailureLog? FailureLog { get; init; }
 
     /// <summary>
+    /// Turns on the authenticated mode (docs/security.md): every request packet must carry the id of a key in this
+    /// ring, its call nonce and a valid AES-GCM tag (others are dropped and counted in
+    /// <see cref="R2P2ServerStatistics.UnauthenticatedDatagrams"/>), and every response, ACK and DROP is tagged for its
+    /// call. Off (null) by default, so the wire stays the reference's; a server in this mode serves only clients
+    /// holding a key of the ring. Each packet gives up a trailer's worth of payload.
+    /// </summary>
+    public Security.R2P2KeyRing? AuthenticationKeys { get; init; }
+
+    /// <summary>Payload bytes per request packet a client sends (less the request trailer in authenticated mode).</summary>
+    internal int RequestPayloadSize => AuthenticationKeys is null ? PayloadSize : PayloadSize - Security.AuthenticatedWire.RequestTrailerLength;
+
+    /// <summary>Payload bytes per response packet (less the reply trailer in authenticated mode, so datagrams keep the same size).</summary>
+    internal int ResponsePayloadSize => AuthenticationKeys is null ? PayloadSize : PayloadSize - Security.AuthenticatedWire.ReplyTrailerLength;
+
+    /// <summary>
     /// How long a deferred response (<see cref="R2P2Request.Defer"/>) may stay unanswered; then it is released (its
     /// admission returned, <see cref="R2P2ServerStatistics.ExpiredResponses"/> counted) and a later answer is ignored.
     /// Match it to the clients' timeout: after that, nobody waits for the answer.
@@ -121,9 +136,9 @@ public sealed class R2P2ServerOptions
     /// <summary>Checks what <see cref="ServerProtocol"/> uses.</summary>
     internal void ValidateProtocol()
     {
-        if (PayloadSize < Fragmenter.FirstRequestPacketPayload)
+        if (ResponsePayloadSize < Fragmenter.FirstRequestPacketPayload)
         {
-            throw new ArgumentException($"{nameof(R2P2ServerOptions)}.{nameof(PayloadSize)} must be at least {Fragmenter.FirstRequestPacketPayload}.");
+            throw new ArgumentException($"{nameof(R2P2ServerOptions)}.{nameof(PayloadSize)} must be at least {Fragmenter.FirstRequestPacketPayload} (plus {Security.AuthenticatedWire.ReplyTrailerLength} in authenticated mode).");
         }
 
         if (ServedPolicies is null || Array.Exists(ServedPolicies, p => (byte)p > (byte)RoutingPolicy.ReplicatedReadOnly))

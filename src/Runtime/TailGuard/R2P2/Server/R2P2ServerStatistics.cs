@@ -20,7 +20,6 @@ public sealed class R2P2ServerStatistics
     private long _refusedAfterAck;
     private long _limitedResponses;
     private long _unauthenticated;
-    private long _replayed;
 
     internal R2P2ServerStatistics()
     {
@@ -71,11 +70,11 @@ public sealed class R2P2ServerStatistics
     /// <summary>Responses not sent because of <see cref="R2P2ServerOptions.ResponseLimits"/> (too large, or over a destination's rate).</summary>
     public long LimitedResponses => Interlocked.Read(ref _limitedResponses);
 
-    /// <summary>In authenticated mode: datagrams dropped because they carried no valid tag of a known key.</summary>
+    /// <summary>
+    /// In authenticated mode: request packets dropped because they carried no valid tag of a key in the ring, or a
+    /// continuation named another key or call nonce than its request's FIRST packet.
+    /// </summary>
     public long UnauthenticatedDatagrams => Interlocked.Read(ref _unauthenticated);
-
-    /// <summary>In authenticated mode: requests dropped because their call nonce was seen before (replays).</summary>
-    public long ReplayedRequests => Interlocked.Read(ref _replayed);
 
     internal void Request()
     {
@@ -145,12 +144,6 @@ public sealed class R2P2ServerStatistics
     internal void Unauthenticated()
     {
         Interlocked.Increment(ref _unauthenticated);
-        R2P2Metrics.ServerUnauthenticated.Add(1);
-    }
-
-    internal void Replayed()
-    {
-        Interlocked.Increment(ref _replayed);
         R2P2Metrics.ServerUnauthenticated.Add(1);
     }
 

@@ -18,6 +18,8 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
     private readonly AdmissionGate _admission;
     private readonly ResponseLimiter? _limiter;
     private readonly FailureReporter _failures;
+    private readonly Security.ServerAuthenticator? _authenticator;
+    private readonly Security.ServerAuthenticator.CipherCache? _ciphers;
     private readonly PacketAddress? _router;
     private readonly ServerProtocol _protocol;
     private readonly MessageWriter _writer;
@@ -30,12 +32,16 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
     private ushort _servingRequestId;
     private PacketAddress _servingClient;
     private bool _servingAcknowledged;
+    private Security.R2P2Key? _servingKey;
+    private ulong _servingNonce;
     private volatile int _pendingReassemblies;
     private long _pendingReassemblyBytes;
     private long _peakReassemblyBytes;
 
-    public ServerLoop(R2P2Server server, PacketTransport transport, IR2P2Handler handler, R2P2ServerOptions options, R2P2ServerStatistics statistics, AdmissionGate admission, ResponseLimiter? limiter, FailureReporter failures)
+    public ServerLoop(R2P2Server server, PacketTransport transport, IR2P2Handler handler, R2P2ServerOptions options, R2P2ServerStatistics statistics, AdmissionGate admission, ResponseLimiter? limiter, FailureReporter failures, Security.ServerAuthenticator? authenticator)
     {
+        _authenticator = authenticator;
+        _ciphers = authenticator?.CreateCache();
         _server = server;
         _handler = handler;
         _statistics = statistics;
@@ -43,9 +49,9 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
         _limiter = limiter;
         _failures = failures;
         _router = options.RouterAddress;
-        _protocol = new ServerProtocol(options, admission);
-        _writer = new MessageWriter(transport, options.PayloadSize, Fragmenter.MaxMessageLength(MessageType.Response, options.PayloadSize));
-        _deferred = new DeferredResponses(transport, options, statistics, admission, limiter);
+        _protocol = new ServerProtocol(options, admission, authenticator, _ciphers);
+        _writer = ResponseWriter(transport, options);
+        _deferred = new DeferredResponses(transport, options, statistics, admission, limiter, authenticator);
         _loop = new ReceiveLoop(transport, this, new ReceiveLoopOptions
         {
             Mode = options.ReceiveMode,
@@ -89,6 +95,9 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
                     case RequestRejection.RefusedAfterAck:
                         _statistics.RefusalAfterAck();
                         break;
+                    case RequestRejection.Unauthenticated:
+                        _statistics.Unauthenticated();
+                        break;
                     default:
                         _statistics.Malformed();
                         break;
@@ -96,11 +105,11 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
 
                 break;
             case ServerEventKind.Refused:
-                SendControl(MessageType.Drop, step.RequestId, step.Client);
+                SendControl(MessageType.Drop, step);
                 _statistics.Drop();
                 break;
             case ServerEventKind.Acknowledge:
-                SendControl(MessageType.Ack, step.RequestId, step.Client);
+                SendControl(MessageType.Ack, step);
                 _statistics.Ack();
                 break;
             case ServerEventKind.Deliver:
@@ -145,7 +154,7 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
             throw new InvalidOperationException("The request was already deferred; answer it through the handle Defer returned.");
         }
 
-        var handle = _deferred.Add(_servingRequestId, _servingClient, _servingAcknowledged, Stopwatch.GetTimestamp());
+        var handle = _deferred.Add(_servingRequestId, _servingClient, _servingAcknowledged, _servingKey, _servingNonce, Stopwatch.GetTimestamp());
         _deferredNow = true;
         _statistics.Deferral();
         return handle;
@@ -165,7 +174,9 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
         _servingRequestId = step.RequestId;
         _servingClient = step.Client;
         _servingAcknowledged = step.WasAcknowledged;
-        var request = new R2P2Request(step.Payload, step.RequestId, step.Policy, step.Client, this, unchecked(++_serveToken));
+        _servingKey = step.Key;
+        _servingNonce = step.CallNonce;
+        var request = new R2P2Request(step.Payload, step.RequestId, step.Policy, step.Client, this, unchecked(++_serveToken)) { KeyId = step.KeyId };
         try
         {
             _handler.Handle(in request, _writer);
@@ -200,7 +211,8 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
         }
         else
         {
-            var count = ResponseMessage.Build(_writer, _loop.Transport, step.RequestId, step.Client, _router, ref _responsePackets, out var feedback);
+            var seal = new ReplySeal(_authenticator, _ciphers, step.Key, step.CallNonce);
+            var count = ResponseMessage.Build(_writer, _loop.Transport, step.RequestId, step.Client, _router, seal, ref _responsePackets, out var feedback);
             for (var i = 0; i < count; i++)
             {
                 _loop.Send(_responsePackets[i]);
@@ -217,13 +229,33 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
         _admission.Release(step.RequestId, step.Client);
     }
 
-    private void SendControl(MessageType type, ushort requestId, PacketAddress destination)
+    /// <summary>The writer of a loop's or a deferred slot's responses: packets keep room for the reply trailer in authenticated mode.</summary>
+    internal static MessageWriter ResponseWriter(PacketTransport transport, R2P2ServerOptions options)
+        => new(
+            transport,
+            options.ResponsePayloadSize,
+            Fragmenter.MaxMessageLength(MessageType.Response, options.ResponsePayloadSize),
+            options.AuthenticationKeys is null ? 0 : Security.AuthenticatedWire.ReplyTrailerLength);
+
+    /// <summary>Queues the ACK or DROP for a request (sealed for its call in authenticated mode).</summary>
+    private void SendControl(MessageType type, in ServerEvent step)
     {
-        var buffer = _loop.Transport.Rent(ControlMessages.DropLength);
-        buffer.Length = type == MessageType.Ack
-            ? ControlMessages.WriteAck(buffer.Storage, requestId)
-            : ControlMessages.WriteDrop(buffer.Storage, requestId);
-        buffer.Address = destination;
+        var seal = new ReplySeal(_authenticator, _ciphers, step.Key, step.CallNonce);
+        var buffer = _loop.Transport.Rent(ControlMessages.DropLength + seal.TrailerLength);
+        try
+        {
+            buffer.Length = type == MessageType.Ack
+                ? ControlMessages.WriteAck(buffer.Storage, step.RequestId)
+                : ControlMessages.WriteDrop(buffer.Storage, step.RequestId);
+            buffer.Address = step.Client;
+            seal.Apply(buffer);
+        }
+        catch
+        {
+            buffer.Return();
+            throw;
+        }
+
         _loop.Send(buffer);
     }
 

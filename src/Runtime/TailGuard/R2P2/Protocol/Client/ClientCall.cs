@@ -51,6 +51,12 @@ public class ClientCall
     /// <summary>The slot <see cref="ClientProtocol"/> gave the call while it is in flight (its deadline's id); -1 otherwise.</summary>
     internal int Slot { get; set; } = -1;
 
+    /// <summary>In authenticated mode, the call's nonce: every request packet carries it and every reply must name it.</summary>
+    internal ulong CallNonce { get; set; }
+
+    /// <summary>The request packets the call still holds (not yet handed out).</summary>
+    internal Span<PacketBuffer> HeldRequestPackets => _request.AsSpan(_requestNext, _requestCount - _requestNext);
+
     /// <summary>Splits the request <paramref name="writer"/> holds into this call's packets (the call owns them now).</summary>
     /// <param name="writer">A started writer holding the request payload; it is empty afterwards.</param>
     /// <param name="policy">The request's routing policy.</param>

@@ -69,6 +69,12 @@ public sealed class ClientProtocol
     /// <summary>How long after its deadline the rid of a call that ended without its response stays out of use.</summary>
     public long QuarantineTicks { get; }
 
+    /// <summary>
+    /// The authenticated mode (docs/security.md), when on: <see cref="TryStart"/> seals every request packet with a new
+    /// call nonce, and <see cref="Receive"/> takes a reply only when it names the call's nonce and its tag verifies.
+    /// </summary>
+    internal Security.ClientAuthenticator? Authenticator { get; init; }
+
     /// <summary>How many rids are quarantined (an upper bound; see <see cref="RequestIdTable{T}.QuarantinedCount"/>).</summary>
     public int QuarantinedRequestIds => _calls.QuarantinedCount;
 
@@ -123,6 +129,17 @@ public sealed class ClientProtocol
         call.Slot = slot;
         _deadlines.Add(slot, deadline);
         firstPacket = call.Start(rid);
+        if (Authenticator is { } authenticator)
+        {
+            // Sealed once the rid is stamped: the tag covers the header.
+            call.CallNonce = authenticator.NextCallNonce();
+            authenticator.Seal(firstPacket, call.CallNonce);
+            foreach (var packet in call.HeldRequestPackets)
+            {
+                authenticator.Seal(packet, call.CallNonce);
+            }
+        }
+
         return true;
     }
 
@@ -149,6 +166,11 @@ public sealed class ClientProtocol
         }
 
         call = target;
+        if (Authenticator is { } authenticator && target.State is not (CallState.Idle or CallState.Ended) && !authenticator.TryOpen(packet, target.CallNonce))
+        {
+            return ClientCallEvent.Forged; // not from the key holder, or for another call: the call goes on
+        }
+
         var outcome = target.Receive(header, packet, MaxResponsePackets, Sources);
         if (target.State == CallState.Ended)
         {

@@ -20,6 +20,8 @@ internal sealed class PendingRequest
     public long Bytes;
     public long CreatedAt;
     public RoutingPolicy Policy;
+    public Security.R2P2Key? AuthenticatedBy;
+    public ulong CallNonce;
     public PendingRequest? Older;
     public PendingRequest? Newer;
     public PendingRequest? SourceOlder;

@@ -215,6 +215,29 @@ public sealed class RequestReassembler
         return contiguous;
     }
 
+    /// <summary>Records who authenticated a pending request (authenticated mode): its continuations must name the same.</summary>
+    internal void SetIdentity(in ReassemblyKey key, Security.R2P2Key? authenticatedBy, ulong callNonce)
+    {
+        var request = _pending[key];
+        request.AuthenticatedBy = authenticatedBy;
+        request.CallNonce = callNonce;
+    }
+
+    /// <summary>Who authenticated a pending request; false when none is pending for the key.</summary>
+    internal bool TryGetIdentity(in ReassemblyKey key, out Security.R2P2Key? authenticatedBy, out ulong callNonce)
+    {
+        authenticatedBy = null;
+        callNonce = 0;
+        if (!_pending.TryGetValue(key, out var request))
+        {
+            return false;
+        }
+
+        authenticatedBy = request.AuthenticatedBy;
+        callNonce = request.CallNonce;
+        return true;
+    }
+
     /// <summary>Forgets a pending request its owner refused, without counting it as discarded (its buffers go back).</summary>
     /// <param name="key">The RPC's identity.</param>
     /// <returns>Whether it was pending.</returns>
@@ -441,6 +464,7 @@ public sealed class RequestReassembler
         request.Bytes = 0;
         request.Received = 0;
         request.Source = null!;
+        request.AuthenticatedBy = null;
         ReleaseIfEmpty(source);
         if (_freeRequests.Count < _maxPending)
         {

@@ -38,4 +38,10 @@ public enum RequestRejection
     /// DROP only before the ACK), so its call times out. Not bad input: counted apart from malformed datagrams.
     /// </summary>
     RefusedAfterAck,
+
+    /// <summary>
+    /// Authenticated mode: no valid tag of a key in the ring, or a continuation under another key or call nonce than its
+    /// request's FIRST packet (the request goes on). Counted apart from malformed datagrams.
+    /// </summary>
+    Unauthenticated,
 }

@@ -23,21 +23,29 @@ public sealed class ServerProtocol
     private readonly AdmissionGate _admission;
     private readonly int _servedPolicies;
     private readonly int _maxRequestPackets;
+    private readonly Security.ServerAuthenticator? _authenticator;
+    private readonly Security.ServerAuthenticator.CipherCache? _ciphers;
     private byte[]? _assembled;
 
     /// <summary>Creates the protocol state of one receive loop.</summary>
     /// <param name="options">The server's settings (payload size, served policies, request and reassembly bounds, admission).</param>
     /// <exception cref="ArgumentException">A setting is out of range.</exception>
     public ServerProtocol(R2P2ServerOptions options)
-        : this(options, null)
+        : this(options, null, null, null)
     {
     }
 
-    /// <summary>Creates the protocol state of one loop of a server whose loops share one admission gate.</summary>
-    internal ServerProtocol(R2P2ServerOptions options, AdmissionGate? admission)
+    /// <summary>Creates the protocol state of one loop of a server whose loops share one admission gate and authenticator.</summary>
+    internal ServerProtocol(R2P2ServerOptions options, AdmissionGate? admission, Security.ServerAuthenticator? authenticator, Security.ServerAuthenticator.CipherCache? ciphers)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.ValidateProtocol();
+        if (options.AuthenticationKeys is { } ring)
+        {
+            _authenticator = authenticator ?? new Security.ServerAuthenticator(ring);
+            _ciphers = ciphers ?? _authenticator.CreateCache();
+        }
+
         AdmissionPolicy = options.AdmissionPolicy;
         _admission = admission ?? new AdmissionGate(options.AdmissionPolicy, options.MaxInFlightPerSource, new FailureReporter(options.FailureLog, static _ => { }));
         foreach (var policy in options.ServedPolicies)
@@ -45,7 +53,7 @@ public sealed class ServerProtocol
             _servedPolicies |= 1 << (int)policy;
         }
 
-        _maxRequestPackets = Fragmenter.PacketCount(MessageType.Request, options.MaxRequestBytes, options.PayloadSize);
+        _maxRequestPackets = Fragmenter.PacketCount(MessageType.Request, options.MaxRequestBytes, options.RequestPayloadSize);
         var timeoutTicks = Math.Max(1, (long)(options.ReassemblyTimeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency));
         _reassembler = new RequestReassembler(
             options.MaxPendingReassemblies,
@@ -92,11 +100,20 @@ public sealed class ServerProtocol
             return Reject(RequestRejection.UnservedPolicy, status, header, source, 0);
         }
 
+        // Authenticated mode: nothing below sees a packet the key holder did not tag (its trailer is stripped here).
+        Security.R2P2Key? authenticatedBy = null;
+        ulong callNonce = 0;
+        if (_authenticator is not null && !Security.ServerAuthenticator.TryOpenRequest(_ciphers!, packet, out authenticatedBy, out callNonce))
+        {
+            return Reject(RequestRejection.Unauthenticated, status, header, source, 0);
+        }
+
         if (header.IsSinglePacket)
         {
-            return _admission.TryAdmit(header.RequestId, source)
+            var single = _admission.TryAdmit(header.RequestId, source)
                 ? new ServerEvent(ServerEventKind.Deliver, RequestRejection.None, status, header, source, new ReadOnlySequence<byte>(packet.Memory[R2P2Header.Size..]), keepsPacket: false, 0)
                 : Event(ServerEventKind.Refused, header, source, keepsPacket: false, 0);
+            return single with { Key = authenticatedBy, CallNonce = callNonce };
         }
 
         var key = new ReassemblyKey(source, header.RequestId);
@@ -120,12 +137,24 @@ public sealed class ServerProtocol
 
             if (!_admission.CanAdmit(header.RequestId, source))
             {
-                return Event(ServerEventKind.Refused, header, source, keepsPacket: false, 0);
+                return Event(ServerEventKind.Refused, header, source, keepsPacket: false, 0) with { Key = authenticatedBy, CallNonce = callNonce };
             }
 
-            return _reassembler.Begin(key, header.PacketOrder, header.Policy, packet, now)
-                ? Event(ServerEventKind.Acknowledge, header, source, keepsPacket: true, Since(discardsBefore))
-                : Reject(RequestRejection.NoRoom, status, header, source, Since(discardsBefore));
+            if (!_reassembler.Begin(key, header.PacketOrder, header.Policy, packet, now))
+            {
+                return Reject(RequestRejection.NoRoom, status, header, source, Since(discardsBefore));
+            }
+
+            _reassembler.SetIdentity(key, authenticatedBy, callNonce);
+            return Event(ServerEventKind.Acknowledge, header, source, keepsPacket: true, Since(discardsBefore)) with { Key = authenticatedBy, CallNonce = callNonce };
+        }
+
+        if (_authenticator is not null
+            && _reassembler.TryGetIdentity(key, out var requestKey, out var requestNonce)
+            && (!ReferenceEquals(requestKey, authenticatedBy) || requestNonce != callNonce))
+        {
+            // Tagged by a key holder, but not for this request: another client cannot inject packets into it.
+            return Reject(RequestRejection.Unauthenticated, status, header, source, 0);
         }
 
         switch (_reassembler.Add(key, header.PacketOrder, header.IsLast, packet))
@@ -141,7 +170,12 @@ public sealed class ServerProtocol
 
                 _assembled = _reassembler.TakeAssembled(key, out var length, out var policy);
                 var first = new R2P2Header(MessageType.Request, policy, R2P2Header.FlagsSingle, header.RequestId, 1);
-                return new ServerEvent(ServerEventKind.Deliver, RequestRejection.None, status, first, source, new ReadOnlySequence<byte>(_assembled, 0, length), keepsPacket: true, Since(discardsBefore)) { WasAcknowledged = true };
+                return new ServerEvent(ServerEventKind.Deliver, RequestRejection.None, status, first, source, new ReadOnlySequence<byte>(_assembled, 0, length), keepsPacket: true, Since(discardsBefore))
+                {
+                    WasAcknowledged = true,
+                    Key = authenticatedBy,
+                    CallNonce = callNonce,
+                };
             case ReassemblyResult.Orphan:
                 return Reject(RequestRejection.Orphan, status, header, source, 0);
             default:

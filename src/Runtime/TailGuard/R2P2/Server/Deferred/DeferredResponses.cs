@@ -18,8 +18,9 @@ internal sealed class DeferredResponses
     private readonly R2P2ServerStatistics _statistics;
     private readonly AdmissionGate _admission;
     private readonly ResponseLimiter? _limiter;
+    private readonly Security.ServerAuthenticator? _authenticator;
     private readonly PacketAddress? _router;
-    private readonly int _payloadSize;
+    private readonly R2P2ServerOptions _options;
     private readonly long _timeoutTicks;
     private readonly Slot?[] _slots;
     private readonly int[] _free;
@@ -29,14 +30,15 @@ internal sealed class DeferredResponses
     private volatile int _pending;
     private bool _closed;
 
-    public DeferredResponses(PacketTransport transport, R2P2ServerOptions options, R2P2ServerStatistics statistics, AdmissionGate admission, ResponseLimiter? limiter)
+    public DeferredResponses(PacketTransport transport, R2P2ServerOptions options, R2P2ServerStatistics statistics, AdmissionGate admission, ResponseLimiter? limiter, Security.ServerAuthenticator? authenticator)
     {
+        _authenticator = authenticator;
         _transport = transport;
         _statistics = statistics;
         _admission = admission;
         _limiter = limiter;
         _router = options.RouterAddress;
-        _payloadSize = options.PayloadSize;
+        _options = options;
         _timeoutTicks = Math.Max(1, (long)(options.ResponseTimeout.TotalSeconds * Stopwatch.Frequency));
         var capacity = options.MaxDeferredResponses;
         _slots = new Slot?[capacity];
@@ -79,7 +81,7 @@ internal sealed class DeferredResponses
     }
 
     /// <summary>Takes a slot for a request being deferred (loop thread).</summary>
-    public R2P2ResponseHandle Add(ushort requestId, PacketAddress client, bool acknowledged, long now)
+    public R2P2ResponseHandle Add(ushort requestId, PacketAddress client, bool acknowledged, Security.R2P2Key? key, ulong callNonce, long now)
     {
         lock (_sync)
         {
@@ -94,11 +96,13 @@ internal sealed class DeferredResponses
             }
 
             var index = _free[--_freeCount];
-            var slot = _slots[index] ??= new Slot(new MessageWriter(_transport, _payloadSize, Fragmenter.MaxMessageLength(MessageType.Response, _payloadSize)));
+            var slot = _slots[index] ??= new Slot(ServerLoop.ResponseWriter(_transport, _options));
             slot.State = SlotState.Pending;
             slot.RequestId = requestId;
             slot.Client = client;
             slot.Acknowledged = acknowledged;
+            slot.Key = key;
+            slot.CallNonce = callNonce;
             _deadlines.Add(index, now + _timeoutTicks);
             _pending++;
             return new R2P2ResponseHandle(this, index, slot.Generation);
@@ -239,7 +243,8 @@ internal sealed class DeferredResponses
                 return false;
             }
 
-            var count = ResponseMessage.Build(slot.Writer, _transport, slot.RequestId, slot.Client, _router, ref slot.Packets, out var feedback);
+            var seal = new ReplySeal(_authenticator, null, slot.Key, slot.CallNonce); // off the loop thread: the shared ciphers
+            var count = ResponseMessage.Build(slot.Writer, _transport, slot.RequestId, slot.Client, _router, seal, ref slot.Packets, out var feedback);
             try
             {
                 _transport.Send(slot.Packets.AsSpan(0, count)); // takes every packet, even when it throws
@@ -308,5 +313,7 @@ internal sealed class DeferredResponses
         public ushort RequestId;
         public PacketAddress Client;
         public bool Acknowledged;
+        public Security.R2P2Key? Key;
+        public ulong CallNonce;
     }
 }
