@@ -43,6 +43,11 @@ internal sealed class R2P2Instruments
         ServerHandlerFailures = meter.CreateCounter<long>("tailguard.r2p2.server.handler_failures", "{request}", "Handler calls that threw (no response is sent).");
         ServerExpiredResponses = meter.CreateCounter<long>("tailguard.r2p2.server.expired_responses", "{response}", "Deferred responses released unanswered at their deadline.");
         ServerLateResponses = meter.CreateCounter<long>("tailguard.r2p2.server.late_responses", "{response}", "Answers to deferred requests ignored: second, after the deadline, or after the server stopped.");
+        ClientForged = meter.CreateCounter<long>("tailguard.r2p2.client.forged_datagrams", "{datagram}", "Datagrams for a call in flight from a source that may not answer it, or with a tag that did not verify.");
+        ClientCallbackFailures = meter.CreateCounter<long>("tailguard.r2p2.client.callback_failures", "{failure}", "Inline continuations that threw, and defects a client's receive loop survived.");
+        ServerCallbackFailures = meter.CreateCounter<long>("tailguard.r2p2.server.callback_failures", "{failure}", "Admission policies and event subscribers that threw; the server went on.");
+        ServerLimitedResponses = meter.CreateCounter<long>("tailguard.r2p2.server.limited_responses", "{response}", "Responses not sent because of the response size or rate limits.");
+        ServerUnauthenticated = meter.CreateCounter<long>("tailguard.r2p2.server.unauthenticated_datagrams", "{datagram}", "Authenticated mode: request packets without a valid tag of a known key.");
         ReassemblyEvictions = meter.CreateCounter<long>("tailguard.r2p2.server.reassembly_evictions", "{request}", "Pending multi-packet requests discarded: expired, evicted by the count or byte bound, or inconsistent.");
     }
 
@@ -84,6 +89,16 @@ internal sealed class R2P2Instruments
     public Counter<long> ServerLateResponses { get; }
 
     public Counter<long> ReassemblyEvictions { get; }
+
+    public Counter<long> ClientForged { get; }
+
+    public Counter<long> ClientCallbackFailures { get; }
+
+    public Counter<long> ServerCallbackFailures { get; }
+
+    public Counter<long> ServerLimitedResponses { get; }
+
+    public Counter<long> ServerUnauthenticated { get; }
 
     /// <summary>The instruments on <paramref name="factory"/>'s meter (one set per factory), or the shared ones.</summary>
     public static R2P2Instruments For(IMeterFactory? factory)
