@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using TailGuard.Fuzz.Attestation;
+using TailGuard.Fuzz.Boundary;
 using TailGuard.Fuzz.R2P2;
 using TailGuard.Fuzz.Services;
 
@@ -19,6 +20,7 @@ internal static class FuzzTargets
         ("client", () => new ClientResponseTarget()),
         ("payload", () => new PayloadTarget()),
         ("attestation", () => new AttestationTarget()),
+        ("boundary", () => new BoundaryTarget()),
     ];
 
     public static string[] Names { get; } = All.Select(t => t.Name).ToArray();
