@@ -464,7 +464,7 @@ public abstract class ConformanceTests : IDisposable
         return [.. payload];
     }
 
-    protected RawPeer Peer() => Own(new RawPeer(Network.Bind()));
+    protected RawPeer Peer() => Own(new RawPeer(Network.BindPeer()));
 
     protected R2P2Server Server(IR2P2Handler handler, R2P2ServerOptions? options = null) => Own(new R2P2Server(Network.Bind(), handler, options));
 
