@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Collections.Generic;
 using TailGuard.Fuzz.Harness;
 using TailGuard.R2P2;
@@ -10,8 +11,9 @@ namespace TailGuard.Fuzz.R2P2;
 /// <summary>
 /// The client's response handling without I/O (<see cref="ClientProtocol"/> and its <see cref="ClientCall"/>s): calls
 /// start, time out and are cancelled while ACK, DROP and response datagrams (well-formed, forged, duplicated, out of
-/// order, for unknown rids) arrive. Invariants: each datagram's event is what docs/design/r2p2.md's client rules say for
-/// the call's state (a model kept here); a call completes at most once and only with its response packets, FIRST then
+/// order, for unknown rids, from third parties) arrive. Invariants: each datagram's event is what the client rules of
+/// docs/design/r2p2.md and docs/security.md (source binding, DROP only before the request is taken) say for the call's
+/// state (a model kept here); a call completes at most once and only with its response packets, FIRST then
 /// 1..N-1, payloads intact; the calls in flight are exactly the model's, their rids distinct; a response never holds more
 /// than the announced bound of packets; every buffer (request and response) goes back exactly once.
 /// </summary>
@@ -30,7 +32,12 @@ internal sealed class ClientResponseTarget : IFuzzTarget
     private readonly ClientCall[] _calls = [new(), new(), new(), new(), new()];
     private readonly Model[] _models = new Model[5];
     private readonly List<int> _payloadLengths = [];
-    private readonly ClientProtocol _protocol = new(MaxInFlight, MaxResponsePackets);
+    private const long Quarantine = 64;
+
+    // One protocol for every input (its rid table is large). An input ends with nothing in flight, and the next starts
+    // past every quarantine the last one left, so no input sees another's state.
+    private readonly ClientProtocol _protocol = new(MaxInFlight, MaxResponsePackets, ResponseSources.Destination, Quarantine);
+    private long _epoch;
 
     private enum Phase
     {
@@ -44,13 +51,12 @@ internal sealed class ClientResponseTarget : IFuzzTarget
 
     public void Run(ReadOnlySpan<byte> bytes)
     {
-        // One protocol for every input (its rid table is large); an input ends with nothing in flight.
         ClientProtocol protocol = _protocol;
         protocol.NextRequestId = 0;
         Array.Clear(_models);
         _payloadLengths.Clear();
         var input = new FuzzInput(bytes);
-        long now = 0;
+        long now = _epoch;
         Span<byte> datagram = stackalloc byte[BufferCapacity];
         while (!input.IsEmpty)
         {
@@ -105,6 +111,7 @@ internal sealed class ClientResponseTarget : IFuzzTarget
         }
 
         Invariant.Holds(protocol.InFlight == 0, "Calls stayed in flight after every call ended.");
+        _epoch = now + 256 + Quarantine + 1; // past every deadline and quarantine of this input
         Invariant.Holds(_buffers.Outstanding == 0, $"{_buffers.Outstanding} packet buffers were never returned.");
     }
 
@@ -174,19 +181,23 @@ internal sealed class ClientResponseTarget : IFuzzTarget
         int length;
         if ((op & 0x4C) == 0x0C && type is MessageType.Ack or MessageType.Drop)
         {
-            var rid = (ushort)(input.Byte() % RequestIds);
+            ushort rid = RequestIdOf(input.Byte() % RequestIds);
             length = type == MessageType.Ack ? ControlMessages.WriteAck(datagram, rid) : ControlMessages.WriteDrop(datagram, rid);
         }
         else
         {
             length = DatagramScript.Write(ref input, op, type, RequestIds, serial, datagram);
+            if ((op & 0x40) == 0)
+            {
+                R2P2Header.WriteRequestId(datagram, RequestIdOf(BinaryPrimitives.ReadUInt16BigEndian(datagram[4..])));
+            }
         }
 
         _payloadLengths.Add(length - R2P2Header.Size);
         PacketAddress source = Sources[op & 3];
         PacketBuffer packet = _buffers.Datagram(datagram[..length], source);
         HeaderStatus status = R2P2Header.TryRead(packet.Span, out R2P2Header header);
-        ClientCallEvent expected = Expect(status, header, packet.Span, out int which);
+        ClientCallEvent expected = Expect(status, header, source, packet.Span, out int which);
         ClientCallEvent actual = protocol.Receive(packet, out ClientCall? call);
         Invariant.Holds(actual == expected, $"Datagram {serial} ({status}, {header.Type}, rid {header.RequestId}, flags {header.Flags:X2}, order {header.PacketOrder}) gave {actual}; the client rules say {expected}.");
         Invariant.Holds(which < 0 ? call is null || actual == ClientCallEvent.Ignored : ReferenceEquals(call, _calls[which]), "The datagram was dispatched to another call than its rid's.");
@@ -233,8 +244,15 @@ internal sealed class ClientResponseTarget : IFuzzTarget
         }
     }
 
+    /// <summary>
+    /// The rid a script's rid choice stands for: choices 0-4 name the rid of call 0-4 when it is in flight (rids are
+    /// handed out in a permuted order, so a fixed number would rarely hit one), the others are themselves.
+    /// </summary>
+    private ushort RequestIdOf(int choice) =>
+        choice < _models.Length && _models[choice].Phase != Phase.Idle ? _models[choice].RequestId : (ushort)choice;
+
     /// <summary>The client rules for one datagram (docs/design/r2p2.md, "Responses, DROP and FEEDBACK").</summary>
-    private ClientCallEvent Expect(HeaderStatus status, in R2P2Header header, ReadOnlySpan<byte> datagram, out int which)
+    private ClientCallEvent Expect(HeaderStatus status, in R2P2Header header, PacketAddress source, ReadOnlySpan<byte> datagram, out int which)
     {
         which = -1;
         if (status != HeaderStatus.Valid)
@@ -257,14 +275,26 @@ internal sealed class ClientResponseTarget : IFuzzTarget
 
         Model model = _models[which];
         bool single = header.IsFirst && header.IsLast;
+        if (header.Type is not (MessageType.Ack or MessageType.Drop or MessageType.Response))
+        {
+            return ClientCallEvent.Ignored;
+        }
+
+        if (source != Server)
+        {
+            return ClientCallEvent.Forged; // source binding (docs/security.md): only the destination answers
+        }
+
         switch (header.Type)
         {
             case MessageType.Ack when model.Phase != Phase.AwaitingAck:
                 return ClientCallEvent.Ignored;
             case MessageType.Ack:
                 return single && datagram[R2P2Header.Size..].SequenceEqual("ACK"u8) ? ClientCallEvent.SendContinuations : ClientCallEvent.Malformed;
+            case MessageType.Drop when !(model.Phase == Phase.AwaitingAck || (model.Phase == Phase.AwaitingResponse && model.RequestPackets == 1)):
+                return ClientCallEvent.Ignored; // after the request was taken, a DROP is ignored
             case MessageType.Drop:
-                return model.Phase is Phase.AwaitingAck or Phase.AwaitingResponse && single && datagram[R2P2Header.Size..].SequenceEqual("DROP"u8)
+                return single && datagram[R2P2Header.Size..].SequenceEqual("DROP"u8)
                     ? ClientCallEvent.Dropped
                     : ClientCallEvent.Malformed;
             case MessageType.Response when model.Phase == Phase.AwaitingResponse && header.IsFirst:

@@ -53,7 +53,10 @@ internal static class DatagramScript
             headerLength = R2P2Header.Size;
         }
 
-        int payload = SerialSize + (input.Byte() & 0x1F);
+        // A FIRST packet of a multi-packet request carries exactly 14 payload bytes (docs/design/r2p2.md); bit 5 breaks that.
+        byte size = input.Byte();
+        bool first = headerLength == R2P2Header.Size && (destination[3] & R2P2Header.FlagsSingle) == R2P2Header.FlagFirst;
+        int payload = first && (size & 0x20) == 0 ? Fragmenter.FirstRequestPacketPayload : SerialSize + (size & 0x1F);
         Span<byte> body = destination.Slice(headerLength, payload);
         BinaryPrimitives.WriteInt32LittleEndian(body, serial);
         for (int i = SerialSize; i < payload; i++)

@@ -14,8 +14,9 @@ namespace TailGuard.Fuzz.R2P2;
 /// a sequence of datagrams from four sources, with timer ticks between them. Invariants: every delivered request is
 /// whole (its FIRST packet, then packets 1..N-1 of the same source and rid, in order, each payload intact) and each
 /// datagram is delivered at most once; a bad header is rejected as such; the pending count and held bytes stay within
-/// their bounds at every step; every admitted request is released exactly once (delivered or discarded, and each discard
-/// is counted in an event); every buffer goes back exactly once (none leaked when the loop stops).
+/// their bounds at every step; a request holds an admission only once it is whole (each admission is a delivery, which
+/// the harness releases); every request that stops pending is delivered, refused after its ACK, expired or counted as
+/// discarded by the event; every buffer goes back exactly once (none leaked when the loop stops).
 /// </summary>
 internal sealed class ReassemblerTarget : IFuzzTarget
 {
@@ -36,6 +37,8 @@ internal sealed class ReassemblerTarget : IFuzzTarget
         MaxRequestBytes = 320, // 11 packets: a FIRST announcing more is TooLarge
         MaxPendingReassemblies = 4,
         MaxReassemblyBytes = BufferCapacity * 12,
+        MaxPendingReassembliesPerSource = 3,
+        MaxReassemblyBytesPerSource = BufferCapacity * 8,
         ReassemblyTimeout = TimeSpan.FromMilliseconds(1),
     };
 
@@ -57,12 +60,13 @@ internal sealed class ReassemblerTarget : IFuzzTarget
             MaxRequestBytes = Options.MaxRequestBytes,
             MaxPendingReassemblies = Options.MaxPendingReassemblies,
             MaxReassemblyBytes = Options.MaxReassemblyBytes,
+            MaxPendingReassembliesPerSource = Options.MaxPendingReassembliesPerSource,
+            MaxReassemblyBytesPerSource = Options.MaxReassemblyBytesPerSource,
             ReassemblyTimeout = Options.ReassemblyTimeout,
             AdmissionPolicy = _admission,
         });
         var input = new FuzzInput(bytes);
         long now = 1;
-        long counted = 0;
         Span<byte> datagram = stackalloc byte[BufferCapacity];
         while (!input.IsEmpty)
         {
@@ -70,7 +74,9 @@ internal sealed class ReassemblerTarget : IFuzzTarget
             if ((op & 0xC0) == 0xC0)
             {
                 now += (op & 0x3F) * (Stopwatch.Frequency / 4000); // up to ~16 ms: before and past the timeout
-                counted += protocol.Expire(now);
+                int pendingBefore = protocol.PendingReassemblies;
+                int expired = protocol.Expire(now);
+                Invariant.Holds(protocol.PendingReassemblies == pendingBefore - expired, $"Expire reported {expired} discards; {pendingBefore - protocol.PendingReassemblies} requests went.");
                 CheckBounds(protocol);
                 continue;
             }
@@ -83,13 +89,17 @@ internal sealed class ReassemblerTarget : IFuzzTarget
             _admission.Refuse = (op & 0x30) == 0x30 && header.RequestId == RequestIds - 1;
 
             PacketBuffer packet = _buffers.Datagram(datagram[..length], source);
+            int pending = protocol.PendingReassemblies;
             ServerEvent e = protocol.Receive(packet, now);
-            counted += e.Discarded;
             Check(e, status, header, source, serial);
+            CheckAccounting(e, header, pending, protocol.PendingReassemblies);
             if (e.Kind == ServerEventKind.Deliver)
             {
                 _admission.Release(e.RequestId, e.Client, byProtocol: false); // the handler answered
             }
+
+            // A request holds an admission only once it is whole, and a whole request is delivered at once.
+            Invariant.Holds(_admission.Admitted == 0, $"{_admission.Admitted} admissions are held by requests that were not delivered.");
 
             if (!e.KeepsPacket)
             {
@@ -99,7 +109,6 @@ internal sealed class ReassemblerTarget : IFuzzTarget
             CheckBounds(protocol);
         }
 
-        Invariant.Holds(_admission.ReleasedByProtocol == counted, $"The protocol released {_admission.ReleasedByProtocol} admissions but its events and timer ticks counted {counted} discards.");
         protocol.Clear();
         Invariant.Holds(protocol.PendingReassemblies == 0 && protocol.PendingReassemblyBytes == 0, "Clear left requests pending.");
         Invariant.Holds(_buffers.Outstanding == 0, $"{_buffers.Outstanding} packet buffers were never returned.");
@@ -122,6 +131,14 @@ internal sealed class ReassemblerTarget : IFuzzTarget
         Invariant.Holds(protocol.PendingReassemblies <= Options.MaxPendingReassemblies, $"{protocol.PendingReassemblies} requests pending, above the bound.");
         Invariant.Holds(protocol.PendingReassemblyBytes <= Options.MaxReassemblyBytes, $"{protocol.PendingReassemblyBytes} bytes held, above the bound.");
         Invariant.Holds(protocol.PeakReassemblyBytes <= Options.MaxReassemblyBytes, $"A peak of {protocol.PeakReassemblyBytes} bytes held, above the bound.");
+    }
+
+    /// <summary>Every request that stops pending is delivered, refused after its ACK, or counted as discarded in the event.</summary>
+    private static void CheckAccounting(in ServerEvent e, in R2P2Header header, int before, int after)
+    {
+        int began = e.Kind == ServerEventKind.Acknowledge ? 1 : 0;
+        int ended = (e.Kind == ServerEventKind.Deliver && !header.IsSinglePacket) || e.Rejection == RequestRejection.RefusedAfterAck ? 1 : 0;
+        Invariant.Holds(after == before + began - ended - e.Discarded, $"{before} requests pending before a datagram ({e.Kind}/{e.Rejection}, {e.Discarded} discarded), {after} after.");
     }
 
     private void Check(in ServerEvent e, HeaderStatus status, in R2P2Header header, PacketAddress source, int serial)
@@ -219,6 +236,8 @@ internal sealed class ReassemblerTarget : IFuzzTarget
             Admitted++;
             return true;
         }
+
+        public bool CanAdmit(ushort requestId, PacketAddress client) => !Refuse;
 
         public void Release(ushort requestId, PacketAddress client) => Release(requestId, client, byProtocol: true);
 
