@@ -69,9 +69,10 @@ public sealed class HostedSampleTests
             && tags["outcome"] as string == "ok").ToList();
         Assert.NotEmpty(okQuotes);
         Assert.True(okQuotes.Sum(point => point.GetHistogramCount()) >= 1 + outcomes.Count(o => o == "completed"));
-        // A counter nothing was added to may not be exported at all: zero refusals then.
+        // Every refused call was refused by the server (a counter nothing was added to may not be exported at all).
+        // At least as many DROPs as refused calls: a request queued behind the drain may be refused more than once.
         var drops = exported.LastOrDefault(metric => metric.Name == "tailguard.r2p2.server.drops");
-        Assert.Equal(outcomes.Count(o => o == "dropped"), drops?.MetricPoints.Sum(point => point.GetSumLong()) ?? 0);
+        Assert.True((drops?.MetricPoints.Sum(point => point.GetSumLong()) ?? 0) >= outcomes.Count(o => o == "dropped"));
     }
 
     [Fact]
