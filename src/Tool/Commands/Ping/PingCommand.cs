@@ -109,7 +109,7 @@ internal static class PingCommand
             {
                 var transport = UdpTransport.Bind(loopback);
                 echo._raw = transport;
-                echo._thread = new Thread(() => RawUdpEcho.Serve(transport, mode == ReceiveMode.BusyPoll, echo._stop.Token)) { IsBackground = true, Name = "raw UDP echo" };
+                echo._thread = new Thread(() => RawUdpEcho.Serve(transport, mode, echo._stop.Token)) { IsBackground = true, Name = "raw UDP echo" };
                 echo._thread.Start();
                 echo.Address = transport.LocalAddress.ToEndPoint();
             }

@@ -71,7 +71,7 @@ internal static class ServeCommand
             {
                 using var transport = Bind(endPoint, () => UdpTransport.Bind(endPoint));
                 output.WriteLine($"plain UDP echo on {transport.LocalAddress} ({ReceiveModes.Kebab(mode)}); Ctrl+C or SIGTERM stops");
-                await Task.Run(() => RawUdpEcho.Serve(transport, mode == ReceiveMode.BusyPoll, stop.Token), CancellationToken.None).ConfigureAwait(false);
+                await Task.Run(() => RawUdpEcho.Serve(transport, mode, stop.Token), CancellationToken.None).ConfigureAwait(false);
                 return ExitCodes.Ok;
             }
 
