@@ -28,6 +28,8 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
     private readonly object _freeSync = new(); // Monitor: contention inflates a native sync block, no managed allocation
     private readonly PendingCall[] _free;
     private readonly long _timeoutTicks;
+    private readonly FailureReporter _failures;
+    private readonly Security.ClientAuthenticator? _authenticator;
     private readonly ReceiveLoop _loop;
     private int _freeCount;
     private int _disposed;
@@ -57,26 +59,53 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
         Destination = destination;
         _free = new PendingCall[_options.MaxInFlight];
         _timeoutTicks = TimeSpanToTicks(_options.Timeout);
-        _protocol = new ClientProtocol(_options.MaxInFlight, Fragmenter.PacketCount(MessageType.Response, _options.MaxResponseBytes, _options.PayloadSize));
-        Statistics = new R2P2ClientStatistics();
-        _loop = new ReceiveLoop(transport, new LoopHandler(this), new ReceiveLoopOptions
+        var key = _options.AuthenticationKey;
+        if (key is not null && !key.TryClaim())
         {
-            Mode = _options.ReceiveMode,
-            SpinBudget = _options.SpinBudget,
-            BatchSize = _options.ReceiveBatchSize,
-            BufferSize = R2P2Header.Size + _options.PayloadSize,
-            ThreadName = $"R2P2 client {transport.LocalAddress}",
-        });
-        _loop.Start();
-        if (!_options.RunContinuationsAsynchronously)
+            throw new ArgumentException($"{nameof(R2P2ClientOptions)}.{nameof(R2P2ClientOptions.AuthenticationKey)}: {key} already authenticates another client; a key serves one client at a time (its call nonces must never repeat).");
+        }
+
+        try
         {
-            EnsureWatchdog(); // awaiting code resumes on the loop: watch for code that blocks it
+            _authenticator = key is null ? null : new Security.ClientAuthenticator(key);
+            _protocol = new ClientProtocol(
+                _options.MaxInFlight,
+                Fragmenter.PacketCount(MessageType.Response, _options.MaxResponseBytes, _options.ResponsePayloadSize),
+                _options.ResponseSources,
+                TimeSpanToTicks(_options.Quarantine))
+            {
+                Authenticator = _authenticator,
+            };
+            Statistics = new R2P2ClientStatistics();
+            _failures = new FailureReporter(_options.FailureLog, Statistics.Failure);
+            _loop = new ReceiveLoop(transport, new LoopHandler(this), new ReceiveLoopOptions
+            {
+                Mode = _options.ReceiveMode,
+                SpinBudget = _options.SpinBudget,
+                BatchSize = _options.ReceiveBatchSize,
+                BufferSize = R2P2Header.Size + _options.PayloadSize,
+                ThreadName = $"R2P2 client {transport.LocalAddress}",
+            });
+            _loop.Start();
+            if (!_options.RunContinuationsAsynchronously)
+            {
+                EnsureWatchdog(); // awaiting code resumes on the loop: watch for code that blocks it
+            }
+        }
+        catch
+        {
+            // A client that never started gives its key back (another may claim it).
+            _authenticator?.Dispose();
+            key?.Unclaim();
+            throw;
         }
     }
 
     /// <summary>
-    /// Creates a client on a new UDP socket: an ephemeral port on the loopback address of the destination's family when
-    /// the destination is loopback, otherwise on every interface of that family.
+    /// Creates a client on a new UDP socket bound to an ephemeral port of the local address that routes to the
+    /// destination (the interface the kernel would send from, not every interface). With
+    /// <see cref="ResponseSources.Destination"/> (the default) the socket is also connected to the destination, so the
+    /// kernel drops datagrams from any other source before they are read.
     /// </summary>
     /// <param name="destination">The server or router, an IPv4 or IPv6 endpoint.</param>
     /// <param name="options">Client settings; defaults when null.</param>
@@ -86,11 +115,8 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(destination);
         var target = PacketAddress.FromEndPoint(destination);
-        var ipv6 = target.IsIPv6;
-        var local = IPAddress.IsLoopback(destination.Address)
-            ? (ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback)
-            : (ipv6 ? IPAddress.IPv6Any : IPAddress.Any);
-        var transport = UdpTransport.Bind(new IPEndPoint(local, 0), transportOptions);
+        var direct = (options?.ResponseSources ?? ResponseSources.Destination).Kind == ResponseSourceKind.Destination;
+        var transport = direct ? UdpTransport.Connect(destination, transportOptions) : UdpTransport.BindToward(destination, transportOptions);
         try
         {
             return new R2P2Client(transport, target, options);
@@ -307,6 +333,12 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
         {
             _transport.Dispose();
         }
+
+        if (_authenticator is not null)
+        {
+            _authenticator.Dispose();
+            _options.AuthenticationKey!.Unclaim();
+        }
     }
 
     /// <inheritdoc cref="Dispose"/>
@@ -330,16 +362,8 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
 
     internal void ReportCallbackFailure(Exception error)
     {
-        Statistics.CallbackFailure();
-        try
-        {
-            CallbackFailed?.Invoke(this, error);
-        }
-#pragma warning disable CA1031 // A failing subscriber must not end the receive loop either.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
+        _failures.Report(R2P2Failure.Continuation, error); // counted in CallbackFailures, told to the failure log
+        _failures.Raise(CallbackFailed, this, error);
     }
 
     /// <summary>Test hook: the next rid the counter will try (conformance case 12 without 65536 calls).</summary>
@@ -361,7 +385,15 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
 
         if (!TryStart(in state, writePayload, policy, timeout, null, null, batch, out var call, out var version, cancellationToken))
         {
-            throw new InvalidOperationException($"The client already has {_options.MaxInFlight} calls in flight (MaxInFlight).");
+            int inFlight;
+            lock (_sync)
+            {
+                inFlight = _protocol.InFlight;
+            }
+
+            throw new InvalidOperationException(inFlight >= _options.MaxInFlight
+                ? $"The client already has {_options.MaxInFlight} calls in flight (MaxInFlight)."
+                : $"No request id is free: {inFlight} calls are in flight and the other rids are quarantined after calls that ended without their response (RequestIdQuarantine).");
         }
 
         return new ValueTask<R2P2Response>(call!, version);
@@ -549,7 +581,8 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
             }
         }
 
-        var writer = new MessageWriter(_transport, _options.PayloadSize, Fragmenter.MaxMessageLength(MessageType.Request, _options.PayloadSize));
+        var trailer = _authenticator is null ? 0 : Security.AuthenticatedWire.RequestTrailerLength;
+        var writer = new MessageWriter(_transport, _options.RequestPayloadSize, Fragmenter.MaxMessageLength(MessageType.Request, _options.RequestPayloadSize), trailer);
         return new PendingCall(this, writer, _options.RunContinuationsAsynchronously);
     }
 
@@ -653,6 +686,9 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
             case ClientCallEvent.Ignored:
                 Statistics.MalformedDatagram(); // a bad header, an unknown rid, a duplicate ACK, an unexpected type
                 break;
+            case ClientCallEvent.Forged:
+                Statistics.Forged(); // not from who may answer: the call goes on
+                break;
             case ClientCallEvent.Completed:
                 call!.Registration.Unregister();
                 Statistics.Response();
@@ -709,6 +745,12 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
             {
                 call.Fail(status);
             }
+        }
+#pragma warning disable CA1031 // User code resumed inline must not end the loop every call depends on.
+        catch (Exception failure)
+#pragma warning restore CA1031
+        {
+            _failures.Report(R2P2Failure.Continuation, failure);
         }
         finally
         {
@@ -813,7 +855,7 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
 
         public long OnTick(ReceiveLoop loop, long now) => client.OnTick(now);
 
-        public void OnError(ReceiveLoop loop, Exception error) => client.Statistics.MalformedDatagram();
+        public void OnError(ReceiveLoop loop, Exception error) => client._failures.Report(R2P2Failure.ReceiveLoop, error);
 
         public void OnStopping(ReceiveLoop loop)
         {

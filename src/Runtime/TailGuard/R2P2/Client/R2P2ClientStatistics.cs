@@ -13,6 +13,7 @@ public sealed class R2P2ClientStatistics
     private long _malformedDatagrams;
     private long _cancellations;
     private long _refusals;
+    private long _forged;
     private long _callbackFailures;
     private long _blockedLoopDetections;
 
@@ -41,10 +42,19 @@ public sealed class R2P2ClientStatistics
     /// <summary>Calls that ended cancelled.</summary>
     public long Cancellations => Interlocked.Read(ref _cancellations);
 
-    /// <summary>Calls not started because <see cref="R2P2ClientOptions.MaxInFlight"/> calls were in flight (a <c>TryCall</c> returned false, or <c>CallAsync</c> threw).</summary>
+    /// <summary>Calls not started because <see cref="R2P2ClientOptions.MaxInFlight"/> calls were in flight, or no request id was free (a <c>TryCall</c> returned false, or <c>CallAsync</c> threw).</summary>
     public long InFlightLimitRefusals => Interlocked.Read(ref _refusals);
 
-    /// <summary>Exceptions thrown by <see cref="IR2P2CallCallback"/>s (each also raised as <see cref="R2P2Client.CallbackFailed"/>).</summary>
+    /// <summary>
+    /// Datagrams for a call in flight that did not come from who may answer it (<see cref="ResponseSources"/>; in
+    /// authenticated mode, a tag that did not verify): dropped, and the call went on.
+    /// </summary>
+    public long ForgedDatagrams => Interlocked.Read(ref _forged);
+
+    /// <summary>
+    /// Caller code the receive loop ran that threw: a continuation resumed inline, or an <see cref="IR2P2CallCallback"/>
+    /// (each of those also raised as <see cref="R2P2Client.CallbackFailed"/>); the loop went on (see <see cref="IR2P2FailureLog"/>).
+    /// </summary>
     public long CallbackFailures => Interlocked.Read(ref _callbackFailures);
 
     /// <summary>
@@ -94,7 +104,24 @@ public sealed class R2P2ClientStatistics
 
     internal void Refusal() => Interlocked.Increment(ref _refusals);
 
-    internal void CallbackFailure() => Interlocked.Increment(ref _callbackFailures);
-
     internal void BlockedLoopDetection() => Interlocked.Increment(ref _blockedLoopDetections);
+
+    internal void Forged()
+    {
+        Interlocked.Increment(ref _forged);
+        R2P2Metrics.ClientForged.Add(1);
+    }
+
+    /// <summary>Counts a failure the client survived (see <see cref="FailureReporter"/>).</summary>
+    internal void Failure(R2P2Failure failure)
+    {
+        if (failure == R2P2Failure.ReceiveLoop)
+        {
+            MalformedDatagram(); // a defect while processing a datagram: counted with the datagrams dropped, as before
+            return;
+        }
+
+        Interlocked.Increment(ref _callbackFailures);
+        R2P2Metrics.ClientCallbackFailures.Add(1);
+    }
 }
