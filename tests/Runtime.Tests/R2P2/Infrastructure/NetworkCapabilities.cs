@@ -13,6 +13,9 @@ public enum NetworkCapability
 {
     /// <summary>UDP on the IPv6 loopback address ::1 (missing where IPv6 is disabled, as in some containers).</summary>
     IPv6Loopback,
+
+    /// <summary>A raw IPv4 socket (CAP_NET_RAW, Linux): what a router needs to forward with the client's source address.</summary>
+    RawSockets,
 }
 
 /// <summary>Marks a test class whose <see cref="NetworkFactAttribute"/> and <see cref="NetworkTheoryAttribute"/> tests need a capability.</summary>
@@ -35,6 +38,7 @@ public sealed class NetworkTheoryAttribute : TheoryAttribute;
 public static class NetworkCapabilities
 {
     private static readonly Lazy<string?> IPv6LoopbackMissing = new(ProbeIPv6Loopback);
+    private static readonly Lazy<string?> RawSocketsMissing = new(() => TailGuard.R2P2.Routing.RawSocketForwarder.IsAvailable(out var reason) ? null : $"needs a raw socket to forward with the client's source address: {reason}");
 
     /// <summary>Why the test class cannot run here, or null when it can (decided at discovery, per derived class).</summary>
     public static string? MissingFor(ITestMethod testMethod)
@@ -47,6 +51,7 @@ public static class NetworkCapabilities
             var missing = capability switch
             {
                 NetworkCapability.IPv6Loopback => IPv6LoopbackMissing.Value,
+                NetworkCapability.RawSockets => RawSocketsMissing.Value,
                 _ => $"unknown capability {capability}",
             };
             if (missing is not null)
