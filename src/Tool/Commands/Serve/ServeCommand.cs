@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
@@ -11,7 +12,9 @@ namespace TailGuard.Tool.Commands.Serve;
 
 /// <summary>
 /// <c>tailguard serve</c>: an R2P2 echo server, or a plain UDP echo (<c>--raw-udp</c>), or the gRPC baseline
-/// (<c>--grpc</c>), until Ctrl+C, SIGTERM or <c>--duration</c>.
+/// (<c>--grpc</c>), until Ctrl+C, SIGTERM or <c>--duration</c>. The R2P2 echo may spend a synthetic service time first
+/// (<c>--service-time</c>) and run k single-request workers on consecutive ports (<c>--workers</c>), the server model of
+/// the router experiments (docs/router.md).
 /// </summary>
 internal static class ServeCommand
 {
@@ -24,6 +27,10 @@ internal static class ServeCommand
         var maxInFlight = ToolOptions.Count("--max-in-flight", "Admit at most N requests at once, answer DROP beyond (0 refuses every request; R2P2 only).", -1, 0, int.MaxValue, "no limit");
         var loops = ToolOptions.Count("--loops", "Receive loops, one SO_REUSEPORT socket each (Linux; R2P2 only).", 1, 1, 64);
         var duration = ToolOptions.Duration("--duration", "Stop by itself after this long (0: until Ctrl+C or SIGTERM).", TimeSpan.Zero);
+        var workers = ToolOptions.Count("--workers", "k single-request workers, each with its own socket on consecutive ports from --listen's (port 0 picks a free run), so a router sees k queues (R2P2 only; not with --loops).", 1, 1, 1024);
+        var serviceTime = ToolOptions.Reference("--service-time", "Spend a synthetic service time before each echo: fixed:T, exp:MEAN or bimodal:P%:A:B, such as exp:1ms or bimodal:90%:500us:5ms (R2P2 only).", "DIST", ServiceTime.Parse);
+        var serviceMode = ToolOptions.Choice("--service-mode", "How --service-time is spent: wait (a precise sleep; the core stays free, accurate to tens of us) or spin (burns the core, as real work does).", ServiceTimeMode.Wait, ServiceModes);
+        var seed = ToolOptions.Count("--seed", "Seeds the service-time draws, so a run repeats.", 1, 0, int.MaxValue);
         var modes = ReceiveModes.Create();
 
         var command = new Command("serve", "Run an echo server: R2P2 (default), plain UDP or gRPC.");
@@ -34,6 +41,10 @@ internal static class ServeCommand
         command.Options.Add(maxInFlight.Option);
         command.Options.Add(loops.Option);
         command.Options.Add(duration.Option);
+        command.Options.Add(workers.Option);
+        command.Options.Add(serviceTime);
+        command.Options.Add(serviceMode.Option);
+        command.Options.Add(seed.Option);
         modes.AddTo(command);
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -47,9 +58,21 @@ internal static class ServeCommand
                 throw ToolException.Usage("--raw-udp and --grpc cannot be used together.");
             }
 
-            if ((raw || http) && (parse.GetResult(router) is { Implicit: false } || maxInFlight.IsGiven(parse) || loops.IsGiven(parse)))
+            if ((raw || http) && (parse.GetResult(router) is { Implicit: false } || maxInFlight.IsGiven(parse) || loops.IsGiven(parse) || workers.IsGiven(parse) || parse.GetResult(serviceTime) is { Implicit: false }))
             {
-                throw ToolException.Usage("--router, --max-in-flight and --loops apply to the R2P2 server only.");
+                throw ToolException.Usage("--router, --max-in-flight, --loops, --workers and --service-time apply to the R2P2 server only.");
+            }
+
+            var time = parse.GetValue(serviceTime);
+            if (time is null && (serviceMode.IsGiven(parse) || seed.IsGiven(parse)))
+            {
+                throw ToolException.Usage("--service-mode and --seed go with --service-time.");
+            }
+
+            var workerCount = workers.Get(parse);
+            if (workerCount > 1 && loops.IsGiven(parse))
+            {
+                throw ToolException.Usage("--workers and --loops cannot be used together: workers have a port each, loops share one.");
             }
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -83,14 +106,51 @@ internal static class ServeCommand
                 RouterAddress = feedback is null ? null : PacketAddress.FromEndPoint(feedback),
                 AdmissionPolicy = admit >= 0 ? new MaxInFlightAdmissionPolicy(admit) : null,
             };
-            using var r2p2 = Bind(endPoint, () => R2P2Server.CreateUdp(endPoint, new EchoHandler(), options, loops.Get(parse)));
-            output.WriteLine($"R2P2 echo on {r2p2.LocalAddress} ({ReceiveModes.Kebab(mode)}{(feedback is null ? string.Empty : $", FEEDBACK to {feedback}")}); Ctrl+C or SIGTERM stops");
+            using var synthetic = time is null ? null : new SyntheticServiceHandler(time, serviceMode.Get(parse), seed.Get(parse));
+            IR2P2Handler handler = synthetic is null ? new EchoHandler() : synthetic;
+            using var r2p2 = workerCount > 1
+                ? BindWorkers(endPoint, workerCount, () => R2P2Workers.CreateUdp(endPoint, workerCount, handler, options))
+                : Bind(endPoint, () => R2P2Server.CreateUdp(endPoint, handler, options, loops.Get(parse)));
+            var details = ReceiveModes.Kebab(mode)
+                + (workerCount > 1 ? $", {workerCount} workers on {WorkerRange(r2p2)}" : string.Empty)
+                + (time is null ? string.Empty : $", service time {time} ({serviceMode.Get(parse).ToString().ToLowerInvariant()})")
+                + (feedback is null ? string.Empty : $", FEEDBACK to {feedback}");
+            output.WriteLine($"R2P2 echo on {r2p2.LocalAddress} ({details}); Ctrl+C or SIGTERM stops");
             await Wait(stop.Token).ConfigureAwait(false);
             var stats = r2p2.Statistics;
             output.WriteLine($"served {stats.Responses} responses, {stats.Drops} drops, {stats.MalformedDatagrams} malformed datagrams");
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static readonly Dictionary<string, ServiceTimeMode> ServiceModes = new(StringComparer.Ordinal)
+    {
+        ["wait"] = ServiceTimeMode.Wait,
+        ["spin"] = ServiceTimeMode.Spin,
+    };
+
+    /// <summary>"127.0.0.1:41000-41007": the workers' addresses as <c>tailguard router --server</c> takes them.</summary>
+    private static string WorkerRange(R2P2Server server)
+    {
+        var addresses = server.LocalAddresses;
+        return $"{addresses[0]}-{addresses[^1].Port}";
+    }
+
+    private static R2P2Server BindWorkers(IPEndPoint endPoint, int workers, Func<R2P2Server> bind)
+    {
+        try
+        {
+            return bind();
+        }
+        catch (SocketException error) when (endPoint.Port != 0 && error.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            throw new ToolException($"cannot listen on {endPoint} with {workers} workers (ports {endPoint.Port}-{endPoint.Port + workers - 1}): {error.Message}", error);
+        }
+        catch (SocketException error)
+        {
+            throw SocketErrors.Listen(endPoint, error);
+        }
     }
 
     private static T Bind<T>(IPEndPoint endPoint, Func<T> bind)
