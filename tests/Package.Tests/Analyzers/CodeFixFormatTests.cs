@@ -21,7 +21,8 @@ public sealed class CodeFixFormatTests(PackedPackages packages)
         ("TG3010", "System.Func<int, int>? _f; [HotPath] public void M() => _f = x => x + 1;", "_f = static x => x + 1;"),
         ("TG4006", "[Secret] private readonly byte[] _key = new byte[4]; private byte[] _copy = new byte[4]; public void M() => _copy = _key;", "[Secret]\n    private byte[] _copy"),
         ("TG4007", "[Secret] private readonly byte[] _key = new byte[4]; public bool M(byte[] guess) => System.Linq.Enumerable.SequenceEqual(_key, guess);", "CryptographicOperations.FixedTimeEquals(_key, guess)"),
-        // TG1xxx/TG2xxx fixes: one line each, e.g. ("TG2005", "...", "[Bounded("),
+        ("TG1011", "[R2P2Service] public interface IService { long Add(long a, long b); }", "public sealed partial class C"),
+        ("TG2012", "[TrustDomain] public interface IDomain { int Add(int a, int b); }", "public sealed partial class C"),
     ];
 
     private static readonly SemaphoreSlim s_gate = new(1, 1);
