@@ -97,11 +97,6 @@ internal static class RouterCommand
                 throw ToolException.Usage($"--fixed-server {chosen} is not one of the servers.");
             }
 
-            if (!parse.GetValue(noProbe) && initial.Count > 0 && ServerProbe.FindUnreachable(initial, TimeSpan.FromMilliseconds(200)) is { } unreachable)
-            {
-                throw new ToolException(unreachable);
-            }
-
             var options = new R2P2RouterOptions
             {
                 Policy = policy.Get(parse),
@@ -115,6 +110,13 @@ internal static class RouterCommand
                 FeedbackReceiveMode = feedbackMode.Get(parse),
                 Seed = seed.Get(parse) is var s and >= 0 ? s : null,
             };
+
+            // Probe only once the command line is known to be right: a usage error comes first.
+            if (!parse.GetValue(noProbe) && initial.Count > 0 && ServerProbe.FindUnreachable(initial, TimeSpan.FromMilliseconds(200)) is { } unreachable)
+            {
+                throw new ToolException(unreachable);
+            }
+
             // The request port itself, given as --feedback-port, is the shared port.
             var feedbackEndPoint = feedbackPort.Get(parse) is var port and >= 0 && !(port == endPoint.Port && port != 0) ? new IPEndPoint(endPoint.Address, port) : null;
 
