@@ -328,6 +328,25 @@ public sealed class RouterSchedulerTests
     }
 
     [Fact]
+    public void A_router_started_without_servers_makes_the_first_one_added_its_fixed_server_for_good()
+    {
+        var scheduler = Create(RouterPolicy.Fixed, 0);
+        scheduler.Add(RouterWire.Host(7), 0, _output);
+        scheduler.Add(RouterWire.Host(3), 0, _output);
+        Request(scheduler, 1, 1);
+        Assert.Equal(RouterWire.Host(7), Assert.Single(_output.Forwards).Server);
+        Assert.Equal(RouterWire.Host(7), scheduler.FixedServer);
+
+        // Away, it stays the fixed server: FIXED requests are refused rather than sent elsewhere, and it gets them back.
+        scheduler.Remove(RouterWire.Host(7), _output);
+        Request(scheduler, 1, 2);
+        Assert.Equal(1, _statistics.NoServerDrops);
+        scheduler.Add(RouterWire.Host(7), 0, _output);
+        Request(scheduler, 1, 3);
+        Assert.Equal(RouterWire.Host(7), _output.Forwards[^1].Server);
+    }
+
+    [Fact]
     public void Round_robin_takes_the_servers_in_turn_whatever_their_queues()
     {
         var scheduler = Create(RouterPolicy.RoundRobin, 3);

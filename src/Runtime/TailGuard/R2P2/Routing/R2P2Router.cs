@@ -101,8 +101,17 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
     /// <summary>The placement policy.</summary>
     public RouterPolicy Policy => _options.Policy;
 
-    /// <summary>Where FIXED requests go, or null when the router has no fixed server (it started without servers).</summary>
-    public PacketAddress? FixedServer => _scheduler.FixedServer;
+    /// <summary>Where FIXED requests go (<see cref="R2P2RouterOptions.FixedServer"/>), or null until a first server joins.</summary>
+    public PacketAddress? FixedServer
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _scheduler.FixedServer;
+            }
+        }
+    }
 
     /// <summary>This router's counts.</summary>
     public R2P2RouterStatistics Statistics { get; }

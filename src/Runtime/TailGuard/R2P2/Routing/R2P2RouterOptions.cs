@@ -17,7 +17,9 @@ public sealed class R2P2RouterOptions
 
     /// <summary>
     /// Where requests whose header says FIXED go (and every request under <see cref="RouterPolicy.Fixed"/>); one of
-    /// <see cref="Servers"/>. The first of <see cref="Servers"/> when null.
+    /// <see cref="Servers"/>. When null, the first server to join: the first of <see cref="Servers"/>, or, for a router
+    /// started without servers, the first added (<see cref="R2P2Router.AddServer"/>). It stays the fixed server while
+    /// it is away (FIXED requests are then answered DROP) and when it comes back.
     /// </summary>
     public PacketAddress? FixedServer { get; init; }
 

@@ -18,7 +18,7 @@ internal sealed class RouterScheduler
     private const int None = -1;
     private readonly RouterPolicy _policy;
     private readonly R2P2RouterStatistics _statistics;
-    private readonly PacketAddress? _fixedServer;
+    private PacketAddress? _fixedServer;
     private readonly RouterMember?[] _slots;
     private readonly int[] _freeSlots;
     private readonly int[] _active;
@@ -38,7 +38,7 @@ internal sealed class RouterScheduler
         options.Validate();
         _policy = options.Policy;
         _statistics = statistics;
-        _fixedServer = options.FixedServer ?? (options.Servers.Count > 0 ? options.Servers[0] : null);
+        _fixedServer = options.FixedServer; // or the first server to join (Join)
         _slots = new RouterMember?[options.MaxServers];
         _freeSlots = new int[options.MaxServers];
         for (var i = 0; i < _freeSlots.Length; i++)
@@ -68,7 +68,7 @@ internal sealed class RouterScheduler
 
     public int MemberCount => _activeCount;
 
-    /// <summary>Where FIXED requests go (null when the router started without servers and was given no fixed server).</summary>
+    /// <summary>Where FIXED requests go: the one named, else the first server to join; null until one joins.</summary>
     public PacketAddress? FixedServer => _fixedServer;
 
     /// <summary>The source of the last FEEDBACK from an address that is not a member.</summary>
@@ -290,6 +290,7 @@ internal sealed class RouterScheduler
 
     private void Join(PacketAddress server)
     {
+        _fixedServer ??= server; // unnamed, the fixed server is the first member, also when it joins at run time
         var slot = _freeSlots[--_freeSlotCount];
         _slots[slot] = new RouterMember(server, slot);
         _active[_activeCount++] = slot;
