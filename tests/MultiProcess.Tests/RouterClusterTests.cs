@@ -25,10 +25,9 @@ public sealed class RouterClusterTests(ITestOutputHelper output)
     [InlineData(DeploymentKind.Loopback)]
     public async Task Requests_spread_over_every_worker_and_responses_go_straight_to_the_client(DeploymentKind kind)
     {
-        using var deployment = Deployment.TryCreate(kind, out var reason);
+        using var deployment = Deploy(kind);
         if (deployment is null)
         {
-            output.WriteLine($"SKIPPED ({kind}): {reason}");
             return;
         }
 
@@ -67,10 +66,9 @@ public sealed class RouterClusterTests(ITestOutputHelper output)
     [InlineData(DeploymentKind.Loopback)]
     public async Task A_burst_queues_at_the_router_and_every_credit_comes_back(DeploymentKind kind)
     {
-        using var deployment = Deployment.TryCreate(kind, out var reason);
+        using var deployment = Deploy(kind);
         if (deployment is null)
         {
-            output.WriteLine($"SKIPPED ({kind}): {reason}");
             return;
         }
 
@@ -102,10 +100,9 @@ public sealed class RouterClusterTests(ITestOutputHelper output)
     [InlineData(DeploymentKind.Loopback)]
     public async Task A_server_killed_mid_run_is_evicted_and_only_its_requests_in_flight_are_lost(DeploymentKind kind)
     {
-        using var deployment = Deployment.TryCreate(kind, out var reason);
+        using var deployment = Deploy(kind);
         if (deployment is null)
         {
-            output.WriteLine($"SKIPPED ({kind}): {reason}");
             return;
         }
 
@@ -144,10 +141,9 @@ public sealed class RouterClusterTests(ITestOutputHelper output)
     [InlineData(DeploymentKind.Loopback)]
     public async Task A_server_added_at_run_time_takes_requests_from_then_on(DeploymentKind kind)
     {
-        using var deployment = Deployment.TryCreate(kind, out var reason);
+        using var deployment = Deploy(kind);
         if (deployment is null)
         {
-            output.WriteLine($"SKIPPED ({kind}): {reason}");
             return;
         }
 
@@ -173,10 +169,9 @@ public sealed class RouterClusterTests(ITestOutputHelper output)
     [InlineData(DeploymentKind.Loopback)]
     public async Task A_flood_of_FEEDBACK_from_a_stranger_is_ignored_counted_and_does_not_stop_routing(DeploymentKind kind)
     {
-        using var deployment = Deployment.TryCreate(kind, out var reason);
+        using var deployment = Deploy(kind);
         if (deployment is null)
         {
-            output.WriteLine($"SKIPPED ({kind}): {reason}");
             return;
         }
 
@@ -223,10 +218,9 @@ public sealed class RouterClusterTests(ITestOutputHelper output)
     [InlineData(DeploymentKind.Loopback)]
     public async Task The_fixed_policy_sends_every_request_to_the_fixed_server(DeploymentKind kind)
     {
-        using var deployment = Deployment.TryCreate(kind, out var reason);
+        using var deployment = Deploy(kind);
         if (deployment is null)
         {
-            output.WriteLine($"SKIPPED ({kind}): {reason}");
             return;
         }
 
@@ -244,6 +238,18 @@ public sealed class RouterClusterTests(ITestOutputHelper output)
         var fixedServer = counts.Servers.Single(s => s.Value.Forwarded > 0);
         Assert.Equal(100, fixedServer.Value.Forwarded);
         Assert.Contains($"{fixedServer.Key} outstanding 0, forwarded 100, feedbacks 100 (fixed)", cluster.Router.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>The deployment, or null after saying which capability is missing (the test then returns: skipped).</summary>
+    private Deployment? Deploy(DeploymentKind kind)
+    {
+        var deployment = Deployment.TryCreate(kind, out var reason);
+        if (deployment is null)
+        {
+            output.WriteLine($"SKIPPED ({kind}): {reason}");
+        }
+
+        return deployment;
     }
 
     private static async Task<PingResult> PingAsync(Host client, string router, int calls)
