@@ -83,7 +83,7 @@ for dist in ${dists//,/ }; do
     start_pair "$name" "$policy" --service-time "${spec[$dist]}" --service-mode wait --seed 7
     echo "## $dist ${spec[$dist]}, $policy: rates $rates (capacity $capacity/s)" | tee -a "$out/summary.txt"
     set +e
-    tailguard load --target "r2p2://$router" --rates "$rates" --duration "$duration" --warmup 1s --size 64 \
+    tailguard load --target "r2p2://$router?router" --rates "$rates" --duration "$duration" --warmup 1s --size 64 \
       --timeout 5s --percentiles 50,99 --csv "$out/$name.csv" >>"$out/summary.txt" 2>&1
     echo "# load exit $? (3: a point failed a self-check), load average $(load_average)" | tee -a "$out/summary.txt"
     set -e
@@ -97,10 +97,10 @@ if [ "${COST:-1}" = 1 ]; then
   pair_workers=1  # one spinning worker: with the router and the client, three busy-polling threads already
   start_pair cost jbsq:2 --receive-mode "$cost_mode"
   echo "## router cost, 64 B, $cost_mode, load average $(load_average)" | tee -a "$out/summary.txt"
-  for target in "direct $server" "router $router"; do
+  for target in "direct $server" "router $router --via-router"; do
     set -- $target
     printf '%-7s ' "$1" | tee -a "$out/summary.txt"
-    tailguard ping --server "$2" --count "${COST_COUNT:-20000}" --size 64 --receive-mode "$cost_mode" 2>&1 | tee -a "$out/summary.txt" "$out/cost-$1.txt" || true
+    tailguard ping --server "$2" ${3:-} --count "${COST_COUNT:-20000}" --size 64 --receive-mode "$cost_mode" 2>&1 | tee -a "$out/summary.txt" "$out/cost-$1.txt" || true
   done
   stop_tool "$router_pid"; stop_tool "$server_pid"
 fi

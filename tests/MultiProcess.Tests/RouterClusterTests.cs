@@ -78,7 +78,7 @@ public sealed class RouterClusterTests(ITestOutputHelper output)
         var (_, second) = await cluster.StartServerAsync(2, "fixed:2ms");
         await cluster.AddAsync([.. first, .. second]);
         var client = deployment.AddHost();
-        var load = await client.RunAsync(ClientTime, "load", "--target", $"r2p2://{cluster.RequestAddress}", "--rates", "4000", "--duration", "1s", "--warmup", "0s", "--timeout", "10s");
+        var load = await client.RunAsync(ClientTime, "load", "--target", $"r2p2://{cluster.RequestAddress}?router", "--rates", "4000", "--duration", "1s", "--warmup", "0s", "--timeout", "10s");
         output.WriteLine(load.Output);
         await Task.Delay(TimeSpan.FromSeconds(1)); // the last FEEDBACK on its way
         var counts = await cluster.StopRouterAsync();
@@ -112,7 +112,7 @@ public sealed class RouterClusterTests(ITestOutputHelper output)
         await cluster.AddAsync([.. survivor, .. doomed]);
         var client = deployment.AddHost();
 
-        using var ping = cluster.Track(client.Start("ping", "--server", cluster.RequestAddress, "--count", "1500", "--warmup", "0", "--timeout", "1s"));
+        using var ping = cluster.Track(client.Start("ping", "--via-router", "--server", cluster.RequestAddress, "--count", "1500", "--warmup", "0", "--timeout", "1s"));
         await WaitForRoutedAsync(cluster, 300);
         victim.Kill();
         var exitCode = await ping.WaitForExitAsync(ClientTime);
@@ -254,7 +254,7 @@ public sealed class RouterClusterTests(ITestOutputHelper output)
 
     private static async Task<PingResult> PingAsync(Host client, string router, int calls)
     {
-        var (exitCode, text) = await client.RunAsync(ClientTime, "ping", "--server", router, "--count", calls.ToString(CultureInfo.InvariantCulture), "--warmup", "0", "--timeout", "2s");
+        var (exitCode, text) = await client.RunAsync(ClientTime, "ping", "--via-router", "--server", router, "--count", calls.ToString(CultureInfo.InvariantCulture), "--warmup", "0", "--timeout", "2s");
         return PingResult.Parse(exitCode, text);
     }
 

@@ -27,6 +27,7 @@ internal static class PingCommand
         var size = ToolOptions.Size("--size", "Payload bytes per call.", 64, 1024 * 1024);
         var timeout = ToolOptions.Duration("--timeout", $"How long one call may take; {PingSettings.TimeoutsInARow} timeouts in a row end the ping.", TimeSpan.FromSeconds(1));
         var rawUdp = new Option<bool>("--raw-udp") { Description = "Ping a plain UDP echo instead of R2P2." };
+        var viaRouter = new Option<bool>("--via-router") { Description = "--server is an R2P2 router (tailguard router): take responses from the servers behind it (R2P2 only)." };
         var verify = new Option<bool>("--verify") { Description = "Compare every echoed byte, not only the length." };
         var modes = ReceiveModes.Create();
 
@@ -38,6 +39,7 @@ internal static class PingCommand
         command.Options.Add(timeout.Option);
         command.Options.Add(rawUdp);
         command.Options.Add(verify);
+        command.Options.Add(viaRouter);
         modes.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -61,7 +63,7 @@ internal static class PingCommand
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             await using var local = given is null ? await LocalEcho.StartAsync(raw, mode, stop.Token).ConfigureAwait(false) : null;
             var target = given ?? local!.Address;
-            var settings = new PingSettings(target, calls, warm, size.Get(parse), mode, timeout.Get(parse), parse.GetValue(verify));
+            var settings = new PingSettings(target, calls, warm, size.Get(parse), mode, timeout.Get(parse), parse.GetValue(verify)) { ViaRouter = parse.GetValue(viaRouter) };
             PingReport report;
             try
             {

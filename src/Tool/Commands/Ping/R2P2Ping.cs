@@ -18,6 +18,7 @@ internal static class R2P2Ping
             ReceiveMode = settings.Mode,
             RunContinuationsAsynchronously = false,
             Timeout = settings.Timeout,
+            ResponseSources = settings.ViaRouter ? ResponseSources.AnyServer : ResponseSources.Destination,
         };
         await using var client = R2P2Client.CreateUdp(settings.Server, options);
         var payload = new byte[settings.Size];

@@ -76,7 +76,7 @@ internal sealed class RouterRig : IDisposable
     }
 
     public R2P2Client Client(TimeSpan? timeout = null)
-        => Own(new R2P2Client(Network.Bind(), Router.LocalAddress, new R2P2ClientOptions { Timeout = timeout ?? Payloads.Generous }));
+        => Own(new R2P2Client(Network.Bind(), Router.LocalAddress, new R2P2ClientOptions { Timeout = timeout ?? Payloads.Generous, ResponseSources = ResponseSources.AnyServer })); // servers answer, the router DROPs
 
     public RawPeer Peer() => Own(new RawPeer(Network.Bind()));
 
