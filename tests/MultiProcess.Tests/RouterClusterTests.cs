@@ -106,13 +106,13 @@ public sealed class RouterClusterTests(ITestOutputHelper output)
             return;
         }
 
-        using var cluster = await RouterCluster.StartAsync(deployment, "--policy", "jbsq:2", "--feedback-timeout", "300ms", "--stats-interval", "100ms");
+        using var cluster = await RouterCluster.StartAsync(deployment, "--policy", "jbsq:2", "--feedback-timeout", "1s", "--stats-interval", "100ms");
         var (_, survivor) = await cluster.StartServerAsync(2, "fixed:1ms");
         var (victim, doomed) = await cluster.StartServerAsync(2, "fixed:1ms");
         await cluster.AddAsync([.. survivor, .. doomed]);
         var client = deployment.AddHost();
 
-        using var ping = cluster.Track(client.Start("ping", "--via-router", "--server", cluster.RequestAddress, "--count", "1500", "--warmup", "0", "--timeout", "1s"));
+        using var ping = cluster.Track(client.Start("ping", "--via-router", "--server", cluster.RequestAddress, "--count", "1500", "--warmup", "0", "--timeout", "3s"));
         await WaitForRoutedAsync(cluster, 300);
         victim.Kill();
         var exitCode = await ping.WaitForExitAsync(ClientTime);

@@ -72,7 +72,10 @@ internal sealed partial class RouterCluster : IDisposable
     public async Task AddAsync(params string[] servers)
     {
         _members.AddRange(servers);
-        await File.WriteAllLinesAsync(_serversFile, ["# written by the test", .. _members]);
+        // Replaced at once (write, then rename), as an operator should: a file re-read half-written loses members.
+        var next = _serversFile + ".next";
+        await File.WriteAllLinesAsync(next, ["# written by the test", .. _members]);
+        File.Move(next, _serversFile, overwrite: true);
         foreach (var server in servers)
         {
             await WaitForLineAsync($"server {server} added");

@@ -159,7 +159,7 @@ internal sealed record TargetSpec(string Scheme, IPEndPoint Server, int Size, Re
             return;
         }
 
-        await using var client = R2P2Client.CreateUdp(Server, new R2P2ClientOptions { Timeout = TimeSpan.FromSeconds(1), ReceiveMode = ReceiveMode.Blocking });
+        await using var client = R2P2Client.CreateUdp(Server, new R2P2ClientOptions { Timeout = TimeSpan.FromSeconds(1), ReceiveMode = ReceiveMode.Blocking, ResponseSources = ViaRouter ? ResponseSources.AnyServer : ResponseSources.Destination });
         var payload = new byte[Size];
         for (var attempt = 0; attempt < 3; attempt++)
         {
