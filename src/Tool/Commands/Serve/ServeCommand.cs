@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using TailGuard.R2P2;
+using TailGuard.Transport.Xdp;
 using TailGuard.Tool.Cli;
 
 namespace TailGuard.Tool.Commands.Serve;
@@ -25,7 +26,9 @@ internal static class ServeCommand
         var grpc = new Option<bool>("--grpc") { Description = "The gRPC unary echo baseline (HTTP/2 without TLS) instead of R2P2." };
         var router = ToolOptions.EndPoint("--router", "Send one FEEDBACK per response to this router (R2P2 only).");
         var maxInFlight = ToolOptions.Count("--max-in-flight", "Admit at most N requests at once, answer DROP beyond (0 refuses every request; R2P2 only).", -1, 0, int.MaxValue, "no limit");
-        var loops = ToolOptions.Count("--loops", "Receive loops, one SO_REUSEPORT socket each (Linux; R2P2 only).", 1, 1, 64);
+        var loops = ToolOptions.Count("--loops", "Receive loops, one SO_REUSEPORT socket each (Linux; R2P2 only); with --xdp, one AF_XDP socket each on consecutive queues.", 1, 1, 64);
+        var xdp = XdpTarget.Option("Serve R2P2 over AF_XDP on this interface and receive queue (root; docs/xdp.md); --listen gives the port, and the address when it names one.");
+        var xdpFallback = XdpTarget.FallbackOption();
         var duration = ToolOptions.Duration("--duration", "Stop by itself after this long (0: until Ctrl+C or SIGTERM).", TimeSpan.Zero);
         var workers = ToolOptions.Count("--workers", "k single-request workers, each with its own socket on consecutive ports from --listen's (port 0 picks a free run), so a router sees k queues (R2P2 only; not with --loops).", 1, 1, 1024);
         var serviceTime = ToolOptions.Reference("--service-time", "Spend a synthetic service time before each echo: fixed:T, exp:MEAN or bimodal:P%:A:B, such as exp:1ms or bimodal:90%:500us:5ms (R2P2 only).", "DIST", ServiceTime.Parse);
@@ -40,6 +43,8 @@ internal static class ServeCommand
         command.Options.Add(router);
         command.Options.Add(maxInFlight.Option);
         command.Options.Add(loops.Option);
+        command.Options.Add(xdp);
+        command.Options.Add(xdpFallback);
         command.Options.Add(duration.Option);
         command.Options.Add(workers.Option);
         command.Options.Add(serviceTime);
@@ -58,9 +63,14 @@ internal static class ServeCommand
                 throw ToolException.Usage("--raw-udp and --grpc cannot be used together.");
             }
 
-            if ((raw || http) && (parse.GetResult(router) is { Implicit: false } || maxInFlight.IsGiven(parse) || loops.IsGiven(parse) || workers.IsGiven(parse) || parse.GetResult(serviceTime) is { Implicit: false }))
+            if ((raw || http) && (parse.GetResult(router) is { Implicit: false } || maxInFlight.IsGiven(parse) || loops.IsGiven(parse) || workers.IsGiven(parse) || parse.GetResult(serviceTime) is { Implicit: false } || parse.GetValue(xdp) is not null))
             {
-                throw ToolException.Usage("--router, --max-in-flight, --loops, --workers and --service-time apply to the R2P2 server only.");
+                throw ToolException.Usage("--router, --max-in-flight, --loops, --workers, --service-time and --xdp apply to the R2P2 server only.");
+            }
+
+            if (parse.GetValue(xdpFallback) && parse.GetValue(xdp) is null)
+            {
+                throw ToolException.Usage("--xdp-fallback needs --xdp.");
             }
 
             var time = parse.GetValue(serviceTime);
@@ -70,9 +80,9 @@ internal static class ServeCommand
             }
 
             var workerCount = workers.Get(parse);
-            if (workerCount > 1 && loops.IsGiven(parse))
+            if (workerCount > 1 && (loops.IsGiven(parse) || parse.GetValue(xdp) is not null))
             {
-                throw ToolException.Usage("--workers and --loops cannot be used together: workers have a port each, loops share one.");
+                throw ToolException.Usage($"--workers and {(loops.IsGiven(parse) ? "--loops" : "--xdp")} cannot be used together: workers have a UDP port each, loops share one.");
             }
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -108,9 +118,11 @@ internal static class ServeCommand
             };
             using var synthetic = time is null ? null : new SyntheticServiceHandler(time, serviceMode.Get(parse), seed.Get(parse));
             IR2P2Handler handler = synthetic is null ? new EchoHandler() : synthetic;
-            using var r2p2 = workerCount > 1
-                ? BindWorkers(endPoint, workerCount, () => R2P2Workers.CreateUdp(endPoint, workerCount, handler, options))
-                : Bind(endPoint, () => R2P2Server.CreateUdp(endPoint, handler, options, loops.Get(parse)));
+            using var r2p2 = parse.GetValue(xdp) is { } target
+                ? XdpServe(target, parse.GetValue(listen), mode, handler, options, loops.Get(parse), parse.GetValue(xdpFallback), new LineLogger(output, parse.InvocationConfiguration.Error))
+                : workerCount > 1
+                    ? BindWorkers(endPoint, workerCount, () => R2P2Workers.CreateUdp(endPoint, workerCount, handler, options))
+                    : Bind(endPoint, () => R2P2Server.CreateUdp(endPoint, handler, options, loops.Get(parse)));
             var details = ReceiveModes.Kebab(mode)
                 + (workerCount > 1 ? $", {workerCount} workers on {WorkerRange(r2p2)}" : string.Empty)
                 + (time is null ? string.Empty : $", service time {time} ({serviceMode.Get(parse).ToString().ToLowerInvariant()})")
@@ -150,6 +162,19 @@ internal static class ServeCommand
         catch (SocketException error)
         {
             throw SocketErrors.Listen(endPoint, error);
+        }
+    }
+
+    /// <summary>The R2P2 echo over AF_XDP (the factory logs the interface, queues, attach and bind modes, or the fallback).</summary>
+    private static R2P2Server XdpServe(XdpTarget target, IPEndPoint? listen, ReceiveMode mode, IR2P2Handler handler, R2P2ServerOptions options, int queues, bool fallback, LineLogger logger)
+    {
+        try
+        {
+            return R2P2Server.CreateXdp(target.ToOptions(listen ?? new IPEndPoint(IPAddress.Any, 9000), mode), handler, options, queues, fallback ? XdpFallback.UdpSockets : XdpFallback.None, logger);
+        }
+        catch (XdpException error)
+        {
+            throw new ToolException($"cannot serve over AF_XDP on {target}: {error.Message}", error);
         }
     }
 
