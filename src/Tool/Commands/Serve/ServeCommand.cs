@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using TailGuard.R2P2;
+using TailGuard.Transport.Xdp;
 using TailGuard.Tool.Cli;
 
 namespace TailGuard.Tool.Commands.Serve;
@@ -22,7 +23,9 @@ internal static class ServeCommand
         var grpc = new Option<bool>("--grpc") { Description = "The gRPC unary echo baseline (HTTP/2 without TLS) instead of R2P2." };
         var router = ToolOptions.EndPoint("--router", "Send one FEEDBACK per response to this router (R2P2 only).");
         var maxInFlight = ToolOptions.Count("--max-in-flight", "Admit at most N requests at once, answer DROP beyond (0 refuses every request; R2P2 only).", -1, 0, int.MaxValue, "no limit");
-        var loops = ToolOptions.Count("--loops", "Receive loops, one SO_REUSEPORT socket each (Linux; R2P2 only).", 1, 1, 64);
+        var loops = ToolOptions.Count("--loops", "Receive loops, one SO_REUSEPORT socket each (Linux; R2P2 only); with --xdp, one AF_XDP socket each on consecutive queues.", 1, 1, 64);
+        var xdp = XdpTarget.Option("Serve R2P2 over AF_XDP on this interface and receive queue (root; docs/xdp.md); --listen gives the port, and the address when it names one.");
+        var xdpFallback = XdpTarget.FallbackOption();
         var duration = ToolOptions.Duration("--duration", "Stop by itself after this long (0: until Ctrl+C or SIGTERM).", TimeSpan.Zero);
         var modes = ReceiveModes.Create();
 
@@ -33,6 +36,8 @@ internal static class ServeCommand
         command.Options.Add(router);
         command.Options.Add(maxInFlight.Option);
         command.Options.Add(loops.Option);
+        command.Options.Add(xdp);
+        command.Options.Add(xdpFallback);
         command.Options.Add(duration.Option);
         modes.AddTo(command);
 
@@ -47,9 +52,14 @@ internal static class ServeCommand
                 throw ToolException.Usage("--raw-udp and --grpc cannot be used together.");
             }
 
-            if ((raw || http) && (parse.GetResult(router) is { Implicit: false } || maxInFlight.IsGiven(parse) || loops.IsGiven(parse)))
+            if ((raw || http) && (parse.GetResult(router) is { Implicit: false } || maxInFlight.IsGiven(parse) || loops.IsGiven(parse) || parse.GetValue(xdp) is not null))
             {
-                throw ToolException.Usage("--router, --max-in-flight and --loops apply to the R2P2 server only.");
+                throw ToolException.Usage("--router, --max-in-flight, --loops and --xdp apply to the R2P2 server only.");
+            }
+
+            if (parse.GetValue(xdpFallback) && parse.GetValue(xdp) is null)
+            {
+                throw ToolException.Usage("--xdp-fallback needs --xdp.");
             }
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -83,7 +93,9 @@ internal static class ServeCommand
                 RouterAddress = feedback is null ? null : PacketAddress.FromEndPoint(feedback),
                 AdmissionPolicy = admit >= 0 ? new MaxInFlightAdmissionPolicy(admit) : null,
             };
-            using var r2p2 = Bind(endPoint, () => R2P2Server.CreateUdp(endPoint, new EchoHandler(), options, loops.Get(parse)));
+            using var r2p2 = parse.GetValue(xdp) is { } target
+                ? XdpServe(target, parse.GetValue(listen), mode, options, loops.Get(parse), parse.GetValue(xdpFallback), new LineLogger(output, parse.InvocationConfiguration.Error))
+                : Bind(endPoint, () => R2P2Server.CreateUdp(endPoint, new EchoHandler(), options, loops.Get(parse)));
             output.WriteLine($"R2P2 echo on {r2p2.LocalAddress} ({ReceiveModes.Kebab(mode)}{(feedback is null ? string.Empty : $", FEEDBACK to {feedback}")}); Ctrl+C or SIGTERM stops");
             await Wait(stop.Token).ConfigureAwait(false);
             var stats = r2p2.Statistics;
@@ -91,6 +103,19 @@ internal static class ServeCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The R2P2 echo over AF_XDP (the factory logs the interface, queues, attach and bind modes, or the fallback).</summary>
+    private static R2P2Server XdpServe(XdpTarget target, IPEndPoint? listen, ReceiveMode mode, R2P2ServerOptions options, int queues, bool fallback, LineLogger logger)
+    {
+        try
+        {
+            return R2P2Server.CreateXdp(target.ToOptions(listen ?? new IPEndPoint(IPAddress.Any, 9000), mode), new EchoHandler(), options, queues, fallback ? XdpFallback.UdpSockets : XdpFallback.None, logger);
+        }
+        catch (XdpException error)
+        {
+            throw new ToolException($"cannot serve over AF_XDP on {target}: {error.Message}", error);
+        }
     }
 
     private static T Bind<T>(IPEndPoint endPoint, Func<T> bind)
