@@ -27,6 +27,7 @@ internal static class PingCommand
         var size = ToolOptions.Size("--size", "Payload bytes per call.", 64, 1024 * 1024);
         var timeout = ToolOptions.Duration("--timeout", $"How long one call may take; {PingSettings.TimeoutsInARow} timeouts in a row end the ping.", TimeSpan.FromSeconds(1));
         var rawUdp = new Option<bool>("--raw-udp") { Description = "Ping a plain UDP echo instead of R2P2." };
+        var viaRouter = new Option<bool>("--via-router") { Description = "--server is an R2P2 router (tailguard router): take responses from the servers behind it (R2P2 only)." };
         var verify = new Option<bool>("--verify") { Description = "Compare every echoed byte, not only the length." };
         var xdp = XdpTarget.Option("Ping over AF_XDP from this interface and receive queue (root; docs/xdp.md); needs --server.");
         var xdpFallback = XdpTarget.FallbackOption();
@@ -40,6 +41,7 @@ internal static class PingCommand
         command.Options.Add(timeout.Option);
         command.Options.Add(rawUdp);
         command.Options.Add(verify);
+        command.Options.Add(viaRouter);
         command.Options.Add(xdp);
         command.Options.Add(xdpFallback);
         modes.AddTo(command);
@@ -76,7 +78,7 @@ internal static class PingCommand
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             await using var local = given is null ? await LocalEcho.StartAsync(raw, mode, stop.Token).ConfigureAwait(false) : null;
             var destination = given ?? local!.Address;
-            var settings = new PingSettings(destination, calls, warm, size.Get(parse), mode, timeout.Get(parse), parse.GetValue(verify), target, parse.GetValue(xdpFallback));
+            var settings = new PingSettings(destination, calls, warm, size.Get(parse), mode, timeout.Get(parse), parse.GetValue(verify), target, parse.GetValue(xdpFallback)) { ViaRouter = parse.GetValue(viaRouter) };
             PingReport report;
             try
             {
@@ -124,7 +126,7 @@ internal static class PingCommand
             {
                 var transport = UdpTransport.Bind(loopback);
                 echo._raw = transport;
-                echo._thread = new Thread(() => RawUdpEcho.Serve(transport, mode == ReceiveMode.BusyPoll, echo._stop.Token)) { IsBackground = true, Name = "raw UDP echo" };
+                echo._thread = new Thread(() => RawUdpEcho.Serve(transport, mode, echo._stop.Token)) { IsBackground = true, Name = "raw UDP echo" };
                 echo._thread.Start();
                 echo.Address = transport.LocalAddress.ToEndPoint();
             }

@@ -11,5 +11,8 @@ internal sealed record PingSettings(IPEndPoint Server, int Count, int WarmUp, in
     /// <summary>A ping gives up after this many timeouts in a row: nobody is answering.</summary>
     public const int TimeoutsInARow = 3;
 
+    /// <summary>The server is an R2P2 router: its servers answer directly, so any address may answer a call first (docs/router.md).</summary>
+    public bool ViaRouter { get; init; }
+
     public string NoResponse => $"no response from {Server} after {TimeoutsInARow} consecutive timeouts ({Timeout.TotalMilliseconds:0} ms each): is a server running there?";
 }

@@ -21,6 +21,7 @@ internal static class R2P2Ping
             ReceiveMode = settings.Mode,
             RunContinuationsAsynchronously = false,
             Timeout = settings.Timeout,
+            ResponseSources = settings.ViaRouter ? ResponseSources.AnyServer : ResponseSources.Destination,
         };
         await using var client = settings.Xdp is { } xdp ? CreateXdp(settings, xdp, options, logger) : R2P2Client.CreateUdp(settings.Server, options);
         var payload = new byte[settings.Size];

@@ -7,7 +7,8 @@ using TailGuard.Diagnostics;
 namespace TailGuard.R2P2;
 
 /// <summary>
-/// The instruments of the "TailGuard.R2P2" meter. With an <see cref="IMeterFactory"/> (the options'
+/// The instruments of the "TailGuard.R2P2" meter (clients, servers and routers; a router, which has no meter factory
+/// option, counts on the shared meter). With an <see cref="IMeterFactory"/> (the options'
 /// <c>MeterFactory</c>, which <c>TailGuard.Hosting</c> sets from dependency injection) the meter is that factory's, so
 /// each host's listeners see only its own clients and servers; without one, a process-wide static meter is the
 /// fallback. Every measurement uses pre-built tag lists: recording allocates nothing.
@@ -49,6 +50,14 @@ internal sealed class R2P2Instruments
         ServerLimitedResponses = meter.CreateCounter<long>("tailguard.r2p2.server.limited_responses", "{response}", "Responses not sent because of the response size or rate limits.");
         ServerUnauthenticated = meter.CreateCounter<long>("tailguard.r2p2.server.unauthenticated_datagrams", "{datagram}", "Authenticated mode: request packets without a valid tag of a known key.");
         ReassemblyEvictions = meter.CreateCounter<long>("tailguard.r2p2.server.reassembly_evictions", "{request}", "Pending multi-packet requests discarded: expired, evicted by the count or byte bound, or inconsistent.");
+        RouterRequests = meter.CreateCounter<long>("tailguard.r2p2.router.requests", "{request}", "Requests (first packets) a router received to place.");
+        RouterForwarded = meter.CreateCounter<long>("tailguard.r2p2.router.forwarded", "{request}", "Requests a router forwarded to a server.");
+        RouterDrops = meter.CreateCounter<long>("tailguard.r2p2.router.drops", "{request}", "Requests a router refused with DROP on the servers' behalf: queue full, queued too long, no server.");
+        RouterFeedbacks = meter.CreateCounter<long>("tailguard.r2p2.router.feedbacks", "{message}", "FEEDBACK messages that returned a credit.");
+        RouterIgnoredFeedbacks = meter.CreateCounter<long>("tailguard.r2p2.router.ignored_feedbacks", "{message}", "FEEDBACK messages ignored: from an address that is not a server, or for no request outstanding there.");
+        RouterMalformed = meter.CreateCounter<long>("tailguard.r2p2.router.malformed_datagrams", "{datagram}", "Datagrams a router dropped: bad header, a type or policy it does not route, a continuation packet, an IPv6 source.");
+        RouterReclaimedCredits = meter.CreateCounter<long>("tailguard.r2p2.router.reclaimed_credits", "{request}", "Credits a router took back without FEEDBACK: timed out, or their server left.");
+        RouterEvictions = meter.CreateCounter<long>("tailguard.r2p2.router.evictions", "{server}", "Servers a router took out because they stopped sending FEEDBACK.");
     }
 
     /// <summary>The process-wide fallback: a static meter, for clients and servers created without a meter factory.</summary>
@@ -99,6 +108,22 @@ internal sealed class R2P2Instruments
     public Counter<long> ServerLimitedResponses { get; }
 
     public Counter<long> ServerUnauthenticated { get; }
+
+    public Counter<long> RouterRequests { get; }
+
+    public Counter<long> RouterForwarded { get; }
+
+    public Counter<long> RouterDrops { get; }
+
+    public Counter<long> RouterFeedbacks { get; }
+
+    public Counter<long> RouterIgnoredFeedbacks { get; }
+
+    public Counter<long> RouterMalformed { get; }
+
+    public Counter<long> RouterReclaimedCredits { get; }
+
+    public Counter<long> RouterEvictions { get; }
 
     /// <summary>The instruments on <paramref name="factory"/>'s meter (one set per factory), or the shared ones.</summary>
     public static R2P2Instruments For(IMeterFactory? factory)
