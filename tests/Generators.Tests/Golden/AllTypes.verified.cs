@@ -452,11 +452,11 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<string> LookupAsync(global::System.ReadOnlyMemory<byte> key, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple<global::System.ReadOnlyMemory<byte>> __state = new global::System.ValueTuple<global::System.ReadOnlyMemory<byte>>(key);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeLookupAsync, global::TailGuard.R2P2.RoutingPolicy.Fixed, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeLookupAsync, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodLookupAsync, in __state, s_writeLookupAsync, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeLookupAsync);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodLookupAsync = EverythingDispatcher.Descriptor.Methods[7];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple<global::System.ReadOnlyMemory<byte>>> s_writeLookupAsync = WriteLookupAsync;
 
@@ -492,7 +492,7 @@ internal sealed partial class EverythingClient : IEverythingClient
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeMany);
     }
 
-    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodMany = EverythingDispatcher.Descriptor.Methods[7];
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodMany = EverythingDispatcher.Descriptor.Methods[8];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(int, int, int, int, int, int, int, int, int)> s_writeMany = WriteMany;
 
@@ -536,7 +536,7 @@ internal sealed partial class EverythingClient : IEverythingClient
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeMoney);
     }
 
-    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodMoney = EverythingDispatcher.Descriptor.Methods[8];
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodMoney = EverythingDispatcher.Descriptor.Methods[9];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple<decimal>> s_writeMoney = WriteMoney;
 
@@ -572,7 +572,7 @@ internal sealed partial class EverythingClient : IEverythingClient
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeNewId);
     }
 
-    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodNewId = EverythingDispatcher.Descriptor.Methods[9];
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodNewId = EverythingDispatcher.Descriptor.Methods[10];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple<global::System.DateTime>> s_writeNewId = WriteNewId;
 
@@ -608,7 +608,7 @@ internal sealed partial class EverythingClient : IEverythingClient
         return global::TailGuard.R2P2.Stubs.ServiceCall.CompleteVoid(__call, s_decodePing);
     }
 
-    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodPing = EverythingDispatcher.Descriptor.Methods[10];
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodPing = EverythingDispatcher.Descriptor.Methods[11];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple> s_writePing = WritePing;
 
@@ -638,7 +638,7 @@ internal sealed partial class EverythingClient : IEverythingClient
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeReals);
     }
 
-    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodReals = EverythingDispatcher.Descriptor.Methods[11];
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodReals = EverythingDispatcher.Descriptor.Methods[12];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(float, double)> s_writeReals = WriteReals;
 
@@ -675,7 +675,7 @@ internal sealed partial class EverythingClient : IEverythingClient
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeScale);
     }
 
-    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodScale = EverythingDispatcher.Descriptor.Methods[12];
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodScale = EverythingDispatcher.Descriptor.Methods[13];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(global::Samples.Types.Vector3, float)> s_writeScale = WriteScale;
 
@@ -712,7 +712,7 @@ internal sealed partial class EverythingClient : IEverythingClient
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeShorts);
     }
 
-    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodShorts = EverythingDispatcher.Descriptor.Methods[13];
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodShorts = EverythingDispatcher.Descriptor.Methods[14];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(short, ushort, char)> s_writeShorts = WriteShorts;
 
@@ -746,11 +746,11 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask StoreAsync(global::System.Guid id, long value, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (global::System.Guid, long) __state = (id, value);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
-            ? this._client.CallAsync(in __state, s_writeStoreAsync, global::TailGuard.R2P2.RoutingPolicy.Fixed, __timeout, cancellationToken)
-            : this._client.CallAsync(in __state, s_writeStoreAsync, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodStoreAsync, in __state, s_writeStoreAsync, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.CompleteVoid(__call, s_decodeStoreAsync);
     }
+
+    private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodStoreAsync = EverythingDispatcher.Descriptor.Methods[15];
 
     private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(global::System.Guid, long)> s_writeStoreAsync = WriteStoreAsync;
 
@@ -797,6 +797,7 @@ internal sealed partial class EverythingDispatcher : global::TailGuard.R2P2.IR2P
             new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Greet", 0x0007),
             new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Ints", 0x474A),
             new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Longs", 0x7B51),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "LookupAsync", 0x4D40),
             new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Many", 0xF1BA),
             new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Money", 0xF8A4),
             new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "NewId", 0x664A),
@@ -804,6 +805,7 @@ internal sealed partial class EverythingDispatcher : global::TailGuard.R2P2.IR2P
             new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Reals", 0xDFD7),
             new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Scale", 0xA643),
             new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "Shorts", 0x0030),
+            new global::TailGuard.R2P2.R2P2MethodDescriptor("Samples.Types.IEverything", "StoreAsync", 0x72A6),
         },
         carriesTraceContext: false);
 
