@@ -68,9 +68,9 @@ public sealed class ProcessBackend : ITrustDomainBackend, IDisposable
             throw new NotSupportedException("The process backend builds the implementation inside the domain process: name its type (TrustDomainHost.Create<TService, TBinding, TImplementation>), not an instance.");
         }
 
-        if (options.Core != 0)
+        if (options.Core != 0 || options.CoreCount != 1)
         {
-            throw new NotSupportedException("The process backend runs a domain on one core (Core 0) for now.");
+            throw new NotSupportedException("The process backend runs a domain on one core (Core 0, CoreCount 1) for now.");
         }
 
         string assembly = typeof(TBinding).Assembly.Location;

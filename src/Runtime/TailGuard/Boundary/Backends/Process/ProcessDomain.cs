@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading;
@@ -51,9 +52,9 @@ internal sealed unsafe class ProcessDomain : ITrustDomainInstance, ISharedRegion
     /// <summary>The shared region at its address in the host's mapping; the private memory is the child's own (no address the host could use).</summary>
     public BoundaryRegion Region => new((ulong)(_shared.Address + SharedMemory.RegionOffset), _layout.RegionSize, 0, _layout.ScratchSize);
 
-    public int Core => 0;
+    public IReadOnlyList<int> Cores { get; } = [0];
 
-    public BoundaryChannel Channel => _channel;
+    public IReadOnlyList<BoundaryChannel> Channels => [_channel];
 
     public BoundaryCounters Counters => _channel.Counters;
 
