@@ -33,6 +33,11 @@ public sealed class ProcessBackend : ITrustDomainBackend, IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(options), _options.SpinIterations, "SpinIterations must not be negative.");
         }
+
+        if (_options.CallTimeout <= TimeSpan.Zero && _options.CallTimeout != System.Threading.Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.CallTimeout, "CallTimeout must be positive, or Timeout.InfiniteTimeSpan for no limit.");
+        }
     }
 
     /// <summary>Whether this machine can run process-isolated domains (Linux, x86_64: the seccomp filter is written for it).</summary>
