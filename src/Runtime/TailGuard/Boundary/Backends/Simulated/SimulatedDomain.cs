@@ -27,7 +27,7 @@ internal sealed class SimulatedDomain(
     public string? StopReason => entry.StopReason;
 
     /// <summary>Whether the domain was revoked: by its host, or by the monitor (asked now).</summary>
-    public bool IsRevoked => channel.IsRevoked;
+    public bool IsRevoked => channels[0].IsRevoked; // every core's channel is into the same domain
 
     /// <summary>The domain's code. Never handed to the host's code: it runs only inside the domain.</summary>
     public BoundaryEntry Entry => entry;
