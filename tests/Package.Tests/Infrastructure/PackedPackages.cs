@@ -7,7 +7,7 @@ using System.Threading.Tasks;
 namespace TailGuard.Package.Tests.Infrastructure;
 
 /// <summary>
-/// Packs the repository's packages (TailGuard and TailGuard.Templates) once per test run into a temporary local feed, the only feed the consumer
+/// Packs the repository's packages (TailGuard, TailGuard.Hosting and TailGuard.Templates) once per test run into a temporary local feed, the only feed the consumer
 /// projects of these tests restore TailGuard from.
 /// </summary>
 public sealed class PackedPackages : IAsyncLifetime, IDisposable
@@ -44,6 +44,11 @@ public sealed class PackedPackages : IAsyncLifetime, IDisposable
         TailGuardPackagePath = package;
         Version = Path.GetFileNameWithoutExtension(package)["TailGuard.".Length..];
         TailGuardSymbolPackagePath = Path.ChangeExtension(package, ".snupkg");
+
+        var hosting = await DotNetCli.RunAsync(
+            RepositoryRoot.Path,
+            "pack", "src/Runtime/TailGuard.Hosting/TailGuard.Hosting.csproj", "-c", "Release", "-o", FeedPath, "-warnaserror").ConfigureAwait(false);
+        Assert.True(hosting.Succeeded, hosting.ToString());
 
         var templates = await DotNetCli.RunAsync(
             RepositoryRoot.Path,
