@@ -42,6 +42,14 @@ start_in() {
   echo "$name did not start:" >&2; cat "$logs/$name.log" >&2; exit 1
 }
 
+# Where requests went missing, if they did: the AF_XDP socket's kernel counters (rx_dropped counts frames the kernel
+# had no fill-ring frame for, rx_ring_full an RX ring the echo loop left full; docs/xdp.md, "Bursts") and the veth
+# pair's own drops (a veth with an XDP program queues at most 256 frames for its NAPI poll). Cumulative per run.
+xdp_counters() {
+  echo "# AF_XDP socket (ss --xdp):"; ip netns exec "$a" ss --xdp -e -m 2>/dev/null | grep -A4 -i "xdp" | sed 's/^/#   /' || true
+  echo "# veth drops (ethtool -S, nonzero):"; { ip netns exec "$a" ethtool -S "$a"; ip netns exec "$b" ethtool -S "$b"; } 2>/dev/null | grep -iE "drop|full|err" | grep -v ": 0$" | sed 's/^/#   /' || true
+}
+
 build_tool
 start_in "$a" kernel --listen 10.250.0.1:0 --busy-poll; kernel=$address
 start_in "$a" xdp --xdp "$a:0" --listen 10.250.0.1:0 --busy-poll; xdp=$address
@@ -54,5 +62,6 @@ for round in $(seq 1 "$rounds"); do
   echo "AF_XDP echo     <- AF_XDP ping:";     in_ns "$b" ping --xdp "$b:0" --server "$xdp" --count "$count" --size 64 --busy-poll
   echo "kernel UDP echo <- load:"; in_ns "$b" load --target "r2p2://$kernel" --rates "$rate" --duration 3s --warmup 1s --size 64 --busy-poll 2>&1 | grep -v "^$" || true  # a failed self-check exits non-zero: still report it
   echo "AF_XDP echo     <- load:"; in_ns "$b" load --target "r2p2://$xdp" --rates "$rate" --duration 3s --warmup 1s --size 64 --busy-poll 2>&1 | grep -v "^$" || true  # a failed self-check exits non-zero: still report it
+  xdp_counters
 done
 echo "# load average at the end: $(load_average)"

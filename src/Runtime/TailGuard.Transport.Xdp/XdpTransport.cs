@@ -106,6 +106,9 @@ public sealed unsafe class XdpTransport : PacketTransport
     /// <summary>The kernel's id of the XDP program (<c>ip link show</c> prints it as "prog/xdp id N").</summary>
     public uint ProgramId => _attachment.ProgramId;
 
+    /// <summary>Where the UMEM frames are now (for tests of frame accounting; exact only while nobody receives or sends).</summary>
+    internal FrameCensus Census => new(_pool.FreeCount, Volatile.Read(ref _framesWithKernel), _pool.Held, _pool.Sending, _pool.FrameCount);
+
     /// <summary>A snapshot of the counters (the transport's, its socket's and its program's).</summary>
     public XdpStatistics Statistics
     {
@@ -132,6 +135,7 @@ public sealed unsafe class XdpTransport : PacketTransport
                 KernelRxDropped = kernel.RxDropped,
                 KernelRxRingFull = kernel.RxRingFull,
                 KernelFillRingEmpty = kernel.FillRingEmpty,
+                KernelTxRingEmpty = kernel.TxRingEmpty,
                 KernelInvalidDescriptors = kernel.RxInvalidDescriptors + kernel.TxInvalidDescriptors,
                 ProgramRedirected = program.Redirected,
                 ProgramPassed = program.Passed,
