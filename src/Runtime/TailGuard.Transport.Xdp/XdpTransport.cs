@@ -341,9 +341,14 @@ public sealed unsafe class XdpTransport : PacketTransport
 
             Refill();
             var count = Harvest(buffers);
-            if (count == 0)
+            if (count == 0 && timeoutMilliseconds <= 0)
             {
-                count = timeoutMilliseconds <= 0 ? PollOnce(buffers) : WaitAndHarvest(buffers, timeoutMilliseconds);
+                FinishSending();
+                count = PollOnce(buffers);
+            }
+            else if (count == 0)
+            {
+                count = WaitAndHarvest(buffers, timeoutMilliseconds); // finishes sending before each wait
             }
 
             if (count > 0)
@@ -716,6 +721,41 @@ public sealed unsafe class XdpTransport : PacketTransport
             {
                 return;
             }
+
+            // The kernel sends only while the completion ring has room for what it sends: make room before asking again.
+            ReapCompletions();
+        }
+    }
+
+    /// <summary>
+    /// While the receiver has nothing to do: collects the frames the kernel finished sending, and asks it again to send
+    /// what the TX ring still holds (a kick that gave up on a busy device, or a completion ring that was full), so the
+    /// last answers of a burst never wait for the next send. Skipped if a sender holds the ring: it does the same.
+    /// </summary>
+    private void FinishSending()
+    {
+        if (!_transmit.TryEnter())
+        {
+            return;
+        }
+
+        try
+        {
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                return;
+            }
+
+            ReapCompletions();
+            if (Volatile.Read(ref *_socket.Tx.Consumer) != _socket.Tx.Cached)
+            {
+                Kick();
+                ReapCompletions();
+            }
+        }
+        finally
+        {
+            _transmit.Exit();
         }
     }
 
@@ -748,7 +788,11 @@ public sealed unsafe class XdpTransport : PacketTransport
         }
     }
 
-    /// <summary>Gives the kernel free frames to receive into, up to one ring's worth in its hands (receive thread only).</summary>
+    /// <summary>
+    /// Gives the kernel free frames to receive into, up to one ring's worth in its hands, fill ring and RX ring together
+    /// (receive thread only). More would not help: while nobody harvests, a packet needs both a fill-ring frame and an
+    /// RX-ring slot, so the RX ring's free slots bound what can arrive (docs/xdp.md, "Bursts").
+    /// </summary>
     private void Refill()
     {
         ref var fill = ref _socket.Fill;
@@ -814,6 +858,8 @@ public sealed unsafe class XdpTransport : PacketTransport
             {
                 SendPending();
             }
+
+            FinishSending();
 
             _socket.Wait((int)Math.Min(remaining, parked ? 5 : 50));
             var count = Harvest(buffers);
