@@ -38,6 +38,7 @@ public sealed class BurstTests(VethFixture veth, ITestOutputHelper output) : ICl
 
         var after = xdp.Statistics;
         output.WriteLine($"sent {sent}, received {received}; {after}");
+        output.WriteLine(pair.LinkStatisticsA()); // where the same losses show outside the transport (RX dropped)
         var redirected = after.ProgramRedirected - before.ProgramRedirected;
         var lost = after.KernelReceiveLosses - before.KernelReceiveLosses;
         Assert.Equal(sent, redirected); // every datagram reached the program: the loss, if any, is the socket's
