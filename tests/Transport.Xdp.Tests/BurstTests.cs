@@ -25,10 +25,8 @@ public sealed class BurstTests(VethFixture veth, ITestOutputHelper output) : ICl
     [NetworkFact]
     public void A_burst_larger_than_the_rings_while_the_receiver_is_paused_loses_only_what_the_kernel_counts()
     {
-        var pair = veth.Pair;
-        using var xdp = NamespaceThread.Run(pair.NamespaceA, () => XdpTransport.Create(new XdpTransportOptions { Interface = pair.InterfaceA, RingSize = RingSize, FrameCount = 4 * RingSize }));
-        using var udp = NamespaceThread.Run(pair.NamespaceB, () => UdpTransport.Bind(new IPEndPoint(pair.AddressB4, 0)));
-        Warm(xdp, udp);
+        using var xdp = OpenXdp();
+        using var udp = OpenWarmPeer(xdp);
         var before = xdp.Statistics;
 
         // Nobody receives while the burst arrives: the kernel fills what the fill ring offers, then must drop.
@@ -38,7 +36,7 @@ public sealed class BurstTests(VethFixture veth, ITestOutputHelper output) : ICl
 
         var after = xdp.Statistics;
         output.WriteLine($"sent {sent}, received {received}; {after}");
-        output.WriteLine(pair.LinkStatisticsA()); // where the same losses show outside the transport (RX dropped)
+        output.WriteLine(veth.Pair.LinkStatisticsA()); // where the same losses show outside the transport (RX dropped)
         var redirected = after.ProgramRedirected - before.ProgramRedirected;
         var lost = after.KernelReceiveLosses - before.KernelReceiveLosses;
         Assert.Equal(sent, redirected); // every datagram reached the program: the loss, if any, is the socket's
@@ -58,10 +56,8 @@ public sealed class BurstTests(VethFixture veth, ITestOutputHelper output) : ICl
     [NetworkFact]
     public void Bursts_within_the_rings_are_answered_whole_while_the_echo_loop_is_paused_between_them()
     {
-        var pair = veth.Pair;
-        using var xdp = NamespaceThread.Run(pair.NamespaceA, () => XdpTransport.Create(new XdpTransportOptions { Interface = pair.InterfaceA, RingSize = RingSize, FrameCount = 4 * RingSize }));
-        using var udp = NamespaceThread.Run(pair.NamespaceB, () => UdpTransport.Bind(new IPEndPoint(pair.AddressB4, 0)));
-        Warm(xdp, udp);
+        using var xdp = OpenXdp();
+        using var udp = OpenWarmPeer(xdp);
         xdp.ResolveNeighbour(udp.LocalAddress);
         var before = xdp.Statistics;
 
@@ -112,10 +108,8 @@ public sealed class BurstTests(VethFixture veth, ITestOutputHelper output) : ICl
     [NetworkFact]
     public void Failed_sends_and_foreign_buffers_leave_every_frame_accounted_for()
     {
-        var pair = veth.Pair;
-        using var xdp = NamespaceThread.Run(pair.NamespaceA, () => XdpTransport.Create(new XdpTransportOptions { Interface = pair.InterfaceA, RingSize = RingSize, FrameCount = 4 * RingSize }));
-        using var udp = NamespaceThread.Run(pair.NamespaceB, () => UdpTransport.Bind(new IPEndPoint(pair.AddressB4, 0)));
-        Warm(xdp, udp);
+        using var xdp = OpenXdp();
+        using var udp = OpenWarmPeer(xdp);
         xdp.ResolveNeighbour(udp.LocalAddress);
         var before = xdp.Statistics;
 
@@ -182,11 +176,29 @@ public sealed class BurstTests(VethFixture veth, ITestOutputHelper output) : ICl
         Assert.Equal(RingSize, census.Receiving); // the fill ring is topped up again
     }
 
-    /// <summary>One datagram each way, so both kernels know the other's MAC address before a burst.</summary>
-    private static void Warm(XdpTransport xdp, UdpTransport udp)
+    /// <summary>AF_XDP on side A with small rings (64 entries, 256 frames), so a burst overflows them quickly.</summary>
+    private XdpTransport OpenXdp()
     {
-        SendNumbered(udp, xdp.LocalAddress, -1, 1);
-        Assert.Equal(1, Drain(xdp, out _));
+        var pair = veth.Pair;
+        return NamespaceThread.Run(pair.NamespaceA, () => XdpTransport.Create(new XdpTransportOptions { Interface = pair.InterfaceA, RingSize = RingSize, FrameCount = 4 * RingSize }));
+    }
+
+    /// <summary>A kernel UDP peer on side B, after one datagram to the transport, so side B knows side A's MAC address before a burst.</summary>
+    private UdpTransport OpenWarmPeer(XdpTransport xdp)
+    {
+        var pair = veth.Pair;
+        var udp = NamespaceThread.Run(pair.NamespaceB, () => UdpTransport.Bind(new IPEndPoint(pair.AddressB4, 0)));
+        try
+        {
+            SendNumbered(udp, xdp.LocalAddress, -1, 1);
+            Assert.Equal(1, Drain(xdp, out _));
+            return udp;
+        }
+        catch
+        {
+            udp.Dispose();
+            throw;
+        }
     }
 
     private static void SendNumbered(UdpTransport udp, PacketAddress to, int first, int count)
