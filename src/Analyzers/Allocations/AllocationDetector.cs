@@ -77,12 +77,12 @@ internal sealed class AllocationDetector
             return null;
         }
 
-        return new AllocationFinding(DiagnosticRules.ReferenceTypeAllocation, creation.Syntax.GetLocation(), "new '" + Display(type) + "'", Display(type));
+        return new AllocationFinding(DiagnosticRules.ReferenceTypeAllocation, creation.Syntax.GetLocation(), "new '{0}'", Display(type));
     }
 
     private static AllocationFinding? ArrayCreation(IArrayCreationOperation array)
     {
-        var elementType = array.Type is IArrayTypeSymbol arrayType ? Display(arrayType.ElementType) : "?";
+        object elementType = array.Type is IArrayTypeSymbol arrayType ? Display(arrayType.ElementType) : "?";
         if (array.Parent is IArgumentOperation { ArgumentKind: ArgumentKind.ParamArray } argument)
         {
             // The compiler passes Array.Empty<T>() when no argument lands in the params array.
@@ -97,7 +97,7 @@ internal sealed class AllocationDetector
 
         var isEmpty = array.DimensionSizes.Length == 1 && array.DimensionSizes[0].ConstantValue is { HasValue: true, Value: 0 } &&
             (array.Initializer is null || array.Initializer.ElementValues.IsEmpty);
-        return new AllocationFinding(DiagnosticRules.ArrayAllocation, array.Syntax.GetLocation(), "array of '" + elementType + "'", elementType)
+        return new AllocationFinding(DiagnosticRules.ArrayAllocation, array.Syntax.GetLocation(), "array of '{0}'", elementType)
         {
             Properties = isEmpty ? ImmutableDictionary<string, string?>.Empty.Add(AllocationFinding.EmptyArrayProperty, "true") : null,
         };
@@ -157,7 +157,7 @@ internal sealed class AllocationDetector
                     invocation.TargetMethod.Name, Display(to), Display(from));
         }
 
-        return new AllocationFinding(DiagnosticRules.BoxingAllocation, conversion.Syntax.GetLocation(), "boxing of '" + Display(from) + "'", Display(from), Display(to));
+        return new AllocationFinding(DiagnosticRules.BoxingAllocation, conversion.Syntax.GetLocation(), "boxing of '{0}'", Display(from), Display(to));
     }
 
     private AllocationFinding? Invocation(IInvocationOperation invocation)
@@ -220,7 +220,7 @@ internal sealed class AllocationDetector
         }
 
         var target = interpolated.Parent is IConversionOperation { Type: { } converted } ? converted : interpolated.Type;
-        var targetName = target is null ? "string" : Display(target);
+        object targetName = target is null ? "string" : Display(target);
         return new AllocationFinding(DiagnosticRules.StringInterpolation, interpolated.Syntax.GetLocation(), "string interpolation", targetName);
     }
 
@@ -244,7 +244,7 @@ internal sealed class AllocationDetector
         }
 
         return new AllocationFinding(
-            DiagnosticRules.EnumeratorAllocation, syntax.Expression.GetLocation(), "enumerator '" + Display(enumerator) + "'",
+            DiagnosticRules.EnumeratorAllocation, syntax.Expression.GetLocation(), "enumerator '{1}'",
             collection.Type is null ? "?" : Display(collection.Type), Display(enumerator));
     }
 
@@ -429,5 +429,5 @@ internal sealed class AllocationDetector
 
     private static string Quote(System.Collections.Generic.List<string> names) => "'" + string.Join("', '", names) + "'";
 
-    internal static string Display(ITypeSymbol type) => type.ToDisplayString(TypeFormat);
+    internal static TypeName Display(ITypeSymbol type) => new(type, TypeFormat);
 }

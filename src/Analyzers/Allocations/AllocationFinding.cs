@@ -5,7 +5,8 @@ namespace TailGuard.Analyzers.Allocations;
 
 /// <summary>
 /// One allocation found in an operation: the rule, where, the message arguments (the hot path's name is appended when
-/// reported) and a short phrase naming the kind, used in the call chains of TG3018.
+/// reported) and a short phrase naming the kind, used in the call chains of TG3018. Arguments may be <see cref="TypeName"/>s
+/// and the kind may refer to them ("new '{0}'"): both are rendered only when the finding is reported or described.
 /// </summary>
 internal sealed class AllocationFinding
 {
@@ -35,12 +36,18 @@ internal sealed class AllocationFinding
     internal const string QueryClauseProperty = "QueryClause";
 
     /// <summary>The kind and rule ID, as shown at the end of a call chain.</summary>
-    internal string Describe() => Kind + " (" + Rule.Id + ")";
+    internal string Describe() =>
+        string.Format(System.Globalization.CultureInfo.InvariantCulture, Kind, Arguments) + " (" + Rule.Id + ")";
 
     internal Diagnostic ToDiagnostic(string hotPath)
     {
         var arguments = new object[Arguments.Length + 1];
-        Arguments.CopyTo(arguments, 0);
+        for (var i = 0; i < Arguments.Length; i++)
+        {
+            // Strings, not symbols or lazy names, so the diagnostic compares and serializes as its text.
+            arguments[i] = Arguments[i].ToString();
+        }
+
         arguments[Arguments.Length] = hotPath;
         return Diagnostic.Create(Rule, Location, Properties, arguments);
     }

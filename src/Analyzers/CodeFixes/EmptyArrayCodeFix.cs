@@ -29,17 +29,9 @@ public sealed class EmptyArrayCodeFix : CodeFixProvider
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 
     /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        foreach (var diagnostic in context.Diagnostics)
+    public override Task RegisterCodeFixesAsync(CodeFixContext context) =>
+        MarkedDiagnostics.ForEachAsync<ArrayCreationExpressionSyntax>(context, AllocationFinding.EmptyArrayProperty, accepts: null, (diagnostic, creation) =>
         {
-            if (!diagnostic.Properties.ContainsKey(AllocationFinding.EmptyArrayProperty) ||
-                root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not ArrayCreationExpressionSyntax creation)
-            {
-                continue;
-            }
-
             context.RegisterCodeFix(
                 CodeAction.Create(ArrayEmptyTitle, token => CodeFixCleanup.ReplaceAsync(context.Document, creation, ArrayEmpty(creation), token), equivalenceKey: ArrayEmptyTitle),
                 diagnostic);
@@ -52,8 +44,7 @@ public sealed class EmptyArrayCodeFix : CodeFixProvider
                     CodeAction.Create(CollectionExpressionTitle, token => CodeFixCleanup.ReplaceAsync(context.Document, creation, empty, token), equivalenceKey: CollectionExpressionTitle),
                     diagnostic);
             }
-        }
-    }
+        });
 
     private static InvocationExpressionSyntax ArrayEmpty(ArrayCreationExpressionSyntax creation) =>
         SyntaxFactory.InvocationExpression(

@@ -31,23 +31,9 @@ public sealed class FixedTimeEqualsCodeFix : CodeFixProvider
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 
     /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (!diagnostic.Properties.ContainsKey(TaintRun.FixedTimeEqualsProperty) ||
-                root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not InvocationExpressionSyntax invocation ||
-                Operands(invocation) is null)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create(Title, token => ReplaceAsync(context.Document, invocation, token), equivalenceKey: Title),
-                diagnostic);
-        }
-    }
+    public override Task RegisterCodeFixesAsync(CodeFixContext context) =>
+        MarkedDiagnostics.RegisterAsync<InvocationExpressionSyntax>(
+            context, TaintRun.FixedTimeEqualsProperty, Title, static invocation => Operands(invocation) is not null, ReplaceAsync);
 
     private static (ExpressionSyntax Left, ExpressionSyntax Right)? Operands(InvocationExpressionSyntax invocation)
     {

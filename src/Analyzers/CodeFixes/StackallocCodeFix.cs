@@ -32,28 +32,17 @@ public sealed class StackallocCodeFix : CodeFixProvider
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 
     /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (!diagnostic.Properties.ContainsKey(AllocationFinding.StackallocProperty) ||
-                root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax creation ||
-                creation is not (ArrayCreationExpressionSyntax or ImplicitArrayCreationExpressionSyntax) ||
-                creation.Parent is not EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax declaration } declarator })
-            {
-                continue;
-            }
+    public override Task RegisterCodeFixesAsync(CodeFixContext context) =>
+        MarkedDiagnostics.RegisterAsync<ExpressionSyntax>(context, AllocationFinding.StackallocProperty, Title, IsArrayLocalInitializer, MoveToStackAsync);
 
-            context.RegisterCodeFix(
-                CodeAction.Create(Title, token => MoveToStackAsync(context.Document, creation, declaration, declarator, token), equivalenceKey: Title),
-                diagnostic);
-        }
-    }
+    private static bool IsArrayLocalInitializer(ExpressionSyntax creation) =>
+        creation is ArrayCreationExpressionSyntax or ImplicitArrayCreationExpressionSyntax &&
+        creation.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax } };
 
-    private static async Task<Document> MoveToStackAsync(
-        Document document, ExpressionSyntax creation, VariableDeclarationSyntax declaration, VariableDeclaratorSyntax declarator, CancellationToken cancellationToken)
+    private static async Task<Document> MoveToStackAsync(Document document, ExpressionSyntax creation, CancellationToken cancellationToken)
     {
+        var declarator = (VariableDeclaratorSyntax)creation.Parent!.Parent!;
+        var declaration = (VariableDeclarationSyntax)declarator.Parent!;
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (root is null || model?.GetDeclaredSymbol(declarator, cancellationToken) is not ILocalSymbol { Type: IArrayTypeSymbol arrayType } local)

@@ -27,7 +27,9 @@ public sealed class SecretFlowAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // Not Analyze: generated code is not analyzed. ReportDiagnostics: every location reported is in the code analyzed,
+        // so the driver need not look for [GeneratedCode] symbols in each tree a diagnostic lands in (a walk of the tree).
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
