@@ -42,6 +42,18 @@ start_in() {
   echo "$name did not start:" >&2; cat "$logs/$name.log" >&2; exit 1
 }
 
+# Where requests went missing, if they did (cumulative since the namespaces were made): the AF_XDP socket's kernel
+# counters (rx_dropped: no fill-ring frame; rx_ring_full: the echo loop left the RX ring full; docs/xdp.md, "Bursts";
+# ss shows them where the kernel has xsk_diag), the veth pair's drops (on the XDP side, rx_queue_0_drops counts frames
+# the program redirected and the socket could not take, plus any the veth's own XDP queue dropped), and the kernel UDP
+# sockets' receive-buffer overflows for the kernel echo beside it.
+counters() {
+  echo "# AF_XDP sockets (ss --xdp -e -m):"
+  ip netns exec "$a" ss --xdp -e -m 2>&1 | sed -n '2,$p' | sed 's/^/#   /' | grep . || echo "#   (nothing: no xsk_diag here)"
+  echo "# veth drops (ethtool -S, nonzero):"; { ip netns exec "$a" ethtool -S "$a"; ip netns exec "$b" ethtool -S "$b"; } 2>/dev/null | grep -iE "drop|full|err" | grep -v ": 0$" | sed 's/^/#   /' || true
+  echo "# kernel UDP receive-buffer overflows in $a (nstat):"; ip netns exec "$a" nstat -asz UdpRcvbufErrors Udp6RcvbufErrors 2>/dev/null | sed 1d | sed 's/^/#   /' || true
+}
+
 build_tool
 start_in "$a" kernel --listen 10.250.0.1:0 --busy-poll; kernel=$address
 start_in "$a" xdp --xdp "$a:0" --listen 10.250.0.1:0 --busy-poll; xdp=$address
@@ -53,6 +65,8 @@ for round in $(seq 1 "$rounds"); do
   echo "AF_XDP echo     <- kernel UDP ping:"; in_ns "$b" ping --server "$xdp" --count "$count" --size 64 --busy-poll
   echo "AF_XDP echo     <- AF_XDP ping:";     in_ns "$b" ping --xdp "$b:0" --server "$xdp" --count "$count" --size 64 --busy-poll
   echo "kernel UDP echo <- load:"; in_ns "$b" load --target "r2p2://$kernel" --rates "$rate" --duration 3s --warmup 1s --size 64 --busy-poll 2>&1 | grep -v "^$" || true  # a failed self-check exits non-zero: still report it
+  counters
   echo "AF_XDP echo     <- load:"; in_ns "$b" load --target "r2p2://$xdp" --rates "$rate" --duration 3s --warmup 1s --size 64 --busy-poll 2>&1 | grep -v "^$" || true  # a failed self-check exits non-zero: still report it
+  counters
 done
 echo "# load average at the end: $(load_average)"

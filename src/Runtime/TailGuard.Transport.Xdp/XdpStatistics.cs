@@ -80,6 +80,18 @@ public sealed class XdpStatistics
     /// <summary>Times the kernel found the fill ring empty: no free frame to receive into.</summary>
     public long KernelFillRingEmpty { get; init; }
 
+    /// <summary>Times the kernel looked for something to send and found the TX ring empty (XDP_STATISTICS tx_ring_empty_descs; harmless).</summary>
+    public long KernelTxRingEmpty { get; init; }
+
+    /// <summary>
+    /// Datagrams the XDP program redirected to this socket that the kernel could not deliver to it:
+    /// <see cref="KernelRxDropped"/> (in copy mode mostly no free frame on the fill ring) plus
+    /// <see cref="KernelRxRingFull"/>. They happen when the receiving thread does not run for a while (descheduled,
+    /// paused by the garbage collector, or slower than the arrivals) and more arrive than the fill and RX rings hold;
+    /// the sender learns of them only by its timeout (an R2P2 client retries or fails the call). docs/xdp.md, "Bursts".
+    /// </summary>
+    public long KernelReceiveLosses => KernelRxDropped + KernelRxRingFull;
+
     /// <summary>Invalid descriptors the kernel saw on the RX and TX rings (never expected).</summary>
     public long KernelInvalidDescriptors { get; init; }
 
@@ -105,5 +117,5 @@ public sealed class XdpStatistics
     public override string ToString()
         => $"{AttachMode} attach, {BindMode} bind: received {DatagramsReceived}, sent {DatagramsSent}, receive drops {ReceiveDrops}, "
             + $"send drops (unresolved {UnresolvedNeighbourDrops}, unroutable {UnroutableDrops}, oversized {OversizedSendDrops}, ring full {TransmitRingFullDrops}, no frame {FrameShortageDrops}); "
-            + $"program redirected {ProgramRedirected}, passed {ProgramPassed}, no socket {ProgramNoSocket}; kernel rx dropped {KernelRxDropped}, rx ring full {KernelRxRingFull}, fill ring empty {KernelFillRingEmpty}";
+            + $"program redirected {ProgramRedirected}, passed {ProgramPassed}, no socket {ProgramNoSocket}; kernel rx dropped {KernelRxDropped}, rx ring full {KernelRxRingFull}, fill ring empty {KernelFillRingEmpty}, tx ring empty {KernelTxRingEmpty}, invalid descriptors {KernelInvalidDescriptors}";
 }

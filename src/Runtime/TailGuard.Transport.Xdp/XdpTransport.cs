@@ -106,6 +106,9 @@ public sealed unsafe class XdpTransport : PacketTransport
     /// <summary>The kernel's id of the XDP program (<c>ip link show</c> prints it as "prog/xdp id N").</summary>
     public uint ProgramId => _attachment.ProgramId;
 
+    /// <summary>Where the UMEM frames are now (for tests of frame accounting; exact only while nobody receives or sends).</summary>
+    internal FrameCensus Census => new(_pool.FreeCount, Volatile.Read(ref _framesWithKernel), _pool.Held, _pool.Sending, _pool.FrameCount);
+
     /// <summary>A snapshot of the counters (the transport's, its socket's and its program's).</summary>
     public XdpStatistics Statistics
     {
@@ -132,6 +135,7 @@ public sealed unsafe class XdpTransport : PacketTransport
                 KernelRxDropped = kernel.RxDropped,
                 KernelRxRingFull = kernel.RxRingFull,
                 KernelFillRingEmpty = kernel.FillRingEmpty,
+                KernelTxRingEmpty = kernel.TxRingEmpty,
                 KernelInvalidDescriptors = kernel.RxInvalidDescriptors + kernel.TxInvalidDescriptors,
                 ProgramRedirected = program.Redirected,
                 ProgramPassed = program.Passed,
@@ -337,9 +341,14 @@ public sealed unsafe class XdpTransport : PacketTransport
 
             Refill();
             var count = Harvest(buffers);
-            if (count == 0)
+            if (count == 0 && timeoutMilliseconds <= 0)
             {
-                count = timeoutMilliseconds <= 0 ? PollOnce(buffers) : WaitAndHarvest(buffers, timeoutMilliseconds);
+                FinishSending();
+                count = PollOnce(buffers);
+            }
+            else if (count == 0)
+            {
+                count = WaitAndHarvest(buffers, timeoutMilliseconds); // finishes sending before each wait
             }
 
             if (count > 0)
@@ -712,6 +721,41 @@ public sealed unsafe class XdpTransport : PacketTransport
             {
                 return;
             }
+
+            // The kernel sends only while the completion ring has room for what it sends: make room before asking again.
+            ReapCompletions();
+        }
+    }
+
+    /// <summary>
+    /// While the receiver has nothing to do: collects the frames the kernel finished sending, and asks it again to send
+    /// what the TX ring still holds (a kick that gave up on a busy device, or a completion ring that was full), so the
+    /// last answers of a burst never wait for the next send. Skipped if a sender holds the ring: it does the same.
+    /// </summary>
+    private void FinishSending()
+    {
+        if (!_transmit.TryEnter())
+        {
+            return;
+        }
+
+        try
+        {
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                return;
+            }
+
+            ReapCompletions();
+            if (Volatile.Read(ref *_socket.Tx.Consumer) != _socket.Tx.Cached)
+            {
+                Kick();
+                ReapCompletions();
+            }
+        }
+        finally
+        {
+            _transmit.Exit();
         }
     }
 
@@ -744,7 +788,11 @@ public sealed unsafe class XdpTransport : PacketTransport
         }
     }
 
-    /// <summary>Gives the kernel free frames to receive into, up to one ring's worth in its hands (receive thread only).</summary>
+    /// <summary>
+    /// Gives the kernel free frames to receive into, up to one ring's worth in its hands, fill ring and RX ring together
+    /// (receive thread only). More would not help: while nobody harvests, a packet needs both a fill-ring frame and an
+    /// RX-ring slot, so the RX ring's free slots bound what can arrive (docs/xdp.md, "Bursts").
+    /// </summary>
     private void Refill()
     {
         ref var fill = ref _socket.Fill;
@@ -810,6 +858,8 @@ public sealed unsafe class XdpTransport : PacketTransport
             {
                 SendPending();
             }
+
+            FinishSending();
 
             _socket.Wait((int)Math.Min(remaining, parked ? 5 : 50));
             var count = Harvest(buffers);

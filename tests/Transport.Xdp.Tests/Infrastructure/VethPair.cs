@@ -123,6 +123,9 @@ internal sealed partial class VethPair : IDisposable
         Ip($"netns delete {NamespaceB}");
     }
 
+    /// <summary>`ip -s link show` of side A's device: its own counters (a veth counts there what its XDP path dropped).</summary>
+    public string LinkStatisticsA() => RunIp($"-n {NamespaceA} -s link show dev {InterfaceA}").Output;
+
     private static string? Ip(string arguments)
     {
         var (code, _, error) = RunIp(arguments);

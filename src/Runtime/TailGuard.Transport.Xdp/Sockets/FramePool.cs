@@ -28,6 +28,7 @@ internal sealed unsafe class FramePool : IPacketBufferOwner
     private readonly int _shift;
     private int _freeCount;
     private int _held;
+    private int _sending;
     private bool _retired;
 
     public FramePool(int frameSize, int frameCount)
@@ -72,6 +73,9 @@ internal sealed unsafe class FramePool : IPacketBufferOwner
     /// <summary>Frames free here now.</summary>
     public int FreeCount => Volatile.Read(ref _freeCount);
 
+    /// <summary>Frames with the kernel for sending now (on the TX ring, or sent and not yet collected from the completion ring).</summary>
+    public int Sending => Volatile.Read(ref _sending);
+
     /// <summary>The frame at a UMEM address (aligned mode: any address inside a frame), or null for an address outside the UMEM.</summary>
     public PacketBuffer? FrameAt(ulong address) => address < Size ? _frames[(int)(address >> _shift)] : null;
 
@@ -106,7 +110,12 @@ internal sealed unsafe class FramePool : IPacketBufferOwner
         {
             foreach (var index in indices)
             {
-                _transmitting[index] = false;
+                if (_transmitting[index])
+                {
+                    _transmitting[index] = false;
+                    _sending--;
+                }
+
                 _free[_freeCount++] = index;
             }
         }
@@ -152,6 +161,7 @@ internal sealed unsafe class FramePool : IPacketBufferOwner
         lock (_gate)
         {
             _transmitting[(int)frame.OwnerToken] = true;
+            _sending++;
         }
 
         frame.Return();
