@@ -286,8 +286,22 @@ internal sealed class AllocationDetector
             return new AllocationFinding(DiagnosticRules.DelegateAllocation, location, "delegate", "The lambda captures 'this' and");
         }
 
-        return new AllocationFinding(DiagnosticRules.LambdaCouldBeStatic, location, "static-able lambda");
+        if (lambda.Syntax is not AnonymousFunctionExpressionSyntax)
+        {
+            // A query clause ('where x > 0') compiles to a lambda that has no syntax of its own to mark 'static'.
+            return new AllocationFinding(DiagnosticRules.LambdaCouldBeStatic, location, "static-able lambda", QueryClauseAdvice)
+            {
+                Properties = ImmutableDictionary<string, string?>.Empty.Add(AllocationFinding.QueryClauseProperty, "true"),
+            };
+        }
+
+        return new AllocationFinding(DiagnosticRules.LambdaCouldBeStatic, location, "static-able lambda", StaticAdvice);
     }
+
+    private const string StaticAdvice = "make it 'static' so a later edit cannot add a capture (and an allocation)";
+
+    private const string QueryClauseAdvice =
+        "it is written by a query clause, which cannot be made 'static'; to pin it, rewrite the query in method syntax with a 'static' lambda";
 
     private static AllocationFinding? MethodGroup(IMethodReferenceOperation reference, Location location)
     {

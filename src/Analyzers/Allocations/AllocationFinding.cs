@@ -28,6 +28,12 @@ internal sealed class AllocationFinding
     /// <summary>Set on TG3002 when the array is empty, so the fix can offer Array.Empty&lt;T&gt;().</summary>
     internal const string EmptyArrayProperty = "EmptyArray";
 
+    /// <summary>Set on TG3002 when the array can move to the stack (<see cref="StackallocCandidate"/>).</summary>
+    internal const string StackallocProperty = "Stackalloc";
+
+    /// <summary>Set on TG3010 when a query clause wrote the lambda: there is no 'static' to add, so no fix.</summary>
+    internal const string QueryClauseProperty = "QueryClause";
+
     /// <summary>The kind and rule ID, as shown at the end of a call chain.</summary>
     internal string Describe() => Kind + " (" + Rule.Id + ")";
 

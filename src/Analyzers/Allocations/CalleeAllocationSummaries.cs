@@ -1,17 +1,17 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 using TailGuard.Analyzers.Common;
-using TailGuard.Analyzers.Rules;
 
 namespace TailGuard.Analyzers.Allocations;
 
 /// <summary>
-/// Answers "does this method of the compilation allocate, within N calls?" for TG3018, with the chain of calls that
-/// leads to the first allocation found. Answers are cached per compilation and per remaining depth; the work is bounded
-/// by <see cref="MaxDepth"/> and by the methods in source. A recursive cycle is cut (counted as not allocating).
-/// Callees that are hot paths themselves are not followed: their own diagnostics already cover them.
+/// Answers "does running this method of the compilation allocate, within N calls?" for TG3018, with the chain of calls
+/// that leads to the first allocation found. Each method's body is walked once per compilation
+/// (<see cref="MethodAllocationFacts"/>); chains are cached per method and remaining depth. The work is bounded by
+/// <see cref="MaxDepth"/> and by the methods in source. A recursive cycle is cut (counted as not allocating). Not
+/// followed: callees that are hot paths themselves (their own diagnostics cover them) and local functions (their code
+/// is part of the method that declares them, reported or summarized there).
 /// </summary>
 internal sealed class CalleeAllocationSummaries
 {
@@ -24,7 +24,9 @@ internal sealed class CalleeAllocationSummaries
     private readonly AllocationDetector _detector;
     private readonly HotPathScope _scope;
     private readonly MethodBodies _bodies;
-    private readonly ConcurrentDictionary<IMethodSymbol, object>[] _cache;
+    private readonly ConcurrentDictionary<IMethodSymbol, MethodAllocationFacts> _facts = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, object>[] _chains;
+    private readonly ConcurrentDictionary<IMethodSymbol, bool> _followed = new(SymbolEqualityComparer.Default);
 
     internal CalleeAllocationSummaries(Compilation compilation, AllocationDetector detector, HotPathScope scope)
     {
@@ -32,24 +34,38 @@ internal sealed class CalleeAllocationSummaries
         _bodies = new MethodBodies(compilation);
         _detector = detector;
         _scope = scope;
-        _cache = new ConcurrentDictionary<IMethodSymbol, object>[MaxDepth + 1];
+        _chains = new ConcurrentDictionary<IMethodSymbol, object>[MaxDepth + 1];
         for (var depth = 0; depth <= MaxDepth; depth++)
         {
-            _cache[depth] = new ConcurrentDictionary<IMethodSymbol, object>(SymbolEqualityComparer.Default);
+            _chains[depth] = new ConcurrentDictionary<IMethodSymbol, object>(SymbolEqualityComparer.Default);
         }
     }
 
     /// <summary>
-    /// The chain ("'B' -> 'C': string concatenation (TG3011)") when calling <paramref name="callee"/> allocates, or null.
+    /// The chain ("'B' -> 'C': string concatenation (TG3011)") when running <paramref name="callee"/> allocates, or null.
     /// </summary>
-    internal string? AllocationChain(IMethodSymbol callee, SemanticModel? callerModel) =>
-        Summarize(callee, MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), callerModel);
+    internal string? AllocationChain(IMethodSymbol callee, SemanticModel? callerModel)
+    {
+        // Most calls are answered from the cache, without a cycle-tracking set.
+        var definition = MethodBodies.Definition(callee);
+        return _chains[MaxDepth].TryGetValue(definition, out var cached)
+            ? cached as string
+            : Summarize(definition, MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), callerModel);
+    }
 
-    /// <summary>True when the call can be followed: a method with a body in this compilation that is not a hot path.</summary>
+    /// <summary>
+    /// True when a call can be followed: a method with code in this compilation that is neither a hot path nor a local
+    /// function.
+    /// </summary>
     internal bool IsFollowed(IMethodSymbol method)
     {
         method = MethodBodies.Definition(method);
-        return MethodBodies.IsInSource(_compilation, method) && !_scope.IsHotPath(method);
+        if (method.MethodKind == MethodKind.LocalFunction || !MethodBodies.IsInSource(_compilation, method))
+        {
+            return false;
+        }
+
+        return _followed.TryGetValue(method, out var followed) ? followed : _followed.GetOrAdd(method, !_scope.IsHotPath(method));
     }
 
     private string? Summarize(IMethodSymbol method, int depth, HashSet<IMethodSymbol> visiting, SemanticModel? callerModel)
@@ -60,7 +76,7 @@ internal sealed class CalleeAllocationSummaries
             return null;
         }
 
-        if (_cache[depth].TryGetValue(method, out var cached))
+        if (_chains[depth].TryGetValue(method, out var cached))
         {
             return cached as string;
         }
@@ -72,30 +88,19 @@ internal sealed class CalleeAllocationSummaries
 
         var chain = Compute(method, depth, visiting, callerModel);
         visiting.Remove(method);
-        _cache[depth].TryAdd(method, (object?)chain ?? NoAllocation);
+        _chains[depth].TryAdd(method, (object?)chain ?? NoAllocation);
         return chain;
     }
 
     private string? Compute(IMethodSymbol method, int depth, HashSet<IMethodSymbol> visiting, SemanticModel? callerModel)
     {
-        var name = "'" + method.Name + "'";
-        var bodies = _bodies.Get(method, callerModel);
-
-        foreach (var body in bodies)
+        var facts = _facts.TryGetValue(method, out var known)
+            ? known
+            : _facts.GetOrAdd(method, MethodAllocationFacts.Compute(method, _bodies.Get(method, callerModel), _detector));
+        var name = "'" + InvokedMethods.Describe(method) + "'";
+        if (facts.Allocation is { } allocation)
         {
-            var stateMachine = _detector.StateMachine(method, body, method.Locations.Length > 0 ? method.Locations[0] : Location.None);
-            if (stateMachine is not null)
-            {
-                return name + ": " + stateMachine.Describe();
-            }
-
-            foreach (var operation in body.DescendantsAndSelf())
-            {
-                if (_detector.Detect(operation) is { } finding && finding.Rule != DiagnosticRules.LambdaCouldBeStatic)
-                {
-                    return name + ": " + finding.Describe();
-                }
-            }
+            return name + ": " + allocation.Describe();
         }
 
         if (depth <= 1)
@@ -103,14 +108,11 @@ internal sealed class CalleeAllocationSummaries
             return null;
         }
 
-        foreach (var body in bodies)
+        foreach (var callee in facts.Callees)
         {
-            foreach (var operation in body.DescendantsAndSelf())
+            if (Summarize(callee, depth - 1, visiting, facts.Model) is { } inner)
             {
-                if (operation is IInvocationOperation invocation && Summarize(invocation.TargetMethod, depth - 1, visiting, invocation.SemanticModel) is { } inner)
-                {
-                    return name + " -> " + inner;
-                }
+                return name + " -> " + inner;
             }
         }
 

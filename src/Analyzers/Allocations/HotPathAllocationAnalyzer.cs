@@ -1,4 +1,6 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -35,6 +37,10 @@ public sealed class HotPathAllocationAnalyzer : DiagnosticAnalyzer
         DiagnosticRules.AsyncStateMachineAllocation,
         DiagnosticRules.TransitiveAllocation);
 
+    // What the detector looks at, and what can run a method of the compilation (TG3018).
+    private static readonly ImmutableArray<OperationKind> OperationKinds =
+        AllocationDetector.Kinds.Concat(InvokedMethods.Kinds).Distinct().ToImmutableArray();
+
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
     {
@@ -54,49 +60,74 @@ public sealed class HotPathAllocationAnalyzer : DiagnosticAnalyzer
         var detector = new AllocationDetector(symbols);
         var summaries = new CalleeAllocationSummaries(context.Compilation, detector, scope);
 
-        context.RegisterOperationBlockStartAction(block =>
-        {
-            var owner = block.OwningSymbol;
-            if (!scope.IsHotPath(owner))
+        // Per-operation work is registered only in types that can hold a hot path: most of a project never pays for it.
+        context.RegisterSymbolStartAction(
+            type =>
             {
-                return;
-            }
-
-            var hotPath = HotPathName(owner);
-            block.RegisterOperationAction(
-                operation =>
+                var namedType = (INamedTypeSymbol)type.Symbol;
+                if (scope.MayContainHotPaths(namedType))
                 {
-                    if (detector.Detect(operation.Operation) is { } finding)
+                    type.RegisterOperationBlockStartAction(block => OnHotBlockStart(block, namedType, scope, detector, summaries));
+                }
+            },
+            SymbolKind.NamedType);
+    }
+
+    private static void OnHotBlockStart(
+        OperationBlockStartAnalysisContext block, INamedTypeSymbol type, HotPathScope scope, AllocationDetector detector,
+        CalleeAllocationSummaries summaries)
+    {
+        var owner = block.OwningSymbol;
+        // A nested type's members are analyzed under the nested type's own start action.
+        if (!SymbolEqualityComparer.Default.Equals(owner.ContainingType, type) || !scope.IsHotPath(owner))
+        {
+            return;
+        }
+
+        var hotPath = HotPathName(owner);
+        block.RegisterOperationAction(
+            operation =>
+            {
+                if (detector.Detect(operation.Operation) is { } finding && !IsInAttribute(operation.Operation))
+                {
+                    // Whether the stackalloc fix applies is worked out only for what is reported, not for callees.
+                    if (operation.Operation is IArrayCreationOperation array && finding.Rule == DiagnosticRules.ArrayAllocation &&
+                        finding.Properties is null && StackallocCandidate.IsCandidate(array))
                     {
-                        if (!IsInAttribute(operation.Operation))
-                        {
-                            operation.ReportDiagnostic(finding.ToDiagnostic(hotPath));
-                        }
+                        finding.Properties = ImmutableDictionary<string, string?>.Empty.Add(AllocationFinding.StackallocProperty, "true");
                     }
-                    else if (operation.Operation is IInvocationOperation invocation && summaries.IsFollowed(invocation.TargetMethod) &&
-                             summaries.AllocationChain(invocation.TargetMethod, invocation.SemanticModel) is { } chain)
+
+                    operation.ReportDiagnostic(finding.ToDiagnostic(hotPath));
+                }
+
+                var callees = new List<IMethodSymbol>(2);
+                InvokedMethods.AddTo(operation.Operation, callees);
+                foreach (var callee in callees)
+                {
+                    if (summaries.IsFollowed(callee) && summaries.AllocationChain(callee, operation.Operation.SemanticModel) is { } chain)
                     {
                         operation.ReportDiagnostic(Diagnostic.Create(
-                            DiagnosticRules.TransitiveAllocation, invocation.Syntax.GetLocation(), invocation.TargetMethod.Name, chain, hotPath));
+                            DiagnosticRules.TransitiveAllocation, InvokedMethods.CallSite(operation.Operation), InvokedMethods.Describe(callee), chain, hotPath));
+                        break;
                     }
-                },
-                AllocationDetector.Kinds);
+                }
+            },
+            OperationKinds);
 
-            if (owner is IMethodSymbol method && (method.IsAsync || method.ReturnType.SpecialType != SpecialType.System_Void))
+        if (owner is IMethodSymbol method && (method.IsAsync || method.ReturnType.SpecialType != SpecialType.System_Void))
+        {
+            block.RegisterOperationBlockEndAction(end =>
             {
-                block.RegisterOperationBlockEndAction(end =>
+                foreach (var body in end.OperationBlocks)
                 {
-                    foreach (var body in end.OperationBlocks)
+                    if (detector.StateMachine(method, body, method.Locations[0]) is { } finding)
                     {
-                        if (detector.StateMachine(method, body, method.Locations[0]) is { } finding)
-                        {
-                            end.ReportDiagnostic(finding.ToDiagnostic(hotPath));
-                            return;
-                        }
+                        end.ReportDiagnostic(finding.ToDiagnostic(hotPath));
+                        return;
                     }
-                });
-            }
-        });
+                }
+            });
+        }
     }
 
     // Attributes on a hot member are operation blocks of that member too, but they run at reflection time, not on the path.

@@ -38,13 +38,15 @@ public sealed class AddSecretAttributeCodeFix : CodeFixProvider
                 continue;
             }
 
-            var document = context.Document.Project.Solution.GetDocument(tree);
-            if (document is null)
+            // A host may hand over diagnostics computed on an earlier version of the solution: find the member's
+            // document by its tree, else by its path, and read the current text.
+            var solution = context.Document.Project.Solution;
+            var document = solution.GetDocument(tree) ?? DocumentAt(solution, tree.FilePath);
+            if (document is null || await document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false) is not { } root)
             {
                 continue;
             }
 
-            var root = await tree.GetRootAsync(context.CancellationToken).ConfigureAwait(false);
             var member = MemberDeclaration(root.FindToken(diagnostic.AdditionalLocations[0].SourceSpan.Start).Parent);
             if (member is null)
             {
@@ -55,6 +57,16 @@ public sealed class AddSecretAttributeCodeFix : CodeFixProvider
                 CodeAction.Create(Title, token => AddAttributeAsync(document, member, token), equivalenceKey: Title),
                 diagnostic);
         }
+    }
+
+    private static Document? DocumentAt(Solution solution, string path)
+    {
+        foreach (var id in solution.GetDocumentIdsWithFilePath(path))
+        {
+            return solution.GetDocument(id);
+        }
+
+        return null;
     }
 
     private static MemberDeclarationSyntax? MemberDeclaration(SyntaxNode? node) => node switch

@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using TailGuard.Analyzers.Allocations;
 using TailGuard.Analyzers.Rules;
 
 namespace TailGuard.Analyzers.CodeFixes;
@@ -29,8 +30,14 @@ public sealed class StaticLambdaCodeFix : CodeFixProvider
         var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
         foreach (var diagnostic in context.Diagnostics)
         {
+            if (diagnostic.Properties.ContainsKey(AllocationFinding.QueryClauseProperty))
+            {
+                continue;
+            }
+
+            // The diagnostic starts where its lambda starts; an enclosing lambda is never the one to change.
             var lambda = root?.FindToken(diagnostic.Location.SourceSpan.Start).Parent?.FirstAncestorOrSelf<AnonymousFunctionExpressionSyntax>();
-            if (lambda is null || lambda.Modifiers.Any(SyntaxKind.StaticKeyword))
+            if (lambda is null || lambda.SpanStart != diagnostic.Location.SourceSpan.Start || lambda.Modifiers.Any(SyntaxKind.StaticKeyword))
             {
                 continue;
             }

@@ -12,8 +12,7 @@ namespace TailGuard.Analyzers.Common;
 internal sealed class HotPathScope
 {
     private readonly TailGuardSymbols _symbols;
-    private readonly ConcurrentDictionary<INamedTypeSymbol, ImmutableHashSet<ISymbol>> _boundaryImplementations =
-        new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<INamedTypeSymbol, TypeFacts> _types = new(SymbolEqualityComparer.Default);
 
     internal HotPathScope(TailGuardSymbols symbols) => _symbols = symbols;
 
@@ -30,15 +29,47 @@ internal sealed class HotPathScope
             return true;
         }
 
-        for (var type = symbol.ContainingType; type is not null; type = type.ContainingType)
+        if (symbol.ContainingType is not { } type)
         {
-            if (TailGuardSymbols.Has(type, _symbols.HotPath))
+            return false;
+        }
+
+        var facts = Facts(type);
+        return facts.IsHot || (symbol is IMethodSymbol method && facts.BoundaryImplementations.Contains(method.OriginalDefinition));
+    }
+
+    /// <summary>
+    /// True when some member of <paramref name="type"/> (not counting nested types) may be a hot path: the type is hot, a
+    /// member is marked [HotPath], or it implements a [R2P2Service] or [TrustDomain] interface. Analyzers register
+    /// their per-operation work only inside such types.
+    /// </summary>
+    internal bool MayContainHotPaths(INamedTypeSymbol type)
+    {
+        var facts = Facts(type);
+        return facts.IsHot || facts.HasHotMembers || facts.BoundaryImplementations.Count > 0;
+    }
+
+    // Each type's attributes are read once per compilation, however many members and callers ask.
+    private TypeFacts Facts(INamedTypeSymbol type) =>
+        _types.TryGetValue(type, out var facts) ? facts : _types.GetOrAdd(type, ComputeFacts(type));
+
+    private TypeFacts ComputeFacts(INamedTypeSymbol type)
+    {
+        var isHot = TailGuardSymbols.Has(type, _symbols.HotPath) || (type.ContainingType is { } containing && Facts(containing).IsHot);
+        var hasHotMembers = false;
+        if (!isHot)
+        {
+            foreach (var member in type.GetMembers())
             {
-                return true;
+                if (member is IMethodSymbol or IPropertySymbol && TailGuardSymbols.Has(member, _symbols.HotPath))
+                {
+                    hasHotMembers = true;
+                    break;
+                }
             }
         }
 
-        return symbol is IMethodSymbol method && ImplementsBoundaryInterface(method);
+        return new TypeFacts(isHot, hasHotMembers, ComputeBoundaryImplementations(type));
     }
 
     /// <summary>The [TrustDomain] or [R2P2Service] interface whose method <paramref name="method"/> implements, if any.</summary>
@@ -77,20 +108,13 @@ internal sealed class HotPathScope
         return null;
     }
 
-    private bool ImplementsBoundaryInterface(IMethodSymbol method)
-    {
-        var type = method.ContainingType;
-        if (type is null || type.TypeKind == TypeKind.Interface)
-        {
-            return false;
-        }
-
-        var implementations = _boundaryImplementations.GetOrAdd(type, ComputeBoundaryImplementations);
-        return implementations.Contains(method.OriginalDefinition);
-    }
-
     private ImmutableHashSet<ISymbol> ComputeBoundaryImplementations(INamedTypeSymbol type)
     {
+        if (type.TypeKind == TypeKind.Interface)
+        {
+            return ImmutableHashSet<ISymbol>.Empty;
+        }
+
         var builder = ImmutableHashSet.CreateBuilder<ISymbol>(SymbolEqualityComparer.Default);
         foreach (var @interface in type.AllInterfaces)
         {
@@ -110,5 +134,23 @@ internal sealed class HotPathScope
         }
 
         return builder.ToImmutable();
+    }
+
+    private sealed class TypeFacts
+    {
+        internal TypeFacts(bool isHot, bool hasHotMembers, ImmutableHashSet<ISymbol> boundaryImplementations)
+        {
+            IsHot = isHot;
+            HasHotMembers = hasHotMembers;
+            BoundaryImplementations = boundaryImplementations;
+        }
+
+        /// <summary>The type or a type containing it is [HotPath].</summary>
+        internal bool IsHot { get; }
+
+        internal bool HasHotMembers { get; }
+
+        /// <summary>Its methods that implement [R2P2Service] or [TrustDomain] interface methods.</summary>
+        internal ImmutableHashSet<ISymbol> BoundaryImplementations { get; }
     }
 }

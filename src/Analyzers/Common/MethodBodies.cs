@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace TailGuard.Analyzers.Common;
 
@@ -25,13 +27,22 @@ internal sealed class MethodBodies
         return method.PartialImplementationPart ?? method;
     }
 
-    /// <summary>True when <paramref name="method"/> is declared in source of <paramref name="compilation"/>.</summary>
+    /// <summary>
+    /// True when <paramref name="method"/> is declared in source of <paramref name="compilation"/>, including the
+    /// constructors the compiler declares for a source type (they run its field and property initializers).
+    /// </summary>
     internal static bool IsInSource(Compilation compilation, IMethodSymbol method) =>
-        SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, compilation.Assembly) && method.DeclaringSyntaxReferences.Length > 0;
+        SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, compilation.Assembly) &&
+        (method.DeclaringSyntaxReferences.Length > 0 || IsInstanceConstructor(method));
+
+    /// <summary>True for an instance constructor (a struct's or a class's), declared or implicit.</summary>
+    internal static bool IsInstanceConstructor(IMethodSymbol method) => method is { MethodKind: MethodKind.Constructor, IsStatic: false };
 
     /// <summary>
-    /// The bodies of <paramref name="method"/>. <paramref name="callerModel"/> is the model the driver is analyzing the
-    /// caller with; a callee in the same tree is bound with it, so its body is bound once for the driver and for us.
+    /// The bodies of <paramref name="method"/>; for an instance constructor that does not chain to <c>this(...)</c>,
+    /// also the initializers of the type's instance fields and properties, which it runs first.
+    /// <paramref name="callerModel"/> is the model the driver is analyzing the caller with; a callee in the same tree is
+    /// bound with it, so its body is bound once for the driver and for us.
     /// </summary>
     internal ImmutableArray<IOperation> Get(IMethodSymbol method, SemanticModel? callerModel) =>
         _bodies.TryGetValue(method, out var bodies) ? bodies : _bodies.GetOrAdd(method, Bind(method, callerModel));
@@ -39,19 +50,89 @@ internal sealed class MethodBodies
     private ImmutableArray<IOperation> Bind(IMethodSymbol method, SemanticModel? callerModel)
     {
         var bodies = ImmutableArray.CreateBuilder<IOperation>();
+        var chainsToThis = false;
         foreach (var reference in method.DeclaringSyntaxReferences)
         {
             var syntax = reference.GetSyntax();
-            var model = callerModel is not null && callerModel.SyntaxTree == syntax.SyntaxTree
-                ? callerModel
-                : _models.GetOrAdd(syntax.SyntaxTree, CreateModel);
-            if (model.GetOperation(syntax) is { } body)
+            chainsToThis |= syntax is ConstructorDeclarationSyntax { Initializer.ThisOrBaseKeyword.RawKind: (int)SyntaxKind.ThisKeyword };
+            if (syntax is TypeDeclarationSyntax type)
             {
-                bodies.Add(body);
+                // A primary constructor: its body is the call of the base constructor with arguments, if written.
+                if (PrimaryConstructorBaseCall(type) is { } baseCall)
+                {
+                    AddOperation(bodies, baseCall, callerModel);
+                }
+
+                continue;
             }
+
+            AddOperation(bodies, syntax, callerModel);
+        }
+
+        if (IsInstanceConstructor(method) && !chainsToThis && !IsRecordCopyConstructor(method))
+        {
+            AddInstanceInitializers(bodies, method.ContainingType, callerModel);
         }
 
         return bodies.ToImmutable();
+    }
+
+    /// <summary>The <c>: Base(arguments)</c> of a type with a primary constructor, or null.</summary>
+    internal static PrimaryConstructorBaseTypeSyntax? PrimaryConstructorBaseCall(TypeDeclarationSyntax type)
+    {
+        if (type.BaseList is { } bases)
+        {
+            foreach (var baseType in bases.Types)
+            {
+                if (baseType is PrimaryConstructorBaseTypeSyntax call)
+                {
+                    return call;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    // The copy constructor the compiler declares for a record copies fields; it does not run the initializers.
+    private static bool IsRecordCopyConstructor(IMethodSymbol method) =>
+        method.IsImplicitlyDeclared && method.ContainingType.IsRecord && method.Parameters.Length == 1 &&
+        SymbolEqualityComparer.Default.Equals(method.Parameters[0].Type, method.ContainingType);
+
+    private void AddInstanceInitializers(ImmutableArray<IOperation>.Builder bodies, INamedTypeSymbol type, SemanticModel? callerModel)
+    {
+        foreach (var member in type.GetMembers())
+        {
+            if (member.IsStatic || member is not (IFieldSymbol or IPropertySymbol))
+            {
+                continue;
+            }
+
+            foreach (var reference in member.DeclaringSyntaxReferences)
+            {
+                var initializer = reference.GetSyntax() switch
+                {
+                    VariableDeclaratorSyntax { Initializer: { } value } => value,
+                    PropertyDeclarationSyntax { Initializer: { } value } => value,
+                    _ => null,
+                };
+                if (initializer is not null)
+                {
+                    AddOperation(bodies, initializer, callerModel);
+                }
+            }
+        }
+    }
+
+    private void AddOperation(ImmutableArray<IOperation>.Builder bodies, SyntaxNode syntax, SemanticModel? callerModel)
+    {
+        var model = callerModel is not null && callerModel.SyntaxTree == syntax.SyntaxTree
+            ? callerModel
+            : _models.GetOrAdd(syntax.SyntaxTree, CreateModel);
+        if (model.GetOperation(syntax) is { } body)
+        {
+            bodies.Add(body);
+        }
     }
 
     // The interprocedural analyses of dotnet/roslyn-analyzers get callee bodies the same way.

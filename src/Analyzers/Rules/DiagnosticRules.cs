@@ -89,9 +89,9 @@ internal static class DiagnosticRules
 
     internal static readonly DiagnosticDescriptor LambdaCouldBeStatic = new(
         "TG3010", "Lambda on a hot path that captures nothing should be static",
-        "The lambda captures nothing: make it 'static' so a later edit cannot add a capture (and an allocation) to hot path '{0}'",
+        "The lambda captures nothing: {0} (hot path '{1}')",
         AllocationCategory, DiagnosticSeverity.Info, isEnabledByDefault: true,
-        description: "A lambda that captures nothing is cached by the compiler and does not allocate; 'static' keeps it that way, because a capture then becomes a compile error instead of a silent closure.",
+        description: "A lambda that captures nothing is cached by the compiler and does not allocate; 'static' keeps it that way, because a capture then becomes a compile error instead of a silent closure. Lambdas written by LINQ query clauses cannot be 'static': the query has to be rewritten in method syntax first, and no code fix is offered.",
         helpLinkUri: HelpLinkBase + "TG3010.md");
 
     internal static readonly DiagnosticDescriptor StringConcatenation = new(

@@ -43,7 +43,7 @@ public sealed class SecretFlowAnalyzer : DiagnosticAnalyzer
                 {
                     if (body.Kind != OperationKind.Attribute)
                     {
-                        engine.Analyze(block.OwningSymbol, body, block.ReportDiagnostic);
+                        engine.Analyze(block.OwningSymbol, body, block.GetControlFlowGraph, block.ReportDiagnostic);
                     }
                 }
             });

@@ -1,25 +1,32 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 using TailGuard.Analyzers.Common;
 
 namespace TailGuard.Analyzers.SecretFlow;
 
 /// <summary>
-/// The per-compilation part of the secret-flow analysis: which symbols are sources, which calls are sinks, and the cached
-/// summaries of methods in source (what a method does with a secret argument, and whether it returns a secret of its own).
-/// The per-method work is a <see cref="TaintRun"/>.
+/// The per-compilation part of the secret-flow analysis: which symbols are sources and sinks (<see cref="Catalog"/>),
+/// and the cached facts and summaries of methods in source: their <see cref="SourceFacts"/>, their control-flow graphs,
+/// and what each does with a secret argument or with its own secrets (<see cref="FlowSummary"/>). The per-method work
+/// is a <see cref="TaintRun"/>.
 /// </summary>
 internal sealed class SecretFlowEngine
 {
-    /// <summary>How many calls deep the analysis follows a secret into methods of the compilation.</summary>
+    /// <summary>How many calls deep the analysis follows a secret into methods of the compilation (three nested helpers).</summary>
     internal const int MaxDepth = 3;
 
     /// <summary>The "parameter index" of the summary of a method's own [Secret] sources.</summary>
     internal const int OwnSources = -1;
 
     private readonly ConcurrentDictionary<SummaryKey, FlowSummary> _summaries = new();
+    private readonly ConcurrentDictionary<SummaryKey, bool> _mayReturnOwnSecret = new();
+    private readonly ConcurrentDictionary<IMethodSymbol, SourceFacts> _facts = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<ControlFlowGraph>> _graphs = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IParameterSymbol, bool> _secretParameters = new(SymbolEqualityComparer.Default);
 
     private readonly MethodBodies _bodies;
@@ -28,23 +35,36 @@ internal sealed class SecretFlowEngine
     {
         _bodies = new MethodBodies(compilation);
         Symbols = symbols;
+        Catalog = new SinkCatalog(symbols);
         Compilation = compilation;
     }
 
     internal TailGuardSymbols Symbols { get; }
+    internal SinkCatalog Catalog { get; }
     internal Compilation Compilation { get; }
 
-    /// <summary>Analyzes one body with the [Secret] sources in it and reports every sink they reach.</summary>
-    internal void Analyze(ISymbol owner, IOperation body, Action<Diagnostic> report)
+    /// <summary>
+    /// Analyzes one operation block with the [Secret] sources in it and reports every sink they reach.
+    /// <paramref name="graphOf"/> gives the block's control-flow graph (the driver's cached one).
+    /// </summary>
+    internal void Analyze(ISymbol owner, IOperation body, Func<IOperation, ControlFlowGraph?> graphOf, Action<Diagnostic> report)
     {
-        var run = new TaintRun(this, owner as IMethodSymbol, initial: null, attributeSources: true, MaxDepth,
-            new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
-        if (!run.HasAnySource(body))
+        var method = owner as IMethodSymbol;
+        var facts = method is not null && MethodBodies.Definition(method) is var definition && definition.MethodKind != MethodKind.LocalFunction
+            ? Facts(definition, ImmutableArray.Create(body))
+            : SourceFacts.Compute(ImmutableArray.Create(body), this);
+        if (!MayHaveSource(facts))
         {
             return;
         }
 
-        run.Execute(body);
+        if (graphOf(body) is not { } graph)
+        {
+            return;
+        }
+
+        var run = new TaintRun(this, method, initial: null, attributeSources: true, MaxDepth, NewVisiting());
+        run.Execute(graph);
         foreach (var sink in run.Sinks)
         {
             report(sink.ToDiagnostic());
@@ -53,17 +73,23 @@ internal sealed class SecretFlowEngine
 
     /// <summary>
     /// What <paramref name="method"/> does with a secret in parameter <paramref name="parameterIndex"/> (or with its own
-    /// sources, for <see cref="OwnSources"/>), following calls <paramref name="depth"/> deep. Cycles are cut.
+    /// sources, for <see cref="OwnSources"/>), following the calls it makes <paramref name="levels"/> - 1 more levels
+    /// deep. Cycles are cut.
     /// </summary>
-    internal FlowSummary Summarize(IMethodSymbol method, int parameterIndex, int depth, HashSet<IMethodSymbol> visiting, SemanticModel? callerModel)
+    internal FlowSummary Summarize(IMethodSymbol method, int parameterIndex, int levels, HashSet<IMethodSymbol> visiting, SemanticModel? callerModel)
     {
         method = MethodBodies.Definition(method);
-        if (depth <= 0 || !MethodBodies.IsInSource(Compilation, method))
+        if (levels <= 0 || !MethodBodies.IsInSource(Compilation, method) || parameterIndex >= method.Parameters.Length)
         {
             return FlowSummary.Empty;
         }
 
-        var key = new SummaryKey(method, parameterIndex, depth);
+        if (parameterIndex == OwnSources && !MayReturnOwnSecret(method, levels, visiting, callerModel))
+        {
+            return FlowSummary.Empty;
+        }
+
+        var key = new SummaryKey(method, parameterIndex, levels);
         if (_summaries.TryGetValue(key, out var cached))
         {
             return cached;
@@ -74,36 +100,118 @@ internal sealed class SecretFlowEngine
             return FlowSummary.Empty;
         }
 
-        Dictionary<ISymbol, string>? initial = null;
+        TaintState? initial = null;
         if (parameterIndex >= 0)
         {
-            if (parameterIndex >= method.Parameters.Length)
-            {
-                visiting.Remove(method);
-                return FlowSummary.Empty;
-            }
-
             var parameter = method.Parameters[parameterIndex];
-            initial = new Dictionary<ISymbol, string>(SymbolEqualityComparer.Default) { [parameter] = "'" + parameter.Name + "'" };
+            initial = new TaintState();
+            initial.Set(parameter, Taint.Whole("'" + parameter.Name + "'"));
         }
 
-        var run = new TaintRun(this, method, initial, attributeSources: parameterIndex == OwnSources, depth, visiting);
-        foreach (var body in _bodies.Get(method, callerModel))
+        var run = new TaintRun(this, method, initial, attributeSources: parameterIndex == OwnSources, levels - 1, visiting);
+        foreach (var graph in Graphs(method, callerModel))
         {
-            if (run.HasAnySource(body))
-            {
-                run.Execute(body);
-            }
+            run.Execute(graph);
         }
 
         visiting.Remove(method);
-        var summary = new FlowSummary(run.ReturnPath, run.Sinks);
+        var summary = new FlowSummary(run.Return, run.Sinks);
         _summaries.TryAdd(key, summary);
         return summary;
     }
 
     /// <summary>True for [Secret] parameters, including those whose interface or base declaration is [Secret].</summary>
     internal bool IsSecretParameter(IParameterSymbol parameter) => _secretParameters.GetOrAdd(parameter, ComputeSecretParameter);
+
+    internal static HashSet<IMethodSymbol> NewVisiting() => new(SymbolEqualityComparer.Default);
+
+    /// <summary>A source in the body itself, or a call to a method that may return a secret of its own.</summary>
+    private bool MayHaveSource(SourceFacts facts)
+    {
+        if (facts.ReadsSource)
+        {
+            return true;
+        }
+
+        foreach (var callee in facts.Callees)
+        {
+            if (MayReturnOwnSecret(callee, MaxDepth, NewVisiting(), callerModel: null))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Cheap and conservative: the method reads a source, or runs (within the levels left) one that does. Only then is
+    /// its own-sources summary worth a flow analysis.
+    /// </summary>
+    private bool MayReturnOwnSecret(IMethodSymbol method, int levels, HashSet<IMethodSymbol> visiting, SemanticModel? callerModel)
+    {
+        if (levels <= 0 || method.ReturnsVoid || Catalog.IsDeclassifier(method))
+        {
+            return false;
+        }
+
+        var key = new SummaryKey(method, OwnSources, levels);
+        if (_mayReturnOwnSecret.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        if (!visiting.Add(method))
+        {
+            return false;
+        }
+
+        var facts = Facts(method, _bodies.Get(method, callerModel));
+        var result = facts.ReadsSource;
+        for (var i = 0; !result && i < facts.Callees.Length; i++)
+        {
+            result = MayReturnOwnSecret(facts.Callees[i], levels - 1, visiting, callerModel: null);
+        }
+
+        visiting.Remove(method);
+        _mayReturnOwnSecret.TryAdd(key, result);
+        return result;
+    }
+
+    private SourceFacts Facts(IMethodSymbol method, ImmutableArray<IOperation> bodies) =>
+        _facts.TryGetValue(method, out var facts) ? facts : _facts.GetOrAdd(method, SourceFacts.Compute(bodies, this));
+
+    /// <summary>The control-flow graphs of a method's bodies (and, for a constructor, of the initializers it runs).</summary>
+    private ImmutableArray<ControlFlowGraph> Graphs(IMethodSymbol method, SemanticModel? callerModel)
+    {
+        if (_graphs.TryGetValue(method, out var graphs))
+        {
+            return graphs;
+        }
+
+        var builder = ImmutableArray.CreateBuilder<ControlFlowGraph>();
+        foreach (var body in _bodies.Get(method, callerModel))
+        {
+            if (CreateGraph(body) is { } graph)
+            {
+                builder.Add(graph);
+            }
+        }
+
+        return _graphs.GetOrAdd(method, builder.ToImmutable());
+    }
+
+    /// <summary>A graph for the roots the control-flow graph builder accepts; null for others (attributes, base calls).</summary>
+    internal static ControlFlowGraph? CreateGraph(IOperation root) => root switch
+    {
+        IMethodBodyOperation body => ControlFlowGraph.Create(body),
+        IConstructorBodyOperation constructor => ControlFlowGraph.Create(constructor),
+        IBlockOperation { Parent: null } block => ControlFlowGraph.Create(block),
+        IFieldInitializerOperation field => ControlFlowGraph.Create(field),
+        IPropertyInitializerOperation property => ControlFlowGraph.Create(property),
+        IParameterInitializerOperation parameter => ControlFlowGraph.Create(parameter),
+        _ => null,
+    };
 
     private bool ComputeSecretParameter(IParameterSymbol parameter)
     {
@@ -165,21 +273,21 @@ internal sealed class SecretFlowEngine
     {
         private readonly IMethodSymbol _method;
         private readonly int _parameter;
-        private readonly int _depth;
+        private readonly int _levels;
 
-        internal SummaryKey(IMethodSymbol method, int parameter, int depth)
+        internal SummaryKey(IMethodSymbol method, int parameter, int levels)
         {
             _method = method;
             _parameter = parameter;
-            _depth = depth;
+            _levels = levels;
         }
 
         public bool Equals(SummaryKey other) =>
-            SymbolEqualityComparer.Default.Equals(_method, other._method) && _parameter == other._parameter && _depth == other._depth;
+            SymbolEqualityComparer.Default.Equals(_method, other._method) && _parameter == other._parameter && _levels == other._levels;
 
         public override bool Equals(object? obj) => obj is SummaryKey other && Equals(other);
 
         public override int GetHashCode() =>
-            (SymbolEqualityComparer.Default.GetHashCode(_method) * 31 + _parameter) * 31 + _depth;
+            (SymbolEqualityComparer.Default.GetHashCode(_method) * 31 + _parameter) * 31 + _levels;
     }
 }

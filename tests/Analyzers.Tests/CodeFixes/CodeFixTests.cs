@@ -121,6 +121,42 @@ public sealed class CodeFixTests
     }
 
     [Fact]
+    public Task Query_clause_lambdas_get_TG3010_that_says_they_cannot_be_static_and_no_fix_and_an_enclosing_lambda_is_never_changed()
+    {
+        const string source = """
+            using System;
+            using System.Linq;
+            using TailGuard;
+            class C
+            {
+                Func<int[], int> _f;
+                [HotPath]
+                int M(int[] values)
+                {
+                    _f = static xs => (from x in xs where {|#0:x > 0|} select x * 2).Sum();
+                    var q = from v in values where {|#1:v % 2 == 0|} select v;
+                    var n = values.Length;
+                    _f = {|TG3008:xs =>|} (from x in xs where {|#2:x > 1|} select x).Sum() + n;
+                    return q.Count();
+                }
+            }
+            """;
+        var test = new CodeFixTest<HotPathAllocationAnalyzer, StaticLambdaCodeFix> { TestCode = source, FixedCode = source };
+        const string advice = "it is written by a query clause, which cannot be made 'static'; to pin it, rewrite the query in method syntax with a 'static' lambda";
+        foreach (var location in new[] { 0, 1, 2 })
+        {
+            test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult("TG3010", Microsoft.CodeAnalysis.DiagnosticSeverity.Info)
+                .WithLocation(location).WithArguments(advice, "C.M"));
+        }
+
+        // The select clauses ('x * 2', 'v') and the LINQ calls are reported by their own rules, not the subject here.
+        test.DisabledDiagnostics.Add("TG3014");
+        test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult("TG3010", Microsoft.CodeAnalysis.DiagnosticSeverity.Info)
+            .WithSpan(10, 60, 10, 65).WithArguments(advice, "C.M"));
+        return test.RunAsync();
+    }
+
+    [Fact]
     public Task Empty_arrays_become_Array_Empty_with_Fix_All_and_non_empty_arrays_get_no_fix()
     {
         var test = new CodeFixTest<HotPathAllocationAnalyzer, EmptyArrayCodeFix>

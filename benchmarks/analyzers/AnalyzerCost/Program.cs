@@ -14,7 +14,7 @@ using TailGuard;
 using TailGuard.Analyzers.Allocations;
 using TailGuard.Analyzers.SecretFlow;
 
-// Usage: dotnet run -c Release --project tests/Analyzers.Tests/perf/AnalyzerCost -- DIR [ROUNDS]
+// Usage: dotnet run -c Release --project benchmarks/analyzers/AnalyzerCost -- DIR [ROUNDS]
 // Analyzes every .cs file under DIR with a baseline analyzer that walks every operation tree (what any IOperation
 // analyzer, such as the SDK's own, already pays for), then with the baseline plus each TailGuard analyzer, and prints
 // the process CPU each configuration took (median of ROUNDS, configurations interleaved, after a warm-up round). The

@@ -1,0 +1,179 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using TailGuard.Analyzers.Common;
+using TailGuard.Analyzers.Rules;
+
+namespace TailGuard.Analyzers.SecretFlow;
+
+/// <summary>
+/// What the secret-flow rules know about symbols, apart from any flow: which members are [Secret] sources, which calls
+/// are sinks (the host, the network, logs), declassifiers, variable-time comparisons, and library calls that write
+/// into a buffer argument.
+/// </summary>
+internal sealed class SinkCatalog
+{
+    private readonly TailGuardSymbols _symbols;
+
+    internal SinkCatalog(TailGuardSymbols symbols) => _symbols = symbols;
+
+    /// <summary>A [Secret] field or property, or an override of a [Secret] property.</summary>
+    internal bool IsSecret(ISymbol member)
+    {
+        if (TailGuardSymbols.Has(member, _symbols.Secret))
+        {
+            return true;
+        }
+
+        for (var overridden = (member as IPropertySymbol)?.OverriddenProperty; overridden is not null; overridden = overridden.OverriddenProperty)
+        {
+            if (TailGuardSymbols.Has(overridden, _symbols.Secret))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    internal bool IsDeclassifier(IMethodSymbol method) =>
+        TailGuardSymbols.Has(method, _symbols.Declassifier) || TailGuardSymbols.Has(method.OriginalDefinition, _symbols.Declassifier) ||
+        (method.ReducedFrom is { } reduced && TailGuardSymbols.Has(reduced, _symbols.Declassifier));
+
+    internal bool ReturnsSecret(IMethodSymbol method) => TailGuardSymbols.ReturnHas(method, _symbols.Secret);
+
+    /// <summary>The rule for a call whose arguments leave the domain, reach the network or reach a log.</summary>
+    internal DiagnosticDescriptor? SinkOf(IMethodSymbol method)
+    {
+        var type = method.ContainingType;
+        if (type is null)
+        {
+            return null;
+        }
+
+        if (TailGuardSymbols.Has(type, _symbols.HostCalls))
+        {
+            return DiagnosticRules.SecretLeavesTrustDomain;
+        }
+
+        if (TailGuardSymbols.Has(type, _symbols.R2P2Service) || SymbolEqualityComparer.Default.Equals(type, _symbols.R2P2Client) ||
+            IsGeneratedClient(type))
+        {
+            return DiagnosticRules.SecretToNetwork;
+        }
+
+        if (SymbolEqualityComparer.Default.Equals(type, _symbols.Console) || SymbolEqualityComparer.Default.Equals(type, _symbols.Debug) ||
+            SymbolEqualityComparer.Default.Equals(type, _symbols.Trace) || SymbolEqualityComparer.Default.Equals(type, _symbols.LoggerExtensions) ||
+            SymbolEqualityComparer.Default.Equals(type, _symbols.Logger))
+        {
+            return DiagnosticRules.SecretToLog;
+        }
+
+        return null;
+    }
+
+    internal static bool IsVariableTimeComparison(IMethodSymbol method) => method.Name switch
+    {
+        "SequenceEqual" or "Equals" => true,
+        "Compare" or "CompareOrdinal" => method.ContainingType?.SpecialType == SpecialType.System_String,
+        _ => false,
+    };
+
+    /// <summary>Both operands of a SequenceEqual are bytes (arrays or spans): FixedTimeEquals takes them as they are.</summary>
+    internal bool CanUseFixedTimeEquals(IInvocationOperation invocation)
+    {
+        if (invocation.TargetMethod.Name != "SequenceEqual")
+        {
+            return false;
+        }
+
+        var operands = new List<IOperation>();
+        if (invocation.Instance is not null)
+        {
+            operands.Add(invocation.Instance);
+        }
+
+        foreach (var argument in invocation.Arguments)
+        {
+            operands.Add(argument.Value);
+        }
+
+        if (operands.Count != 2)
+        {
+            return false;
+        }
+
+        foreach (var operand in operands)
+        {
+            var type = operand is IConversionOperation { IsImplicit: true } conversion ? conversion.Operand.Type : operand.Type;
+            if (!IsByteSequence(type))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// A span or array parameter of a library call named like a destination (<c>destination</c>, <c>dst</c>,
+    /// <c>bytes</c>, <c>buffer</c>, <c>output</c>): CopyTo, TryCopyTo, Array.Copy, Buffer.BlockCopy, Encoding.GetBytes,
+    /// BinaryPrimitives.Write* write their other inputs into it.
+    /// </summary>
+    internal bool IsDestinationParameter(IParameterSymbol parameter)
+    {
+        var isBuffer = parameter.Type is IArrayTypeSymbol || TailGuardSymbols.IsConstructedFrom(parameter.Type, _symbols.Span);
+        if (!isBuffer)
+        {
+            return false;
+        }
+
+        var name = parameter.Name;
+        return name.IndexOf("dest", StringComparison.OrdinalIgnoreCase) >= 0 || name.IndexOf("dst", StringComparison.OrdinalIgnoreCase) >= 0 ||
+            name is "bytes" or "buffer" or "output";
+    }
+
+    internal bool IsException(ITypeSymbol? type)
+    {
+        for (var current = type; current is not null && _symbols.Exception is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current, _symbols.Exception))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    internal bool IsSpan(ITypeSymbol? type) => TailGuardSymbols.IsConstructedFrom(type, _symbols.Span);
+
+    /// <summary>A {Name}Client emitted by the TailGuard generator: a class declared only in a generated .g.cs file.</summary>
+    private static bool IsGeneratedClient(INamedTypeSymbol type)
+    {
+        if (!type.Name.EndsWith("Client", StringComparison.Ordinal) || type.DeclaringSyntaxReferences.Length == 0)
+        {
+            return false;
+        }
+
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (!reference.SyntaxTree.FilePath.EndsWith(".g.cs", StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool IsByteSequence(ITypeSymbol? type) => type switch
+    {
+        IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte } => true,
+        INamedTypeSymbol { TypeArguments.Length: 1 } named when
+            (TailGuardSymbols.IsConstructedFrom(named, _symbols.Span) || TailGuardSymbols.IsConstructedFrom(named, _symbols.ReadOnlySpan)) =>
+            named.TypeArguments[0].SpecialType == SpecialType.System_Byte,
+        _ => false,
+    };
+}
