@@ -7,7 +7,8 @@ namespace TailGuard.Generators.R2P2.Model;
 /// <see cref="ClientName"/> is the async client method; for a method with a destination, <see cref="LeaseClientName"/>
 /// is the lease-returning one (else empty). <see cref="Policy"/> is the effective wire routing policy (0..3).
 /// <see cref="Cref"/> points at the contract method (the generated docs inherit from it); <see cref="Obsolete"/> is its
-/// <c>[Obsolete]</c> rewritten for generated code, or "".
+/// <c>[Obsolete]</c> rewritten for generated code, or "". <see cref="IsReadOnly"/>: marked <c>[ReadOnly]</c> (a
+/// replicated service runs it on one replica only).
 /// </summary>
 internal sealed record MethodModel(
     string Name,
@@ -19,4 +20,5 @@ internal sealed record MethodModel(
     ValueModel Return,
     EquatableArray<ParameterModel> Parameters,
     string Cref,
-    string Obsolete);
+    string Obsolete,
+    bool IsReadOnly = false);

@@ -8,7 +8,9 @@ namespace TailGuard.Generators.R2P2.Model;
 /// <see cref="Obsolete"/> is the interface's own <c>[Obsolete]</c> ("" if none), carried onto the generated types;
 /// <see cref="ObsoleteDiagnosticIds"/> are the custom ids of obsolete types the signatures use;
 /// <see cref="ContainerCref"/> is the cref prefix of the scope the generated types share with the interface;
-/// <see cref="ScopeNames"/> are user identifiers in scope around the generated types (containing types' type parameters).
+/// <see cref="ScopeNames"/> are user identifiers in scope around the generated types (containing types' type parameters);
+/// <see cref="Replicated"/>: <c>[R2P2Service(Replicated = true)]</c> (docs/replication.md): the client wraps a
+/// ReplicatedClient and the dispatcher is also the replicas' IReplicatedService.
 /// </summary>
 internal sealed record ServiceModel(
     string HintName,
@@ -25,4 +27,5 @@ internal sealed record ServiceModel(
     string Obsolete,
     EquatableArray<string> ObsoleteDiagnosticIds,
     EquatableArray<string> ScopeNames,
-    EquatableArray<MethodModel> Methods);
+    EquatableArray<MethodModel> Methods,
+    bool Replicated = false);

@@ -63,7 +63,6 @@ public sealed class ReplicatedNode : IAsyncDisposable
     private long _lastStatusApplied = -1;
     private long _unreplicatedIndex;
     private int _leader = -1;
-    private int _isLeader;
     private int _disposed;
 
     private ReplicatedNode(ReplicatedNodeOptions options, IReplicatedService service, IReplicatedState state)
@@ -110,7 +109,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
     public ReplicatedNodeOptions Options => _options;
 
     /// <summary>Whether this node is the Raft leader now.</summary>
-    public bool IsLeader => _options.Mode == ReplicationMode.Unreplicated || Volatile.Read(ref _isLeader) != 0;
+    public bool IsLeader => _options.Mode == ReplicationMode.Unreplicated || (_cluster is { } cluster && !cluster.LeadershipToken.IsCancellationRequested);
 
     /// <summary>The index of the member this node believes leads, or -1 when it knows of none.</summary>
     public int LeaderIndex => _options.Mode == ReplicationMode.Unreplicated ? Self : Volatile.Read(ref _leader);
@@ -119,7 +118,9 @@ public sealed class ReplicatedNode : IAsyncDisposable
     public long Term => _wal is null ? 0 : ((IPersistentState)_wal).Term;
 
     /// <summary>The last log index applied to the state.</summary>
-    public long AppliedIndex => _stateMachine?.AppliedIndex ?? Interlocked.Read(ref _unreplicatedIndex);
+    public long AppliedIndex => _stateMachine is null
+        ? Interlocked.Read(ref _unreplicatedIndex)
+        : Math.Max(_stateMachine.AppliedIndex, _wal!.LastAppliedIndex); // the WAL skips entries without payload (a leader's no-op)
 
     /// <summary>The highest log index known committed.</summary>
     public long CommitIndex => _wal?.LastCommittedEntryIndex ?? Interlocked.Read(ref _unreplicatedIndex);
@@ -423,14 +424,12 @@ public sealed class ReplicatedNode : IAsyncDisposable
     private void OnLeaderChanged(RaftCluster<RaftClusterMember> cluster, RaftClusterMember? leader)
     {
         var index = leader is null ? -1 : Array.FindIndex(_options.Members.ToArray(), m => m.Equals(leader.EndPoint));
-        var isLeader = index == Self && !cluster.LeadershipToken.IsCancellationRequested;
-        if (isLeader && Volatile.Read(ref _isLeader) == 0)
+        if (index == Self && Volatile.Read(ref _leader) != Self)
         {
-            _repliers.Reset();
+            _repliers.Reset(); // a new term of leadership: outstanding replies count from here
         }
 
         Volatile.Write(ref _leader, index);
-        Volatile.Write(ref _isLeader, isLeader ? 1 : 0);
         Log(LogLevel.Information, index < 0 ? "no leader" : $"leader is {index} (term {Term})");
         LeaderChanged?.Invoke(index);
     }
