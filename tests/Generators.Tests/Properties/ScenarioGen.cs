@@ -166,14 +166,14 @@ internal static class ScenarioGen
         from bound in Gen.OneOf(0, 64, 200)
         from isNull in Gen.Frequency((4, Gen.Const(false)), (1, Gen.Const(true)))
         from text in Text(trustBoundary: false)
-        select (nullable ? "string?" : "string", nullable && isNull ? "null" : Literal(text), bound == 0 ? string.Empty : "[global::TailGuard.R2P2MaxLength(" + Number(bound) + ")] ");
+        select (nullable ? "string?" : "string", nullable && isNull ? "(string?)null" : Literal(text), bound == 0 ? string.Empty : "[global::TailGuard.R2P2MaxLength(" + Number(bound) + ")] ");
 
     // Every value type that crosses R2P2 by value, and nullable forms of each.
     private static Gen<(string Type, string Value)> ServiceValue(string types) =>
         from value in Gen.OneOf(Scalar(types, trustBoundary: false).ToArray())
         from nullable in Gen.Frequency((4, Gen.Const(false)), (1, Gen.Const(true)))
         from isNull in Gen.Bool
-        select nullable ? (value.Type + "?", isNull ? "null" : value.Value) : value;
+        select nullable ? (value.Type + "?", isNull ? "(" + value.Type + "?)null" : value.Value) : value;
 
     // ---- trust boundary -------------------------------------------------------------------------------------------
 
@@ -204,7 +204,7 @@ internal static class ScenarioGen
             from isNull in Gen.Bool
             from bound in Gen.OneOf(0, 64, 300)
             from text in Text(trustBoundary: true)
-            select new ParamSpec(name, Shape.Text, nullable ? "string?" : "string", bound == 0 ? string.Empty : "[global::TailGuard.Bounded(" + Number(bound) + ")] ", nullable && isNull ? "null" : Literal(text), string.Empty, 0)),
+            select new ParamSpec(name, Shape.Text, nullable ? "string?" : "string", bound == 0 ? string.Empty : "[global::TailGuard.Bounded(" + Number(bound) + ")] ", nullable && isNull ? "(string?)null" : Literal(text), string.Empty, 0)),
         (3, from name in Gen.OneOf(ParameterNames)
             from shape in Gen.OneOf(Shape.SpanIn, Shape.SpanOut, Shape.SpanInOut)
             from userCheck in Gen.Frequency((4, Gen.Const(false)), (1, Gen.Const(true)))

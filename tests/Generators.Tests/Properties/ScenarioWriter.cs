@@ -340,7 +340,7 @@ internal static class ScenarioWriter
     private static void ServiceCalls(StringBuilder w, string q, ContractSpec service)
     {
         string baseName = service.BaseName;
-        w.AppendLine("global::TailGuard.R2P2.InMemoryNetwork network = new global::TailGuard.R2P2.InMemoryNetwork(seed: 7);");
+        w.AppendLine("global::TailGuard.R2P2.Simulation.InMemoryNetwork network = new global::TailGuard.R2P2.Simulation.InMemoryNetwork(seed: 7);");
         w.AppendLine("TgServiceImpl service = new TgServiceImpl();");
         w.AppendLine("global::TailGuard.R2P2.R2P2ServerOptions serverOptions = new global::TailGuard.R2P2.R2P2ServerOptions { ServedPolicies = new[] { global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, global::TailGuard.R2P2.RoutingPolicy.Fixed, global::TailGuard.R2P2.RoutingPolicy.Replicated, global::TailGuard.R2P2.RoutingPolicy.ReplicatedReadOnly } };");
         w.AppendLine("await using (global::TailGuard.R2P2.R2P2Server server = new global::TailGuard.R2P2.R2P2Server(network.Bind(\"10.7.0.1:9000\"), new " + q + Id(baseName + "Dispatcher") + "(service), serverOptions))");

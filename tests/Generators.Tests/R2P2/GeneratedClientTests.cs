@@ -41,6 +41,7 @@ public sealed class GeneratedClientTests
             using System.Threading;
             using System.Threading.Tasks;
             using TailGuard.R2P2;
+            using TailGuard.R2P2.Simulation;
             using TgTest;
 
             namespace Clients;
@@ -83,6 +84,7 @@ public sealed class GeneratedClientTests
             using System;
             using System.Threading.Tasks;
             using TailGuard.R2P2;
+            using TailGuard.R2P2.Simulation;
             using TgTest;
 
             namespace Clients;

@@ -33,6 +33,7 @@ public sealed class NullableWireFormatTests
             using System.Collections.Generic;
             using System.Threading.Tasks;
             using TailGuard.R2P2;
+            using TailGuard.R2P2.Simulation;
             using TgTest;
 
             namespace Wire;

@@ -18,6 +18,7 @@ public sealed class Issue20RegressionTests
         using System;
         using System.Threading.Tasks;
         using TailGuard.R2P2;
+        using TailGuard.R2P2.Simulation;
 
         namespace TgTest
         {
