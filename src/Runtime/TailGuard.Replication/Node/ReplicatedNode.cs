@@ -120,7 +120,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
     /// <summary>The last log index applied to the state.</summary>
     public long AppliedIndex => _stateMachine is null
         ? Interlocked.Read(ref _unreplicatedIndex)
-        : Math.Max(_stateMachine.AppliedIndex, _wal!.LastAppliedIndex); // the WAL skips entries without payload (a leader's no-op)
+        : Math.Max(_stateMachine.AppliedIndex, _wal?.LastAppliedIndex ?? 0); // the WAL skips entries without payload (a leader's no-op)
 
     /// <summary>The highest log index known committed.</summary>
     public long CommitIndex => _wal?.LastCommittedEntryIndex ?? Interlocked.Read(ref _unreplicatedIndex);
