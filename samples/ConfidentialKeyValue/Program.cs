@@ -79,7 +79,7 @@ static async Task<int> RunAsync(CommandLine line)
     int count = await client.CountAsync();
     ReadOnlySpan<byte> atRest = store.SealedValue("key-000000"u8);
     Console.WriteLine($"keys stored {count}; at rest under key-000000: {Convert.ToHexString(atRest[..Math.Min(atRest.Length, 32)])}... ({atRest.Length} bytes)");
-    Console.WriteLine($"domain calls answered {domain.Entry.Completed}, refused {domain.Entry.Refused}");
+    Console.WriteLine($"domain calls answered {domain.Counters.Completed}, refused {domain.Counters.Refused}");
     Console.WriteLine(report.Errors == 0 && report.Mismatches == 0 ? "result: ok" : "result: FAILED");
     return report.Errors == 0 && report.Mismatches == 0 ? 0 : 1;
 }

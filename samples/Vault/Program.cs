@@ -74,6 +74,6 @@ static int Run()
     monitor.HostRead(host.Region.SharedAddress + CallFrame.StatusOffset, status);
     Console.WriteLine($"hand-crafted frame with an out-of-region buffer: {(CallStatus)BitConverter.ToInt32(status)}");
 
-    Console.WriteLine($"calls answered {host.Entry.Completed}, refused {host.Entry.Refused}; disposing revokes the domain");
+    Console.WriteLine($"calls answered {host.Counters.Completed}, refused {host.Counters.Refused}; disposing revokes the domain");
     return 0;
 }

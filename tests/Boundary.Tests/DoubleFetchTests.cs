@@ -20,16 +20,17 @@ public sealed class DoubleFetchTests
     public void B1_an_input_buffer_is_copied_before_validation_and_later_host_writes_are_not_seen()
     {
         using var kit = new ProbeKit();
-        MemoryView peekView = kit.HostView(2);
         int dataStart = kit.DataStart;
-        using var attacker = new Attacker(kit.HostView(1), (region, round) =>
+        byte[] garbage = new byte[200];
+        using var attacker = new Attacker(kit, (region, round) =>
         {
             // Rewrite the input bytes (never the descriptor, so calls stay valid) with values the host never sends.
-            region.Slice(dataStart, 200).Fill((byte)(0x80 | (round & 0x7F)));
+            garbage.AsSpan().Fill((byte)(0x80 | (round & 0x7F)));
+            region.HostWrite(dataStart, garbage);
         });
 
         kit.Probe.DuringInspect = attacker.WaitForNextRound; // the attacker writes at least once inside every call
-        kit.Probe.SharedPeek = index => peekView.Span[dataStart + index];
+        kit.Probe.SharedPeek = index => kit.SharedByteSeenByDomain(dataStart + index);
         byte[] input = new byte[200];
         for (int call = 0; call < Calls; call++)
         {
@@ -51,7 +52,8 @@ public sealed class DoubleFetchTests
         int slot = ProbeBoundary.M4_data;
         int regionSize = kit.Layout.RegionSize;
         int dataStart = kit.DataStart;
-        using var attacker = new Attacker(kit.HostView(1), (region, round) =>
+        byte[] word = new byte[4];
+        using var attacker = new Attacker(kit, (region, round) =>
         {
             (uint offset, uint length) = (round % 5) switch
             {
@@ -61,8 +63,10 @@ public sealed class DoubleFetchTests
                 3 => (0xFFFF_FFF8u, 16u),                            // offset + length wraps in 32 bits
                 _ => ((uint)dataStart, 16u),                         // valid, but not what the host sent
             };
-            BinaryPrimitives.WriteUInt32LittleEndian(region[slot..], offset);
-            BinaryPrimitives.WriteUInt32LittleEndian(region[(slot + 4)..], length);
+            BinaryPrimitives.WriteUInt32LittleEndian(word, offset); // two separate writes, as before: they can tear
+            region.HostWrite(slot, word);
+            BinaryPrimitives.WriteUInt32LittleEndian(word, length);
+            region.HostWrite(slot + 4, word);
         });
 
         kit.Probe.DuringInspect = attacker.WaitForNextRound;
@@ -93,32 +97,29 @@ public sealed class DoubleFetchTests
         Assert.Equal(accepted, kit.Probe.Calls);
         Assert.Equal(0, kit.Probe.OutOfBounds);
         Assert.Equal(0, kit.Probe.ChangedDuringCall);
-        Assert.Equal(accepted, (int)kit.Host.Entry.Completed);
+        Assert.Equal(accepted, (int)kit.Host.Counters.Completed);
     }
 
-    /// <summary>A thread that rewrites the shared region in rounds until stopped, through the host's own view.</summary>
+    /// <summary>A host thread that rewrites the shared region in rounds until stopped, through the host's own (checked) writes.</summary>
     private sealed class Attacker : IDisposable
     {
         private readonly Thread _thread;
         private volatile bool _stop;
         private long _rounds;
 
-        public Attacker(MemoryView view, SpanAction attack)
+        public Attacker(ProbeKit kit, Action<ProbeKit, int> attack)
         {
             _thread = new Thread(() =>
             {
-                Span<byte> region = view.Span;
                 for (int round = 0; !_stop; round++)
                 {
-                    attack(region, round);
+                    attack(kit, round);
                     Interlocked.Increment(ref _rounds);
                 }
             })
             { IsBackground = true, Name = "boundary attacker" };
             _thread.Start();
         }
-
-        public delegate void SpanAction(Span<byte> region, int round);
 
         public long Rounds => Interlocked.Read(ref _rounds);
 

@@ -42,7 +42,7 @@ public sealed class HostCallTests
         var failure = Assert.Throws<BoundaryViolationException>(() => host.Proxy.Fetch(10, destination));
         // The domain's proxy refused the host's reply; the domain's call fails with that reason, and no byte of the reply was used.
         Assert.Equal(CallStatus.MalformedReply, failure.Status);
-        Assert.Equal(CallStatus.MalformedReply, host.Entry.LastStatus);
+        Assert.Equal(CallStatus.MalformedReply, host.Counters.LastStatus);
         Assert.Equal(1, storage.Reads);
         Assert.All(destination, b => Assert.Equal(0xEE, b));
     }
@@ -61,7 +61,7 @@ public sealed class HostCallTests
         });
 
         Assert.Equal(reported, Assert.Throws<BoundaryViolationException>(() => host.Proxy.Time()).Status);
-        Assert.Equal(reported, host.Entry.LastStatus);
+        Assert.Equal(reported, host.Counters.LastStatus);
     }
 
     [Fact]

@@ -159,7 +159,7 @@ public sealed class HostileFrameTests
     private static void AssertUntouchedAndAlive(ProbeKit kit)
     {
         Assert.Equal(0, kit.Probe.Calls);
-        Assert.True(kit.Host.Entry.Refused > 0);
+        Assert.True(kit.Host.Counters.Refused > 0);
         Assert.Equal(3, kit.Proxy.Add(1, 2, default));
         Assert.Equal(MonitorError.AccessDenied, Assert.Throws<MonitorException>(() => kit.Monitor.HostRead(kit.Host.Region.PrivateAddress, new byte[8])).Error);
     }

@@ -17,8 +17,7 @@ public sealed class OutputAndUserCheckTests
         frame.AsSpan(dataStart).Fill(0xAA); // the host's garbage where the output will go, and beyond
         ProbeKit.Descriptor(frame, ProbeBoundary.M3_destination, (uint)dataStart, 32);
         byte[]? sharedDuringCall = null;
-        var hostView = kit.HostView(1); // taken before the call: the calling thread plays core 0 while the domain runs
-        kit.Probe.DuringCall = () => sharedDuringCall = hostView.Span.ToArray();
+        kit.Probe.DuringCall = () => HostThread.Run(() => sharedDuringCall = kit.ReadShared()); // the host looks mid-call
 
         Assert.Equal(CallStatus.Ok, kit.Send(frame));
 
@@ -52,8 +51,7 @@ public sealed class OutputAndUserCheckTests
     {
         using var kit = new ProbeKit();
         int dataStart = kit.DataStart;
-        var hostView = kit.HostView(1);
-        kit.Probe.DuringCall = () => hostView.Span[dataStart] = 0x5A; // the host rewrites mid-call
+        kit.Probe.DuringCall = () => HostThread.Run(() => kit.HostWrite(dataStart, [0x5A])); // the host rewrites mid-call
         Assert.Equal(0x5A, kit.Proxy.Peek([1, 2, 3]));                        // and the callee sees it: no copy
 
         // The copying vocabulary does not: the same rewrite is invisible to an input buffer (B1).

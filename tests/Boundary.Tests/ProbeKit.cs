@@ -38,8 +38,16 @@ internal sealed class ProbeKit : IDisposable
 
     public int DataStart => Layout.FrameSize;
 
-    /// <summary>A view of the shared region as the host holds it, taken on a core nobody calls on.</summary>
-    public MemoryView HostView(int core) => Monitor.GetCore(core).GetView(Host.Region.SharedAddress, Layout.RegionSize, MemoryRights.Read | MemoryRights.Write);
+    /// <summary>The host writing the shared region (a checked copy: the host holds no span over monitor memory).</summary>
+    public void HostWrite(int offset, ReadOnlySpan<byte> bytes) => Monitor.HostWrite(Host.Region.SharedAddress + (ulong)offset, bytes);
+
+    /// <summary>One byte of the shared region, as the domain reads it: from inside a call, through the domain's own core.</summary>
+    public byte SharedByteSeenByDomain(int offset)
+    {
+        Span<byte> value = stackalloc byte[1];
+        BoundaryEntry.CurrentCore!.Read(Host.Region.SharedAddress + (ulong)offset, value);
+        return value[0];
+    }
 
     /// <summary>A frame as a hostile host writes it: method id, Pending status, everything else up to the caller.</summary>
     public byte[] NewFrame(uint methodId)

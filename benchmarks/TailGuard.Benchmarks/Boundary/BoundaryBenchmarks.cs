@@ -77,6 +77,6 @@ public class BoundaryBenchmarks : IDisposable
 
         protected override Span<byte> GetRegion() => _region;
 
-        protected override void Switch() => entry.ServeInPlace(_region, _scratch);
+        protected override void Switch(int length) => entry.ServeInPlace(_region, _scratch);
     }
 }

@@ -319,7 +319,7 @@ internal static class BoundaryEmitter
             w.Line(Runtime + "EntryCall.Fence();");
             string invocation = "this." + implementation + "." + CSharpNames.Identifier(method.Name) + "(" + string.Join(", ", arguments) + ");";
             w.Line(method.ReturnType.Length == 0 ? invocation : (method.ReturnsFlag ? "bool" : method.ReturnType) + " __result = " + invocation);
-            w.Line("this.EnsureRegionHeld();");
+            w.Line("__frame.EnsureRegionHeld();");
             for (int index = 0; index < method.Parameters.Count; index++)
             {
                 BoundaryParameter p = method.Parameters[index];

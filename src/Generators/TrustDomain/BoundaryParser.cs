@@ -151,6 +151,10 @@ internal static class BoundaryParser
             {
                 diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.TypeCannotCross, returnLocation, "The result", method.Name, type.ToDisplayString(), problem));
             }
+            else if (StructLayoutRules.Check(type, returnLocation, "The result", method.Name) is { } layoutProblem)
+            {
+                diagnostics.Add(layoutProblem);
+            }
             else
             {
                 returnType = CSharpNames.FullyQualified(type);
@@ -243,6 +247,12 @@ internal static class BoundaryParser
                 return null;
             }
 
+            if (StructLayoutRules.Check(element, typeLocation, "The elements of parameter '" + parameter.Name + "'", method.Name) is { } elementProblem)
+            {
+                diagnostics.Add(elementProblem);
+                return null;
+            }
+
             int size = ElementSize(element);
             int bound = Bound(bounded, parameter, method, size, required: true, diagnostics, location, cancellationToken);
             if (diagnostics.Count > before)
@@ -280,6 +290,12 @@ internal static class BoundaryParser
         if (ScalarProblem(type) is { } scalarProblem)
         {
             diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.TypeCannotCross, typeLocation, "Parameter '" + parameter.Name + "'", method.Name, display, scalarProblem));
+            return null;
+        }
+
+        if (StructLayoutRules.Check(type, typeLocation, "Parameter '" + parameter.Name + "'", method.Name) is { } layoutProblem)
+        {
+            diagnostics.Add(layoutProblem);
             return null;
         }
 

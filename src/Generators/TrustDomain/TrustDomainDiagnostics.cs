@@ -80,6 +80,21 @@ internal static class TrustDomainDiagnostics
         "Trust-boundary interfaces cannot inherit interfaces",
         "'{0}' inherits '{1}'; inherited members would have no frame layout: declare every method on the trust-boundary interface itself");
 
+    public static readonly DiagnosticDescriptor StructPadding = Create(
+        "TG2014",
+        "A struct crossing a trust boundary has implicit padding",
+        "{0} of '{1}' has type '{2}', which has {3} byte(s) of implicit padding ({4}); a struct is copied whole, so padding would carry whatever memory the sender's copy held: reorder its fields largest first, add explicit padding fields, or give it an explicit layout with no gaps");
+
+    public static readonly DiagnosticDescriptor StructInvalidField = Create(
+        "TG2015",
+        "A struct crossing a trust boundary holds a bool or decimal field",
+        "{0} of '{1}' has type '{2}', whose field '{3}' is a {4}: not every bit pattern of a {4} is valid, and fields inside a struct are not validated at the boundary; use an integer field (a byte 0/1, a scaled long), or pass the {4} as a parameter of its own, where it is checked");
+
+    public static readonly DiagnosticDescriptor StructLayoutUnknown = Create(
+        "TG2016",
+        "The layout of a struct crossing a trust boundary cannot be checked",
+        "{0} of '{1}' has type '{2}', whose layout cannot be checked for padding: {3}; use a sequential or explicit layout declared in source");
+
     public static readonly DiagnosticDescriptor FileLocalContract = Create(
         "TG2020",
         "A trust-boundary interface cannot be file-local",
@@ -108,6 +123,9 @@ internal static class TrustDomainDiagnostics
         InOutMisuse,
         ContainingTypeNotPartial,
         InheritedInterface,
+        StructPadding,
+        StructInvalidField,
+        StructLayoutUnknown,
         FileLocalContract,
         GeneratedNameTaken);
 

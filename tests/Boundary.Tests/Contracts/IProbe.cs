@@ -8,7 +8,14 @@ public enum Mode : short
     Strict = 2,
 }
 
-public readonly record struct Point(int X, long Y);
+/// <summary>An int and a long: the four bytes between them are a field of their own, not implicit padding (TG2014).</summary>
+public readonly record struct Point(int X, int Reserved, long Y)
+{
+    public Point(int x, long y)
+        : this(x, 0, y)
+    {
+    }
+}
 
 /// <summary>Every way a value can cross, each method a probe the tests observe from inside the domain.</summary>
 [TrustDomain]

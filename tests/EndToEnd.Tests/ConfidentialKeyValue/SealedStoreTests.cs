@@ -65,7 +65,7 @@ public sealed class SealedStoreTests
         }
 
         Assert.Equal(-1, domain.Proxy.Open("alice"u8, sealedValue.AsSpan(0, Limits.SealOverhead - 1), plaintext));
-        Assert.Equal(0, domain.Entry.Refused);
+        Assert.Equal(0, domain.Counters.Refused);
     }
 
     [Fact]

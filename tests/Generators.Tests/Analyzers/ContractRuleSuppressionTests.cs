@@ -53,6 +53,9 @@ public sealed class ContractRuleSuppressionTests
         ["TG2011"] = "[TrustDomain] public interface IDomain { void Call([InOut] int data); }",
         ["TG2012"] = "public class Outer { [TrustDomain] public interface IDomain { void Call(int value); } }",
         ["TG2013"] = "public interface IBase { }\n[TrustDomain] public interface IDomain : IBase { void Call(int value); }",
+        ["TG2014"] = "public struct Padded { public int A; public long B; }\n[TrustDomain] public interface IDomain { void Call(Padded value); }",
+        ["TG2015"] = "public struct Flagged { public bool On; public byte Pad0; public short Pad1; public int Pad2; }\n[TrustDomain] public interface IDomain { void Call(Flagged value); }",
+        ["TG2016"] = "[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Auto)] public struct Loose { public long A; }\n[TrustDomain] public interface IDomain { void Call(Loose value); }",
         ["TG2020"] = "[TrustDomain] file interface IDomain { void Call(int value); }",
         ["TG2021"] = "public class DomainProxy { }\n[TrustDomain] public interface IDomain { void Call(int value); }",
     };

@@ -253,7 +253,7 @@ internal sealed partial class EverythingEntry : global::TailGuard.Boundary.Bound
         global::System.Span<byte> __arg2 = __frame.InOut<byte>(global::Samples.Boundary.EverythingBoundary.M1_both, 32);
         global::TailGuard.Boundary.EntryCall.Fence();
         global::Samples.Boundary.Pair __result = this._implementation.Buffers(__arg0, __arg1, __arg2);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.CopyOut<long>(global::Samples.Boundary.EverythingBoundary.M1_output, __arg1);
         __frame.CopyOut<byte>(global::Samples.Boundary.EverythingBoundary.M1_both, __arg2);
         __frame.Return<global::Samples.Boundary.Pair>(__result);
@@ -264,7 +264,7 @@ internal sealed partial class EverythingEntry : global::TailGuard.Boundary.Bound
     {
         global::TailGuard.Boundary.EntryCall.Fence();
         this._implementation.Nothing();
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
 
@@ -273,7 +273,7 @@ internal sealed partial class EverythingEntry : global::TailGuard.Boundary.Bound
         int __arg0 = __frame.Scalar<int>(global::Samples.Boundary.EverythingBoundary.M3_event);
         global::TailGuard.Boundary.EntryCall.Fence();
         global::Samples.Boundary.Level __result = this._implementation.Overloaded(__arg0);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.Return<global::Samples.Boundary.Level>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
@@ -283,7 +283,7 @@ internal sealed partial class EverythingEntry : global::TailGuard.Boundary.Bound
         long __arg0 = __frame.Scalar<long>(global::Samples.Boundary.EverythingBoundary.M4_value);
         global::TailGuard.Boundary.EntryCall.Fence();
         global::Samples.Boundary.Level __result = this._implementation.Overloaded(__arg0);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.Return<global::Samples.Boundary.Level>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
@@ -304,7 +304,7 @@ internal sealed partial class EverythingEntry : global::TailGuard.Boundary.Bound
         global::Samples.Boundary.Pair __arg11 = __frame.Scalar<global::Samples.Boundary.Pair>(global::Samples.Boundary.EverythingBoundary.M5_pair);
         global::TailGuard.Boundary.EntryCall.Fence();
         double __result = this._implementation.Scalars(__arg0, __arg1, __arg2, __arg3, __arg4, __arg5, __arg6, __arg7, __arg8, __arg9, __arg10, __arg11);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.Return<double>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
@@ -315,7 +315,7 @@ internal sealed partial class EverythingEntry : global::TailGuard.Boundary.Bound
         string __arg1 = __frame.Utf8String(global::Samples.Boundary.EverythingBoundary.M6_defaulted, 256);
         global::TailGuard.Boundary.EntryCall.Fence();
         int __result = this._implementation.Text(__arg0, __arg1);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.Return<int>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
@@ -326,7 +326,7 @@ internal sealed partial class EverythingEntry : global::TailGuard.Boundary.Bound
         global::System.Span<byte> __arg1 = __frame.UserCheck(global::Samples.Boundary.EverythingBoundary.M7_writable, 64);
         global::TailGuard.Boundary.EntryCall.Fence();
         this._implementation.Unchecked(__arg0, __arg1);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.CopyOut<byte>(global::Samples.Boundary.EverythingBoundary.M7_writable, __arg1);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }

@@ -138,7 +138,7 @@ partial class Outer
             string __arg1 = __frame.Utf8String(global::Outer.HostServicesBoundary.M1_message, 200);
             global::TailGuard.Boundary.EntryCall.Fence();
             this._implementation.Log(__arg0, __arg1);
-            this.EnsureRegionHeld();
+            __frame.EnsureRegionHeld();
             return global::TailGuard.Boundary.CallStatus.Ok;
         }
 
@@ -146,7 +146,7 @@ partial class Outer
         {
             global::TailGuard.Boundary.EntryCall.Fence();
             long __result = this._implementation.Now();
-            this.EnsureRegionHeld();
+            __frame.EnsureRegionHeld();
             __frame.Return<long>(__result);
             return global::TailGuard.Boundary.CallStatus.Ok;
         }
@@ -157,7 +157,7 @@ partial class Outer
             long __arg1 = __frame.Scalar<long>(global::Outer.HostServicesBoundary.M3_position);
             global::TailGuard.Boundary.EntryCall.Fence();
             int __result = this._implementation.Read(__arg0, __arg1);
-            this.EnsureRegionHeld();
+            __frame.EnsureRegionHeld();
             __frame.CopyOut<byte>(global::Outer.HostServicesBoundary.M3_destination, __arg0);
             __frame.Return<int>(__result);
             return global::TailGuard.Boundary.CallStatus.Ok;

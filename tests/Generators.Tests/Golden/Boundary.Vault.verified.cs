@@ -126,7 +126,7 @@ public sealed partial class VaultEntry : global::TailGuard.Boundary.BoundaryEntr
         global::System.Span<byte> __arg1 = __frame.Out<byte>(global::Samples.Vault.VaultBoundary.M1_signature, 32);
         global::TailGuard.Boundary.EntryCall.Fence();
         int __result = this._implementation.Sign(__arg0, __arg1);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.CopyOut<byte>(global::Samples.Vault.VaultBoundary.M1_signature, __arg1);
         __frame.Return<int>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
@@ -137,7 +137,7 @@ public sealed partial class VaultEntry : global::TailGuard.Boundary.BoundaryEntr
         global::System.ReadOnlySpan<byte> __arg0 = __frame.In<byte>(global::Samples.Vault.VaultBoundary.M2_password, 64);
         global::TailGuard.Boundary.EntryCall.Fence();
         bool __result = this._implementation.Verify(__arg0);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.Return<bool>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }

@@ -405,7 +405,7 @@ public sealed partial class VaultEntry : global::TailGuard.Boundary.BoundaryEntr
         global::System.Span<byte> __arg1 = __frame.Out<byte>(global::Regressions.Collisions.VaultBoundary.M1_output, 8);
         global::TailGuard.Boundary.EntryCall.Fence();
         this._implementation.Copy(__arg0, __arg1);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.CopyOut<byte>(global::Regressions.Collisions.VaultBoundary.M1_output, __arg1);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
@@ -418,7 +418,7 @@ public sealed partial class VaultEntry : global::TailGuard.Boundary.BoundaryEntr
         int __arg3 = __frame.Scalar<int>(global::Regressions.Collisions.VaultBoundary.M2__channel);
         global::TailGuard.Boundary.EntryCall.Fence();
         long __result = this._implementation.Store(__arg0, __arg1, __arg2, __arg3);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.Return<long>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }

@@ -279,7 +279,7 @@ partial class Outer<T>
                 global::System.ReadOnlySpan<byte> __arg0 = __frame.In<byte>(global::Regressions.Generic.Outer<T>.Inner.VaultBoundary.M1_password, 64);
                 global::TailGuard.Boundary.EntryCall.Fence();
                 bool __result = this._implementation.Verify(__arg0);
-                this.EnsureRegionHeld();
+                __frame.EnsureRegionHeld();
                 __frame.Return<bool>(__result);
                 return global::TailGuard.Boundary.CallStatus.Ok;
             }
@@ -289,7 +289,7 @@ partial class Outer<T>
                 int __arg0 = __frame.Scalar<int>(global::Regressions.Generic.Outer<T>.Inner.VaultBoundary.M2_pin);
                 global::TailGuard.Boundary.EntryCall.Fence();
                 bool __result = this._implementation.Verify(__arg0);
-                this.EnsureRegionHeld();
+                __frame.EnsureRegionHeld();
                 __frame.Return<bool>(__result);
                 return global::TailGuard.Boundary.CallStatus.Ok;
             }

@@ -111,7 +111,7 @@ public sealed partial class LogEntry : global::TailGuard.Boundary.BoundaryEntry
         string __arg1 = __frame.Utf8String(global::Regressions.NullableReferences.LogBoundary.M1_category, 256);
         global::TailGuard.Boundary.EntryCall.Fence();
         int __result = this._implementation.Write(__arg0, __arg1);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.Return<int>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }

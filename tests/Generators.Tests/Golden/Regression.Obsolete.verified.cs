@@ -542,7 +542,7 @@ public sealed partial class OldVaultEntry : global::TailGuard.Boundary.BoundaryE
         int __arg0 = __frame.Scalar<int>(global::Regressions.Obsolete.OldVaultBoundary.M1_value);
         global::TailGuard.Boundary.EntryCall.Fence();
         int __result = this._implementation.Error(__arg0);
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         __frame.Return<int>(__result);
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
@@ -552,7 +552,7 @@ public sealed partial class OldVaultEntry : global::TailGuard.Boundary.BoundaryE
     {
         global::TailGuard.Boundary.EntryCall.Fence();
         this._implementation.Warn();
-        this.EnsureRegionHeld();
+        __frame.EnsureRegionHeld();
         return global::TailGuard.Boundary.CallStatus.Ok;
     }
 }

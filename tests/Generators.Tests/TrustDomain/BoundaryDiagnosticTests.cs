@@ -9,7 +9,7 @@ namespace TailGuard.Generators.Tests.TrustDomain;
 /// Every TG2xxx rule (behaviour B11): the positive case reports that rule at the marked span and generates nothing; the
 /// negative case (the nearest valid declaration) reports nothing and generates code that compiles.
 /// </summary>
-public class BoundaryDiagnosticTests
+public partial class BoundaryDiagnosticTests
 {
     private const string Usings = "using System;\nusing TailGuard;\n";
 
@@ -89,7 +89,7 @@ public class BoundaryDiagnosticTests
     [InlineData("Plain")]
     [InlineData("DayOfWeek")]
     public void TG2004_accepts_values_that_cross(string type)
-        => AssertClean(Usings + "public struct Plain { public int A; public double B; }\n[TrustDomain] public interface IDomain { " + type + " Call(" + type + " value); }");
+        => AssertClean(Usings + "public struct Plain { public int A; public int Spare; public double B; }\n[TrustDomain] public interface IDomain { " + type + " Call(" + type + " value); }");
 
     // TG2005: a span without a bound
     [Theory]

@@ -28,7 +28,7 @@ internal static class BoundarySources
 
         public enum Level : byte { Low, High }
 
-        public struct Pair { public int A; public long B; }
+        public struct Pair { public int A; public int Spare; public long B; }
 
         [TrustDomain]
         internal interface IEverything

@@ -66,6 +66,9 @@ internal static class RuleRows
         new("TG2011", "TailGuard.TrustBoundary", "error", "[TrustDomain] public interface IDomain { void Call([InOut] int data); }"),
         new("TG2012", "TailGuard.TrustBoundary", "error", "public class Outer { [TrustDomain] public interface IDomain { void Call(int value); } }"),
         new("TG2013", "TailGuard.TrustBoundary", "error", "public interface IBase { }\n[TrustDomain] public interface IDomain : IBase { void Call(int value); }"),
+        new("TG2014", "TailGuard.TrustBoundary", "error", "public struct Padded { public int A; public long B; }\n[TrustDomain] public interface IDomain { void Call(Padded value); }"),
+        new("TG2015", "TailGuard.TrustBoundary", "error", "public struct Flagged { public bool On; public byte Pad0; public short Pad1; public int Pad2; }\n[TrustDomain] public interface IDomain { void Call(Flagged value); }"),
+        new("TG2016", "TailGuard.TrustBoundary", "error", "[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Auto)] public struct Loose { public long A; }\n[TrustDomain] public interface IDomain { void Call(Loose value); }"),
         new("TG2020", "TailGuard.TrustBoundary", "error", "[TrustDomain] file interface IDomain { void Call(int value); }"),
         new("TG2021", "TailGuard.TrustBoundary", "error", "public class DomainProxy { }\n[TrustDomain] public interface IDomain { void Call(int value); }"),
     ];

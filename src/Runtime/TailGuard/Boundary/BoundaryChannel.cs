@@ -5,9 +5,11 @@ using System.Threading;
 namespace TailGuard.Boundary;
 
 /// <summary>
-/// The caller's end of a boundary: its view of the shared region, the switch to the callee, and the offsets the proxy
-/// placed its buffers at (remembered here so that nothing is read back from shared memory to find them). One call at
-/// a time: a channel is bound to one core.
+/// The caller's end of a boundary: the region the proxy writes its frame into, the switch to the callee, and the offsets
+/// the proxy placed its buffers at (remembered here so that nothing is read back from shared memory to find them). One
+/// call at a time: a channel is bound to one core. The region may be the shared memory itself (a domain's view of it)
+/// or the caller's private copy of it (the host's: it holds no span over monitor memory), which <see cref="Switch"/>
+/// publishes before the callee runs and refreshes, once, after it answered.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public abstract class BoundaryChannel
@@ -29,18 +31,25 @@ public abstract class BoundaryChannel
     /// <summary>Where the proxy put each buffer, by slot index (slot offset / 8).</summary>
     internal int[] Offsets { get; }
 
-    /// <summary>The caller's view of the shared region (<see cref="BoundaryLayout.RegionSize"/> bytes).</summary>
+    /// <summary>The region the proxy writes the call into (<see cref="BoundaryLayout.RegionSize"/> bytes).</summary>
     /// <returns>The region.</returns>
     /// <exception cref="BoundaryRevokedException">The region or the callee is gone.</exception>
     protected abstract Span<byte> GetRegion();
 
-    /// <summary>Runs the callee on the frame now in the region and returns when it has answered.</summary>
+    /// <summary>
+    /// Runs the callee on the call now in the region and returns when it has answered. A channel over a private copy
+    /// publishes the first <paramref name="length"/> bytes to the shared region before the switch and reads them back,
+    /// once, after it.
+    /// </summary>
+    /// <param name="length">How many bytes of the region the call uses (its frame and the buffers the proxy placed).</param>
     /// <exception cref="BoundaryRevokedException">The region or the callee was revoked during the call.</exception>
-    protected abstract void Switch();
+    protected abstract void Switch(int length);
 
     /// <summary>
-    /// Whether a callee that did not answer (the status still <see cref="CallStatus.Pending"/>) lost its region: true
-    /// when the callee is a generated entry, which answers every call unless its region is gone.
+    /// Whether the callee is a trust domain's generated entry, which answers every call unless its region is gone: then
+    /// a call left <see cref="CallStatus.Pending"/> means the region was revoked, and <see cref="CallStatus.Stopped"/>
+    /// that the domain stopped serving for good (both <see cref="BoundaryRevokedException"/>). From any other callee
+    /// both are malformed replies.
     /// </summary>
     protected internal virtual bool SilenceMeansRevoked => false;
 
@@ -62,7 +71,7 @@ public abstract class BoundaryChannel
         }
     }
 
-    internal void Transition() => Switch();
+    internal void Transition(int length) => Switch(length);
 
     internal void Release() => Volatile.Write(ref _busy, 0);
 }

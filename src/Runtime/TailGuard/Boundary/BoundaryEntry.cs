@@ -13,21 +13,38 @@ namespace TailGuard.Boundary;
 /// contract it is the domain's code: on each switch into the domain it copies the frame out of the shared region exactly
 /// once into the domain's private memory (its confidential region, reached through views the domain takes itself, so
 /// the host cannot read it), lets the generated <see cref="Dispatch"/> validate and call the implementation, and
-/// writes the status last. For a <see cref="HostCallsAttribute"/> contract the host serves calls the same way
-/// (<see cref="ServeHostCall"/>), from its own copy of the region.
+/// writes the status last. Whenever it (re)takes its view of that private memory it first checks, from the monitor's
+/// own account of the domain's capabilities, that the memory is still a carved, exclusive region zeroed on revocation
+/// at the address it was given; otherwise it stops serving for good. One call at a time: a second entry while a call is
+/// in flight (another core, or a re-entry during an out-call) is refused without touching anything. For a
+/// <see cref="HostCallsAttribute"/> contract the host serves calls the same way, from its own copy of the region.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public abstract class BoundaryEntry : IDomainEntry
 {
+    private const int Unbound = 0;
+    private const int DomainRole = 1;
+    private const int HostRole = 2;
+
     [ThreadStatic]
     private static SimulatedCore? t_core;
 
     private readonly BoundaryLayout _layout;
+
+    // Touched only by the one call in flight (the guard below), or by the one host thread serving host calls.
     private MemoryView _shared;
     private MemoryView _private;
-    private bool _servingHost;
     private byte[]? _hostRegion;
     private byte[]? _hostScratch;
+
+    private int _role;
+    private int _inFlight;
+    private volatile string? _stopReason;
+    private volatile bool _retired;
+    private long _completed;
+    private long _refused;
+    private long _entriesRefused;
+    private int _lastStatus = (int)CallStatus.Pending;
 
     /// <summary>Creates the entry.</summary>
     /// <param name="layout">The contract's layout.</param>
@@ -42,54 +59,48 @@ public abstract class BoundaryEntry : IDomainEntry
     /// <summary>Where the shared region and the private memory are.</summary>
     public BoundaryRegion Region { get; }
 
-    /// <summary>Calls answered with <see cref="CallStatus.Ok"/>.</summary>
-    public long Completed { get; private set; }
+    /// <summary>What the entry has answered so far.</summary>
+    internal BoundaryCounters Counters => new(
+        Volatile.Read(ref _completed), Volatile.Read(ref _refused), Interlocked.Read(ref _entriesRefused), (CallStatus)Volatile.Read(ref _lastStatus));
 
-    /// <summary>Calls refused or failed (any status but <see cref="CallStatus.Ok"/>).</summary>
-    public long Refused { get; private set; }
-
-    /// <summary>The status of the last call.</summary>
-    public CallStatus LastStatus { get; private set; }
+    /// <summary>Why the domain stopped serving for good, or null while it serves.</summary>
+    internal string? StopReason => _stopReason;
 
     /// <summary>The core running the domain call in progress on this thread (host calls are made through it), or null.</summary>
     internal static SimulatedCore? CurrentCore => t_core;
 
+    /// <summary>Makes this the domain's code (its <see cref="Run"/> is what a switch into the domain runs); it will never serve host calls.</summary>
+    internal void BindToDomain() => Bind(DomainRole);
+
+    /// <summary>Makes this the host's server of a [HostCalls] contract; it will never run as a domain's code.</summary>
+    internal void BindToHost() => Bind(HostRole);
+
+    /// <summary>After this, <see cref="ServeHostCall"/> refuses: the host that served the calls is gone.</summary>
+    internal void Retire() => _retired = true;
+
     /// <inheritdoc/>
     public DomainExit Run(in DomainEntryContext context)
     {
-        Span<byte> shared;
-        Span<byte> scratch;
-        try
+        // An entry that nobody bound (a domain set up by hand) becomes a domain's code on its first run.
+        if (Interlocked.CompareExchange(ref _role, DomainRole, Unbound) == HostRole)
         {
-            if (!_shared.IsCurrent || !_private.IsCurrent)
-            {
-                _shared = context.Core.GetView(Region.SharedAddress, _layout.RegionSize, MemoryRights.Read | MemoryRights.Write);
-                _private = context.Core.GetView(Region.PrivateAddress, _layout.ScratchSize, MemoryRights.Read | MemoryRights.Write);
-            }
-
-            shared = _shared.Span;
-            scratch = _private.Span;
-        }
-        catch (MonitorException)
-        {
-            return DomainExit.Return; // the region is gone: there is nowhere to answer; the host sees Pending or a revocation
+            return DomainExit.Return;
         }
 
-        SimulatedCore? outer = t_core;
-        t_core = context.Core;
+        // One call at a time: the frame copy and the scratch are the domain's, for one call.
+        if (Interlocked.CompareExchange(ref _inFlight, 1, 0) != 0)
+        {
+            Interlocked.Increment(ref _entriesRefused);
+            return DomainExit.Return;
+        }
+
         try
         {
-            if (Serve(shared, scratch) is { } status && _shared.IsCurrent)
-            {
-                Interlocked.MemoryBarrier(); // results before status: a caller that sees Ok sees the results
-                BinaryPrimitives.WriteInt32LittleEndian(shared[CallFrame.StatusOffset..], (int)status);
-            }
-
-            // else: revoked during the call; write nothing into memory the domain no longer holds
+            RunOne(context.Core);
         }
         finally
         {
-            t_core = outer;
+            Volatile.Write(ref _inFlight, 0);
         }
 
         return DomainExit.Return;
@@ -98,15 +109,27 @@ public abstract class BoundaryEntry : IDomainEntry
     /// <summary>
     /// Serves one call the domain made out to the host: copies the whole region once into the host's own memory,
     /// validates and dispatches from that copy, and writes the copy back. The host trusts nothing the domain wrote either.
+    /// Only a [HostCalls] entry bound to its host serves, and only until the host is disposed.
     /// </summary>
-    /// <param name="monitor">The monitor (the host's access to the shared region).</param>
-    public void ServeHostCall(SimulatedMonitor monitor)
+    /// <param name="monitor">The monitor (the host's checked access to the shared region).</param>
+    /// <exception cref="InvalidOperationException">This is a domain's entry, or the host is gone.</exception>
+    internal void ServeHostCall(SimulatedMonitor monitor)
     {
         ArgumentNullException.ThrowIfNull(monitor);
+        if (Volatile.Read(ref _role) != HostRole)
+        {
+            throw new InvalidOperationException("Only a [HostCalls] entry serves host calls; a trust domain's entry runs only inside its domain.");
+        }
+
+        if (_retired)
+        {
+            throw new InvalidOperationException("The host that served these calls was disposed.");
+        }
+
         _hostRegion ??= new byte[_layout.RegionSize];
         _hostScratch ??= new byte[_layout.ScratchSize];
         monitor.HostRead(Region.SharedAddress, _hostRegion);
-        if (ServeCopy(_hostRegion, _hostScratch) is { } status)
+        if (Serve(_hostRegion, _hostScratch, lease: null) is { } status)
         {
             BinaryPrimitives.WriteInt32LittleEndian(_hostRegion.AsSpan(CallFrame.StatusOffset), (int)status);
         }
@@ -120,55 +143,134 @@ public abstract class BoundaryEntry : IDomainEntry
     /// </summary>
     internal void ServeInPlace(Span<byte> shared, Span<byte> scratch)
     {
-        if (ServeCopy(shared, scratch) is { } status)
+        if (Serve(shared, scratch, lease: null) is { } status)
         {
             BinaryPrimitives.WriteInt32LittleEndian(shared[CallFrame.StatusOffset..], (int)status);
         }
     }
 
     /// <summary>
-    /// Serves one call from memory the caller owns (no monitor view to go stale), for that call only: the entry's
-    /// revocation check on its shared view must hold again for the next call through the monitor.
-    /// </summary>
-    private CallStatus? ServeCopy(Span<byte> shared, Span<byte> scratch)
-    {
-        var wasServingHost = _servingHost;
-        _servingHost = true;
-        try
-        {
-            return Serve(shared, scratch);
-        }
-        finally
-        {
-            _servingHost = wasServingHost;
-        }
-    }
-
-    /// <summary>
     /// Generated: validates every argument of the method named by <see cref="EntryCall.MethodId"/>, fences, calls the
-    /// implementation and copies the results out.
+    /// implementation and copies the results out (after <see cref="EntryCall.EnsureRegionHeld"/>).
     /// </summary>
     /// <param name="frame">The call, over the private copy of its frame.</param>
     /// <returns>The status to report.</returns>
     protected abstract CallStatus Dispatch(ref EntryCall frame);
 
-    /// <summary>Generated code calls this after the implementation returns: results go out only while the region is still held.</summary>
-    /// <exception cref="BoundaryRevokedException">The region was revoked during the call.</exception>
-    protected void EnsureRegionHeld()
+    private void Bind(int role)
     {
-        if (!_servingHost && !_shared.IsCurrent)
+        int was = Interlocked.CompareExchange(ref _role, role, Unbound);
+        if (was != Unbound && was != role)
         {
-            throw new BoundaryRevokedException("The shared region was revoked during the call; no result is written.");
+            throw new InvalidOperationException("A boundary entry serves one side only: a domain's calls or the host's.");
         }
     }
 
-    /// <summary>Copies the frame once, dispatches, and returns the status to write (null: revoked, write nothing).</summary>
+    /// <summary>One call, inside the domain, with the in-flight guard held.</summary>
+    private void RunOne(SimulatedCore core)
+    {
+        if (_stopReason is not null)
+        {
+            AnswerStopped(core);
+            return;
+        }
+
+        if (!_shared.IsCurrent || !_private.IsCurrent)
+        {
+            try
+            {
+                _shared = core.GetView(Region.SharedAddress, _layout.RegionSize, MemoryRights.Read | MemoryRights.Write);
+            }
+            catch (MonitorException)
+            {
+                return; // no call region: there is nowhere to answer; the host sees Pending or a revocation
+            }
+
+            string? reason;
+            try
+            {
+                // The view first, then the check: both under the same mapping, which must not change in between.
+                _private = core.GetView(Region.PrivateAddress, _layout.ScratchSize, MemoryRights.Read | MemoryRights.Write);
+                reason = PrivateMemoryCheck.Verify(core, Region.PrivateAddress, (ulong)_layout.ScratchSize);
+            }
+            catch (MonitorException exception)
+            {
+                reason = $"the private memory at 0x{Region.PrivateAddress:X} cannot be reached ({exception.Error})";
+            }
+
+            if (reason is not null)
+            {
+                _stopReason = "The trust domain stopped serving for good: " + reason + ".";
+                _private = default;
+                AnswerStopped(core);
+                return;
+            }
+
+            if (!_private.IsCurrent)
+            {
+                return; // the mapping changed while it was checked: check again on the next call
+            }
+        }
+
+        Span<byte> shared;
+        Span<byte> scratch;
+        try
+        {
+            shared = _shared.Span;
+            scratch = _private.Span;
+        }
+        catch (MonitorException)
+        {
+            return; // changed since the check above: nothing is served from memory that was not checked
+        }
+
+        SimulatedCore? outer = t_core;
+        t_core = core;
+        try
+        {
+            if (Serve(shared, scratch, _shared) is { } status && _shared.IsCurrent)
+            {
+                Interlocked.MemoryBarrier(); // results before status: a caller that sees Ok sees the results
+                BinaryPrimitives.WriteInt32LittleEndian(shared[CallFrame.StatusOffset..], (int)status);
+            }
+
+            // else: the domain's memory changed during the call; write nothing into memory it may no longer hold
+        }
+        finally
+        {
+            t_core = outer;
+        }
+    }
+
+    /// <summary>Answers <see cref="CallStatus.Stopped"/> without reading the frame, if the call region is still there.</summary>
+    private void AnswerStopped(SimulatedCore core)
+    {
+        Count(CallStatus.Stopped);
+        try
+        {
+            if (!_shared.IsCurrent)
+            {
+                _shared = core.GetView(Region.SharedAddress, _layout.RegionSize, MemoryRights.Read | MemoryRights.Write);
+            }
+
+            Span<byte> shared = _shared.Span;
+            BinaryPrimitives.WriteInt32LittleEndian(shared[CallFrame.StatusOffset..], (int)CallStatus.Stopped);
+        }
+        catch (MonitorException)
+        {
+            // no call region any more: the caller sees the call unanswered
+        }
+    }
+
+    /// <summary>Copies the frame once, dispatches, and returns the status to write (null: the memory changed, write nothing).</summary>
     [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "An implementation's exception must not cross the boundary: it becomes a status.")]
-    private CallStatus? Serve(Span<byte> shared, Span<byte> scratch)
+    private CallStatus? Serve(Span<byte> shared, Span<byte> scratch, MemoryView? lease)
     {
         Span<byte> frame = scratch[.._layout.FrameSize];
         shared[.._layout.FrameSize].CopyTo(frame); // the one and only read of the frame from shared memory
-        var call = new EntryCall(shared, frame, scratch[_layout.FrameSize..]);
+        EntryCall call = lease is { } held
+            ? new EntryCall(shared, frame, scratch[_layout.FrameSize..], held)
+            : new EntryCall(shared, frame, scratch[_layout.FrameSize..]);
         CallStatus status;
         try
         {
@@ -192,16 +294,15 @@ public abstract class BoundaryEntry : IDomainEntry
             call.ClearScratch();
         }
 
-        LastStatus = status;
-        if (status == CallStatus.Ok)
-        {
-            Completed++;
-        }
-        else
-        {
-            Refused++;
-        }
-
+        Count(status);
         return status;
+    }
+
+    /// <summary>One writer at a time (the call in flight, or the one host thread): plain increments, published for the host's reads.</summary>
+    private void Count(CallStatus status)
+    {
+        Volatile.Write(ref _lastStatus, (int)status);
+        ref long counter = ref status == CallStatus.Ok ? ref _completed : ref _refused;
+        Volatile.Write(ref counter, counter + 1);
     }
 }

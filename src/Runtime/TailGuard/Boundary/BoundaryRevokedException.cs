@@ -3,8 +3,9 @@ using System;
 namespace TailGuard.Boundary;
 
 /// <summary>
-/// The shared region or the domain itself was revoked before or during the call (B10). The call has no result and no
-/// output buffer was written; the domain cannot be called again through this proxy.
+/// The shared region or the domain itself was revoked before or during the call (B10), or the domain has stopped
+/// serving for good because its private memory was taken away (<see cref="CallStatus.Stopped"/>). The call has no result
+/// and no output buffer was written; the domain cannot be called again through this proxy.
 /// </summary>
 public sealed class BoundaryRevokedException : Exception
 {

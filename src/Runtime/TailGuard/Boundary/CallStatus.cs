@@ -31,8 +31,20 @@ public enum CallStatus
     /// <summary>The implementation threw; the exception does not cross the boundary.</summary>
     ImplementationFault = 7,
 
-    /// <summary>What came back is malformed: an unknown status, or a returned length other than the one asked for (B9).</summary>
+    /// <summary>
+    /// What came back is malformed: an unknown status, a returned length other than the one asked for, or a returned
+    /// value with a bit pattern its type does not allow (B9).
+    /// </summary>
     MalformedReply = 8,
+
+    /// <summary>An argument has a bit pattern its type does not allow: a <see cref="decimal"/> with a scale above 28 or reserved bits set.</summary>
+    InvalidValue = 9,
+
+    /// <summary>
+    /// The callee has stopped serving for good and ran nothing: a trust domain whose private memory is no longer a carved,
+    /// exclusive region zeroed on revocation at the address it was given (the caller sees <see cref="BoundaryRevokedException"/>).
+    /// </summary>
+    Stopped = 10,
 
     /// <summary>The caller wrote this before switching; seeing it afterwards means the callee never answered.</summary>
     Pending = 0x7FFF_FFFF,

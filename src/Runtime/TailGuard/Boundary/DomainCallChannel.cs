@@ -4,14 +4,18 @@ using TailGuard.Tyche.Simulation;
 
 namespace TailGuard.Boundary;
 
-/// <summary>The host calling into a domain: the host's own view of the shared region, and a monitor transition.</summary>
+/// <summary>
+/// The host calling into a domain. The host holds no span over monitor memory (it could outlive the memory being
+/// granted away): the proxy writes each call into the host's own copy of the region, which is published to the shared
+/// region with one checked write before the transition and read back with one checked read after it.
+/// </summary>
 internal sealed class DomainCallChannel : BoundaryChannel
 {
     private readonly SimulatedMonitor _monitor;
     private readonly TrustDomain _domain;
     private readonly int _core;
     private readonly ulong _sharedAddress;
-    private MemoryView _view;
+    private readonly byte[] _copy;
     private volatile bool _revoked;
 
     public DomainCallChannel(SimulatedMonitor monitor, TrustDomain domain, int core, ulong sharedAddress, BoundaryLayout layout)
@@ -21,7 +25,10 @@ internal sealed class DomainCallChannel : BoundaryChannel
         _domain = domain;
         _core = core;
         _sharedAddress = sharedAddress;
+        _copy = new byte[layout.RegionSize];
     }
+
+    protected internal override bool SilenceMeansRevoked => true;
 
     public void MarkRevoked() => _revoked = true;
 
@@ -32,24 +39,21 @@ internal sealed class DomainCallChannel : BoundaryChannel
             throw new BoundaryRevokedException("The trust domain was revoked; its proxy cannot be called any more.");
         }
 
+        return _copy;
+    }
+
+    protected override void Switch(int length)
+    {
+        Span<byte> call = _copy.AsSpan(0, length);
         try
         {
-            if (!_view.IsCurrent)
-            {
-                // The host's own mapping changes whenever any domain is set up: take the view again (no allocation).
-                _view = _monitor.GetCore(_core).GetView(_sharedAddress, Layout.RegionSize, MemoryRights.Read | MemoryRights.Write);
-            }
-
-            return _view.Span;
+            _monitor.HostWrite(_sharedAddress, call);
         }
         catch (MonitorException exception)
         {
             throw new BoundaryRevokedException("The shared region is no longer the host's to write: " + exception.Message, exception);
         }
-    }
 
-    protected override void Switch()
-    {
         TransitionResult result;
         try
         {
@@ -66,16 +70,15 @@ internal sealed class DomainCallChannel : BoundaryChannel
             throw new BoundaryViolationException(CallStatus.ImplementationFault, "The trust domain trapped (vector " + result.TrapVector + ") instead of answering.");
         }
 
-        if (!_view.IsCurrent)
+        try
         {
-            // The host's mapping changed during the call: another domain was set up, or this one's region revoked.
-            // Take the view again; the same physical bytes hold the reply if the domain still had its region, and a
-            // domain that lost it could not answer (the proxy then sees Pending, reported as a revocation).
-            GetRegion();
+            _monitor.HostRead(_sharedAddress, call); // the reply, read once: the proxy validates this copy
+        }
+        catch (MonitorException exception)
+        {
+            throw new BoundaryRevokedException("The shared region is no longer the host's to read: " + exception.Message, exception);
         }
     }
-
-    protected internal override bool SilenceMeansRevoked => true;
 
     /// <summary>Whether the domain is gone (any other transition failure racing with a revocation is one).</summary>
     private bool IsGone()

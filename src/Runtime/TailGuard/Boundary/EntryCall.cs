@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
 using System.Threading;
+using TailGuard.Tyche.Simulation;
 
 namespace TailGuard.Boundary;
 
@@ -21,9 +22,14 @@ public ref struct EntryCall
     private readonly Span<byte> _shared;
     private readonly Span<byte> _frame;
     private readonly Span<byte> _scratch;
+    private readonly MemoryView _lease;
+    private readonly bool _leased;
     private int _used;
 
-    /// <summary>Creates the call over the shared region and the callee's private frame copy and scratch.</summary>
+    /// <summary>
+    /// Creates the call over the shared region and the callee's private frame copy and scratch, all memory the caller
+    /// owns for the duration of the call (nothing can be revoked under it, so <see cref="EnsureRegionHeld"/> always holds).
+    /// </summary>
     /// <param name="shared">The whole shared region.</param>
     /// <param name="frame">The private copy of the frame (already copied, exactly once).</param>
     /// <param name="scratch">Private scratch for buffer copies.</param>
@@ -32,7 +38,17 @@ public ref struct EntryCall
         _shared = shared;
         _frame = frame;
         _scratch = scratch;
+        _lease = default;
+        _leased = false;
         _used = 0;
+    }
+
+    /// <summary>Creates a call over memory reached through the domain's views: <paramref name="lease"/> must still be current when results go out.</summary>
+    internal EntryCall(Span<byte> shared, Span<byte> frame, Span<byte> scratch, MemoryView lease)
+        : this(shared, frame, scratch)
+    {
+        _lease = lease;
+        _leased = true;
     }
 
     /// <summary>The method id, from the private copy.</summary>
@@ -45,8 +61,18 @@ public ref struct EntryCall
     /// <typeparam name="T">Its type.</typeparam>
     /// <param name="slot">Its slot's offset in the frame.</param>
     /// <returns>The value.</returns>
+    /// <exception cref="BoundaryViolationException">A <see cref="decimal"/> with an invalid bit pattern (<see cref="CallStatus.InvalidValue"/>).</exception>
     public readonly T Scalar<T>(int slot)
-        where T : unmanaged => MemoryMarshal.Read<T>(_frame.Slice(slot, Unsafe.SizeOf<T>()));
+        where T : unmanaged
+    {
+        T value = MemoryMarshal.Read<T>(_frame.Slice(slot, Unsafe.SizeOf<T>()));
+        if (typeof(T) == typeof(decimal) && !ValueRules.IsValid(Unsafe.As<T, decimal>(ref value)))
+        {
+            throw Violation(CallStatus.InvalidValue, "a decimal has a scale above 28 or reserved bits set");
+        }
+
+        return value;
+    }
 
     /// <summary>Reads a <see cref="bool"/> argument from the private copy: any non-zero byte is true (no invalid bool reaches the callee).</summary>
     /// <param name="slot">Its slot's offset in the frame.</param>
@@ -58,12 +84,9 @@ public ref struct EntryCall
     /// <param name="slot">Its descriptor's offset in the frame.</param>
     /// <param name="maxCount">The declared bound, in elements.</param>
     /// <returns>The private copy.</returns>
+    /// <exception cref="BoundaryViolationException">The descriptor is invalid, or an element has an invalid bit pattern.</exception>
     public ReadOnlySpan<T> In<T>(int slot, int maxCount)
-        where T : unmanaged
-    {
-        Span<byte> copy = Copy(slot, maxCount, Unsafe.SizeOf<T>(), copyIn: true);
-        return MemoryMarshal.Cast<byte, T>(copy);
-    }
+        where T : unmanaged => CopyIn<T>(slot, maxCount);
 
     /// <summary>Validates an output buffer and returns zero-filled private scratch of its declared length.</summary>
     /// <typeparam name="T">The element type.</typeparam>
@@ -78,8 +101,9 @@ public ref struct EntryCall
     /// <param name="slot">Its descriptor's offset in the frame.</param>
     /// <param name="maxCount">The declared bound, in elements.</param>
     /// <returns>The private copy.</returns>
+    /// <exception cref="BoundaryViolationException">The descriptor is invalid, or an element has an invalid bit pattern.</exception>
     public Span<T> InOut<T>(int slot, int maxCount)
-        where T : unmanaged => MemoryMarshal.Cast<byte, T>(Copy(slot, maxCount, Unsafe.SizeOf<T>(), copyIn: true));
+        where T : unmanaged => CopyIn<T>(slot, maxCount);
 
     /// <summary>
     /// The <see cref="UserCheckAttribute"/> escape: validates the range once and returns a view of the shared region
@@ -143,8 +167,34 @@ public ref struct EntryCall
     public readonly void Return<T>(T value)
         where T : unmanaged => MemoryMarshal.Write(_shared.Slice(CallFrame.HeaderSize, Unsafe.SizeOf<T>()), in value);
 
+    /// <summary>
+    /// Generated code calls this after the implementation returns: results go out only while the domain still holds the
+    /// memory the call was served from (its mapping unchanged since the call began). Per call, so calls served at the
+    /// same time from different memory never disable each other's check.
+    /// </summary>
+    /// <exception cref="BoundaryRevokedException">The domain's memory changed during the call; nothing is written.</exception>
+    public readonly void EnsureRegionHeld()
+    {
+        if (_leased && !_lease.IsCurrent)
+        {
+            throw new BoundaryRevokedException("The domain's memory changed during the call (a region was revoked or replaced); no result is written.");
+        }
+    }
+
     /// <summary>Clears the private copies this call made (secrets do not linger in scratch).</summary>
     public readonly void ClearScratch() => _scratch[.._used].Clear();
+
+    private Span<T> CopyIn<T>(int slot, int maxCount)
+        where T : unmanaged
+    {
+        Span<T> copy = MemoryMarshal.Cast<byte, T>(Copy(slot, maxCount, Unsafe.SizeOf<T>(), copyIn: true));
+        if (typeof(T) == typeof(decimal) && !ValueRules.AreValid(MemoryMarshal.Cast<T, decimal>(copy)))
+        {
+            throw Violation(CallStatus.InvalidValue, "a decimal element has a scale above 28 or reserved bits set");
+        }
+
+        return copy;
+    }
 
     private Span<byte> Copy(int slot, int maxCount, int elementSize, bool copyIn)
     {

@@ -12,7 +12,7 @@ namespace TailGuard.Boundary;
 /// domain's core waits for it, which is the order of events of Tyche's coroutine switch (the domain resumes when the
 /// host switches back). Everything the host returns is validated by the domain's proxy.
 /// </summary>
-public sealed class HostCallChannel : BoundaryChannel, IDisposable
+internal sealed class HostCallChannel : BoundaryChannel, IDisposable
 {
     private static readonly TimeSpan HostPatience = TimeSpan.FromSeconds(30);
 
@@ -29,7 +29,7 @@ public sealed class HostCallChannel : BoundaryChannel, IDisposable
     /// <summary>Creates the channel and the host thread that serves it.</summary>
     /// <param name="layout">The [HostCalls] contract's layout.</param>
     /// <param name="address">The out-call region, shared between the domain and the host.</param>
-    /// <param name="serve">What the host does when the domain switches to it (normally <see cref="BoundaryEntry.ServeHostCall"/>).</param>
+    /// <param name="serve">What the host does when the domain switches to it (the host-calls entry's <see cref="BoundaryEntry.ServeHostCall"/>).</param>
     public HostCallChannel(BoundaryLayout layout, ulong address, Action serve)
         : base(layout)
     {
@@ -77,7 +77,7 @@ public sealed class HostCallChannel : BoundaryChannel, IDisposable
     }
 
     /// <inheritdoc/>
-    protected override void Switch()
+    protected override void Switch(int length)
     {
         ObjectDisposedException.ThrowIf(_stopping, this);
         _reply.Reset();

@@ -99,16 +99,21 @@ public ref struct ProxyCall
     /// <exception cref="BoundaryRevokedException">The callee was revoked.</exception>
     public readonly void Invoke()
     {
-        _channel.Transition();
+        _channel.Transition(_next);
         int status = BinaryPrimitives.ReadInt32LittleEndian(_shared[CallFrame.StatusOffset..]); // read once
         if (status == (int)CallStatus.Pending && _channel.SilenceMeansRevoked)
         {
             throw new BoundaryRevokedException("The trust domain did not answer: its call region was revoked.");
         }
 
+        if (status == (int)CallStatus.Stopped && _channel.SilenceMeansRevoked)
+        {
+            throw new BoundaryRevokedException("The trust domain has stopped serving for good: its private memory is no longer a carved, exclusive region zeroed on revocation at the address it was given.");
+        }
+
         if (status != (int)CallStatus.Ok)
         {
-            CallStatus reason = status is > (int)CallStatus.Ok and <= (int)CallStatus.MalformedReply or (int)CallStatus.Pending ? (CallStatus)status : CallStatus.MalformedReply;
+            CallStatus reason = status is > (int)CallStatus.Ok and < (int)CallStatus.Stopped or (int)CallStatus.Pending ? (CallStatus)status : CallStatus.MalformedReply;
             throw new BoundaryViolationException(
                 reason,
                 status == (int)CallStatus.Pending
@@ -117,7 +122,10 @@ public ref struct ProxyCall
         }
     }
 
-    /// <summary>Validates the returned length and copies an output or in-out buffer to the caller, once.</summary>
+    /// <summary>
+    /// Validates the returned length and copies an output or in-out buffer to the caller, once; then the values in the
+    /// copy (a <see cref="decimal"/> with an invalid bit pattern: the buffer is cleared and the call refused).
+    /// </summary>
     /// <typeparam name="T">The element type.</typeparam>
     /// <param name="slot">The descriptor's offset in the frame.</param>
     /// <param name="destination">The caller's buffer.</param>
@@ -133,13 +141,30 @@ public ref struct ProxyCall
 
         // The proxy's own record of the offset, never the one in shared memory.
         _shared.Slice(_channel.Offsets[slot / CallFrame.Alignment], bytes.Length).CopyTo(bytes);
+
+        // Validated in the caller's copy (read once): a refused value is not left behind for the caller to use.
+        if (typeof(T) == typeof(decimal) && !ValueRules.AreValid(MemoryMarshal.Cast<T, decimal>(destination)))
+        {
+            bytes.Clear();
+            throw new BoundaryViolationException(CallStatus.MalformedReply, "The callee returned a decimal with a scale above 28 or reserved bits set.");
+        }
     }
 
     /// <summary>Reads the result from its slot, once.</summary>
     /// <typeparam name="T">Its type.</typeparam>
     /// <returns>The result.</returns>
+    /// <exception cref="BoundaryViolationException">A <see cref="decimal"/> result with an invalid bit pattern (<see cref="CallStatus.MalformedReply"/>).</exception>
     public readonly T Result<T>()
-        where T : unmanaged => MemoryMarshal.Read<T>(_shared.Slice(CallFrame.HeaderSize, Unsafe.SizeOf<T>()));
+        where T : unmanaged
+    {
+        T value = MemoryMarshal.Read<T>(_shared.Slice(CallFrame.HeaderSize, Unsafe.SizeOf<T>()));
+        if (typeof(T) == typeof(decimal) && !ValueRules.IsValid(Unsafe.As<T, decimal>(ref value)))
+        {
+            throw new BoundaryViolationException(CallStatus.MalformedReply, "The callee returned a decimal with a scale above 28 or reserved bits set.");
+        }
+
+        return value;
+    }
 
     /// <summary>Reads a <see cref="bool"/> result, once: any non-zero byte is true.</summary>
     /// <returns>The result.</returns>

@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.Tasks;
@@ -73,17 +74,20 @@ public static class TrustDomainHost
         bool owned = options.Monitor is null;
         SimulatedMonitor monitor = options.Monitor ?? new SimulatedMonitor();
         HostCallChannel? hostCalls = null;
+        BoundaryEntry? hostEntry = null;
         try
         {
             BoundaryLayout outLayout = THostBinding.Layout;
             TrustDomainHost<TService> host = Build<TService, TBinding>(
                 outAddress =>
                 {
-                    BoundaryEntry hostEntry = THostBinding.CreateEntry(hostImplementation, new BoundaryRegion(outAddress, outLayout.RegionSize, 0, 0));
+                    hostEntry = THostBinding.CreateEntry(hostImplementation, new BoundaryRegion(outAddress, outLayout.RegionSize, 0, 0));
+                    hostEntry.BindToHost();
                     Action<SimulatedMonitor, ulong>? tamper = options.HostCallTamper;
+                    BoundaryEntry server = hostEntry;
                     var channel = hostCalls = new HostCallChannel(outLayout, outAddress, () =>
                     {
-                        hostEntry.ServeHostCall(monitor);
+                        server.ServeHostCall(monitor);
                         tamper?.Invoke(monitor, outAddress); // tests only: a hostile host rewriting its answers (B9)
                     });
                     return createImplementation(THostBinding.CreateProxy(channel));
@@ -93,10 +97,12 @@ public static class TrustDomainHost
                 monitor,
                 owned);
             host.HostCalls = hostCalls;
+            host.HostEntry = hostEntry;
             return host;
         }
         catch
         {
+            hostEntry?.Retire();
             hostCalls?.Dispose();
             if (owned)
             {
@@ -116,6 +122,11 @@ public static class TrustDomainHost
         ulong sharedSize = RoundUp(layout.RegionSize);
         ulong outcallRegionSize = outcallSize == 0 ? 0 : RoundUp(outcallSize);
 
+        if ((uint)options.Core >= (uint)monitor.CoreCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Core, $"The domain's core must be one of the monitor's {monitor.CoreCount} cores.");
+        }
+
         TrustDomain domain = monitor.CreateDomain();
         try
         {
@@ -125,12 +136,13 @@ public static class TrustDomainHost
             ulong outcallAddress = sharedAddress + sharedSize;
             TService implementation = createImplementation(outcallAddress);
             ArgumentNullException.ThrowIfNull(implementation);
-            byte[] code = Encoding.UTF8.GetBytes(layout.Contract + "\n" + implementation.GetType().FullName);
+            byte[] code = MeasuredCode(layout.Contract, implementation.GetType().FullName, privateAddress, privateSize, sharedAddress, sharedSize, outcallAddress, outcallRegionSize);
             ulong codeSize = RoundUp(code.Length);
             ulong memory = monitor.MapMemory(domain, codeSize);
             var region = new BoundaryRegion(sharedAddress, layout.RegionSize, privateAddress, layout.ScratchSize);
 
-            // The "code" is the contract and the implementation's name: the measurement changes when either does.
+            // The "code" is the contract, the implementation's name and where each region is: the measurement changes
+            // when any of them does.
             monitor.HostWrite(memory, code);
             monitor.AddSegment(domain, memory, codeSize, MemoryRights.Read | MemoryRights.Exec | MemoryRights.Hash, SegmentType.Confidential);
             monitor.AddSegment(domain, privateAddress, privateSize, MemoryRights.Read | MemoryRights.Write | MemoryRights.Cleanup, SegmentType.Confidential);
@@ -146,7 +158,12 @@ public static class TrustDomainHost
                 monitor.Configure(domain, index, 0);
             }
 
+            // The domain runs on the one core it is given: a context for another core fails InvalidCore, and none is
+            // added after sealing (the monitor refuses it, as the engine). The entry refuses a second concurrent entry.
+            monitor.Configure(domain, PermissionIndex.AllowedCores, 1UL << options.Core);
+
             BoundaryEntry entry = TBinding.CreateEntry(implementation, region);
+            entry.BindToDomain();
             monitor.SetEntry(domain, entry);
             monitor.AllocateCoreContext(domain, options.Core);
             monitor.Commit(domain);
@@ -170,6 +187,15 @@ public static class TrustDomainHost
     }
 
     private static ulong RoundUp(int size) => ((ulong)Math.Max(size, 1) + Page - 1) / Page * Page;
+
+    /// <summary>
+    /// The bytes measured into the domain (its HASH region): the contract, the implementation's type name, and the
+    /// address and size of each region, so a verifier who knows what it expects sees any change to any of them.
+    /// </summary>
+    private static byte[] MeasuredCode(string contract, string? implementation, ulong privateAddress, ulong privateSize, ulong sharedAddress, ulong sharedSize, ulong outcallAddress, ulong outcallSize)
+        => Encoding.UTF8.GetBytes(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{contract}\n{implementation}\nprivate 0x{privateAddress:X} 0x{privateSize:X}\nshared 0x{sharedAddress:X} 0x{sharedSize:X}\nout-calls 0x{(outcallSize == 0 ? 0 : outcallAddress):X} 0x{outcallSize:X}"));
 }
 
 /// <summary>
@@ -220,14 +246,27 @@ public sealed class TrustDomainHost<TService> : IDisposable, IAsyncDisposable
     /// <summary>Where its shared region and private memory are.</summary>
     public BoundaryRegion Region { get; }
 
-    /// <summary>The core it runs on.</summary>
+    /// <summary>The core it runs on (the only one it may run on: the domain's allowed cores, in its attested configuration).</summary>
     public int Core { get; }
 
-    /// <summary>The domain-side entry (its counters tell how many calls were answered and refused).</summary>
-    public BoundaryEntry Entry { get; }
+    /// <summary>What the domain has answered so far: calls completed and refused, switches refused because a call was in flight, the last status.</summary>
+    public BoundaryCounters Counters => Entry.Counters;
+
+    /// <summary>
+    /// Why the domain stopped serving for good (its private memory was taken away, or is no longer a carved, exclusive
+    /// region zeroed on revocation at the address it was given), or null while it serves. A stopped domain answers every
+    /// call <see cref="CallStatus.Stopped"/>, which the proxy reports as <see cref="BoundaryRevokedException"/>.
+    /// </summary>
+    public string? StopReason => Entry.StopReason;
+
+    /// <summary>The domain's code. Never handed to the host's code: it runs only inside the domain.</summary>
+    internal BoundaryEntry Entry { get; }
 
     /// <summary>The channel of the domain's calls out to the host, when it has one.</summary>
     internal HostCallChannel? HostCalls { get; set; }
+
+    /// <summary>The host's server of the domain's out-calls, when it has one (retired with the host).</summary>
+    internal BoundaryEntry? HostEntry { get; set; }
 
     /// <inheritdoc/>
     public void Dispose()
@@ -239,6 +278,7 @@ public sealed class TrustDomainHost<TService> : IDisposable, IAsyncDisposable
 
         _disposed = true;
         _channel.MarkRevoked();
+        HostEntry?.Retire();
         HostCalls?.Dispose();
         try
         {

@@ -241,6 +241,8 @@ public sealed partial class SimulatedCore
         {
             Volatile.Write(ref _ownerThread, 0);
         }
+
+        _monitor.ReleaseQuarantines(); // memory the target lost while it ran comes back once its code has left
     }
 
     private bool IsOnChain(DomainState domain)

@@ -455,7 +455,11 @@ public sealed partial class SimulatedCore
         return _monitor.Access(domain, address, default, source, isWrite: true);
     }
 
-    /// <summary>Checks rights once and returns a view tied to the running domain's mapping generation.</summary>
+    /// <summary>
+    /// Checks rights once and returns a view tied to the running domain's mapping generation. Only domain code takes
+    /// views: the host (an idle core) is refused with <see cref="MonitorError.NotSupported"/>, because a span it kept
+    /// would outlive the memory being granted away; the host reads and writes through checked copies instead.
+    /// </summary>
     /// <param name="address">The address.</param>
     /// <param name="length">The length; the range must lie in one mapping.</param>
     /// <param name="access"><see cref="MemoryRights.Read"/>, <see cref="MemoryRights.Write"/> or both.</param>
@@ -463,8 +467,31 @@ public sealed partial class SimulatedCore
     public MemoryView GetView(ulong address, int length, MemoryRights access)
     {
         DomainState domain = RunningForAccess();
-        Check(_monitor.TakeView(domain, address, length, access, out MemoryView view), "view");
+        MonitorError error = _monitor.TakeView(domain, address, length, access, out MemoryView view);
+        if (error == MonitorError.NotSupported)
+        {
+            throw new MonitorException(error, "The host takes no views of simulated memory (a span it kept could not be revoked): use HostRead/HostWrite or Read/Write, which check every access.");
+        }
+
+        Check(error, "view");
         return view;
+    }
+
+    /// <summary>Whether this core is running <paramref name="domain"/> now (the top of its chain); read by the thread playing it.</summary>
+    internal bool Runs(DomainState domain) => _depth > 0 && _chain[_depth] == domain;
+
+    /// <summary>Whether <paramref name="domain"/> is on this core's switch chain above the host (running, or waiting in a nested switch). Caller holds the gate.</summary>
+    internal bool Carries(DomainState domain)
+    {
+        for (int index = 1; index <= _depth; index++)
+        {
+            if (_chain[index] == domain)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private DomainState RunningForAccess()

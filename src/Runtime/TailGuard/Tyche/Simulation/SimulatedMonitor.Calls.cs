@@ -243,7 +243,7 @@ public sealed partial class SimulatedMonitor
         {
             if ((node.Rights & MemoryRights.Cleanup) != 0)
             {
-                Array.Clear(_memory, (int)node.Start, (int)(node.End - node.Start));
+                PendCleanup(node.Start, node.End); // zeroed by RebuildMaps, or later if a running domain still holds it
             }
 
             node.Live = false;

@@ -5,10 +5,12 @@ using TailGuard.Tyche.Simulation.Engine;
 namespace TailGuard.Tyche.Simulation;
 
 // Simulated physical memory: every access is checked against the accessing domain's map, which is rebuilt from its
-// region capabilities whenever they change. A region's effective range is its own minus its carved children.
+// region capabilities whenever they change. A region's effective range is its own minus its carved children, minus
+// what is held in quarantine (SimulatedMonitor.Quarantine.cs). Domains other than the host may take views (spans) of
+// their memory; the host may not: its accesses are checked copies, because nothing can revoke a span the host keeps.
 public sealed partial class SimulatedMonitor
 {
-    private static void RebuildMap(DomainState domain)
+    private void RebuildMap(DomainState domain)
     {
         var entries = new List<MapEntry>();
         if (!domain.Revoked)
@@ -43,6 +45,11 @@ public sealed partial class SimulatedMonitor
             }
         }
 
+        if (Forbidden(domain) is { } forbidden)
+        {
+            entries = Clip(entries, forbidden);
+        }
+
         entries.Sort(static (a, b) => a.AddressStart.CompareTo(b.AddressStart));
         domain.Map = entries.ToArray();
         domain.MapGeneration++;
@@ -58,12 +65,24 @@ public sealed partial class SimulatedMonitor
         }
     }
 
-    private static void RebuildMaps(HashSet<DomainState> domains)
+    /// <summary>Rebuilds the maps of the domains a revocation touched (quarantining what an active one lost).</summary>
+    private void RebuildMaps(HashSet<DomainState> domains) => RebuildAfterRevocation(domains);
+
+    /// <summary>The map entries without the physical ranges in <paramref name="forbidden"/> (normalized).</summary>
+    private static List<MapEntry> Clip(List<MapEntry> entries, List<(ulong Start, ulong End)> forbidden)
     {
-        foreach (DomainState domain in domains)
+        var clipped = new List<MapEntry>(entries.Count);
+        foreach (MapEntry entry in entries)
         {
-            RebuildMap(domain);
+            ulong physicalEnd = entry.PhysicalStart + (entry.AddressEnd - entry.AddressStart);
+            foreach ((ulong start, ulong end) in Subtract([(entry.PhysicalStart, physicalEnd)], forbidden))
+            {
+                ulong address = entry.AddressStart + (start - entry.PhysicalStart);
+                clipped.Add(entry with { AddressStart = address, AddressEnd = address + (end - start), PhysicalStart = start });
+            }
         }
+
+        return clipped;
     }
 
     /// <summary>Finds the map entry that gives <paramref name="needed"/> at <paramref name="address"/>.</summary>
@@ -147,6 +166,11 @@ public sealed partial class SimulatedMonitor
             if (domain.Revoked)
             {
                 return MonitorError.DomainRevoked;
+            }
+
+            if (domain == _root)
+            {
+                return MonitorError.NotSupported; // a span the host keeps could never be revoked
             }
 
             if (length < 0 || address > ulong.MaxValue - (ulong)length || (access & ~(MemoryRights.Read | MemoryRights.Write)) != 0)
