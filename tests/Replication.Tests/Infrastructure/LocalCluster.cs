@@ -24,13 +24,15 @@ internal sealed class LocalCluster : IDisposable
     private readonly NodeHandle?[] _nodes;
     private readonly string[] _extraArguments;
     private readonly Func<int, string?> _namespaceOf;
+    private readonly Func<int, string[]> _nodeArguments;
 
-    private LocalCluster(IReadOnlyList<IPEndPoint> members, string[] extraArguments, Func<int, string?> namespaceOf)
+    private LocalCluster(IReadOnlyList<IPEndPoint> members, string[] extraArguments, Func<int, string?> namespaceOf, Func<int, string[]>? nodeArguments = null)
     {
         Members = members;
         _nodes = new NodeHandle?[members.Count];
         _extraArguments = extraArguments;
         _namespaceOf = namespaceOf;
+        _nodeArguments = nodeArguments ?? (_ => []);
     }
 
     public IReadOnlyList<IPEndPoint> Members { get; }
@@ -41,6 +43,14 @@ internal sealed class LocalCluster : IDisposable
     public static LocalCluster Start(int count, params string[] extraArguments)
     {
         var cluster = new LocalCluster(FreePorts.Pick(IPAddress.Loopback, count), extraArguments, _ => null);
+        cluster.StartAll();
+        return cluster;
+    }
+
+    /// <summary>Starts <paramref name="count"/> loopback nodes, node i with its own extra arguments <paramref name="nodeArguments"/>(i).</summary>
+    public static LocalCluster Start(int count, Func<int, string[]> nodeArguments)
+    {
+        var cluster = new LocalCluster(FreePorts.Pick(IPAddress.Loopback, count), [], _ => null, nodeArguments);
         cluster.StartAll();
         return cluster;
     }
@@ -61,7 +71,10 @@ internal sealed class LocalCluster : IDisposable
 
     public bool IsRunning(int node) => _nodes[node] is { HasExited: false };
 
-    public void Start(int node)
+    public void Start(int node) => StartWith(node);
+
+    /// <summary>Starts node <paramref name="node"/> with arguments added to the cluster's (a later option wins).</summary>
+    public void StartWith(int node, params string[] extraArguments)
     {
         if (IsRunning(node))
         {
@@ -74,6 +87,8 @@ internal sealed class LocalCluster : IDisposable
             "cluster", "node", "--members", MembersText, "--id", node.ToString(CultureInfo.InvariantCulture), "--data", _data.Combine($"node{node}"),
         };
         arguments.AddRange(_extraArguments);
+        arguments.AddRange(_nodeArguments(node));
+        arguments.AddRange(extraArguments);
         _nodes[node] = NodeHandle.Start(_namespaceOf(node), arguments);
     }
 

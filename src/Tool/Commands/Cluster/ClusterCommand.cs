@@ -15,6 +15,7 @@ internal static class ClusterCommand
         command.Subcommands.Add(ClusterStartCommand.Create());
         command.Subcommands.Add(ClusterNodeCommand.Create());
         command.Subcommands.Add(ClusterStatusCommand.Create());
+        command.Subcommands.Add(ClusterBenchCommand.Create());
         return command;
     }
 }
