@@ -270,4 +270,20 @@ internal static class DiagnosticRules
         DeterminismCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
         description: "Tasks, threads, thread-pool items, Parallel loops and timers run beside the apply thread, so their effects interleave differently on every replica and outlive the request. Apply synchronously.",
         helpLinkUri: HelpLinkBase + "TG5007.md");
+
+    internal static readonly DiagnosticDescriptor ReplicatedPolicyOverridden = new(
+        "TG5008",
+        "Routing policy declared on a replicated service is overridden",
+        "'{0}' declares a routing policy, but a replicated service's calls always travel with policy Replicated or ReplicatedReadOnly",
+        DeterminismCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "Calls of an [R2P2Service(Replicated = true)] service are ordered by Raft before they run: they use policy 2 (read-write) or 3 ([ReadOnly]), whatever Policy the service or a method declares. Remove the Policy.",
+        helpLinkUri: HelpLinkBase + "TG5008.md");
+
+    internal static readonly DiagnosticDescriptor ReadOnlyWithoutReplication = new(
+        "TG5009",
+        "[ReadOnly] on a service that is not replicated",
+        "'{0}' is [ReadOnly], which has no effect on a service that is not [R2P2Service(Replicated = true)]",
+        DeterminismCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "[ReadOnly] makes a replicated service's call travel with policy ReplicatedReadOnly (run by one replica). On a service that is not replicated nothing reads it: mark the service Replicated = true or remove the attribute.",
+        helpLinkUri: HelpLinkBase + "TG5009.md");
 }

@@ -51,7 +51,7 @@ internal static class ServiceParser
         }
 
         // A replicated service's calls are ordered (policy 2) or read-only (3), whatever policy it declares; the
-        // replication analyzer (TG5008) reports a declared policy the replicated calls override.
+        // contract analyzer's TG5008 reports a declared policy the replicated calls override.
         bool replicated = NamedArgument(serviceAttribute, "Replicated") == 1;
 
         if (service.TypeParameters.Length > 0)

@@ -1,4 +1,5 @@
 using System.Threading.Tasks;
+using ContractVerifier = TailGuard.Analyzers.Tests.Infrastructure.AnalyzerVerifier<TailGuard.Analyzers.Determinism.ReplicatedContractAnalyzer>;
 using Verifier = TailGuard.Analyzers.Tests.Infrastructure.AnalyzerVerifier<TailGuard.Analyzers.Determinism.DeterminismAnalyzer>;
 
 namespace TailGuard.Analyzers.Tests.Determinism;
@@ -141,5 +142,36 @@ public sealed class DeterminismTests
             }
             """;
         return Verifier.VerifyAsync(source);
+    }
+}
+
+public sealed class ReplicatedContractTests
+{
+    [Fact]
+    public Task A_policy_on_a_replicated_service_or_its_methods_is_TG5008_and_ReadOnly_on_a_plain_service_is_TG5009()
+    {
+        const string source = """
+            using TailGuard;
+            using TailGuard.R2P2;
+
+            [{|TG5008:R2P2Service(Replicated = true, Policy = RoutingPolicy.LoadBalanced)|}]
+            public interface IReplicated
+            {
+                [{|TG5008:R2P2Method(1, Policy = RoutingPolicy.Fixed)|}] void Put(string key, long value);
+                [R2P2Method(2)] [ReadOnly] long Get(string key);
+                [R2P2Method(4, Policy = RoutingPolicy.Unspecified)] void Delete(string key);
+            }
+
+            [R2P2Service]
+            public interface IPlain
+            {
+                [{|TG5009:ReadOnly|}] long Get(string key);
+                [R2P2Method(3, Policy = RoutingPolicy.Fixed)] void Put(string key, long value);
+            }
+
+            [R2P2Service(Replicated = false, Policy = RoutingPolicy.Fixed)]
+            public interface IExplicitlyPlain { long Get(string key); }
+            """;
+        return ContractVerifier.VerifyAsync(source);
     }
 }

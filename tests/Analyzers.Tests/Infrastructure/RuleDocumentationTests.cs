@@ -44,5 +44,5 @@ public sealed class RuleDocumentationTests
     }
 
     private static IEnumerable<DiagnosticDescriptor> AllRules() =>
-        new DiagnosticAnalyzer[] { new HotPathAllocationAnalyzer(), new SecretFlowAnalyzer(), new DeterminismAnalyzer() }.SelectMany(a => a.SupportedDiagnostics);
+        new DiagnosticAnalyzer[] { new HotPathAllocationAnalyzer(), new SecretFlowAnalyzer(), new DeterminismAnalyzer(), new ReplicatedContractAnalyzer() }.SelectMany(a => a.SupportedDiagnostics);
 }
