@@ -16,10 +16,11 @@ public sealed class DoubleFetchTests
     private const int Calls = 3000;
     private static readonly TimeSpan AttackerStep = TimeSpan.FromSeconds(30);
 
-    [Fact]
-    public void B1_an_input_buffer_is_copied_before_validation_and_later_host_writes_are_not_seen()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void B1_an_input_buffer_is_copied_before_validation_and_later_host_writes_are_not_seen(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         int dataStart = kit.DataStart;
         byte[] garbage = new byte[200];
         using var attacker = new Attacker(kit, (region, round) =>
@@ -45,10 +46,11 @@ public sealed class DoubleFetchTests
         Assert.True(attacker.Rounds >= Calls);
     }
 
-    [Fact]
-    public void B2_flipping_a_length_or_offset_mid_call_never_causes_an_out_of_bounds_read()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void B2_flipping_a_length_or_offset_mid_call_never_causes_an_out_of_bounds_read(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         int slot = ProbeBoundary.M4_data;
         int regionSize = kit.Layout.RegionSize;
         int dataStart = kit.DataStart;

@@ -23,36 +23,40 @@ public sealed class HostileFrameTests
         AssertUntouchedAndAlive(kit);
     }
 
-    [Fact]
-    public void B3_a_buffer_that_runs_past_the_shared_region_is_refused()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void B3_a_buffer_that_runs_past_the_shared_region_is_refused(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         Assert.Equal(CallStatus.BufferOutOfRange, SendAdd(kit, (uint)(kit.Layout.RegionSize - 8), 16));
         Assert.Equal(CallStatus.BufferOutOfRange, SendAdd(kit, (uint)kit.Layout.RegionSize, 1));
         AssertUntouchedAndAlive(kit);
     }
 
-    [Fact]
-    public void B3_a_buffer_that_overlaps_the_frame_itself_is_refused()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void B3_a_buffer_that_overlaps_the_frame_itself_is_refused(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         Assert.Equal(CallStatus.BufferOutOfRange, SendAdd(kit, 0, 16));
         Assert.Equal(CallStatus.BufferOutOfRange, SendAdd(kit, (uint)(kit.DataStart - 4), 8));
         AssertUntouchedAndAlive(kit);
     }
 
-    [Fact]
-    public void A_buffer_longer_than_its_bound_is_refused_even_inside_the_region()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void A_buffer_longer_than_its_bound_is_refused_even_inside_the_region(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         Assert.Equal(CallStatus.LengthOverBound, SendAdd(kit, (uint)kit.DataStart, 65));
         AssertUntouchedAndAlive(kit);
     }
 
-    [Fact]
-    public void B4_a_byte_length_that_is_not_a_multiple_of_the_element_size_is_refused()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void B4_a_byte_length_that_is_not_a_multiple_of_the_element_size_is_refused(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         byte[] frame = kit.NewFrame(ProbeKit.Sum);
         ProbeKit.Descriptor(frame, ProbeBoundary.M9_values, (uint)kit.DataStart, 10);
         Assert.Equal(CallStatus.NotElementMultiple, kit.Send(frame));
@@ -85,27 +89,30 @@ public sealed class HostileFrameTests
         AssertUntouchedAndAlive(kit);
     }
 
-    [Fact]
-    public void B6_a_string_longer_than_its_bound_is_refused()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void B6_a_string_longer_than_its_bound_is_refused(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         byte[] text = Encoding.UTF8.GetBytes(new string('x', 33) + "\0");
         Assert.Equal(CallStatus.LengthOverBound, SendString(kit, text));
         AssertUntouchedAndAlive(kit);
     }
 
-    [Fact]
-    public void B6_a_well_formed_hand_written_string_is_accepted()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void B6_a_well_formed_hand_written_string_is_accepted(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         Assert.Equal(CallStatus.Ok, SendString(kit, [(byte)'o', (byte)'k', 0]));
         Assert.Equal("ok", kit.Probe.LastText);
     }
 
-    [Fact]
-    public void B7_a_reference_into_the_domains_confidential_memory_is_refused()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void B7_a_reference_into_the_domains_confidential_memory_is_refused(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         const ulong secretMarker = 0x5EC2E7;
         // What a host would pass as a "pointer" to the domain's private memory: its address, or its distance from the region.
         ulong privateAddress = kit.Host.Region.PrivateAddress;
@@ -117,10 +124,11 @@ public sealed class HostileFrameTests
         AssertUntouchedAndAlive(kit);
     }
 
-    [Fact]
-    public void An_unknown_method_id_is_refused()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void An_unknown_method_id_is_refused(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         Assert.Equal(CallStatus.UnknownMethod, kit.Send(kit.NewFrame(999)));
         Assert.Equal(CallStatus.UnknownMethod, kit.Send(kit.NewFrame(0)));
         AssertUntouchedAndAlive(kit);

@@ -6,10 +6,11 @@ namespace TailGuard.Boundary.Tests;
 /// <summary>B5 (out buffers are private, zero-filled, copied out once with their declared length) and B8 (user_check is a view, not a copy).</summary>
 public sealed class OutputAndUserCheckTests
 {
-    [Fact]
-    public void B5_an_out_buffer_is_zero_filled_privately_and_only_its_declared_length_is_copied_out()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void B5_an_out_buffer_is_zero_filled_privately_and_only_its_declared_length_is_copied_out(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         int dataStart = kit.DataStart;
         byte[] frame = kit.NewFrame(ProbeKit.Fill);
         frame[ProbeBoundary.M3_value] = 7;
@@ -31,10 +32,11 @@ public sealed class OutputAndUserCheckTests
         Assert.Equal(32u, BitConverter.ToUInt32(after, ProbeBoundary.M3_destination + 4));
     }
 
-    [Fact]
-    public void B5_through_the_proxy_the_callers_buffer_gets_exactly_the_result()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void B5_through_the_proxy_the_callers_buffer_gets_exactly_the_result(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         byte[] destination = new byte[128];
         for (int round = 0; round < 50; round++)
         {
@@ -46,10 +48,11 @@ public sealed class OutputAndUserCheckTests
         }
     }
 
-    [Fact]
-    public void B8_user_check_passes_a_view_of_shared_memory_without_copying()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void B8_user_check_passes_a_view_of_shared_memory_without_copying(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         int dataStart = kit.DataStart;
         kit.Probe.DuringCall = () => HostThread.Run(() => kit.HostWrite(dataStart, [0x5A])); // the host rewrites mid-call
         Assert.Equal(0x5A, kit.Proxy.Peek([1, 2, 3]));                        // and the callee sees it: no copy
@@ -59,10 +62,11 @@ public sealed class OutputAndUserCheckTests
         Assert.Equal(1, copied); // 0x5A was written at the same place mid-call; the private copy still holds 1
     }
 
-    [Fact]
-    public void B8_user_check_still_refuses_a_range_outside_the_region()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void B8_user_check_still_refuses_a_range_outside_the_region(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         byte[] frame = kit.NewFrame(ProbeKit.Peek);
         ProbeKit.Descriptor(frame, ProbeBoundary.M6_window, (uint)kit.Layout.RegionSize - 4, 8);
         Assert.Equal(CallStatus.BufferOutOfRange, kit.Send(frame));

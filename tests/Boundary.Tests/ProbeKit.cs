@@ -20,15 +20,20 @@ internal sealed class ProbeKit : IDisposable
     public const uint Reverse = 8;
     public const uint Sum = 9;
 
-    public ProbeKit(int cores = 4)
+    public ProbeKit(string backend = Backends.Simulated, int cores = 4)
     {
         Monitor = new SimulatedMonitor(new SimulatedMonitorOptions { CoreCount = cores });
-        Host = ProbeBoundary.Host(Probe, new TrustDomainHostOptions { Monitor = Monitor });
+        Host = ProbeBoundary.Host(Probe, new TrustDomainHostOptions { Backend = Backends.Create(backend, Monitor) });
+        Access = (ISharedRegionAccess)Host.Instance;
     }
 
     public Probe Probe { get; } = new();
 
+    /// <summary>The simulated monitor (the domain lives on it when the backend is the simulated one).</summary>
     public SimulatedMonitor Monitor { get; }
+
+    /// <summary>The host's raw access to the shared region, on whichever backend.</summary>
+    public ISharedRegionAccess Access { get; }
 
     public TrustDomainHost<IProbe> Host { get; }
 
@@ -39,7 +44,7 @@ internal sealed class ProbeKit : IDisposable
     public int DataStart => Layout.FrameSize;
 
     /// <summary>The host writing the shared region (a checked copy: the host holds no span over monitor memory).</summary>
-    public void HostWrite(int offset, ReadOnlySpan<byte> bytes) => Monitor.HostWrite(Host.Region.SharedAddress + (ulong)offset, bytes);
+    public void HostWrite(int offset, ReadOnlySpan<byte> bytes) => Access.HostWrite(offset, bytes);
 
     /// <summary>One byte of the shared region, as the domain reads it: from inside a call, through the domain's own core.</summary>
     public byte SharedByteSeenByDomain(int offset)
@@ -67,18 +72,17 @@ internal sealed class ProbeKit : IDisposable
     /// <summary>Writes the frame straight into the shared region, switches into the domain, and returns the status it wrote.</summary>
     public CallStatus Send(byte[] frame)
     {
-        Monitor.HostWrite(Host.Region.SharedAddress, frame);
-        TransitionResult result = Monitor.Transition(Host.Domain, Host.Core, 0);
-        Assert.Equal(MonitorStatus.Success, result.Status);
+        Access.HostWrite(0, frame);
+        Assert.True(Access.Enter(), "the domain did not run the call");
         Span<byte> status = stackalloc byte[4];
-        Monitor.HostRead(Host.Region.SharedAddress + CallFrame.StatusOffset, status);
+        Access.HostRead(CallFrame.StatusOffset, status);
         return (CallStatus)BinaryPrimitives.ReadInt32LittleEndian(status);
     }
 
     public byte[] ReadShared()
     {
         var bytes = new byte[Layout.RegionSize];
-        Monitor.HostRead(Host.Region.SharedAddress, bytes);
+        Access.HostRead(0, bytes);
         return bytes;
     }
 

@@ -6,55 +6,61 @@ namespace TailGuard.Boundary.Tests;
 /// <summary>Every kind of parameter crosses through the generated proxy and entry and arrives intact.</summary>
 public sealed class RoundTripTests
 {
-    [Fact]
-    public void Scalars_and_an_input_buffer_reach_the_implementation()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void Scalars_and_an_input_buffer_reach_the_implementation(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         Assert.Equal(1 + 2 + 3 + 4 + 5, kit.Proxy.Add(1, 2, [3, 4, 5]));
         Assert.Equal(1, kit.Probe.Calls);
     }
 
-    [Fact]
-    public void Bool_enum_struct_char_and_double_cross_by_value()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void Bool_enum_struct_char_and_double_cross_by_value(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         bool result = kit.Proxy.Describe(true, Mode.Strict, new Point(-7, long.MaxValue), 'é', 0.25);
         Assert.False(result);
         Assert.Equal((true, Mode.Strict, new Point(-7, long.MaxValue), 'é', 0.25), kit.Probe.LastDescribe);
     }
 
-    [Fact]
-    public void An_output_buffer_comes_back_with_what_the_implementation_wrote_and_zeros_elsewhere()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void An_output_buffer_comes_back_with_what_the_implementation_wrote_and_zeros_elsewhere(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         byte[] destination = new byte[16];
         destination.AsSpan().Fill(0xEE);
         kit.Proxy.Fill(9, 4, destination);
         Assert.Equal(new byte[] { 9, 9, 9, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, destination);
     }
 
-    [Fact]
-    public void An_in_out_buffer_goes_in_and_comes_back_changed()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void An_in_out_buffer_goes_in_and_comes_back_changed(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         byte[] buffer = [1, 2, 3, 4, 5];
         kit.Proxy.Reverse(buffer);
         Assert.Equal(new byte[] { 5, 4, 3, 2, 1 }, buffer);
     }
 
-    [Fact]
-    public void A_span_of_ints_and_a_string_cross()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void A_span_of_ints_and_a_string_cross(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         Assert.Equal(int.MaxValue + 10L, kit.Proxy.Sum([int.MaxValue, 4, 6]));
         Assert.Equal(5, kit.Proxy.Length("héllo"));
         Assert.Equal("héllo", kit.Probe.LastText);
     }
 
-    [Fact]
-    public void The_caller_is_refused_a_buffer_longer_than_its_bound_before_anything_crosses()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void The_caller_is_refused_a_buffer_longer_than_its_bound_before_anything_crosses(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         Assert.Throws<ArgumentOutOfRangeException>(() => kit.Proxy.Add(1, 2, new byte[65]));
         Assert.Throws<ArgumentOutOfRangeException>(() => kit.Proxy.Length(new string('x', 33)));
         Assert.Throws<ArgumentException>(() => kit.Proxy.Length("a\0b"));
@@ -62,10 +68,11 @@ public sealed class RoundTripTests
         Assert.Equal(3, kit.Proxy.Add(1, 2, default)); // the channel is still usable
     }
 
-    [Fact]
-    public void An_exception_in_the_implementation_becomes_a_status_not_a_crash()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void An_exception_in_the_implementation_becomes_a_status_not_a_crash(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         kit.Probe.DuringCall = static () => throw new InvalidOperationException("inside the domain");
         var failure = Assert.Throws<BoundaryViolationException>(() => kit.Proxy.Add(1, 2, default));
         Assert.Equal(CallStatus.ImplementationFault, failure.Status);
@@ -104,10 +111,11 @@ public sealed class RoundTripTests
         Assert.False(verifier.Verify(first.EncodedAttestation, first.Attestation.Measurement.Span, [9, 9, 9]));
     }
 
-    [Fact]
-    public void A_proxy_refuses_a_second_call_while_one_is_in_progress()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public void A_proxy_refuses_a_second_call_while_one_is_in_progress(string backend)
     {
-        using var kit = new ProbeKit();
+        using var kit = new ProbeKit(backend);
         InvalidOperationException? nested = null;
         kit.Probe.DuringCall = () =>
         {

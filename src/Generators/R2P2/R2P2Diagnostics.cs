@@ -86,6 +86,11 @@ internal static class R2P2Diagnostics
         "A generated R2P2 type name is already in use",
         "R2P2 service '{0}' generates '{1}', but {2}; rename the interface or the other declaration");
 
+    public static readonly DiagnosticDescriptor MaxLengthAboveCeiling = Create(
+        "TG1030",
+        "[R2P2MaxLength] bound above the ceiling",
+        "[R2P2MaxLength({0})] on {1} is above the ceiling of {2} bytes: a bound is what one request may make the server read or rent, so keep it to what the method needs");
+
     /// <summary>Every TG1xxx rule, in id order: what the contract analyzer supports.</summary>
     public static readonly System.Collections.Immutable.ImmutableArray<DiagnosticDescriptor> All = System.Collections.Immutable.ImmutableArray.Create(
         UnsupportedParameterType,
@@ -102,7 +107,8 @@ internal static class R2P2Diagnostics
         InvalidRoutingPolicy,
         InvalidMaxLength,
         FileLocalService,
-        GeneratedNameTaken);
+        GeneratedNameTaken,
+        MaxLengthAboveCeiling);
 
     private static DiagnosticDescriptor Create(string id, string title, string message)
         => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: DiagnosticHelp.Link(id));

@@ -282,6 +282,12 @@ internal static class ServiceParser
             return value;
         }
 
+        if (maxBytes > ValueClassifier.MaxBoundBytes)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.MaxLengthAboveCeiling, location, text, subject, ValueClassifier.MaxBoundBytes.ToString(CultureInfo.InvariantCulture)));
+            return value;
+        }
+
         return value with { MaxBytes = maxBytes };
     }
 

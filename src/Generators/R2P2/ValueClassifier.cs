@@ -11,6 +11,12 @@ internal static class ValueClassifier
     public const int DefaultDestinationMaxBytes = 65536;
     public const int Unbounded = int.MaxValue;
 
+    /// <summary>
+    /// The largest [R2P2MaxLength] bound (TG1030, docs/diagnostics/TG1030.md): 16 MiB, the client's default largest
+    /// response. A bound is also what a server may rent for one argument, so a larger one lets one request cost more.
+    /// </summary>
+    public const int MaxBoundBytes = 16 * 1024 * 1024;
+
     public enum Position
     {
         Parameter,

@@ -40,6 +40,7 @@ public sealed class ContractRuleSuppressionTests
         ["TG1013"] = "[R2P2Service] public interface IService { void Call([R2P2MaxLength(-1)] string text); }",
         ["TG1014"] = "[R2P2Service] file interface IService { void Call(); }",
         ["TG1015"] = "public class ServiceClient { }\n[R2P2Service] public interface IService { void Call(); }",
+        ["TG1030"] = "[R2P2Service] public interface IService { void Call([R2P2MaxLength(16777217)] string text); }",
         ["TG2001"] = "[TrustDomain] public interface IDomain { void Call(byte[] data); }",
         ["TG2002"] = "[TrustDomain] public interface IDomain { string Name(); }",
         ["TG2003"] = "[TrustDomain] public interface IDomain { void Call([UserCheck, InOut, Bounded(8)] Span<byte> data); }",

@@ -200,6 +200,23 @@ public class DiagnosticTests
         Assert.Contains("FitsString(__result, 10)", generated, System.StringComparison.Ordinal);
     }
 
+    // TG1030
+    [Theory]
+    [InlineData("void Call([[|R2P2MaxLength(16777217)|]] string s);")]
+    [InlineData("void Call([[|R2P2MaxLength(int.MaxValue)|]] ReadOnlySpan<byte> b);")]
+    [InlineData("int Call([[|R2P2MaxLength(100000000)|]] Span<byte> destination);")]
+    [InlineData("[return: [|R2P2MaxLength(2147483647)|]] string Call();")]
+    public void TG1030_reports_a_bound_above_the_ceiling(string method)
+        => AssertReports("TG1030", Usings + "[R2P2Service] public interface IService { " + method + " }");
+
+    [Fact]
+    public void TG1030_accepts_a_bound_at_the_ceiling()
+    {
+        string generated = AssertClean(Usings + "[R2P2Service] public interface IService { [return: R2P2MaxLength(16777216)] string Call([R2P2MaxLength(16777216)] string s); }");
+
+        Assert.Contains("reader.TryReadString(16777216, out string __arg0)", generated, System.StringComparison.Ordinal);
+    }
+
     [Fact]
     public void TG1008_reports_a_protected_method_the_generated_code_could_not_call()
         => AssertReports("TG1008", Usings + "[R2P2Service] public interface IService { void Call(); protected void [|Hidden|](); }");

@@ -53,6 +53,7 @@ internal static class RuleRows
         new("TG1013", "TailGuard.R2P2", "error", "[R2P2Service] public interface IService { void Call([R2P2MaxLength(-1)] string text); }"),
         new("TG1014", "TailGuard.R2P2", "error", "[R2P2Service] file interface IService { void Call(); }"),
         new("TG1015", "TailGuard.R2P2", "error", "public class ServiceClient { }\n[R2P2Service] public interface IService { void Call(); }"),
+        new("TG1030", "TailGuard.R2P2", "error", "[R2P2Service] public interface IService { void Call([R2P2MaxLength(16777217)] string text); }"),
         new("TG2001", "TailGuard.TrustBoundary", "error", "[TrustDomain] public interface IDomain { void Call(byte[] data); }"),
         new("TG2002", "TailGuard.TrustBoundary", "error", "[TrustDomain] public interface IDomain { string Name(); }"),
         new("TG2003", "TailGuard.TrustBoundary", "error", "[TrustDomain] public interface IDomain { void Call([UserCheck, InOut, Bounded(8)] Span<byte> data); }"),

@@ -6,7 +6,6 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
 using System.Threading;
-using TailGuard.Tyche.Simulation;
 
 namespace TailGuard.Boundary;
 
@@ -22,8 +21,7 @@ public ref struct EntryCall
     private readonly Span<byte> _shared;
     private readonly Span<byte> _frame;
     private readonly Span<byte> _scratch;
-    private readonly MemoryView _lease;
-    private readonly bool _leased;
+    private readonly CalleeContext? _callee;
     private int _used;
 
     /// <summary>
@@ -38,17 +36,15 @@ public ref struct EntryCall
         _shared = shared;
         _frame = frame;
         _scratch = scratch;
-        _lease = default;
-        _leased = false;
+        _callee = null;
         _used = 0;
     }
 
-    /// <summary>Creates a call over memory reached through the domain's views: <paramref name="lease"/> must still be current when results go out.</summary>
-    internal EntryCall(Span<byte> shared, Span<byte> frame, Span<byte> scratch, MemoryView lease)
+    /// <summary>Creates a call over memory the backend may take away: <paramref name="callee"/> must still be current when results go out.</summary>
+    internal EntryCall(Span<byte> shared, Span<byte> frame, Span<byte> scratch, CalleeContext callee)
         : this(shared, frame, scratch)
     {
-        _lease = lease;
-        _leased = true;
+        _callee = callee;
     }
 
     /// <summary>The method id, from the private copy.</summary>
@@ -175,7 +171,7 @@ public ref struct EntryCall
     /// <exception cref="BoundaryRevokedException">The domain's memory changed during the call; nothing is written.</exception>
     public readonly void EnsureRegionHeld()
     {
-        if (_leased && !_lease.IsCurrent)
+        if (_callee is { IsCurrent: false })
         {
             throw new BoundaryRevokedException("The domain's memory changed during the call (a region was revoked or replaced); no result is written.");
         }

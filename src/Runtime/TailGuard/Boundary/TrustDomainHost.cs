@@ -1,7 +1,5 @@
 using System;
-using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using System.Threading.Tasks;
 using TailGuard.Tyche;
 using TailGuard.Tyche.Attestation;
@@ -9,15 +7,14 @@ using TailGuard.Tyche.Simulation;
 
 namespace TailGuard.Boundary;
 
-/// <summary>Creates trust domains that serve a <see cref="TrustDomainAttribute"/> interface.</summary>
+/// <summary>Creates trust domains that serve a <see cref="TrustDomainAttribute"/> interface, on the backend the options name.</summary>
 public static class TrustDomainHost
 {
-    private const int Page = SimulatedMonitor.PageSize;
-
     /// <summary>
     /// Creates a domain, loads <paramref name="implementation"/> behind the generated entry, grants it private memory,
-    /// shares the call region, allocates its core context, seals it, obtains its attestation report and returns the host
-    /// with a proxy. Dispose the host to revoke everything.
+    /// shares the call region, seals it, obtains its attestation report and returns the host with a proxy. Dispose the
+    /// host to revoke everything. An implementation given as an instance lives in the host's process: only in-process
+    /// backends (<see cref="SimulatedBackend"/>) take it; see <see cref="Create{TService, TBinding, TImplementation}"/>.
     /// </summary>
     /// <typeparam name="TService">The interface.</typeparam>
     /// <typeparam name="TBinding">Its generated <c>{Name}Boundary</c>.</typeparam>
@@ -29,29 +26,29 @@ public static class TrustDomainHost
         where TBinding : ITrustDomainBinding<TService>
     {
         ArgumentNullException.ThrowIfNull(implementation);
-        options ??= new TrustDomainHostOptions();
-        bool owned = options.Monitor is null;
-        SimulatedMonitor monitor = options.Monitor ?? new SimulatedMonitor();
-        try
-        {
-            return Build<TService, TBinding>(_ => implementation, 0, options, monitor, owned);
-        }
-        catch
-        {
-            if (owned)
-            {
-                monitor.Dispose();
-            }
-
-            throw;
-        }
+        return Start<TService, TBinding>(TrustDomainImage.OfInstance(implementation), options);
     }
+
+    /// <summary>
+    /// As <see cref="Create{TService, TBinding}"/>, with the implementation built by the backend inside the domain
+    /// (every backend can, including those that run the domain in another process).
+    /// </summary>
+    /// <typeparam name="TService">The interface.</typeparam>
+    /// <typeparam name="TBinding">Its generated <c>{Name}Boundary</c>.</typeparam>
+    /// <typeparam name="TImplementation">The implementation, with a public parameterless constructor.</typeparam>
+    /// <param name="options">Options, or null for the defaults.</param>
+    /// <returns>The host.</returns>
+    public static TrustDomainHost<TService> Create<TService, TBinding, TImplementation>(TrustDomainHostOptions? options = null)
+        where TService : class
+        where TBinding : ITrustDomainBinding<TService>
+        where TImplementation : class, TService, new()
+        => Start<TService, TBinding>(TrustDomainImage.OfType<TService, TImplementation>(), options);
 
     /// <summary>
     /// As <see cref="Create{TService, TBinding}"/>, for a domain that also calls out to the host through a
     /// <see cref="HostCallsAttribute"/> contract: a second shared region carries those calls, the host serves them with
     /// <paramref name="hostImplementation"/> behind the generated entry, and the domain's implementation is built around
-    /// the generated proxy, which validates everything the host returns.
+    /// the generated proxy, which validates everything the host returns. In-process backends only.
     /// </summary>
     /// <typeparam name="TService">The [TrustDomain] interface.</typeparam>
     /// <typeparam name="TBinding">Its generated <c>{Name}Boundary</c>.</typeparam>
@@ -70,132 +67,35 @@ public static class TrustDomainHost
     {
         ArgumentNullException.ThrowIfNull(createImplementation);
         ArgumentNullException.ThrowIfNull(hostImplementation);
-        options ??= new TrustDomainHostOptions();
-        bool owned = options.Monitor is null;
-        SimulatedMonitor monitor = options.Monitor ?? new SimulatedMonitor();
-        HostCallChannel? hostCalls = null;
-        BoundaryEntry? hostEntry = null;
-        try
-        {
-            BoundaryLayout outLayout = THostBinding.Layout;
-            TrustDomainHost<TService> host = Build<TService, TBinding>(
-                outAddress =>
-                {
-                    hostEntry = THostBinding.CreateEntry(hostImplementation, new BoundaryRegion(outAddress, outLayout.RegionSize, 0, 0));
-                    hostEntry.BindToHost();
-                    Action<SimulatedMonitor, ulong>? tamper = options.HostCallTamper;
-                    BoundaryEntry server = hostEntry;
-                    var channel = hostCalls = new HostCallChannel(outLayout, outAddress, () =>
-                    {
-                        server.ServeHostCall(monitor);
-                        tamper?.Invoke(monitor, outAddress); // tests only: a hostile host rewriting its answers (B9)
-                    });
-                    return createImplementation(THostBinding.CreateProxy(channel));
-                },
-                outLayout.RegionSize,
-                options,
-                monitor,
-                owned);
-            host.HostCalls = hostCalls;
-            host.HostEntry = hostEntry;
-            return host;
-        }
-        catch
-        {
-            hostEntry?.Retire();
-            hostCalls?.Dispose();
-            if (owned)
-            {
-                monitor.Dispose();
-            }
-
-            throw;
-        }
+        var plan = new HostCallsPlan<TService, THostCalls, THostBinding>(createImplementation, hostImplementation, options?.HostCallTamper);
+        return Start<TService, TBinding>(TrustDomainImage<TService>.WithHostCalls(plan), options);
     }
 
-    private static TrustDomainHost<TService> Build<TService, TBinding>(Func<ulong, TService> createImplementation, int outcallSize, TrustDomainHostOptions options, SimulatedMonitor monitor, bool owned)
+    private static TrustDomainHost<TService> Start<TService, TBinding>(TrustDomainImage<TService> image, TrustDomainHostOptions? options)
         where TService : class
         where TBinding : ITrustDomainBinding<TService>
     {
-        BoundaryLayout layout = TBinding.Layout;
-        ulong privateSize = RoundUp(layout.ScratchSize);
-        ulong sharedSize = RoundUp(layout.RegionSize);
-        ulong outcallRegionSize = outcallSize == 0 ? 0 : RoundUp(outcallSize);
-
-        if ((uint)options.Core >= (uint)monitor.CoreCount)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.Core, $"The domain's core must be one of the monitor's {monitor.CoreCount} cores.");
-        }
-
-        TrustDomain domain = monitor.CreateDomain();
+        options ??= new TrustDomainHostOptions();
+        ITrustDomainBackend backend = options.ResolveBackend();
+        ITrustDomainInstance domain = backend.CreateDomain<TService, TBinding>(image, options);
         try
         {
-            ulong block = monitor.MapMemory(domain, privateSize + sharedSize + outcallRegionSize);
-            ulong privateAddress = block;
-            ulong sharedAddress = privateAddress + privateSize;
-            ulong outcallAddress = sharedAddress + sharedSize;
-            TService implementation = createImplementation(outcallAddress);
-            ArgumentNullException.ThrowIfNull(implementation);
-            byte[] code = MeasuredCode(layout.Contract, implementation.GetType().FullName, privateAddress, privateSize, sharedAddress, sharedSize, outcallAddress, outcallRegionSize);
-            ulong codeSize = RoundUp(code.Length);
-            ulong memory = monitor.MapMemory(domain, codeSize);
-            var region = new BoundaryRegion(sharedAddress, layout.RegionSize, privateAddress, layout.ScratchSize);
-
-            // The "code" is the contract, the implementation's name and where each region is: the measurement changes
-            // when any of them does.
-            monitor.HostWrite(memory, code);
-            monitor.AddSegment(domain, memory, codeSize, MemoryRights.Read | MemoryRights.Exec | MemoryRights.Hash, SegmentType.Confidential);
-            monitor.AddSegment(domain, privateAddress, privateSize, MemoryRights.Read | MemoryRights.Write | MemoryRights.Cleanup, SegmentType.Confidential);
-            monitor.AddSegment(domain, sharedAddress, sharedSize, MemoryRights.Read | MemoryRights.Write, SegmentType.Shared);
-            if (outcallRegionSize > 0)
-            {
-                monitor.AddSegment(domain, outcallAddress, outcallRegionSize, MemoryRights.Read | MemoryRights.Write, SegmentType.Shared);
-            }
-
-            // A confidential domain: the host may not read or write its registers once it is sealed.
-            for (PermissionIndex index = PermissionIndex.ManagerRead16; index <= PermissionIndex.ManagerWriteGeneral; index++)
-            {
-                monitor.Configure(domain, index, 0);
-            }
-
-            // The domain runs on the one core it is given: a context for another core fails InvalidCore, and none is
-            // added after sealing (the monitor refuses it, as the engine). The entry refuses a second concurrent entry.
-            monitor.Configure(domain, PermissionIndex.AllowedCores, 1UL << options.Core);
-
-            BoundaryEntry entry = TBinding.CreateEntry(implementation, region);
-            entry.BindToDomain();
-            monitor.SetEntry(domain, entry);
-            monitor.AllocateCoreContext(domain, options.Core);
-            monitor.Commit(domain);
-
+            domain.Seal();
             byte[] nonce = options.Nonce.IsEmpty ? RandomNumberGenerator.GetBytes(32) : options.Nonce.ToArray();
-            byte[] encoded = monitor.CreateAttestationReport(domain, nonce);
+            byte[] encoded = domain.Attest(nonce);
             if (!AttestationReport.TryParse(encoded, out AttestationReport? report) || report is null)
             {
-                throw new InvalidOperationException("The monitor returned an attestation report that does not parse.");
+                throw new InvalidOperationException($"The {backend.Name} backend returned an attestation report that does not parse.");
             }
 
-            var channel = new DomainCallChannel(monitor, domain, options.Core, sharedAddress, layout);
-            TService proxy = TBinding.CreateProxy(channel);
-            return new TrustDomainHost<TService>(monitor, owned, domain, region, options.Core, entry, channel, proxy, report, encoded);
+            return new TrustDomainHost<TService>(domain, TBinding.CreateProxy(domain.Channel), report, encoded);
         }
         catch
         {
-            monitor.Destroy(domain);
+            domain.Dispose();
             throw;
         }
     }
-
-    private static ulong RoundUp(int size) => ((ulong)Math.Max(size, 1) + Page - 1) / Page * Page;
-
-    /// <summary>
-    /// The bytes measured into the domain (its HASH region): the contract, the implementation's type name, and the
-    /// address and size of each region, so a verifier who knows what it expects sees any change to any of them.
-    /// </summary>
-    private static byte[] MeasuredCode(string contract, string? implementation, ulong privateAddress, ulong privateSize, ulong sharedAddress, ulong sharedSize, ulong outcallAddress, ulong outcallSize)
-        => Encoding.UTF8.GetBytes(string.Create(
-            CultureInfo.InvariantCulture,
-            $"{contract}\n{implementation}\nprivate 0x{privateAddress:X} 0x{privateSize:X}\nshared 0x{sharedAddress:X} 0x{sharedSize:X}\nout-calls 0x{(outcallSize == 0 ? 0 : outcallAddress):X} 0x{outcallSize:X}"));
 }
 
 /// <summary>
@@ -207,22 +107,12 @@ public static class TrustDomainHost
 public sealed class TrustDomainHost<TService> : IDisposable, IAsyncDisposable
     where TService : class
 {
-    private readonly bool _ownsMonitor;
-    private readonly DomainCallChannel _channel;
+    private readonly ITrustDomainInstance _domain;
     private readonly byte[] _encodedAttestation;
-    private bool _disposed;
 
-    internal TrustDomainHost(
-        SimulatedMonitor monitor, bool ownsMonitor, TrustDomain domain, BoundaryRegion region, int core, BoundaryEntry entry,
-        DomainCallChannel channel, TService proxy, AttestationReport attestation, byte[] encodedAttestation)
+    internal TrustDomainHost(ITrustDomainInstance domain, TService proxy, AttestationReport attestation, byte[] encodedAttestation)
     {
-        Monitor = monitor;
-        _ownsMonitor = ownsMonitor;
-        Domain = domain;
-        Region = region;
-        Core = core;
-        Entry = entry;
-        _channel = channel;
+        _domain = domain;
         Proxy = proxy;
         Attestation = attestation;
         _encodedAttestation = encodedAttestation;
@@ -237,63 +127,39 @@ public sealed class TrustDomainHost<TService> : IDisposable, IAsyncDisposable
     /// <summary>The encoded attestation report, for a remote verifier.</summary>
     public ReadOnlySpan<byte> EncodedAttestation => _encodedAttestation;
 
-    /// <summary>The monitor the domain lives on.</summary>
-    public SimulatedMonitor Monitor { get; }
+    /// <summary>The simulated monitor the domain lives on, or null on any other backend.</summary>
+    public SimulatedMonitor? Monitor => (_domain as SimulatedDomain)?.Monitor;
 
-    /// <summary>The domain.</summary>
-    public TrustDomain Domain { get; }
+    /// <summary>The backend's handle for the domain (the simulator: the engine's domain id; the process backend: the child's process id).</summary>
+    public TrustDomain Domain => _domain.Handle;
 
-    /// <summary>Where its shared region and private memory are.</summary>
-    public BoundaryRegion Region { get; }
+    /// <summary>Where its shared region (in the host's terms) and private memory (in the domain's) are.</summary>
+    public BoundaryRegion Region => _domain.Region;
 
     /// <summary>The core it runs on (the only one it may run on: the domain's allowed cores, in its attested configuration).</summary>
-    public int Core { get; }
+    public int Core => _domain.Core;
 
     /// <summary>What the domain has answered so far: calls completed and refused, switches refused because a call was in flight, the last status.</summary>
-    public BoundaryCounters Counters => Entry.Counters;
+    public BoundaryCounters Counters => _domain.Counters;
 
     /// <summary>
     /// Why the domain stopped serving for good (its private memory was taken away, or is no longer a carved, exclusive
     /// region zeroed on revocation at the address it was given), or null while it serves. A stopped domain answers every
     /// call <see cref="CallStatus.Stopped"/>, which the proxy reports as <see cref="BoundaryRevokedException"/>.
     /// </summary>
-    public string? StopReason => Entry.StopReason;
+    public string? StopReason => _domain.StopReason;
 
-    /// <summary>The domain's code. Never handed to the host's code: it runs only inside the domain.</summary>
-    internal BoundaryEntry Entry { get; }
+    /// <summary>The domain's code, on the simulated backend (tests reach it to play a host that calls it directly).</summary>
+    internal BoundaryEntry Entry => ((SimulatedDomain)_domain).Entry;
 
-    /// <summary>The channel of the domain's calls out to the host, when it has one.</summary>
-    internal HostCallChannel? HostCalls { get; set; }
+    /// <summary>The channel of the domain's calls out to the host, on the simulated backend when it has one.</summary>
+    internal HostCallChannel? HostCalls => (_domain as SimulatedDomain)?.HostCalls;
 
-    /// <summary>The host's server of the domain's out-calls, when it has one (retired with the host).</summary>
-    internal BoundaryEntry? HostEntry { get; set; }
+    /// <summary>The backend's domain (tests reach it for the host's raw access to the shared region).</summary>
+    internal ITrustDomainInstance Instance => _domain;
 
     /// <inheritdoc/>
-    public void Dispose()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
-        _channel.MarkRevoked();
-        HostEntry?.Retire();
-        HostCalls?.Dispose();
-        try
-        {
-            Monitor.Destroy(Domain);
-        }
-        catch (MonitorException exception) when (exception.Error == MonitorError.DomainRevoked)
-        {
-            // Already revoked (by the test of B10, for instance): nothing is left to revoke.
-        }
-
-        if (_ownsMonitor)
-        {
-            Monitor.Dispose();
-        }
-    }
+    public void Dispose() => _domain.Dispose();
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync()

@@ -6,7 +6,13 @@ namespace TailGuard.Boundary;
 /// <summary>How <see cref="TrustDomainHost"/> sets a domain up.</summary>
 public sealed class TrustDomainHostOptions
 {
-    /// <summary>The monitor to create the domain on; by default a new <see cref="SimulatedMonitor"/> owned (and disposed) by the host.</summary>
+    /// <summary>
+    /// Where the domain runs. By default <see cref="SimulatedBackend"/>: on <see cref="Monitor"/> when it is set, otherwise
+    /// on a new <see cref="SimulatedMonitor"/> owned (and disposed) by the host. Setting both this and <see cref="Monitor"/> is an error.
+    /// </summary>
+    public ITrustDomainBackend? Backend { get; init; }
+
+    /// <summary>Shorthand for a <see cref="SimulatedBackend"/> on this monitor, which the caller keeps and disposes.</summary>
     public SimulatedMonitor? Monitor { get; init; }
 
     /// <summary>The core the domain runs on and the proxy calls from (default 0).</summary>
@@ -17,4 +23,15 @@ public sealed class TrustDomainHostOptions
 
     /// <summary>Tests only: runs after the host served a host call, with the out-call region's address, to play a host that lies.</summary>
     internal Action<SimulatedMonitor, ulong>? HostCallTamper { get; init; }
+
+    /// <summary>The backend these options name.</summary>
+    internal ITrustDomainBackend ResolveBackend()
+    {
+        if (Backend is not null && Monitor is not null)
+        {
+            throw new ArgumentException("Set either TrustDomainHostOptions.Backend or TrustDomainHostOptions.Monitor (a simulated backend on that monitor), not both.");
+        }
+
+        return Backend ?? (Monitor is null ? new SimulatedBackend() : new SimulatedBackend(Monitor));
+    }
 }

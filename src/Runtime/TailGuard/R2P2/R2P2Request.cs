@@ -52,6 +52,12 @@ public readonly struct R2P2Request
     /// <summary>The request's source address: the client (an RPC is identified by client address, port and rid).</summary>
     public PacketAddress Client { get; }
 
+    /// <summary>
+    /// In authenticated mode, the id of the key that authenticated the request (who sent it, as far as the key ring
+    /// knows: use it to authorize); null when the server is not in authenticated mode.
+    /// </summary>
+    public uint? KeyId { get; internal init; }
+
     /// <summary>Whether <see cref="Defer"/> is possible: the request came from a server's receive loop.</summary>
     public bool CanDefer => _deferrer is not null;
 

@@ -13,6 +13,9 @@ public enum NetworkCapability
 {
     /// <summary>UDP on the IPv6 loopback address ::1 (missing where IPv6 is disabled, as in some containers).</summary>
     IPv6Loopback,
+
+    /// <summary>Root on Linux with `ip`, network namespaces and AF_XDP sockets (veth pairs between namespaces, an XDP program).</summary>
+    AfXdpNamespaces,
 }
 
 /// <summary>Marks a test class whose <see cref="NetworkFactAttribute"/> and <see cref="NetworkTheoryAttribute"/> tests need a capability.</summary>
@@ -32,9 +35,10 @@ public sealed class NetworkFactAttribute : FactAttribute;
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class NetworkTheoryAttribute : TheoryAttribute;
 
-public static class NetworkCapabilities
+public static partial class NetworkCapabilities
 {
     private static readonly Lazy<string?> IPv6LoopbackMissing = new(ProbeIPv6Loopback);
+    private static readonly Lazy<string?> AfXdpNamespacesMissing = new(ProbeAfXdpNamespaces);
 
     /// <summary>Why the test class cannot run here, or null when it can (decided at discovery, per derived class).</summary>
     public static string? MissingFor(ITestMethod testMethod)
@@ -47,6 +51,7 @@ public static class NetworkCapabilities
             var missing = capability switch
             {
                 NetworkCapability.IPv6Loopback => IPv6LoopbackMissing.Value,
+                NetworkCapability.AfXdpNamespaces => AfXdpNamespacesMissing.Value,
                 _ => $"unknown capability {capability}",
             };
             if (missing is not null)
@@ -57,6 +62,35 @@ public static class NetworkCapabilities
 
         return null;
     }
+
+    private static string? ProbeAfXdpNamespaces()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
+        {
+            return "needs root on Linux (network namespaces, veth pairs, AF_XDP sockets and an XDP program)";
+        }
+
+        if (!System.IO.File.Exists("/usr/sbin/ip") && !System.IO.File.Exists("/sbin/ip") && !System.IO.File.Exists("/usr/bin/ip") && !System.IO.File.Exists("/bin/ip"))
+        {
+            return "needs the ip command (iproute2) to create network namespaces and veth pairs";
+        }
+
+        // System.Net.Sockets knows no AF_XDP: ask libc directly (AF_XDP = 44, SOCK_RAW = 3).
+        var fd = socket(44, 3, 0);
+        if (fd < 0)
+        {
+            return $"needs AF_XDP sockets (CONFIG_XDP_SOCKETS), which this kernel refuses (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})";
+        }
+
+        _ = close(fd);
+        return null;
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", SetLastError = true)]
+    private static partial int socket(int domain, int type, int protocol);
+
+    [System.Runtime.InteropServices.LibraryImport("libc")]
+    private static partial int close(int fd);
 
     private static string? ProbeIPv6Loopback()
     {

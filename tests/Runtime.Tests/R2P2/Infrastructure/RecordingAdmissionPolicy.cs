@@ -33,6 +33,9 @@ internal sealed class RecordingAdmissionPolicy(int perClientLimit = int.MaxValue
         return admitted;
     }
 
+    /// <summary>Answers without taking (as a policy should when it can): only admissions and their releases are recorded.</summary>
+    public bool CanAdmit(ushort requestId, PacketAddress client) => InFlight(client) < perClientLimit;
+
     public void Release(ushort requestId, PacketAddress client)
     {
         _released.Enqueue((requestId, client));

@@ -15,6 +15,12 @@ public abstract class TestNetwork
     /// <summary>A fresh endpoint (a client, a server, or a raw peer that plays one by hand).</summary>
     public abstract PacketTransport Bind();
 
+    /// <summary>
+    /// A fresh endpoint for a raw peer. The same as <see cref="Bind"/> unless a network puts the code under test and
+    /// the peers that play its counterpart on different kinds of endpoint (AF_XDP on one side, kernel UDP on the other).
+    /// </summary>
+    public virtual PacketTransport BindPeer() => Bind();
+
     public override string ToString() => Name;
 }
 

@@ -17,6 +17,7 @@ public sealed class ClientProtocolTests
     private static readonly PacketAddress Elsewhere = PacketAddress.Parse("10.0.0.9:9100");
     private readonly TrackingBufferOwner _memory = new();
     private readonly ClientProtocol _protocol = new(maxInFlight: 4, maxResponsePackets: 8);
+    private readonly ClientProtocol _behindRouter = new(maxInFlight: 4, maxResponsePackets: 8, ResponseSources.AnyServer, ClientProtocol.DefaultQuarantineTicks);
 
     [Fact]
     public void A_one_packet_call_sends_its_only_packet_with_the_rid_and_completes_on_the_response()
@@ -43,7 +44,8 @@ public sealed class ClientProtocolTests
     [Fact]
     public void A_multi_packet_call_holds_its_continuations_until_the_ack_then_sends_them_to_the_acks_source()
     {
-        var call = Call(payloadLength: 3000, out var first);
+        // Behind a router the ACK comes from the server the router chose, not from the destination.
+        var call = Call(payloadLength: 3000, out var first, protocol: _behindRouter);
         Assert.Equal(CallState.AwaitingAck, call.State);
         Assert.Equal(Wire.First, Header(first).Flags);
         Assert.Equal(4, Header(first).PacketOrder);
@@ -51,7 +53,7 @@ public sealed class ClientProtocolTests
         Assert.Equal(3, _memory.Outstanding); // packets 1..3 wait in the call
 
         var ack = Datagram(Wire.Packet(0x31, Wire.OnePacket, call.RequestId, 1, "ACK"u8), Elsewhere);
-        Assert.Equal(ClientCallEvent.SendContinuations, _protocol.Receive(ack, out _));
+        Assert.Equal(ClientCallEvent.SendContinuations, _behindRouter.Receive(ack, out _));
         ack.Return();
         var rest = call.TakeContinuations().ToArray();
 
@@ -61,16 +63,19 @@ public sealed class ClientProtocolTests
         Assert.Equal(CallState.AwaitingResponse, call.State);
         Assert.True(call.TakeContinuations().IsEmpty);
 
-        // A duplicate ACK changes nothing.
-        var again = Datagram(Wire.Packet(0x31, Wire.OnePacket, call.RequestId, 1, "ACK"u8));
-        Assert.Equal(ClientCallEvent.Ignored, _protocol.Receive(again, out _));
+        // A duplicate ACK changes nothing; an ACK from another server is not taken at all (the call is bound to Elsewhere).
+        var again = Datagram(Wire.Packet(0x31, Wire.OnePacket, call.RequestId, 1, "ACK"u8), Elsewhere);
+        Assert.Equal(ClientCallEvent.Ignored, _behindRouter.Receive(again, out _));
         again.Return();
+        var other = Datagram(Wire.Packet(0x31, Wire.OnePacket, call.RequestId, 1, "ACK"u8), Server);
+        Assert.Equal(ClientCallEvent.Forged, _behindRouter.Receive(other, out _));
+        other.Return();
         foreach (var packet in rest)
         {
             packet.Return();
         }
 
-        _protocol.TryEnd(call);
+        _behindRouter.TryEnd(call);
         call.Reset();
         Assert.Equal(0, _memory.Outstanding);
     }
@@ -152,7 +157,7 @@ public sealed class ClientProtocolTests
     }
 
     [Fact]
-    public void A_drop_ends_the_call_before_the_response_but_not_during_it()
+    public void A_drop_ends_the_call_before_the_ack_and_is_ignored_after_it_and_during_the_response()
     {
         var refused = Call(3000, out var first);
         first.Return();
@@ -164,11 +169,31 @@ public sealed class ClientProtocolTests
         first.Return();
         Keep(_protocol.Receive(Datagram(Wire.Packet(Wire.Response, Wire.First, receiving.RequestId, 2, new byte[10])), out _));
         var lateDrop = Datagram(Wire.Packet(0x41, Wire.OnePacket, receiving.RequestId, 1, "DROP"u8));
-        Assert.Equal(ClientCallEvent.Malformed, _protocol.Receive(lateDrop, out _));
+        Assert.Equal(ClientCallEvent.Ignored, _protocol.Receive(lateDrop, out _));
         lateDrop.Return();
+        Assert.Equal(CallState.ReceivingResponse, receiving.State);
 
+        // After the ACK of a multi-packet request its body has left: a DROP can no longer say "never ran".
+        var sent = Call(3000, out first);
+        first.Return();
+        var ack = Datagram(Wire.Packet(0x31, Wire.OnePacket, sent.RequestId, 1, "ACK"u8));
+        Assert.Equal(ClientCallEvent.SendContinuations, _protocol.Receive(ack, out _));
+        ack.Return();
+        foreach (var continuation in sent.TakeContinuations())
+        {
+            continuation.Return();
+        }
+
+        var afterAck = Datagram(Wire.Packet(0x41, Wire.OnePacket, sent.RequestId, 1, "DROP"u8));
+        Assert.Equal(ClientCallEvent.Ignored, _protocol.Receive(afterAck, out _));
+        afterAck.Return();
+        Assert.Equal(CallState.AwaitingResponse, sent.State);
+
+        _protocol.TryEnd(receiving);
+        _protocol.TryEnd(sent);
         refused.Reset();
         receiving.Reset();
+        sent.Reset();
         Assert.Equal(0, _memory.Outstanding);
     }
 
@@ -274,10 +299,10 @@ public sealed class ClientProtocolTests
         return call;
     }
 
-    private ClientCall Call(int payloadLength, out PacketBuffer first, long deadline = 1_000_000)
+    private ClientCall Call(int payloadLength, out PacketBuffer first, long deadline = 1_000_000, ClientProtocol? protocol = null)
     {
         var call = Build(payloadLength);
-        Assert.True(_protocol.TryStart(call, deadline, out var packet));
+        Assert.True((protocol ?? _protocol).TryStart(call, deadline, out var packet));
         first = packet!;
         return call;
     }

@@ -9,7 +9,7 @@ namespace TailGuard.Tests.R2P2.Protocol;
 
 /// <summary>
 /// The server side without any transport: datagrams in, what to do out (drop, DROP, ACK, wait, deliver), every error
-/// path, admission released for exactly the requests it discards, and every buffer given back.
+/// path, admission taken only by whole requests (never by one being reassembled), and every buffer given back.
 /// </summary>
 public sealed class ServerProtocolTests
 {
@@ -105,7 +105,7 @@ public sealed class ServerProtocolTests
         var step = protocol.Receive(duplicate, 0);
 
         Assert.Equal(RequestRejection.DuplicateFirst, step.Rejection);
-        Assert.Equal(1, _admission.Admitted);
+        Assert.Equal(0, _admission.Admitted); // a request being reassembled holds no admission
         duplicate.Return();
         protocol.Clear();
         Assert.Equal(0, _memory.Outstanding);
@@ -115,7 +115,7 @@ public sealed class ServerProtocolTests
     [InlineData("a duplicate index", 1, 1, false)]
     [InlineData("an index >= N", 1, 4, true)]
     [InlineData("LAST on the wrong index", 1, 2, true)]
-    public void An_inconsistent_continuation_discards_the_request_and_releases_its_admission(string what, int firstIndex, int secondIndex, bool secondIsLast)
+    public void An_inconsistent_continuation_discards_the_request_which_held_no_admission(string what, int firstIndex, int secondIndex, bool secondIsLast)
     {
         var protocol = Protocol();
         var packets = Wire.SplitRequest(Payloads.Make(4000), rid: 33); // 4 packets
@@ -127,7 +127,8 @@ public sealed class ServerProtocolTests
 
         Assert.True(step.Rejection == RequestRejection.Inconsistent, what);
         Assert.Equal(1, step.Discarded);
-        Assert.Equal([((ushort)33, Client)], _admission.Released);
+        Assert.Equal(0, _admission.Admitted);
+        Assert.Empty(_admission.Released);
         Assert.Equal(0, protocol.PendingReassemblies);
         bad.Return();
         Assert.Equal(0, _memory.Outstanding);
@@ -153,7 +154,7 @@ public sealed class ServerProtocolTests
     }
 
     [Fact]
-    public void Expired_reassemblies_are_discarded_and_release_exactly_their_own_admissions()
+    public void Expired_reassemblies_are_discarded_and_held_no_admission()
     {
         var protocol = Protocol(new R2P2ServerOptions { AdmissionPolicy = _admission, ReassemblyTimeout = TimeSpan.FromSeconds(1) });
         var second = Stopwatch.Frequency;
@@ -162,17 +163,18 @@ public sealed class ServerProtocolTests
 
         Assert.Equal(0, protocol.Expire(second - 1));
         Assert.Equal(1, protocol.Expire(second));
-        Assert.Equal([((ushort)10, Client)], _admission.Released);
+        Assert.Equal(1, protocol.PendingReassemblies);
         Assert.Equal(1, protocol.Expire(2 * second));
-        Assert.Equal(2, _admission.Released.Count);
-        Assert.Equal(0, _admission.TotalInFlight);
+        Assert.Equal(0, protocol.PendingReassemblies);
+        Assert.Equal(0, _admission.Admitted);
+        Assert.Empty(_admission.Released);
         Assert.Equal(0, _memory.Outstanding);
     }
 
     [Fact]
     public void The_count_bound_evicts_the_oldest_request_and_reports_it()
     {
-        var protocol = Protocol(new R2P2ServerOptions { AdmissionPolicy = _admission, MaxPendingReassemblies = 2 });
+        var protocol = Protocol(new R2P2ServerOptions { AdmissionPolicy = _admission, MaxPendingReassemblies = 2, MaxPendingReassembliesPerSource = 2 });
         for (ushort rid = 1; rid <= 3; rid++)
         {
             var step = protocol.Receive(Datagram(Wire.SplitRequest(Payloads.Make(3000), rid)[0]), rid);
@@ -180,9 +182,9 @@ public sealed class ServerProtocolTests
         }
 
         Assert.Equal(2, protocol.PendingReassemblies);
-        Assert.Equal([((ushort)1, Client)], _admission.Released);
         protocol.Clear();
-        Assert.Equal(3, _admission.Released.Count);
+        Assert.Equal(0, protocol.PendingReassemblies);
+        Assert.Empty(_admission.Released);
         Assert.Equal(0, _memory.Outstanding);
     }
 
@@ -196,7 +198,7 @@ public sealed class ServerProtocolTests
 
         Assert.Equal(RequestRejection.NoRoom, step.Rejection);
         Assert.False(step.KeepsPacket);
-        Assert.Equal([((ushort)4, Client)], _admission.Released);
+        Assert.Equal(0, _admission.Admitted);
         first.Return();
         Assert.Equal(0, _memory.Outstanding);
     }
@@ -204,7 +206,7 @@ public sealed class ServerProtocolTests
     [Fact]
     public void A_first_packet_announcing_65535_packets_does_not_size_anything_by_that_count()
     {
-        var protocol = Protocol(new R2P2ServerOptions { MaxRequestBytes = 100 * 1024 * 1024 });
+        var protocol = Protocol(new R2P2ServerOptions { MaxRequestBytes = R2P2Limits.MaxMessageBytes, PayloadSize = 1024 });
         protocol.Receive(Datagram(Wire.SplitRequest(Payloads.Make(3000), rid: 1)[0]), 0); // warm the pooled request
         protocol.Clear();
 
@@ -215,6 +217,61 @@ public sealed class ServerProtocolTests
         Assert.Equal(1, protocol.PendingReassemblies);
         Assert.True(allocated < 65535 * 8 / 2, $"{allocated} bytes allocated for one FIRST packet");
         protocol.Clear();
+    }
+
+    [Fact]
+    public void A_multi_packet_request_is_asked_about_on_its_first_packet_and_admitted_only_when_whole()
+    {
+        var protocol = Protocol();
+        var packets = Wire.SplitRequest(Payloads.Make(3000), rid: 21);
+
+        Assert.Equal(ServerEventKind.Acknowledge, protocol.Receive(Datagram(packets[0]), 0).Kind);
+        Assert.Equal(0, _admission.Admitted); // asked (CanAdmit), nothing taken
+        protocol.Receive(Datagram(packets[1]), 0);
+        Assert.Equal(0, _admission.Admitted);
+        protocol.Receive(Datagram(packets[2]), 0);
+        var whole = protocol.Receive(Datagram(packets[3]), 0);
+
+        Assert.Equal(ServerEventKind.Deliver, whole.Kind);
+        Assert.True(whole.WasAcknowledged);
+        Assert.Equal(1, _admission.Admitted);
+        protocol.EndDelivery();
+        Assert.Equal(0, _memory.Outstanding);
+    }
+
+    [Fact]
+    public void A_whole_request_refused_after_its_ack_is_discarded_without_drop()
+    {
+        var full = new MaxInFlightAdmissionPolicy(1);
+        var protocol = Protocol(new R2P2ServerOptions { AdmissionPolicy = full });
+        var packets = Wire.SplitRequest(Payloads.Make(2000), rid: 5);
+        Assert.Equal(ServerEventKind.Acknowledge, protocol.Receive(Datagram(packets[0]), 0).Kind);
+        Assert.True(full.TryAdmit(99, Other)); // the server filled up meanwhile
+
+        Assert.Equal(ServerEventKind.Stored, protocol.Receive(Datagram(packets[1]), 0).Kind);
+        var step = protocol.Receive(Datagram(packets[2]), 0);
+
+        Assert.Equal(ServerEventKind.Rejected, step.Kind);
+        Assert.Equal(RequestRejection.RefusedAfterAck, step.Rejection);
+        Assert.Equal(0, protocol.PendingReassemblies);
+        Assert.Equal(1, full.InFlight);
+        Assert.Equal(0, _memory.Outstanding);
+    }
+
+    [Fact]
+    public void A_first_packet_without_exactly_14_payload_bytes_is_rejected()
+    {
+        var protocol = Protocol();
+        foreach (var length in new[] { 0, 13, 15, 1464 })
+        {
+            var packet = Datagram(Wire.Packet(Wire.Request, Wire.First, 3, 3, new byte[length]));
+            var step = protocol.Receive(packet, 0);
+            Assert.Equal(RequestRejection.BadFirstPacket, step.Rejection);
+            packet.Return();
+        }
+
+        Assert.Equal(0, protocol.PendingReassemblies);
+        Assert.Equal(0, _memory.Outstanding);
     }
 
     [Fact]

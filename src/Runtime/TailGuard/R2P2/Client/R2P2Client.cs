@@ -26,6 +26,8 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
     private readonly object _freeSync = new(); // Monitor: contention inflates a native sync block, no managed allocation
     private readonly PendingCall[] _free;
     private readonly long _timeoutTicks;
+    private readonly FailureReporter _failures;
+    private readonly Security.ClientAuthenticator? _authenticator;
     private readonly ReceiveLoop _loop;
     private int _freeCount;
     private int _disposed;
@@ -43,21 +45,48 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
         Destination = destination;
         _free = new PendingCall[_options.MaxInFlight];
         _timeoutTicks = TimeSpanToTicks(_options.Timeout);
-        _protocol = new ClientProtocol(_options.MaxInFlight, Fragmenter.PacketCount(MessageType.Response, _options.MaxResponseBytes, _options.PayloadSize));
-        Statistics = new R2P2ClientStatistics();
-        _loop = new ReceiveLoop(transport, new LoopHandler(this), new ReceiveLoopOptions
+        var key = _options.AuthenticationKey;
+        if (key is not null && !key.TryClaim())
         {
-            Mode = _options.ReceiveMode,
-            BatchSize = _options.ReceiveBatchSize,
-            BufferSize = R2P2Header.Size + _options.PayloadSize,
-            ThreadName = $"R2P2 client {transport.LocalAddress}",
-        });
-        _loop.Start();
+            throw new ArgumentException($"{nameof(R2P2ClientOptions)}.{nameof(R2P2ClientOptions.AuthenticationKey)}: {key} already authenticates another client; a key serves one client at a time (its call nonces must never repeat).");
+        }
+
+        try
+        {
+            _authenticator = key is null ? null : new Security.ClientAuthenticator(key);
+            _protocol = new ClientProtocol(
+                _options.MaxInFlight,
+                Fragmenter.PacketCount(MessageType.Response, _options.MaxResponseBytes, _options.ResponsePayloadSize),
+                _options.ResponseSources,
+                TimeSpanToTicks(_options.Quarantine))
+            {
+                Authenticator = _authenticator,
+            };
+            Statistics = new R2P2ClientStatistics();
+            _failures = new FailureReporter(_options.FailureLog, Statistics.Failure);
+            _loop = new ReceiveLoop(transport, new LoopHandler(this), new ReceiveLoopOptions
+            {
+                Mode = _options.ReceiveMode,
+                BatchSize = _options.ReceiveBatchSize,
+                BufferSize = R2P2Header.Size + _options.PayloadSize,
+                ThreadName = $"R2P2 client {transport.LocalAddress}",
+            });
+            _loop.Start();
+        }
+        catch
+        {
+            // A client that never started gives its key back (another may claim it).
+            _authenticator?.Dispose();
+            key?.Unclaim();
+            throw;
+        }
     }
 
     /// <summary>
-    /// Creates a client on a new UDP socket: an ephemeral port on the loopback address of the destination's family when
-    /// the destination is loopback, otherwise on every interface of that family.
+    /// Creates a client on a new UDP socket bound to an ephemeral port of the local address that routes to the
+    /// destination (the interface the kernel would send from, not every interface). With
+    /// <see cref="ResponseSources.Destination"/> (the default) the socket is also connected to the destination, so the
+    /// kernel drops datagrams from any other source before they are read.
     /// </summary>
     /// <param name="destination">The server or router, an IPv4 or IPv6 endpoint.</param>
     /// <param name="options">Client settings; defaults when null.</param>
@@ -67,11 +96,8 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(destination);
         var target = PacketAddress.FromEndPoint(destination);
-        var ipv6 = target.IsIPv6;
-        var local = IPAddress.IsLoopback(destination.Address)
-            ? (ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback)
-            : (ipv6 ? IPAddress.IPv6Any : IPAddress.Any);
-        var transport = UdpTransport.Bind(new IPEndPoint(local, 0), transportOptions);
+        var direct = (options?.ResponseSources ?? ResponseSources.Destination).Kind == ResponseSourceKind.Destination;
+        var transport = direct ? UdpTransport.Connect(destination, transportOptions) : UdpTransport.BindToward(destination, transportOptions);
         try
         {
             return new R2P2Client(transport, target, options);
@@ -197,9 +223,12 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
             var deadline = Stopwatch.GetTimestamp() + (timeout == _options.Timeout ? _timeoutTicks : TimeSpanToTicks(timeout));
             if (!_protocol.TryStart(call, deadline, out first))
             {
+                var inFlight = _protocol.InFlight;
                 call.Registration.Unregister();
                 call.Recycle();
-                throw new InvalidOperationException($"The client already has {_options.MaxInFlight} calls in flight (MaxInFlight).");
+                throw new InvalidOperationException(inFlight >= _options.MaxInFlight
+                    ? $"The client already has {_options.MaxInFlight} calls in flight (MaxInFlight)."
+                    : $"No request id is free: {inFlight} calls are in flight and the other rids are quarantined after calls that ended without their response (RequestIdQuarantine).");
             }
 
             version = call.Version;
@@ -269,6 +298,12 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
         {
             _transport.Dispose();
         }
+
+        if (_authenticator is not null)
+        {
+            _authenticator.Dispose();
+            _options.AuthenticationKey!.Unclaim();
+        }
     }
 
     /// <inheritdoc cref="Dispose"/>
@@ -313,7 +348,8 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
             }
         }
 
-        var writer = new MessageWriter(_transport, _options.PayloadSize, Fragmenter.MaxMessageLength(MessageType.Request, _options.PayloadSize));
+        var trailer = _authenticator is null ? 0 : Security.AuthenticatedWire.RequestTrailerLength;
+        var writer = new MessageWriter(_transport, _options.RequestPayloadSize, Fragmenter.MaxMessageLength(MessageType.Request, _options.RequestPayloadSize), trailer);
         return new PendingCall(this, writer, _options.RunContinuationsAsynchronously);
     }
 
@@ -394,24 +430,52 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
             case ClientCallEvent.Ignored:
                 Statistics.MalformedDatagram(); // a bad header, an unknown rid, a duplicate ACK, an unexpected type
                 break;
+            case ClientCallEvent.Forged:
+                Statistics.Forged(); // not from who may answer: the call goes on
+                break;
             case ClientCallEvent.Completed:
                 call!.Registration.Unregister();
                 Statistics.Response();
-                call.CompleteWithResponse();
+                Complete(call, null);
                 break;
             case ClientCallEvent.Dropped:
                 call!.Registration.Unregister();
                 Statistics.Drop();
-                call.CompleteWithError(new R2P2DroppedException());
+                Complete(call, new R2P2DroppedException());
                 break;
             case ClientCallEvent.Malformed:
                 call!.Registration.Unregister();
                 Statistics.MalformedResponse();
-                call.CompleteWithError(new R2P2MalformedResponseException());
+                Complete(call, new R2P2MalformedResponseException());
                 break;
         }
 
         return step is ClientCallEvent.ResponsePacketStored or ClientCallEvent.Completed;
+    }
+
+    /// <summary>
+    /// Completes a call from the receive loop. With inline continuations (<see cref="R2P2ClientOptions.RunContinuationsAsynchronously"/>
+    /// false) the caller's code runs here: whatever it throws is counted and logged, and the loop goes on.
+    /// </summary>
+    private void Complete(PendingCall call, Exception? error)
+    {
+        try
+        {
+            if (error is null)
+            {
+                call.CompleteWithResponse();
+            }
+            else
+            {
+                call.CompleteWithError(error);
+            }
+        }
+#pragma warning disable CA1031 // User code resumed inline must not end the loop every call depends on.
+        catch (Exception failure)
+#pragma warning restore CA1031
+        {
+            _failures.Report(R2P2Failure.Continuation, failure);
+        }
     }
 
     private long OnTick()
@@ -422,7 +486,7 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
             var next = expired.NextCompleted;
             expired.NextCompleted = null;
             Statistics.Timeout();
-            expired.CompleteWithError(new R2P2TimeoutException());
+            Complete(expired, new R2P2TimeoutException());
             expired = next;
         }
 
@@ -439,7 +503,7 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
 
         public long OnTick(ReceiveLoop loop, long now) => client.OnTick();
 
-        public void OnError(ReceiveLoop loop, Exception error) => client.Statistics.MalformedDatagram();
+        public void OnError(ReceiveLoop loop, Exception error) => client._failures.Report(R2P2Failure.ReceiveLoop, error);
 
         public void OnStopping(ReceiveLoop loop)
         {

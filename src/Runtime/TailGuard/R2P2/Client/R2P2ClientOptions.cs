@@ -6,8 +6,25 @@ namespace TailGuard.R2P2;
 /// <summary>Settings of an <see cref="R2P2Client"/>.</summary>
 public sealed class R2P2ClientOptions
 {
-    /// <summary>The one timer of a call, covering the whole exchange (first packet, ACK, rest, whole response).</summary>
+    /// <summary>The one timer of a call, covering the whole exchange (first packet, ACK, rest, whole response); at most <see cref="R2P2Limits.MaxTimeout"/>.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Who may answer the calls (source binding, docs/security.md): <see cref="ResponseSources.Destination"/> (the
+    /// default) when the destination is the server; <see cref="ResponseSources.Servers(System.Collections.Generic.IEnumerable{PacketAddress})"/>
+    /// or <see cref="ResponseSources.AnyServer"/> behind a router.
+    /// </summary>
+    public ResponseSources ResponseSources { get; init; } = ResponseSources.Destination;
+
+    /// <summary>
+    /// How long after its deadline the rid of a call that ended without its response (timed out, cancelled, dropped,
+    /// malformed) stays out of use, so a late response cannot complete another call. Null (the default) is three times
+    /// <see cref="Timeout"/>; at most <see cref="R2P2Limits.MaxTimeout"/>.
+    /// </summary>
+    public TimeSpan? RequestIdQuarantine { get; init; }
+
+    /// <summary>Where failures the client survives are reported after being counted (the logging seam); null counts them only.</summary>
+    public IR2P2FailureLog? FailureLog { get; init; }
 
     /// <summary>Payload bytes per packet; 1464 (a 1500-byte MTU) is what interop uses.</summary>
     public int PayloadSize { get; init; } = Fragmenter.DefaultPayloadSize;
@@ -15,7 +32,7 @@ public sealed class R2P2ClientOptions
     /// <summary>The most calls in flight at once (at most 65536: rids are 16 bits and unique among calls in flight).</summary>
     public int MaxInFlight { get; init; } = 4096;
 
-    /// <summary>The largest response accepted; a larger announced packet count fails the call as malformed.</summary>
+    /// <summary>The largest response accepted (at most <see cref="R2P2Limits.MaxMessageBytes"/>); a larger announced packet count fails the call as malformed.</summary>
     public int MaxResponseBytes { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>How the receive loop waits for datagrams.</summary>
@@ -33,16 +50,43 @@ public sealed class R2P2ClientOptions
     /// <summary>Whether disposing the client disposes its transport.</summary>
     public bool OwnsTransport { get; init; } = true;
 
+    /// <summary>
+    /// Turns on the authenticated mode (docs/security.md): every request packet carries this key's id, a per-call nonce
+    /// and an AES-GCM tag, and only replies tagged by the key holder for that call are taken. Off (null) by default, so
+    /// the wire stays the reference's. The server must hold the same key (<see cref="R2P2ServerOptions.AuthenticationKeys"/>).
+    /// Each packet gives up <see cref="Security.AuthenticatedWire.RequestTrailerLength"/> payload bytes to the trailer.
+    /// </summary>
+    public Security.R2P2Key? AuthenticationKey { get; init; }
+
+    /// <summary>Payload bytes per request packet: less the trailer in authenticated mode, so datagrams stay within the same MTU.</summary>
+    internal int RequestPayloadSize => AuthenticationKey is null ? PayloadSize : PayloadSize - Security.AuthenticatedWire.RequestTrailerLength;
+
+    /// <summary>Payload bytes per response packet the server sends (the same rule, with the reply trailer).</summary>
+    internal int ResponsePayloadSize => AuthenticationKey is null ? PayloadSize : PayloadSize - Security.AuthenticatedWire.ReplyTrailerLength;
+
+    /// <summary>The rid quarantine in effect.</summary>
+    internal TimeSpan Quarantine => RequestIdQuarantine ?? (Timeout * 3 > R2P2Limits.MaxTimeout ? R2P2Limits.MaxTimeout : Timeout * 3);
+
     internal void Validate(PacketTransport transport)
     {
-        if (Timeout <= TimeSpan.Zero)
+        if (Timeout <= TimeSpan.Zero || Timeout > R2P2Limits.MaxTimeout)
         {
-            throw new ArgumentException($"{nameof(R2P2ClientOptions)}.Timeout: The call timeout must be positive.");
+            throw new ArgumentException($"{nameof(R2P2ClientOptions)}.Timeout: The call timeout must be positive and at most {R2P2Limits.MaxTimeout}.");
         }
 
-        if (PayloadSize < Fragmenter.FirstRequestPacketPayload || PayloadSize + R2P2Header.Size > transport.MaxDatagramSize)
+        if (RequestIdQuarantine is { } quarantine && (quarantine <= TimeSpan.Zero || quarantine > R2P2Limits.MaxTimeout))
         {
-            throw new ArgumentException($"{nameof(R2P2ClientOptions)}.PayloadSize: The payload size must be between {Fragmenter.FirstRequestPacketPayload} and the transport's datagram size minus the 8-byte header ({transport.MaxDatagramSize - R2P2Header.Size}).");
+            throw new ArgumentException($"{nameof(R2P2ClientOptions)}.{nameof(RequestIdQuarantine)}: the quarantine must be positive and at most {R2P2Limits.MaxTimeout}.");
+        }
+
+        if (ResponseSources is null)
+        {
+            throw new ArgumentException($"{nameof(R2P2ClientOptions)}.{nameof(ResponseSources)} must be set (the default is {nameof(R2P2.ResponseSources.Destination)}).");
+        }
+
+        if (ResponsePayloadSize < Fragmenter.FirstRequestPacketPayload || PayloadSize + R2P2Header.Size > transport.MaxDatagramSize)
+        {
+            throw new ArgumentException($"{nameof(R2P2ClientOptions)}.PayloadSize: The payload size must be between {Fragmenter.FirstRequestPacketPayload} (plus {Security.AuthenticatedWire.ReplyTrailerLength} in authenticated mode) and the transport's datagram size minus the 8-byte header ({transport.MaxDatagramSize - R2P2Header.Size}).");
         }
 
         if (MaxInFlight is < 1 or > 65536)
@@ -50,14 +94,14 @@ public sealed class R2P2ClientOptions
             throw new ArgumentException($"{nameof(R2P2ClientOptions)}.MaxInFlight: MaxInFlight must be between 1 and 65536.");
         }
 
-        if (MaxResponseBytes < 0)
+        if (MaxResponseBytes is < 0 or > R2P2Limits.MaxMessageBytes)
         {
-            throw new ArgumentException($"{nameof(R2P2ClientOptions)}.MaxResponseBytes: MaxResponseBytes must not be negative.");
+            throw new ArgumentException($"{nameof(R2P2ClientOptions)}.MaxResponseBytes: MaxResponseBytes must be between 0 and {R2P2Limits.MaxMessageBytes}.");
         }
 
-        if (ReceiveBatchSize is < 1 or > 1024)
+        if (ReceiveBatchSize is < 1 or > R2P2Limits.MaxReceiveBatch)
         {
-            throw new ArgumentException($"{nameof(R2P2ClientOptions)}.ReceiveBatchSize: ReceiveBatchSize must be between 1 and 1024.");
+            throw new ArgumentException($"{nameof(R2P2ClientOptions)}.ReceiveBatchSize: ReceiveBatchSize must be between 1 and {R2P2Limits.MaxReceiveBatch}.");
         }
     }
 }

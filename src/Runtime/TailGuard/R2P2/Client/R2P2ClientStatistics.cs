@@ -12,6 +12,8 @@ public sealed class R2P2ClientStatistics
     private long _malformedResponses;
     private long _malformedDatagrams;
     private long _cancellations;
+    private long _forged;
+    private long _callbackFailures;
 
     internal R2P2ClientStatistics()
     {
@@ -37,6 +39,15 @@ public sealed class R2P2ClientStatistics
 
     /// <summary>Calls that ended cancelled.</summary>
     public long Cancellations => Interlocked.Read(ref _cancellations);
+
+    /// <summary>
+    /// Datagrams for a call in flight that did not come from who may answer it (<see cref="ResponseSources"/>; in
+    /// authenticated mode, a tag that did not verify): dropped, and the call went on.
+    /// </summary>
+    public long ForgedDatagrams => Interlocked.Read(ref _forged);
+
+    /// <summary>Code resumed inline on the receive loop (a call's continuation) that threw; the loop went on (see <see cref="IR2P2FailureLog"/>).</summary>
+    public long CallbackFailures => Interlocked.Read(ref _callbackFailures);
 
     internal void Request()
     {
@@ -75,4 +86,23 @@ public sealed class R2P2ClientStatistics
     }
 
     internal void Cancellation() => Interlocked.Increment(ref _cancellations);
+
+    internal void Forged()
+    {
+        Interlocked.Increment(ref _forged);
+        R2P2Metrics.ClientForged.Add(1);
+    }
+
+    /// <summary>Counts a failure the client survived (see <see cref="FailureReporter"/>).</summary>
+    internal void Failure(R2P2Failure failure)
+    {
+        if (failure == R2P2Failure.ReceiveLoop)
+        {
+            MalformedDatagram(); // a defect while processing a datagram: counted with the datagrams dropped, as before
+            return;
+        }
+
+        Interlocked.Increment(ref _callbackFailures);
+        R2P2Metrics.ClientCallbackFailures.Add(1);
+    }
 }

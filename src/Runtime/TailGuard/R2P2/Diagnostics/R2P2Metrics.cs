@@ -17,11 +17,16 @@ internal static class R2P2Metrics
     public static readonly Counter<long> ClientTimeouts = Meter.CreateCounter<long>("tailguard.r2p2.client.timeouts", "{request}", "Calls whose timer fired.");
     public static readonly Counter<long> ClientDrops = Meter.CreateCounter<long>("tailguard.r2p2.client.drops", "{request}", "Calls the server refused with DROP.");
     public static readonly Counter<long> ClientMalformed = Meter.CreateCounter<long>("tailguard.r2p2.client.malformed_datagrams", "{datagram}", "Datagrams a client dropped: bad header, unknown rid, or a response that failed its call.");
+    public static readonly Counter<long> ClientForged = Meter.CreateCounter<long>("tailguard.r2p2.client.forged_datagrams", "{datagram}", "Datagrams for a call in flight from a source that may not answer it, or with a tag that did not verify.");
+    public static readonly Counter<long> ClientCallbackFailures = Meter.CreateCounter<long>("tailguard.r2p2.client.callback_failures", "{failure}", "Inline continuations that threw, and defects a client's receive loop survived.");
     public static readonly Counter<long> ServerRequests = Meter.CreateCounter<long>("tailguard.r2p2.server.requests", "{request}", "Complete requests handed to handlers.");
     public static readonly Counter<long> ServerResponses = Meter.CreateCounter<long>("tailguard.r2p2.server.responses", "{response}", "Responses sent.");
     public static readonly Counter<long> ServerDrops = Meter.CreateCounter<long>("tailguard.r2p2.server.drops", "{request}", "Requests refused with DROP by the admission policy.");
     public static readonly Counter<long> ServerMalformed = Meter.CreateCounter<long>("tailguard.r2p2.server.malformed_datagrams", "{datagram}", "Datagrams a server dropped: bad header, unserved type or policy, orphan or inconsistent packets.");
     public static readonly Counter<long> ServerExpiredResponses = Meter.CreateCounter<long>("tailguard.r2p2.server.expired_responses", "{response}", "Deferred responses released unanswered at their deadline.");
     public static readonly Counter<long> ServerLateResponses = Meter.CreateCounter<long>("tailguard.r2p2.server.late_responses", "{response}", "Answers to deferred requests ignored: second, after the deadline, or after the server stopped.");
+    public static readonly Counter<long> ServerCallbackFailures = Meter.CreateCounter<long>("tailguard.r2p2.server.callback_failures", "{failure}", "Admission policies and event subscribers that threw; the server went on.");
+    public static readonly Counter<long> ServerLimitedResponses = Meter.CreateCounter<long>("tailguard.r2p2.server.limited_responses", "{response}", "Responses not sent because of the response size or rate limits.");
+    public static readonly Counter<long> ServerUnauthenticated = Meter.CreateCounter<long>("tailguard.r2p2.server.unauthenticated_datagrams", "{datagram}", "Authenticated mode: request packets without a valid tag of a known key.");
     public static readonly Counter<long> ReassemblyEvictions = Meter.CreateCounter<long>("tailguard.r2p2.server.reassembly_evictions", "{request}", "Pending multi-packet requests discarded: expired, evicted by the count or byte bound, or inconsistent.");
 }

@@ -16,6 +16,7 @@ public sealed class MessageWriter : IBufferWriter<byte>
     private readonly IPacketBufferSource _source;
     private readonly int _payloadSize;
     private readonly long _maxLength;
+    private readonly int _trailerRoom;
     private PacketBuffer? _first;
     private byte[]? _spill;
     private int _length;
@@ -25,23 +26,41 @@ public sealed class MessageWriter : IBufferWriter<byte>
     /// <param name="payloadSize">Payload bytes per packet (the header's 8 bytes come on top).</param>
     /// <param name="maxLength">The longest message accepted; writing more throws <see cref="InvalidOperationException"/>.</param>
     public MessageWriter(IPacketBufferSource source, int payloadSize, long maxLength)
+        : this(source, payloadSize, maxLength, 0)
+    {
+    }
+
+    /// <summary>Creates a writer whose packets keep room after the payload (for the authenticated mode's trailer).</summary>
+    /// <param name="source">Where packet buffers come from: the transport the message will be sent on.</param>
+    /// <param name="payloadSize">Payload bytes per packet (the header's 8 bytes and the trailer room come on top).</param>
+    /// <param name="maxLength">The longest message accepted; writing more throws <see cref="InvalidOperationException"/>.</param>
+    /// <param name="trailerRoom">Bytes each packet buffer keeps free after the payload.</param>
+    public MessageWriter(IPacketBufferSource source, int payloadSize, long maxLength, int trailerRoom)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThan(payloadSize, Fragmenter.FirstRequestPacketPayload);
         ArgumentOutOfRangeException.ThrowIfNegative(maxLength);
+        ArgumentOutOfRangeException.ThrowIfNegative(trailerRoom);
         _source = source;
         _payloadSize = payloadSize;
         _maxLength = maxLength;
+        _trailerRoom = trailerRoom;
     }
 
     /// <summary>The payload bytes written so far.</summary>
     public int Length => _length;
 
+    /// <summary>Payload bytes per packet.</summary>
+    public int PayloadSize => _payloadSize;
+
+    /// <summary>Bytes each packet buffer keeps free after the payload.</summary>
+    public int TrailerRoom => _trailerRoom;
+
     /// <summary>Starts a message (giving back whatever a previous unfinished one held).</summary>
     public void Start()
     {
         Reset();
-        _first = _source.Rent(R2P2Header.Size + _payloadSize);
+        _first = _source.Rent(R2P2Header.Size + _payloadSize + _trailerRoom);
     }
 
     /// <inheritdoc/>
@@ -132,7 +151,7 @@ public sealed class MessageWriter : IBufferWriter<byte>
         {
             var (offset, length) = Fragmenter.Packet(type, _length, _payloadSize, i);
             var (flags, order) = Fragmenter.Numbering(i, count);
-            var packet = _source.Rent(R2P2Header.Size + _payloadSize);
+            var packet = _source.Rent(R2P2Header.Size + _payloadSize + _trailerRoom);
             R2P2Header.Write(packet.Storage, type, policy, flags, requestId, order);
             message.Slice(offset, length).CopyTo(packet.Storage[R2P2Header.Size..]);
             packet.Length = R2P2Header.Size + length;

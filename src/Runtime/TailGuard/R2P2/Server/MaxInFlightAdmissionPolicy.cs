@@ -3,7 +3,7 @@ using System.Threading;
 
 namespace TailGuard.R2P2;
 
-/// <summary>Admits at most N requests at a time (being reassembled or handled); 0 refuses every request.</summary>
+/// <summary>Admits at most N whole requests at a time (being handled, or deferred and not yet answered); 0 refuses every request.</summary>
 public sealed class MaxInFlightAdmissionPolicy : IR2P2AdmissionPolicy
 {
     private int _inFlight;
@@ -39,6 +39,9 @@ public sealed class MaxInFlightAdmissionPolicy : IR2P2AdmissionPolicy
             }
         }
     }
+
+    /// <inheritdoc/>
+    public bool CanAdmit(ushort requestId, PacketAddress client) => Volatile.Read(ref _inFlight) < MaxInFlight;
 
     /// <inheritdoc/>
     public void Release(ushort requestId, PacketAddress client) => Interlocked.Decrement(ref _inFlight);

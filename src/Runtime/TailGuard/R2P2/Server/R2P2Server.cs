@@ -18,6 +18,7 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
 {
     private readonly ServerLoop[] _loops;
     private readonly R2P2ServerOptions _options;
+    private readonly FailureReporter _failures;
     private int _disposed;
 
     /// <summary>Creates a server with one receive loop.</summary>
@@ -44,12 +45,16 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
 
         _options = options ?? new R2P2ServerOptions();
         Statistics = new R2P2ServerStatistics();
+        _failures = new FailureReporter(_options.FailureLog, Statistics.Failure);
+        var admission = new AdmissionGate(_options.AdmissionPolicy, _options.MaxInFlightPerSource, _failures);
+        var limiter = _options.ResponseLimits is { } limits ? new ResponseLimiter(limits) : null;
+        var authenticator = _options.AuthenticationKeys is { } ring ? new Security.ServerAuthenticator(ring) : null;
         _loops = new ServerLoop[transports.Count];
         for (var i = 0; i < _loops.Length; i++)
         {
             var transport = transports[i] ?? throw new ArgumentException("A transport is null.", nameof(transports));
             _options.Validate(transport);
-            _loops[i] = new ServerLoop(this, transport, handler, _options, Statistics);
+            _loops[i] = new ServerLoop(this, transport, handler, _options, Statistics, admission, limiter, _failures, authenticator);
         }
 
         foreach (var loop in _loops)
@@ -87,7 +92,11 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Raised (on the receive thread) when a handler throws; no response is sent for that request.</summary>
+    /// <summary>
+    /// Raised (on the receive thread, or the thread answering a deferred response) when a handler throws; no response is
+    /// sent for that request. A subscriber that throws is counted (<see cref="R2P2ServerStatistics.CallbackFailures"/>)
+    /// and logged, and the other subscribers still run.
+    /// </summary>
     public event EventHandler<Exception>? HandlerFailed;
 
     /// <summary>The address of the first transport (what clients send to).</summary>
@@ -161,10 +170,13 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Raised (on the receive thread) when processing a datagram failed unexpectedly; the loop keeps serving.</summary>
+    /// <summary>
+    /// Raised (on the receive thread) when processing a datagram failed unexpectedly; the loop keeps serving. A
+    /// subscriber that throws is counted and logged, and the other subscribers still run.
+    /// </summary>
     public event EventHandler<Exception>? ReceiveLoopError;
 
-    internal void ReportHandlerFailure(Exception error) => HandlerFailed?.Invoke(this, error);
+    internal void ReportHandlerFailure(Exception error) => _failures.Raise(HandlerFailed, this, error);
 
-    internal void ReportReceiveLoopError(Exception error) => ReceiveLoopError?.Invoke(this, error);
+    internal void ReportReceiveLoopError(Exception error) => _failures.Raise(ReceiveLoopError, this, error);
 }

@@ -18,20 +18,68 @@ public sealed class R2P2ServerOptions
     /// </summary>
     public PacketAddress? RouterAddress { get; init; }
 
-    /// <summary>Decides on each request's FIRST packet; null admits everything.</summary>
+    /// <summary>Decides which whole requests the server takes (see <see cref="IR2P2AdmissionPolicy"/>); null admits everything.</summary>
     public IR2P2AdmissionPolicy? AdmissionPolicy { get; init; }
 
-    /// <summary>The largest request accepted; a FIRST packet announcing more is dropped and counted.</summary>
+    /// <summary>
+    /// The most admitted requests (being handled, or deferred and unanswered) one source may hold at once, over all
+    /// loops: a source is an IPv4 address or an IPv6 /64, whatever its port. Beyond, its requests are refused as the
+    /// admission policy would refuse them. Null (the default) sets no per-source limit; at most
+    /// <see cref="R2P2Limits.MaxRequestsHeld"/>.
+    /// </summary>
+    public int? MaxInFlightPerSource { get; init; }
+
+    /// <summary>The largest request accepted (at most <see cref="R2P2Limits.MaxMessageBytes"/>); a FIRST packet announcing more is dropped and counted.</summary>
     public int MaxRequestBytes { get; init; } = 1024 * 1024;
 
-    /// <summary>How many multi-packet requests one receive loop reassembles at once; the oldest is evicted beyond.</summary>
+    /// <summary>
+    /// How many multi-packet requests one receive loop reassembles at once (at most <see cref="R2P2Limits.MaxPendingReassemblies"/>);
+    /// beyond, the oldest request of the source with the most pending goes.
+    /// </summary>
     public int MaxPendingReassemblies { get; init; } = 1024;
 
-    /// <summary>How many buffer bytes one receive loop's pending reassemblies may hold; the oldest are evicted beyond.</summary>
+    /// <summary>
+    /// How many bytes one receive loop's pending reassemblies may hold: every packet buffer's capacity and each request's
+    /// own structures (at most <see cref="R2P2Limits.MaxReassemblyBytes"/>); beyond, the oldest request of the source
+    /// holding the most bytes goes.
+    /// </summary>
     public long MaxReassemblyBytes { get; init; } = 16L * 1024 * 1024;
 
-    /// <summary>How long an incomplete request is kept.</summary>
+    /// <summary>
+    /// How many multi-packet requests one source (an IPv4 address or IPv6 /64, any port) may have pending per loop;
+    /// beyond, its own oldest goes. Null (the default) is a quarter of <see cref="MaxPendingReassemblies"/> (at least 1).
+    /// </summary>
+    public int? MaxPendingReassembliesPerSource { get; init; }
+
+    /// <summary>
+    /// How many bytes one source's pending requests may hold per loop; beyond, its own oldest goes. Null (the default) is
+    /// a quarter of <see cref="MaxReassemblyBytes"/>.
+    /// </summary>
+    public long? MaxReassemblyBytesPerSource { get; init; }
+
+    /// <summary>How long an incomplete request is kept (at most <see cref="R2P2Limits.MaxReassemblyTimeout"/>).</summary>
     public TimeSpan ReassemblyTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Limits on response sizes and rates per destination, against amplification; null (the default) sends every response.</summary>
+    public ResponseLimits? ResponseLimits { get; init; }
+
+    /// <summary>Where failures the server survives are reported after being counted (the logging seam); null counts them only.</summary>
+    public IR2P2FailureLog? FailureLog { get; init; }
+
+    /// <summary>
+    /// Turns on the authenticated mode (docs/security.md): every request packet must carry the id of a key in this
+    /// ring, its call nonce and a valid AES-GCM tag (others are dropped and counted in
+    /// <see cref="R2P2ServerStatistics.UnauthenticatedDatagrams"/>), and every response, ACK and DROP is tagged for its
+    /// call. Off (null) by default, so the wire stays the reference's; a server in this mode serves only clients
+    /// holding a key of the ring. Each packet gives up a trailer's worth of payload.
+    /// </summary>
+    public Security.R2P2KeyRing? AuthenticationKeys { get; init; }
+
+    /// <summary>Payload bytes per request packet a client sends (less the request trailer in authenticated mode).</summary>
+    internal int RequestPayloadSize => AuthenticationKeys is null ? PayloadSize : PayloadSize - Security.AuthenticatedWire.RequestTrailerLength;
+
+    /// <summary>Payload bytes per response packet (less the reply trailer in authenticated mode, so datagrams keep the same size).</summary>
+    internal int ResponsePayloadSize => AuthenticationKeys is null ? PayloadSize : PayloadSize - Security.AuthenticatedWire.ReplyTrailerLength;
 
     /// <summary>
     /// How long a deferred response (<see cref="R2P2Request.Defer"/>) may stay unanswered; then it is released (its
@@ -66,23 +114,31 @@ public sealed class R2P2ServerOptions
             throw new ArgumentException($"{nameof(R2P2ServerOptions)}.{nameof(RouterAddress)}: FEEDBACK carries the client's IPv4 address (the R2P2 wire format), so R2P2 routers are IPv4; {router} is IPv6.");
         }
 
-        if (ResponseTimeout <= TimeSpan.Zero || MaxDeferredResponses is < 0 or > 1 << 20)
+        if (ResponseTimeout <= TimeSpan.Zero || ResponseTimeout > R2P2Limits.MaxTimeout || MaxDeferredResponses is < 0 or > R2P2Limits.MaxRequestsHeld)
         {
-            throw new ArgumentException($"{nameof(R2P2ServerOptions)}: {nameof(ResponseTimeout)} must be positive and {nameof(MaxDeferredResponses)} between 0 and 1048576.");
+            throw new ArgumentException($"{nameof(R2P2ServerOptions)}: {nameof(ResponseTimeout)} must be positive and at most {R2P2Limits.MaxTimeout}, and {nameof(MaxDeferredResponses)} between 0 and {R2P2Limits.MaxRequestsHeld}.");
         }
 
-        if (ReceiveBatchSize is < 1 or > 1024)
+        if (ReceiveBatchSize is < 1 or > R2P2Limits.MaxReceiveBatch)
         {
-            throw new ArgumentException($"{nameof(R2P2ServerOptions)}.{nameof(ReceiveBatchSize)} must be between 1 and 1024.");
+            throw new ArgumentException($"{nameof(R2P2ServerOptions)}.{nameof(ReceiveBatchSize)} must be between 1 and {R2P2Limits.MaxReceiveBatch}.");
         }
+
+        ResponseLimits?.Validate();
     }
+
+    /// <summary>The per-source reassembly count bound in effect.</summary>
+    internal int PendingReassembliesPerSource => MaxPendingReassembliesPerSource ?? Math.Max(1, MaxPendingReassemblies / 4);
+
+    /// <summary>The per-source reassembly byte bound in effect.</summary>
+    internal long ReassemblyBytesPerSource => MaxReassemblyBytesPerSource ?? (MaxReassemblyBytes / 4);
 
     /// <summary>Checks what <see cref="ServerProtocol"/> uses.</summary>
     internal void ValidateProtocol()
     {
-        if (PayloadSize < Fragmenter.FirstRequestPacketPayload)
+        if (ResponsePayloadSize < Fragmenter.FirstRequestPacketPayload)
         {
-            throw new ArgumentException($"{nameof(R2P2ServerOptions)}.{nameof(PayloadSize)} must be at least {Fragmenter.FirstRequestPacketPayload}.");
+            throw new ArgumentException($"{nameof(R2P2ServerOptions)}.{nameof(PayloadSize)} must be at least {Fragmenter.FirstRequestPacketPayload} (plus {Security.AuthenticatedWire.ReplyTrailerLength} in authenticated mode).");
         }
 
         if (ServedPolicies is null || Array.Exists(ServedPolicies, p => (byte)p > (byte)RoutingPolicy.ReplicatedReadOnly))
@@ -90,9 +146,27 @@ public sealed class R2P2ServerOptions
             throw new ArgumentException($"{nameof(R2P2ServerOptions)}.{nameof(ServedPolicies)} must list wire policies (0..3).");
         }
 
-        if (MaxRequestBytes < 0 || MaxPendingReassemblies < 1 || MaxReassemblyBytes < PayloadSize || ReassemblyTimeout <= TimeSpan.Zero)
+        if (MaxRequestBytes is < 0 or > R2P2Limits.MaxMessageBytes
+            || MaxPendingReassemblies is < 1 or > R2P2Limits.MaxPendingReassemblies
+            || MaxReassemblyBytes < PayloadSize || MaxReassemblyBytes > R2P2Limits.MaxReassemblyBytes
+            || ReassemblyTimeout <= TimeSpan.Zero || ReassemblyTimeout > R2P2Limits.MaxReassemblyTimeout)
         {
-            throw new ArgumentException($"{nameof(R2P2ServerOptions)}: MaxRequestBytes must be >= 0, MaxPendingReassemblies >= 1, MaxReassemblyBytes >= PayloadSize and ReassemblyTimeout positive.");
+            throw new ArgumentException(
+                $"{nameof(R2P2ServerOptions)}: {nameof(MaxRequestBytes)} must be between 0 and {R2P2Limits.MaxMessageBytes}, "
+                + $"{nameof(MaxPendingReassemblies)} between 1 and {R2P2Limits.MaxPendingReassemblies}, "
+                + $"{nameof(MaxReassemblyBytes)} between {nameof(PayloadSize)} and {R2P2Limits.MaxReassemblyBytes}, "
+                + $"and {nameof(ReassemblyTimeout)} positive and at most {R2P2Limits.MaxReassemblyTimeout}.");
+        }
+
+        if (PendingReassembliesPerSource is < 1 || PendingReassembliesPerSource > MaxPendingReassemblies
+            || ReassemblyBytesPerSource < 0 || ReassemblyBytesPerSource > MaxReassemblyBytes)
+        {
+            throw new ArgumentException($"{nameof(R2P2ServerOptions)}: {nameof(MaxPendingReassembliesPerSource)} must be between 1 and {nameof(MaxPendingReassemblies)}, and {nameof(MaxReassemblyBytesPerSource)} between 0 and {nameof(MaxReassemblyBytes)}.");
+        }
+
+        if (MaxInFlightPerSource is < 1 or > R2P2Limits.MaxRequestsHeld)
+        {
+            throw new ArgumentException($"{nameof(R2P2ServerOptions)}.{nameof(MaxInFlightPerSource)} must be between 1 and {R2P2Limits.MaxRequestsHeld} (or null for no per-source limit).");
         }
     }
 }

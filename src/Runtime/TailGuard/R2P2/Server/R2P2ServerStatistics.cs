@@ -16,6 +16,10 @@ public sealed class R2P2ServerStatistics
     private long _deferred;
     private long _expiredResponses;
     private long _lateResponses;
+    private long _callbackFailures;
+    private long _refusedAfterAck;
+    private long _limitedResponses;
+    private long _unauthenticated;
 
     internal R2P2ServerStatistics()
     {
@@ -53,6 +57,24 @@ public sealed class R2P2ServerStatistics
 
     /// <summary>Answers to deferred requests that were ignored: a second answer, one after the deadline, or one after the server stopped.</summary>
     public long LateResponses => Interlocked.Read(ref _lateResponses);
+
+    /// <summary>
+    /// User callbacks other than handlers that threw and were survived: admission policies, subscribers of
+    /// <see cref="R2P2Server.HandlerFailed"/> and <see cref="R2P2Server.ReceiveLoopError"/> (see <see cref="IR2P2FailureLog"/>).
+    /// </summary>
+    public long CallbackFailures => Interlocked.Read(ref _callbackFailures);
+
+    /// <summary>Whole multi-packet requests the admission policy refused after their ACK: discarded without DROP (their calls time out).</summary>
+    public long RefusedAfterAck => Interlocked.Read(ref _refusedAfterAck);
+
+    /// <summary>Responses not sent because of <see cref="R2P2ServerOptions.ResponseLimits"/> (too large, or over a destination's rate).</summary>
+    public long LimitedResponses => Interlocked.Read(ref _limitedResponses);
+
+    /// <summary>
+    /// In authenticated mode: request packets dropped because they carried no valid tag of a key in the ring, or a
+    /// continuation named another key or call nonce than its request's FIRST packet.
+    /// </summary>
+    public long UnauthenticatedDatagrams => Interlocked.Read(ref _unauthenticated);
 
     internal void Request()
     {
@@ -92,6 +114,38 @@ public sealed class R2P2ServerStatistics
     internal void Feedback() => Interlocked.Increment(ref _feedbacks);
 
     internal void HandlerFailure() => Interlocked.Increment(ref _handlerFailures);
+
+    /// <summary>Counts a failure the server survived, where its kind is counted (see <see cref="FailureReporter"/>).</summary>
+    internal void Failure(R2P2Failure failure)
+    {
+        switch (failure)
+        {
+            case R2P2Failure.Handler:
+                HandlerFailure();
+                break;
+            case R2P2Failure.ReceiveLoop:
+                Malformed(); // a defect while processing a datagram: counted with the datagrams dropped, as before
+                break;
+            default:
+                Interlocked.Increment(ref _callbackFailures);
+                R2P2Metrics.ServerCallbackFailures.Add(1);
+                break;
+        }
+    }
+
+    internal void RefusalAfterAck() => Interlocked.Increment(ref _refusedAfterAck);
+
+    internal void LimitedResponse()
+    {
+        Interlocked.Increment(ref _limitedResponses);
+        R2P2Metrics.ServerLimitedResponses.Add(1);
+    }
+
+    internal void Unauthenticated()
+    {
+        Interlocked.Increment(ref _unauthenticated);
+        R2P2Metrics.ServerUnauthenticated.Add(1);
+    }
 
     internal void Deferral() => Interlocked.Increment(ref _deferred);
 

@@ -3,13 +3,20 @@ using TailGuard.R2P2.Protocol;
 
 namespace TailGuard.R2P2;
 
-/// <summary>A response as the server sends it: the payload's packets, then one FEEDBACK to the router when one is set.</summary>
+/// <summary>
+/// A response as the server sends it: the payload's packets (each sealed for its call in authenticated mode), then one
+/// FEEDBACK to the router when one is set.
+/// </summary>
 internal static class ResponseMessage
 {
     /// <summary>Builds what <paramref name="writer"/> holds into <paramref name="packets"/>; returns the count and whether a FEEDBACK was added.</summary>
-    public static int Build(MessageWriter writer, PacketTransport transport, ushort requestId, PacketAddress client, PacketAddress? router, ref PacketBuffer[] packets, out bool feedback)
+    public static int Build(MessageWriter writer, PacketTransport transport, ushort requestId, PacketAddress client, PacketAddress? router, in ReplySeal seal, ref PacketBuffer[] packets, out bool feedback)
     {
         var count = writer.Build(MessageType.Response, RoutingPolicy.Fixed, requestId, client, ref packets);
+        for (var i = 0; i < count; i++)
+        {
+            seal.Apply(packets[i]);
+        }
 
         // FEEDBACK carries an IPv4 client; an IPv6 client cannot have come through an (IPv4) router, so it gets none.
         feedback = router is not null && client.IsIPv4;
@@ -27,5 +34,21 @@ internal static class ResponseMessage
         }
 
         return count;
+    }
+}
+
+/// <summary>What seals a call's replies in authenticated mode: the server's authenticator, the thread's ciphers (null off a loop thread), the call's key and nonce. Default: no sealing.</summary>
+internal readonly record struct ReplySeal(Security.ServerAuthenticator? Authenticator, Security.ServerAuthenticator.CipherCache? Ciphers, Security.R2P2Key? Key, ulong CallNonce)
+{
+    /// <summary>Extra bytes each reply packet needs for its trailer.</summary>
+    public int TrailerLength => Key is null ? 0 : Security.AuthenticatedWire.ReplyTrailerLength;
+
+    /// <summary>Seals one reply packet for the call (nothing outside authenticated mode).</summary>
+    public void Apply(PacketBuffer packet)
+    {
+        if (Key is not null)
+        {
+            Authenticator!.SealReply(Ciphers, packet, Key, CallNonce);
+        }
     }
 }

@@ -15,7 +15,11 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
     private readonly R2P2Server _server;
     private readonly IR2P2Handler _handler;
     private readonly R2P2ServerStatistics _statistics;
-    private readonly IR2P2AdmissionPolicy? _admission;
+    private readonly AdmissionGate _admission;
+    private readonly ResponseLimiter? _limiter;
+    private readonly FailureReporter _failures;
+    private readonly Security.ServerAuthenticator? _authenticator;
+    private readonly Security.ServerAuthenticator.CipherCache? _ciphers;
     private readonly PacketAddress? _router;
     private readonly ServerProtocol _protocol;
     private readonly MessageWriter _writer;
@@ -27,20 +31,27 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
     private bool _deferredNow;
     private ushort _servingRequestId;
     private PacketAddress _servingClient;
+    private bool _servingAcknowledged;
+    private Security.R2P2Key? _servingKey;
+    private ulong _servingNonce;
     private volatile int _pendingReassemblies;
     private long _pendingReassemblyBytes;
     private long _peakReassemblyBytes;
 
-    public ServerLoop(R2P2Server server, PacketTransport transport, IR2P2Handler handler, R2P2ServerOptions options, R2P2ServerStatistics statistics)
+    public ServerLoop(R2P2Server server, PacketTransport transport, IR2P2Handler handler, R2P2ServerOptions options, R2P2ServerStatistics statistics, AdmissionGate admission, ResponseLimiter? limiter, FailureReporter failures, Security.ServerAuthenticator? authenticator)
     {
+        _authenticator = authenticator;
+        _ciphers = authenticator?.CreateCache();
         _server = server;
         _handler = handler;
         _statistics = statistics;
-        _admission = options.AdmissionPolicy;
+        _admission = admission;
+        _limiter = limiter;
+        _failures = failures;
         _router = options.RouterAddress;
-        _protocol = new ServerProtocol(options);
-        _writer = new MessageWriter(transport, options.PayloadSize, Fragmenter.MaxMessageLength(MessageType.Response, options.PayloadSize));
-        _deferred = new DeferredResponses(transport, options, statistics);
+        _protocol = new ServerProtocol(options, admission, authenticator, _ciphers);
+        _writer = ResponseWriter(transport, options);
+        _deferred = new DeferredResponses(transport, options, statistics, admission, limiter, authenticator);
         _loop = new ReceiveLoop(transport, this, new ReceiveLoopOptions
         {
             Mode = options.ReceiveMode,
@@ -77,18 +88,28 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
         switch (step.Kind)
         {
             case ServerEventKind.Rejected:
-                if (step.Rejection != RequestRejection.NoRoom)
+                switch (step.Rejection)
                 {
-                    _statistics.Malformed(); // NoRoom is an eviction (counted above), not bad input
+                    case RequestRejection.NoRoom:
+                        break; // an eviction (counted above), not bad input
+                    case RequestRejection.RefusedAfterAck:
+                        _statistics.RefusalAfterAck();
+                        break;
+                    case RequestRejection.Unauthenticated:
+                        _statistics.Unauthenticated();
+                        break;
+                    default:
+                        _statistics.Malformed();
+                        break;
                 }
 
                 break;
             case ServerEventKind.Refused:
-                SendControl(MessageType.Drop, step.RequestId, step.Client);
+                SendControl(MessageType.Drop, step);
                 _statistics.Drop();
                 break;
             case ServerEventKind.Acknowledge:
-                SendControl(MessageType.Ack, step.RequestId, step.Client);
+                SendControl(MessageType.Ack, step);
                 _statistics.Ack();
                 break;
             case ServerEventKind.Deliver:
@@ -110,7 +131,7 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
 
     public void OnError(ReceiveLoop loop, Exception error)
     {
-        _statistics.Malformed();
+        _failures.Report(R2P2Failure.ReceiveLoop, error);
         _server.ReportReceiveLoopError(error);
     }
 
@@ -133,13 +154,17 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
             throw new InvalidOperationException("The request was already deferred; answer it through the handle Defer returned.");
         }
 
-        var handle = _deferred.Add(_servingRequestId, _servingClient, Stopwatch.GetTimestamp());
+        var handle = _deferred.Add(_servingRequestId, _servingClient, _servingAcknowledged, _servingKey, _servingNonce, Stopwatch.GetTimestamp());
         _deferredNow = true;
         _statistics.Deferral();
         return handle;
     }
 
-    /// <summary>Runs the handler and queues the response (and FEEDBACK), unless the handler deferred it.</summary>
+    /// <summary>
+    /// Runs the handler and queues the response (and FEEDBACK), unless the handler deferred it. Whatever the handler or
+    /// anything it makes the server call does, the request is released exactly once (now, or by its handle) and the loop
+    /// goes on.
+    /// </summary>
     private void Serve(in ServerEvent step)
     {
         _statistics.Request();
@@ -148,18 +173,46 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
         _deferredNow = false;
         _servingRequestId = step.RequestId;
         _servingClient = step.Client;
-        var request = new R2P2Request(step.Payload, step.RequestId, step.Policy, step.Client, this, unchecked(++_serveToken));
+        _servingAcknowledged = step.WasAcknowledged;
+        _servingKey = step.Key;
+        _servingNonce = step.CallNonce;
+        var request = new R2P2Request(step.Payload, step.RequestId, step.Policy, step.Client, this, unchecked(++_serveToken)) { KeyId = step.KeyId };
         try
         {
             _handler.Handle(in request, _writer);
+        }
+#pragma warning disable CA1031 // A failing handler must not stop the loop that serves every other client.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
             _serving = false;
-            if (_deferredNow)
+            _writer.Reset();
+            if (!_deferredNow)
             {
-                _writer.Reset(); // the handle answers later; what the handler wrote is not the response
-                return;
+                _admission.Release(step.RequestId, step.Client); // a deferred request stays with its handle
             }
 
-            var count = ResponseMessage.Build(_writer, _loop.Transport, step.RequestId, step.Client, _router, ref _responsePackets, out var feedback);
+            _failures.Report(R2P2Failure.Handler, error);
+            _server.ReportHandlerFailure(error);
+            return;
+        }
+
+        _serving = false;
+        if (_deferredNow)
+        {
+            _writer.Reset(); // the handle answers later; what the handler wrote is not the response
+            return;
+        }
+
+        if (_limiter is not null && !_limiter.TryTake(step.Client, _writer.Length, Fragmenter.PacketCount(MessageType.Response, _writer.Length, _writer.PayloadSize), step.WasAcknowledged, Stopwatch.GetTimestamp()))
+        {
+            _writer.Reset();
+            _statistics.LimitedResponse();
+        }
+        else
+        {
+            var seal = new ReplySeal(_authenticator, _ciphers, step.Key, step.CallNonce);
+            var count = ResponseMessage.Build(_writer, _loop.Transport, step.RequestId, step.Client, _router, seal, ref _responsePackets, out var feedback);
             for (var i = 0; i < count; i++)
             {
                 _loop.Send(_responsePackets[i]);
@@ -171,32 +224,38 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
             {
                 _statistics.Feedback();
             }
-
-            _admission?.Release(step.RequestId, step.Client);
         }
-#pragma warning disable CA1031 // A failing handler must not stop the loop that serves every other client.
-        catch (Exception error)
-#pragma warning restore CA1031
-        {
-            _serving = false;
-            _writer.Reset();
-            if (!_deferredNow)
-            {
-                _admission?.Release(step.RequestId, step.Client); // a deferred request stays with its handle
-            }
 
-            _statistics.HandlerFailure();
-            _server.ReportHandlerFailure(error);
-        }
+        _admission.Release(step.RequestId, step.Client);
     }
 
-    private void SendControl(MessageType type, ushort requestId, PacketAddress destination)
+    /// <summary>The writer of a loop's or a deferred slot's responses: packets keep room for the reply trailer in authenticated mode.</summary>
+    internal static MessageWriter ResponseWriter(PacketTransport transport, R2P2ServerOptions options)
+        => new(
+            transport,
+            options.ResponsePayloadSize,
+            Fragmenter.MaxMessageLength(MessageType.Response, options.ResponsePayloadSize),
+            options.AuthenticationKeys is null ? 0 : Security.AuthenticatedWire.ReplyTrailerLength);
+
+    /// <summary>Queues the ACK or DROP for a request (sealed for its call in authenticated mode).</summary>
+    private void SendControl(MessageType type, in ServerEvent step)
     {
-        var buffer = _loop.Transport.Rent(ControlMessages.DropLength);
-        buffer.Length = type == MessageType.Ack
-            ? ControlMessages.WriteAck(buffer.Storage, requestId)
-            : ControlMessages.WriteDrop(buffer.Storage, requestId);
-        buffer.Address = destination;
+        var seal = new ReplySeal(_authenticator, _ciphers, step.Key, step.CallNonce);
+        var buffer = _loop.Transport.Rent(ControlMessages.DropLength + seal.TrailerLength);
+        try
+        {
+            buffer.Length = type == MessageType.Ack
+                ? ControlMessages.WriteAck(buffer.Storage, step.RequestId)
+                : ControlMessages.WriteDrop(buffer.Storage, step.RequestId);
+            buffer.Address = step.Client;
+            seal.Apply(buffer);
+        }
+        catch
+        {
+            buffer.Return();
+            throw;
+        }
+
         _loop.Send(buffer);
     }
 

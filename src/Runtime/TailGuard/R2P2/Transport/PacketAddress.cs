@@ -75,6 +75,9 @@ public readonly struct PacketAddress : IEquatable<PacketAddress>
     /// <summary>The IPv6 scope id (interface index) of a link-local address; 0 for IPv4 and global addresses.</summary>
     public uint ScopeId { get; }
 
+    /// <summary>The host this address belongs to, as per-source quotas count it (see <see cref="Protocol.SourceKey"/>).</summary>
+    internal Protocol.SourceKey Source => IsIPv4 ? new Protocol.SourceKey(0, _lowXorMapped) : new Protocol.SourceKey(_high, ulong.MaxValue);
+
     /// <summary>Whether this is an IPv4 address.</summary>
     public bool IsIPv4 => _high == 0 && (_lowXorMapped >> 32) == 0;
 

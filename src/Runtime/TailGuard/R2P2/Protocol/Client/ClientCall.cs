@@ -7,17 +7,28 @@ namespace TailGuard.R2P2.Protocol;
 /// The client side of one RPC as a state machine, without I/O (docs/design/r2p2.md, "The multi-packet request
 /// handshake" and "Responses, DROP and FEEDBACK"): it holds the request's packets until they are due, takes the response's
 /// packets (FIRST, then 1..N-1 in order, LAST exactly on N-1), and turns each datagram into a <see cref="ClientCallEvent"/>.
-/// A call is reusable: <see cref="Reset"/> gives back every buffer it holds. Not thread-safe; allocation-free once its
-/// arrays have grown to the largest message seen.
+/// It takes datagrams only from who may answer (source binding, docs/security.md): a source
+/// <see cref="ResponseSources"/> accepts until a server ACKs or starts the response, then that server alone; and a DROP
+/// only while no part of the request has been handed to a server beyond its first packet.
+/// A call is reusable: <see cref="Reset"/> gives back every buffer it holds. Not thread-safe; allocation-free once warm
+/// (a response of more than a few packets borrows its packet list from <see cref="ArrayPool{T}.Shared"/> until Reset).
 /// </summary>
 public class ClientCall
 {
+    private const int InlineResponsePackets = 4;
+    private readonly PacketBuffer[] _inlineResponse = new PacketBuffer[InlineResponsePackets];
     private PacketBuffer[] _request = new PacketBuffer[1];
-    private PacketBuffer[] _response = new PacketBuffer[1];
+    private PacketBuffer[] _response;
     private int _requestCount;
     private int _requestNext;
     private int _responseCount;
     private int _responseExpected;
+    private PacketAddress _destination;
+    private PacketAddress _responder;
+    private bool _bound;
+
+    /// <summary>Creates an idle call.</summary>
+    public ClientCall() => _response = _inlineResponse;
 
     /// <summary>Where the call is.</summary>
     public CallState State { get; private set; }
@@ -28,11 +39,23 @@ public class ClientCall
     /// <summary>How many packets the request has.</summary>
     public int RequestPacketCount => _requestCount;
 
+    /// <summary>Where the request's first packet went (set at <see cref="Start"/>): a server, or a router.</summary>
+    public PacketAddress Destination => _destination;
+
+    /// <summary>The server bound to the call by its ACK or its response's first packet; null before.</summary>
+    public PacketAddress? Responder => _bound ? _responder : null;
+
     /// <summary>The response packets received so far (all of them once <see cref="ClientCallEvent.Completed"/>).</summary>
     public ReadOnlySpan<PacketBuffer> ResponsePackets => _response.AsSpan(0, _responseCount);
 
     /// <summary>The slot <see cref="ClientProtocol"/> gave the call while it is in flight (its deadline's id); -1 otherwise.</summary>
     internal int Slot { get; set; } = -1;
+
+    /// <summary>In authenticated mode, the call's nonce: every request packet carries it and every reply must name it.</summary>
+    internal ulong CallNonce { get; set; }
+
+    /// <summary>The request packets the call still holds (not yet handed out).</summary>
+    internal Span<PacketBuffer> HeldRequestPackets => _request.AsSpan(_requestNext, _requestCount - _requestNext);
 
     /// <summary>Splits the request <paramref name="writer"/> holds into this call's packets (the call owns them now).</summary>
     /// <param name="writer">A started writer holding the request payload; it is empty afterwards.</param>
@@ -91,6 +114,8 @@ public class ClientCall
 
         RequestId = requestId;
         State = _requestCount == 1 ? CallState.AwaitingResponse : CallState.AwaitingAck;
+        _destination = _request[0].Address;
+        _bound = false;
         var first = _request[0];
         _request[0] = null!;
         _requestNext = 1;
@@ -99,25 +124,28 @@ public class ClientCall
 
     /// <summary>Turns a datagram for this call's rid into an event (see <see cref="ClientCallEvent"/> for who keeps the buffer).</summary>
     /// <param name="header">The datagram's header, already read as valid.</param>
-    /// <param name="packet">The datagram.</param>
+    /// <param name="packet">The datagram, with its source address.</param>
     /// <param name="maxResponsePackets">The most packets a response may announce; more fails the call as malformed.</param>
+    /// <param name="sources">Who may answer before a server is bound to the call; null is <see cref="ResponseSources.Destination"/>.</param>
     /// <returns>The event.</returns>
-    public ClientCallEvent Receive(in R2P2Header header, PacketBuffer packet, int maxResponsePackets)
+    public ClientCallEvent Receive(in R2P2Header header, PacketBuffer packet, int maxResponsePackets, ResponseSources? sources = null)
     {
         ArgumentNullException.ThrowIfNull(packet);
-        if (State is CallState.Idle or CallState.Ended)
+        if (State is CallState.Idle or CallState.Ended || header.Type is not (MessageType.Ack or MessageType.Drop or MessageType.Response))
         {
             return ClientCallEvent.Ignored;
+        }
+
+        if (!MayAnswer(packet.Address, sources ?? ResponseSources.Destination))
+        {
+            return ClientCallEvent.Forged; // a third party, or another server than the one bound: the call goes on
         }
 
         var outcome = header.Type switch
         {
             MessageType.Ack => ReceiveAck(packet, header),
-            MessageType.Drop => State is CallState.AwaitingAck or CallState.AwaitingResponse && ControlMessages.IsWellFormedDrop(packet.Span, header)
-                ? ClientCallEvent.Dropped
-                : ClientCallEvent.Malformed,
-            MessageType.Response => ReceiveResponse(packet, header, maxResponsePackets),
-            _ => ClientCallEvent.Ignored,
+            MessageType.Drop => ReceiveDrop(packet, header),
+            _ => ReceiveResponse(packet, header, maxResponsePackets),
         };
 
         if (outcome is ClientCallEvent.Completed or ClientCallEvent.Dropped or ClientCallEvent.Malformed)
@@ -197,13 +225,43 @@ public class ClientCall
             _response[i] = null!;
         }
 
+        if (!ReferenceEquals(_response, _inlineResponse))
+        {
+            ArrayPool<PacketBuffer>.Shared.Return(_response); // cleared above, where it was filled
+            _response = _inlineResponse;
+        }
+
         Array.Clear(_request, 0, _requestCount);
         _requestCount = 0;
         _requestNext = 0;
         _responseCount = 0;
         _responseExpected = 0;
         RequestId = 0;
+        _destination = default;
+        _bound = false;
         State = CallState.Idle;
+    }
+
+    private bool MayAnswer(PacketAddress source, ResponseSources sources)
+        => _bound ? source == _responder : sources.Accepts(source, _destination);
+
+    private void Bind(PacketAddress server)
+    {
+        _responder = server;
+        _bound = true;
+    }
+
+    private ClientCallEvent ReceiveDrop(PacketBuffer packet, in R2P2Header header)
+    {
+        // A DROP says the handler never ran, so the caller may retry. That holds only until a server took the request:
+        // after the ACK of a multi-packet request (its body went out) or once a response started, a DROP is ignored.
+        var beforeAck = State == CallState.AwaitingAck || (State == CallState.AwaitingResponse && _requestCount == 1);
+        if (!beforeAck)
+        {
+            return ClientCallEvent.Ignored;
+        }
+
+        return ControlMessages.IsWellFormedDrop(packet.Span, header) ? ClientCallEvent.Dropped : ClientCallEvent.Malformed;
     }
 
     private ClientCallEvent ReceiveAck(PacketBuffer packet, in R2P2Header header)
@@ -218,7 +276,9 @@ public class ClientCall
             return ClientCallEvent.Malformed;
         }
 
-        // The rest goes to whoever answered, bypassing a router (docs/design/r2p2.md, handshake step 3).
+        // The rest goes to whoever answered, bypassing a router (docs/design/r2p2.md, handshake step 3); that server is
+        // now the only one that may answer the call.
+        Bind(packet.Address);
         for (var i = _requestNext; i < _requestCount; i++)
         {
             _request[i].Address = packet.Address;
@@ -239,7 +299,9 @@ public class ClientCall
                     return ClientCallEvent.Malformed;
                 }
 
-                // The array grows as packets arrive, not to the announced count: a forged FIRST costs nothing lasting.
+                // The list grows as packets arrive, not to the announced count, and a large one goes back to the pool at
+                // Reset: a forged FIRST costs nothing lasting.
+                Bind(packet.Address);
                 _response[0] = packet;
                 _responseCount = 1;
                 _responseExpected = count;
@@ -260,7 +322,7 @@ public class ClientCall
 
                 if (_responseCount == _response.Length)
                 {
-                    Array.Resize(ref _response, Math.Min(_responseExpected, _response.Length * 2));
+                    GrowResponse();
                 }
 
                 _response[_responseCount++] = packet;
@@ -270,6 +332,19 @@ public class ClientCall
                 // A response before the ACK, a continuation without FIRST, a gap, a duplicate: the call fails once.
                 return ClientCallEvent.Malformed;
         }
+    }
+
+    private void GrowResponse()
+    {
+        var larger = ArrayPool<PacketBuffer>.Shared.Rent(Math.Min(_responseExpected, _response.Length * 2));
+        _response.AsSpan(0, _responseCount).CopyTo(larger);
+        _response.AsSpan(0, _responseCount).Clear();
+        if (!ReferenceEquals(_response, _inlineResponse))
+        {
+            ArrayPool<PacketBuffer>.Shared.Return(_response);
+        }
+
+        _response = larger;
     }
 
     private void EnsureIdleWithoutRequest()

@@ -7,7 +7,7 @@ namespace TailGuard.R2P2.Protocol;
 /// </summary>
 public enum ClientCallEvent : byte
 {
-    /// <summary>Nothing changed: a bad header, an unknown rid, a duplicate ACK, a type a client does not take. Drop and count it.</summary>
+    /// <summary>Nothing changed: a bad header, an unknown rid, a duplicate ACK, a DROP after the request was taken, a type a client does not take. Drop and count it.</summary>
     Ignored,
 
     /// <summary>The ACK arrived: send <see cref="ClientCall.TakeContinuations"/> now (they are addressed to the ACK's source).</summary>
@@ -24,4 +24,10 @@ public enum ClientCallEvent : byte
 
     /// <summary>The datagram broke the protocol (a response before the ACK, a gap, a bad ACK or DROP): the call ended as malformed.</summary>
     Malformed,
+
+    /// <summary>
+    /// The datagram did not come from who may answer the call (source binding, see <see cref="ResponseSources"/>; or, in
+    /// authenticated mode, its tag did not verify). Nothing changed: drop and count it; the call goes on.
+    /// </summary>
+    Forged,
 }

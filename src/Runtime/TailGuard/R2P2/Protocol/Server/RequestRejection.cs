@@ -27,6 +27,21 @@ public enum RequestRejection
     /// <summary>A continuation that discarded its request: a duplicate index, an index >= N, LAST on the wrong index, or no room.</summary>
     Inconsistent,
 
-    /// <summary>A FIRST packet the byte bound had no room for, even after evicting every older request.</summary>
+    /// <summary>A FIRST packet the bounds had no room for, even after the evictions they allow.</summary>
     NoRoom,
+
+    /// <summary>The FIRST packet of a multi-packet request without exactly the 14 payload bytes the protocol puts there.</summary>
+    BadFirstPacket,
+
+    /// <summary>
+    /// A whole multi-packet request the admission policy refused after its ACK: discarded without DROP (a client takes
+    /// DROP only before the ACK), so its call times out. Not bad input: counted apart from malformed datagrams.
+    /// </summary>
+    RefusedAfterAck,
+
+    /// <summary>
+    /// Authenticated mode: no valid tag of a key in the ring, or a continuation under another key or call nonce than its
+    /// request's FIRST packet (the request goes on). Counted apart from malformed datagrams.
+    /// </summary>
+    Unauthenticated,
 }

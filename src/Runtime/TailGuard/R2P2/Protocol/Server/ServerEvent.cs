@@ -44,4 +44,16 @@ public readonly struct ServerEvent
 
     /// <summary>How many pending requests were discarded while handling this datagram (evicted by a bound, or inconsistent).</summary>
     public int Discarded { get; }
+
+    /// <summary>For <see cref="ServerEventKind.Deliver"/>: whether the request was multi-packet, so its client answered an ACK (its address is proven).</summary>
+    public bool WasAcknowledged { get; init; }
+
+    /// <summary>In authenticated mode, the id of the key that authenticated the request; null otherwise.</summary>
+    public uint? KeyId => Key?.Id;
+
+    /// <summary>In authenticated mode, the key that authenticated the request (its replies are sealed with it).</summary>
+    internal Security.R2P2Key? Key { get; init; }
+
+    /// <summary>In authenticated mode, the request's call nonce (its replies name it).</summary>
+    internal ulong CallNonce { get; init; }
 }

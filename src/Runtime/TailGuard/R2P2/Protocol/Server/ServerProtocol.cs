@@ -4,41 +4,67 @@ using System.Buffers;
 namespace TailGuard.R2P2.Protocol;
 
 /// <summary>
-/// The server side of one receive loop, without I/O: checks each datagram's header, type and policy, asks the admission
-/// policy on each request's first packet, reassembles multi-packet requests (<see cref="RequestReassembler"/>), and says
-/// what to do in a <see cref="ServerEvent"/>: drop, send DROP, send ACK, wait, or deliver a whole request
-/// (docs/design/r2p2.md, "The multi-packet request handshake" and "Responses, DROP and FEEDBACK"). The caller does the
-/// I/O and runs the handler. It releases the admission of a request it discards; whoever ends a delivered request
-/// releases that one. Not thread-safe: one receive loop owns it.
+/// The server side of one receive loop, without I/O: checks each datagram's header, type, policy and (for the FIRST
+/// packet of a multi-packet request) its 14-byte payload, admits requests, reassembles multi-packet requests
+/// (<see cref="RequestReassembler"/>, bounded per source and in total), and says what to do in a
+/// <see cref="ServerEvent"/>: drop, send DROP, send ACK, wait, or deliver a whole request (docs/design/r2p2.md, "The
+/// multi-packet request handshake" and "Responses, DROP and FEEDBACK"). The caller does the I/O and runs the handler.
 /// </summary>
+/// <remarks>
+/// A request holds an admission only once it is whole (docs/security.md, "Admission and reassembly"): a one-packet
+/// request is admitted on arrival (refused: DROP); a multi-packet request is asked about on its FIRST packet without
+/// taking anything (refused: DROP, before any ACK) and admitted when its last packet arrives (refused then: discarded
+/// without DROP, <see cref="RequestRejection.RefusedAfterAck"/>, because a client takes DROP only before the ACK).
+/// Whoever ends a delivered request releases its admission. Not thread-safe: one receive loop owns it.
+/// </remarks>
 public sealed class ServerProtocol
 {
     private readonly RequestReassembler _reassembler;
-    private readonly IR2P2AdmissionPolicy? _admission;
+    private readonly AdmissionGate _admission;
     private readonly int _servedPolicies;
     private readonly int _maxRequestPackets;
+    private readonly Security.ServerAuthenticator? _authenticator;
+    private readonly Security.ServerAuthenticator.CipherCache? _ciphers;
     private byte[]? _assembled;
 
     /// <summary>Creates the protocol state of one receive loop.</summary>
     /// <param name="options">The server's settings (payload size, served policies, request and reassembly bounds, admission).</param>
     /// <exception cref="ArgumentException">A setting is out of range.</exception>
     public ServerProtocol(R2P2ServerOptions options)
+        : this(options, null, null, null)
+    {
+    }
+
+    /// <summary>Creates the protocol state of one loop of a server whose loops share one admission gate and authenticator.</summary>
+    internal ServerProtocol(R2P2ServerOptions options, AdmissionGate? admission, Security.ServerAuthenticator? authenticator, Security.ServerAuthenticator.CipherCache? ciphers)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.ValidateProtocol();
-        _admission = options.AdmissionPolicy;
+        if (options.AuthenticationKeys is { } ring)
+        {
+            _authenticator = authenticator ?? new Security.ServerAuthenticator(ring);
+            _ciphers = ciphers ?? _authenticator.CreateCache();
+        }
+
+        AdmissionPolicy = options.AdmissionPolicy;
+        _admission = admission ?? new AdmissionGate(options.AdmissionPolicy, options.MaxInFlightPerSource, new FailureReporter(options.FailureLog, static _ => { }));
         foreach (var policy in options.ServedPolicies)
         {
             _servedPolicies |= 1 << (int)policy;
         }
 
-        _maxRequestPackets = Fragmenter.PacketCount(MessageType.Request, options.MaxRequestBytes, options.PayloadSize);
+        _maxRequestPackets = Fragmenter.PacketCount(MessageType.Request, options.MaxRequestBytes, options.RequestPayloadSize);
         var timeoutTicks = Math.Max(1, (long)(options.ReassemblyTimeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency));
-        _reassembler = new RequestReassembler(options.MaxPendingReassemblies, options.MaxReassemblyBytes, timeoutTicks, ReleaseDiscarded);
+        _reassembler = new RequestReassembler(
+            options.MaxPendingReassemblies,
+            options.MaxReassemblyBytes,
+            options.PendingReassembliesPerSource,
+            options.ReassemblyBytesPerSource,
+            timeoutTicks);
     }
 
-    /// <summary>The admission policy asked on each request's first packet; null admits everything.</summary>
-    public IR2P2AdmissionPolicy? AdmissionPolicy => _admission;
+    /// <summary>The admission policy (see <see cref="IR2P2AdmissionPolicy"/> for when it is asked); null admits everything.</summary>
+    public IR2P2AdmissionPolicy? AdmissionPolicy { get; }
 
     /// <summary>Multi-packet requests being reassembled.</summary>
     public int PendingReassemblies => _reassembler.Count;
@@ -74,17 +100,31 @@ public sealed class ServerProtocol
             return Reject(RequestRejection.UnservedPolicy, status, header, source, 0);
         }
 
+        // Authenticated mode: nothing below sees a packet the key holder did not tag (its trailer is stripped here).
+        Security.R2P2Key? authenticatedBy = null;
+        ulong callNonce = 0;
+        if (_authenticator is not null && !Security.ServerAuthenticator.TryOpenRequest(_ciphers!, packet, out authenticatedBy, out callNonce))
+        {
+            return Reject(RequestRejection.Unauthenticated, status, header, source, 0);
+        }
+
         if (header.IsSinglePacket)
         {
-            return Admit(header.RequestId, source)
+            var single = _admission.TryAdmit(header.RequestId, source)
                 ? new ServerEvent(ServerEventKind.Deliver, RequestRejection.None, status, header, source, new ReadOnlySequence<byte>(packet.Memory[R2P2Header.Size..]), keepsPacket: false, 0)
                 : Event(ServerEventKind.Refused, header, source, keepsPacket: false, 0);
+            return single with { Key = authenticatedBy, CallNonce = callNonce };
         }
 
         var key = new ReassemblyKey(source, header.RequestId);
         var discardsBefore = _reassembler.Discards;
         if (header.IsFirst)
         {
+            if (packet.Length - R2P2Header.Size != Fragmenter.FirstRequestPacketPayload)
+            {
+                return Reject(RequestRejection.BadFirstPacket, status, header, source, 0);
+            }
+
             if (header.PacketOrder > _maxRequestPackets)
             {
                 return Reject(RequestRejection.TooLarge, status, header, source, 0);
@@ -95,14 +135,26 @@ public sealed class ServerProtocol
                 return Reject(RequestRejection.DuplicateFirst, status, header, source, 0);
             }
 
-            if (!Admit(header.RequestId, source))
+            if (!_admission.CanAdmit(header.RequestId, source))
             {
-                return Event(ServerEventKind.Refused, header, source, keepsPacket: false, 0);
+                return Event(ServerEventKind.Refused, header, source, keepsPacket: false, 0) with { Key = authenticatedBy, CallNonce = callNonce };
             }
 
-            return _reassembler.Begin(key, header.PacketOrder, header.Policy, packet, now)
-                ? Event(ServerEventKind.Acknowledge, header, source, keepsPacket: true, Since(discardsBefore))
-                : Reject(RequestRejection.NoRoom, status, header, source, Since(discardsBefore));
+            if (!_reassembler.Begin(key, header.PacketOrder, header.Policy, packet, now))
+            {
+                return Reject(RequestRejection.NoRoom, status, header, source, Since(discardsBefore));
+            }
+
+            _reassembler.SetIdentity(key, authenticatedBy, callNonce);
+            return Event(ServerEventKind.Acknowledge, header, source, keepsPacket: true, Since(discardsBefore)) with { Key = authenticatedBy, CallNonce = callNonce };
+        }
+
+        if (_authenticator is not null
+            && _reassembler.TryGetIdentity(key, out var requestKey, out var requestNonce)
+            && (!ReferenceEquals(requestKey, authenticatedBy) || requestNonce != callNonce))
+        {
+            // Tagged by a key holder, but not for this request: another client cannot inject packets into it.
+            return Reject(RequestRejection.Unauthenticated, status, header, source, 0);
         }
 
         switch (_reassembler.Add(key, header.PacketOrder, header.IsLast, packet))
@@ -110,9 +162,20 @@ public sealed class ServerProtocol
             case ReassemblyResult.Stored:
                 return Event(ServerEventKind.Stored, header, source, keepsPacket: true, Since(discardsBefore));
             case ReassemblyResult.Complete:
+                if (!_admission.TryAdmit(header.RequestId, source))
+                {
+                    _reassembler.Remove(key); // refused after its ACK: no DROP can be sent now (docs/security.md)
+                    return Reject(RequestRejection.RefusedAfterAck, status, header, source, Since(discardsBefore));
+                }
+
                 _assembled = _reassembler.TakeAssembled(key, out var length, out var policy);
                 var first = new R2P2Header(MessageType.Request, policy, R2P2Header.FlagsSingle, header.RequestId, 1);
-                return new ServerEvent(ServerEventKind.Deliver, RequestRejection.None, status, first, source, new ReadOnlySequence<byte>(_assembled, 0, length), keepsPacket: true, Since(discardsBefore));
+                return new ServerEvent(ServerEventKind.Deliver, RequestRejection.None, status, first, source, new ReadOnlySequence<byte>(_assembled, 0, length), keepsPacket: true, Since(discardsBefore))
+                {
+                    WasAcknowledged = true,
+                    Key = authenticatedBy,
+                    CallNonce = callNonce,
+                };
             case ReassemblyResult.Orphan:
                 return Reject(RequestRejection.Orphan, status, header, source, 0);
             default:
@@ -149,8 +212,4 @@ public sealed class ServerProtocol
         => new(ServerEventKind.Rejected, rejection, status, header, source, default, keepsPacket: false, discarded);
 
     private int Since(long discardsBefore) => (int)(_reassembler.Discards - discardsBefore);
-
-    private bool Admit(ushort requestId, PacketAddress source) => _admission is null || _admission.TryAdmit(requestId, source);
-
-    private void ReleaseDiscarded(ReassemblyKey key) => _admission?.Release(key.RequestId, key.Client);
 }

@@ -16,9 +16,11 @@ internal sealed class DeferredResponses
     private readonly object _sync = new(); // Monitor: contention inflates a native sync block, no managed allocation
     private readonly PacketTransport _transport;
     private readonly R2P2ServerStatistics _statistics;
-    private readonly IR2P2AdmissionPolicy? _admission;
+    private readonly AdmissionGate _admission;
+    private readonly ResponseLimiter? _limiter;
+    private readonly Security.ServerAuthenticator? _authenticator;
     private readonly PacketAddress? _router;
-    private readonly int _payloadSize;
+    private readonly R2P2ServerOptions _options;
     private readonly long _timeoutTicks;
     private readonly Slot?[] _slots;
     private readonly int[] _free;
@@ -28,13 +30,15 @@ internal sealed class DeferredResponses
     private volatile int _pending;
     private bool _closed;
 
-    public DeferredResponses(PacketTransport transport, R2P2ServerOptions options, R2P2ServerStatistics statistics)
+    public DeferredResponses(PacketTransport transport, R2P2ServerOptions options, R2P2ServerStatistics statistics, AdmissionGate admission, ResponseLimiter? limiter, Security.ServerAuthenticator? authenticator)
     {
+        _authenticator = authenticator;
         _transport = transport;
         _statistics = statistics;
-        _admission = options.AdmissionPolicy;
+        _admission = admission;
+        _limiter = limiter;
         _router = options.RouterAddress;
-        _payloadSize = options.PayloadSize;
+        _options = options;
         _timeoutTicks = Math.Max(1, (long)(options.ResponseTimeout.TotalSeconds * Stopwatch.Frequency));
         var capacity = options.MaxDeferredResponses;
         _slots = new Slot?[capacity];
@@ -77,7 +81,7 @@ internal sealed class DeferredResponses
     }
 
     /// <summary>Takes a slot for a request being deferred (loop thread).</summary>
-    public R2P2ResponseHandle Add(ushort requestId, PacketAddress client, long now)
+    public R2P2ResponseHandle Add(ushort requestId, PacketAddress client, bool acknowledged, Security.R2P2Key? key, ulong callNonce, long now)
     {
         lock (_sync)
         {
@@ -92,10 +96,13 @@ internal sealed class DeferredResponses
             }
 
             var index = _free[--_freeCount];
-            var slot = _slots[index] ??= new Slot(new MessageWriter(_transport, _payloadSize, Fragmenter.MaxMessageLength(MessageType.Response, _payloadSize)));
+            var slot = _slots[index] ??= new Slot(ServerLoop.ResponseWriter(_transport, _options));
             slot.State = SlotState.Pending;
             slot.RequestId = requestId;
             slot.Client = client;
+            slot.Acknowledged = acknowledged;
+            slot.Key = key;
+            slot.CallNonce = callNonce;
             _deadlines.Add(index, now + _timeoutTicks);
             _pending++;
             return new R2P2ResponseHandle(this, index, slot.Generation);
@@ -198,12 +205,12 @@ internal sealed class DeferredResponses
         return count;
     }
 
-    /// <summary>Outside the lock (admission policies are user code): the expired requests' admissions go back.</summary>
+    /// <summary>Outside the lock (admission policies are user code; the gate survives their failures): the expired requests' admissions go back.</summary>
     private void Release(int count)
     {
         for (var i = 0; i < count; i++)
         {
-            _admission?.Release(_released[i].RequestId, _released[i].Client);
+            _admission.Release(_released[i].RequestId, _released[i].Client);
             _statistics.ExpiredResponse();
         }
     }
@@ -230,7 +237,14 @@ internal sealed class DeferredResponses
         var sent = false;
         try
         {
-            var count = ResponseMessage.Build(slot.Writer, _transport, slot.RequestId, slot.Client, _router, ref slot.Packets, out var feedback);
+            if (_limiter is not null && !_limiter.TryTake(slot.Client, slot.Writer.Length, Fragmenter.PacketCount(MessageType.Response, slot.Writer.Length, slot.Writer.PayloadSize), slot.Acknowledged, Stopwatch.GetTimestamp()))
+            {
+                _statistics.LimitedResponse();
+                return false;
+            }
+
+            var seal = new ReplySeal(_authenticator, null, slot.Key, slot.CallNonce); // off the loop thread: the shared ciphers
+            var count = ResponseMessage.Build(slot.Writer, _transport, slot.RequestId, slot.Client, _router, seal, ref slot.Packets, out var feedback);
             try
             {
                 _transport.Send(slot.Packets.AsSpan(0, count)); // takes every packet, even when it throws
@@ -255,7 +269,7 @@ internal sealed class DeferredResponses
         finally
         {
             slot.Writer.Reset();
-            _admission?.Release(slot.RequestId, slot.Client);
+            _admission.Release(slot.RequestId, slot.Client);
             lock (_sync)
             {
                 Free(index, slot);
@@ -265,11 +279,11 @@ internal sealed class DeferredResponses
         return sent;
     }
 
-    /// <summary>The answer's writer threw: nothing is sent, the request is released as a failed handler.</summary>
+    /// <summary>The answer's writer threw: nothing is sent, the request is released as a failed handler (the exception goes on to the answering caller).</summary>
     private void Abandon(int index, Slot slot)
     {
         slot.Writer.Reset();
-        _admission?.Release(slot.RequestId, slot.Client);
+        _admission.Release(slot.RequestId, slot.Client);
         _statistics.HandlerFailure();
         lock (_sync)
         {
@@ -298,5 +312,8 @@ internal sealed class DeferredResponses
         public int Generation;
         public ushort RequestId;
         public PacketAddress Client;
+        public bool Acknowledged;
+        public Security.R2P2Key? Key;
+        public ulong CallNonce;
     }
 }

@@ -49,6 +49,7 @@ public sealed unsafe class UdpTransport : PacketTransport
         _ipv6 = socket.AddressFamily == AddressFamily.InterNetworkV6;
         _receiveAddress = new SocketAddress(socket.AddressFamily);
         LocalAddress = PacketAddress.FromEndPoint((IPEndPoint)socket.LocalEndPoint!);
+        ConnectedTo = socket.Connected && socket.RemoteEndPoint is IPEndPoint remote ? PacketAddress.FromEndPoint(remote) : null;
         _batched = options.UseBatchedSystemCalls && OperatingSystem.IsLinux() && Environment.Is64BitProcess;
         _fd = (int)socket.SafeHandle.DangerousGetHandle();
     }
@@ -58,6 +59,9 @@ public sealed unsafe class UdpTransport : PacketTransport
 
     /// <inheritdoc/>
     public override int MaxDatagramSize => MaxUdpPayload;
+
+    /// <summary>The one peer a connected socket exchanges datagrams with (<see cref="Connect"/>); null for a socket that takes any.</summary>
+    public PacketAddress? ConnectedTo { get; }
 
     /// <summary>Whether this transport uses recvmmsg/sendmmsg (Linux) rather than the portable path.</summary>
     public bool UsesBatchedSystemCalls => _batched;
@@ -76,6 +80,11 @@ public sealed unsafe class UdpTransport : PacketTransport
     {
         ArgumentNullException.ThrowIfNull(localEndPoint);
         options ??= new UdpTransportOptions();
+        return new UdpTransport(BindSocket(localEndPoint, options), options);
+    }
+
+    private static Socket BindSocket(IPEndPoint localEndPoint, UdpTransportOptions options)
+    {
         var family = localEndPoint.AddressFamily;
         if (family is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
         {
@@ -113,7 +122,7 @@ public sealed unsafe class UdpTransport : PacketTransport
             }
 
             socket.Bind(localEndPoint);
-            return new UdpTransport(socket, options);
+            return socket;
         }
         catch
         {
@@ -121,6 +130,25 @@ public sealed unsafe class UdpTransport : PacketTransport
             throw;
         }
     }
+
+    /// <summary>
+    /// Opens a UDP socket connected to one peer: bound to an ephemeral port of the local address that routes to it, and
+    /// receiving only its datagrams (the kernel drops the others before they are read: source binding at the cheapest
+    /// depth, docs/security.md). Sending to other addresses still works. Connecting sends nothing.
+    /// </summary>
+    /// <param name="remote">The peer (a server), IPv4 or IPv6.</param>
+    /// <param name="options">Settings; defaults when null (ReusePort is not allowed).</param>
+    /// <returns>The transport.</returns>
+    public static UdpTransport Connect(IPEndPoint remote, UdpTransportOptions? options = null) => Open(remote, options, connect: true);
+
+    /// <summary>
+    /// Binds a UDP socket to an ephemeral port of the local address that routes to <paramref name="destination"/> (the
+    /// interface the kernel would send from), rather than to every interface; it receives from any source.
+    /// </summary>
+    /// <param name="destination">Where the socket will send (a server or a router), IPv4 or IPv6.</param>
+    /// <param name="options">Settings; defaults when null (ReusePort is not allowed).</param>
+    /// <returns>The transport.</returns>
+    public static UdpTransport BindToward(IPEndPoint destination, UdpTransportOptions? options = null) => Open(destination, options, connect: false);
 
     /// <summary>Binds a UDP socket given as a <see cref="PacketAddress"/>.</summary>
     /// <param name="localAddress">The address and port (0 picks one).</param>
@@ -169,6 +197,45 @@ public sealed unsafe class UdpTransport : PacketTransport
 
             throw;
         }
+    }
+
+    private static UdpTransport Open(IPEndPoint remote, UdpTransportOptions? options, bool connect)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        options ??= new UdpTransportOptions();
+        if (options.ReusePort)
+        {
+            throw new ArgumentException("A socket bound toward one destination does not share its port (ReusePort).", nameof(options));
+        }
+
+        if (remote.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6) || remote.Port == 0)
+        {
+            throw new ArgumentException($"A UDP destination is an IPv4 or IPv6 address with a port, not '{remote}'.", nameof(remote));
+        }
+
+        // The kernel picks the local address by a route lookup when a datagram socket connects (nothing is sent).
+        var socket = BindSocket(new IPEndPoint(RouteSource(remote), 0), options);
+        try
+        {
+            if (connect)
+            {
+                socket.Connect(remote);
+            }
+
+            return new UdpTransport(socket, options);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static IPAddress RouteSource(IPEndPoint remote)
+    {
+        using var probe = new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        probe.Connect(remote);
+        return ((IPEndPoint)probe.LocalEndPoint!).Address;
     }
 
     /// <inheritdoc/>
@@ -470,11 +537,14 @@ public sealed unsafe class UdpTransport : PacketTransport
             {
                 length = _socket.ReceiveFrom(scratch, SocketFlags.None, _receiveAddress);
             }
-            catch (SocketException error) when (error.SocketErrorCode is SocketError.MessageSize or SocketError.ConnectionReset)
+            catch (SocketException error) when (error.SocketErrorCode == SocketError.MessageSize)
             {
-                // A datagram larger than the scratch (dropped and counted), or an ICMP error surfaced on Windows.
-                Interlocked.Increment(ref _truncated);
+                Interlocked.Increment(ref _truncated); // a datagram larger than the scratch: dropped and counted
                 continue;
+            }
+            catch (SocketException error) when (error.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionRefused)
+            {
+                continue; // an ICMP error surfaced on the socket (Windows, or a connected socket whose peer is gone): no datagram
             }
 
             var buffer = buffers[filled];
