@@ -37,7 +37,7 @@ stop_cluster() {
   unset 'clusters[-1]'
 }
 
-bench() { tailguard cluster bench --members "$members" --duration "${seconds}s" --concurrency "$concurrency" --size 64 "$@"; }
+bench() { tailguard cluster bench --members "$members" --duration "${seconds}s" --concurrency "$concurrency" --size 64 "$@" || echo "(bench failed: see above)"; }
 
 build_tool
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) load average: $(load_average); ${seconds}s per run, concurrency $concurrency, 64 B values"

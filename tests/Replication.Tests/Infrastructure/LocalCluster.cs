@@ -63,7 +63,12 @@ internal sealed class LocalCluster : IDisposable
         return cluster;
     }
 
-    public ReplicatedClient Client(ReplicatedClientOptions? options = null) => ReplicatedClient.CreateUdp(Members, options);
+    /// <summary>
+    /// A client of the cluster; by default with a generous call timeout (30 s): on a loaded two-core machine an election
+    /// and the retry through the new leader can take longer than the library's 5 s default.
+    /// </summary>
+    public ReplicatedClient Client(ReplicatedClientOptions? options = null) =>
+        ReplicatedClient.CreateUdp(Members, options ?? new ReplicatedClientOptions { Timeout = TimeSpan.FromSeconds(30) });
 
     public string Output(int node) => _nodes[node]?.Output ?? string.Empty;
 
