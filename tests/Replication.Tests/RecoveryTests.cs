@@ -26,7 +26,7 @@ public sealed class RecoveryTests
         var other = (leader + 2) % 3;
 
         // This client's requests reach the leader and one follower only: the deprived follower must recover each payload.
-        await using (var partial = ReplicatedClient.CreateUdp([cluster.Members[leader], cluster.Members[other]]))
+        await using (var partial = ReplicatedClient.CreateUdp([cluster.Members[leader], cluster.Members[other]], new ReplicatedClientOptions { Timeout = TimeSpan.FromSeconds(30) }))
         {
             var written = await FailureTests.WriteAsync(new ClusterKeyValueClient(partial), "r", 30);
             Assert.Equal(30, written.Count);
