@@ -54,6 +54,11 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
             PayloadSize = _options.PayloadSize,
             ReceiveMode = _options.ReceiveMode,
             OwnsTransport = true,
+
+            // Any replica may answer (the replier the leader chose, or the leader the baseline's target moved to): with
+            // the default (the destination only) every reply from another replica was dropped as forged and the call
+            // waited for its attempt timeout. Only the replicas may answer, nobody else.
+            ResponseSources = ResponseSources.Servers(Replicas),
         });
         Statistics = new ReplicatedClientStatistics();
     }
