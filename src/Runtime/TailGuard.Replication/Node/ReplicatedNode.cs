@@ -59,6 +59,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
     private RaftCluster? _cluster;
     private Task _orderer = Task.CompletedTask;
     private long _handled;
+    private long _commitPushes;
     private long _lastStatusSent;
     private long _lastStatusApplied = -1;
     private long _unreplicatedIndex;
@@ -470,6 +471,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
         try
         {
             await cluster.ReplicateAsync(entry, context: null, _stopping.Token).ConfigureAwait(false);
+            PushCommit(cluster);
         }
         catch (Exception error) when (error is NotLeaderException or OperationCanceledException or ObjectDisposedException or QuorumUnreachableException)
         {
@@ -480,6 +482,40 @@ public sealed class ReplicatedNode : IAsyncDisposable
         {
             Statistics.OrderFailure();
             Log(LogLevel.Warning, "appending an entry failed", error);
+        }
+    }
+
+    // Followers learn the commit index only from the leader's next append: without this push that is the next heartbeat
+    // (half the lower election timeout, 75 ms by default), and every follower's apply, every reply from a follower and
+    // every durable reply waited for it. One push runs at a time; commits during it ask for one more round after it.
+    private void PushCommit(RaftCluster cluster)
+    {
+        if (Interlocked.Increment(ref _commitPushes) == 1)
+        {
+            _ = PushCommitAsync(cluster);
+        }
+    }
+
+    private async Task PushCommitAsync(RaftCluster cluster)
+    {
+        try
+        {
+            long asked;
+            do
+            {
+                asked = Interlocked.Read(ref _commitPushes);
+                await cluster.ForceReplicationAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            while (Interlocked.Add(ref _commitPushes, -asked) != 0);
+        }
+        catch (Exception error) when (error is NotLeaderException or OperationCanceledException or ObjectDisposedException or QuorumUnreachableException)
+        {
+            Interlocked.Exchange(ref _commitPushes, 0); // leadership moved or stopping: the next leader's heartbeats carry its commits
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            Interlocked.Exchange(ref _commitPushes, 0);
+            Log(LogLevel.Warning, "pushing the commit index to the followers failed", error);
         }
     }
 
