@@ -3,18 +3,19 @@ using TailGuard.Tyche.Simulation;
 
 namespace TailGuard.Boundary.Tests;
 
-/// <summary>The backends the boundary suites run against: every one that can run on this machine.</summary>
+/// <summary>
+/// The backends the boundary suites run against: every one that can run on this machine. <see cref="All"/> is for
+/// tests that watch only what the host sees (the proxy, the shared region, statuses); <see cref="InProcess"/> for
+/// tests that also watch the implementation itself (its counters and hooks live in the test's process).
+/// </summary>
 public static class Backends
 {
     public const string Simulated = "simulated";
+    public const string Process = "process";
 
-    /// <summary>Theory data: one row per backend.</summary>
-    public static TheoryData<string> All => [Simulated];
+    /// <summary>Theory data: one row per backend that runs here (the process backend needs Linux x86_64).</summary>
+    public static TheoryData<string> All => ProcessBackend.IsSupported ? [Simulated, Process] : [Simulated];
 
-    /// <summary>A backend by name; <paramref name="monitor"/> is the simulated monitor to use (the caller disposes it).</summary>
-    internal static ITrustDomainBackend Create(string name, SimulatedMonitor monitor) => name switch
-    {
-        Simulated => new SimulatedBackend(monitor),
-        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no such backend"),
-    };
+    /// <summary>Theory data: the backends whose implementation lives in the test's process.</summary>
+    public static TheoryData<string> InProcess => [Simulated];
 }

@@ -22,11 +22,29 @@ internal sealed class ProbeKit : IDisposable
 
     public ProbeKit(string backend = Backends.Simulated, int cores = 4)
     {
+        Backend = backend;
         Monitor = new SimulatedMonitor(new SimulatedMonitorOptions { CoreCount = cores });
-        Host = ProbeBoundary.Host(Probe, new TrustDomainHostOptions { Backend = Backends.Create(backend, Monitor) });
+        if (backend == Backends.Process)
+        {
+            // The implementation is built inside the child process: Probe (this process's instance) is never called.
+            _processBackend = new ProcessBackend();
+            Host = TrustDomainHost.Create<IProbe, ProbeBoundary, Probe>(new TrustDomainHostOptions { Backend = _processBackend });
+        }
+        else
+        {
+            Assert.Equal(Backends.Simulated, backend);
+            Host = ProbeBoundary.Host(Probe, new TrustDomainHostOptions { Monitor = Monitor });
+        }
+
         Access = (ISharedRegionAccess)Host.Instance;
     }
 
+    private readonly ProcessBackend? _processBackend;
+
+    /// <summary>The backend's name (<see cref="Backends"/>).</summary>
+    public string Backend { get; }
+
+    /// <summary>The implementation, when it lives in this process (in-process backends only).</summary>
     public Probe Probe { get; } = new();
 
     /// <summary>The simulated monitor (the domain lives on it when the backend is the simulated one).</summary>
@@ -90,5 +108,6 @@ internal sealed class ProbeKit : IDisposable
     {
         Host.Dispose();
         Monitor.Dispose();
+        _processBackend?.Dispose();
     }
 }

@@ -7,7 +7,7 @@ namespace TailGuard.Boundary.Tests;
 public sealed class RoundTripTests
 {
     [Theory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.InProcess), MemberType = typeof(Backends))]
     public void Scalars_and_an_input_buffer_reach_the_implementation(string backend)
     {
         using var kit = new ProbeKit(backend);
@@ -16,7 +16,7 @@ public sealed class RoundTripTests
     }
 
     [Theory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.InProcess), MemberType = typeof(Backends))]
     public void Bool_enum_struct_char_and_double_cross_by_value(string backend)
     {
         using var kit = new ProbeKit(backend);
@@ -47,7 +47,7 @@ public sealed class RoundTripTests
     }
 
     [Theory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.InProcess), MemberType = typeof(Backends))]
     public void A_span_of_ints_and_a_string_cross(string backend)
     {
         using var kit = new ProbeKit(backend);
@@ -57,7 +57,7 @@ public sealed class RoundTripTests
     }
 
     [Theory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.InProcess), MemberType = typeof(Backends))]
     public void The_caller_is_refused_a_buffer_longer_than_its_bound_before_anything_crosses(string backend)
     {
         using var kit = new ProbeKit(backend);
@@ -69,7 +69,7 @@ public sealed class RoundTripTests
     }
 
     [Theory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.InProcess), MemberType = typeof(Backends))]
     public void An_exception_in_the_implementation_becomes_a_status_not_a_crash(string backend)
     {
         using var kit = new ProbeKit(backend);
@@ -112,7 +112,7 @@ public sealed class RoundTripTests
     }
 
     [Theory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    [MemberData(nameof(Backends.InProcess), MemberType = typeof(Backends))]
     public void A_proxy_refuses_a_second_call_while_one_is_in_progress(string backend)
     {
         using var kit = new ProbeKit(backend);

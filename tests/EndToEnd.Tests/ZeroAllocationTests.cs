@@ -96,6 +96,56 @@ public sealed class ZeroAllocationTests
         report.AssertNoPerCallAllocation();
     }
 
+    [Fact]
+    public void The_dispatcher_allocates_nothing_for_async_methods_that_complete_synchronously()
+    {
+        var dispatcher = new AsyncLedgerDispatcher(new AsyncLedger());
+        var response = new ArrayBufferWriter<byte>(1024);
+        var add = new ReadOnlySequence<byte>(Request(TailGuard.R2P2.Stubs.MethodId.FromName("AddAsync"), BitConverter.GetBytes(1L)));
+        var touch = new ReadOnlySequence<byte>(Request(TailGuard.R2P2.Stubs.MethodId.FromName("TouchAsync"), 0));
+        void Once()
+        {
+            response.ResetWrittenCount();
+            dispatcher.Handle(new R2P2Request(add, 1, RoutingPolicy.LoadBalanced), response);
+            dispatcher.Handle(new R2P2Request(touch, 2, RoutingPolicy.LoadBalanced), response);
+        }
+
+        AllocationReport report = AllocationWindows.OnThisThread(_ => Once());
+
+        report.AssertNoPerCallAllocation();
+        Assert.Equal((1 + 8) + 1, response.WrittenCount);
+    }
+
+    /// <summary>The same through both receive loops: a synchronously completed ValueTask method is never deferred.</summary>
+    [Fact]
+    public async Task Async_methods_that_complete_synchronously_allocate_nothing_on_the_loops()
+    {
+        var inline = new R2P2ClientOptions { Timeout = TestService.Generous, RunContinuationsAsynchronously = false };
+        await using var service = new TestService(new AsyncLedgerDispatcher(new AsyncLedger()), inline);
+        var client = new AsyncLedgerClient(service.Client);
+
+        async Task Run(int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                await client.AddAsync(1);
+                await client.TouchAsync(false);
+            }
+        }
+
+        void RunToEnd(int count)
+        {
+            Task run = Task.Run(() => Run(count));
+            Assert.True(SpinWait.SpinUntil(() => run.IsCompleted, TimeSpan.FromMinutes(2)), "the calls did not finish");
+            run.GetAwaiter().GetResult();
+        }
+
+        AllocationReport report = AllocationWindows.Measure(RunToEnd, () => Settled(service), warmUpCalls: 10_000);
+
+        report.AssertNoPerCallAllocation();
+        Assert.Equal(0, service.Server.Statistics.DeferredResponses);
+    }
+
     /// <summary>The bytes both receive loops of a service have allocated, read once each loop has finished a further iteration.</summary>
     private static long Settled(TestService service)
     {

@@ -5,7 +5,8 @@
 # TailGuard.dll, seeds from tests/Fuzz/corpus/TARGET/, runs afl-fuzz for SECONDS under nice, then prints executions,
 # edges, crashes and hangs. Crashes and hangs are minimised (afl-tmin) and saved to tests/Fuzz/crashes/TARGET/, where
 # the test suite replays them. Every campaign is appended to artifacts/fuzz/campaigns.tsv.
-# Environment: FUZZ_OUT (default artifacts/fuzz), FUZZ_NICE (default 10), FUZZ_TIMEOUT_MS (per input, default 2000).
+# Environment: FUZZ_OUT (default artifacts/fuzz), FUZZ_NICE (default 10), FUZZ_TIMEOUT_MS (per input, default 2000),
+# FUZZ_REUSE_BIN=1 (keep the runner published by the last campaign: for a series of campaigns on one commit).
 set -euo pipefail
 
 usage() { echo "usage: $0 TARGET SECONDS [--jobs N]   (targets: dotnet TailGuard.Fuzz.dll --list)" >&2; exit 2; }
@@ -43,12 +44,16 @@ fi
 
 # 2. The runner, published once per campaign, with TailGuard.dll instrumented for AFL's coverage map.
 bin=$out/bin
-rm -rf "$bin"
-echo "== publishing the runner to $bin"
-nice -n "$nice_level" dotnet publish "$here/TailGuard.Fuzz/TailGuard.Fuzz.csproj" -c Release -o "$bin" -v quiet -nologo
+if [[ -n ${FUZZ_REUSE_BIN:-} && -f $bin/TailGuard.Fuzz.dll ]]; then
+  echo "== reusing the runner in $bin (FUZZ_REUSE_BIN)"
+else
+  rm -rf "$bin"
+  echo "== publishing the runner to $bin"
+  nice -n "$nice_level" dotnet publish "$here/TailGuard.Fuzz/TailGuard.Fuzz.csproj" -c Release -o "$bin" -v quiet -nologo
+fi
 dotnet "$bin/TailGuard.Fuzz.dll" --list | grep -qx "$target" || { echo "no fuzz target '$target'" >&2; dotnet "$bin/TailGuard.Fuzz.dll" --list >&2; exit 2; }
 [[ -d $corpus ]] && compgen -G "$corpus/*" >/dev/null || { echo "no seed corpus in $corpus" >&2; exit 2; }
-"$sharpfuzz" "$bin/TailGuard.dll" >/dev/null
+"$sharpfuzz" "$bin/TailGuard.dll" >/dev/null 2>&1 || true # "already instrumented" when reused
 
 # 3. The campaign: afl-fuzz for SECONDS (one main instance, jobs-1 secondaries), under nice.
 run=$out/$target-$(date -u +%Y%m%dT%H%M%SZ)

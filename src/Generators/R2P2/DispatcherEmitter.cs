@@ -57,7 +57,7 @@ internal static class DispatcherEmitter
         {
             w.Line("case " + MethodId(service.Methods[i].Id) + ": // " + service.Methods[i].Name);
             w.Indent();
-            w.Line("this." + names.Methods[i].Handler + "(ref __reader, response);");
+            w.Line("this." + names.Methods[i].Handler + (service.Methods[i].IsAsync ? "(in request, ref __reader, response);" : "(ref __reader, response);"));
             w.Line("return;");
             w.Unindent();
         }
@@ -79,7 +79,7 @@ internal static class DispatcherEmitter
         for (int i = 0; i < service.Methods.Count; i++)
         {
             w.Line();
-            WriteHandler(w, service.Methods[i], names.Methods[i].Handler, names);
+            WriteHandler(w, service.Methods[i], names.Methods[i], names);
         }
 
         w.Close();
@@ -127,10 +127,12 @@ internal static class DispatcherEmitter
         w.Close();
     }
 
-    private static void WriteHandler(SourceWriter w, MethodModel method, string handler, ServiceNames names)
+    private static void WriteHandler(SourceWriter w, MethodModel method, MethodNames methodNames, ServiceNames names)
     {
         w.Attribute(method.Obsolete.Length == 0 ? string.Empty : ObsoleteAttributeText.Marker);
-        w.Open("private void " + handler + "(ref " + Stubs + "PayloadReader reader, global::System.Buffers.IBufferWriter<byte> response)");
+        // An async method's handler takes the request too: it may have to defer it.
+        string request = method.IsAsync ? "in global::TailGuard.R2P2.R2P2Request request, " : string.Empty;
+        w.Open("private void " + methodNames.Handler + "(" + request + "ref " + Stubs + "PayloadReader reader, global::System.Buffers.IBufferWriter<byte> response)");
         var declarations = new List<string>();
         var conditions = new List<string>();
         var conversions = new List<string>();
@@ -181,18 +183,18 @@ internal static class DispatcherEmitter
 
         string call = "this." + names.Implementation + "." + CSharpNames.Identifier(method.Name) + "(" + string.Join(", ", arguments) + ");";
         bool isVoid = method.Return.Kind == ValueKind.Void;
+        if (method.IsAsync)
+        {
+            WriteAsyncCall(w, method, methodNames, names, call);
+            return;
+        }
+
         if (!isVoid)
         {
             w.Line(method.Return.DeclaredTypeName + " __result;");
         }
 
-        w.Open("try");
-        w.Line(isVoid ? call : "__result = " + call);
-        w.Close();
-        w.Open("catch (global::System.Exception __exception)");
-        w.Line(Stubs + "ServiceResponse.WriteHandlerFailed(response, __exception, this." + names.HandlerFailed + ");");
-        w.Line("return;");
-        w.Close();
+        WriteGuarded(w, isVoid ? call : "__result = " + call, names);
         w.Line();
 
         if (capacity is not null)
@@ -202,6 +204,67 @@ internal static class DispatcherEmitter
             return;
         }
 
+        WriteOk(w, method);
+        w.Close();
+    }
+
+    /// <summary>
+    /// The rest of an async method's handler: call, then answer now when the task completed synchronously (the
+    /// allocation-free path), or defer the request and answer when it completes (AsyncAnswer), so the loop moves on.
+    /// Then, for a result, the static writer both paths answer with.
+    /// </summary>
+    private static void WriteAsyncCall(SourceWriter w, MethodModel method, MethodNames methodNames, ServiceNames names, string call)
+    {
+        bool isVoid = method.Return.Kind == ValueKind.Void;
+        string task = isVoid ? "global::System.Threading.Tasks.ValueTask" : "global::System.Threading.Tasks.ValueTask<" + method.Return.DeclaredTypeName + ">";
+        w.Line(task + " __pending;");
+        WriteGuarded(w, "__pending = " + call, names);
+        w.Line();
+        w.Open("if (!__pending.IsCompleted)");
+        w.Line(Stubs + "AsyncAnswer.Later(in request, response, __pending, " + (isVoid ? string.Empty : methodNames.ResultWriterField + ", ") + "this." + names.HandlerFailed + ");");
+        w.Line("return;");
+        w.Close();
+        w.Line();
+        if (!isVoid)
+        {
+            w.Line(method.Return.DeclaredTypeName + " __result;");
+        }
+
+        WriteGuarded(w, isVoid ? "__pending.GetAwaiter().GetResult();" : "__result = __pending.GetAwaiter().GetResult();", names);
+        w.Line();
+        if (isVoid)
+        {
+            WriteOk(w, method);
+            w.Close();
+            return;
+        }
+
+        w.Line(methodNames.ResultWriter + "(response, in __result);");
+        w.Close();
+        w.Line();
+        w.Line("private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<" + method.Return.DeclaredTypeName + "> " + methodNames.ResultWriterField + " = " + methodNames.ResultWriter + ";");
+        w.Line();
+        w.Open("private static void " + methodNames.ResultWriter + "(global::System.Buffers.IBufferWriter<byte> response, in " + method.Return.DeclaredTypeName + " __result)");
+        WriteOk(w, method);
+        w.Close();
+    }
+
+    /// <summary>Writes <paramref name="statement"/> so that an exception it throws answers HandlerFailed and ends the handler.</summary>
+    private static void WriteGuarded(SourceWriter w, string statement, ServiceNames names)
+    {
+        w.Open("try");
+        w.Line(statement);
+        w.Close();
+        w.Open("catch (global::System.Exception __exception)");
+        w.Line(Stubs + "ServiceResponse.WriteHandlerFailed(response, __exception, this." + names.HandlerFailed + ");");
+        w.Line("return;");
+        w.Close();
+    }
+
+    /// <summary>Writes a successful response from <c>__result</c> into <c>response</c> (a string beyond its bound answers InvalidResult).</summary>
+    private static void WriteOk(SourceWriter w, MethodModel method)
+    {
+        bool isVoid = method.Return.Kind == ValueKind.Void;
         if (method.Return.Kind == ValueKind.String)
         {
             string fits = Stubs + "PayloadWriter.FitsString(__result, " + Number(method.Return.MaxBytes) + ")";
@@ -220,6 +283,5 @@ internal static class DispatcherEmitter
         }
 
         w.Line("__writer.Flush();");
-        w.Close();
     }
 }

@@ -61,6 +61,11 @@ internal sealed class ServiceNames
         for (int i = 0; i < methods.Count; i++)
         {
             methods[i].Handler = dispatcher.Claim("Handle" + service.Methods[i].Name);
+            if (service.Methods[i].IsAsync && service.Methods[i].Return.Kind != ValueKind.Void)
+            {
+                methods[i].ResultWriterField = dispatcher.Claim("s_writeResult" + service.Methods[i].Name);
+                methods[i].ResultWriter = dispatcher.Claim("WriteResult" + service.Methods[i].Name);
+            }
         }
 
         // Locals of each client method: unique against its parameters and every member of the client.
@@ -120,6 +125,12 @@ internal sealed class MethodNames
     public string LeaseDecoder { get; set; } = string.Empty;
 
     public string Handler { get; set; } = string.Empty;
+
+    /// <summary>An async method's cached result writer (dispatcher field) and the method behind it; empty otherwise.</summary>
+    public string ResultWriterField { get; set; } = string.Empty;
+
+    /// <summary>The static method that writes an async method's successful response.</summary>
+    public string ResultWriter { get; set; } = string.Empty;
 
     public string State { get; set; } = string.Empty;
 

@@ -155,13 +155,18 @@ internal static class ServiceParser
         }
 
         ValueModel? result = null;
+        bool isAsync = ValueClassifier.IsValueTask(method.ReturnType, out ITypeSymbol? awaited);
         if (method.ReturnsByRef || method.ReturnsByRefReadonly)
         {
             diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.ByRefNotAllowed, returnLocation, "The result", method.Name, method.ReturnsByRef ? "ref" : "ref readonly"));
         }
         else
         {
-            result = ValueClassifier.Classify(method.ReturnType, ValueClassifier.Position.Return, out string reason);
+            // ValueTask<T>: T crosses; ValueTask: nothing does, as for void.
+            string reason = string.Empty;
+            result = isAsync && awaited is null
+                ? ValueClassifier.Void
+                : ValueClassifier.Classify(awaited ?? method.ReturnType, ValueClassifier.Position.Return, out reason);
             if (result is null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.UnsupportedReturnType, returnLocation, method.Name, method.ReturnType.ToDisplayString(), reason));
@@ -201,7 +206,7 @@ internal static class ServiceParser
             parameters.Add(new ParameterModel(parameter.Name, value));
         }
 
-        if (destinations > 0 && result is not null && (result.Kind != ValueKind.Int32 || result.IsNullable))
+        if (destinations > 0 && result is not null && (result.Kind != ValueKind.Int32 || result.IsNullable || isAsync))
         {
             diagnostics.Add(DiagnosticInfo.Create(R2P2Diagnostics.DestinationMisuse, returnLocation, method.Name, "returns '" + method.ReturnType.ToDisplayString() + "'"));
         }
@@ -256,6 +261,7 @@ internal static class ServiceParser
             EquatableArray.From(parameters),
             Cref.For(method),
             ObsoleteAttributeText.Of(method),
+            isAsync,
             isReadOnly);
         return (model, idLocation, nameLocation);
     }

@@ -60,7 +60,7 @@ internal static class ValueClassifier
         switch (type.SpecialType)
         {
             case SpecialType.System_Void when position == Position.Return:
-                return new ValueModel("void", ValueKind.Void, ValueKind.Void, 0);
+                return Void;
             case SpecialType.System_String:
                 return new ValueModel("string", ValueKind.String, ValueKind.Void, DefaultStringMaxBytes);
             case SpecialType.System_IntPtr:
@@ -103,7 +103,9 @@ internal static class ValueClassifier
 
         if (IsTaskLike(type))
         {
-            return Fail(out reason, "service methods run to completion on the receiving thread, so they are synchronous; the generated client is the async side");
+            return Fail(out reason, position == Position.Return
+                ? "an asynchronous service method returns ValueTask or ValueTask<T> of a type that crosses (Task allocates on every call)"
+                : "tasks do not cross; pass the value they produce");
         }
 
         if (type.IsRefLikeType)
@@ -149,6 +151,25 @@ internal static class ValueClassifier
         SpecialType.System_Double => ValueKind.Double,
         _ => null,
     };
+
+    /// <summary>
+    /// Whether <paramref name="type"/> is <c>ValueTask</c> (then <paramref name="awaited"/> is null: the result is void) or
+    /// <c>ValueTask&lt;T&gt;</c> (then it is <c>T</c>): the result of an asynchronous service method.
+    /// </summary>
+    public static bool IsValueTask(ITypeSymbol type, out ITypeSymbol? awaited)
+    {
+        awaited = null;
+        if (type is not INamedTypeSymbol { Name: "ValueTask" } named || !IsTaskLike(named) || named.TypeArguments.Length > 1)
+        {
+            return false;
+        }
+
+        awaited = named.TypeArguments.Length == 1 ? named.TypeArguments[0] : null;
+        return true;
+    }
+
+    /// <summary>The result of a method that returns nothing (<c>void</c>, or a <c>ValueTask</c> without a result).</summary>
+    public static ValueModel Void { get; } = new ValueModel("void", ValueKind.Void, ValueKind.Void, 0);
 
     private static bool IsTaskLike(ITypeSymbol type)
         => type is INamedTypeSymbol { Name: "Task" or "ValueTask" } named

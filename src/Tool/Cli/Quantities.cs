@@ -102,7 +102,7 @@ internal static class Quantities
             return (null, $"'{text}' is not a duration with a unit (such as 100us, 5ms, 2s or 1min)");
         }
 
-        return (TimeSpan.FromSeconds(value * seconds.Value), null);
+        return (TimeSpan.FromTicks((long)Math.Round(value * seconds.Value * TimeSpan.TicksPerSecond)), null); // FromSeconds would turn 200us into 199.9us
     }
 
     public static (double? Value, string? Error) Rate(string text)

@@ -67,6 +67,12 @@ internal partial interface IEverythingClient
     /// <param name="timeout">This call's timeout; null (the default) uses the timeout of the wrapped client's options.</param>
     global::System.Threading.Tasks.ValueTask<long> LongsAsync(long a, ulong b, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null);
 
+    /// <inheritdoc cref="global::Samples.Types.IEverything.LookupAsync(global::System.ReadOnlySpan{byte})"/>
+    /// <param name="key"><inheritdoc cref="global::Samples.Types.IEverything.LookupAsync(global::System.ReadOnlySpan{byte})" path="/param[@name='key']/node()"/></param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <param name="timeout">This call's timeout; null (the default) uses the timeout of the wrapped client's options.</param>
+    global::System.Threading.Tasks.ValueTask<string> LookupAsync(global::System.ReadOnlyMemory<byte> key, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null);
+
     /// <inheritdoc cref="global::Samples.Types.IEverything.Many(int, int, int, int, int, int, int, int, int)"/>
     /// <param name="a1"><inheritdoc cref="global::Samples.Types.IEverything.Many(int, int, int, int, int, int, int, int, int)" path="/param[@name='a1']/node()"/></param>
     /// <param name="a2"><inheritdoc cref="global::Samples.Types.IEverything.Many(int, int, int, int, int, int, int, int, int)" path="/param[@name='a2']/node()"/></param>
@@ -119,6 +125,13 @@ internal partial interface IEverythingClient
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <param name="timeout">This call's timeout; null (the default) uses the timeout of the wrapped client's options.</param>
     global::System.Threading.Tasks.ValueTask<short> ShortsAsync(short a, ushort b, char c, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null);
+
+    /// <inheritdoc cref="global::Samples.Types.IEverything.StoreAsync(global::System.Guid, long)"/>
+    /// <param name="id"><inheritdoc cref="global::Samples.Types.IEverything.StoreAsync(global::System.Guid, long)" path="/param[@name='id']/node()"/></param>
+    /// <param name="value"><inheritdoc cref="global::Samples.Types.IEverything.StoreAsync(global::System.Guid, long)" path="/param[@name='value']/node()"/></param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <param name="timeout">This call's timeout; null (the default) uses the timeout of the wrapped client's options.</param>
+    global::System.Threading.Tasks.ValueTask StoreAsync(global::System.Guid id, long value, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null);
 }
 
 /// <summary>
@@ -438,6 +451,42 @@ internal sealed partial class EverythingClient : IEverythingClient
     }
 
     /// <inheritdoc/>
+    public global::System.Threading.Tasks.ValueTask<string> LookupAsync(global::System.ReadOnlyMemory<byte> key, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
+    {
+        global::System.ValueTuple<global::System.ReadOnlyMemory<byte>> __state = new global::System.ValueTuple<global::System.ReadOnlyMemory<byte>>(key);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
+            ? this._client.CallAsync(in __state, s_writeLookupAsync, global::TailGuard.R2P2.RoutingPolicy.Fixed, __timeout, cancellationToken)
+            : this._client.CallAsync(in __state, s_writeLookupAsync, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken);
+        return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeLookupAsync);
+    }
+
+    private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<global::System.ValueTuple<global::System.ReadOnlyMemory<byte>>> s_writeLookupAsync = WriteLookupAsync;
+
+    private static void WriteLookupAsync(global::System.Buffers.IBufferWriter<byte> output, in global::System.ValueTuple<global::System.ReadOnlyMemory<byte>> state)
+    {
+        global::TailGuard.R2P2.Stubs.PayloadWriter __writer = new global::TailGuard.R2P2.Stubs.PayloadWriter(output);
+        __writer.WriteUInt16(0x4D40);
+        __writer.WriteBytes(state.Item1.Span);
+        __writer.Flush();
+    }
+
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.ValueTuple, string> s_decodeLookupAsync = DecodeLookupAsync;
+
+    private static string DecodeLookupAsync(in global::TailGuard.R2P2.R2P2Response response, in global::System.ValueTuple unused)
+    {
+        global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
+        global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
+        global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
+        if (!__reader.TryReadString(16, out string __result))
+        {
+            throw global::TailGuard.R2P2.Stubs.ServiceResponse.MalformedResponse();
+        }
+
+        return __result;
+    }
+
+    /// <inheritdoc/>
     public global::System.Threading.Tasks.ValueTask<long> ManyAsync(int a1, int a2, int a3, int a4, int a5, int a6, int a7, int a8, int a9, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (int, int, int, int, int, int, int, int, int) __state = (a1, a2, a3, a4, a5, a6, a7, a8, a9);
@@ -694,6 +743,38 @@ internal sealed partial class EverythingClient : IEverythingClient
 
         return __result;
     }
+
+    /// <inheritdoc/>
+    public global::System.Threading.Tasks.ValueTask StoreAsync(global::System.Guid id, long value, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
+    {
+        (global::System.Guid, long) __state = (id, value);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = timeout is { } __timeout
+            ? this._client.CallAsync(in __state, s_writeStoreAsync, global::TailGuard.R2P2.RoutingPolicy.Fixed, __timeout, cancellationToken)
+            : this._client.CallAsync(in __state, s_writeStoreAsync, global::TailGuard.R2P2.RoutingPolicy.Fixed, cancellationToken);
+        return global::TailGuard.R2P2.Stubs.ServiceCall.CompleteVoid(__call, s_decodeStoreAsync);
+    }
+
+    private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(global::System.Guid, long)> s_writeStoreAsync = WriteStoreAsync;
+
+    private static void WriteStoreAsync(global::System.Buffers.IBufferWriter<byte> output, in (global::System.Guid, long) state)
+    {
+        global::TailGuard.R2P2.Stubs.PayloadWriter __writer = new global::TailGuard.R2P2.Stubs.PayloadWriter(output);
+        __writer.WriteUInt16(0x72A6);
+        __writer.WriteUnmanaged(in state.Item1);
+        __writer.WriteInt64(state.Item2);
+        __writer.Flush();
+    }
+
+    private static readonly global::TailGuard.R2P2.Stubs.ResponseDecoder<global::System.ValueTuple, global::System.ValueTuple> s_decodeStoreAsync = DecodeStoreAsync;
+
+    private static global::System.ValueTuple DecodeStoreAsync(in global::TailGuard.R2P2.R2P2Response response, in global::System.ValueTuple unused)
+    {
+        global::System.Buffers.ReadOnlySequence<byte> __sequence = response.Payload;
+        using global::TailGuard.R2P2.Stubs.ContiguousPayload __payload = new global::TailGuard.R2P2.Stubs.ContiguousPayload(in __sequence);
+        global::TailGuard.R2P2.Stubs.PayloadReader __reader = new global::TailGuard.R2P2.Stubs.PayloadReader(__payload.Span);
+        global::TailGuard.R2P2.Stubs.ServiceResponse.ReadOk(ref __reader);
+        return default;
+    }
 }
 
 /// <summary>
@@ -742,6 +823,9 @@ internal sealed partial class EverythingDispatcher : global::TailGuard.R2P2.IR2P
             case 0x474A: // Ints
                 this.HandleInts(ref __reader, response);
                 return;
+            case 0x4D40: // LookupAsync
+                this.HandleLookupAsync(in request, ref __reader, response);
+                return;
             case 0x5385: // Flip
                 this.HandleFlip(ref __reader, response);
                 return;
@@ -750,6 +834,9 @@ internal sealed partial class EverythingDispatcher : global::TailGuard.R2P2.IR2P
                 return;
             case 0x664A: // NewId
                 this.HandleNewId(ref __reader, response);
+                return;
+            case 0x72A6: // StoreAsync
+                this.HandleStoreAsync(in request, ref __reader, response);
                 return;
             case 0x7B51: // Longs
                 this.HandleLongs(ref __reader, response);
@@ -958,6 +1045,61 @@ internal sealed partial class EverythingDispatcher : global::TailGuard.R2P2.IR2P
         __writer.Flush();
     }
 
+    private void HandleLookupAsync(in global::TailGuard.R2P2.R2P2Request request, ref global::TailGuard.R2P2.Stubs.PayloadReader reader, global::System.Buffers.IBufferWriter<byte> response)
+    {
+        if (!reader.TryReadBytes(out global::System.ReadOnlySpan<byte> __arg0))
+        {
+            global::TailGuard.R2P2.Stubs.ServiceResponse.WriteError(response, global::TailGuard.R2P2.R2P2ServiceStatus.MalformedArguments);
+            return;
+        }
+
+        global::System.Threading.Tasks.ValueTask<string> __pending;
+        try
+        {
+            __pending = this._implementation.LookupAsync(__arg0);
+        }
+        catch (global::System.Exception __exception)
+        {
+            global::TailGuard.R2P2.Stubs.ServiceResponse.WriteHandlerFailed(response, __exception, this._handlerFailed);
+            return;
+        }
+
+        if (!__pending.IsCompleted)
+        {
+            global::TailGuard.R2P2.Stubs.AsyncAnswer.Later(in request, response, __pending, s_writeResultLookupAsync, this._handlerFailed);
+            return;
+        }
+
+        string __result;
+        try
+        {
+            __result = __pending.GetAwaiter().GetResult();
+        }
+        catch (global::System.Exception __exception)
+        {
+            global::TailGuard.R2P2.Stubs.ServiceResponse.WriteHandlerFailed(response, __exception, this._handlerFailed);
+            return;
+        }
+
+        WriteResultLookupAsync(response, in __result);
+    }
+
+    private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<string> s_writeResultLookupAsync = WriteResultLookupAsync;
+
+    private static void WriteResultLookupAsync(global::System.Buffers.IBufferWriter<byte> response, in string __result)
+    {
+        if (!global::TailGuard.R2P2.Stubs.PayloadWriter.FitsString(__result, 16))
+        {
+            global::TailGuard.R2P2.Stubs.ServiceResponse.WriteError(response, global::TailGuard.R2P2.R2P2ServiceStatus.InvalidResult);
+            return;
+        }
+
+        global::TailGuard.R2P2.Stubs.PayloadWriter __writer = new global::TailGuard.R2P2.Stubs.PayloadWriter(response);
+        __writer.WriteStatus(global::TailGuard.R2P2.R2P2ServiceStatus.Ok);
+        __writer.WriteString(__result);
+        __writer.Flush();
+    }
+
     private void HandleMany(ref global::TailGuard.R2P2.Stubs.PayloadReader reader, global::System.Buffers.IBufferWriter<byte> response)
     {
         if (!reader.TryReadInt32(out int __arg0) || !reader.TryReadInt32(out int __arg1) || !reader.TryReadInt32(out int __arg2) || !reader.TryReadInt32(out int __arg3) || !reader.TryReadInt32(out int __arg4) || !reader.TryReadInt32(out int __arg5) || !reader.TryReadInt32(out int __arg6) || !reader.TryReadInt32(out int __arg7) || !reader.TryReadInt32(out int __arg8))
@@ -1122,6 +1264,46 @@ internal sealed partial class EverythingDispatcher : global::TailGuard.R2P2.IR2P
         global::TailGuard.R2P2.Stubs.PayloadWriter __writer = new global::TailGuard.R2P2.Stubs.PayloadWriter(response);
         __writer.WriteStatus(global::TailGuard.R2P2.R2P2ServiceStatus.Ok);
         __writer.WriteInt16(__result);
+        __writer.Flush();
+    }
+
+    private void HandleStoreAsync(in global::TailGuard.R2P2.R2P2Request request, ref global::TailGuard.R2P2.Stubs.PayloadReader reader, global::System.Buffers.IBufferWriter<byte> response)
+    {
+        if (!reader.TryReadUnmanaged<global::System.Guid>(out global::System.Guid __arg0) || !reader.TryReadInt64(out long __arg1))
+        {
+            global::TailGuard.R2P2.Stubs.ServiceResponse.WriteError(response, global::TailGuard.R2P2.R2P2ServiceStatus.MalformedArguments);
+            return;
+        }
+
+        global::System.Threading.Tasks.ValueTask __pending;
+        try
+        {
+            __pending = this._implementation.StoreAsync(__arg0, __arg1);
+        }
+        catch (global::System.Exception __exception)
+        {
+            global::TailGuard.R2P2.Stubs.ServiceResponse.WriteHandlerFailed(response, __exception, this._handlerFailed);
+            return;
+        }
+
+        if (!__pending.IsCompleted)
+        {
+            global::TailGuard.R2P2.Stubs.AsyncAnswer.Later(in request, response, __pending, this._handlerFailed);
+            return;
+        }
+
+        try
+        {
+            __pending.GetAwaiter().GetResult();
+        }
+        catch (global::System.Exception __exception)
+        {
+            global::TailGuard.R2P2.Stubs.ServiceResponse.WriteHandlerFailed(response, __exception, this._handlerFailed);
+            return;
+        }
+
+        global::TailGuard.R2P2.Stubs.PayloadWriter __writer = new global::TailGuard.R2P2.Stubs.PayloadWriter(response);
+        __writer.WriteStatus(global::TailGuard.R2P2.R2P2ServiceStatus.Ok);
         __writer.Flush();
     }
 }

@@ -40,7 +40,9 @@ public class DiagnosticTests
     [InlineData("object")]
     [InlineData("ReadOnlySpan<byte>")]
     [InlineData("System.Threading.Tasks.Task<int>")]
-    [InlineData("System.Threading.Tasks.ValueTask")]
+    [InlineData("System.Threading.Tasks.Task")]
+    [InlineData("System.Threading.Tasks.ValueTask<object>")]
+    [InlineData("System.Threading.Tasks.ValueTask<System.Threading.Tasks.ValueTask<int>>")]
     [InlineData("byte[]")]
     public void TG1002_reports_a_return_type_that_cannot_cross(string type)
         => AssertReports("TG1002", Usings + "[R2P2Service] public interface IService { [|" + type + "|] Call(); }");
@@ -49,6 +51,9 @@ public class DiagnosticTests
     [InlineData("void")]
     [InlineData("string")]
     [InlineData("decimal")]
+    [InlineData("System.Threading.Tasks.ValueTask")]
+    [InlineData("System.Threading.Tasks.ValueTask<int>")]
+    [InlineData("System.Threading.Tasks.ValueTask<string>")]
     public void TG1002_accepts_return_types_that_cross(string type)
         => AssertClean(Usings + "[R2P2Service] public interface IService { " + type + " Call(); }");
 
@@ -142,6 +147,10 @@ public class DiagnosticTests
     [Fact]
     public void TG1009_reports_a_destination_method_that_does_not_return_int()
         => AssertReports("TG1009", Usings + "[R2P2Service] public interface IService { [|long|] Call(Span<byte> a); }");
+
+    [Fact]
+    public void TG1009_reports_a_destination_method_that_answers_asynchronously()
+        => AssertReports("TG1009", Usings + "[R2P2Service] public interface IService { [|System.Threading.Tasks.ValueTask<int>|] Call(Span<byte> a); }");
 
     [Fact]
     public void TG1009_accepts_one_destination_with_an_int_result()

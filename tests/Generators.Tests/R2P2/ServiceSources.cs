@@ -62,6 +62,11 @@ internal static class ServiceSources
             int Fill([R2P2MaxLength(1024)] ReadOnlySpan<byte> seed, [R2P2MaxLength(256)] Span<byte> output);
 
             long Many(int a1, int a2, int a3, int a4, int a5, int a6, int a7, int a8, int a9);
+
+            [return: R2P2MaxLength(16)]
+            System.Threading.Tasks.ValueTask<string> LookupAsync(ReadOnlySpan<byte> key);
+
+            System.Threading.Tasks.ValueTask StoreAsync(Guid id, long value);
         }
         """;
 

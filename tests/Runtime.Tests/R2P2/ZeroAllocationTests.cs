@@ -101,6 +101,30 @@ public sealed class ZeroAllocationTests
         Assert.Equal(0, server.PendingResponses);
     }
 
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Callback_calls_sent_in_batches_allocate_nothing_per_call_on_the_sender_or_the_loops(string networkName)
+    {
+        TestNetwork network = networkName == "in-memory" ? new InMemoryTestNetwork() : new UdpTestNetwork();
+        using var server = new R2P2Server(network.Bind(), new EchoHandler());
+        using var client = new R2P2Client(network.Bind(), server.LocalAddress, new R2P2ClientOptions { Timeout = Payloads.Generous });
+        var batch = client.CreateBatch(CallbackBatchSize);
+        var callback = new EchoCheckingCallback();
+
+        // The sender (this thread: the writer, the batch, the flush), the client's loop (which runs every callback) and
+        // the server's loop: what an open-loop generator's threads do per call.
+        AllocationReport report = AllocationWindows.Measure(
+            count => RunCallbackCalls(batch, callback, count),
+            () => AllocatedOnCallerAndLoops(client, server),
+            warmUpCalls: WarmUp);
+
+        report.AssertNoPerCallAllocation();
+        long calls = WarmUp + (report.WindowBytes.Length * report.CallsPerWindow);
+        Assert.Equal(calls, callback.Echoed);
+        Assert.Equal(0, callback.Failed);
+        Assert.Equal(calls, client.Statistics.Responses);
+    }
+
     [Fact]
     public void The_loop_measurement_sees_a_handler_that_allocates()
     {
@@ -143,6 +167,61 @@ public sealed class ZeroAllocationTests
             if (response.Payload.Length != 64 || response.Payload.FirstSpan[0] != (byte)i)
             {
                 throw new InvalidOperationException("Wrong echo.");
+            }
+        }
+    }
+
+    private const int CallbackBatchSize = 8;
+
+    /// <summary>Sends <paramref name="count"/> callback calls, a batch of them per flush, each batch answered before the next.</summary>
+    private static void RunCallbackCalls(R2P2CallBatch batch, EchoCheckingCallback callback, int count)
+    {
+        for (var sent = 0; sent < count;)
+        {
+            var inBatch = Math.Min(CallbackBatchSize, count - sent);
+            var target = callback.Ended + inBatch;
+            for (var i = 0; i < inBatch; i++, sent++)
+            {
+                var value = sent;
+                if (!batch.TryCall(in value, WritePayload, callback, callbackState: null))
+                {
+                    throw new InvalidOperationException("A callback call was refused.");
+                }
+            }
+
+            batch.Flush();
+            var spins = 0;
+            while (callback.Ended < target)
+            {
+                if (++spins > 50)
+                {
+                    Thread.Yield();
+                }
+            }
+        }
+    }
+
+    /// <summary>Counts callback calls that ended with a 64-byte echo, and every other end.</summary>
+    private sealed class EchoCheckingCallback : IR2P2CallCallback
+    {
+        private long _echoed;
+        private long _failed;
+
+        public long Echoed => Interlocked.Read(ref _echoed);
+
+        public long Failed => Interlocked.Read(ref _failed);
+
+        public long Ended => Echoed + Failed;
+
+        public void OnCallCompleted(in R2P2CallCompletion completion)
+        {
+            if (completion.Succeeded && completion.Payload.Length == 64)
+            {
+                Interlocked.Increment(ref _echoed);
+            }
+            else
+            {
+                Interlocked.Increment(ref _failed);
             }
         }
     }

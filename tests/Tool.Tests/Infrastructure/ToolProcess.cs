@@ -89,6 +89,26 @@ internal sealed partial class ToolProcess : IDisposable
         throw new TimeoutException($"the tool did not print '{marker}' in time:\n{Output}");
     }
 
+    /// <summary>Stops the tool as Ctrl+C would (SIGTERM, so it prints its final counts) and waits for it to exit.</summary>
+    public async Task<int> StopAsync(TimeSpan timeout)
+    {
+        if (!_process.HasExited)
+        {
+            // "ip netns exec" execs the tool in place: this id is the tool's.
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+        }
+
+        return await WaitForExitAsync(timeout);
+    }
+
+    /// <summary>Kills the tool at once (SIGKILL): a machine that dies, with no chance to say goodbye.</summary>
+    public void Kill()
+    {
+        _process.Kill();
+        _process.WaitForExit(10_000);
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);

@@ -7,8 +7,10 @@ namespace TailGuard.Generators.R2P2.Model;
 /// <see cref="ClientName"/> is the async client method; for a method with a destination, <see cref="LeaseClientName"/>
 /// is the lease-returning one (else empty). <see cref="Policy"/> is the effective wire routing policy (0..3).
 /// <see cref="Cref"/> points at the contract method (the generated docs inherit from it); <see cref="Obsolete"/> is its
-/// <c>[Obsolete]</c> rewritten for generated code, or "". <see cref="IsReadOnly"/>: marked <c>[ReadOnly]</c> (a
-/// replicated service runs it on one replica only).
+/// <c>[Obsolete]</c> rewritten for generated code, or "". <see cref="IsAsync"/>: the contract method returns
+/// <c>ValueTask</c> or <c>ValueTask&lt;T&gt;</c> (<see cref="Return"/> is then the awaited result, or void), and the
+/// dispatcher answers it through a deferred response when it does not complete synchronously.
+/// <see cref="IsReadOnly"/>: marked <c>[ReadOnly]</c> (a replicated service runs it on one replica only).
 /// </summary>
 internal sealed record MethodModel(
     string Name,
@@ -21,4 +23,5 @@ internal sealed record MethodModel(
     EquatableArray<ParameterModel> Parameters,
     string Cref,
     string Obsolete,
+    bool IsAsync,
     bool IsReadOnly = false);

@@ -6,10 +6,10 @@ using TailGuard.R2P2;
 namespace TailGuard.Load.R2P2;
 
 /// <summary>
-/// The one place the load generator meets the R2P2 client's call API (today's <see cref="R2P2Client.CallAsync(ReadOnlyMemory{byte}, RoutingPolicy, System.Threading.CancellationToken)"/>
-/// returning a <see cref="ValueTask{TResult}"/>): one client per connection over a timestamping transport, and a pooled
-/// call per request whose cached continuation turns the result into an outcome. When the client gains a callback
-/// form of a call and a non-throwing TryCall, only this file changes.
+/// The one place the load generator meets the R2P2 client's call API: one client per connection over a timestamping
+/// transport. Raw echo requests use the client's callback form (<see cref="StartEcho"/>: no task, no exception at
+/// MaxInFlight, nothing allocated per call); generated service clients return a <see cref="ValueTask{TResult}"/>, which a
+/// pooled call per request turns into an outcome through a cached continuation (<see cref="Start{TResult}"/>).
 /// </summary>
 internal sealed class R2P2Connection : IAsyncDisposable, IDisposable
 {
@@ -63,6 +63,28 @@ internal sealed class R2P2Connection : IAsyncDisposable, IDisposable
         }
 
         call.Await(pending);
+    }
+
+    /// <summary>
+    /// Starts an echo call whose end <paramref name="call"/> is told by callback; a call the client refuses (MaxInFlight
+    /// reached, or the client disposed) fails at once, without an exception in the common case.
+    /// </summary>
+    public void StartEcho(R2P2EchoCall call, ReadOnlyMemory<byte> payload)
+    {
+        bool started;
+        try
+        {
+            started = Client.TryCall(payload, call);
+        }
+        catch (Exception)
+        {
+            started = false;
+        }
+
+        if (!started)
+        {
+            call.Fail();
+        }
     }
 
     public long ReceivedAt(ushort requestId) => _transport.ReceivedAt(requestId);
@@ -162,4 +184,36 @@ internal sealed class R2P2Call<TResult> : IRequestIdListener
             _request.Complete(outcome);
         }
     }
+}
+
+/// <summary>
+/// One pooled echo request's callback: the client tells it how the call ended, on its receive loop (or, for a failed
+/// send, on the sending thread), with the call's request id, so the receive timestamp needs no mark on the send.
+/// </summary>
+internal sealed class R2P2EchoCall(LoadRequest request, R2P2Connection connection, int expectedLength) : IR2P2CallCallback
+{
+    public LoadRequest Request => request;
+
+    public void OnCallCompleted(in R2P2CallCompletion completion)
+    {
+        var outcome = completion.Status switch
+        {
+            R2P2CallStatus.Completed => completion.Payload.Length == expectedLength ? LoadOutcome.Ok : LoadOutcome.WrongResponse,
+            R2P2CallStatus.TimedOut or R2P2CallStatus.ReceiveLoopBlocked => LoadOutcome.Timeout,
+            R2P2CallStatus.Dropped => LoadOutcome.Dropped,
+            R2P2CallStatus.MalformedResponse => LoadOutcome.WrongResponse,
+            _ => LoadOutcome.Failed,
+        };
+        var received = outcome == LoadOutcome.Ok ? connection.ReceivedAt(completion.RequestId) : 0;
+        if (received > 0)
+        {
+            request.Complete(outcome, received);
+        }
+        else
+        {
+            request.Complete(outcome);
+        }
+    }
+
+    public void Fail() => request.Complete(LoadOutcome.Failed);
 }

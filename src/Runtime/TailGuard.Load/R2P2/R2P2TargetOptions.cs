@@ -24,6 +24,13 @@ public sealed class R2P2TargetOptions
     /// <summary>Socket settings.</summary>
     public UdpTransportOptions Transport { get; init; } = new();
 
+    /// <summary>
+    /// Who may answer (docs/security.md, "Source binding"): the target itself by default; behind an R2P2 router, whose
+    /// servers answer the client directly (docs/router.md), <see cref="ResponseSources.Servers(PacketAddress[])"/> or
+    /// <see cref="ResponseSources.AnyServer"/>.
+    /// </summary>
+    public ResponseSources ResponseSources { get; init; } = ResponseSources.Destination;
+
     internal R2P2ClientOptions ClientOptions(LoadConnectionSettings settings) => new()
     {
         ReceiveMode = ReceiveMode,
@@ -33,6 +40,7 @@ public sealed class R2P2TargetOptions
         MaxResponseBytes = MaxResponseBytes,
         RunContinuationsAsynchronously = false, // completions run on the receive thread, right after the datagram
         OwnsTransport = true,
+        ResponseSources = ResponseSources,
     };
 
     internal static void CheckEndPoint(System.Net.IPEndPoint server)

@@ -54,6 +54,9 @@ public abstract partial class BoundaryEntry
     /// <summary>Where the shared region and the private memory are.</summary>
     public BoundaryRegion Region { get; }
 
+    /// <summary>Bytes of private memory a call needs (its frame copy and scratch).</summary>
+    internal int ScratchSize => _layout.ScratchSize;
+
     /// <summary>What the entry has answered so far.</summary>
     internal BoundaryCounters Counters => new(
         Volatile.Read(ref _completed), Volatile.Read(ref _refused), Interlocked.Read(ref _entriesRefused), (CallStatus)Volatile.Read(ref _lastStatus));

@@ -100,3 +100,36 @@ public sealed class R2P2MalformedResponseException : R2P2Exception
     {
     }
 }
+
+/// <summary>
+/// The call's timer fired while the client's receive loop was blocked inside code it ran inline: an awaiting
+/// continuation (with <see cref="R2P2ClientOptions.RunContinuationsAsynchronously"/> off) or a call callback that
+/// blocks, for instance by waiting synchronously for another call, which only that loop can complete. The client's
+/// watchdog noticed that the loop had made no progress, ended the calls whose timers had fired with this error (so the
+/// blocked code sees an error instead of waiting for ever), and counted it in
+/// <see cref="R2P2ClientStatistics.BlockedLoopDetections"/>. Fix the code: never block after <c>await</c> on a client
+/// whose continuations run inline, or let them run on the thread pool (the default). docs/r2p2.md, "Inline continuations".
+/// </summary>
+public sealed class R2P2ReceiveLoopBlockedException : R2P2Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public R2P2ReceiveLoopBlockedException()
+        : base("The R2P2 call timed out while the client's receive loop was blocked by code it ran inline (an awaiting continuation with RunContinuationsAsynchronously = false, or a call callback): that code blocks the only thread that completes calls. Do not block after awaiting a call on such a client, or let continuations run asynchronously (the default).")
+    {
+    }
+
+    /// <summary>Creates the exception with a message.</summary>
+    /// <param name="message">What went wrong.</param>
+    public R2P2ReceiveLoopBlockedException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with a message and a cause.</summary>
+    /// <param name="message">What went wrong.</param>
+    /// <param name="innerException">The cause.</param>
+    public R2P2ReceiveLoopBlockedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -22,6 +22,13 @@ namespace TailGuard.Tool.Commands.Load;
 internal sealed record TargetSpec(string Scheme, IPEndPoint Server, int Size, ReceiveMode? Mode, bool KernelTimestamps)
 {
     public const string R2P2 = "r2p2";
+
+    /// <summary>
+    /// <c>?router</c>: the target is an R2P2 router, so responses come from its servers (docs/router.md); the client takes
+    /// the first answer of a call from any address (<see cref="ResponseSources.AnyServer"/>).
+    /// </summary>
+    public bool ViaRouter { get; init; }
+
     public const string Grpc = "grpc";
 
     public static (TargetSpec? Value, string? Error) Parse(string text)
@@ -78,6 +85,9 @@ internal sealed record TargetSpec(string Scheme, IPEndPoint Server, int Size, Re
                     case "kernel-timestamps":
                         spec = spec with { KernelTimestamps = value != "false" };
                         break;
+                    case "router" when scheme == R2P2:
+                        spec = spec with { ViaRouter = value != "false" };
+                        break;
                     default:
                         return (null, $"unknown target parameter '{key}' in '{text}'");
                 }
@@ -101,6 +111,11 @@ internal sealed record TargetSpec(string Scheme, IPEndPoint Server, int Size, Re
             parameters.Add("kernel-timestamps=false");
         }
 
+        if (ViaRouter)
+        {
+            parameters.Add("router=true");
+        }
+
         return $"{Scheme}://{Server}?{string.Join('&', parameters)}";
     }
 
@@ -117,6 +132,7 @@ internal sealed record TargetSpec(string Scheme, IPEndPoint Server, int Size, Re
             {
                 ReceiveMode = Mode ?? new R2P2ClientOptions().ReceiveMode,
                 KernelTimestamps = KernelTimestamps,
+                ResponseSources = ViaRouter ? ResponseSources.AnyServer : ResponseSources.Destination,
             });
         }
         catch (ArgumentException error)
@@ -143,7 +159,7 @@ internal sealed record TargetSpec(string Scheme, IPEndPoint Server, int Size, Re
             return;
         }
 
-        await using var client = R2P2Client.CreateUdp(Server, new R2P2ClientOptions { Timeout = TimeSpan.FromSeconds(1), ReceiveMode = ReceiveMode.Blocking });
+        await using var client = R2P2Client.CreateUdp(Server, new R2P2ClientOptions { Timeout = TimeSpan.FromSeconds(1), ReceiveMode = ReceiveMode.Blocking, ResponseSources = ViaRouter ? ResponseSources.AnyServer : ResponseSources.Destination });
         var payload = new byte[Size];
         for (var attempt = 0; attempt < 3; attempt++)
         {

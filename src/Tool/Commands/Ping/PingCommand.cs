@@ -27,7 +27,10 @@ internal static class PingCommand
         var size = ToolOptions.Size("--size", "Payload bytes per call.", 64, 1024 * 1024);
         var timeout = ToolOptions.Duration("--timeout", $"How long one call may take; {PingSettings.TimeoutsInARow} timeouts in a row end the ping.", TimeSpan.FromSeconds(1));
         var rawUdp = new Option<bool>("--raw-udp") { Description = "Ping a plain UDP echo instead of R2P2." };
+        var viaRouter = new Option<bool>("--via-router") { Description = "--server is an R2P2 router (tailguard router): take responses from the servers behind it (R2P2 only)." };
         var verify = new Option<bool>("--verify") { Description = "Compare every echoed byte, not only the length." };
+        var xdp = XdpTarget.Option("Ping over AF_XDP from this interface and receive queue (root; docs/xdp.md); needs --server.");
+        var xdpFallback = XdpTarget.FallbackOption();
         var modes = ReceiveModes.Create();
 
         var command = new Command("ping", "Measure closed-loop round trips to an echo server.");
@@ -38,6 +41,9 @@ internal static class PingCommand
         command.Options.Add(timeout.Option);
         command.Options.Add(rawUdp);
         command.Options.Add(verify);
+        command.Options.Add(viaRouter);
+        command.Options.Add(xdp);
+        command.Options.Add(xdpFallback);
         modes.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -53,6 +59,17 @@ internal static class PingCommand
                 throw ToolException.Usage("--timeout must be positive.");
             }
 
+            var target = parse.GetValue(xdp);
+            if (target is not null && (raw || parse.GetValue(server) is null))
+            {
+                throw ToolException.Usage("--xdp pings an R2P2 echo at --server (another host or network namespace), not --raw-udp and not an echo in this process.");
+            }
+
+            if (parse.GetValue(xdpFallback) && target is null)
+            {
+                throw ToolException.Usage("--xdp-fallback needs --xdp.");
+            }
+
             var mode = modes.Resolve(parse, new R2P2ClientOptions().ReceiveMode);
             var calls = count.Get(parse);
             var warm = warmUp.Get(parse) is var asked && asked >= 0 ? asked : Math.Min(calls, DefaultWarmUp);
@@ -60,21 +77,21 @@ internal static class PingCommand
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             await using var local = given is null ? await LocalEcho.StartAsync(raw, mode, stop.Token).ConfigureAwait(false) : null;
-            var target = given ?? local!.Address;
-            var settings = new PingSettings(target, calls, warm, size.Get(parse), mode, timeout.Get(parse), parse.GetValue(verify));
+            var destination = given ?? local!.Address;
+            var settings = new PingSettings(destination, calls, warm, size.Get(parse), mode, timeout.Get(parse), parse.GetValue(verify), target, parse.GetValue(xdpFallback)) { ViaRouter = parse.GetValue(viaRouter) };
             PingReport report;
             try
             {
                 report = raw
                     ? await Task.Run(() => RawUdpPing.Run(settings), CancellationToken.None).ConfigureAwait(false)
-                    : await R2P2Ping.RunAsync(settings).ConfigureAwait(false);
+                    : await R2P2Ping.RunAsync(settings, new LineLogger(output, parse.InvocationConfiguration.Error)).ConfigureAwait(false);
             }
             catch (SocketException error)
             {
-                throw new ToolException($"cannot reach {target}: {error.Message}", error);
+                throw new ToolException($"cannot reach {destination}: {error.Message}", error);
             }
 
-            output.WriteLine(report.Format($"{(raw ? "raw UDP" : "R2P2")} {settings.Size} B {ReceiveModes.Kebab(mode)}"));
+            output.WriteLine(report.Format($"{(raw ? "raw UDP" : "R2P2")}{(target is null ? string.Empty : $" --xdp {target}")} {settings.Size} B {ReceiveModes.Kebab(mode)}"));
             if (report.AbortReason is { } reason)
             {
                 throw new ToolException(reason);
@@ -82,7 +99,7 @@ internal static class PingCommand
 
             if (report.Calls == 0)
             {
-                throw new ToolException($"no call to {target} succeeded (timeouts {report.Timeouts}, drops {report.Drops}, wrong-length echoes {report.WrongLength})");
+                throw new ToolException($"no call to {destination} succeeded (timeouts {report.Timeouts}, drops {report.Drops}, wrong-length echoes {report.WrongLength})");
             }
 
             return ExitCodes.Ok;
@@ -109,7 +126,7 @@ internal static class PingCommand
             {
                 var transport = UdpTransport.Bind(loopback);
                 echo._raw = transport;
-                echo._thread = new Thread(() => RawUdpEcho.Serve(transport, mode == ReceiveMode.BusyPoll, echo._stop.Token)) { IsBackground = true, Name = "raw UDP echo" };
+                echo._thread = new Thread(() => RawUdpEcho.Serve(transport, mode, echo._stop.Token)) { IsBackground = true, Name = "raw UDP echo" };
                 echo._thread.Start();
                 echo.Address = transport.LocalAddress.ToEndPoint();
             }

@@ -1,7 +1,10 @@
 using System;
 using System.Diagnostics;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
 using TailGuard.R2P2;
+using TailGuard.Tool.Cli;
+using TailGuard.Transport.Xdp;
 
 namespace TailGuard.Tool.Commands.Ping;
 
@@ -11,15 +14,16 @@ namespace TailGuard.Tool.Commands.Ping;
 /// </summary>
 internal static class R2P2Ping
 {
-    public static async Task<PingReport> RunAsync(PingSettings settings)
+    public static async Task<PingReport> RunAsync(PingSettings settings, ILogger? logger = null)
     {
         var options = new R2P2ClientOptions
         {
             ReceiveMode = settings.Mode,
             RunContinuationsAsynchronously = false,
             Timeout = settings.Timeout,
+            ResponseSources = settings.ViaRouter ? ResponseSources.AnyServer : ResponseSources.Destination,
         };
-        await using var client = R2P2Client.CreateUdp(settings.Server, options);
+        await using var client = settings.Xdp is { } xdp ? CreateXdp(settings, xdp, options, logger) : R2P2Client.CreateUdp(settings.Server, options);
         var payload = new byte[settings.Size];
         Random.Shared.NextBytes(payload);
         var report = new PingReport();
@@ -88,6 +92,20 @@ internal static class R2P2Ping
         }
 
         return true;
+    }
+
+    /// <summary>A client over AF_XDP (the factory logs its interface and modes, or the fallback to a UDP socket).</summary>
+    private static R2P2Client CreateXdp(PingSettings settings, XdpTarget xdp, R2P2ClientOptions options, ILogger? logger)
+    {
+        try
+        {
+            var fallback = settings.XdpFallback ? XdpFallback.UdpSockets : XdpFallback.None;
+            return R2P2Client.CreateXdp(PacketAddress.FromEndPoint(settings.Server), xdp.ToOptions(listen: null, settings.Mode), options, fallback, logger);
+        }
+        catch (XdpException error)
+        {
+            throw new ToolException($"cannot ping {settings.Server} over AF_XDP on {xdp}: {error.Message}", error);
+        }
     }
 
     private static bool SequenceEquals(in R2P2Response response, ReadOnlySpan<byte> expected)

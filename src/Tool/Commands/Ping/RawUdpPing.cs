@@ -19,9 +19,8 @@ internal static class RawUdpPing
         Random.Shared.NextBytes(request.Span);
         PacketBuffer[] send = [request];
         PacketBuffer[] receive = [transport.Rent(Math.Max(settings.Size, 64) + 64)];
-        var busyPoll = settings.Mode == ReceiveMode.BusyPoll;
-        var report = new PingReport();
-        if (!Loop(transport, send, receive, settings, settings.WarmUp, busyPoll, report, measure: false))
+                var report = new PingReport();
+        if (!Loop(transport, send, receive, settings, settings.WarmUp, report, measure: false))
         {
             report.AbortReason = settings.NoResponse;
             return report;
@@ -29,7 +28,7 @@ internal static class RawUdpPing
 
         report.WarmUpCalls = settings.WarmUp;
         report.StartAllocationWindow();
-        var completed = Loop(transport, send, receive, settings, settings.Count, busyPoll, report, measure: true);
+        var completed = Loop(transport, send, receive, settings, settings.Count, report, measure: true);
         report.EndAllocationWindow();
         if (!completed)
         {
@@ -39,8 +38,11 @@ internal static class RawUdpPing
         return report;
     }
 
-    private static bool Loop(UdpTransport transport, PacketBuffer[] send, PacketBuffer[] receive, PingSettings settings, int count, bool busyPoll, PingReport report, bool measure)
+    private static bool Loop(UdpTransport transport, PacketBuffer[] send, PacketBuffer[] receive, PingSettings settings, int count, PingReport report, bool measure)
     {
+        // Waits for the echo as an R2P2 client's loop in the same mode would: an adaptive one polls for its spin budget
+        // after each send, then blocks (docs/r2p2.md, "Receive modes").
+        var budget = (long)(ReceiveLoopOptions.DefaultSpinBudget.TotalSeconds * Stopwatch.Frequency);
         var timeout = (long)(settings.Timeout.TotalSeconds * Stopwatch.Frequency);
         var timeoutsInARow = 0;
         for (var i = 0; i < count; i++)
@@ -50,7 +52,8 @@ internal static class RawUdpPing
             var received = 0;
             while (received == 0 && Stopwatch.GetTimestamp() - start < timeout)
             {
-                received = transport.Receive(receive, busyPoll ? 0 : 100);
+                var spin = settings.Mode == ReceiveMode.BusyPoll || (settings.Mode == ReceiveMode.Adaptive && Stopwatch.GetTimestamp() - start < budget);
+                received = transport.Receive(receive, spin ? 0 : 100);
             }
 
             if (received == 0)

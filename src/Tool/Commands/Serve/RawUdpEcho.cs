@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Threading;
 using TailGuard.R2P2;
 
@@ -11,8 +12,11 @@ namespace TailGuard.Tool.Commands.Serve;
 internal static class RawUdpEcho
 {
     /// <summary>Echoes datagrams on the calling thread until <paramref name="stop"/> is cancelled.</summary>
-    public static void Serve(UdpTransport transport, bool busyPoll, CancellationToken stop)
+    public static void Serve(UdpTransport transport, ReceiveMode mode, CancellationToken stop)
     {
+        // The receive loop's three modes, so the raw echo waits as an R2P2 server in the same mode does (docs/r2p2.md).
+        var budget = (long)(ReceiveLoopOptions.DefaultSpinBudget.TotalSeconds * Stopwatch.Frequency);
+        var spinUntil = 0L;
         var buffers = new PacketBuffer[32];
         for (var i = 0; i < buffers.Length; i++)
         {
@@ -21,9 +25,11 @@ internal static class RawUdpEcho
 
         while (!stop.IsCancellationRequested)
         {
-            var received = transport.Receive(buffers, busyPoll ? 0 : 50);
+            var spin = mode == ReceiveMode.BusyPoll || (mode == ReceiveMode.Adaptive && Stopwatch.GetTimestamp() < spinUntil);
+            var received = transport.Receive(buffers, spin ? 0 : 50);
             if (received > 0)
             {
+                spinUntil = Stopwatch.GetTimestamp() + budget;
                 // Each buffer's address is its source. Sending hands the buffers to the transport: refill their slots.
                 transport.Send(buffers.AsSpan(0, received));
                 for (var i = 0; i < received; i++)

@@ -14,6 +14,9 @@ public enum NetworkCapability
     /// <summary>UDP on the IPv6 loopback address ::1 (missing where IPv6 is disabled, as in some containers).</summary>
     IPv6Loopback,
 
+    /// <summary>A raw IPv4 socket (CAP_NET_RAW, Linux): what a router needs to forward with the client's source address.</summary>
+    RawSockets,
+
     /// <summary>Root on Linux with `ip`, network namespaces and AF_XDP sockets (veth pairs between namespaces, an XDP program).</summary>
     AfXdpNamespaces,
 }
@@ -38,6 +41,7 @@ public sealed class NetworkTheoryAttribute : TheoryAttribute;
 public static partial class NetworkCapabilities
 {
     private static readonly Lazy<string?> IPv6LoopbackMissing = new(ProbeIPv6Loopback);
+    private static readonly Lazy<string?> RawSocketsMissing = new(() => TailGuard.R2P2.Routing.RawSocketForwarder.IsAvailable(out var reason) ? null : $"needs a raw socket to forward with the client's source address: {reason}");
     private static readonly Lazy<string?> AfXdpNamespacesMissing = new(ProbeAfXdpNamespaces);
 
     /// <summary>Why the test class cannot run here, or null when it can (decided at discovery, per derived class).</summary>
@@ -51,6 +55,7 @@ public static partial class NetworkCapabilities
             var missing = capability switch
             {
                 NetworkCapability.IPv6Loopback => IPv6LoopbackMissing.Value,
+                NetworkCapability.RawSockets => RawSocketsMissing.Value,
                 NetworkCapability.AfXdpNamespaces => AfXdpNamespacesMissing.Value,
                 _ => $"unknown capability {capability}",
             };

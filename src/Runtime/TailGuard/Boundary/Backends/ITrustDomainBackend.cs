@@ -5,7 +5,7 @@ namespace TailGuard.Boundary;
 /// and what isolates a domain. A backend creates a domain and loads its code (<see cref="CreateDomain"/>), shares the
 /// call region with it, commits (seals) it, attests it, enters it and returns, and revokes it (the operations of
 /// <see cref="ITrustDomainInstance"/>). The boundary code names no backend. Backends: <see cref="SimulatedBackend"/>
-/// (the simulated Tyche monitor, in-process);
+/// (the simulated Tyche monitor, in-process) and <see cref="ProcessBackend"/> (a child process per domain);
 /// docs/trust-boundary.md says what each one isolates.
 /// </summary>
 public interface ITrustDomainBackend

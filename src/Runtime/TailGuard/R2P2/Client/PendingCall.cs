@@ -8,8 +8,9 @@ namespace TailGuard.R2P2;
 
 /// <summary>
 /// One client call, pooled: the protocol state machine (<see cref="ClientCall"/>: its request packets until they are
-/// sent, its response packets lent to the caller as the <see cref="R2P2Response"/> lease), its completion source (a
-/// reusable <see cref="IValueTaskSource{TResult}"/>) and its cancellation registration.
+/// sent, its response packets lent to the caller as the <see cref="R2P2Response"/> lease), and how it ends: a completion
+/// source (a reusable <see cref="IValueTaskSource{TResult}"/>) with its cancellation registration, or a caller's
+/// <see cref="IR2P2CallCallback"/>, told inline and without an exception, after which the call goes back to the pool.
 /// </summary>
 /// <remarks>
 /// Asynchronous continuations are dispatched by queueing the call itself as the thread-pool work item: the core's own
@@ -23,6 +24,8 @@ internal sealed class PendingCall : ClientCall, IValueTaskSource<R2P2Response>, 
     private int _leaseToken;
     private R2P2Response _dispatchedResponse;
     private Exception? _dispatchedError;
+    private IR2P2CallCallback? _callback;
+    private object? _callbackState;
 
     public PendingCall(R2P2Client client, MessageWriter writer, bool runContinuationsAsynchronously)
     {
@@ -42,8 +45,25 @@ internal sealed class PendingCall : ClientCall, IValueTaskSource<R2P2Response>, 
 
     public R2P2Client Client() => _client;
 
-    public void CompleteWithResponse()
+    /// <summary>Whether ending the call runs the caller's code on the ending thread (a callback, or an inline continuation).</summary>
+    public bool EndsInline => _callback is not null || !_dispatchToThreadPool;
+
+    /// <summary>Makes the call end through <paramref name="callback"/> instead of its completion source.</summary>
+    public void UseCallback(IR2P2CallCallback callback, object? state)
     {
+        _callback = callback;
+        _callbackState = state;
+    }
+
+    /// <summary>Ends the call with its response (the packets it holds).</summary>
+    public void Succeed()
+    {
+        if (_callback is { } callback)
+        {
+            Deliver(callback, R2P2CallStatus.Completed, ResponsePayload());
+            return;
+        }
+
         var response = new R2P2Response(ResponsePayload(), this, _leaseToken);
         if (_dispatchToThreadPool)
         {
@@ -56,6 +76,46 @@ internal sealed class PendingCall : ClientCall, IValueTaskSource<R2P2Response>, 
         }
     }
 
+    /// <summary>Ends the call with a failure: a status for a callback, an exception (given, or the status's) for an awaiter.</summary>
+    public void Fail(R2P2CallStatus status, Exception? error = null)
+    {
+        if (_callback is { } callback)
+        {
+            Deliver(callback, status, default);
+            return;
+        }
+
+        error ??= status switch
+        {
+            R2P2CallStatus.TimedOut => new R2P2TimeoutException(),
+            R2P2CallStatus.Dropped => new R2P2DroppedException(),
+            R2P2CallStatus.MalformedResponse => new R2P2MalformedResponseException(),
+            R2P2CallStatus.ClientDisposed => new ObjectDisposedException(nameof(R2P2Client), "The R2P2 client was disposed while the call was in flight."),
+            R2P2CallStatus.ReceiveLoopBlocked => new R2P2ReceiveLoopBlockedException(),
+            _ => new R2P2Exception("The request could not be sent."),
+        };
+        CompleteWithError(error);
+    }
+
+    private void Deliver(IR2P2CallCallback callback, R2P2CallStatus status, System.Buffers.ReadOnlySequence<byte> payload)
+    {
+        try
+        {
+            callback.OnCallCompleted(new R2P2CallCompletion(status, payload, RequestId, _callbackState));
+        }
+#pragma warning disable CA1031 // A caller's callback must not end the receive loop (or leak the call): counted and reported.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            _client.ReportCallbackFailure(error);
+        }
+        finally
+        {
+            Recycle(); // the payload was lent for the callback only
+        }
+    }
+
+    /// <summary>Ends an awaited call with <paramref name="error"/> (cancellation; every other failure goes through <see cref="Fail"/>).</summary>
     public void CompleteWithError(Exception error)
     {
         if (_dispatchToThreadPool)
@@ -88,7 +148,15 @@ internal sealed class PendingCall : ClientCall, IValueTaskSource<R2P2Response>, 
 
     public R2P2Response GetResult(short token)
     {
-        if (_core.GetStatus(token) != ValueTaskSourceStatus.Succeeded)
+        var status = _core.GetStatus(token);
+        if (status == ValueTaskSourceStatus.Pending)
+        {
+            // Reading a call's result before it ended (.Result, GetAwaiter().GetResult() without awaiting) must not
+            // recycle the call in flight; say what to do instead.
+            throw new InvalidOperationException("The R2P2 call has not ended: await its ValueTask (or use AsTask()) instead of reading its result synchronously.");
+        }
+
+        if (status != ValueTaskSourceStatus.Succeeded)
         {
             try
             {
@@ -123,6 +191,8 @@ internal sealed class PendingCall : ClientCall, IValueTaskSource<R2P2Response>, 
         Reset();
         Token = default;
         Registration = default;
+        _callback = null;
+        _callbackState = null;
         unchecked
         {
             _leaseToken++;

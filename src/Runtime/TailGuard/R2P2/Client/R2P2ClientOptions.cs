@@ -35,8 +35,17 @@ public sealed class R2P2ClientOptions
     /// <summary>The largest response accepted (at most <see cref="R2P2Limits.MaxMessageBytes"/>); a larger announced packet count fails the call as malformed.</summary>
     public int MaxResponseBytes { get; init; } = 16 * 1024 * 1024;
 
-    /// <summary>How the receive loop waits for datagrams.</summary>
-    public ReceiveMode ReceiveMode { get; init; } = ReceiveMode.Blocking;
+    /// <summary>
+    /// How the receive loop waits for datagrams: <see cref="ReceiveMode.Adaptive"/> (the default) spins for
+    /// <see cref="SpinBudget"/> after each datagram, then blocks; docs/r2p2.md, "Receive modes", says when each mode wins.
+    /// </summary>
+    public ReceiveMode ReceiveMode { get; init; } = ReceiveMode.Adaptive;
+
+    /// <summary>
+    /// How long an adaptive receive loop keeps polling after its last datagram before it blocks (0 to 1 s; see
+    /// <see cref="ReceiveLoopOptions.SpinBudget"/>).
+    /// </summary>
+    public TimeSpan SpinBudget { get; init; } = ReceiveLoopOptions.DefaultSpinBudget;
 
     /// <summary>How many datagrams one receive call may return.</summary>
     public int ReceiveBatchSize { get; init; } = 32;
@@ -97,6 +106,16 @@ public sealed class R2P2ClientOptions
         if (MaxResponseBytes is < 0 or > R2P2Limits.MaxMessageBytes)
         {
             throw new ArgumentException($"{nameof(R2P2ClientOptions)}.MaxResponseBytes: MaxResponseBytes must be between 0 and {R2P2Limits.MaxMessageBytes}.");
+        }
+
+        if (!Enum.IsDefined(ReceiveMode))
+        {
+            throw new ArgumentException($"R2P2ClientOptions.ReceiveMode: '{ReceiveMode}' is not a receive mode.");
+        }
+
+        if (SpinBudget < TimeSpan.Zero || SpinBudget > ReceiveLoopOptions.MaxSpinBudget)
+        {
+            throw new ArgumentException($"R2P2ClientOptions.SpinBudget: the spin budget must be between 0 and 1 s.");
         }
 
         if (ReceiveBatchSize is < 1 or > R2P2Limits.MaxReceiveBatch)

@@ -12,8 +12,10 @@ public sealed class R2P2ClientStatistics
     private long _malformedResponses;
     private long _malformedDatagrams;
     private long _cancellations;
+    private long _refusals;
     private long _forged;
     private long _callbackFailures;
+    private long _blockedLoopDetections;
 
     internal R2P2ClientStatistics()
     {
@@ -25,7 +27,7 @@ public sealed class R2P2ClientStatistics
     /// <summary>Calls that ended with a response.</summary>
     public long Responses => Interlocked.Read(ref _responses);
 
-    /// <summary>Calls that ended with <see cref="R2P2TimeoutException"/>.</summary>
+    /// <summary>Calls whose timer fired (<see cref="R2P2TimeoutException"/>, or <see cref="R2P2ReceiveLoopBlockedException"/> when the loop was blocked).</summary>
     public long Timeouts => Interlocked.Read(ref _timeouts);
 
     /// <summary>Calls that ended with <see cref="R2P2DroppedException"/>.</summary>
@@ -40,14 +42,27 @@ public sealed class R2P2ClientStatistics
     /// <summary>Calls that ended cancelled.</summary>
     public long Cancellations => Interlocked.Read(ref _cancellations);
 
+    /// <summary>Calls not started because <see cref="R2P2ClientOptions.MaxInFlight"/> calls were in flight, or no request id was free (a <c>TryCall</c> returned false, or <c>CallAsync</c> threw).</summary>
+    public long InFlightLimitRefusals => Interlocked.Read(ref _refusals);
+
     /// <summary>
     /// Datagrams for a call in flight that did not come from who may answer it (<see cref="ResponseSources"/>; in
     /// authenticated mode, a tag that did not verify): dropped, and the call went on.
     /// </summary>
     public long ForgedDatagrams => Interlocked.Read(ref _forged);
 
-    /// <summary>Code resumed inline on the receive loop (a call's continuation) that threw; the loop went on (see <see cref="IR2P2FailureLog"/>).</summary>
+    /// <summary>
+    /// Caller code the receive loop ran that threw: a continuation resumed inline, or an <see cref="IR2P2CallCallback"/>
+    /// (each of those also raised as <see cref="R2P2Client.CallbackFailed"/>); the loop went on (see <see cref="IR2P2FailureLog"/>).
+    /// </summary>
     public long CallbackFailures => Interlocked.Read(ref _callbackFailures);
+
+    /// <summary>
+    /// Times the watchdog found the receive loop blocked inside code it ran inline, and ended the calls whose timers had
+    /// fired with <see cref="R2P2ReceiveLoopBlockedException"/> (or <see cref="R2P2CallStatus.ReceiveLoopBlocked"/>).
+    /// Those calls count in <see cref="Timeouts"/> too.
+    /// </summary>
+    public long BlockedLoopDetections => Interlocked.Read(ref _blockedLoopDetections);
 
     internal void Request()
     {
@@ -86,6 +101,10 @@ public sealed class R2P2ClientStatistics
     }
 
     internal void Cancellation() => Interlocked.Increment(ref _cancellations);
+
+    internal void Refusal() => Interlocked.Increment(ref _refusals);
+
+    internal void BlockedLoopDetection() => Interlocked.Increment(ref _blockedLoopDetections);
 
     internal void Forged()
     {

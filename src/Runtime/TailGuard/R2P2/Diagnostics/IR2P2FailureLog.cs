@@ -14,7 +14,7 @@ public enum R2P2Failure
     /// <summary>A subscriber of <see cref="R2P2Server.HandlerFailed"/> or <see cref="R2P2Server.ReceiveLoopError"/> threw.</summary>
     EventSubscriber,
 
-    /// <summary>Code resumed inline on a client's receive loop (a call's continuation) threw.</summary>
+    /// <summary>Code a client's receive loop ran for a caller threw: a call's continuation resumed inline, or an <see cref="IR2P2CallCallback"/>.</summary>
     Continuation,
 
     /// <summary>Processing a datagram, a timer tick, a send or a receive failed unexpectedly (a defect, not bad input).</summary>

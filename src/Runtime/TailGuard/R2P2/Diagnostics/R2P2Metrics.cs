@@ -3,8 +3,9 @@ using System.Diagnostics.Metrics;
 namespace TailGuard.R2P2;
 
 /// <summary>
-/// The "TailGuard.R2P2" meter: process-wide counters that dotnet-counters and OpenTelemetry read. Each client and server
-/// also keeps its own counts (<see cref="R2P2ClientStatistics"/>, <see cref="R2P2ServerStatistics"/>).
+/// The "TailGuard.R2P2" meter: process-wide counters that dotnet-counters and OpenTelemetry read. Each client, server and
+/// router also keeps its own counts (<see cref="R2P2ClientStatistics"/>, <see cref="R2P2ServerStatistics"/>,
+/// <see cref="Routing.R2P2RouterStatistics"/>).
 /// </summary>
 internal static class R2P2Metrics
 {
@@ -29,4 +30,12 @@ internal static class R2P2Metrics
     public static readonly Counter<long> ServerLimitedResponses = Meter.CreateCounter<long>("tailguard.r2p2.server.limited_responses", "{response}", "Responses not sent because of the response size or rate limits.");
     public static readonly Counter<long> ServerUnauthenticated = Meter.CreateCounter<long>("tailguard.r2p2.server.unauthenticated_datagrams", "{datagram}", "Authenticated mode: request packets without a valid tag of a known key.");
     public static readonly Counter<long> ReassemblyEvictions = Meter.CreateCounter<long>("tailguard.r2p2.server.reassembly_evictions", "{request}", "Pending multi-packet requests discarded: expired, evicted by the count or byte bound, or inconsistent.");
+    public static readonly Counter<long> RouterRequests = Meter.CreateCounter<long>("tailguard.r2p2.router.requests", "{request}", "Requests (first packets) a router received to place.");
+    public static readonly Counter<long> RouterForwarded = Meter.CreateCounter<long>("tailguard.r2p2.router.forwarded", "{request}", "Requests a router forwarded to a server.");
+    public static readonly Counter<long> RouterDrops = Meter.CreateCounter<long>("tailguard.r2p2.router.drops", "{request}", "Requests a router refused with DROP on the servers' behalf: queue full, queued too long, no server.");
+    public static readonly Counter<long> RouterFeedbacks = Meter.CreateCounter<long>("tailguard.r2p2.router.feedbacks", "{message}", "FEEDBACK messages that returned a credit.");
+    public static readonly Counter<long> RouterIgnoredFeedbacks = Meter.CreateCounter<long>("tailguard.r2p2.router.ignored_feedbacks", "{message}", "FEEDBACK messages ignored: from an address that is not a server, or for no request outstanding there.");
+    public static readonly Counter<long> RouterMalformed = Meter.CreateCounter<long>("tailguard.r2p2.router.malformed_datagrams", "{datagram}", "Datagrams a router dropped: bad header, a type or policy it does not route, a continuation packet, an IPv6 source.");
+    public static readonly Counter<long> RouterReclaimedCredits = Meter.CreateCounter<long>("tailguard.r2p2.router.reclaimed_credits", "{request}", "Credits a router took back without FEEDBACK: timed out, or their server left.");
+    public static readonly Counter<long> RouterEvictions = Meter.CreateCounter<long>("tailguard.r2p2.router.evictions", "{server}", "Servers a router took out because they stopped sending FEEDBACK.");
 }

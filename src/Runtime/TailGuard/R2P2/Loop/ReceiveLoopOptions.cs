@@ -5,8 +5,21 @@ namespace TailGuard.R2P2;
 /// <summary>Settings of a <see cref="ReceiveLoop"/>.</summary>
 public sealed class ReceiveLoopOptions
 {
-    /// <summary>How the loop waits for datagrams.</summary>
-    public ReceiveMode Mode { get; init; } = ReceiveMode.Blocking;
+    /// <summary>The longest <see cref="SpinBudget"/> accepted.</summary>
+    public static readonly TimeSpan MaxSpinBudget = TimeSpan.FromSeconds(1);
+
+    /// <summary>The budget an adaptive loop spins for unless told otherwise (docs/r2p2.md, "Receive modes").</summary>
+    public static readonly TimeSpan DefaultSpinBudget = TimeSpan.FromMicroseconds(50);
+
+    /// <summary>How the loop waits for datagrams (<see cref="ReceiveMode.Adaptive"/> by default).</summary>
+    public ReceiveMode Mode { get; init; } = ReceiveMode.Adaptive;
+
+    /// <summary>
+    /// In <see cref="ReceiveMode.Adaptive"/> mode, how long the loop keeps polling without blocking after its last
+    /// datagram (or <see cref="ReceiveLoop.KeepSpinning"/>) before it sleeps in the kernel: about the cost of a wake-up
+    /// is the classic choice (spinning longer than a wake-up costs saves nothing). 0 to 1 s; ignored by the other modes.
+    /// </summary>
+    public TimeSpan SpinBudget { get; init; } = DefaultSpinBudget;
 
     /// <summary>How many datagrams one receive call may return (1 to 1024).</summary>
     public int BatchSize { get; init; } = 32;
@@ -30,6 +43,16 @@ public sealed class ReceiveLoopOptions
         if (BufferSize < Protocol.R2P2Header.Size || BufferSize > transport.MaxDatagramSize)
         {
             throw new ArgumentException($"{nameof(ReceiveLoopOptions)}.{nameof(BufferSize)} must be between {Protocol.R2P2Header.Size} and the transport's datagram size ({transport.MaxDatagramSize}).");
+        }
+
+        if (!Enum.IsDefined(Mode))
+        {
+            throw new ArgumentException($"{nameof(ReceiveLoopOptions)}.{nameof(Mode)} '{Mode}' is not a receive mode.");
+        }
+
+        if (SpinBudget < TimeSpan.Zero || SpinBudget > MaxSpinBudget)
+        {
+            throw new ArgumentException($"{nameof(ReceiveLoopOptions)}.{nameof(SpinBudget)} must be between 0 and 1 s.");
         }
 
         if (IdleWait <= TimeSpan.Zero || IdleWait > TimeSpan.FromSeconds(10))

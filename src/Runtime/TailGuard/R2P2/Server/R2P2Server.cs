@@ -102,6 +102,9 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
     /// <summary>The address of the first transport (what clients send to).</summary>
     public PacketAddress LocalAddress => _loops[0].Transport.LocalAddress;
 
+    /// <summary>The address of every transport, one per receive loop (the workers of <see cref="R2P2Workers"/>, in port order).</summary>
+    public IReadOnlyList<PacketAddress> LocalAddresses => Array.ConvertAll(_loops, static loop => loop.Transport.LocalAddress);
+
     /// <summary>This server's counts.</summary>
     public R2P2ServerStatistics Statistics { get; }
 

@@ -91,8 +91,17 @@ public sealed class R2P2ServerOptions
     /// <summary>How many deferred responses one receive loop may hold unanswered at once; <see cref="R2P2Request.Defer"/> throws beyond.</summary>
     public int MaxDeferredResponses { get; init; } = 4096;
 
-    /// <summary>How the receive loops wait for datagrams.</summary>
-    public ReceiveMode ReceiveMode { get; init; } = ReceiveMode.Blocking;
+    /// <summary>
+    /// How the receive loop waits for datagrams: <see cref="ReceiveMode.Adaptive"/> (the default) spins for
+    /// <see cref="SpinBudget"/> after each datagram, then blocks; docs/r2p2.md, "Receive modes", says when each mode wins.
+    /// </summary>
+    public ReceiveMode ReceiveMode { get; init; } = ReceiveMode.Adaptive;
+
+    /// <summary>
+    /// How long an adaptive receive loop keeps polling after its last datagram before it blocks (0 to 1 s; see
+    /// <see cref="ReceiveLoopOptions.SpinBudget"/>).
+    /// </summary>
+    public TimeSpan SpinBudget { get; init; } = ReceiveLoopOptions.DefaultSpinBudget;
 
     /// <summary>How many datagrams one receive call may return.</summary>
     public int ReceiveBatchSize { get; init; } = 32;
@@ -117,6 +126,16 @@ public sealed class R2P2ServerOptions
         if (ResponseTimeout <= TimeSpan.Zero || ResponseTimeout > R2P2Limits.MaxTimeout || MaxDeferredResponses is < 0 or > R2P2Limits.MaxRequestsHeld)
         {
             throw new ArgumentException($"{nameof(R2P2ServerOptions)}: {nameof(ResponseTimeout)} must be positive and at most {R2P2Limits.MaxTimeout}, and {nameof(MaxDeferredResponses)} between 0 and {R2P2Limits.MaxRequestsHeld}.");
+        }
+
+        if (!Enum.IsDefined(ReceiveMode))
+        {
+            throw new ArgumentException($"R2P2ServerOptions.ReceiveMode: '{ReceiveMode}' is not a receive mode.");
+        }
+
+        if (SpinBudget < TimeSpan.Zero || SpinBudget > ReceiveLoopOptions.MaxSpinBudget)
+        {
+            throw new ArgumentException($"R2P2ServerOptions.SpinBudget: the spin budget must be between 0 and 1 s.");
         }
 
         if (ReceiveBatchSize is < 1 or > R2P2Limits.MaxReceiveBatch)

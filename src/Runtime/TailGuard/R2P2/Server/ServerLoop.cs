@@ -55,6 +55,7 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
         _loop = new ReceiveLoop(transport, this, new ReceiveLoopOptions
         {
             Mode = options.ReceiveMode,
+            SpinBudget = options.SpinBudget,
             BatchSize = options.ReceiveBatchSize,
             BufferSize = R2P2Header.Size + options.PayloadSize,
             ThreadName = $"R2P2 server {transport.LocalAddress}",

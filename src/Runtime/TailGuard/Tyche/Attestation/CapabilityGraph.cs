@@ -120,12 +120,28 @@ public sealed class CapabilityGraph
             return false;
         }
 
-        // Walk [from, to) past the carved children (pre-order: children follow their parent, sorted by start).
-        ulong cursor = from;
-        for (int index = region.Index + 1; index < Regions.Count && cursor < to; index++)
+        // Walk [from, to) past the carved children in start order. The bytes may be forged (the graph is parsed before
+        // the signature is checked), so the walk sorts them itself instead of trusting the engine's pre-order.
+        var carves = new List<AttestedRegion>();
+        for (int index = region.Index + 1; index < Regions.Count; index++)
         {
             AttestedRegion child = Regions[index];
-            if (child.Parent != region.Index || child.Kind != AttestedRegionKind.Carve || child.End <= cursor)
+            if (child.Parent == region.Index && child.Kind == AttestedRegionKind.Carve)
+            {
+                carves.Add(child);
+            }
+        }
+
+        carves.Sort(static (a, b) => a.Start.CompareTo(b.Start));
+        ulong cursor = from;
+        foreach (AttestedRegion child in carves)
+        {
+            if (cursor >= to)
+            {
+                break;
+            }
+
+            if (child.End <= cursor)
             {
                 continue;
             }

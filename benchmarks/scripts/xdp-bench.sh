@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# AF_XDP vs kernel UDP on one veth pair, in one run (docs/performance.md, "AF_XDP"): two fresh network namespaces
+# (tgxb + random) joined by a veth pair, TX checksum offload off on both ends (else the kernel hands the peer UDP
+# datagrams whose checksum nobody computed, which the AF_XDP transport rightly drops), then, busy-polled, 64 B:
+#   1. kernel UDP echo in A  <- tailguard ping / load from B (kernel UDP)
+#   2. AF_XDP echo in A      <- the same ping / load from B (kernel UDP)
+#   3. AF_XDP echo in A      <- tailguard ping --xdp from B (AF_XDP at both ends)
+# ping gives closed-loop p50/p99 (one call at a time); load gives the achieved rate and its percentiles at an offered
+# rate (open loop), i.e. requests (= packets each way) per second. Everything is removed on exit.
+# Needs root, ip (iproute2) and ethtool. The numbers mean something only on a quiet machine: the load average is
+# printed before and after.
+# usage: sudo benchmarks/scripts/xdp-bench.sh [COUNT] [RATE] [ROUNDS]     (defaults 20000 calls, 50k/s, 2 rounds)
+set -euo pipefail
+. "$(dirname "$0")/tool-common.sh"
+count=${1:-20000}; rate=${2:-50k}; rounds=${3:-2}
+for tool in ip ethtool; do command -v "$tool" >/dev/null || { echo "xdp-bench.sh needs $tool" >&2; exit 1; }; done
+[ "$(id -u)" = 0 ] || { echo "xdp-bench.sh needs root (network namespaces, XDP)" >&2; exit 1; }
+
+suffix=$(printf '%05x' $((RANDOM * 32 + RANDOM % 32)))
+a=tgxb${suffix}a; b=tgxb${suffix}b
+cleanup() { stop_servers; ip netns delete "$a" 2>/dev/null || true; ip netns delete "$b" 2>/dev/null || true; }
+trap cleanup EXIT
+ip netns add "$a"; ip netns add "$b"
+ip link add "$a" netns "$a" type veth peer name "$b" netns "$b"
+ip -n "$a" addr add 10.250.0.1/24 dev "$a"; ip -n "$b" addr add 10.250.0.2/24 dev "$b"
+for ns in "$a" "$b"; do
+  ip -n "$ns" link set "$ns" up; ip -n "$ns" link set lo up
+  ip netns exec "$ns" ethtool -K "$ns" tx off >/dev/null
+done
+
+# in NS ARGS...: the tool inside a namespace. start_in NS NAME ARGS...: a server there, its address in $address.
+in_ns() { local ns=$1; shift; ip netns exec "$ns" dotnet "$tool_dll" "$@"; }
+start_in() {
+  local ns=$1 name=$2; shift 2
+  ip netns exec "$ns" dotnet "$tool_dll" serve "$@" >"$logs/$name.log" 2>&1 &
+  servers+=($!)
+  for _ in $(seq 1 300); do
+    address=$(grep -o 'echo on [0-9.]*:[0-9]*' "$logs/$name.log" | head -1 | cut -d' ' -f3 || true)
+    [ -n "$address" ] && return 0
+    sleep 0.1
+  done
+  echo "$name did not start:" >&2; cat "$logs/$name.log" >&2; exit 1
+}
+
+build_tool
+start_in "$a" kernel --listen 10.250.0.1:0 --busy-poll; kernel=$address
+start_in "$a" xdp --xdp "$a:0" --listen 10.250.0.1:0 --busy-poll; xdp=$address
+grep -h "AF_XDP" "$logs/xdp.log" | sed 's/^/# /'
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) load average: $(load_average); $count calls of 64 B, busy-poll; load at $rate for 3 s"
+for round in $(seq 1 "$rounds"); do
+  echo "## round $round"
+  echo "kernel UDP echo <- kernel UDP ping:"; in_ns "$b" ping --server "$kernel" --count "$count" --size 64 --busy-poll
+  echo "AF_XDP echo     <- kernel UDP ping:"; in_ns "$b" ping --server "$xdp" --count "$count" --size 64 --busy-poll
+  echo "AF_XDP echo     <- AF_XDP ping:";     in_ns "$b" ping --xdp "$b:0" --server "$xdp" --count "$count" --size 64 --busy-poll
+  echo "kernel UDP echo <- load:"; in_ns "$b" load --target "r2p2://$kernel" --rates "$rate" --duration 3s --warmup 1s --size 64 --busy-poll 2>&1 | grep -v "^$" || true  # a failed self-check exits non-zero: still report it
+  echo "AF_XDP echo     <- load:"; in_ns "$b" load --target "r2p2://$xdp" --rates "$rate" --duration 3s --warmup 1s --size 64 --busy-poll 2>&1 | grep -v "^$" || true  # a failed self-check exits non-zero: still report it
+done
+echo "# load average at the end: $(load_average)"

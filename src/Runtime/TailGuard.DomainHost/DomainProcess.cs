@@ -1,0 +1,218 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.IO;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Threading;
+
+using TailGuard.Boundary;
+
+namespace TailGuard.DomainHost;
+
+/// <summary>
+/// The entry loop of a process-isolated domain: what <c>tailguard-domain</c> runs in the child process. It loads the
+/// domain assembly (measuring the bytes it loaded), builds the implementation and the generated entry, maps the shared
+/// memory, makes itself non-dumpable, installs the seccomp filter, reports READY on standard output with its
+/// measurement, and then serves calls until the host stops it or dies. Its private memory (the frame copy, the
+/// scratch, the implementation's own objects) is its own address space.
+/// </summary>
+internal static unsafe class DomainProcess
+{
+    /// <summary>Runs the domain. Arguments: assembly path, binding type, implementation type, memfd path, mapping length, region size, spin count.</summary>
+    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "A setup failure is reported to the host on standard output, then the process exits.")]
+    public static int Run(string[] args)
+    {
+        if (args.Length != 7)
+        {
+            Console.Out.WriteLine("ERROR usage: tailguard-domain ASSEMBLY BINDING IMPLEMENTATION MEMFD LENGTH REGION SPIN");
+            return 2;
+        }
+
+        TextWriter output = Console.Out; // errors before the filter only
+        SharedMemory shared;
+        Func<Span<byte>, Span<byte>, bool> serve;
+        int regionSize;
+        int spin;
+        try
+        {
+            // Die with the host: a domain left behind by a crashed host would wait forever.
+            ProcessNative.Prctl(ProcessNative.PrSetPdeathsig, 9, 0, 0, 0);
+            byte[] image = File.ReadAllBytes(args[0]);
+            string measured = Convert.ToHexString(SHA256.HashData(image));
+            Assembly assembly = Assembly.LoadFrom(args[0]);
+            Type binding = assembly.GetType(args[1], throwOnError: true)!;
+            Type implementation = assembly.GetType(args[2], throwOnError: true)!;
+            int length = int.Parse(args[4], CultureInfo.InvariantCulture);
+            regionSize = int.Parse(args[5], CultureInfo.InvariantCulture);
+            spin = int.Parse(args[6], CultureInfo.InvariantCulture);
+            shared = SharedMemory.Open(args[3], length);
+            serve = CreateServer(binding, implementation, regionSize);
+            Preload(assembly);
+            Warm(binding.Assembly, implementation);
+            ProcessNative.FutexWakeShared(&shared.Control->Reply); // resolve the futex and write calls before the filter
+            ProcessNative.Write(1, null, 0);
+            if (ProcessNative.Prctl(ProcessNative.PrSetDumpable, 0, 0, 0, 0) != 0)
+            {
+                throw new InvalidOperationException("prctl(PR_SET_DUMPABLE, 0) failed");
+            }
+
+            int dumpable = ProcessNative.Prctl(ProcessNative.PrGetDumpable, 0, 0, 0, 0);
+            SeccompFilter.Install();
+            // Console would probe the terminal (ioctl), which the filter does not allow: write(2) alone.
+            ProcessNative.WriteAll(1, System.Text.Encoding.ASCII.GetBytes($"READY {measured} dumpable={dumpable} seccomp=1\n"));
+        }
+        catch (Exception exception)
+        {
+            output.WriteLine("ERROR " + exception.GetType().Name + ": " + exception.Message.ReplaceLineEndings(" "));
+            output.Flush();
+            return 3;
+        }
+
+        Serve(shared, serve, regionSize, spin);
+        return 0;
+    }
+
+    private static void Serve(SharedMemory shared, Func<Span<byte>, Span<byte>, bool> serve, int regionSize, int spin)
+    {
+        ControlBlock* control = shared.Control;
+        Span<byte> region = shared.Region(regionSize);
+        int seen = 0; // requests are numbered from 1 in a fresh mapping: one published before this line is still served
+        while (true)
+        {
+            int request = WaitForRequest(control, seen, spin);
+            if (Volatile.Read(ref control->Stop) != 0)
+            {
+                return;
+            }
+
+            seen = request;
+            serve(region, default);
+            Volatile.Write(ref control->Reply, seen); // results and status before the reply: the host reads after it
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref control->HostSleeping) != 0)
+            {
+                ProcessNative.FutexWakeShared(&control->Reply);
+            }
+        }
+    }
+
+    /// <summary>Spins on the request word, then sleeps on it in the kernel; returns the new request number.</summary>
+    private static int WaitForRequest(ControlBlock* control, int seen, int spin)
+    {
+        for (int i = 0; i < spin; i++)
+        {
+            int request = Volatile.Read(ref control->Request);
+            if (request != seen || Volatile.Read(ref control->Stop) != 0)
+            {
+                return request;
+            }
+
+            Thread.SpinWait(1);
+        }
+
+        while (true)
+        {
+            Volatile.Write(ref control->DomainSleeping, 1);
+            Interlocked.MemoryBarrier(); // announce, then look again: a request published in between is not missed
+            int request = Volatile.Read(ref control->Request);
+            if (request != seen || Volatile.Read(ref control->Stop) != 0)
+            {
+                Volatile.Write(ref control->DomainSleeping, 0);
+                return request;
+            }
+
+            ProcessNative.FutexWaitShared(&control->Request, seen, 1_000_000_000);
+            Volatile.Write(ref control->DomainSleeping, 0);
+        }
+    }
+
+    private static Func<Span<byte>, Span<byte>, bool> CreateServer(Type binding, Type implementation, int regionSize)
+    {
+        Type? service = null;
+        foreach (Type candidate in binding.GetInterfaces())
+        {
+            if (candidate.IsGenericType && candidate.GetGenericTypeDefinition() == typeof(ITrustDomainBinding<>))
+            {
+                service = candidate.GetGenericArguments()[0];
+            }
+        }
+
+        if (service is null || !service.IsAssignableFrom(implementation))
+        {
+            throw new InvalidOperationException($"{binding} is not the generated binding of an interface {implementation} implements.");
+        }
+
+        object instance = Activator.CreateInstance(implementation)
+            ?? throw new InvalidOperationException($"{implementation} could not be constructed.");
+        MethodInfo create = typeof(DomainProcess).GetMethod(nameof(CreateEntry), BindingFlags.NonPublic | BindingFlags.Static)!
+            .MakeGenericMethod(service, binding);
+        var entry = (BoundaryEntry)create.Invoke(null, [instance])!;
+        entry.BindToDomain();
+
+        // The domain's private memory: its frame copy and scratch live in this process only.
+        byte[] scratch = GC.AllocateArray<byte>(Math.Max(entry.ScratchSize, 1), pinned: true);
+        return (region, _) =>
+        {
+            entry.ServeInPlace(region, scratch);
+            return true;
+        };
+    }
+
+    private static BoundaryEntry CreateEntry<TService, TBinding>(object implementation)
+        where TService : class
+        where TBinding : ITrustDomainBinding<TService>
+        => TBinding.CreateEntry((TService)implementation, default);
+
+    /// <summary>Loads every assembly the domain's can reach now: after the filter, opening a file fails.</summary>
+    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "An assembly that cannot be loaded now would not load later either.")]
+    private static void Preload(Assembly root)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<Assembly>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            foreach (AssemblyName name in pending.Pop().GetReferencedAssemblies())
+            {
+                if (name.FullName is { } full && seen.Add(full))
+                {
+                    try
+                    {
+                        pending.Push(Assembly.Load(name));
+                    }
+                    catch (Exception)
+                    {
+                        // not loadable here (a test-only reference, say): the domain's code must not need it
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Compiles the entry's and the implementation's methods now, while the JIT may still open what it needs.</summary>
+    [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Methods that cannot be prepared ahead (generic ones) are compiled on first use.")]
+    private static void Warm(Assembly assembly, Type implementation)
+    {
+        foreach (Type type in new[] { implementation })
+        {
+            foreach (MethodInfo method in type.GetMethods(BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            {
+                try
+                {
+                    if (!method.IsAbstract && !method.ContainsGenericParameters)
+                    {
+                        RuntimeHelpers.PrepareMethod(method.MethodHandle);
+                    }
+                }
+                catch (Exception)
+                {
+                }
+            }
+        }
+
+        _ = assembly;
+    }
+}

@@ -1,0 +1,19 @@
+using System;
+
+namespace TailGuard.Boundary;
+
+/// <summary>How <see cref="ProcessBackend"/> starts and signals its domain processes.</summary>
+public sealed class ProcessBackendOptions
+{
+    /// <summary>The domain host (<c>tailguard-domain.dll</c>); by default the one beside the application (<see cref="AppContext.BaseDirectory"/>).</summary>
+    public string? DomainHostPath { get; init; }
+
+    /// <summary>
+    /// How many times each side polls the other's word before it waits in the kernel (futex). 0: always wait in the
+    /// kernel (lowest CPU use, a wake-up per call). The default keeps a call busy-polled for tens of microseconds.
+    /// </summary>
+    public int SpinIterations { get; init; } = 20_000;
+
+    /// <summary>How long the domain process may take to load and report ready (default 60 s: a cold runtime on a busy machine).</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}

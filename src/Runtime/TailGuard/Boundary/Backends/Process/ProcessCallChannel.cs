@@ -1,0 +1,149 @@
+using System;
+using System.Buffers.Binary;
+using System.Threading;
+
+namespace TailGuard.Boundary;
+
+/// <summary>
+/// The host calling a process-isolated domain: the proxy writes into the host's own copy of the region, which is
+/// published to the shared mapping before the request is signalled and read back once after the reply; the host then
+/// waits for the reply (spinning, then in the kernel) and gives up with <see cref="BoundaryRevokedException"/> as soon as
+/// the domain is revoked or its process is gone, so a dead domain never hangs a caller.
+/// </summary>
+internal sealed unsafe class ProcessCallChannel : BoundaryChannel
+{
+    private const long WaitSliceNanoseconds = 20_000_000;
+
+    private readonly SharedMemory _shared;
+    private readonly ProcessDomain _domain;
+    private readonly int _spin;
+    private readonly byte[] _copy;
+    private int _sequence;
+    private int _inCall;
+    private long _completed;
+    private long _refused;
+    private int _lastStatus = (int)CallStatus.Pending;
+
+    public ProcessCallChannel(SharedMemory shared, ProcessDomain domain, BoundaryLayout layout, int spin)
+        : base(layout)
+    {
+        _shared = shared;
+        _domain = domain;
+        _spin = spin;
+        _copy = new byte[layout.RegionSize];
+        _sequence = 0; // a fresh mapping: the domain counts requests from 0 too
+    }
+
+    protected internal override bool SilenceMeansRevoked => true;
+
+    public BoundaryCounters Counters => new(Volatile.Read(ref _completed), Volatile.Read(ref _refused), 0, (CallStatus)Volatile.Read(ref _lastStatus));
+
+    /// <summary>Whether a call is between its publication and its reply (the mapping must outlive it).</summary>
+    public bool InCall => Volatile.Read(ref _inCall) != 0;
+
+    /// <summary>Wakes a caller waiting for a reply (the domain died or was revoked).</summary>
+    public void WakeCaller() => ProcessNative.FutexWakeShared(&_shared.Control->Reply);
+
+    /// <summary>Signals the request now in the shared region and waits for the reply; false when the domain is gone.</summary>
+    public bool Enter()
+    {
+        Volatile.Write(ref _inCall, 1);
+        try
+        {
+            if (_domain.Gone)
+            {
+                return false;
+            }
+
+            ControlBlock* control = _shared.Control;
+            int sequence = ++_sequence;
+            Volatile.Write(ref control->Request, sequence);
+            Interlocked.MemoryBarrier(); // publish, then look whether the domain sleeps: it looks again after announcing it
+            if (Volatile.Read(ref control->DomainSleeping) != 0)
+            {
+                ProcessNative.FutexWakeShared(&control->Request);
+            }
+
+            if (!WaitForReply(control, sequence))
+            {
+                return false;
+            }
+
+            // Counted from what the domain wrote (informational: the proxy validates its own copy).
+            int status = BinaryPrimitives.ReadInt32LittleEndian(_shared.Region(Layout.RegionSize)[CallFrame.StatusOffset..]);
+            Volatile.Write(ref _lastStatus, status);
+            ref long counter = ref status == (int)CallStatus.Ok ? ref _completed : ref _refused;
+            Volatile.Write(ref counter, counter + 1);
+            return true;
+        }
+        finally
+        {
+            Volatile.Write(ref _inCall, 0);
+        }
+    }
+
+    protected override Span<byte> GetRegion()
+    {
+        if (_domain.Gone)
+        {
+            throw Revoked();
+        }
+
+        return _copy;
+    }
+
+    protected override void Switch(int length)
+    {
+        Span<byte> call = _copy.AsSpan(0, length);
+        Span<byte> region = _shared.Region(Layout.RegionSize);
+        call.CopyTo(region);
+        if (!Enter())
+        {
+            throw Revoked();
+        }
+
+        region[..length].CopyTo(call); // the reply, read once: the proxy validates this copy
+    }
+
+    private bool WaitForReply(ControlBlock* control, int sequence)
+    {
+        for (int i = 0; i < _spin; i++)
+        {
+            if (Volatile.Read(ref control->Reply) == sequence)
+            {
+                return true;
+            }
+
+            if (_domain.Gone)
+            {
+                return false;
+            }
+
+            Thread.SpinWait(1);
+        }
+
+        while (true)
+        {
+            Volatile.Write(ref control->HostSleeping, 1);
+            Interlocked.MemoryBarrier();
+            int reply = Volatile.Read(ref control->Reply);
+            if (reply == sequence)
+            {
+                Volatile.Write(ref control->HostSleeping, 0);
+                return true;
+            }
+
+            if (_domain.Gone || _domain.CheckExited())
+            {
+                Volatile.Write(ref control->HostSleeping, 0);
+                return false;
+            }
+
+            ProcessNative.FutexWaitShared(&control->Reply, reply, WaitSliceNanoseconds);
+            Volatile.Write(ref control->HostSleeping, 0);
+        }
+    }
+
+    private BoundaryRevokedException Revoked()
+        => new("The trust domain was revoked" + (_domain.StopReason is { } reason ? ": " + reason : "; its proxy cannot be called any more."));
+}

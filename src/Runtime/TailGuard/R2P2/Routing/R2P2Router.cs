@@ -1,0 +1,292 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using TailGuard.R2P2.Protocol;
+
+namespace TailGuard.R2P2.Routing;
+
+/// <summary>
+/// An R2P2 router (docs/router.md): receives requests on its request port, places each one on a server by its
+/// <see cref="RouterPolicy"/> (JBSQ(n) with one central FIFO by default), and forwards its first packet by rewriting only
+/// the destination, so the server answers the client directly and the rest of a multi-packet request goes server-direct
+/// after the ACK. Servers send one FEEDBACK per response to the FEEDBACK port (the request port unless a separate one
+/// is given); each returns its request's credit. Requests the router cannot place are answered DROP on the servers'
+/// behalf; a server that stops sending FEEDBACK is evicted and its credits reclaimed. Servers join and leave at run
+/// time (<see cref="AddServer"/>, <see cref="RemoveServer"/>). Forwarding allocates nothing per packet. The loops start
+/// in the constructor.
+/// </summary>
+public sealed class R2P2Router : IAsyncDisposable, IDisposable
+{
+    private readonly object _sync = new(); // Monitor: contention inflates a native sync block, no managed allocation
+    private readonly R2P2RouterOptions _options;
+    private readonly RouterScheduler _scheduler;
+    private readonly RouterLoop _requests;
+    private readonly RouterLoop? _feedback;
+    private readonly PacketForwarder _forwarder;
+    private int _disposed;
+
+    /// <summary>Creates a router whose requests and FEEDBACK share one transport.</summary>
+    /// <param name="transport">The request port (an IPv4 transport); servers send FEEDBACK here too.</param>
+    /// <param name="forwarder">Sends requests to servers with the client's source address.</param>
+    /// <param name="options">Settings; defaults (JBSQ(2), no servers yet) when null.</param>
+    public R2P2Router(PacketTransport transport, PacketForwarder forwarder, R2P2RouterOptions? options = null)
+        : this(transport, null, forwarder, options)
+    {
+    }
+
+    /// <summary>Creates a router with a request port and a separate FEEDBACK port.</summary>
+    /// <param name="transport">The request port (an IPv4 transport).</param>
+    /// <param name="feedbackTransport">The FEEDBACK port; null shares <paramref name="transport"/>.</param>
+    /// <param name="forwarder">Sends requests to servers with the client's source address.</param>
+    /// <param name="options">Settings; defaults (JBSQ(2), no servers yet) when null.</param>
+    /// <exception cref="ArgumentException">A setting is invalid, or both transports are the same object.</exception>
+    public R2P2Router(PacketTransport transport, PacketTransport? feedbackTransport, PacketForwarder forwarder, R2P2RouterOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        ArgumentNullException.ThrowIfNull(forwarder);
+        if (ReferenceEquals(transport, feedbackTransport))
+        {
+            throw new ArgumentException("The FEEDBACK transport must be another transport than the request one (pass null to share the request port).", nameof(feedbackTransport));
+        }
+
+        _options = options ?? new R2P2RouterOptions();
+        _options.Validate();
+        if (_options.PayloadSize + R2P2Header.Size > transport.MaxDatagramSize)
+        {
+            throw new ArgumentException($"The request transport carries datagrams of at most {transport.MaxDatagramSize} bytes; {nameof(R2P2RouterOptions)}.{nameof(R2P2RouterOptions.PayloadSize)} needs {_options.PayloadSize + R2P2Header.Size}.", nameof(transport));
+        }
+
+        _forwarder = forwarder;
+        Statistics = new R2P2RouterStatistics();
+        _scheduler = new RouterScheduler(_options, Statistics, Stopwatch.GetTimestamp());
+        var batch = _options.ReceiveBatchSize;
+        _requests = new RouterLoop(this, _scheduler, _sync, Statistics, transport, new RouterOutput(forwarder, transport, batch * 2), routesRequests: true, takesFeedback: feedbackTransport is null, new ReceiveLoopOptions
+        {
+            Mode = _options.ReceiveMode,
+            BatchSize = batch,
+            BufferSize = Math.Max(R2P2Header.Size + _options.PayloadSize, ControlMessages.DropLength),
+            ThreadName = $"R2P2 router {transport.LocalAddress}",
+        });
+        if (feedbackTransport is not null)
+        {
+            _feedback = new RouterLoop(this, _scheduler, _sync, Statistics, feedbackTransport, new RouterOutput(forwarder, transport, batch * 2), routesRequests: false, takesFeedback: true, new ReceiveLoopOptions
+            {
+                Mode = _options.FeedbackReceiveMode ?? _options.ReceiveMode,
+                BatchSize = batch,
+                BufferSize = 64, // a FEEDBACK is 16 bytes; anything larger is not one
+                ThreadName = $"R2P2 router FEEDBACK {feedbackTransport.LocalAddress}",
+            });
+        }
+
+        _requests.Start();
+        _feedback?.Start();
+    }
+
+    /// <summary>Raised (on the request loop's thread) when a server is evicted for sending no FEEDBACK; <see cref="AddServer"/> brings it back.</summary>
+    public event EventHandler<PacketAddress>? ServerEvicted;
+
+    /// <summary>Raised (on a loop's thread) when processing a datagram failed unexpectedly; the loop keeps routing.</summary>
+    public event EventHandler<Exception>? ReceiveLoopError;
+
+    /// <summary>The request port: where clients send requests.</summary>
+    public PacketAddress LocalAddress => _requests.Transport.LocalAddress;
+
+    /// <summary>Where servers send FEEDBACK (<see cref="R2P2ServerOptions.RouterAddress"/>): the FEEDBACK port, or the request port when shared.</summary>
+    public PacketAddress FeedbackAddress => (_feedback ?? _requests).Transport.LocalAddress;
+
+    /// <summary>The placement policy.</summary>
+    public RouterPolicy Policy => _options.Policy;
+
+    /// <summary>Where FIXED requests go (<see cref="R2P2RouterOptions.FixedServer"/>), or null until a first server joins.</summary>
+    public PacketAddress? FixedServer
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _scheduler.FixedServer;
+            }
+        }
+    }
+
+    /// <summary>This router's counts.</summary>
+    public R2P2RouterStatistics Statistics { get; }
+
+    /// <summary>The forwarder (its <see cref="PacketForwarder.SendErrors"/> counts datagrams the network refused).</summary>
+    public PacketForwarder Forwarder => _forwarder;
+
+    /// <summary>Requests waiting in the central FIFO now.</summary>
+    public int QueueLength
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _scheduler.QueueLength;
+            }
+        }
+    }
+
+    /// <summary>Forwarded requests awaiting their FEEDBACK now, over all servers.</summary>
+    public int OutstandingCount
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _scheduler.OutstandingCount;
+            }
+        }
+    }
+
+    /// <summary>The members now, ordered by address.</summary>
+    public IReadOnlyList<RouterServerStatus> Servers
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _scheduler.Snapshot(Stopwatch.GetTimestamp());
+            }
+        }
+    }
+
+    /// <summary>The source of the last FEEDBACK from an address that is not a server (a server bound to another address than the router knows it by shows up here).</summary>
+    public PacketAddress? LastUnknownFeedbackSource
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _scheduler.LastUnknownFeedbackSource;
+            }
+        }
+    }
+
+    /// <summary>Bytes the router's loop threads have allocated since they started (sampled after each batch), summed.</summary>
+    public long ReceiveLoopAllocatedBytes => _requests.AllocatedBytes + (_feedback?.AllocatedBytes ?? 0);
+
+    /// <summary>How many times the router's loops have gone round, summed.</summary>
+    public long ReceiveLoopIterations => _requests.Iterations + (_feedback?.Iterations ?? 0);
+
+    /// <summary>Creates a router on UDP: a request socket, a FEEDBACK socket (or the request socket), and a <see cref="RawSocketForwarder"/>.</summary>
+    /// <param name="listenEndPoint">The IPv4 address and port of the request port (port 0 picks one).</param>
+    /// <param name="feedbackEndPoint">The FEEDBACK port's IPv4 address and port (port 0 picks one); null shares the request port.</param>
+    /// <param name="options">Settings; defaults when null.</param>
+    /// <param name="transportOptions">Socket settings; defaults when null.</param>
+    /// <returns>The router, its loops running.</returns>
+    /// <exception cref="ArgumentException">An endpoint is IPv6 (routers are IPv4), or a setting is invalid.</exception>
+    /// <exception cref="UnauthorizedAccessException">The process may not open a raw socket (needs CAP_NET_RAW).</exception>
+    /// <exception cref="SocketException">A port cannot be bound (in use, not an address of this machine).</exception>
+    public static R2P2Router CreateUdp(IPEndPoint listenEndPoint, IPEndPoint? feedbackEndPoint = null, R2P2RouterOptions? options = null, UdpTransportOptions? transportOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(listenEndPoint);
+        foreach (var endPoint in feedbackEndPoint is null ? [listenEndPoint] : new[] { listenEndPoint, feedbackEndPoint })
+        {
+            if (endPoint.AddressFamily != AddressFamily.InterNetwork)
+            {
+                throw new ArgumentException($"R2P2 routers are IPv4 (FEEDBACK carries an IPv4 client address); {endPoint} is not.", nameof(listenEndPoint));
+            }
+        }
+
+        (options ?? new R2P2RouterOptions()).Validate();
+        var owned = new List<IDisposable>();
+        try
+        {
+            var forwarder = RawSocketForwarder.Open();
+            owned.Add(forwarder);
+            var transport = UdpTransport.Bind(listenEndPoint, transportOptions);
+            owned.Add(transport);
+            UdpTransport? feedback = null;
+            if (feedbackEndPoint is not null)
+            {
+                feedback = UdpTransport.Bind(feedbackEndPoint, transportOptions);
+                owned.Add(feedback);
+            }
+
+            return new R2P2Router(transport, feedback, forwarder, options);
+        }
+        catch
+        {
+            foreach (var resource in owned)
+            {
+                resource.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Adds a server at run time; queued requests take its credits at once.</summary>
+    /// <param name="server">The server's IPv4 address and port (requests go there; its FEEDBACK must come from there).</param>
+    /// <returns>True when it joined, false when it already was a member.</returns>
+    /// <exception cref="ArgumentException">The address is IPv6 or has no port.</exception>
+    /// <exception cref="InvalidOperationException">The router has <see cref="R2P2RouterOptions.MaxServers"/> servers already.</exception>
+    public bool AddServer(PacketAddress server)
+    {
+        var output = NewOutput();
+        bool added;
+        lock (_sync)
+        {
+            added = _scheduler.Add(server, Stopwatch.GetTimestamp(), output);
+        }
+
+        output.Flush();
+        return added;
+    }
+
+    /// <summary>
+    /// Removes a server at run time: it gets no more requests; its outstanding requests are no longer tracked (their
+    /// credits reclaimed; it may still answer them). When the last server leaves, queued requests are answered DROP.
+    /// </summary>
+    /// <param name="server">The server's address.</param>
+    /// <returns>True when it was a member.</returns>
+    public bool RemoveServer(PacketAddress server)
+    {
+        var output = NewOutput();
+        bool removed;
+        lock (_sync)
+        {
+            removed = _scheduler.Remove(server, output);
+        }
+
+        output.Flush();
+        return removed;
+    }
+
+    /// <summary>Stops the loops (queued requests are answered DROP) and disposes the transports and the forwarder if the router owns them.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _feedback?.Stop();
+        _requests.Stop();
+        if (_options.OwnsTransports)
+        {
+            _feedback?.Transport.Dispose();
+            _requests.Transport.Dispose();
+            _forwarder.Dispose();
+        }
+    }
+
+    /// <inheritdoc cref="Dispose"/>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    internal void ReportEviction(PacketAddress server) => ServerEvicted?.Invoke(this, server);
+
+    internal void ReportReceiveLoopError(Exception error) => ReceiveLoopError?.Invoke(this, error);
+
+    private RouterOutput NewOutput() => new(_forwarder, _requests.Transport, 64);
+}

@@ -1,0 +1,114 @@
+using System;
+using System.Threading;
+using TailGuard.R2P2;
+using TailGuard.R2P2.Routing;
+using TailGuard.Tests.R2P2.Infrastructure;
+
+namespace TailGuard.Tests.R2P2.Routing;
+
+/// <summary>
+/// Forwarding allocates nothing per packet: bytes counted on the router's own loop threads (request and FEEDBACK, each
+/// sampling GC.GetAllocatedBytesForCurrentThread after every batch) over many windows of calls through it.
+/// </summary>
+public abstract class RouterZeroAllocationTests(TestNetwork network)
+{
+    private const int WarmUp = 10_000;
+
+    private static readonly R2P2PayloadWriter<int> WritePayload = static (writer, in value) =>
+    {
+        var span = writer.GetSpan(64);
+        span[..64].Fill((byte)value);
+        writer.Advance(64);
+    };
+
+    [NetworkFact]
+    public void A_forwarded_request_and_its_feedback_allocate_nothing_on_the_router_threads()
+    {
+        using var rig = RouterRig.Start(network, 2, servers => new R2P2RouterOptions { Servers = servers, Policy = RouterPolicy.BoundedShortestQueue(1) });
+        var client = rig.Client();
+
+        var report = AllocationWindows.Measure(
+            count => RunCalls(client, count),
+            () => AllocatedOnRouterLoops(rig.Router),
+            warmUpCalls: WarmUp);
+
+        report.AssertNoPerCallAllocation();
+        var calls = WarmUp + (report.WindowBytes.Length * report.CallsPerWindow);
+        Assert.Equal(calls, rig.Router.Statistics.Forwarded);
+        Assert.True(rig.Router.Statistics.Feedbacks >= calls - 2, "FEEDBACK went missing");
+    }
+
+    [NetworkFact]
+    public void The_router_measurement_sees_a_loop_that_allocates()
+    {
+        // The same measurement around a router whose every forward allocates (a forwarder that copies): it must fail.
+        using var server = new R2P2Server(network.Bind(), new EchoHandler());
+        using var router = new R2P2Router(network.Bind(), new AllocatingForwarder(RouterRig.ForwarderFor(network)), new R2P2RouterOptions { Servers = [server.LocalAddress], Policy = RouterPolicy.RoundRobin, FeedbackTimeout = TimeSpan.FromHours(1) });
+        using var client = new R2P2Client(network.Bind(), router.LocalAddress, new R2P2ClientOptions { Timeout = Payloads.Generous, ResponseSources = ResponseSources.AnyServer });
+
+        var report = AllocationWindows.Measure(count => RunCalls(client, count), () => AllocatedOnRouterLoops(router), windows: 3, callsPerWindow: 500, warmUpCalls: 100);
+
+        report.AssertAllocatesPerCall(64);
+    }
+
+    private static long AllocatedOnRouterLoops(R2P2Router router)
+    {
+        var target = router.ReceiveLoopIterations + 2;
+        var deadline = DateTime.UtcNow + Payloads.Generous;
+        while (router.ReceiveLoopIterations < target && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(10);
+        }
+
+        return router.ReceiveLoopAllocatedBytes;
+    }
+
+    private static void RunCalls(R2P2Client client, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var call = client.CallAsync(in i, WritePayload);
+            var spins = 0;
+            while (!call.IsCompleted)
+            {
+                if (++spins > 50)
+                {
+                    Thread.Yield();
+                }
+            }
+
+            call.Result.Dispose();
+        }
+    }
+
+    /// <summary>Copies every datagram into a new array before forwarding it: 64+ bytes per forward.</summary>
+    private sealed class AllocatingForwarder(PacketForwarder inner) : PacketForwarder
+    {
+        public static byte[]? Last;
+
+        public override long SendErrors => inner.SendErrors;
+
+        public override void Forward(ReadOnlySpan<PacketBuffer> packets, ReadOnlySpan<PacketAddress> destinations)
+        {
+            foreach (var packet in packets)
+            {
+                Last = packet.Span.ToArray();
+            }
+
+            inner.Forward(packets, destinations);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}
+
+[Collection(AllocationMeasurementCollection.Name)]
+public sealed class InMemoryRouterZeroAllocationTests() : RouterZeroAllocationTests(new InMemoryTestNetwork());
+
+[Collection(AllocationMeasurementCollection.Name)]
+[RequiresNetwork(NetworkCapability.RawSockets)]
+public sealed class UdpRouterZeroAllocationTests() : RouterZeroAllocationTests(new UdpTestNetwork());
