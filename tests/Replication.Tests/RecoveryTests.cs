@@ -32,15 +32,15 @@ public sealed class RecoveryTests
             Assert.Equal(30, written.Count);
         }
 
-        var commit = await cluster.StatusFieldAsync(leader, "commit") ?? throw new InvalidOperationException("the leader did not answer");
+        var commit = await cluster.RequiredStatusFieldAsync(leader, "commit");
         await FailureTests.Eventually(async () => await cluster.StatusFieldAsync(deprived, "applied") >= commit, "the deprived follower applies every entry", cluster);
-        Assert.True(await cluster.StatusFieldAsync(deprived, "recoveries") >= 30, $"the deprived follower recovered too few payloads\n{await cluster.DiagnoseAsync()}");
+        Assert.True(await cluster.RequiredStatusFieldAsync(deprived, "recoveries") >= 30, $"the deprived follower recovered too few payloads\n{await cluster.DiagnoseAsync()}");
 
         // Its state is the others': with the leader gone, the deprived follower and the other one are the majority, and
         // every read (run by one replica, spread over both) returns what was written.
         cluster.Kill(leader);
         await cluster.WaitForLeaderAsync(Elections, except: leader);
-        var repliesBefore = await cluster.StatusFieldAsync(deprived, "replies") ?? 0;
+        var repliesBefore = await cluster.RequiredStatusFieldAsync(deprived, "replies");
         await using var client = cluster.Client(new ReplicatedClientOptions { AttemptTimeout = TimeSpan.FromMilliseconds(200), Timeout = TimeSpan.FromSeconds(20) });
         var store = new ClusterKeyValueClient(client);
         for (var round = 0; round < 4; round++)
@@ -52,7 +52,7 @@ public sealed class RecoveryTests
             }
         }
 
-        Assert.True(await cluster.StatusFieldAsync(deprived, "replies") > repliesBefore, $"the deprived follower answered no read\n{await cluster.DiagnoseAsync()}");
+        Assert.True(await cluster.RequiredStatusFieldAsync(deprived, "replies") > repliesBefore, $"the deprived follower answered no read\n{await cluster.DiagnoseAsync()}");
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class RecoveryTests
         var drops = 0L;
         for (var i = 0; i < 3; i++)
         {
-            drops += await cluster.StatusFieldAsync(i, "drops") ?? 0;
+            drops += await cluster.RequiredStatusFieldAsync(i, "drops");
         }
 
         Assert.True(drops > 0, $"no node answered DROP\n{await cluster.DiagnoseAsync()}");

@@ -137,6 +137,27 @@ internal sealed class LocalCluster : IDisposable
         return status is null ? null : Field(status, field);
     }
 
+    /// <summary>
+    /// A numeric field of a node that must answer (an assertion's input): the status query is retried for up to 10 s, as
+    /// one 300 ms query can go unanswered on a loaded machine and a missing answer must not read as zero.
+    /// </summary>
+    public async Task<long> RequiredStatusFieldAsync(int node, string field)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            if (await StatusFieldAsync(node, field) is { } value)
+            {
+                return value;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"node {node} did not report '{field}' in 10 s\n{await DiagnoseAsync()}");
+            }
+        }
+    }
+
     public static long? Field(string status, string field)
     {
         foreach (var pair in status.Split(' '))
