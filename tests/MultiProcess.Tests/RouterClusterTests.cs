@@ -1,11 +1,14 @@
 using System;
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 using System.Globalization;
 using System.Linq;
 using System.Threading.Tasks;
 using TailGuard.MultiProcess.Tests.Infrastructure;
+using TailGuard.R2P2;
 using Xunit.Abstractions;
 
 namespace TailGuard.MultiProcess.Tests;
@@ -238,6 +241,53 @@ public sealed class RouterClusterTests(ITestOutputHelper output)
         var fixedServer = counts.Servers.Single(s => s.Value.Forwarded > 0);
         Assert.Equal(100, fixedServer.Value.Forwarded);
         Assert.Contains($"{fixedServer.Key} outstanding 0, forwarded 100, feedbacks 100 (fixed)", cluster.Router.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(DeploymentKind.Namespaces)]
+    [InlineData(DeploymentKind.Loopback)]
+    public async Task A_request_a_full_router_refuses_fails_as_dropped_at_once_for_a_client_bound_to_the_servers(DeploymentKind kind)
+    {
+        using var deployment = Deploy(kind);
+        if (deployment is null)
+        {
+            return;
+        }
+
+        // One worker busy for 1 s and a central FIFO of one: the third request of a burst has nowhere to go, and the
+        // router answers DROP from its own address, which is not in the client's server set.
+        using var cluster = await RouterCluster.StartAsync(deployment, "--policy", "jbsq:1", "--queue", "1", "--queue-timeout", "30s", "--feedback-timeout", "30s");
+        var (_, workers) = await cluster.StartServerAsync(1, "fixed:1s");
+        await cluster.AddAsync(workers);
+        var host = deployment.AddHost();
+        var timeout = TimeSpan.FromSeconds(60);
+        var transport = host.Make(() => UdpTransport.Bind(new IPEndPoint(IPAddress.Parse(host.Address), 0)));
+        await using var client = new R2P2Client(transport, PacketAddress.Parse(cluster.RequestAddress), new R2P2ClientOptions
+        {
+            Timeout = timeout,
+            ResponseSources = ResponseSources.Servers(workers.Select(PacketAddress.Parse)),
+        });
+
+        var busy = client.CallAsync("busy"u8.ToArray()).AsTask();
+        var queued = client.CallAsync("queued"u8.ToArray()).AsTask();
+        var clock = Stopwatch.StartNew();
+        var refused = client.CallAsync("refused"u8.ToArray()).AsTask();
+        await Assert.ThrowsAsync<R2P2DroppedException>(() => refused.WaitAsync(timeout + timeout));
+        var refusedAfter = clock.Elapsed;
+        output.WriteLine($"refused after {refusedAfter.TotalMilliseconds:F1} ms (timeout {timeout.TotalSeconds} s)");
+        Assert.True(refusedAfter < timeout / 6, $"the DROP took {refusedAfter}: the client waited for something else");
+
+        // The two it could take are answered by the worker, straight to the client.
+        using (var first = await busy.WaitAsync(timeout))
+        using (var second = await queued.WaitAsync(timeout))
+        {
+            Assert.Equal("busy"u8.ToArray(), first.Payload.ToArray());
+            Assert.Equal("queued"u8.ToArray(), second.Payload.ToArray());
+        }
+
+        var counts = await cluster.StopRouterAsync();
+        Assert.Equal(1, counts.Dropped);
+        Assert.Equal(2, counts.Forwarded);
     }
 
     /// <summary>The deployment, or null after saying which capability is missing (the test then returns: skipped).</summary>

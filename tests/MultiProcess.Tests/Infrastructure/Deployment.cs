@@ -95,6 +95,11 @@ internal sealed record Host(NetworkNamespace? Namespace, string Address, string 
         return socket;
     }
 
+    /// <summary>Makes sockets (or a transport over them) on this host: in its namespace, or here on loopback.</summary>
+    public T Make<T>(Func<T> make)
+        where T : class
+        => Namespace is null ? make() : Namespace.Make(make);
+
     /// <summary>Runs the tool on this host to its end and returns its output (it must end within <paramref name="timeout"/>).</summary>
     public async Task<(int ExitCode, string Output)> RunAsync(TimeSpan timeout, params string[] args)
     {

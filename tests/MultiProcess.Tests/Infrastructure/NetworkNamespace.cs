@@ -95,12 +95,32 @@ internal sealed partial class NetworkNamespace : IDisposable
 
     /// <summary>
     /// A UDP socket of this namespace, bound to <paramref name="local"/>, for a test to talk from inside it without a
-    /// process: made on a short-lived thread that joins the namespace (setns), since a socket belongs to the namespace
-    /// it was made in. The test's other threads stay where they are.
+    /// process (see <see cref="Make{T}"/>).
     /// </summary>
-    public Socket BindUdp(IPEndPoint local)
+    public Socket BindUdp(IPEndPoint local) => Make(() =>
     {
-        Socket? socket = null;
+        var socket = new Socket(local.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            socket.Bind(local);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    });
+
+    /// <summary>
+    /// Runs <paramref name="make"/> on a short-lived thread that joins the namespace (setns), so the sockets it opens
+    /// (a UDP socket, an R2P2 transport) belong to this namespace: a socket belongs to the namespace it was made in.
+    /// The test's other threads stay where they are.
+    /// </summary>
+    public T Make<T>(Func<T> make)
+        where T : class
+    {
+        T? made = null;
         Exception? failure = null;
         var thread = new Thread(() =>
         {
@@ -112,19 +132,16 @@ internal sealed partial class NetworkNamespace : IDisposable
                     throw new InvalidOperationException($"setns({Name}) failed: errno {Marshal.GetLastPInvokeError()}");
                 }
 
-                socket = new Socket(local.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-                socket.Bind(local);
+                made = make();
             }
             catch (Exception error)
             {
-                socket?.Dispose();
-                socket = null;
                 failure = error;
             }
         });
         thread.Start();
         thread.Join();
-        return socket ?? throw new InvalidOperationException($"cannot bind {local} in {Name}: {failure?.Message}", failure);
+        return made ?? throw new InvalidOperationException($"cannot make a {typeof(T).Name} in {Name}: {failure?.Message}", failure);
     }
 
     /// <summary>Deletes the namespace; its devices go with it (a veth's peer too).</summary>

@@ -75,8 +75,12 @@ internal sealed class RouterRig : IDisposable
         }
     }
 
-    public R2P2Client Client(TimeSpan? timeout = null)
-        => Own(new R2P2Client(Network.Bind(), Router.LocalAddress, new R2P2ClientOptions { Timeout = timeout ?? Payloads.Generous, ResponseSources = ResponseSources.AnyServer })); // servers answer, the router DROPs
+    public R2P2Client Client(TimeSpan? timeout = null, ResponseSources? sources = null)
+        => Own(new R2P2Client(Network.Bind(), Router.LocalAddress, new R2P2ClientOptions { Timeout = timeout ?? Payloads.Generous, ResponseSources = sources ?? ResponseSources.AnyServer })); // servers answer, the router DROPs
+
+    /// <summary>A client that takes answers only from the rig's servers (the router's DROPs come from the destination).</summary>
+    public R2P2Client ServerBoundClient(TimeSpan timeout)
+        => Client(timeout, ResponseSources.Servers(Servers.Select(s => s.LocalAddress)));
 
     public RawPeer Peer() => Own(new RawPeer(Network.Bind()));
 

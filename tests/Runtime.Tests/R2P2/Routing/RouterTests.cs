@@ -103,7 +103,7 @@ public abstract class RouterTests(TestNetwork network)
         using var gate = new ManualResetEventSlim();
         var handler = new GatedEcho(gate);
         using var rig = RouterRig.Start(Network, 1, servers => new R2P2RouterOptions { Servers = servers, Policy = RouterPolicy.BoundedShortestQueue(1), QueueCapacity = 1 }, _ => handler);
-        var client = rig.Client();
+        var client = rig.ServerBoundClient(TimeSpan.FromMinutes(5)); // the DROP comes from the router, not a listed server
         try
         {
             var busy = client.CallAsync(Hello).AsTask();       // takes the only credit (the handler waits)

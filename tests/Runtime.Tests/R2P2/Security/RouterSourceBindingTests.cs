@@ -39,6 +39,44 @@ public sealed class RouterSourceBindingTests : IDisposable
     }
 
     [Fact]
+    public async Task With_a_server_set_a_DROP_from_the_router_fails_the_call_at_once_as_dropped()
+    {
+        var router = Peer();
+        var server = Peer();
+        var client = Client(router.Address, ResponseSources.Servers(server.Address), timeout: TimeSpan.FromMinutes(5));
+
+        var call = client.CallAsync("x"u8.ToArray()).AsTask();
+        var request = router.Receive();
+        router.Send(client.LocalAddress, Wire.Packet(0x41, Wire.OnePacket, request.RequestId, 1, "DROP"u8)); // queue full
+
+        // Far below the 5-minute timeout: the router's refusal is the answer.
+        await Assert.ThrowsAsync<R2P2DroppedException>(() => call.WaitAsync(Payloads.Generous));
+        Assert.Equal(0, client.Statistics.ForgedDatagrams);
+    }
+
+    [Fact]
+    public async Task A_DROP_from_the_router_after_a_server_acked_is_refused_and_the_call_goes_on()
+    {
+        var router = Peer();
+        var server = Peer();
+        var client = Client(router.Address, ResponseSources.Servers(server.Address));
+
+        var call = client.CallAsync(Payloads.Make(3000)).AsTask();
+        var first = router.Receive();
+        server.Send(first.Source, Wire.Packet(0x31, Wire.OnePacket, first.RequestId, 1, "ACK"u8));
+        _ = Enumerable.Range(0, 2).Select(_ => server.Receive()).ToArray();
+
+        router.Send(first.Source, Wire.Packet(0x41, Wire.OnePacket, first.RequestId, 1, "DROP"u8)); // the body has left
+        router.Send(first.Source, Wire.Packet(0x31, Wire.OnePacket, first.RequestId, 1, "ACK"u8));  // nor an ACK
+        await Condition.Eventually(() => client.Statistics.ForgedDatagrams == 2, "the router's late datagrams were counted");
+        Assert.False(call.IsCompleted);
+
+        server.Send(first.Source, Wire.Packet(Wire.Response, Wire.OnePacket, first.RequestId, 1, "acked"u8));
+        using var response = await call.WaitAsync(Payloads.Generous);
+        Assert.Equal("acked"u8.ToArray(), Payloads.ToArray(response.Payload));
+    }
+
+    [Fact]
     public async Task After_the_ack_only_the_server_that_acked_may_answer_even_another_listed_server()
     {
         var router = Peer();
@@ -98,8 +136,8 @@ public sealed class RouterSourceBindingTests : IDisposable
 
     private RawPeer Peer() => Own(new RawPeer(_network.Bind()));
 
-    private R2P2Client Client(PacketAddress destination, ResponseSources sources)
-        => Own(new R2P2Client(_network.Bind(), destination, new R2P2ClientOptions { ResponseSources = sources }));
+    private R2P2Client Client(PacketAddress destination, ResponseSources sources, TimeSpan? timeout = null)
+        => Own(new R2P2Client(_network.Bind(), destination, timeout is { } t ? new R2P2ClientOptions { ResponseSources = sources, Timeout = t } : new R2P2ClientOptions { ResponseSources = sources }));
 
     private T Own<T>(T disposable)
         where T : IDisposable

@@ -9,7 +9,8 @@ namespace TailGuard.R2P2.Protocol;
 /// packets (FIRST, then 1..N-1 in order, LAST exactly on N-1), and turns each datagram into a <see cref="ClientCallEvent"/>.
 /// It takes datagrams only from who may answer (source binding, docs/security.md): a source
 /// <see cref="ResponseSources"/> accepts until a server ACKs or starts the response, then that server alone; and a DROP
-/// only while no part of the request has been handed to a server beyond its first packet.
+/// only while no part of the request has been handed to a server beyond its first packet, from those sources or from the
+/// call's destination (a router refusing the request from its own address).
 /// A call is reusable: <see cref="Reset"/> gives back every buffer it holds. Not thread-safe; allocation-free once warm
 /// (a response of more than a few packets borrows its packet list from <see cref="ArrayPool{T}.Shared"/> until Reset).
 /// </summary>
@@ -136,7 +137,7 @@ public class ClientCall
             return ClientCallEvent.Ignored;
         }
 
-        if (!MayAnswer(packet.Address, sources ?? ResponseSources.Destination))
+        if (!MayAnswer(header.Type, packet.Address, sources ?? ResponseSources.Destination))
         {
             return ClientCallEvent.Forged; // a third party, or another server than the one bound: the call goes on
         }
@@ -242,8 +243,18 @@ public class ClientCall
         State = CallState.Idle;
     }
 
-    private bool MayAnswer(PacketAddress source, ResponseSources sources)
-        => _bound ? source == _responder : sources.Accepts(source, _destination);
+    private bool MayAnswer(MessageType type, PacketAddress source, ResponseSources sources)
+    {
+        if (_bound)
+        {
+            return source == _responder;
+        }
+
+        // A router in front of the servers answers DROP from its own address (the destination) when it cannot queue the
+        // request; no server is bound yet, and ReceiveDrop takes it only before any ACK. Responses and ACKs from the
+        // router stay refused: the sources decide those.
+        return sources.Accepts(source, _destination) || (type == MessageType.Drop && source == _destination);
+    }
 
     private void Bind(PacketAddress server)
     {
