@@ -46,7 +46,9 @@ static async Task<int> RunAsync(CommandLine line)
     using var monitor = new SimulatedMonitor();
     byte[] nonce = RandomNumberGenerator.GetBytes(32);
     using var sealer = new Sealer();
-    await using TrustDomainHost<ISealer> domain = SealerBoundary.Host(sealer, new TrustDomainHostOptions { Monitor = monitor, Nonce = nonce });
+    // A core of the domain per receive loop of the server (below): each loop calls the domain on its own core.
+    int loops = OperatingSystem.IsLinux() ? 2 : 1;
+    await using TrustDomainHost<ISealer> domain = SealerBoundary.Host(sealer, new TrustDomainHostOptions { Monitor = monitor, Nonce = nonce, CoreCount = loops });
     using (var verifier = new AttestationVerifier(monitor.ExportPublicKey()))
     {
         bool verified = verifier.Verify(domain.EncodedAttestation, monitor.GetMeasurement(domain.Domain), nonce);
@@ -59,20 +61,30 @@ static async Task<int> RunAsync(CommandLine line)
         }
     }
 
-    // 2. The R2P2 server: one receive loop runs the generated dispatcher over the sealed store.
+    // 2. The R2P2 server: two receive loops (one socket each, SO_REUSEPORT; one on systems without it) run the generated
+    //    dispatcher over the sealed store, each calling the domain through the proxy, which picks the loop's core.
     var store = new SealedStore(domain.Proxy);
-    await using var server = R2P2Server.CreateUdp(new IPEndPoint(IPAddress.Loopback, 0), new ConfidentialStoreDispatcher(store));
+    await using var server = R2P2Server.CreateUdp(new IPEndPoint(IPAddress.Loopback, 0), new ConfidentialStoreDispatcher(store), receiveLoops: loops);
     Console.WriteLine($"R2P2 server on {server.LocalAddress} (UDP loopback, generated ConfidentialStoreDispatcher)");
 
     // 3. The client workload. Continuations run on the client's receive thread (run to completion, like the server).
-    await using var r2p2 = new R2P2Client(
-        UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0)),
-        server.LocalAddress,
-        new R2P2ClientOptions { Timeout = timeout, RunContinuationsAsynchronously = false });
-    var client = new ConfidentialStoreClient(r2p2);
+    //    Several clients, each its own socket: the kernel spreads sockets (not requests) over the server's receive loops.
+    var clients = new ConfidentialStoreClient[Math.Min(workload.Concurrency, 2 * loops)];
+    var transports = new R2P2Client[clients.Length];
+    for (int index = 0; index < clients.Length; index++)
+    {
+        transports[index] = new R2P2Client(
+            UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0)),
+            server.LocalAddress,
+            new R2P2ClientOptions { Timeout = timeout, RunContinuationsAsynchronously = false });
+        clients[index] = new ConfidentialStoreClient(transports[index]);
+    }
+
+    await using var disposeClients = new DisposeAll(transports);
+    var client = clients[0];
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"workload: {workload.Operations} operations, {workload.Concurrency} callers, {workload.GetFraction:P0} gets, {workload.Keys} keys, {workload.ValueBytes}-byte values"));
 
-    WorkloadReport report = await Workload.RunAsync(client, workload, new ConsecutiveTimeouts(server.LocalAddress, timeout));
+    WorkloadReport report = await Workload.RunAsync(clients, workload, new ConsecutiveTimeouts(server.LocalAddress, timeout));
     Console.WriteLine(report.Format());
 
     // 4. What rests in the store: nonce, tag and ciphertext, never the value.
@@ -82,4 +94,16 @@ static async Task<int> RunAsync(CommandLine line)
     Console.WriteLine($"domain calls answered {domain.Counters.Completed}, refused {domain.Counters.Refused}");
     Console.WriteLine(report.Errors == 0 && report.Mismatches == 0 ? "result: ok" : "result: FAILED");
     return report.Errors == 0 && report.Mismatches == 0 ? 0 : 1;
+}
+
+/// <summary>Disposes every client at the end of the run.</summary>
+internal sealed class DisposeAll(R2P2Client[] clients) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        foreach (R2P2Client client in clients)
+        {
+            await client.DisposeAsync();
+        }
+    }
 }

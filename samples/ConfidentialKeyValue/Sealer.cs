@@ -1,20 +1,29 @@
 using System;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using System.Threading;
 
 namespace TailGuard.Samples.ConfidentialKeyValue;
 
 /// <summary>
 /// The implementation that lives in the domain. Its AES-256 key is generated inside and never crosses the boundary;
-/// nonces are a random 32-bit prefix and a 64-bit counter, so they never repeat under one key.
+/// nonces are a random 32-bit prefix and a 64-bit counter taken atomically, so they never repeat under one key. The
+/// domain runs on several cores, which call it concurrently: each core's thread gets its own AES-GCM instance (an
+/// instance is not safe to share between threads).
 /// </summary>
 internal sealed class Sealer : ISealer, IDisposable
 {
     [Secret]
-    private readonly AesGcm _aead = new(RandomNumberGenerator.GetBytes(32), Limits.TagBytes);
+    private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
 
+    private readonly ThreadLocal<AesGcm> _aead;
     private readonly uint _noncePrefix = BinaryPrimitives.ReadUInt32LittleEndian(RandomNumberGenerator.GetBytes(4));
     private ulong _counter;
+
+    public Sealer()
+    {
+        _aead = new ThreadLocal<AesGcm>(() => new AesGcm(_key, Limits.TagBytes), trackAllValues: true);
+    }
 
     public int Seal(ReadOnlySpan<byte> key, ReadOnlySpan<byte> plaintext, Span<byte> sealedValue)
     {
@@ -26,8 +35,8 @@ internal sealed class Sealer : ISealer, IDisposable
 
         Span<byte> nonce = sealedValue[..Limits.NonceBytes];
         BinaryPrimitives.WriteUInt32LittleEndian(nonce, _noncePrefix);
-        BinaryPrimitives.WriteUInt64LittleEndian(nonce[4..], ++_counter);
-        Encrypt(_aead, nonce, plaintext, sealedValue.Slice(Limits.SealOverhead, plaintext.Length), sealedValue.Slice(Limits.NonceBytes, Limits.TagBytes), key);
+        BinaryPrimitives.WriteUInt64LittleEndian(nonce[4..], Interlocked.Increment(ref _counter));
+        Encrypt(_aead.Value!, nonce, plaintext, sealedValue.Slice(Limits.SealOverhead, plaintext.Length), sealedValue.Slice(Limits.NonceBytes, Limits.TagBytes), key);
         return length;
     }
 
@@ -39,12 +48,21 @@ internal sealed class Sealer : ISealer, IDisposable
             return -1;
         }
 
-        return Decrypt(_aead, sealedValue[..Limits.NonceBytes], sealedValue.Slice(Limits.SealOverhead), sealedValue.Slice(Limits.NonceBytes, Limits.TagBytes), plaintext[..length], key)
+        return Decrypt(_aead.Value!, sealedValue[..Limits.NonceBytes], sealedValue.Slice(Limits.SealOverhead), sealedValue.Slice(Limits.NonceBytes, Limits.TagBytes), plaintext[..length], key)
             ? length
             : -1;
     }
 
-    public void Dispose() => _aead.Dispose();
+    public void Dispose()
+    {
+        foreach (AesGcm aead in _aead.Values)
+        {
+            aead.Dispose();
+        }
+
+        _aead.Dispose();
+        CryptographicOperations.ZeroMemory(_key);
+    }
 
     /// <summary>
     /// AES-GCM ciphertext and tag reveal nothing of the key, so they may leave the domain: the one place where the

@@ -18,8 +18,10 @@ internal sealed record WorkloadOptions(int Operations, int Concurrency, double G
 /// </summary>
 internal static class Workload
 {
-    public static async Task<WorkloadReport> RunAsync(ConfidentialStoreClient client, WorkloadOptions options, ConsecutiveTimeouts timeouts)
+    /// <summary>Runs the workload; caller <c>c</c> goes through <c>clients[c % clients.Length]</c> (each client its own socket, so the server's receive loops share the callers).</summary>
+    public static async Task<WorkloadReport> RunAsync(ConfidentialStoreClient[] clients, WorkloadOptions options, ConsecutiveTimeouts timeouts)
     {
+        ConfidentialStoreClient client = clients[0];
         // Every key is preloaded (so every get is checkable), and the preload is bounded by the work asked for.
         byte[][] keys = new byte[Math.Min(options.Keys, options.Operations)][];
         for (int i = 0; i < keys.Length; i++)
@@ -67,7 +69,8 @@ internal static class Workload
                 int share = (options.Operations / callers.Length) + (c < options.Operations % callers.Length ? 1 : 0);
                 var random = new Random(options.Seed + c + 1);
                 CallerResult result = counters[c];
-                callers[c] = Task.Run(() => CallerAsync(client, keys, value, share, options.GetFraction, random, result, timeouts));
+                ConfidentialStoreClient mine = clients[c % clients.Length];
+                callers[c] = Task.Run(() => CallerAsync(mine, keys, value, share, options.GetFraction, random, result, timeouts));
             }
 
             foreach (Task<CallerResult> caller in callers)

@@ -51,6 +51,29 @@ public sealed class AllocationTests
         Assert.Equal((36L + 7 + 1) * calls, total);
     }
 
+    [Fact]
+    public void A_call_through_a_domain_on_several_cores_picks_its_core_without_allocating()
+    {
+        using var monitor = new Tyche.Simulation.SimulatedMonitor(new Tyche.Simulation.SimulatedMonitorOptions { CoreCount = 4 });
+        var mixer = new Mixer();
+        using TrustDomainHost<IMixer> host = MixerBoundary.Host(mixer, new TrustDomainHostOptions { Monitor = monitor, CoreCount = 3 });
+        IMixer proxy = host.Proxy;
+        byte[] data = new byte[64];
+        byte[] digest = new byte[64];
+        data.AsSpan().Fill(2);
+        long calls = 0;
+        long wrong = 0;
+        AllocationReport report = AllocationWindows.OnThisThread(_ =>
+        {
+            wrong += proxy.Mix(1, 7, data, digest) == Mixer.Expected(1, 7, 128) ? 0 : 1;
+            calls++;
+        });
+
+        report.AssertNoPerCallAllocation();
+        Assert.Equal(0, wrong);
+        Assert.Equal(calls, mixer.Calls);
+    }
+
     private static long Round(IProbe proxy, byte[] output, byte[] buffer, int[] values, Point point)
     {
         proxy.Fill(7, 1, output);

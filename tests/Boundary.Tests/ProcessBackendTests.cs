@@ -79,6 +79,50 @@ public sealed class ProcessBackendTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_domain_process_that_stops_answering_fails_the_call_after_the_call_timeout_and_is_killed()
+    {
+        if (!Supported())
+        {
+            return;
+        }
+
+        using var backend = new ProcessBackend(new ProcessBackendOptions { CallTimeout = TimeSpan.FromSeconds(1) });
+        using TrustDomainHost<ISafe> host = TrustDomainHost.Create<ISafe, SafeBoundary, Safe>(new TrustDomainHostOptions { Backend = backend });
+        int pid = host.Proxy.Hold(0);
+        using var child = System.Diagnostics.Process.GetProcessById(pid);
+
+        // Alive but silent: SIGSTOP, so it neither answers nor exits.
+        using (var stop = System.Diagnostics.Process.Start("kill", ["-STOP", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            Assert.True(stop.WaitForExit(Patience));
+            Assert.Equal(0, stop.ExitCode);
+        }
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        Task<int> call = Task.Run(() => host.Proxy.Hold(0));
+        Assert.True(((IAsyncResult)call).AsyncWaitHandle.WaitOne(Patience), "the host hung on a silent domain");
+        AggregateException failure = Assert.Throws<AggregateException>(() => call.Result);
+        Assert.IsType<BoundaryRevokedException>(failure.InnerException);
+        Assert.True(waited.Elapsed >= TimeSpan.FromMilliseconds(900), "failed before the call timeout: " + waited.Elapsed);
+        output.WriteLine(host.StopReason);
+        Assert.Contains("did not answer a call within 1000 ms", host.StopReason, StringComparison.Ordinal);
+        Assert.Contains("did not answer", failure.InnerException!.Message, StringComparison.Ordinal);
+
+        // The domain is revoked: its process was killed (a stopped process dies on SIGKILL), and later calls fail at once.
+        Assert.True(child.WaitForExit(Patience), "the silent domain process was not killed");
+        Assert.Throws<BoundaryRevokedException>(() => host.Proxy.Hold(0));
+    }
+
+    [Fact]
+    public void A_call_timeout_that_is_not_positive_is_refused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProcessBackend(new ProcessBackendOptions { CallTimeout = TimeSpan.Zero }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProcessBackend(new ProcessBackendOptions { CallTimeout = TimeSpan.FromSeconds(-2) }));
+        using var unlimited = new ProcessBackend(new ProcessBackendOptions { CallTimeout = Timeout.InfiniteTimeSpan });
+        Assert.Equal("process", unlimited.Name);
+    }
+
+    [Fact]
     public void A_domain_that_overruns_its_seccomp_allowance_is_killed_and_reported()
     {
         if (!Supported())

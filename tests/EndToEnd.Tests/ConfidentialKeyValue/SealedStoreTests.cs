@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Threading.Tasks;
 using TailGuard.Boundary;
 using TailGuard.Samples.ConfidentialKeyValue;
@@ -28,6 +29,51 @@ public sealed class SealedStoreTests
         Assert.Equal(value.Length + Limits.SealOverhead, atRest.Length);
         Assert.Equal(-1, atRest.AsSpan().IndexOf(value));
         Assert.Equal(-1, store.Get("absent"u8, destination));
+    }
+
+    [Fact]
+    public async Task Two_threads_putting_and_getting_through_a_domain_on_two_cores_always_read_back_the_value()
+    {
+        // What the demo's two receive loops do: each thread calls the domain on its own core, concurrently.
+        using var sealer = new Sealer();
+        await using var domain = SealerBoundary.Host(sealer, new TrustDomainHostOptions { CoreCount = 2 });
+        var store = new SealedStore(domain.Proxy);
+        byte[] value = "sealed on two cores at once"u8.ToArray();
+        byte[][] keys = [.. System.Linq.Enumerable.Range(0, 8).Select(i => System.Text.Encoding.ASCII.GetBytes("key-" + i))];
+        foreach (byte[] key in keys)
+        {
+            Assert.True(store.Put(key, value));
+        }
+
+        const int Operations = 2000;
+        int[] wrong = new int[2];
+        Task[] loops = [.. System.Linq.Enumerable.Range(0, 2).Select(loop => Task.Factory.StartNew(
+            () =>
+            {
+                var random = new Random(loop);
+                byte[] destination = new byte[Limits.MaxValueBytes];
+                for (int operation = 0; operation < Operations; operation++)
+                {
+                    byte[] key = keys[random.Next(keys.Length)];
+                    if (random.Next(4) == 0)
+                    {
+                        wrong[loop] += store.Put(key, value) ? 0 : 1;
+                    }
+                    else
+                    {
+                        int length = store.Get(key, destination);
+                        wrong[loop] += length == value.Length && destination.AsSpan(0, length).SequenceEqual(value) ? 0 : 1;
+                    }
+                }
+            },
+            System.Threading.CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default))];
+        await Task.WhenAll(loops).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal([0, 0], wrong);
+        Assert.Equal(keys.Length + (2 * Operations), domain.Counters.Completed);
+        Assert.Equal(0, domain.Counters.EntriesRefused);
     }
 
     [Fact]

@@ -7,7 +7,8 @@ namespace TailGuard.Boundary;
 /// <summary>
 /// The caller's end of a boundary: the region the proxy writes its frame into, the switch to the callee, and the offsets
 /// the proxy placed its buffers at (remembered here so that nothing is read back from shared memory to find them). One
-/// call at a time: a channel is bound to one core. The region may be the shared memory itself (a domain's view of it)
+/// call at a time: a channel is bound to one core (a
+/// domain on several cores has one channel per core, and <see cref="CoreChannels"/> picks a free one per call). The region may be the shared memory itself (a domain's view of it)
 /// or the caller's private copy of it (the host's: it holds no span over monitor memory), which <see cref="Switch"/>
 /// publishes before the callee runs and refreshes, once, after it answered.
 /// </summary>
@@ -53,16 +54,36 @@ public abstract class BoundaryChannel
     /// </summary>
     protected internal virtual bool SilenceMeansRevoked => false;
 
-    internal Span<byte> Acquire()
+    /// <summary>
+    /// Claims the channel a call goes through and its region. This channel, bound to one core, claims itself and refuses
+    /// a second call while one is in flight; a <see cref="CoreChannels"/> claims one of its cores' channels.
+    /// </summary>
+    /// <param name="region">The claimed channel's region.</param>
+    /// <returns>The claimed channel (release it with <see cref="Release"/>).</returns>
+    /// <exception cref="InvalidOperationException">The channel (every channel of the pool) is in a call.</exception>
+    internal virtual BoundaryChannel Claim(out Span<byte> region)
+    {
+        if (!TryClaim(out region))
+        {
+            throw new InvalidOperationException("A trust-boundary channel runs one call at a time (it is bound to one core of the domain); call from one thread per core, or through the host's Proxy, which picks a free core.");
+        }
+
+        return this;
+    }
+
+    /// <summary>Claims this channel if no call is in flight on it (no lock: one atomic exchange).</summary>
+    internal bool TryClaim(out Span<byte> region)
     {
         if (Interlocked.Exchange(ref _busy, 1) != 0)
         {
-            throw new InvalidOperationException("A trust-boundary proxy runs one call at a time (it is bound to one core); use one per calling thread.");
+            region = default;
+            return false;
         }
 
         try
         {
-            return GetRegion();
+            region = GetRegion();
+            return true;
         }
         catch
         {

@@ -15,8 +15,9 @@ namespace TailGuard.Boundary;
 /// the host cannot read it), lets the generated <see cref="Dispatch"/> validate and call the implementation, and
 /// writes the status last. Whenever it (re)takes its view of that private memory it first checks, from the monitor's
 /// own account of the domain's capabilities, that the memory is still a carved, exclusive region zeroed on revocation
-/// at the address it was given; otherwise it stops serving for good. One call at a time: a second entry while a call is
-/// in flight (another core, or a re-entry during an out-call) is refused without touching anything. For a
+/// at the address it was given; otherwise it stops serving for good. One call at a time per core: each core of the domain
+/// has its own call region and scratch, and a second entry on a core while a call is in flight there (a re-entry during
+/// an out-call) is refused without touching anything. For a
 /// <see cref="HostCallsAttribute"/> contract the host serves calls the same way, from its own copy of the region.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -33,7 +34,6 @@ public abstract partial class BoundaryEntry
     private byte[]? _hostScratch;
 
     private int _role;
-    private int _inFlight;
     private volatile string? _stopReason;
     private volatile bool _retired;
     private long _completed;
@@ -49,6 +49,7 @@ public abstract partial class BoundaryEntry
         ArgumentNullException.ThrowIfNull(layout);
         _layout = layout;
         Region = region;
+        _lanes = [new Lane(region)];
     }
 
     /// <summary>Where the shared region and the private memory are.</summary>
@@ -138,11 +139,10 @@ public abstract partial class BoundaryEntry
         return status;
     }
 
-    /// <summary>One writer at a time (the call in flight, or the one host thread): plain increments, published for the host's reads.</summary>
+    /// <summary>One writer per core of the domain (its call in flight), or the one host thread: atomic increments.</summary>
     private void Count(CallStatus status)
     {
         Volatile.Write(ref _lastStatus, (int)status);
-        ref long counter = ref status == CallStatus.Ok ? ref _completed : ref _refused;
-        Volatile.Write(ref counter, counter + 1);
+        Interlocked.Increment(ref status == CallStatus.Ok ? ref _completed : ref _refused);
     }
 }

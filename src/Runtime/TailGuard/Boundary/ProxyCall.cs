@@ -26,18 +26,18 @@ public ref struct ProxyCall
         _next = channel.Layout.FrameSize;
     }
 
-    /// <summary>Claims the channel and starts the frame of method <paramref name="methodId"/>.</summary>
+    /// <summary>Claims the channel (one core's, when <paramref name="channel"/> is a domain's several cores) and starts the frame of method <paramref name="methodId"/>.</summary>
     /// <param name="channel">The channel.</param>
     /// <param name="methodId">The method.</param>
     /// <returns>The call.</returns>
     public static ProxyCall Begin(BoundaryChannel channel, uint methodId)
     {
         ArgumentNullException.ThrowIfNull(channel);
-        Span<byte> shared = channel.Acquire();
-        shared[..channel.Layout.FrameSize].Clear();
+        BoundaryChannel claimed = channel.Claim(out Span<byte> shared);
+        shared[..claimed.Layout.FrameSize].Clear();
         BinaryPrimitives.WriteUInt32LittleEndian(shared[CallFrame.MethodIdOffset..], methodId);
         BinaryPrimitives.WriteInt32LittleEndian(shared[CallFrame.StatusOffset..], (int)CallStatus.Pending);
-        return new ProxyCall(channel, shared);
+        return new ProxyCall(claimed, shared);
     }
 
     /// <summary>Writes a scalar argument into its slot.</summary>

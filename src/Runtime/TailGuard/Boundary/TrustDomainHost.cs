@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Security.Cryptography;
 using System.Threading.Tasks;
 using TailGuard.Tyche;
@@ -88,7 +89,14 @@ public static class TrustDomainHost
                 throw new InvalidOperationException($"The {backend.Name} backend returned an attestation report that does not parse.");
             }
 
-            return new TrustDomainHost<TService>(domain, TBinding.CreateProxy(domain.Channel), report, encoded);
+            var proxies = new TService[domain.Channels.Count];
+            for (int index = 0; index < proxies.Length; index++)
+            {
+                proxies[index] = TBinding.CreateProxy(domain.Channels[index]);
+            }
+
+            TService proxy = proxies.Length == 1 ? proxies[0] : TBinding.CreateProxy(new CoreChannels(domain.Channels));
+            return new TrustDomainHost<TService>(domain, proxy, proxies, report, encoded);
         }
         catch
         {
@@ -108,18 +116,49 @@ public sealed class TrustDomainHost<TService> : IDisposable, IAsyncDisposable
     where TService : class
 {
     private readonly ITrustDomainInstance _domain;
+    private readonly TService[] _coreProxies;
     private readonly byte[] _encodedAttestation;
 
-    internal TrustDomainHost(ITrustDomainInstance domain, TService proxy, AttestationReport attestation, byte[] encodedAttestation)
+    internal TrustDomainHost(ITrustDomainInstance domain, TService proxy, TService[] coreProxies, AttestationReport attestation, byte[] encodedAttestation)
     {
         _domain = domain;
         Proxy = proxy;
+        _coreProxies = coreProxies;
         Attestation = attestation;
         _encodedAttestation = encodedAttestation;
     }
 
-    /// <summary>The generated proxy: call the domain through it.</summary>
+    /// <summary>
+    /// The generated proxy: call the domain through it, from any thread. Each call runs on a free core of the domain
+    /// (the one the calling thread used last when it is free, so a long-lived thread keeps its core); with every core in
+    /// a call it throws <see cref="InvalidOperationException"/>. A domain on one core serves one call at a time.
+    /// </summary>
     public TService Proxy { get; }
+
+    /// <summary>The cores the domain runs on (<see cref="TrustDomainHostOptions.CoreCount"/> of them, from <see cref="TrustDomainHostOptions.Core"/>).</summary>
+    public IReadOnlyList<int> Cores => _domain.Cores;
+
+    /// <summary>
+    /// A proxy bound to one core of the domain: its calls always run there, one at a time (a second concurrent call
+    /// through it throws <see cref="InvalidOperationException"/>, and so does one that meets a call of <see cref="Proxy"/>
+    /// on that core).
+    /// </summary>
+    /// <param name="core">One of <see cref="Cores"/>.</param>
+    /// <returns>The proxy (the same instance for every call with this core).</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The domain does not run on <paramref name="core"/>.</exception>
+    public TService ProxyOn(int core)
+    {
+        IReadOnlyList<int> cores = _domain.Cores;
+        for (int index = 0; index < cores.Count; index++)
+        {
+            if (cores[index] == core)
+            {
+                return _coreProxies[index];
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(core), core, "The trust domain does not run on this core; its cores are " + string.Join(", ", cores) + ".");
+    }
 
     /// <summary>The attestation report obtained right after sealing (measurement, nonce, signature).</summary>
     public AttestationReport Attestation { get; }
@@ -133,11 +172,14 @@ public sealed class TrustDomainHost<TService> : IDisposable, IAsyncDisposable
     /// <summary>The backend's handle for the domain (the simulator: the engine's domain id; the process backend: the child's process id).</summary>
     public TrustDomain Domain => _domain.Handle;
 
-    /// <summary>Where its shared region (in the host's terms) and private memory (in the domain's) are.</summary>
+    /// <summary>
+    /// Where its shared region (in the host's terms) and private memory (in the domain's) are: on several cores, its first
+    /// core's; each further core's region and memory follow the previous one's, each starting on a page boundary.
+    /// </summary>
     public BoundaryRegion Region => _domain.Region;
 
-    /// <summary>The core it runs on (the only one it may run on: the domain's allowed cores, in its attested configuration).</summary>
-    public int Core => _domain.Core;
+    /// <summary>Its first core (of <see cref="Cores"/>, the only ones it may run on: the domain's allowed cores, in its attested configuration).</summary>
+    public int Core => _domain.Cores[0];
 
     /// <summary>What the domain has answered so far: calls completed and refused, switches refused because a call was in flight, the last status.</summary>
     public BoundaryCounters Counters => _domain.Counters;

@@ -15,8 +15,17 @@ public sealed class TrustDomainHostOptions
     /// <summary>Shorthand for a <see cref="SimulatedBackend"/> on this monitor, which the caller keeps and disposes.</summary>
     public SimulatedMonitor? Monitor { get; init; }
 
-    /// <summary>The core the domain runs on and the proxy calls from (default 0).</summary>
+    /// <summary>The domain's first core (default 0): it runs on cores <see cref="Core"/> to <see cref="Core"/> + <see cref="CoreCount"/> - 1.</summary>
     public int Core { get; init; }
+
+    /// <summary>
+    /// How many cores the domain runs on (default 1). Each core has its own call region, frame and private scratch, and
+    /// serves one call at a time, so up to this many callers (an R2P2 server's receive loops, say) call the domain at
+    /// once through <see cref="TrustDomainHost{TService}.Proxy"/>. With more than one, the implementation is called
+    /// concurrently and must be thread-safe. The simulated backend takes up to the monitor's cores; the process backend
+    /// and out-call (<see cref="HostCallsAttribute"/>) contracts take one.
+    /// </summary>
+    public int CoreCount { get; init; } = 1;
 
     /// <summary>The verifier's nonce bound into the attestation report (1-64 bytes); by default 32 fresh random bytes.</summary>
     public ReadOnlyMemory<byte> Nonce { get; init; }

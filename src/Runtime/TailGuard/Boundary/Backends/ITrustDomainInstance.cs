@@ -1,25 +1,29 @@
 using System;
+using System.Collections.Generic;
 using TailGuard.Tyche;
 
 namespace TailGuard.Boundary;
 
 /// <summary>
 /// One domain on an <see cref="ITrustDomainBackend"/>, as the host drives it: seal, attest, enter and return through
-/// <see cref="Channel"/>, revoke. Disposing revokes it and releases what the backend holds for it.
+/// <see cref="Channels"/>, revoke. Disposing revokes it and releases what the backend holds for it.
 /// </summary>
 public interface ITrustDomainInstance : IDisposable
 {
     /// <summary>The backend's handle for the domain (the simulator: the engine's domain id; a process: its process id).</summary>
     TrustDomain Handle { get; }
 
-    /// <summary>Where the shared call region is (in the host's terms) and where the domain's private memory is (in the domain's).</summary>
+    /// <summary>Where the shared call region is (in the host's terms) and where the domain's private memory is (in the domain's); on several cores, the first core's.</summary>
     BoundaryRegion Region { get; }
 
-    /// <summary>The core the domain runs on and the channel calls from.</summary>
-    int Core { get; }
+    /// <summary>The cores the domain runs on (at least one), in the order of <see cref="Channels"/>.</summary>
+    IReadOnlyList<int> Cores { get; }
 
-    /// <summary>The host's end of the call region: the proxy writes a call, the channel enters the domain and returns when it answered.</summary>
-    BoundaryChannel Channel { get; }
+    /// <summary>
+    /// The host's end of each core's call region, one per entry of <see cref="Cores"/>: the proxy writes a call, the
+    /// channel enters the domain on that core and returns when it answered. Each runs one call at a time.
+    /// </summary>
+    IReadOnlyList<BoundaryChannel> Channels { get; }
 
     /// <summary>What the domain has answered so far.</summary>
     BoundaryCounters Counters { get; }

@@ -2,7 +2,10 @@ using System.Runtime.InteropServices;
 
 namespace TailGuard.Boundary;
 
-/// <summary>The Linux calls the process backend makes (x86_64 syscall numbers where it calls syscall(2) directly).</summary>
+/// <summary>
+/// The Linux calls the process backend makes beyond the ones the Tyche driver also makes (open, close, mmap, munmap:
+/// <see cref="Tyche.Driver.LibC"/>), with x86_64 syscall numbers where it calls syscall(2) directly.
+/// </summary>
 internal static unsafe partial class ProcessNative
 {
     public const int MfdCloexec = 0x1;
@@ -11,11 +14,6 @@ internal static unsafe partial class ProcessNative
     public const int FSealSeal = 0x1;
     public const int FSealShrink = 0x2;
     public const int FSealGrow = 0x4;
-    public const int ProtRead = 0x1;
-    public const int ProtWrite = 0x2;
-    public const int MapShared = 0x01;
-    public const int ORdWr = 0x2;
-    public const int OCloexec = 0x80000;
     public const int PrSetDumpable = 4;
     public const int PrGetDumpable = 3;
     public const int PrSetNoNewPrivs = 38;
@@ -36,18 +34,6 @@ internal static unsafe partial class ProcessNative
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     public static partial int Fcntl(int fd, int command, int argument);
-
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    public static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    public static partial int Close(int fd);
-
-    [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
-    public static partial nint Mmap(nint address, nuint length, int protection, int flags, int fd, long offset);
-
-    [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
-    public static partial int Munmap(nint address, nuint length);
 
     [LibraryImport("libc", EntryPoint = "prctl", SetLastError = true)]
     public static partial int Prctl(int option, nuint argument2, nuint argument3, nuint argument4, nuint argument5);

@@ -33,6 +33,11 @@ public sealed class ProcessBackend : ITrustDomainBackend, IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(options), _options.SpinIterations, "SpinIterations must not be negative.");
         }
+
+        if (_options.CallTimeout <= TimeSpan.Zero && _options.CallTimeout != System.Threading.Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.CallTimeout, "CallTimeout must be positive, or Timeout.InfiniteTimeSpan for no limit.");
+        }
     }
 
     /// <summary>Whether this machine can run process-isolated domains (Linux, x86_64: the seccomp filter is written for it).</summary>
@@ -68,9 +73,9 @@ public sealed class ProcessBackend : ITrustDomainBackend, IDisposable
             throw new NotSupportedException("The process backend builds the implementation inside the domain process: name its type (TrustDomainHost.Create<TService, TBinding, TImplementation>), not an instance.");
         }
 
-        if (options.Core != 0)
+        if (options.Core != 0 || options.CoreCount != 1)
         {
-            throw new NotSupportedException("The process backend runs a domain on one core (Core 0) for now.");
+            throw new NotSupportedException("The process backend runs a domain on one core (Core 0, CoreCount 1) for now.");
         }
 
         string assembly = typeof(TBinding).Assembly.Location;

@@ -14,6 +14,14 @@ public sealed class ProcessBackendOptions
     /// </summary>
     public int SpinIterations { get; init; } = 20_000;
 
+    /// <summary>
+    /// How long a call may wait for the domain's answer (default 10 s; <see cref="System.Threading.Timeout.InfiniteTimeSpan"/>:
+    /// no limit). A domain process that is alive but does not answer in time (stopped, deadlocked, looping, or simply
+    /// slower than this) is revoked: its process is killed, the call and every later one fail with
+    /// <see cref="BoundaryRevokedException"/>, and <see cref="TrustDomainHost{TService}.StopReason"/> says why.
+    /// </summary>
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long the domain process may take to load and report ready (default 60 s: a cold runtime on a busy machine).</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Threading;
 
 namespace TailGuard.Boundary;
@@ -8,7 +9,8 @@ namespace TailGuard.Boundary;
 /// The host calling a process-isolated domain: the proxy writes into the host's own copy of the region, which is
 /// published to the shared mapping before the request is signalled and read back once after the reply; the host then
 /// waits for the reply (spinning, then in the kernel) and gives up with <see cref="BoundaryRevokedException"/> as soon as
-/// the domain is revoked or its process is gone, so a dead domain never hangs a caller.
+/// the domain is revoked or its process is gone, so a dead domain never hangs a caller; and a live domain that does not
+/// answer within the call timeout is revoked (its process killed), so a silent one does not either.
 /// </summary>
 internal sealed unsafe class ProcessCallChannel : BoundaryChannel
 {
@@ -17,6 +19,8 @@ internal sealed unsafe class ProcessCallChannel : BoundaryChannel
     private readonly SharedMemory _shared;
     private readonly ProcessDomain _domain;
     private readonly int _spin;
+    private readonly TimeSpan _timeout;
+    private readonly long _timeoutTicks;
     private readonly byte[] _copy;
     private int _sequence;
     private int _inCall;
@@ -24,12 +28,14 @@ internal sealed unsafe class ProcessCallChannel : BoundaryChannel
     private long _refused;
     private int _lastStatus = (int)CallStatus.Pending;
 
-    public ProcessCallChannel(SharedMemory shared, ProcessDomain domain, BoundaryLayout layout, int spin)
+    public ProcessCallChannel(SharedMemory shared, ProcessDomain domain, BoundaryLayout layout, int spin, TimeSpan timeout)
         : base(layout)
     {
         _shared = shared;
         _domain = domain;
         _spin = spin;
+        _timeout = timeout;
+        _timeoutTicks = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : (long)Math.Min(timeout.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 2);
         _copy = new byte[layout.RegionSize];
         _sequence = 0; // a fresh mapping: the domain counts requests from 0 too
     }
@@ -107,6 +113,7 @@ internal sealed unsafe class ProcessCallChannel : BoundaryChannel
 
     private bool WaitForReply(ControlBlock* control, int sequence)
     {
+        long started = Stopwatch.GetTimestamp();
         for (int i = 0; i < _spin; i++)
         {
             if (Volatile.Read(ref control->Reply) == sequence)
@@ -139,7 +146,18 @@ internal sealed unsafe class ProcessCallChannel : BoundaryChannel
                 return false;
             }
 
-            ProcessNative.FutexWaitShared(&control->Reply, reply, WaitSliceNanoseconds);
+            long waited = Stopwatch.GetTimestamp() - started;
+            if (waited >= _timeoutTicks)
+            {
+                Volatile.Write(ref control->HostSleeping, 0);
+                _domain.RevokeSilent(_timeout);
+                return false;
+            }
+
+            long slice = _timeoutTicks == long.MaxValue
+                ? WaitSliceNanoseconds
+                : Math.Clamp((long)((_timeoutTicks - waited) * (1e9 / Stopwatch.Frequency)), 1_000_000, WaitSliceNanoseconds);
+            ProcessNative.FutexWaitShared(&control->Reply, reply, slice);
             Volatile.Write(ref control->HostSleeping, 0);
         }
     }

@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
@@ -37,7 +39,7 @@ internal sealed unsafe class ProcessDomain : ITrustDomainInstance, ISharedRegion
         _key = key;
         _options = options;
         _pid = process.Id;
-        _channel = new ProcessCallChannel(shared, this, layout, options.SpinIterations);
+        _channel = new ProcessCallChannel(shared, this, layout, options.SpinIterations, options.CallTimeout);
         process.EnableRaisingEvents = true;
         process.Exited += (_, _) => Exited();
         if (process.HasExited)
@@ -51,9 +53,9 @@ internal sealed unsafe class ProcessDomain : ITrustDomainInstance, ISharedRegion
     /// <summary>The shared region at its address in the host's mapping; the private memory is the child's own (no address the host could use).</summary>
     public BoundaryRegion Region => new((ulong)(_shared.Address + SharedMemory.RegionOffset), _layout.RegionSize, 0, _layout.ScratchSize);
 
-    public int Core => 0;
+    public IReadOnlyList<int> Cores { get; } = [0];
 
-    public BoundaryChannel Channel => _channel;
+    public IReadOnlyList<BoundaryChannel> Channels => [_channel];
 
     public BoundaryCounters Counters => _channel.Counters;
 
@@ -146,6 +148,32 @@ internal sealed unsafe class ProcessDomain : ITrustDomainInstance, ISharedRegion
         catch (InvalidOperationException)
         {
             // already gone
+        }
+    }
+
+    /// <summary>
+    /// Revokes a domain that did not answer a call within <paramref name="timeout"/>: its process is killed at once (it may
+    /// be stopped or stuck, so it cannot be asked to leave), and the reason is kept for <see cref="StopReason"/>.
+    /// </summary>
+    public void RevokeSilent(TimeSpan timeout)
+    {
+        _stopReason ??= string.Create(
+            CultureInfo.InvariantCulture,
+            $"The trust domain did not answer a call within {timeout.TotalMilliseconds:0} ms (ProcessBackendOptions.CallTimeout): it was revoked and its process killed.");
+        _gone = true;
+        Volatile.Write(ref _shared.Control->Stop, 1);
+        try
+        {
+            _process.Kill();
+            _process.WaitForExit(StopPatience);
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // could not be signalled: it is gone, or going
         }
     }
 

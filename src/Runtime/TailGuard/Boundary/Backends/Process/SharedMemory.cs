@@ -1,6 +1,8 @@
 using System;
 using System.Runtime.InteropServices;
 
+using TailGuard.Tyche.Driver;
+
 namespace TailGuard.Boundary;
 
 /// <summary>
@@ -67,7 +69,7 @@ internal sealed unsafe class SharedMemory : IDisposable
         }
         catch
         {
-            ProcessNative.Close(fd);
+            LibC.Close(fd);
             throw;
         }
     }
@@ -75,7 +77,7 @@ internal sealed unsafe class SharedMemory : IDisposable
     /// <summary>The domain's side: opens the host's memfd through /proc, maps it, and closes the descriptor.</summary>
     public static SharedMemory Open(string path, int length)
     {
-        int fd = ProcessNative.Open(path, ProcessNative.ORdWr | ProcessNative.OCloexec);
+        int fd = LibC.Open(path, LibC.ReadWrite | LibC.CloseOnExec);
         if (fd < 0)
         {
             throw Failure("open " + path);
@@ -87,7 +89,7 @@ internal sealed unsafe class SharedMemory : IDisposable
         }
         finally
         {
-            ProcessNative.Close(fd);
+            LibC.Close(fd);
         }
     }
 
@@ -95,20 +97,20 @@ internal sealed unsafe class SharedMemory : IDisposable
     {
         if (_base != 0)
         {
-            ProcessNative.Munmap(_base, (nuint)Length);
+            LibC.Munmap(_base, (nuint)Length);
             _base = 0;
         }
 
         if (Fd >= 0)
         {
-            ProcessNative.Close(Fd);
+            LibC.Close(Fd);
             Fd = -1;
         }
     }
 
     private static nint Map(int fd, int length)
     {
-        nint mapping = ProcessNative.Mmap(0, (nuint)length, ProcessNative.ProtRead | ProcessNative.ProtWrite, ProcessNative.MapShared, fd, 0);
+        nint mapping = LibC.Mmap(0, (nuint)length, LibC.ProtRead | LibC.ProtWrite, LibC.MapShared, fd, 0);
         if (mapping == -1)
         {
             throw Failure("mmap");

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.Collections.Generic;
 using System.Threading;
 using TailGuard.Tyche;
 using TailGuard.Tyche.Simulation;
@@ -14,10 +15,10 @@ public abstract partial class BoundaryEntry : IDomainEntry
     [ThreadStatic]
     private static SimulatedCore? t_core;
 
-    // Touched only by the one call in flight (the guard in Run).
-    private MemoryView _shared;
-    private MemoryView _private;
-    private ViewCallee? _callee;
+    // The domain's cores: each its own call region, private scratch and views, one call in flight on each. Unbound
+    // (a domain set up by hand): one lane over Region, whatever core enters.
+    private Lane[] _lanes;
+    private int[]? _laneByCore;
 
     /// <summary>The core running the domain call in progress on this thread (host calls are made through it), or null.</summary>
     internal static SimulatedCore? CurrentCore => t_core;
@@ -31,8 +32,10 @@ public abstract partial class BoundaryEntry : IDomainEntry
             return DomainExit.Return;
         }
 
-        // One call at a time: the frame copy and the scratch are the domain's, for one call.
-        if (Interlocked.CompareExchange(ref _inFlight, 1, 0) != 0)
+        // One call at a time per core: the frame copy and the scratch are that core's, for one call. A core the entry
+        // has no region for (the monitor never runs the domain there) is refused the same way.
+        Lane? lane = LaneFor(context.Core.Id);
+        if (lane is null || Interlocked.CompareExchange(ref lane.InFlight, 1, 0) != 0)
         {
             Interlocked.Increment(ref _entriesRefused);
             return DomainExit.Return;
@@ -40,14 +43,52 @@ public abstract partial class BoundaryEntry : IDomainEntry
 
         try
         {
-            RunOne(context.Core);
+            RunOne(context.Core, lane);
         }
         finally
         {
-            Volatile.Write(ref _inFlight, 0);
+            Volatile.Write(ref lane.InFlight, 0);
         }
 
         return DomainExit.Return;
+    }
+
+    /// <summary>
+    /// Makes this the code of a domain on <paramref name="cores"/>: a call entering on <c>cores[i]</c> is served from
+    /// <c>regions[i]</c> (its call region and private scratch), one at a time on each core.
+    /// </summary>
+    internal void BindToDomain(IReadOnlyList<int> cores, IReadOnlyList<BoundaryRegion> regions)
+    {
+        BindToDomain();
+        var lanes = new Lane[cores.Count];
+        int highest = 0;
+        foreach (int core in cores)
+        {
+            highest = Math.Max(highest, core);
+        }
+
+        int[] byCore = new int[highest + 1];
+        Array.Fill(byCore, -1);
+        for (int index = 0; index < lanes.Length; index++)
+        {
+            lanes[index] = new Lane(regions[index]);
+            byCore[cores[index]] = index;
+        }
+
+        _lanes = lanes;
+        _laneByCore = byCore;
+    }
+
+    private Lane? LaneFor(int core)
+    {
+        int[]? byCore = _laneByCore;
+        if (byCore is null)
+        {
+            return _lanes[0];
+        }
+
+        int index = (uint)core < (uint)byCore.Length ? byCore[core] : -1;
+        return index < 0 ? null : _lanes[index];
     }
 
     /// <summary>
@@ -81,20 +122,21 @@ public abstract partial class BoundaryEntry : IDomainEntry
         monitor.HostWrite(Region.SharedAddress, _hostRegion);
     }
 
-    /// <summary>One call, inside the domain, with the in-flight guard held.</summary>
-    private void RunOne(SimulatedCore core)
+    /// <summary>One call, inside the domain, on <paramref name="lane"/> (its core's) with its in-flight guard held.</summary>
+    private void RunOne(SimulatedCore core, Lane lane)
     {
+        BoundaryRegion region = lane.Region;
         if (_stopReason is not null)
         {
-            AnswerStopped(core);
+            AnswerStopped(core, lane);
             return;
         }
 
-        if (!_shared.IsCurrent || !_private.IsCurrent)
+        if (!lane.Shared.IsCurrent || !lane.Private.IsCurrent)
         {
             try
             {
-                _shared = core.GetView(Region.SharedAddress, _layout.RegionSize, MemoryRights.Read | MemoryRights.Write);
+                lane.Shared = core.GetView(region.SharedAddress, _layout.RegionSize, MemoryRights.Read | MemoryRights.Write);
             }
             catch (MonitorException)
             {
@@ -105,23 +147,23 @@ public abstract partial class BoundaryEntry : IDomainEntry
             try
             {
                 // The view first, then the check: both under the same mapping, which must not change in between.
-                _private = core.GetView(Region.PrivateAddress, _layout.ScratchSize, MemoryRights.Read | MemoryRights.Write);
-                reason = PrivateMemoryCheck.Verify(core, Region.PrivateAddress, (ulong)_layout.ScratchSize);
+                lane.Private = core.GetView(region.PrivateAddress, _layout.ScratchSize, MemoryRights.Read | MemoryRights.Write);
+                reason = PrivateMemoryCheck.Verify(core, region.PrivateAddress, (ulong)_layout.ScratchSize);
             }
             catch (MonitorException exception)
             {
-                reason = $"the private memory at 0x{Region.PrivateAddress:X} cannot be reached ({exception.Error})";
+                reason = $"the private memory at 0x{region.PrivateAddress:X} cannot be reached ({exception.Error})";
             }
 
             if (reason is not null)
             {
                 _stopReason = "The trust domain stopped serving for good: " + reason + ".";
-                _private = default;
-                AnswerStopped(core);
+                lane.Private = default;
+                AnswerStopped(core, lane);
                 return;
             }
 
-            if (!_private.IsCurrent)
+            if (!lane.Private.IsCurrent)
             {
                 return; // the mapping changed while it was checked: check again on the next call
             }
@@ -131,8 +173,8 @@ public abstract partial class BoundaryEntry : IDomainEntry
         Span<byte> scratch;
         try
         {
-            shared = _shared.Span;
-            scratch = _private.Span;
+            shared = lane.Shared.Span;
+            scratch = lane.Private.Span;
         }
         catch (MonitorException)
         {
@@ -143,9 +185,9 @@ public abstract partial class BoundaryEntry : IDomainEntry
         t_core = core;
         try
         {
-            _callee ??= new ViewCallee();
-            _callee.Lease = _shared; // the views this call is served from, for this call's EnsureRegionHeld
-            if (Serve(shared, scratch, _callee) is { } status && _shared.IsCurrent)
+            lane.Callee ??= new ViewCallee();
+            lane.Callee.Lease = lane.Shared; // the views this call is served from, for this call's EnsureRegionHeld
+            if (Serve(shared, scratch, lane.Callee) is { } status && lane.Shared.IsCurrent)
             {
                 Interlocked.MemoryBarrier(); // results before status: a caller that sees Ok sees the results
                 BinaryPrimitives.WriteInt32LittleEndian(shared[CallFrame.StatusOffset..], (int)status);
@@ -160,23 +202,35 @@ public abstract partial class BoundaryEntry : IDomainEntry
     }
 
     /// <summary>Answers <see cref="CallStatus.Stopped"/> without reading the frame, if the call region is still there.</summary>
-    private void AnswerStopped(SimulatedCore core)
+    private void AnswerStopped(SimulatedCore core, Lane lane)
     {
         Count(CallStatus.Stopped);
         try
         {
-            if (!_shared.IsCurrent)
+            if (!lane.Shared.IsCurrent)
             {
-                _shared = core.GetView(Region.SharedAddress, _layout.RegionSize, MemoryRights.Read | MemoryRights.Write);
+                lane.Shared = core.GetView(lane.Region.SharedAddress, _layout.RegionSize, MemoryRights.Read | MemoryRights.Write);
             }
 
-            Span<byte> shared = _shared.Span;
+            Span<byte> shared = lane.Shared.Span;
             BinaryPrimitives.WriteInt32LittleEndian(shared[CallFrame.StatusOffset..], (int)CallStatus.Stopped);
         }
         catch (MonitorException)
         {
             // no call region any more: the caller sees the call unanswered
         }
+    }
+
+    /// <summary>One core of the domain: its call region and private scratch, the views onto them, its call in flight.</summary>
+    private sealed class Lane(BoundaryRegion region)
+    {
+        public readonly BoundaryRegion Region = region;
+        public int InFlight;
+
+        // Touched only by the one call in flight on this core (the guard in Run).
+        public MemoryView Shared;
+        public MemoryView Private;
+        public ViewCallee? Callee;
     }
 
     /// <summary>A call served through the domain's views is current while the view it began with is.</summary>

@@ -64,15 +64,27 @@ public sealed class SimulatedBackend : ITrustDomainBackend
     {
         BoundaryLayout layout = TBinding.Layout;
         HostCallsPlan<TService>? plan = image.HostCalls;
-        ulong privateSize = RoundUp(layout.ScratchSize);
-        ulong sharedSize = RoundUp(layout.RegionSize);
+        int coreCount = options.CoreCount;
+        ulong privateStride = RoundUp(layout.ScratchSize);
+        ulong sharedStride = RoundUp(layout.RegionSize);
+        ulong privateSize = privateStride * (ulong)Math.Max(coreCount, 1);
+        ulong sharedSize = sharedStride * (ulong)Math.Max(coreCount, 1);
         ulong outcallRegionSize = plan is null ? 0 : RoundUp(plan.Layout.RegionSize);
 
-        if ((uint)options.Core >= (uint)monitor.CoreCount)
+        if (coreCount < 1 || (uint)options.Core >= (uint)monitor.CoreCount || options.Core + coreCount > monitor.CoreCount)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.Core, $"The domain's core must be one of the monitor's {monitor.CoreCount} cores.");
+            throw new ArgumentOutOfRangeException(
+                nameof(options),
+                $"Core {options.Core}, CoreCount {coreCount}: the domain's cores (at least one) must be among the monitor's {monitor.CoreCount} cores.");
         }
 
+        if (plan is not null && coreCount > 1)
+        {
+            throw new NotSupportedException("A domain that calls out to the host ([HostCalls]) runs on one core: its out-call region serves one call at a time.");
+        }
+
+        var cores = new int[coreCount];
+        var regions = new BoundaryRegion[coreCount];
         TrustDomain domain = monitor.CreateDomain();
         HostCallChannel? hostCalls = null;
         BoundaryEntry? hostEntry = null;
@@ -82,17 +94,25 @@ public sealed class SimulatedBackend : ITrustDomainBackend
             ulong privateAddress = block;
             ulong sharedAddress = privateAddress + privateSize;
             ulong outcallAddress = sharedAddress + sharedSize;
+
+            // Each core its own call region and scratch, page-aligned, one after the other.
+            for (int index = 0; index < coreCount; index++)
+            {
+                cores[index] = options.Core + index;
+                regions[index] = new BoundaryRegion(
+                    sharedAddress + ((ulong)index * sharedStride), layout.RegionSize, privateAddress + ((ulong)index * privateStride), layout.ScratchSize);
+            }
+
             TService implementation = plan is null
                 ? image.Factory!()
                 : plan.Start(monitor, outcallAddress, out hostCalls, out hostEntry);
             ArgumentNullException.ThrowIfNull(implementation);
-            byte[] code = MeasuredCode(layout.Contract, implementation.GetType().FullName, privateAddress, privateSize, sharedAddress, sharedSize, outcallAddress, outcallRegionSize);
+            byte[] code = MeasuredCode(layout.Contract, implementation.GetType().FullName, privateAddress, privateSize, sharedAddress, sharedSize, outcallAddress, outcallRegionSize, cores);
             ulong codeSize = RoundUp(code.Length);
             ulong memory = monitor.MapMemory(domain, codeSize);
-            var region = new BoundaryRegion(sharedAddress, layout.RegionSize, privateAddress, layout.ScratchSize);
 
-            // The "code" is the contract, the implementation's name and where each region is: the measurement changes
-            // when any of them does.
+            // The "code" is the contract, the implementation's name, its cores and where each region is: the
+            // measurement changes when any of them does.
             monitor.HostWrite(memory, code);
             monitor.AddSegment(domain, memory, codeSize, MemoryRights.Read | MemoryRights.Exec | MemoryRights.Hash, SegmentType.Confidential);
             monitor.AddSegment(domain, privateAddress, privateSize, MemoryRights.Read | MemoryRights.Write | MemoryRights.Cleanup, SegmentType.Confidential);
@@ -108,16 +128,27 @@ public sealed class SimulatedBackend : ITrustDomainBackend
                 monitor.Configure(domain, index, 0);
             }
 
-            // The domain runs on the one core it is given: a context for another core fails InvalidCore, and none is
-            // added after sealing (the monitor refuses it, as the engine). The entry refuses a second concurrent entry.
-            monitor.Configure(domain, PermissionIndex.AllowedCores, 1UL << options.Core);
+            // The domain runs on the cores it is given, a context on each (the engine's per-core contexts): a context
+            // for another core fails InvalidCore, and none is added after sealing (the monitor refuses it, as the
+            // engine). Each core has its own call region and scratch; the entry refuses a second concurrent entry on one.
+            ulong allowed = 0;
+            foreach (int core in cores)
+            {
+                allowed |= 1UL << core;
+            }
 
-            BoundaryEntry entry = TBinding.CreateEntry(implementation, region);
-            entry.BindToDomain();
+            monitor.Configure(domain, PermissionIndex.AllowedCores, allowed);
+            BoundaryEntry entry = TBinding.CreateEntry(implementation, regions[0]);
+            entry.BindToDomain(cores, regions);
             monitor.SetEntry(domain, entry);
-            monitor.AllocateCoreContext(domain, options.Core);
-            var channel = new DomainCallChannel(monitor, domain, options.Core, sharedAddress, layout);
-            return new SimulatedDomain(monitor, owned, domain, region, options.Core, entry, channel, hostCalls, hostEntry);
+            var channels = new DomainCallChannel[coreCount];
+            for (int index = 0; index < coreCount; index++)
+            {
+                monitor.AllocateCoreContext(domain, cores[index]);
+                channels[index] = new DomainCallChannel(monitor, domain, cores[index], regions[index].SharedAddress, layout);
+            }
+
+            return new SimulatedDomain(monitor, owned, domain, regions[0], cores, entry, channels, hostCalls, hostEntry);
         }
         catch
         {
@@ -131,11 +162,13 @@ public sealed class SimulatedBackend : ITrustDomainBackend
     private static ulong RoundUp(int size) => ((ulong)Math.Max(size, 1) + Page - 1) / Page * Page;
 
     /// <summary>
-    /// The bytes measured into the domain (its HASH region): the contract, the implementation's type name, and the
-    /// address and size of each region, so a verifier who knows what it expects sees any change to any of them.
+    /// The bytes measured into the domain (its HASH region): the contract, the implementation's type name, the address
+    /// and size of each region and, on several cores, the cores, so a verifier who knows what it expects sees any change
+    /// to any of them. A domain on one core measures what it did before domains had several.
     /// </summary>
-    private static byte[] MeasuredCode(string contract, string? implementation, ulong privateAddress, ulong privateSize, ulong sharedAddress, ulong sharedSize, ulong outcallAddress, ulong outcallSize)
+    private static byte[] MeasuredCode(string contract, string? implementation, ulong privateAddress, ulong privateSize, ulong sharedAddress, ulong sharedSize, ulong outcallAddress, ulong outcallSize, int[] cores)
         => Encoding.UTF8.GetBytes(string.Create(
             CultureInfo.InvariantCulture,
-            $"{contract}\n{implementation}\nprivate 0x{privateAddress:X} 0x{privateSize:X}\nshared 0x{sharedAddress:X} 0x{sharedSize:X}\nout-calls 0x{(outcallSize == 0 ? 0 : outcallAddress):X} 0x{outcallSize:X}"));
+            $"{contract}\n{implementation}\nprivate 0x{privateAddress:X} 0x{privateSize:X}\nshared 0x{sharedAddress:X} 0x{sharedSize:X}\nout-calls 0x{(outcallSize == 0 ? 0 : outcallAddress):X} 0x{outcallSize:X}")
+            + (cores.Length == 1 ? string.Empty : "\ncores " + string.Join(' ', cores)));
 }

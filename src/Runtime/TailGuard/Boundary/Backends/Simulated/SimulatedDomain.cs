@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using TailGuard.Tyche;
 using TailGuard.Tyche.Simulation;
 
@@ -6,8 +7,8 @@ namespace TailGuard.Boundary;
 
 /// <summary>A domain on the simulated monitor: its entry, the host's channel into it, and its out-call server.</summary>
 internal sealed class SimulatedDomain(
-    SimulatedMonitor monitor, bool ownsMonitor, TrustDomain domain, BoundaryRegion region, int core, BoundaryEntry entry,
-    DomainCallChannel channel, HostCallChannel? hostCalls, BoundaryEntry? hostEntry) : ITrustDomainInstance, ISharedRegionAccess
+    SimulatedMonitor monitor, bool ownsMonitor, TrustDomain domain, BoundaryRegion region, int[] cores, BoundaryEntry entry,
+    DomainCallChannel[] channels, HostCallChannel? hostCalls, BoundaryEntry? hostEntry) : ITrustDomainInstance, ISharedRegionAccess
 {
     private bool _disposed;
 
@@ -17,9 +18,9 @@ internal sealed class SimulatedDomain(
 
     public BoundaryRegion Region => region;
 
-    public int Core => core;
+    public IReadOnlyList<int> Cores => cores;
 
-    public BoundaryChannel Channel => channel;
+    public IReadOnlyList<BoundaryChannel> Channels => channels;
 
     public BoundaryCounters Counters => entry.Counters;
 
@@ -39,11 +40,15 @@ internal sealed class SimulatedDomain(
 
     public void HostRead(int offset, Span<byte> bytes) => monitor.HostRead(region.SharedAddress + (ulong)offset, bytes);
 
-    public bool Enter() => monitor.Transition(domain, core, 0).Status == MonitorStatus.Success;
+    public bool Enter() => monitor.Transition(domain, cores[0], 0).Status == MonitorStatus.Success;
 
     public void Revoke()
     {
-        channel.MarkRevoked();
+        foreach (DomainCallChannel channel in channels)
+        {
+            channel.MarkRevoked();
+        }
+
         hostEntry?.Retire();
         hostCalls?.Dispose();
         try
