@@ -1,7 +1,6 @@
 using System;
 using System.Buffers.Binary;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Threading;
 
 namespace TailGuard.R2P2.Routing;
@@ -179,24 +178,10 @@ public sealed unsafe class RawSocketForwarder : PacketForwarder
             batch++;
         }
 
-        var sent = 0;
-        while (sent < batch)
+        var refused = LinuxSocketInterop.SendAll(_fd, messages, batch);
+        if (refused > 0)
         {
-            var result = LinuxSocketInterop.sendmmsg(_fd, messages + sent, (uint)(batch - sent), 0);
-            if (result > 0)
-            {
-                sent += result;
-                continue;
-            }
-
-            if (Marshal.GetLastPInvokeError() == LinuxSocketInterop.EIntr)
-            {
-                continue;
-            }
-
-            // Refused (too large for the link, no route, buffer full): lost, as UDP loses datagrams.
-            Interlocked.Increment(ref _sendErrors);
-            sent++;
+            Interlocked.Add(ref _sendErrors, refused);
         }
     }
 }

@@ -24,6 +24,37 @@ internal static unsafe partial class LinuxSocketInterop
     [LibraryImport("libc", SetLastError = true)]
     public static partial int sendmmsg(int socket, MMsgHdr* messages, uint count, int flags);
 
+    /// <summary>
+    /// Sends <paramref name="count"/> messages with as few <c>sendmmsg</c> calls as the kernel allows, again after EINTR.
+    /// A message the kernel refuses (too large for the link, no route, buffer full) is skipped: it is lost, as UDP loses
+    /// datagrams.
+    /// </summary>
+    /// <returns>How many messages the kernel refused.</returns>
+    public static int SendAll(int socket, MMsgHdr* messages, int count)
+    {
+        var refused = 0;
+        var sent = 0;
+        while (sent < count)
+        {
+            var result = sendmmsg(socket, messages + sent, (uint)(count - sent), 0);
+            if (result > 0)
+            {
+                sent += result;
+                continue;
+            }
+
+            if (Marshal.GetLastPInvokeError() == EIntr)
+            {
+                continue;
+            }
+
+            refused++;
+            sent++;
+        }
+
+        return refused;
+    }
+
     [LibraryImport("libc", SetLastError = true)]
     public static partial int poll(PollFd* fds, nuint count, int timeoutMilliseconds);
 

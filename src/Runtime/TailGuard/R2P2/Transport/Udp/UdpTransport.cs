@@ -379,11 +379,24 @@ public sealed unsafe class UdpTransport : PacketTransport
         var names = stackalloc LinuxSocketInterop.SockAddrIn6[count];
         var nameLength = (uint)(_ipv6 ? sizeof(LinuxSocketInterop.SockAddrIn6) : sizeof(LinuxSocketInterop.SockAddrIn));
         var batch = 0;
+        var peer = ConnectedTo;
         foreach (var packet in packets)
         {
+            var address = packet.Address;
+            vectors[batch] = new LinuxSocketInterop.IoVec { Base = Pointer(packet), Length = (nuint)packet.Length };
+            headers[batch] = default;
+            headers[batch].Header.Iov = &vectors[batch];
+            headers[batch].Header.IovLength = 1;
+            if (peer is { } connected && address == connected)
+            {
+                // To the connected peer, no address: the kernel then sends on the socket's cached route instead of
+                // looking the route up again for every datagram (udp_sendmsg's connected path).
+                batch++;
+                continue;
+            }
+
             ref var name = ref names[batch];
             name = default;
-            var address = packet.Address;
             if (_ipv6)
             {
                 name.Family = LinuxSocketInterop.AfInet6;
@@ -403,33 +416,15 @@ public sealed unsafe class UdpTransport : PacketTransport
             }
 
             name.PortBigEndian = BinaryPrimitives.ReverseEndianness(address.Port);
-            vectors[batch] = new LinuxSocketInterop.IoVec { Base = Pointer(packet), Length = (nuint)packet.Length };
-            headers[batch] = default;
             headers[batch].Header.Name = &names[batch];
             headers[batch].Header.NameLength = nameLength;
-            headers[batch].Header.Iov = &vectors[batch];
-            headers[batch].Header.IovLength = 1;
             batch++;
         }
 
-        var sent = 0;
-        while (sent < batch)
+        var refused = LinuxSocketInterop.SendAll(_fd, headers, batch);
+        if (refused > 0)
         {
-            var result = LinuxSocketInterop.sendmmsg(_fd, headers + sent, (uint)(batch - sent), 0);
-            if (result > 0)
-            {
-                sent += result;
-                continue;
-            }
-
-            if (Marshal.GetLastPInvokeError() == LinuxSocketInterop.EIntr)
-            {
-                continue;
-            }
-
-            // The kernel refused this datagram (buffer full, unreachable): it is lost, as UDP loses datagrams.
-            Interlocked.Increment(ref _sendErrors);
-            sent++;
+            Interlocked.Add(ref _sendErrors, refused);
         }
     }
 
