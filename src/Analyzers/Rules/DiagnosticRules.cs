@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis;
 namespace TailGuard.Analyzers.Rules;
 
 /// <summary>
-/// Every TG3xxx and TG4xxx descriptor, in one place. IDs are stable and never reused; each has a page under
+/// Every TG3xxx, TG4xxx and TG5xxx descriptor, in one place. IDs are stable and never reused; each has a page under
 /// docs/diagnostics/ and a row in AnalyzerReleases.Unshipped.md. Severities are defaults: users change them with
 /// <c>dotnet_diagnostic.TGnnnn.severity</c> in .editorconfig.
 /// </summary>
@@ -14,6 +14,7 @@ internal static class DiagnosticRules
 
     internal const string AllocationCategory = "TailGuard.Allocation";
     internal const string SecretFlowCategory = "TailGuard.SecretFlow";
+    internal const string DeterminismCategory = "TailGuard.Determinism";
 
     internal static readonly DiagnosticDescriptor ReferenceTypeAllocation = new(
         "TG3001",
@@ -213,4 +214,76 @@ internal static class DiagnosticRules
         SecretFlowCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
         description: "Comparisons that stop at the first difference leak, through their timing, how many leading bytes of a guess are right.",
         helpLinkUri: HelpLinkBase + "TG4007.md");
+
+    internal static readonly DiagnosticDescriptor ApplyReadsClock = new(
+        "TG5001",
+        "Apply path of a replicated service reads the clock",
+        "'{0}' reads the clock in apply path '{1}'; each replica would see a different time",
+        DeterminismCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "Every replica applies the same requests in the same order and must reach the same state; a time read while applying differs between replicas and between a replay and the first run. Put the time in the request, read by the client.",
+        helpLinkUri: HelpLinkBase + "TG5001.md");
+
+    internal static readonly DiagnosticDescriptor ApplyUsesUnseededRandom = new(
+        "TG5002",
+        "Apply path of a replicated service uses unseeded randomness",
+        "'{0}' draws unseeded random numbers in apply path '{1}'; each replica would draw different ones",
+        DeterminismCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "new Random(), Random.Shared and RandomNumberGenerator give every replica different numbers. Use a Random seeded from the replicated state or the request, or draw on the client.",
+        helpLinkUri: HelpLinkBase + "TG5002.md");
+
+    internal static readonly DiagnosticDescriptor ApplyCreatesGuid = new(
+        "TG5003",
+        "Apply path of a replicated service creates a new GUID",
+        "'{0}' creates a new GUID in apply path '{1}'; each replica would create a different one",
+        DeterminismCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "Guid.NewGuid and Guid.CreateVersion7 are random (and time-based): the replicas would store different identifiers. Let the client choose the identifier, or derive it from the log (a counter in the state).",
+        helpLinkUri: HelpLinkBase + "TG5003.md");
+
+    internal static readonly DiagnosticDescriptor ApplyReadsEnvironment = new(
+        "TG5004",
+        "Apply path of a replicated service reads its environment",
+        "'{0}' reads the process environment in apply path '{1}'; replicas run on different machines and processes",
+        DeterminismCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "Environment variables, the machine name, process and thread ids, processor counts and AppContext data differ between replicas. Pass configuration when the service is constructed, the same on every replica.",
+        helpLinkUri: HelpLinkBase + "TG5004.md");
+
+    internal static readonly DiagnosticDescriptor ApplyPerformsIo = new(
+        "TG5005",
+        "Apply path of a replicated service performs I/O",
+        "'{0}' performs file, console or network I/O in apply path '{1}'; its result is not part of the replicated state",
+        DeterminismCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "Files, the console and the network differ between replicas and between a replay and the first run, and their effects are repeated by every replica. Keep the state in memory (it is snapshotted) and do side effects outside the apply path.",
+        helpLinkUri: HelpLinkBase + "TG5005.md");
+
+    internal static readonly DiagnosticDescriptor ApplyUsesRandomizedHash = new(
+        "TG5006",
+        "Apply path of a replicated service uses a per-process hash code",
+        "'{0}' gives a hash code that differs between processes in apply path '{1}'",
+        DeterminismCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "String hash codes, System.HashCode and RuntimeHelpers.GetHashCode are seeded per process: a value derived from them (stored, compared, or used to pick) differs between replicas. Use a stable hash of the bytes (for example XxHash64).",
+        helpLinkUri: HelpLinkBase + "TG5006.md");
+
+    internal static readonly DiagnosticDescriptor ApplyStartsConcurrentWork = new(
+        "TG5007",
+        "Apply path of a replicated service starts concurrent work",
+        "'{0}' starts work on another thread in apply path '{1}'; its effects would land in a different order on each replica",
+        DeterminismCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "Tasks, threads, thread-pool items, Parallel loops and timers run beside the apply thread, so their effects interleave differently on every replica and outlive the request. Apply synchronously.",
+        helpLinkUri: HelpLinkBase + "TG5007.md");
+
+    internal static readonly DiagnosticDescriptor ReplicatedPolicyOverridden = new(
+        "TG5008",
+        "Routing policy declared on a replicated service is overridden",
+        "'{0}' declares a routing policy, but a replicated service's calls always travel with policy Replicated or ReplicatedReadOnly",
+        DeterminismCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "Calls of an [R2P2Service(Replicated = true)] service are ordered by Raft before they run: they use policy 2 (read-write) or 3 ([ReadOnly]), whatever Policy the service or a method declares. Remove the Policy.",
+        helpLinkUri: HelpLinkBase + "TG5008.md");
+
+    internal static readonly DiagnosticDescriptor ReadOnlyWithoutReplication = new(
+        "TG5009",
+        "[ReadOnly] on a service that is not replicated",
+        "'{0}' is [ReadOnly], which has no effect on a service that is not [R2P2Service(Replicated = true)]",
+        DeterminismCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "[ReadOnly] makes a replicated service's call travel with policy ReplicatedReadOnly (run by one replica). On a service that is not replicated nothing reads it: mark the service Replicated = true or remove the attribute.",
+        helpLinkUri: HelpLinkBase + "TG5009.md");
 }

@@ -19,6 +19,7 @@ internal static class ClientEmitter
     private const string Token = "global::System.Threading.CancellationToken";
     private const string TimeSpan = "global::System.TimeSpan?";
     private const string Lease = "global::TailGuard.R2P2.R2P2ResultLease<int>";
+    private const string ReplicatedClient = "global::TailGuard.Replication.ReplicatedClient";
 
     public static void WriteInterface(SourceWriter w, ServiceModel service, ServiceNames names)
     {
@@ -49,18 +50,33 @@ internal static class ClientEmitter
 
     public static void WriteClass(SourceWriter w, ServiceModel service, ServiceNames names)
     {
+        // A replicated service's calls go through a ReplicatedClient: fan-out to every replica, retries with one
+        // sequence number (docs/replication.md). Its CallAsync overloads have the R2P2Client's shape.
+        string clientType = service.Replicated ? ReplicatedClient : "global::TailGuard.R2P2.R2P2Client";
         w.Line("/// <summary>");
-        w.Line("/// Calls <see cref=\"" + service.InterfaceCref + "\"/> on an R2P2 server. Each method sends one request through the");
-        w.Line("/// wrapped <see cref=\"global::TailGuard.R2P2.R2P2Client\"/> and completes with the decoded result; error responses");
-        w.Line("/// raise <see cref=\"global::TailGuard.R2P2.R2P2ServiceException\"/>.");
+        if (service.Replicated)
+        {
+            w.Line("/// Calls the replicated service <see cref=\"" + service.InterfaceCref + "\"/>. Each method sends one call through the");
+            w.Line("/// wrapped <see cref=\"" + ReplicatedClient + "\"/> (to every replica, retried until answered) and completes with the");
+            w.Line("/// decoded result; error responses raise <see cref=\"global::TailGuard.R2P2.R2P2ServiceException\"/>.");
+        }
+        else
+        {
+            w.Line("/// Calls <see cref=\"" + service.InterfaceCref + "\"/> on an R2P2 server. Each method sends one request through the");
+            w.Line("/// wrapped <see cref=\"global::TailGuard.R2P2.R2P2Client\"/> and completes with the decoded result; error responses");
+            w.Line("/// raise <see cref=\"global::TailGuard.R2P2.R2P2ServiceException\"/>.");
+        }
+
         w.Line("/// </summary>");
         w.TypeAttributes(service.Obsolete);
         w.Open(service.Accessibility + " sealed partial class " + service.ClientName + " : " + service.ClientInterfaceName);
-        w.Line("private readonly global::TailGuard.R2P2.R2P2Client " + names.Client + ";");
+        w.Line("private readonly " + clientType + " " + names.Client + ";");
         w.Line();
         w.Line("/// <summary>Creates a client that sends its calls through <paramref name=\"client\"/>.</summary>");
-        w.Line("/// <param name=\"client\">The R2P2 client bound to the server or router.</param>");
-        w.Open("public " + service.ClientName + "(global::TailGuard.R2P2.R2P2Client client)");
+        w.Line(service.Replicated
+            ? "/// <param name=\"client\">The replicated client bound to the service's replicas.</param>"
+            : "/// <param name=\"client\">The R2P2 client bound to the server or router.</param>");
+        w.Open("public " + service.ClientName + "(" + clientType + " client)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(client);");
         w.Line("this." + names.Client + " = client;");
         w.Close();

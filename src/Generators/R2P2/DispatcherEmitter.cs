@@ -15,6 +15,7 @@ internal static class DispatcherEmitter
 {
     private const string Status = "global::TailGuard.R2P2.R2P2ServiceStatus.";
     private const string WriteError = "global::TailGuard.R2P2.Stubs.ServiceResponse.WriteError(response, ";
+    private const string ReplicatedService = "global::TailGuard.Replication.IReplicatedService";
 
     public static void Write(SourceWriter w, ServiceModel service, ServiceNames names)
     {
@@ -22,8 +23,13 @@ internal static class DispatcherEmitter
         w.Line("/// Serves <see cref=\"" + service.InterfaceCref + "\"/> over R2P2: register it as the server's handler. Arguments are views");
         w.Line("/// into the receive buffer and results are written into the send buffer; malformed requests get an error response.");
         w.Line("/// </summary>");
+        if (service.Replicated)
+        {
+            w.Line("/// <remarks>The service is replicated: this is also every replica's apply function (docs/replication.md).</remarks>");
+        }
+
         w.TypeAttributes(service.Obsolete);
-        w.Open(service.Accessibility + " sealed partial class " + service.DispatcherName + " : global::TailGuard.R2P2.IR2P2ServiceDispatcher<" + service.InterfaceName + ">");
+        w.Open(service.Accessibility + " sealed partial class " + service.DispatcherName + " : global::TailGuard.R2P2.IR2P2ServiceDispatcher<" + service.InterfaceName + ">" + (service.Replicated ? ", " + ReplicatedService : string.Empty));
         w.Line("private readonly " + service.InterfaceName + " " + names.Implementation + ";");
         w.Line("private readonly global::System.Action<global::System.Exception>? " + names.HandlerFailed + ";");
         w.Line();
@@ -85,6 +91,12 @@ internal static class DispatcherEmitter
         w.Close();
         w.Close();
 
+        if (service.Replicated)
+        {
+            w.Line();
+            WriteReplicatedService(w, service);
+        }
+
         for (int i = 0; i < service.Methods.Count; i++)
         {
             w.Line();
@@ -114,6 +126,48 @@ internal static class DispatcherEmitter
         w.Line("},");
         w.Line("carriesTraceContext: " + (service.TraceContext ? "true" : "false") + ");");
         w.Unindent();
+    }
+
+    // The replicas' view (explicit implementations: no name the user could collide with). Apply is Handle on a request
+    // without a client: the dispatch is a pure function of the payload and the implementation's state.
+    private static void WriteReplicatedService(SourceWriter w, ServiceModel service)
+    {
+        w.Line("/// <inheritdoc/>");
+        w.Open("bool " + ReplicatedService + ".IsReadOnly(global::System.ReadOnlySpan<byte> request)");
+        w.Line(Stubs + "PayloadReader __reader = new " + Stubs + "PayloadReader(request);");
+        w.Open("if (!__reader.TryReadUInt16(out ushort __methodId))");
+        w.Line("return false;");
+        w.Close();
+        w.Line();
+        var readOnly = service.Methods.Where(m => m.IsReadOnly).OrderBy(m => m.Id).ToList();
+        if (readOnly.Count == 0)
+        {
+            w.Line("return false;");
+        }
+        else
+        {
+            w.Open("switch (__methodId)");
+            foreach (MethodModel method in readOnly)
+            {
+                w.Line("case " + MethodId(method.Id) + ": // " + method.Name);
+            }
+
+            w.Indent();
+            w.Line("return true;");
+            w.Unindent();
+            w.Line("default:");
+            w.Indent();
+            w.Line("return false;");
+            w.Unindent();
+            w.Close();
+        }
+
+        w.Close();
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Open("void " + ReplicatedService + ".Apply(global::System.Buffers.ReadOnlySequence<byte> request, global::System.Buffers.IBufferWriter<byte> response)");
+        w.Line("this.Handle(new global::TailGuard.R2P2.R2P2Request(request, 0, global::TailGuard.R2P2.RoutingPolicy.Replicated), response);");
+        w.Close();
     }
 
     private static void WriteHandler(SourceWriter w, MethodModel method, MethodNames methodNames, ServiceNames names)

@@ -19,7 +19,10 @@ internal static class ServiceParser
     public const string AttributeMetadataName = "TailGuard.R2P2ServiceAttribute";
     private const string MethodAttributeName = "R2P2MethodAttribute";
     private const string MaxLengthAttributeName = "R2P2MaxLengthAttribute";
+    private const string ReadOnlyAttributeName = "ReadOnlyAttribute";
     private const byte UnspecifiedPolicy = 0xFF;
+    private const byte ReplicatedPolicy = 2;
+    private const byte ReplicatedReadOnlyPolicy = 3;
 
     /// <summary>
     /// Parses <paramref name="service"/>, declared by <paramref name="declaration"/> (the declaration that carries
@@ -46,6 +49,10 @@ internal static class ServiceParser
                     "; a service has no policy to inherit, so Unspecified is not allowed here"));
             }
         }
+
+        // A replicated service's calls are ordered (policy 2) or read-only (3), whatever policy it declares; the
+        // contract analyzer's TG5008 reports a declared policy the replicated calls override.
+        bool replicated = NamedBoolean(serviceAttribute, "Replicated");
 
         if (service.TypeParameters.Length > 0)
         {
@@ -82,7 +89,7 @@ internal static class ServiceParser
             switch (ContractMember.Classify(member))
             {
                 case ContractMemberKind.Call:
-                    if (ParseMethod((IMethodSymbol)member, servicePolicy, diagnostics, cancellationToken) is { } parsed)
+                    if (ParseMethod((IMethodSymbol)member, servicePolicy, replicated, diagnostics, cancellationToken) is { } parsed)
                     {
                         methods.Add(parsed);
                     }
@@ -120,7 +127,8 @@ internal static class ServiceParser
             EquatableArray.From(ObsoleteAttributeText.DiagnosticIds(ContractMember.SignatureTypes(service))),
             EquatableArray.From(ContainingTypeInfo.TypeParameterNames(service)),
             EquatableArray.From(methods.Select(m => m.Model)),
-            NamedBoolean(serviceAttribute, "TraceContext"));
+            NamedBoolean(serviceAttribute, "TraceContext"),
+            replicated);
         return new ServiceParseResult(model, EquatableArray<DiagnosticInfo>.Empty);
     }
 
@@ -135,7 +143,7 @@ internal static class ServiceParser
         return new[] { baseName + "Client", "I" + baseName + "Client", baseName + "Dispatcher" };
     }
 
-    private static (MethodModel, LocationInfo?, LocationInfo?)? ParseMethod(IMethodSymbol method, byte servicePolicy, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    private static (MethodModel, LocationInfo?, LocationInfo?)? ParseMethod(IMethodSymbol method, byte servicePolicy, bool replicated, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         int before = diagnostics.Count;
         var syntax = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as MethodDeclarationSyntax;
@@ -236,6 +244,12 @@ internal static class ServiceParser
             return null;
         }
 
+        bool isReadOnly = KnownTypes.FindTailGuardAttribute(method.GetAttributes(), ReadOnlyAttributeName) is not null;
+        if (replicated)
+        {
+            policy = isReadOnly ? ReplicatedReadOnlyPolicy : ReplicatedPolicy;
+        }
+
         string stem = method.Name.EndsWith("Async", StringComparison.Ordinal) ? method.Name.Substring(0, method.Name.Length - "Async".Length) : method.Name;
         var model = new MethodModel(
             method.Name,
@@ -248,7 +262,8 @@ internal static class ServiceParser
             EquatableArray.From(parameters),
             Cref.For(method),
             ObsoleteAttributeText.Of(method),
-            isAsync);
+            isAsync,
+            isReadOnly);
         return (model, idLocation, nameLocation);
     }
 

@@ -7,6 +7,7 @@ using System.Linq;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
+using TailGuard.Tool.Commands.Cluster;
 using TailGuard.Tool.Commands.Load;
 using TailGuard.Tool.Commands.Ping;
 using TailGuard.Tool.Commands.Router;
@@ -23,11 +24,12 @@ internal static class ToolCommandLine
 {
     public static RootCommand Build()
     {
-        var root = new RootCommand("TailGuard: R2P2 echo servers, a closed-loop ping, an open-loop, self-checking load generator and an R2P2 router.");
+        var root = new RootCommand("TailGuard: R2P2 echo servers, a closed-loop ping, an open-loop, self-checking load generator, an R2P2 router, and replicated clusters.");
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(PingCommand.Create());
         root.Subcommands.Add(LoadCommand.Create());
         root.Subcommands.Add(RouterCommand.Create());
+        root.Subcommands.Add(ClusterCommand.Create());
         return root;
     }
 

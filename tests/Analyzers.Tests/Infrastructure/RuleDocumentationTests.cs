@@ -5,6 +5,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TailGuard.Analyzers.Allocations;
+using TailGuard.Analyzers.Determinism;
 using TailGuard.Analyzers.SecretFlow;
 
 namespace TailGuard.Analyzers.Tests.Infrastructure;
@@ -43,5 +44,5 @@ public sealed class RuleDocumentationTests
     }
 
     private static IEnumerable<DiagnosticDescriptor> AllRules() =>
-        new DiagnosticAnalyzer[] { new HotPathAllocationAnalyzer(), new SecretFlowAnalyzer() }.SelectMany(a => a.SupportedDiagnostics);
+        new DiagnosticAnalyzer[] { new HotPathAllocationAnalyzer(), new SecretFlowAnalyzer(), new DeterminismAnalyzer(), new ReplicatedContractAnalyzer() }.SelectMany(a => a.SupportedDiagnostics);
 }

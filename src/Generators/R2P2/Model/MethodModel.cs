@@ -10,6 +10,7 @@ namespace TailGuard.Generators.R2P2.Model;
 /// <c>[Obsolete]</c> rewritten for generated code, or "". <see cref="IsAsync"/>: the contract method returns
 /// <c>ValueTask</c> or <c>ValueTask&lt;T&gt;</c> (<see cref="Return"/> is then the awaited result, or void), and the
 /// dispatcher answers it through a deferred response when it does not complete synchronously.
+/// <see cref="IsReadOnly"/>: marked <c>[ReadOnly]</c> (a replicated service runs it on one replica only).
 /// </summary>
 internal sealed record MethodModel(
     string Name,
@@ -22,4 +23,5 @@ internal sealed record MethodModel(
     EquatableArray<ParameterModel> Parameters,
     string Cref,
     string Obsolete,
-    bool IsAsync);
+    bool IsAsync,
+    bool IsReadOnly = false);

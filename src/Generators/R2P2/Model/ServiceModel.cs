@@ -10,6 +10,8 @@ namespace TailGuard.Generators.R2P2.Model;
 /// <see cref="ContainerCref"/> is the cref prefix of the scope the generated types share with the interface;
 /// <see cref="ScopeNames"/> are user identifiers in scope around the generated types (containing types' type parameters);
 /// <see cref="TraceContext"/> is <c>[R2P2Service(TraceContext = true)]</c>: requests carry a trace context after the method id.
+/// <see cref="Replicated"/>: <c>[R2P2Service(Replicated = true)]</c> (docs/replication.md): the client wraps a
+/// ReplicatedClient and the dispatcher is also the replicas' IReplicatedService.
 /// </summary>
 internal sealed record ServiceModel(
     string HintName,
@@ -27,4 +29,5 @@ internal sealed record ServiceModel(
     EquatableArray<string> ObsoleteDiagnosticIds,
     EquatableArray<string> ScopeNames,
     EquatableArray<MethodModel> Methods,
-    bool TraceContext);
+    bool TraceContext,
+    bool Replicated = false);

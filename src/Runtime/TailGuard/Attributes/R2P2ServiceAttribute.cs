@@ -20,4 +20,14 @@ public sealed class R2P2ServiceAttribute : Attribute
     /// change: clients and servers of the service must agree on it (docs/hosting.md, "Carrying a trace across R2P2").
     /// </summary>
     public bool TraceContext { get; set; }
+
+    /// <summary>
+    /// Makes the service replicated (HovercRaft, package TailGuard.Replication): every call is ordered by Raft before
+    /// it runs, so the implementation must be deterministic. The generated client then wraps a
+    /// <c>TailGuard.Replication.ReplicatedClient</c> and sends each call to every replica (policy
+    /// <see cref="RoutingPolicy.Replicated"/>, or <see cref="RoutingPolicy.ReplicatedReadOnly"/> for methods marked
+    /// <see cref="ReadOnlyAttribute"/>); the generated dispatcher is also the replicas' apply function. See
+    /// <c>docs/replication.md</c>.
+    /// </summary>
+    public bool Replicated { get; set; }
 }

@@ -39,6 +39,7 @@ public sealed class R2P2ServiceException : R2P2Exception
         R2P2ServiceStatus.MalformedArguments => nameof(R2P2ServiceStatus.MalformedArguments),
         R2P2ServiceStatus.HandlerFailed => nameof(R2P2ServiceStatus.HandlerFailed),
         R2P2ServiceStatus.InvalidResult => nameof(R2P2ServiceStatus.InvalidResult),
+        R2P2ServiceStatus.SessionExpired => nameof(R2P2ServiceStatus.SessionExpired),
         _ => "0x" + ((byte)status).ToString("X2", System.Globalization.CultureInfo.InvariantCulture),
     };
 }

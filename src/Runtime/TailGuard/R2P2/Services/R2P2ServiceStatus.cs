@@ -23,4 +23,10 @@ public enum R2P2ServiceStatus : byte
 
     /// <summary>The implementation returned a result its contract does not allow (a null or too long string).</summary>
     InvalidResult = 5,
+
+    /// <summary>
+    /// A replicated service refused a retried call without running it: the replicas no longer keep the caller's client
+    /// session, so they cannot tell whether the call already ran (docs/replication.md, "Exactly-once effects").
+    /// </summary>
+    SessionExpired = 6,
 }

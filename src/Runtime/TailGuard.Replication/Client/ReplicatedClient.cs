@@ -1,0 +1,278 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using TailGuard.R2P2;
+using TailGuard.R2P2.Protocol;
+using TailGuard.Replication.Sessions;
+
+namespace TailGuard.Replication;
+
+/// <summary>
+/// Calls a replicated R2P2 service (docs/replication.md, "The client"): each call goes to every replica at once (one
+/// socket, one rid, the same datagram), carries this client's id and the call's sequence number, and is retried
+/// until its timeout with the same sequence number on DROP or when an attempt times out (a failover), so the
+/// replicas apply it at most once and answer a retry of a call that ran with the response it had. Generated clients of
+/// <c>[R2P2Service(Replicated = true)]</c> services wrap one. Thread-safe.
+/// </summary>
+public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
+{
+    private readonly R2P2Client _client;
+    private readonly FanOutTransport _transport;
+    private readonly ReplicatedClientOptions _options;
+    private readonly InFlightSequences _sequences;
+
+    /// <summary>Creates a client over a transport (which it owns from now on) and starts its receive loop.</summary>
+    /// <param name="transport">The transport to send from and receive on.</param>
+    /// <param name="replicas">Every replica's address, as the replicas' members list gives them.</param>
+    /// <param name="options">Settings; defaults when null.</param>
+    /// <exception cref="ArgumentException">No replica, or more than 255.</exception>
+    public ReplicatedClient(PacketTransport transport, IReadOnlyList<PacketAddress> replicas, ReplicatedClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        ArgumentNullException.ThrowIfNull(replicas);
+        if (replicas.Count is < 1 or > 255)
+        {
+            throw new ArgumentException($"A replicated service has 1 to 255 replicas, not {replicas.Count}.", nameof(replicas));
+        }
+
+        _options = options ?? new ReplicatedClientOptions();
+        _options.Validate();
+        Replicas = replicas.ToArray();
+        ClientId = _options.ClientId ?? NewClientId();
+        _sequences = new InFlightSequences(_options.MaxInFlight);
+        _transport = new FanOutTransport(transport, Replicas.ToArray(), _options.FanOut);
+        _client = new R2P2Client(_transport, Replicas[0], new R2P2ClientOptions
+        {
+            Timeout = _options.AttemptTimeout,
+            MaxInFlight = Math.Min(65536, _options.MaxInFlight * 2),
+            PayloadSize = _options.PayloadSize,
+            ReceiveMode = _options.ReceiveMode,
+            OwnsTransport = true,
+
+            // Any replica may answer (the replier the leader chose, or the leader the baseline's target moved to): with
+            // the default (the destination only) every reply from another replica was dropped as forged and the call
+            // waited for its attempt timeout. Only the replicas may answer, nobody else.
+            ResponseSources = ResponseSources.Servers(Replicas),
+        });
+        Statistics = new ReplicatedClientStatistics();
+    }
+
+    /// <summary>Creates a client on a new UDP socket (loopback when the first replica is loopback, otherwise every interface of its family).</summary>
+    /// <param name="replicas">Every replica's endpoint.</param>
+    /// <param name="options">Settings; defaults when null.</param>
+    /// <returns>The client.</returns>
+    public static ReplicatedClient CreateUdp(IReadOnlyList<IPEndPoint> replicas, ReplicatedClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(replicas);
+        if (replicas.Count == 0)
+        {
+            throw new ArgumentException("A replicated service has at least one replica.", nameof(replicas));
+        }
+
+        var first = replicas[0];
+        var ipv6 = first.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        var local = IPAddress.IsLoopback(first.Address)
+            ? (ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback)
+            : (ipv6 ? IPAddress.IPv6Any : IPAddress.Any);
+        var transport = UdpTransport.Bind(new IPEndPoint(local, 0));
+        try
+        {
+            return new ReplicatedClient(transport, replicas.Select(PacketAddress.FromEndPoint).ToArray(), options);
+        }
+        catch
+        {
+            transport.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>This client's id in the replicas' session table.</summary>
+    public ulong ClientId { get; }
+
+    /// <summary>The replicas calls go to.</summary>
+    public IReadOnlyList<PacketAddress> Replicas { get; }
+
+    /// <summary>The address calls are sent from.</summary>
+    public PacketAddress LocalAddress => _transport.LocalAddress;
+
+    /// <summary>This client's counts.</summary>
+    public ReplicatedClientStatistics Statistics { get; }
+
+    /// <summary>
+    /// Sends one call whose payload <paramref name="writePayload"/> writes, retrying it (same sequence number) until it
+    /// is answered or the client's <see cref="ReplicatedClientOptions.Timeout"/> passes.
+    /// </summary>
+    /// <typeparam name="TState">The arguments the writer needs.</typeparam>
+    /// <param name="state">The arguments, copied for the retries.</param>
+    /// <param name="writePayload">Writes the payload; called once per attempt.</param>
+    /// <param name="policy"><see cref="RoutingPolicy.Replicated"/> (a write) or <see cref="RoutingPolicy.ReplicatedReadOnly"/> (a read).</param>
+    /// <param name="cancellationToken">Cancels the call (its outcome is then unknown: it may have been applied).</param>
+    /// <returns>The response lease; dispose it to return the buffers.</returns>
+    /// <exception cref="R2P2TimeoutException">No attempt was answered in time (the call may or may not have been applied).</exception>
+    public ValueTask<R2P2Response> CallAsync<TState>(in TState state, R2P2PayloadWriter<TState> writePayload, RoutingPolicy policy = RoutingPolicy.Replicated, CancellationToken cancellationToken = default)
+        => CallAsync(in state, writePayload, policy, _options.Timeout, cancellationToken);
+
+    /// <summary>Sends one call with its own overall timeout (see the other overload).</summary>
+    /// <typeparam name="TState">The arguments the writer needs.</typeparam>
+    /// <param name="state">The arguments, copied for the retries.</param>
+    /// <param name="writePayload">Writes the payload; called once per attempt.</param>
+    /// <param name="policy"><see cref="RoutingPolicy.Replicated"/> or <see cref="RoutingPolicy.ReplicatedReadOnly"/>.</param>
+    /// <param name="timeout">How long the call may take with all its attempts.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The response lease; dispose it to return the buffers.</returns>
+    public ValueTask<R2P2Response> CallAsync<TState>(in TState state, R2P2PayloadWriter<TState> writePayload, RoutingPolicy policy, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(writePayload);
+        if (policy is not (RoutingPolicy.Replicated or RoutingPolicy.ReplicatedReadOnly))
+        {
+            throw new ArgumentOutOfRangeException(nameof(policy), policy, "A replicated call is Replicated (a write) or ReplicatedReadOnly (a read).");
+        }
+
+        if (timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The call timeout must be positive.");
+        }
+
+        return CallCoreAsync(method: null, state, writePayload, policy, timeout, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends one call of a service method (what generated clients call): as the other overloads, and each attempt's
+    /// duration, outcome and span are tagged with <paramref name="method"/> (docs/hosting.md).
+    /// </summary>
+    /// <typeparam name="TState">The arguments the writer needs.</typeparam>
+    /// <param name="method">The method called.</param>
+    /// <param name="state">The arguments, copied for the retries.</param>
+    /// <param name="writePayload">Writes the payload; called once per attempt.</param>
+    /// <param name="policy"><see cref="RoutingPolicy.Replicated"/> or <see cref="RoutingPolicy.ReplicatedReadOnly"/>.</param>
+    /// <param name="timeout">How long the call may take with all its attempts; null uses the options' timeout.</param>
+    /// <param name="cancellationToken">Cancels the call (its outcome is then unknown: it may have been applied).</param>
+    /// <returns>The response lease; dispose it to return the buffers.</returns>
+    /// <exception cref="R2P2TimeoutException">No attempt was answered in time (the call may or may not have been applied).</exception>
+    public ValueTask<R2P2Response> CallAsync<TState>(R2P2MethodDescriptor method, in TState state, R2P2PayloadWriter<TState> writePayload, RoutingPolicy policy, TimeSpan? timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(writePayload);
+        TimeSpan overall = timeout ?? _options.Timeout;
+        if (policy is not (RoutingPolicy.Replicated or RoutingPolicy.ReplicatedReadOnly))
+        {
+            throw new ArgumentOutOfRangeException(nameof(policy), policy, "A replicated call is Replicated (a write) or ReplicatedReadOnly (a read).");
+        }
+
+        if (overall <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), overall, "The call timeout must be positive.");
+        }
+
+        return CallCoreAsync(method, state, writePayload, policy, overall, cancellationToken);
+    }
+
+    /// <summary>Sends one call whose payload is <paramref name="payload"/>.</summary>
+    /// <param name="payload">The service's request payload.</param>
+    /// <param name="policy"><see cref="RoutingPolicy.Replicated"/> or <see cref="RoutingPolicy.ReplicatedReadOnly"/>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The response lease; dispose it to return the buffers.</returns>
+    public ValueTask<R2P2Response> CallAsync(ReadOnlyMemory<byte> payload, RoutingPolicy policy = RoutingPolicy.Replicated, CancellationToken cancellationToken = default)
+        => CallAsync(in payload, CopyPayload.Writer, policy, _options.Timeout, cancellationToken);
+
+    /// <summary>Stops the receive loop, fails calls in flight and closes the socket.</summary>
+    public void Dispose() => _client.Dispose();
+
+    /// <inheritdoc cref="Dispose"/>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync() => _client.DisposeAsync();
+
+    private static ulong NewClientId()
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
+        return Math.Max(1, BitConverter.ToUInt64(bytes));
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<R2P2Response> CallCoreAsync<TState>(R2P2MethodDescriptor? method, TState state, R2P2PayloadWriter<TState> writePayload, RoutingPolicy policy, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Statistics.Call();
+        var sequence = _sequences.Begin();
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            var delay = _options.RetryDelay;
+            while (true)
+            {
+                var remaining = timeout - Stopwatch.GetElapsedTime(started);
+                if (remaining <= TimeSpan.Zero)
+                {
+                    Statistics.Failure();
+                    throw new R2P2TimeoutException();
+                }
+
+                var attempt = remaining < _options.AttemptTimeout ? remaining : _options.AttemptTimeout;
+                var request = new Request<TState>(new SessionHeader(ClientId, sequence, _sequences.Floor), state, writePayload, _options.PayloadSize);
+                var target = _transport.Target;
+                Statistics.Attempt();
+                try
+                {
+                    return method is null
+                        ? await _client.CallAsync(in request, Request<TState>.Writer, policy, attempt, cancellationToken).ConfigureAwait(false)
+                        : await _client.CallAsync(method, in request, Request<TState>.Writer, policy, attempt, cancellationToken).ConfigureAwait(false);
+                }
+                catch (R2P2DroppedException)
+                {
+                    Statistics.Drop();
+                    if (!_options.FanOut)
+                    {
+                        _transport.MoveTarget(target);
+                    }
+
+                    if (delay > TimeSpan.Zero)
+                    {
+                        await Task.Delay(delay < remaining ? delay : remaining, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    delay = delay * 2 > _options.RetryDelay * 64 ? _options.RetryDelay * 64 : delay * 2;
+                }
+                catch (R2P2TimeoutException)
+                {
+                    Statistics.Timeout();
+                    if (!_options.FanOut)
+                    {
+                        _transport.MoveTarget(target);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _sequences.End(sequence);
+        }
+    }
+
+    /// <summary>One attempt's payload: the session header, then what the service's writer writes; one packet at most.</summary>
+    private readonly struct Request<TState>(SessionHeader header, TState state, R2P2PayloadWriter<TState> write, int payloadSize)
+    {
+        public static readonly R2P2PayloadWriter<Request<TState>> Writer = static (output, in request) => request.WriteTo(output);
+
+        private void WriteTo(IBufferWriter<byte> output)
+        {
+            header.Write(output.GetSpan(SessionHeader.Size));
+            output.Advance(SessionHeader.Size);
+            write(output, in state);
+            if (output is MessageWriter message && message.Length > payloadSize)
+            {
+                throw new ArgumentException($"A replicated request must fit one packet: {message.Length - SessionHeader.Size} bytes of payload and the {SessionHeader.Size}-byte session header exceed PayloadSize ({payloadSize}).");
+            }
+        }
+    }
+
+    private static class CopyPayload
+    {
+        public static readonly R2P2PayloadWriter<ReadOnlyMemory<byte>> Writer = static (output, in payload) => output.Write(payload.Span);
+    }
+}

@@ -1,0 +1,38 @@
+using System.Threading;
+
+namespace TailGuard.Replication;
+
+/// <summary>Counts of one <see cref="ReplicatedClient"/>. Thread-safe.</summary>
+public sealed class ReplicatedClientStatistics
+{
+    private long _calls;
+    private long _attempts;
+    private long _drops;
+    private long _timeouts;
+    private long _failures;
+
+    /// <summary>Calls started.</summary>
+    public long Calls => Interlocked.Read(ref _calls);
+
+    /// <summary>Attempts sent (a call's first attempt and every retry).</summary>
+    public long Attempts => Interlocked.Read(ref _attempts);
+
+    /// <summary>Attempts answered DROP (flow control, or a baseline follower).</summary>
+    public long Drops => Interlocked.Read(ref _drops);
+
+    /// <summary>Attempts that timed out.</summary>
+    public long Timeouts => Interlocked.Read(ref _timeouts);
+
+    /// <summary>Calls that ended without an answer (their whole timeout passed).</summary>
+    public long Failures => Interlocked.Read(ref _failures);
+
+    internal void Call() => Interlocked.Increment(ref _calls);
+
+    internal void Attempt() => Interlocked.Increment(ref _attempts);
+
+    internal void Drop() => Interlocked.Increment(ref _drops);
+
+    internal void Timeout() => Interlocked.Increment(ref _timeouts);
+
+    internal void Failure() => Interlocked.Increment(ref _failures);
+}

@@ -1,0 +1,136 @@
+using System;
+using System.Collections.Generic;
+using TailGuard.R2P2;
+
+namespace TailGuard.Replication.Payloads;
+
+/// <summary>
+/// The "unordered" table of HovercRaft (docs/replication.md, "Parking and joining"): every replica keeps the request
+/// payloads it received from clients, keyed by <see cref="RequestKey"/>, with the deferred response handle that lets it
+/// answer if it becomes the request's replier, until the ordered log entry for the key is applied. Bounded in count
+/// (the oldest is evicted) and in age (a payload no entry claimed within the timeout is dropped); a replica that lost
+/// a payload recovers it from a peer, so eviction costs time, never correctness. Thread-safe.
+/// </summary>
+internal sealed class ParkedPayloads
+{
+    private readonly object _sync = new();
+    private readonly Dictionary<RequestKey, LinkedListNode<Parked>> _byKey = new();
+    private readonly LinkedList<Parked> _byAge = new();
+    private readonly int _capacity;
+    private readonly long _timeoutTicks;
+    private long _evicted;
+    private long _expired;
+
+    public ParkedPayloads(int capacity, TimeSpan timeout)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _capacity = capacity;
+        _timeoutTicks = (long)(timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+    }
+
+    public int Count
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _byKey.Count;
+            }
+        }
+    }
+
+    public long Evicted => System.Threading.Interlocked.Read(ref _evicted);
+
+    public long Expired => System.Threading.Interlocked.Read(ref _expired);
+
+    public bool IsFull
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _byKey.Count >= _capacity;
+            }
+        }
+    }
+
+    /// <summary>Parks a payload; false when the key is parked already (a duplicate datagram keeps the first copy).</summary>
+    public bool TryPark(RequestKey key, byte[] payload, ulong hash, R2P2ResponseHandle handle, long now)
+    {
+        lock (_sync)
+        {
+            if (_byKey.TryGetValue(key, out var existing))
+            {
+                if (now - existing.Value.ParkedAt < _timeoutTicks)
+                {
+                    return false;
+                }
+
+                // A stale payload under a reused rid: the new request replaces it.
+                Remove(existing);
+            }
+
+            while (_byKey.Count >= _capacity)
+            {
+                Remove(_byAge.First!);
+                _evicted++;
+            }
+
+            var node = _byAge.AddLast(new Parked(key, payload, hash, handle, now));
+            _byKey.Add(key, node);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Takes the entry for <paramref name="key"/>: the payload only when its hash is <paramref name="hash"/> (else null:
+    /// recover it), and the response handle either way (the client at that key is the one to answer).
+    /// </summary>
+    public bool TryTake(RequestKey key, ulong hash, out byte[]? payload, out R2P2ResponseHandle handle)
+    {
+        lock (_sync)
+        {
+            if (!_byKey.TryGetValue(key, out var node))
+            {
+                payload = null;
+                handle = default;
+                return false;
+            }
+
+            Remove(node);
+            payload = node.Value.Hash == hash ? node.Value.Payload : null;
+            handle = node.Value.Handle;
+            return true;
+        }
+    }
+
+    /// <summary>The payload parked at <paramref name="key"/> with hash <paramref name="hash"/>, left in place (a peer's recovery).</summary>
+    public byte[]? Find(RequestKey key, ulong hash)
+    {
+        lock (_sync)
+        {
+            return _byKey.TryGetValue(key, out var node) && node.Value.Hash == hash ? node.Value.Payload : null;
+        }
+    }
+
+    /// <summary>Drops payloads parked for longer than the timeout; their handles expire in the server.</summary>
+    public void Expire(long now)
+    {
+        lock (_sync)
+        {
+            while (_byAge.First is { } oldest && now - oldest.Value.ParkedAt >= _timeoutTicks)
+            {
+                Remove(oldest);
+                _expired++;
+            }
+        }
+    }
+
+    private void Remove(LinkedListNode<Parked> node)
+    {
+        _byKey.Remove(node.Value.Key);
+        _byAge.Remove(node);
+    }
+
+    private readonly record struct Parked(RequestKey Key, byte[] Payload, ulong Hash, R2P2ResponseHandle Handle, long ParkedAt);
+}

@@ -1,0 +1,139 @@
+using System;
+using TailGuard.Replication.Peers;
+
+namespace TailGuard.Replication.Replies;
+
+/// <summary>
+/// What a replica knows of every member from their STATUS messages (and of itself directly): how far each applied,
+/// how many entries each handled as replier, and when it last heard from each. From it come the durable index (applied
+/// by a majority), the liveness of peers, and the followers' lag for flow control. Thread-safe.
+/// </summary>
+internal sealed class ClusterView
+{
+    private readonly object _sync = new();
+    private readonly long[] _applied;
+    private readonly long[] _handled;
+    private readonly long[] _heardAt;
+    private readonly long[] _term;
+    private readonly uint[] _boot;
+    private readonly long _liveTicks;
+
+    public ClusterView(int members, int self, TimeSpan liveWindow)
+    {
+        Members = members;
+        Self = self;
+        _applied = new long[members];
+        _handled = new long[members];
+        _heardAt = new long[members];
+        _term = new long[members];
+        _boot = new uint[members];
+        Array.Fill(_heardAt, long.MinValue / 2);
+        _liveTicks = (long)(liveWindow.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+    }
+
+    public int Members { get; }
+
+    public int Self { get; }
+
+    /// <summary>How many members make a majority.</summary>
+    public int Majority => (Members / 2) + 1;
+
+    public void Update(in PeerStatus status, long now)
+    {
+        if (status.From >= Members || status.From == Self)
+        {
+            return;
+        }
+
+        lock (_sync)
+        {
+            if (status.Boot != _boot[status.From])
+            {
+                // The peer restarted: what it said before no longer describes it.
+                _boot[status.From] = status.Boot;
+                _applied[status.From] = 0;
+                _handled[status.From] = 0;
+                _term[status.From] = 0;
+            }
+
+            // Reports may arrive out of order: never move backwards within a term.
+            if (status.Term >= _term[status.From])
+            {
+                _term[status.From] = status.Term;
+                _applied[status.From] = Math.Max(_applied[status.From], status.Applied);
+                _handled[status.From] = Math.Max(_handled[status.From], status.Handled);
+            }
+
+            _heardAt[status.From] = now;
+        }
+    }
+
+    public void SetSelf(long applied, long handled)
+    {
+        lock (_sync)
+        {
+            _applied[Self] = applied;
+            _handled[Self] = handled;
+        }
+    }
+
+    public bool IsLive(int member, long now)
+    {
+        if (member == Self)
+        {
+            return true;
+        }
+
+        lock (_sync)
+        {
+            return now - _heardAt[member] <= _liveTicks;
+        }
+    }
+
+    public long Applied(int member)
+    {
+        lock (_sync)
+        {
+            return _applied[member];
+        }
+    }
+
+    public long Handled(int member)
+    {
+        lock (_sync)
+        {
+            return _handled[member];
+        }
+    }
+
+    /// <summary>The highest index a majority has applied (a member's last report stands for it: reports only grow).</summary>
+    public long DurableIndex()
+    {
+        Span<long> values = stackalloc long[Members];
+        lock (_sync)
+        {
+            _applied.CopyTo(values);
+        }
+
+        values.Sort();
+        return values[Members - Majority];
+    }
+
+    /// <summary>The lowest applied index among live followers (long.MaxValue when none is live).</summary>
+    public long SlowestLiveFollower(long now)
+    {
+        var slowest = long.MaxValue;
+        lock (_sync)
+        {
+            for (var m = 0; m < Members; m++)
+            {
+                if (m != Self && now - _heardAt[m] <= _liveTicks)
+                {
+                    slowest = Math.Min(slowest, _applied[m]);
+                }
+            }
+        }
+
+        return slowest;
+    }
+}

@@ -1,0 +1,88 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using TailGuard.Replication;
+using TailGuard.Tool.Cli;
+
+namespace TailGuard.Tool.Commands.Cluster;
+
+/// <summary>
+/// <c>tailguard cluster node --members A,B,C --id I --data DIR</c>: one replica of the built-in store, until Ctrl+C or
+/// SIGTERM. Every member gets the same <c>--members</c> list (same order); on separate machines, give each machine's
+/// reachable address. Prints "replica I listening on HOST:PORT" once serving and "replica I: leader is J (term T)" on
+/// each change; the last line on a clean stop is the node's status.
+/// </summary>
+internal static class ClusterNodeCommand
+{
+    public static Command Create()
+    {
+        var members = ToolOptions.EndPoints("--members", "Every member's HOST:PORT (UDP for clients and replicas, TCP for Raft), the same list in the same order on every member.");
+        members.Required = true;
+        var id = ToolOptions.Count("--id", "This node's index in --members, from 0.", 0, 0, 254);
+        var data = new Option<string?>("--data") { Description = "Where this node keeps its log, snapshots and payload journal (reused on restart). Required.", HelpName = "DIR", Required = true };
+        var quiet = new Option<bool>("--quiet") { Description = "Print only the listening line, leader changes and failures." };
+        var settings = NodeSettings.Create();
+
+        var command = new Command("node", "Run one replica of the built-in replicated key-value store.");
+        command.Options.Add(members);
+        command.Options.Add(id.Option);
+        command.Options.Add(data);
+        command.Options.Add(quiet);
+        settings.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var list = parse.GetValue(members)!;
+            var self = id.Get(parse);
+            if (self >= list.Count)
+            {
+                throw ToolException.Usage($"--id {self} is not an index into the {list.Count} members.");
+            }
+
+            var election = settings.ElectionTimeout.Get(parse);
+            var options = new ReplicatedNodeOptions
+            {
+                Members = list,
+                Self = self,
+                DataDirectory = Path.GetFullPath(parse.GetValue(data)!),
+                Mode = settings.Mode.Get(parse),
+                Replies = settings.Replier.Get(parse),
+                LowerElectionTimeout = election,
+                UpperElectionTimeout = election * 2,
+                MaxApplyLag = settings.MaxApplyLag.Get(parse),
+                SnapshotInterval = settings.SnapshotInterval.Get(parse),
+                ApplyDelay = settings.ApplyDelay.Get(parse),
+                DurableReplies = !parse.GetValue(settings.FastReplies),
+                Logger = new LineLogger(output, parse.GetValue(quiet) ? LogLevel.Warning : LogLevel.Information),
+            };
+            var store = new ClusterKeyValueStore();
+            await using var node = await ReplicatedNode.StartAsync(options, new ClusterKeyValueDispatcher(store), store, cancellationToken).ConfigureAwait(false);
+            lock (output)
+            {
+                output.WriteLine($"replica {self} listening on {list[self]} ({options.Mode}, {list.Count} members, data {options.DataDirectory}); Ctrl+C or SIGTERM stops");
+                output.Flush();
+            }
+
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C or SIGTERM: a normal stop.
+            }
+
+            lock (output)
+            {
+                output.WriteLine($"replica {self} stopping: {node.DescribeStatus()}");
+                output.Flush();
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

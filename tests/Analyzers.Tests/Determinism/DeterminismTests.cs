@@ -1,0 +1,177 @@
+using System.Threading.Tasks;
+using ContractVerifier = TailGuard.Analyzers.Tests.Infrastructure.AnalyzerVerifier<TailGuard.Analyzers.Determinism.ReplicatedContractAnalyzer>;
+using Verifier = TailGuard.Analyzers.Tests.Infrastructure.AnalyzerVerifier<TailGuard.Analyzers.Determinism.DeterminismAnalyzer>;
+
+namespace TailGuard.Analyzers.Tests.Determinism;
+
+public sealed class DeterminismTests
+{
+    [Fact]
+    public Task Clock_random_guid_environment_io_hash_and_threads_in_a_replicated_apply_path_are_reported()
+    {
+        const string source = """
+            using System;
+            using System.Diagnostics;
+            using System.IO;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using TailGuard;
+
+            [R2P2Service(Replicated = true)]
+            public interface IStore
+            {
+                long Put(string key, long value);
+                [ReadOnly] long Get(string key);
+            }
+
+            public sealed class Store : IStore
+            {
+                private long _last;
+
+                public long Put(string key, long value)
+                {
+                    _last = {|TG5001:DateTime.UtcNow|}.Ticks + {|TG5001:Stopwatch.GetTimestamp()|} + {|TG5001:Environment.TickCount64|};
+                    _last += {|TG5002:new Random()|}.Next() + {|TG5002:Random.Shared|}.Next();
+                    _last += {|TG5003:Guid.NewGuid()|}.GetHashCode();
+                    _last += {|TG5004:Environment.GetEnvironmentVariable("X")|}?.Length ?? 0;
+                    _last += {|TG5004:Environment.ProcessorCount|};
+                    {|TG5005:File.WriteAllText("log", key)|};
+                    _last += {|TG5006:key.GetHashCode()|} + {|TG5006:HashCode.Combine(key, value)|};
+                    {|TG5007:Task.Run(() => _last++)|};
+                    {|TG5007:ThreadPool.QueueUserWorkItem(_ => _last++)|};
+                    return _last;
+                }
+
+                public long Get(string key) => {|TG5001:DateTimeOffset.Now|}.Ticks;
+            }
+            """;
+        return Verifier.VerifyAsync(source);
+    }
+
+    [Fact]
+    public Task Seeded_random_data_streams_and_unreplicated_services_and_other_methods_are_not_reported()
+    {
+        const string source = """
+            using System;
+            using System.IO;
+            using TailGuard;
+
+            [R2P2Service(Replicated = true)]
+            public interface IStore { long Put(string key, long value); }
+
+            [R2P2Service]
+            public interface IPlain { long Now(); }
+
+            [R2P2Service(Replicated = false)]
+            public interface IExplicitlyPlain { long Later(); }
+
+            public sealed class Store : IStore, IPlain, IExplicitlyPlain
+            {
+                private long _last;
+
+                public long Put(string key, long value)
+                {
+                    var seeded = new Random(42).Next();
+                    using var memory = new MemoryStream();
+                    using var writer = new StreamWriter(memory);
+                    writer.Write(key);
+                    var text = Environment.NewLine + Path.Combine("a", "b");
+                    _last = value + seeded + text.Length + key.Length;
+                    return _last;
+                }
+
+                // Not an apply path: an unreplicated service, and a helper the apply path does not name.
+                public long Now() => DateTime.UtcNow.Ticks;
+
+                public long Later() => DateTime.UtcNow.Ticks;
+
+                public long Stamp() => DateTime.UtcNow.Ticks + Guid.NewGuid().GetHashCode();
+            }
+            """;
+        return Verifier.VerifyAsync(source);
+    }
+
+    [Fact]
+    public Task Explicit_implementations_lambdas_and_local_functions_of_an_apply_path_are_covered()
+    {
+        const string source = """
+            using System;
+            using System.Net.Sockets;
+            using TailGuard;
+
+            [R2P2Service(Replicated = true)]
+            public interface IStore { long Put(string key, long value); }
+
+            public sealed class Store : IStore
+            {
+                long IStore.Put(string key, long value)
+                {
+                    Func<long> clock = () => {|TG5001:DateTime.Now|}.Ticks;
+                    long Local() => {|TG5003:Guid.NewGuid()|}.GetHashCode();
+                    using var socket = {|TG5005:new Socket(SocketType.Dgram, ProtocolType.Udp)|};
+                    return clock() + Local() + value;
+                }
+            }
+            """;
+        return Verifier.VerifyAsync(source);
+    }
+
+    [Fact]
+    public Task Hand_written_apply_and_snapshot_methods_are_apply_paths()
+    {
+        const string source = """
+            using System;
+            using System.Buffers;
+
+            namespace TailGuard.Replication
+            {
+                public interface IReplicatedState
+                {
+                    void WriteSnapshot(IBufferWriter<byte> output);
+                    void ReadSnapshot(ReadOnlySequence<byte> snapshot);
+                }
+            }
+
+            public sealed class State : TailGuard.Replication.IReplicatedState
+            {
+                private long _taken;
+
+                public void WriteSnapshot(IBufferWriter<byte> output) => _taken = {|TG5001:DateTime.UtcNow|}.Ticks;
+
+                public void ReadSnapshot(ReadOnlySequence<byte> snapshot) => _taken = snapshot.Length;
+            }
+            """;
+        return Verifier.VerifyAsync(source);
+    }
+}
+
+public sealed class ReplicatedContractTests
+{
+    [Fact]
+    public Task A_policy_on_a_replicated_service_or_its_methods_is_TG5008_and_ReadOnly_on_a_plain_service_is_TG5009()
+    {
+        const string source = """
+            using TailGuard;
+            using TailGuard.R2P2;
+
+            [{|TG5008:R2P2Service(Replicated = true, Policy = RoutingPolicy.LoadBalanced)|}]
+            public interface IReplicated
+            {
+                [{|TG5008:R2P2Method(1, Policy = RoutingPolicy.Fixed)|}] void Put(string key, long value);
+                [R2P2Method(2)] [ReadOnly] long Get(string key);
+                [R2P2Method(4, Policy = RoutingPolicy.Unspecified)] void Delete(string key);
+            }
+
+            [R2P2Service]
+            public interface IPlain
+            {
+                [{|TG5009:ReadOnly|}] long Get(string key);
+                [R2P2Method(3, Policy = RoutingPolicy.Fixed)] void Put(string key, long value);
+            }
+
+            [R2P2Service(Replicated = false, Policy = RoutingPolicy.Fixed)]
+            public interface IExplicitlyPlain { long Get(string key); }
+            """;
+        return ContractVerifier.VerifyAsync(source);
+    }
+}

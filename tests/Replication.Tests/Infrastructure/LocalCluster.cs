@@ -1,0 +1,337 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using TailGuard.Tool.Commands.Cluster;
+
+namespace TailGuard.Replication.Tests.Infrastructure;
+
+/// <summary>
+/// A cluster of real replicas: each one the built tool's <c>cluster node</c> in its own process (optionally inside a
+/// network namespace), with its own data directory, on ports picked free on this machine. Nodes can be killed
+/// (SIGKILL), paused (SIGSTOP: a stalled machine that comes back believing what it believed) and restarted on their
+/// data. Disposing kills every process by its id and removes the data.
+/// </summary>
+internal sealed class LocalCluster : IDisposable
+{
+    private readonly TemporaryDirectory _data = new("tg-cluster");
+    private readonly NodeHandle?[] _nodes;
+    private readonly string[] _extraArguments;
+    private readonly Func<int, string?> _namespaceOf;
+    private readonly Func<int, string[]> _nodeArguments;
+
+    private LocalCluster(IReadOnlyList<IPEndPoint> members, string[] extraArguments, Func<int, string?> namespaceOf, Func<int, string[]>? nodeArguments = null)
+    {
+        Members = members;
+        _nodes = new NodeHandle?[members.Count];
+        _extraArguments = extraArguments;
+        _namespaceOf = namespaceOf;
+        _nodeArguments = nodeArguments ?? (_ => []);
+    }
+
+    public IReadOnlyList<IPEndPoint> Members { get; }
+
+    public string MembersText => string.Join(',', Members.Select(m => m.ToString()));
+
+    /// <summary>Starts <paramref name="count"/> loopback nodes with extra node arguments (mode, timeouts...).</summary>
+    public static LocalCluster Start(int count, params string[] extraArguments)
+    {
+        var cluster = new LocalCluster(FreePorts.Pick(IPAddress.Loopback, count), extraArguments, _ => null);
+        cluster.StartAll();
+        return cluster;
+    }
+
+    /// <summary>Starts <paramref name="count"/> loopback nodes, node i with its own extra arguments <paramref name="nodeArguments"/>(i).</summary>
+    public static LocalCluster Start(int count, Func<int, string[]> nodeArguments)
+    {
+        var cluster = new LocalCluster(FreePorts.Pick(IPAddress.Loopback, count), [], _ => null, nodeArguments);
+        cluster.StartAll();
+        return cluster;
+    }
+
+    /// <summary>Starts nodes at given addresses, node i inside network namespace <paramref name="namespaceOf"/>(i).</summary>
+    public static LocalCluster Start(IReadOnlyList<IPEndPoint> members, Func<int, string?> namespaceOf, params string[] extraArguments)
+    {
+        var cluster = new LocalCluster(members, extraArguments, namespaceOf);
+        cluster.StartAll();
+        return cluster;
+    }
+
+    /// <summary>
+    /// A client of the cluster; by default with a generous call timeout (30 s): on a loaded two-core machine an election
+    /// and the retry through the new leader can take longer than the library's 5 s default.
+    /// </summary>
+    public ReplicatedClient Client(ReplicatedClientOptions? options = null) =>
+        ReplicatedClient.CreateUdp(Members, options ?? new ReplicatedClientOptions { Timeout = TimeSpan.FromSeconds(30) });
+
+    public string Output(int node) => _nodes[node]?.Output ?? string.Empty;
+
+    public string AllOutput() => string.Join("\n", Enumerable.Range(0, _nodes.Length).Select(i => $"--- node {i} ---\n{Output(i)}"));
+
+    public bool IsRunning(int node) => _nodes[node] is { HasExited: false };
+
+    public void Start(int node) => StartWith(node);
+
+    /// <summary>Starts node <paramref name="node"/> with arguments added to the cluster's (a later option wins).</summary>
+    public void StartWith(int node, params string[] extraArguments)
+    {
+        if (IsRunning(node))
+        {
+            throw new InvalidOperationException($"node {node} is running");
+        }
+
+        _nodes[node]?.Dispose();
+        var arguments = new List<string>
+        {
+            "cluster", "node", "--members", MembersText, "--id", node.ToString(CultureInfo.InvariantCulture), "--data", _data.Combine($"node{node}"),
+        };
+        arguments.AddRange(_extraArguments);
+        arguments.AddRange(_nodeArguments(node));
+        arguments.AddRange(extraArguments);
+        _nodes[node] = NodeHandle.Start(_namespaceOf(node), arguments);
+    }
+
+    /// <summary>SIGKILL: the process ends at once, mid-write if it was writing.</summary>
+    public void Kill(int node)
+    {
+        _nodes[node]?.Kill();
+    }
+
+    public void Pause(int node) => _nodes[node]?.Signal("STOP");
+
+    public void Resume(int node) => _nodes[node]?.Signal("CONT");
+
+    /// <summary>Waits until node <paramref name="node"/> prints that it serves.</summary>
+    public async Task WaitServingAsync(int node, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Output(node).Contains("listening on", StringComparison.Ordinal))
+        {
+            if (!IsRunning(node))
+            {
+                throw new InvalidOperationException($"node {node} exited before serving:\n{Output(node)}");
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"node {node} did not start in time:\n{Output(node)}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>The status line of one node (its answer to a FIXED request), or null.</summary>
+    public Task<string?> StatusAsync(int node) => ClusterStatusCommand.QueryAsync(Members[node], TimeSpan.FromMilliseconds(300));
+
+    /// <summary>A numeric field of a node's status line.</summary>
+    public async Task<long?> StatusFieldAsync(int node, string field)
+    {
+        var status = await StatusAsync(node);
+        return status is null ? null : Field(status, field);
+    }
+
+    /// <summary>
+    /// A numeric field of a node that must answer (an assertion's input): the status query is retried for up to 10 s, as
+    /// one 300 ms query can go unanswered on a loaded machine and a missing answer must not read as zero.
+    /// </summary>
+    public async Task<long> RequiredStatusFieldAsync(int node, string field)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            if (await StatusFieldAsync(node, field) is { } value)
+            {
+                return value;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"node {node} did not report '{field}' in 10 s\n{await DiagnoseAsync()}");
+            }
+        }
+    }
+
+    public static long? Field(string status, string field)
+    {
+        foreach (var pair in status.Split(' '))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0 && pair.AsSpan(0, equals).SequenceEqual(field) && long.TryParse(pair.AsSpan(equals + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Waits for a leader that a majority of the running nodes agree on (excluding <paramref name="except"/>), and
+    /// returns its index.
+    /// </summary>
+    public async Task<int> WaitForLeaderAsync(TimeSpan timeout, int except = -1)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var votes = new Dictionary<long, int>();
+            for (var i = 0; i < Members.Count; i++)
+            {
+                if (i == except || !IsRunning(i))
+                {
+                    continue;
+                }
+
+                if (await StatusFieldAsync(i, "leader") is { } leader && leader >= 0 && leader != except)
+                {
+                    votes[leader] = votes.GetValueOrDefault(leader) + 1;
+                }
+            }
+
+            foreach (var (leader, count) in votes)
+            {
+                if (count > Members.Count / 2 && IsRunning((int)leader) && await StatusFieldAsync((int)leader, "leader") == leader)
+                {
+                    return (int)leader;
+                }
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"no leader agreed on in {timeout.TotalSeconds} s:\n{AllOutput()}");
+    }
+
+    /// <summary>Every node's status line and output, for a failure message.</summary>
+    public async Task<string> DiagnoseAsync()
+    {
+        var text = new StringBuilder();
+        for (var i = 0; i < Members.Count; i++)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"node {i} ({(IsRunning(i) ? "running" : "not running")}): {await StatusAsync(i) ?? "no status"}");
+        }
+
+        return text.Append(AllOutput()).ToString();
+    }
+
+    public void Dispose()
+    {
+        foreach (var node in _nodes)
+        {
+            node?.Dispose();
+        }
+
+        _data.Dispose();
+    }
+
+    private void StartAll()
+    {
+        for (var i = 0; i < Members.Count; i++)
+        {
+            Start(i);
+        }
+    }
+
+    /// <summary>One node process.</summary>
+    private sealed class NodeHandle : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new();
+
+        private NodeHandle(Process process) => _process = process;
+
+        public bool HasExited => _process.HasExited;
+
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        public static NodeHandle Start(string? networkNamespace, IEnumerable<string> arguments)
+        {
+            var start = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            if (networkNamespace is not null)
+            {
+                foreach (var prefix in new[] { "netns", "exec", networkNamespace, "dotnet" })
+                {
+                    start.ArgumentList.Add(prefix);
+                }
+            }
+
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "TailGuard.Tool.dll"));
+            foreach (var argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+            var process = new Process { StartInfo = start };
+            var handle = new NodeHandle(process);
+            process.OutputDataReceived += (_, e) => handle.Append(e.Data);
+            process.ErrorDataReceived += (_, e) => handle.Append(e.Data);
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            return handle;
+        }
+
+        public void Kill()
+        {
+            try
+            {
+                if (!_process.HasExited)
+                {
+                    Signal("CONT"); // a paused process dies the same, but say so plainly
+                    _process.Kill(entireProcessTree: true);
+                    _process.WaitForExit(10_000);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+
+        public void Signal(string signal)
+        {
+            if (_process.HasExited)
+            {
+                return;
+            }
+
+            using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, _process.Id.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
+            kill.WaitForExit(5_000);
+        }
+
+        public void Dispose()
+        {
+            Kill();
+            _process.Dispose();
+        }
+
+        private void Append(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+}
