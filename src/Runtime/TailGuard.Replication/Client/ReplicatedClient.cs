@@ -127,20 +127,7 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The response lease; dispose it to return the buffers.</returns>
     public ValueTask<R2P2Response> CallAsync<TState>(in TState state, R2P2PayloadWriter<TState> writePayload, RoutingPolicy policy, TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(writePayload);
-        if (policy is not (RoutingPolicy.Replicated or RoutingPolicy.ReplicatedReadOnly))
-        {
-            throw new ArgumentOutOfRangeException(nameof(policy), policy, "A replicated call is Replicated (a write) or ReplicatedReadOnly (a read).");
-        }
-
-        if (timeout <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The call timeout must be positive.");
-        }
-
-        return CallCoreAsync(method: null, state, writePayload, policy, timeout, cancellationToken);
-    }
+        => Start(method: null, in state, writePayload, policy, timeout, cancellationToken);
 
     /// <summary>
     /// Sends one call of a service method (what generated clients call): as the other overloads, and each attempt's
@@ -158,19 +145,7 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
     public ValueTask<R2P2Response> CallAsync<TState>(R2P2MethodDescriptor method, in TState state, R2P2PayloadWriter<TState> writePayload, RoutingPolicy policy, TimeSpan? timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(method);
-        ArgumentNullException.ThrowIfNull(writePayload);
-        TimeSpan overall = timeout ?? _options.Timeout;
-        if (policy is not (RoutingPolicy.Replicated or RoutingPolicy.ReplicatedReadOnly))
-        {
-            throw new ArgumentOutOfRangeException(nameof(policy), policy, "A replicated call is Replicated (a write) or ReplicatedReadOnly (a read).");
-        }
-
-        if (overall <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeout), overall, "The call timeout must be positive.");
-        }
-
-        return CallCoreAsync(method, state, writePayload, policy, overall, cancellationToken);
+        return Start(method, in state, writePayload, policy, timeout ?? _options.Timeout, cancellationToken);
     }
 
     /// <summary>Sends one call whose payload is <paramref name="payload"/>.</summary>
@@ -187,6 +162,23 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
     /// <inheritdoc cref="Dispose"/>
     /// <returns>A completed task.</returns>
     public ValueTask DisposeAsync() => _client.DisposeAsync();
+
+    // Every public call form checks its arguments here, once, before the first attempt.
+    private ValueTask<R2P2Response> Start<TState>(R2P2MethodDescriptor? method, in TState state, R2P2PayloadWriter<TState> writePayload, RoutingPolicy policy, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writePayload);
+        if (policy is not (RoutingPolicy.Replicated or RoutingPolicy.ReplicatedReadOnly))
+        {
+            throw new ArgumentOutOfRangeException(nameof(policy), policy, "A replicated call is Replicated (a write) or ReplicatedReadOnly (a read).");
+        }
+
+        if (timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The call timeout must be positive.");
+        }
+
+        return CallCoreAsync(method, state, writePayload, policy, timeout, cancellationToken);
+    }
 
     private static ulong NewClientId()
     {
