@@ -221,6 +221,12 @@ public sealed class LoadGenerator : ILoadPointRunner, IAsyncDisposable
             while (true)
             {
                 await Task.Delay(s_pollInterval, cancellationToken).ConfigureAwait(false);
+                recorder.PrepareLogs();
+                foreach (var connection in _connections)
+                {
+                    connection.Prepare();
+                }
+
                 var now = Stopwatch.GetTimestamp();
                 if (now < windowStart)
                 {

@@ -54,6 +54,16 @@ internal sealed class PointRecorder
 
     public long Ok => Interlocked.Read(ref _ok);
 
+    /// <summary>Allocates the sending threads' next log chunks ahead of them (on the controller, so a sender never allocates).</summary>
+    public void PrepareLogs()
+    {
+        foreach (var thread in Threads)
+        {
+            thread.Samples.Prepare();
+            thread.SendTimes.Prepare();
+        }
+    }
+
     public long Timeouts => Interlocked.Read(ref _timeouts);
 
     public long Drops => Interlocked.Read(ref _drops);
