@@ -50,11 +50,7 @@ internal sealed class UdpEchoConnection : LoadConnection, IReceiveLoopHandler
 
     public static UdpEchoConnection Open(IPEndPoint server, LoadConnectionSettings settings, R2P2TargetOptions options, byte[] filler)
     {
-        var local = new IPEndPoint(IPAddress.IsLoopback(server.Address) ? IPAddress.Loopback : IPAddress.Any, 0);
-        TimestampingTransport? transport = settings.MeasuresLatency && options.KernelTimestamps
-            ? KernelTimestampingUdpTransport.TryBind(local, options.Transport)
-            : null;
-        transport ??= new ClockTimestampingTransport(UdpTransport.Bind(local, options.Transport));
+        var transport = TimestampingTransport.Bind(server, settings, options);
         try
         {
             return new UdpEchoConnection(transport, PacketAddress.FromEndPoint(server), settings, options, filler);
