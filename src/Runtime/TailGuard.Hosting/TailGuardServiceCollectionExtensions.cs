@@ -171,7 +171,14 @@ public static class TailGuardServiceCollectionExtensions
             try
             {
                 (var backend, owned) = TrustDomainBackends.Create(name, settings, provider);
-                var host = create(provider, name, new TrustDomainHostOptions { Backend = backend, Core = settings.Core, CoreCount = settings.CoreCount });
+                var host = create(provider, name, new TrustDomainHostOptions
+                {
+                    Backend = backend,
+                    Core = settings.Core,
+                    CoreCount = settings.CoreCount,
+                    MeterFactory = provider.GetService<IMeterFactory>(),
+                    Name = name,
+                });
                 lease.Owned = owned;
                 Log.DomainCreated(logger, name, backend.Name, host.Core, Convert.ToHexStringLower(host.Attestation.Measurement.Span));
                 return host;
