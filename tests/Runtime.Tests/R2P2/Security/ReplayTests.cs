@@ -137,7 +137,7 @@ public sealed class ReplayTests : IDisposable
 
     private void Build(ClientCall call, byte[] payload)
     {
-        var writer = new MessageWriter(_memory, 1464, 1 << 20, AuthenticatedWireReference.RequestTrailer);
+        var writer = new MessageWriter(_memory, 1464 - AuthenticatedWireReference.RequestTrailer, 1 << 20, AuthenticatedWireReference.RequestTrailer);
         writer.Start();
         BuffersExtensions.Write(writer, payload);
         call.BuildRequest(writer, RoutingPolicy.LoadBalanced, Server);
