@@ -17,7 +17,8 @@ namespace TailGuard.MultiProcess.Tests;
 /// The router of docs/router.md as an operator deploys it: <c>tailguard router</c>, <c>tailguard serve --workers</c>
 /// servers and <c>tailguard ping</c>/<c>tailguard load</c> clients, each a separate process on its own host. Every test
 /// runs twice: on a LAN of network namespaces joined by veth pairs to a bridge, and on loopback addresses 127.0.0.x
-/// for machines without namespaces. Without a capability (root, namespaces) the test says so and returns.
+/// for machines without namespaces; the first also runs on ::1 (an IPv6 router: 28-byte FEEDBACK, the raw IPv6
+/// forwarder). Without a capability (root, namespaces, IPv6) the test says so and returns.
 /// </summary>
 public sealed class RouterClusterTests(ITestOutputHelper output)
 {
@@ -26,6 +27,7 @@ public sealed class RouterClusterTests(ITestOutputHelper output)
     [Theory]
     [InlineData(DeploymentKind.Namespaces)]
     [InlineData(DeploymentKind.Loopback)]
+    [InlineData(DeploymentKind.LoopbackIPv6)]
     public async Task Requests_spread_over_every_worker_and_responses_go_straight_to_the_client(DeploymentKind kind)
     {
         using var deployment = Deploy(kind);

@@ -1,6 +1,9 @@
 using System;
 using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
 using System.Net;
+using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using TailGuard.R2P2;
 using TailGuard.Tests.R2P2.Infrastructure;
@@ -51,6 +54,41 @@ public sealed class ProcessTests(VethFixture veth) : IClassFixture<VethFixture>
     }
 
     [NetworkFact]
+    public async Task Serve_over_af_xdp_prints_its_socket_statistics_on_sigusr1_and_at_exit()
+    {
+        var pair = veth.Pair;
+        using var server = ToolProcess.Start(pair.NamespaceA, "serve", "--xdp", pair.InterfaceA, "--listen", "0.0.0.0:0");
+        var address = await server.WaitForAddressAsync("R2P2 echo on");
+        Assert.Contains("SIGUSR1 prints the AF_XDP statistics", server.Output, StringComparison.Ordinal);
+        using (var client = NamespaceThread.Run(pair.NamespaceB, () => R2P2Client.CreateUdp(IPEndPoint.Parse(address))))
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                using var response = await client.CallAsync("counted"u8.ToArray());
+            }
+        }
+
+        // SIGUSR1 prints one line per queue and the server goes on.
+        await server.SignalAsync("USR1");
+        var deadline = Stopwatch.GetTimestamp() + 30 * Stopwatch.Frequency;
+        while (StatisticsLines(server.Output).Count == 0 && Stopwatch.GetTimestamp() < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        var running = Assert.Single(StatisticsLines(server.Output));
+        Assert.False(server.HasExited, server.Output);
+        AssertStatisticsLine(running);
+
+        // SIGTERM: the final counts, then the statistics again.
+        Assert.Equal(0, await server.StopAsync(TimeSpan.FromSeconds(60)));
+        var lines = StatisticsLines(server.Output);
+        Assert.Equal(2, lines.Count);
+        AssertStatisticsLine(lines[1]);
+        Assert.True(server.Output.IndexOf("served ", StringComparison.Ordinal) < server.Output.LastIndexOf("AF_XDP queue 0:", StringComparison.Ordinal), server.Output);
+    }
+
+    [NetworkFact]
     public async Task Ping_over_af_xdp_reaches_a_kernel_udp_echo_and_reports_percentiles()
     {
         var pair = veth.Pair;
@@ -64,6 +102,26 @@ public sealed class ProcessTests(VethFixture veth) : IClassFixture<VethFixture>
         Assert.Contains($"--xdp {pair.InterfaceA}:0", ping.Output, StringComparison.Ordinal);
         Assert.Matches(@"p50 .* calls 200 ", ping.Output);
         Assert.False(ProgramTests.IsAttached(pair), "the ping detached at exit");
+    }
+
+    /// <summary>The lines <c>tailguard serve --xdp</c> prints per queue: "AF_XDP queue N: ...".</summary>
+    private static System.Collections.Generic.List<string> StatisticsLines(string output)
+        => [.. output.Split('\n').Select(line => line.Trim()).Where(line => line.StartsWith("AF_XDP queue 0:", StringComparison.Ordinal))];
+
+    /// <summary>Mode, traffic (5 calls served), no kernel losses, both ring-empty counters, and a census that adds up.</summary>
+    private static void AssertStatisticsLine(string line)
+    {
+        Assert.Matches(@"^AF_XDP queue 0: (Native|Generic) attach, Copy bind: received \d+, sent \d+, ", line);
+        var traffic = Regex.Match(line, @"received (\d+), sent (\d+),");
+        Assert.True(long.Parse(traffic.Groups[1].Value, CultureInfo.InvariantCulture) >= 5, line);
+        Assert.True(long.Parse(traffic.Groups[2].Value, CultureInfo.InvariantCulture) >= 5, line);
+        Assert.Matches(@"kernel rx dropped 0, rx ring full 0, fill ring empty \d+, tx ring empty \d+, ", line);
+        Assert.EndsWith("kernel receive losses 0", line, StringComparison.Ordinal);
+        var census = Regex.Match(line, @"frames (\d+): free (\d+), receiving (\d+), held (\d+), sending (\d+)");
+        Assert.True(census.Success, line);
+        var counts = Enumerable.Range(1, 5).Select(i => int.Parse(census.Groups[i].Value, CultureInfo.InvariantCulture)).ToArray();
+        Assert.True(counts[0] > 0, line);
+        Assert.Equal(counts[0], counts[1] + counts[2] + counts[3] + counts[4]);
     }
 
     [NetworkFact]

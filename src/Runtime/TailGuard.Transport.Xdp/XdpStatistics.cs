@@ -107,6 +107,28 @@ public sealed class XdpStatistics
     /// </summary>
     public long ProgramNoSocket { get; init; }
 
+    /// <summary>UMEM frames in the transport: the four frame counts below add up to it.</summary>
+    public int FrameCount { get; init; }
+
+    /// <summary>UMEM frames free (ready to fill or to rent).</summary>
+    public int FramesFree { get; init; }
+
+    /// <summary>UMEM frames with the kernel for receiving: on the fill ring, being filled, or on the RX ring.</summary>
+    public int FramesReceiving { get; init; }
+
+    /// <summary>UMEM frames held by the application: rented, handed to a receiver, or parked for a next hop.</summary>
+    public int FramesHeld { get; init; }
+
+    /// <summary>UMEM frames with the kernel for sending: on the TX ring or the completion ring.</summary>
+    public int FramesSending { get; init; }
+
+    /// <summary>
+    /// Whether every UMEM frame was found in one place (free, receiving, held, sending). Exact only when no thread
+    /// received or sent during the snapshot (at exit, or with the loops paused); a frame lost on some path would show
+    /// here as a shortfall that stays.
+    /// </summary>
+    public bool FramesAccountedFor => FramesFree + FramesReceiving + FramesHeld + FramesSending == FrameCount;
+
     /// <summary>Received frames dropped for one reason.</summary>
     /// <param name="reason">The reason.</param>
     /// <returns>How many.</returns>
@@ -117,5 +139,6 @@ public sealed class XdpStatistics
     public override string ToString()
         => $"{AttachMode} attach, {BindMode} bind: received {DatagramsReceived}, sent {DatagramsSent}, receive drops {ReceiveDrops}, "
             + $"send drops (unresolved {UnresolvedNeighbourDrops}, unroutable {UnroutableDrops}, oversized {OversizedSendDrops}, ring full {TransmitRingFullDrops}, no frame {FrameShortageDrops}); "
-            + $"program redirected {ProgramRedirected}, passed {ProgramPassed}, no socket {ProgramNoSocket}; kernel rx dropped {KernelRxDropped}, rx ring full {KernelRxRingFull}, fill ring empty {KernelFillRingEmpty}, tx ring empty {KernelTxRingEmpty}, invalid descriptors {KernelInvalidDescriptors}";
+            + $"program redirected {ProgramRedirected}, passed {ProgramPassed}, no socket {ProgramNoSocket}; kernel rx dropped {KernelRxDropped}, rx ring full {KernelRxRingFull}, fill ring empty {KernelFillRingEmpty}, tx ring empty {KernelTxRingEmpty}, invalid descriptors {KernelInvalidDescriptors}; "
+            + $"frames {FrameCount}: free {FramesFree}, receiving {FramesReceiving}, held {FramesHeld}, sending {FramesSending}";
 }

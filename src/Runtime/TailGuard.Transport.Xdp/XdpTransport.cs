@@ -122,8 +122,14 @@ public sealed unsafe class XdpTransport : PacketTransport
 
             var kernel = Volatile.Read(ref _disposed) == 0 ? ReadSocketCounters() : default;
             var program = _attachment.ReadCounters();
+            var census = Census;
             return new XdpStatistics(AttachMode, BindMode, _attachment.IsLink, drops)
             {
+                FrameCount = census.Total,
+                FramesFree = census.Free,
+                FramesReceiving = census.Receiving,
+                FramesHeld = census.Held,
+                FramesSending = census.Sending,
                 DatagramsReceived = Interlocked.Read(ref _received),
                 DatagramsSent = Interlocked.Read(ref _sent),
                 UnresolvedNeighbourDrops = Interlocked.Read(ref _unresolved),

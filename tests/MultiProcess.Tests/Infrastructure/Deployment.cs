@@ -14,6 +14,9 @@ public enum DeploymentKind
 
     /// <summary>Each process on its own loopback address 127.0.0.x, for machines without namespaces.</summary>
     Loopback,
+
+    /// <summary>Every process on ::1 (each on its own ports): an IPv6 router, its servers and clients.</summary>
+    LoopbackIPv6,
 }
 
 /// <summary>
@@ -55,6 +58,21 @@ internal sealed class Deployment : IDisposable
             return new Deployment(kind, null);
         }
 
+        if (kind == DeploymentKind.LoopbackIPv6)
+        {
+            try
+            {
+                using var probe = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
+                probe.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+                return new Deployment(kind, null);
+            }
+            catch (SocketException error)
+            {
+                reason = $"no IPv6 loopback here (binding [::1] failed: {error.Message})";
+                return null;
+            }
+        }
+
         var network = VirtualNetwork.TryCreate(out reason);
         return network is null ? null : new Deployment(kind, network);
     }
@@ -68,7 +86,7 @@ internal sealed class Deployment : IDisposable
             return new Host(machine.Namespace, machine.Address, machine.Device);
         }
 
-        return new Host(null, $"127.0.0.{++_hosts + 1}", "lo");
+        return Kind == DeploymentKind.LoopbackIPv6 ? new Host(null, "[::1]", "lo") : new Host(null, $"127.0.0.{++_hosts + 1}", "lo");
     }
 
     /// <summary>Removes the namespaces (loopback addresses need no cleaning).</summary>
@@ -84,13 +102,13 @@ internal sealed record Host(NetworkNamespace? Namespace, string Address, string 
     /// <summary>A UDP socket on this host's address (port 0): a peer the test drives itself, from the host's namespace.</summary>
     public Socket BindUdp()
     {
-        var local = new IPEndPoint(IPAddress.Parse(Address), 0);
+        var local = new IPEndPoint(IPAddress.Parse(Address.Trim('[', ']')), 0);
         if (Namespace is not null)
         {
             return Namespace.BindUdp(local);
         }
 
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        var socket = new Socket(local.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         socket.Bind(local);
         return socket;
     }

@@ -92,15 +92,23 @@ internal sealed partial class ToolProcess : IDisposable
     /// <summary>Stops the tool as Ctrl+C would (SIGTERM, so it prints its final counts) and waits for it to exit.</summary>
     public async Task<int> StopAsync(TimeSpan timeout)
     {
+        await SignalAsync("TERM");
+        return await WaitForExitAsync(timeout);
+    }
+
+    /// <summary>Sends the tool a signal by name ("TERM", "USR1") while it runs.</summary>
+    public async Task SignalAsync(string signal)
+    {
         if (!_process.HasExited)
         {
             // "ip netns exec" execs the tool in place: this id is the tool's.
-            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             await kill.WaitForExitAsync();
         }
-
-        return await WaitForExitAsync(timeout);
     }
+
+    /// <summary>Whether the tool has exited.</summary>
+    public bool HasExited => _process.HasExited;
 
     /// <summary>Kills the tool at once (SIGKILL): a machine that dies, with no chance to say goodbye.</summary>
     public void Kill()

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using TailGuard.R2P2;
 
@@ -10,11 +11,32 @@ namespace TailGuard.Transport.Xdp;
 
 /// <summary>
 /// <c>R2P2Server.CreateXdp</c> and <c>R2P2Client.CreateXdp</c>: R2P2 over AF_XDP, with an optional fall back to kernel
-/// UDP sockets (<see cref="XdpFallback.UdpSockets"/>) where AF_XDP is unavailable, which they say in a warning log line.
+/// UDP sockets (<see cref="XdpFallback.UdpSockets"/>) where AF_XDP is unavailable, which they say in a warning log line;
+/// and <c>server.GetXdpStatistics()</c>, the counters of the AF_XDP sockets a server made here serves on.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1708:Identifiers should differ by more than case", Justification = "The analyzer reads two extension blocks as members named alike; they extend different types.")]
 public static partial class XdpR2P2Factories
 {
+    // The transports of each server CreateXdp made (a server does not show its transports), for GetXdpStatistics.
+    private static readonly ConditionalWeakTable<R2P2Server, XdpTransport[]> s_serverTransports = new();
+
+    extension(R2P2Server server)
+    {
+        /// <summary>
+        /// The statistics of the AF_XDP sockets the server serves on, one per queue in queue order (bind mode, what was
+        /// received and sent, the kernel's losses and empty rings, the frame census); empty when the server was not made
+        /// by <c>R2P2Server.CreateXdp</c> or fell back to UDP sockets.
+        /// </summary>
+        /// <returns>A new snapshot per queue.</returns>
+        public IReadOnlyList<XdpStatistics> GetXdpStatistics()
+        {
+            ArgumentNullException.ThrowIfNull(server);
+            return s_serverTransports.TryGetValue(server, out var transports)
+                ? Array.ConvertAll(transports, static transport => transport.Statistics)
+                : [];
+        }
+    }
+
     extension(R2P2Server)
     {
         /// <summary>
@@ -46,6 +68,7 @@ public static partial class XdpR2P2Factories
                 }
 
                 var server = new R2P2Server(transports, handler, options);
+                s_serverTransports.AddOrUpdate(server, transports.ConvertAll(static transport => (XdpTransport)transport).ToArray());
                 if (logger is not null)
                 {
                     LogServing(logger, "server", first.LocalAddress, first.InterfaceName, transport.Queue, queues, first.AttachMode, first.BindMode);

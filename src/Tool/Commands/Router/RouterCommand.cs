@@ -28,7 +28,7 @@ internal static class RouterCommand
     public static Command Create()
     {
         var defaults = new R2P2RouterOptions();
-        var listen = ToolOptions.EndPoint("--listen", "Where clients send requests (IPv4; port 0 picks a free one, printed at start). [default: 127.0.0.1:9000]", allowPortZero: true);
+        var listen = ToolOptions.EndPoint("--listen", "Where clients send requests (IPv4, or IPv6 as [::1]:PORT; the servers are of the same family; port 0 picks a free one, printed at start). [default: 127.0.0.1:9000]", allowPortZero: true);
         var feedbackPort = ToolOptions.Count("--feedback-port", "The port servers send FEEDBACK to (their --router), on --listen's address; 0 picks a free one.", -1, 0, 65535, "the request port");
         var servers = new Option<string[]>("--server") { Description = "A server: HOST:PORT, or HOST:FIRST-LAST for the workers of 'tailguard serve --workers' (repeatable, or comma-separated).", HelpName = "HOST:PORT[-LAST]", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         var serversFile = new Option<FileInfo?>("--servers-file") { Description = "More servers, one per line (# comments); re-read when it changes or on SIGHUP, which adds, removes and re-admits evicted servers.", HelpName = "FILE" };
@@ -67,11 +67,6 @@ internal static class RouterCommand
         {
             var output = parse.InvocationConfiguration.Output;
             var endPoint = parse.GetValue(listen) ?? new IPEndPoint(IPAddress.Loopback, 9000);
-            if (endPoint.AddressFamily != AddressFamily.InterNetwork)
-            {
-                throw ToolException.Usage($"--listen {endPoint}: R2P2 routers are IPv4 (FEEDBACK carries an IPv4 client address).");
-            }
-
             var (given, givenError) = ServerList.Entries((parse.GetValue(servers) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)), "--server");
             if (givenError is not null)
             {
@@ -84,6 +79,14 @@ internal static class RouterCommand
             if (fileError is not null)
             {
                 throw new ToolException(fileError, fileError.Contains("twice", StringComparison.Ordinal) || fileError.Contains("is not", StringComparison.Ordinal) ? ExitCodes.Usage : ExitCodes.Failed);
+            }
+
+            foreach (var server in initial!)
+            {
+                if (server.AddressFamily != endPoint.AddressFamily)
+                {
+                    throw ToolException.Usage(MixedFamilies(server, endPoint));
+                }
             }
 
             if (initial!.Count == 0 && file is null)
@@ -191,6 +194,10 @@ internal static class RouterCommand
         return command;
     }
 
+    /// <summary>Why a server of the other address family cannot join (forwarding rewrites only the destination).</summary>
+    private static string MixedFamilies(PacketAddress server, IPEndPoint listen)
+        => $"the server {server} and --listen {listen} are of different address families: the router forwards by rewriting only the destination, so it and its servers share one (IPv4 or IPv6).";
+
     /// <summary>One line of counts.</summary>
     public static string Counts(R2P2Router router)
     {
@@ -224,7 +231,7 @@ internal static class RouterCommand
     {
         try
         {
-            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            using var probe = new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
             probe.Bind(endPoint);
             return true;
         }
@@ -286,6 +293,15 @@ internal static class RouterCommand
             {
                 output.WriteLine($"servers not changed: {error}");
                 return;
+            }
+
+            foreach (var server in desired!)
+            {
+                if (server.IsIPv4 != router.IsIPv4)
+                {
+                    output.WriteLine($"servers not changed: {MixedFamilies(server, router.LocalAddress.ToEndPoint())}");
+                    return;
+                }
             }
 
             var current = router.Servers.Select(s => s.Address).ToHashSet();

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Net;
-using System.Net.Sockets;
 using TailGuard.R2P2;
 using TailGuard.Tool.Cli;
 
@@ -12,7 +11,7 @@ namespace TailGuard.Tool.Commands.Router;
 /// <summary>
 /// The servers of <c>tailguard router</c>: <c>HOST:PORT</c>, or <c>HOST:FIRST-LAST</c> for the k workers of
 /// <c>tailguard serve --workers k</c> (one member per port), given with <c>--server</c> or one per line in a servers file
-/// (<c>#</c> starts a comment). IPv4 only (FEEDBACK carries an IPv4 client address); the same server twice is an error.
+/// (<c>#</c> starts a comment). IPv4 or IPv6 (<c>[::1]:9100</c>), of the router's family; the same server twice is an error.
 /// </summary>
 internal static class ServerList
 {
@@ -98,12 +97,7 @@ internal static class ServerList
 
     private static (IReadOnlyList<PacketAddress>? Value, string? Error) Checked(IPEndPoint first, int count, string text)
     {
-        if (first.AddressFamily != AddressFamily.InterNetwork)
-        {
-            return (null, $"'{text}' is not IPv4: R2P2 routers are IPv4 (FEEDBACK carries an IPv4 client address)");
-        }
-
-        if (first.Address.Equals(IPAddress.Any) || first.Address.Equals(IPAddress.Broadcast))
+        if (first.Address.Equals(IPAddress.Any) || first.Address.Equals(IPAddress.IPv6Any) || first.Address.Equals(IPAddress.Broadcast))
         {
             return (null, $"'{text}' is not a server's address (a router needs the address its FEEDBACK comes from)");
         }

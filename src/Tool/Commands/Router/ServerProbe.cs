@@ -21,7 +21,7 @@ internal static class ServerProbe
         {
             foreach (var server in servers)
             {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
                 sockets.Add((server, socket));
                 try
                 {

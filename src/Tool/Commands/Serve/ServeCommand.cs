@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.CommandLine;
+using System.IO;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using TailGuard.R2P2;
@@ -149,10 +151,21 @@ internal static class ServeCommand
                 + (deferred ? ", deferred answers" : string.Empty)
                 + (time is null ? string.Empty : $", service time {time} ({serviceMode.Get(parse).ToString().ToLowerInvariant()})")
                 + (feedback is null ? string.Empty : $", FEEDBACK to {feedback}");
-            output.WriteLine($"R2P2 echo on {r2p2.LocalAddress} ({details}); Ctrl+C or SIGTERM stops");
+            var overXdp = r2p2.GetXdpStatistics().Count > 0;
+            output.WriteLine($"R2P2 echo on {r2p2.LocalAddress} ({details}); Ctrl+C or SIGTERM stops{(overXdp ? ", SIGUSR1 prints the AF_XDP statistics" : string.Empty)}");
+            using var printStatistics = overXdp && !OperatingSystem.IsWindows() ? PosixSignalRegistration.Create(SignalUser1, context =>
+            {
+                context.Cancel = true; // SIGUSR1 prints, it does not stop the server
+                PrintXdpStatistics(output, r2p2, parse.GetValue(xdp)!.Queue);
+            }) : null;
             await Wait(stop.Token).ConfigureAwait(false);
             var stats = r2p2.Statistics;
             output.WriteLine($"served {stats.Responses} responses, {stats.Drops} drops, {stats.MalformedDatagrams} malformed datagrams");
+            if (overXdp)
+            {
+                PrintXdpStatistics(output, r2p2, parse.GetValue(xdp)!.Queue);
+            }
+
             return ExitCodes.Ok;
         });
         return command;
@@ -184,6 +197,23 @@ internal static class ServeCommand
         catch (SocketException error)
         {
             throw SocketErrors.Listen(endPoint, error);
+        }
+    }
+
+    /// <summary>SIGUSR1 (10 on Linux), which PosixSignal does not name.</summary>
+    private const PosixSignal SignalUser1 = (PosixSignal)10;
+
+    /// <summary>
+    /// One line per AF_XDP queue: bind and attach modes, received and sent, drops, the kernel's losses and empty rings, and
+    /// where the UMEM frames are (docs/xdp.md, "Checking it works").
+    /// </summary>
+    private static void PrintXdpStatistics(TextWriter output, R2P2Server server, int firstQueue)
+    {
+        var queues = server.GetXdpStatistics();
+        for (var i = 0; i < queues.Count; i++)
+        {
+            var queue = queues[i];
+            output.WriteLine($"AF_XDP queue {firstQueue + i}: {queue}; kernel receive losses {queue.KernelReceiveLosses}");
         }
     }
 

@@ -36,10 +36,10 @@ internal sealed class HeaderTarget : IFuzzTarget
 
         if (ControlMessages.TryReadFeedback(input, out ushort requestId, out PacketAddress client))
         {
-            Span<byte> feedback = stackalloc byte[ControlMessages.FeedbackLength];
-            ControlMessages.WriteFeedback(feedback, requestId, client);
+            Span<byte> feedback = stackalloc byte[ControlMessages.FeedbackIPv6Length];
+            int written = ControlMessages.WriteFeedback(feedback, requestId, client);
             Invariant.Holds(
-                ControlMessages.TryReadFeedback(feedback, out ushort again, out PacketAddress againClient) && again == requestId && againClient == client,
+                ControlMessages.TryReadFeedback(feedback[..written], out ushort again, out PacketAddress againClient) && again == requestId && againClient == client,
                 "A FEEDBACK read does not survive writing and reading again.");
         }
     }
@@ -67,6 +67,9 @@ internal sealed class HeaderTarget : IFuzzTarget
         byte[] feedback = new byte[ControlMessages.FeedbackLength];
         ControlMessages.WriteFeedback(feedback, 7, new PacketAddress(0x7F000001, 9000));
         yield return ("feedback", feedback);
+        byte[] feedback6 = new byte[ControlMessages.FeedbackIPv6Length];
+        ControlMessages.WriteFeedback(feedback6, 7, PacketAddress.Parse("[fd00::2]:9000"));
+        yield return ("feedback-ipv6", feedback6);
         yield return ("short", [R2P2Header.Magic, R2P2Header.Size, 0]);
     }
 

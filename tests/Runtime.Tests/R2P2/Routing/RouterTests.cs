@@ -344,3 +344,10 @@ public sealed class InMemoryRouterTests() : RouterTests(new InMemoryTestNetwork(
 
 [RequiresNetwork(NetworkCapability.RawSockets)]
 public sealed class UdpRouterTests() : RouterTests(new UdpTestNetwork());
+
+/// <summary>Every router test again with clients, router and servers on IPv6 (fd00::N): 28-byte FEEDBACK, IPv6 keys.</summary>
+public sealed class InMemoryIPv6RouterTests() : RouterTests(new InMemoryTestNetwork(ipv6: true));
+
+/// <summary>Every router test again on ::1: the raw IPv6 forwarder writes the IPv6 header and the mandatory UDP checksum.</summary>
+[RequiresNetwork(NetworkCapability.RawSockets)]
+public sealed class UdpIPv6RouterTests() : RouterTests(new UdpTestNetwork(ipv6: true));

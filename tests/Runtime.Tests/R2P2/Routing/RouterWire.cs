@@ -9,10 +9,14 @@ namespace TailGuard.Tests.R2P2.Routing;
 /// <summary>Hand-built router traffic: FEEDBACK bytes independent of the runtime's codec, and request buffers as a loop receives them.</summary>
 internal static class RouterWire
 {
-    /// <summary>The 16-byte FEEDBACK of docs/design/r2p2.md: header 0xCC 08 20 00 00 00 00 00, rid, client port, client IPv4.</summary>
+    /// <summary>
+    /// The FEEDBACK of docs/design/r2p2.md and docs/router.md: header 0xCC 08 20 00 00 00 00 00, rid, client port, then
+    /// the client's address: 4 bytes (16 in all) for IPv4, 16 bytes (28 in all) for IPv6.
+    /// </summary>
     public static byte[] Feedback(ushort rid, PacketAddress client)
     {
-        var bytes = new byte[16];
+        var ip = client.ToEndPoint().Address.GetAddressBytes();
+        var bytes = new byte[12 + ip.Length];
         bytes[0] = 0xCC;
         bytes[1] = 8;
         bytes[2] = 0x20;
@@ -20,11 +24,7 @@ internal static class RouterWire
         bytes[9] = (byte)rid;
         bytes[10] = (byte)(client.Port >> 8);
         bytes[11] = (byte)client.Port;
-        var ip = client.IPv4;
-        bytes[12] = (byte)(ip >> 24);
-        bytes[13] = (byte)(ip >> 16);
-        bytes[14] = (byte)(ip >> 8);
-        bytes[15] = (byte)ip;
+        ip.CopyTo(bytes, 12);
         return bytes;
     }
 

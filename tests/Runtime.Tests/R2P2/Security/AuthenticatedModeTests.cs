@@ -203,6 +203,35 @@ public abstract class AuthenticatedModeTests : IDisposable
     }
 
     [Fact]
+    public async Task Genuine_replies_replayed_within_their_call_are_dropped_and_the_call_completes()
+    {
+        var server = Peer(); // on path: it records the genuine replies of this call and sends them again
+        var client = Client(server.Address, _keyA);
+        var secret = Secret(_keyA);
+
+        var call = client.CallAsync("transfer"u8.ToArray()).AsTask();
+        var request = server.Receive();
+        Assert.True(AuthenticatedWireReference.OpenRequest(secret, request.Bytes, out _, out var callNonce, out _));
+        var rid = request.RequestId;
+        var first = AuthenticatedWireReference.SealReply(secret, KeyA, callNonce, 40, Wire.Packet(Wire.Response, Wire.First, rid, 3, "one "u8));
+        var second = AuthenticatedWireReference.SealReply(secret, KeyA, callNonce, 41, Wire.Packet(Wire.Response, 0, rid, 1, "two "u8));
+        var last = AuthenticatedWireReference.SealReply(secret, KeyA, callNonce, 42, Wire.Packet(Wire.Response, Wire.Last, rid, 2, "three"u8));
+
+        server.Send(request.Source, first);
+        server.Send(request.Source, first); // a replayed FIRST used to fail the call as malformed
+        server.Send(request.Source, second);
+        server.Send(request.Source, second);
+        server.Send(request.Source, first);
+        await Task.Delay(150);
+        Assert.False(call.IsCompleted, $"a replay ended the call: {call.Exception?.InnerException?.Message}");
+
+        server.Send(request.Source, last);
+        using var response = await call.WaitAsync(Payloads.Generous);
+        Assert.Equal("one two three"u8.ToArray(), Payloads.ToArray(response.Payload));
+        Assert.Equal(3, client.Statistics.ForgedDatagrams);
+    }
+
+    [Fact]
     public async Task A_deferred_answer_is_sealed_for_its_call()
     {
         var handles = new BlockingCollection<R2P2ResponseHandle>();

@@ -18,6 +18,12 @@ public static class ControlMessages
     /// <summary>A FEEDBACK is 16 bytes: the header, then rid, client port and client IPv4 address.</summary>
     public const int FeedbackLength = R2P2Header.Size + 8;
 
+    /// <summary>
+    /// A FEEDBACK for an IPv6 client is 28 bytes: the header, then rid, client port and the client's 16-byte IPv6 address
+    /// (TailGuard's extension; the reference has IPv4 only, docs/router.md "IPv6").
+    /// </summary>
+    public const int FeedbackIPv6Length = R2P2Header.Size + 20;
+
     private static ReadOnlySpan<byte> AckPayload => "ACK"u8;
 
     private static ReadOnlySpan<byte> DropPayload => "DROP"u8;
@@ -45,27 +51,36 @@ public static class ControlMessages
     }
 
     /// <summary>
-    /// Writes the 16-byte FEEDBACK: magic, header size and type/policy 0x20 with every other header byte zero, then the
-    /// finished request's rid, the client's port and the client's IPv4 address, all big-endian. The wire format has
-    /// room for an IPv4 address only.
+    /// Writes a FEEDBACK: magic, header size and type/policy 0x20 with every other header byte zero, then the finished
+    /// request's rid, the client's port and the client's address, all big-endian: 16 bytes for an IPv4 client (the
+    /// reference's format), 28 for an IPv6 one (<see cref="FeedbackIPv6Length"/>; its scope id is not carried).
     /// </summary>
-    /// <param name="destination">At least <see cref="FeedbackLength"/> bytes.</param>
+    /// <param name="destination">At least <see cref="FeedbackLength"/> bytes, <see cref="FeedbackIPv6Length"/> for an IPv6 client.</param>
     /// <param name="requestId">The rid of the finished request.</param>
-    /// <param name="client">The request's client, an IPv4 address.</param>
-    /// <returns><see cref="FeedbackLength"/>.</returns>
-    /// <exception cref="ArgumentException"><paramref name="client"/> is IPv6: FEEDBACK carries an IPv4 address.</exception>
+    /// <param name="client">The request's client.</param>
+    /// <returns>The length written.</returns>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is too small for the client's form.</exception>
     public static int WriteFeedback(Span<byte> destination, ushort requestId, PacketAddress client)
     {
-        if (!client.IsIPv4)
+        var length = client.IsIPv4 ? FeedbackLength : FeedbackIPv6Length;
+        if (destination.Length < length)
         {
-            throw new ArgumentException($"FEEDBACK carries the client's IPv4 address (the R2P2 wire format); {client} is IPv6.", nameof(client));
+            throw new ArgumentException($"A FEEDBACK for {client} needs {length} bytes, not {destination.Length}.", nameof(destination));
         }
 
         R2P2Header.Write(destination, MessageType.Feedback, RoutingPolicy.LoadBalanced, 0, 0, 0);
         BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(8, 2), requestId);
         BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(10, 2), client.Port);
-        BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(12, 4), client.IPv4);
-        return FeedbackLength;
+        if (client.IsIPv4)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(12, 4), client.IPv4);
+        }
+        else
+        {
+            client.WriteIPv6Bytes(destination.Slice(12, 16));
+        }
+
+        return length;
     }
 
     /// <summary>Whether a datagram (header already read as a single-packet ACK) is exactly the 11-byte ACK.</summary>
@@ -82,22 +97,34 @@ public static class ControlMessages
     public static bool IsWellFormedDrop(ReadOnlySpan<byte> datagram, in R2P2Header header)
         => header.Type == MessageType.Drop && datagram.Length == DropLength && header.IsSinglePacket && datagram[R2P2Header.Size..].SequenceEqual(DropPayload);
 
-    /// <summary>Reads a FEEDBACK (for routers): exactly 16 bytes with a valid FEEDBACK header.</summary>
+    /// <summary>
+    /// Reads a FEEDBACK (for routers): a valid FEEDBACK header and exactly 16 bytes (an IPv4 client) or 28 (an IPv6 client,
+    /// which must not be an IPv4-mapped address: each client has one form).
+    /// </summary>
     /// <param name="datagram">The datagram.</param>
     /// <param name="requestId">The finished request's rid.</param>
-    /// <param name="client">The request's client (IPv4).</param>
+    /// <param name="client">The request's client (an IPv6 one without scope id).</param>
     /// <returns>Whether the datagram is a well-formed FEEDBACK.</returns>
     public static bool TryReadFeedback(ReadOnlySpan<byte> datagram, out ushort requestId, out PacketAddress client)
     {
         requestId = 0;
         client = default;
-        if (datagram.Length != FeedbackLength || R2P2Header.TryRead(datagram, out var header) != HeaderStatus.Valid || header.Type != MessageType.Feedback)
+        if (datagram.Length is not (FeedbackLength or FeedbackIPv6Length) || R2P2Header.TryRead(datagram, out var header) != HeaderStatus.Valid || header.Type != MessageType.Feedback)
         {
             return false;
         }
 
+        var port = BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(10, 2));
+        var read = datagram.Length == FeedbackLength
+            ? new PacketAddress(BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(12, 4)), port)
+            : new PacketAddress(datagram.Slice(12, 16), port);
+        if (datagram.Length == FeedbackIPv6Length && read.IsIPv4)
+        {
+            return false; // an IPv4 client in the IPv6 form
+        }
+
         requestId = BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(8, 2));
-        client = new PacketAddress(BinaryPrimitives.ReadUInt32BigEndian(datagram.Slice(12, 4)), BinaryPrimitives.ReadUInt16BigEndian(datagram.Slice(10, 2)));
+        client = read;
         return true;
     }
 }

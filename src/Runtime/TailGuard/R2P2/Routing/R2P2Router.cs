@@ -30,7 +30,7 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
     private int _disposed;
 
     /// <summary>Creates a router whose requests and FEEDBACK share one transport.</summary>
-    /// <param name="transport">The request port (an IPv4 transport); servers send FEEDBACK here too.</param>
+    /// <param name="transport">The request port (IPv4 or IPv6: its family is the router's); servers send FEEDBACK here too.</param>
     /// <param name="forwarder">Sends requests to servers with the client's source address.</param>
     /// <param name="options">Settings; defaults (JBSQ(2), no servers yet) when null.</param>
     public R2P2Router(PacketTransport transport, PacketForwarder forwarder, R2P2RouterOptions? options = null)
@@ -39,7 +39,7 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Creates a router with a request port and a separate FEEDBACK port.</summary>
-    /// <param name="transport">The request port (an IPv4 transport).</param>
+    /// <param name="transport">The request port (IPv4 or IPv6: its family is the router's).</param>
     /// <param name="feedbackTransport">The FEEDBACK port; null shares <paramref name="transport"/>.</param>
     /// <param name="forwarder">Sends requests to servers with the client's source address.</param>
     /// <param name="options">Settings; defaults (JBSQ(2), no servers yet) when null.</param>
@@ -58,6 +58,17 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
         if (_options.PayloadSize + R2P2Header.Size > transport.MaxDatagramSize)
         {
             throw new ArgumentException($"The request transport carries datagrams of at most {transport.MaxDatagramSize} bytes; {nameof(R2P2RouterOptions)}.{nameof(R2P2RouterOptions.PayloadSize)} needs {_options.PayloadSize + R2P2Header.Size}.", nameof(transport));
+        }
+
+        IsIPv4 = transport.LocalAddress.IsIPv4;
+        foreach (var server in _options.Servers)
+        {
+            CheckFamily(server, $"{nameof(R2P2RouterOptions)}.{nameof(R2P2RouterOptions.Servers)}");
+        }
+
+        if (feedbackTransport is not null && feedbackTransport.LocalAddress.IsIPv4 != IsIPv4)
+        {
+            throw new ArgumentException($"The FEEDBACK port {feedbackTransport.LocalAddress} and the request port {transport.LocalAddress} are of different address families; a router and its servers share one.", nameof(feedbackTransport));
         }
 
         _forwarder = forwarder;
@@ -97,6 +108,12 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
 
     /// <summary>Where servers send FEEDBACK (<see cref="R2P2ServerOptions.RouterAddress"/>): the FEEDBACK port, or the request port when shared.</summary>
     public PacketAddress FeedbackAddress => (_feedback ?? _requests).Transport.LocalAddress;
+
+    /// <summary>
+    /// Whether the router is IPv4 (its request port's family); else IPv6. Its servers and clients are of the same family:
+    /// forwarding rewrites only the destination, so a request cannot cross families.
+    /// </summary>
+    public bool IsIPv4 { get; }
 
     /// <summary>The placement policy.</summary>
     public RouterPolicy Policy => _options.Policy;
@@ -174,23 +191,20 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
     public long ReceiveLoopIterations => _requests.Iterations + (_feedback?.Iterations ?? 0);
 
     /// <summary>Creates a router on UDP: a request socket, a FEEDBACK socket (or the request socket), and a <see cref="RawSocketForwarder"/>.</summary>
-    /// <param name="listenEndPoint">The IPv4 address and port of the request port (port 0 picks one).</param>
-    /// <param name="feedbackEndPoint">The FEEDBACK port's IPv4 address and port (port 0 picks one); null shares the request port.</param>
+    /// <param name="listenEndPoint">The IPv4 or IPv6 address and port of the request port (port 0 picks one); its family is the router's.</param>
+    /// <param name="feedbackEndPoint">The FEEDBACK port's address (of the same family) and port (port 0 picks one); null shares the request port.</param>
     /// <param name="options">Settings; defaults when null.</param>
     /// <param name="transportOptions">Socket settings; defaults when null.</param>
     /// <returns>The router, its loops running.</returns>
-    /// <exception cref="ArgumentException">An endpoint is IPv6 (routers are IPv4), or a setting is invalid.</exception>
+    /// <exception cref="ArgumentException">The endpoints are of different families, a server is of another family, or a setting is invalid.</exception>
     /// <exception cref="UnauthorizedAccessException">The process may not open a raw socket (needs CAP_NET_RAW).</exception>
     /// <exception cref="SocketException">A port cannot be bound (in use, not an address of this machine).</exception>
     public static R2P2Router CreateUdp(IPEndPoint listenEndPoint, IPEndPoint? feedbackEndPoint = null, R2P2RouterOptions? options = null, UdpTransportOptions? transportOptions = null)
     {
         ArgumentNullException.ThrowIfNull(listenEndPoint);
-        foreach (var endPoint in feedbackEndPoint is null ? [listenEndPoint] : new[] { listenEndPoint, feedbackEndPoint })
+        if (feedbackEndPoint is not null && feedbackEndPoint.AddressFamily != listenEndPoint.AddressFamily)
         {
-            if (endPoint.AddressFamily != AddressFamily.InterNetwork)
-            {
-                throw new ArgumentException($"R2P2 routers are IPv4 (FEEDBACK carries an IPv4 client address); {endPoint} is not.", nameof(listenEndPoint));
-            }
+            throw new ArgumentException($"The FEEDBACK port {feedbackEndPoint} and the request port {listenEndPoint} are of different address families; a router and its servers share one.", nameof(feedbackEndPoint));
         }
 
         (options ?? new R2P2RouterOptions()).Validate();
@@ -222,12 +236,13 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Adds a server at run time; queued requests take its credits at once.</summary>
-    /// <param name="server">The server's IPv4 address and port (requests go there; its FEEDBACK must come from there).</param>
+    /// <param name="server">The server's address (of the router's family) and port (requests go there; its FEEDBACK must come from there).</param>
     /// <returns>True when it joined, false when it already was a member.</returns>
-    /// <exception cref="ArgumentException">The address is IPv6 or has no port.</exception>
+    /// <exception cref="ArgumentException">The address is of the other family than the router's, or has no host or port.</exception>
     /// <exception cref="InvalidOperationException">The router has <see cref="R2P2RouterOptions.MaxServers"/> servers already.</exception>
     public bool AddServer(PacketAddress server)
     {
+        CheckFamily(server, "server");
         var output = NewOutput();
         bool added;
         lock (_sync)
@@ -289,4 +304,12 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
     internal void ReportReceiveLoopError(Exception error) => ReceiveLoopError?.Invoke(this, error);
 
     private RouterOutput NewOutput() => new(_forwarder, _requests.Transport, 64);
+
+    private void CheckFamily(PacketAddress server, string what)
+    {
+        if (server.IsIPv4 != IsIPv4)
+        {
+            throw new ArgumentException($"{what}: {server} is {(server.IsIPv4 ? "IPv4" : "IPv6")} and the router is {(IsIPv4 ? "IPv4" : "IPv6")}: forwarding rewrites only the destination, so a router and its servers share one address family.");
+        }
+    }
 }

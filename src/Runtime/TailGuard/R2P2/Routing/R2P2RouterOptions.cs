@@ -10,7 +10,7 @@ public sealed class R2P2RouterOptions
     public RouterPolicy Policy { get; init; } = RouterPolicy.BoundedShortestQueue(2);
 
     /// <summary>
-    /// The servers the router starts with (more join with <see cref="R2P2Router.AddServer"/>). Each is the IPv4 address
+    /// The servers the router starts with (more join with <see cref="R2P2Router.AddServer"/>). Each is the address (of the router's family)
     /// and port the server receives requests on and sends its FEEDBACK from (a server with k workers is k of them).
     /// </summary>
     public IReadOnlyList<PacketAddress> Servers { get; init; } = [];
@@ -131,17 +131,24 @@ public sealed class R2P2RouterOptions
         }
     }
 
-    /// <summary>A server address the router can forward to: IPv4 (FEEDBACK is IPv4 on the wire), a real port.</summary>
+    /// <summary>A server address the router can forward to: a host (not 0.0.0.0 or ::) and a real port.</summary>
     internal static void CheckServer(PacketAddress server, string what)
     {
-        if (!server.IsIPv4)
-        {
-            throw new ArgumentException($"{what}: {server} is IPv6; R2P2 routers are IPv4 (FEEDBACK carries an IPv4 client address).");
-        }
-
-        if (server.Port == 0 || server.IPv4 == 0)
+        if (server.Port == 0 || IsUnspecified(server))
         {
             throw new ArgumentException($"{what}: {server} is not a server address (it needs a host and a port other than 0).");
         }
+    }
+
+    private static bool IsUnspecified(PacketAddress address)
+    {
+        if (address.IsIPv4)
+        {
+            return address.IPv4 == 0;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        address.WriteIPv6Bytes(bytes);
+        return !bytes.ContainsAnyExcept((byte)0);
     }
 }

@@ -55,7 +55,7 @@ public sealed class R2P2RouterStatistics
     /// <summary>FEEDBACK messages from a server for no request outstanding there: late (after their credit was reclaimed), repeated or forged (ignored).</summary>
     public long UnmatchedFeedbacks => _unmatchedFeedbacks.Value;
 
-    /// <summary>Datagrams dropped: a bad header, a type or routing policy the router does not route, a continuation packet, an IPv6 source, FEEDBACK on the request port or a request on the FEEDBACK port.</summary>
+    /// <summary>Datagrams dropped: a bad header, a type or routing policy the router does not route, a continuation packet, a source of the other address family than the router's, FEEDBACK on the request port or a request on the FEEDBACK port.</summary>
     public long MalformedDatagrams => _malformed.Value;
 
     /// <summary>Credits taken back without FEEDBACK: the request got none within <see cref="R2P2RouterOptions.FeedbackTimeout"/>, or its server left or was evicted.</summary>

@@ -20,6 +20,7 @@ internal sealed class RouterLoop : IReceiveLoopHandler, IDisposable
     private readonly RouterOutput _output;
     private readonly bool _routesRequests;
     private readonly bool _takesFeedback;
+    private readonly bool _ipv4; // the router's address family: requests from the other one cannot be forwarded by destination rewrite
     private readonly List<PacketAddress> _evicted = [];
     private readonly ReceiveLoop _loop;
 
@@ -32,6 +33,7 @@ internal sealed class RouterLoop : IReceiveLoopHandler, IDisposable
         _output = output;
         _routesRequests = routesRequests;
         _takesFeedback = takesFeedback;
+        _ipv4 = router.IsIPv4;
         _loop = new ReceiveLoop(transport, this, options);
     }
 
@@ -58,7 +60,7 @@ internal sealed class RouterLoop : IReceiveLoopHandler, IDisposable
         if (_routesRequests && header.Type == MessageType.Request)
         {
             // Only a request's first packet comes through a router; the rest go to the server that ACKed (case 7).
-            if (!header.IsFirst || header.Policy is not (RoutingPolicy.LoadBalanced or RoutingPolicy.Fixed) || !packet.Address.IsIPv4)
+            if (!header.IsFirst || header.Policy is not (RoutingPolicy.LoadBalanced or RoutingPolicy.Fixed) || packet.Address.IsIPv4 != _ipv4)
             {
                 _statistics.Malformed();
                 return false;

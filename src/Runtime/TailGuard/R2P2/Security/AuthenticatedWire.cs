@@ -93,10 +93,12 @@ public static class AuthenticatedWire
 
     /// <summary>
     /// Checks a reply for one call: the trailer names the client's key and the call's nonce, and the tag verifies. On
-    /// success the trailer is stripped; otherwise nothing changes.
+    /// success the trailer is stripped and <paramref name="serverNonce"/> is the reply's (the caller checks it is newer
+    /// than the call's last, see <c>ClientCall.IsFreshReply</c>); otherwise nothing changes.
     /// </summary>
-    internal static bool TryOpenReply(AesGcm cipher, PacketBuffer packet, uint keyId, ulong callNonce)
+    internal static bool TryOpenReply(AesGcm cipher, PacketBuffer packet, uint keyId, ulong callNonce, out ulong serverNonce)
     {
+        serverNonce = 0;
         var datagram = packet.Span;
         if (datagram.Length < R2P2Header.Size + ReplyTrailerLength)
         {
@@ -110,12 +112,14 @@ public static class AuthenticatedWire
         }
 
         Span<byte> nonce = stackalloc byte[NonceLength];
-        ReplyNonce(nonce, datagram, BinaryPrimitives.ReadUInt64BigEndian(trailer[12..]));
+        var replyNonce = BinaryPrimitives.ReadUInt64BigEndian(trailer[12..]);
+        ReplyNonce(nonce, datagram, replyNonce);
         if (!Verifies(cipher, datagram, nonce))
         {
             return false;
         }
 
+        serverNonce = replyNonce;
         packet.Length -= ReplyTrailerLength;
         return true;
     }

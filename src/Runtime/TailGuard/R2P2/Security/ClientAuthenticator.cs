@@ -29,7 +29,7 @@ internal sealed class ClientAuthenticator : IDisposable
 
     public void Seal(PacketBuffer packet, ulong callNonce) => AuthenticatedWire.SealRequest(_cipher, packet, _key.Id, callNonce);
 
-    public bool TryOpen(PacketBuffer packet, ulong callNonce) => AuthenticatedWire.TryOpenReply(_cipher, packet, _key.Id, callNonce);
+    public bool TryOpen(PacketBuffer packet, ulong callNonce, out ulong serverNonce) => AuthenticatedWire.TryOpenReply(_cipher, packet, _key.Id, callNonce, out serverNonce);
 
     public void Dispose() => _cipher.Dispose();
 }

@@ -14,8 +14,8 @@ public sealed class R2P2ServerOptions
     public RoutingPolicy[] ServedPolicies { get; init; } = [RoutingPolicy.LoadBalanced, RoutingPolicy.Fixed];
 
     /// <summary>
-    /// When set, one FEEDBACK goes to this router address after each response, from the listening socket. FEEDBACK
-    /// carries an IPv4 client address on the wire, so the router must be IPv4.
+    /// When set, one FEEDBACK goes to this router address after each response, from the listening socket (16 bytes
+    /// naming an IPv4 client, 28 naming an IPv6 one; docs/router.md). The router is of the server's address family.
     /// </summary>
     public PacketAddress? RouterAddress { get; init; }
 
@@ -125,9 +125,9 @@ public sealed class R2P2ServerOptions
         }
 
         ValidateProtocol();
-        if (RouterAddress is { IsIPv6: true } router)
+        if (RouterAddress is { IsIPv6: true } router && transport.LocalAddress.IsIPv4)
         {
-            throw new ArgumentException($"{nameof(R2P2ServerOptions)}.{nameof(RouterAddress)}: FEEDBACK carries the client's IPv4 address (the R2P2 wire format), so R2P2 routers are IPv4; {router} is IPv6.");
+            throw new ArgumentException($"{nameof(R2P2ServerOptions)}.{nameof(RouterAddress)}: {router} is IPv6 and the server listens on IPv4 ({transport.LocalAddress}); a router and its servers share one address family.");
         }
 
         if (ResponseTimeout <= TimeSpan.Zero || ResponseTimeout > R2P2Limits.MaxTimeout || MaxDeferredResponses is < 0 or > R2P2Limits.MaxRequestsHeld)

@@ -18,8 +18,8 @@ internal static class ResponseMessage
             seal.Apply(packets[i]);
         }
 
-        // FEEDBACK carries an IPv4 client; an IPv6 client cannot have come through an (IPv4) router, so it gets none.
-        feedback = router is not null && client.IsIPv4;
+        // FEEDBACK names the client in its own family: 16 bytes for IPv4, TailGuard's 28-byte form for IPv6.
+        feedback = router is not null;
         if (feedback)
         {
             if (packets.Length == count)
@@ -27,7 +27,7 @@ internal static class ResponseMessage
                 Array.Resize(ref packets, count + 1);
             }
 
-            var message = transport.Rent(ControlMessages.FeedbackLength);
+            var message = transport.Rent(ControlMessages.FeedbackIPv6Length);
             message.Length = ControlMessages.WriteFeedback(message.Storage, requestId, client);
             message.Address = router!.Value;
             packets[count++] = message;

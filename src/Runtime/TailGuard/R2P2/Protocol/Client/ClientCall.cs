@@ -27,6 +27,8 @@ public class ClientCall
     private PacketAddress _destination;
     private PacketAddress _responder;
     private bool _bound;
+    private bool _tookReply;
+    private ulong _lastReplyNonce;
 
     /// <summary>Creates an idle call.</summary>
     public ClientCall() => _response = _inlineResponse;
@@ -54,6 +56,20 @@ public class ClientCall
 
     /// <summary>In authenticated mode, the call's nonce: every request packet carries it and every reply must name it.</summary>
     internal ulong CallNonce { get; set; }
+
+    /// <summary>
+    /// In authenticated mode, whether <paramref name="serverNonce"/> (of a reply whose tag verified for this call) is
+    /// after every reply the call took: a server counts its nonces up and seals a call's ACK, then its response packets,
+    /// in the order it sends them, so a reply that is not newer is a replay within the call (docs/security.md).
+    /// </summary>
+    internal bool IsFreshReply(ulong serverNonce) => !_tookReply || unchecked((long)(serverNonce - _lastReplyNonce)) > 0;
+
+    /// <summary>Remembers the server nonce of a reply the call took (see <see cref="IsFreshReply"/>).</summary>
+    internal void TookReply(ulong serverNonce)
+    {
+        _lastReplyNonce = serverNonce;
+        _tookReply = true;
+    }
 
     /// <summary>The request packets the call still holds (not yet handed out).</summary>
     internal Span<PacketBuffer> HeldRequestPackets => _request.AsSpan(_requestNext, _requestCount - _requestNext);
@@ -117,6 +133,7 @@ public class ClientCall
         State = _requestCount == 1 ? CallState.AwaitingResponse : CallState.AwaitingAck;
         _destination = _request[0].Address;
         _bound = false;
+        _tookReply = false;
         var first = _request[0];
         _request[0] = null!;
         _requestNext = 1;
@@ -240,6 +257,7 @@ public class ClientCall
         RequestId = 0;
         _destination = default;
         _bound = false;
+        _tookReply = false;
         State = CallState.Idle;
     }
 

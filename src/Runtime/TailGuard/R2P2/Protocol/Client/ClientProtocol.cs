@@ -166,12 +166,23 @@ public sealed class ClientProtocol
         }
 
         call = target;
-        if (Authenticator is { } authenticator && target.State is not (CallState.Idle or CallState.Ended) && !authenticator.TryOpen(packet, target.CallNonce))
+        var sealedReply = Authenticator is not null && target.State is not (CallState.Idle or CallState.Ended);
+        ulong serverNonce = 0;
+        if (sealedReply && !Authenticator!.TryOpen(packet, target.CallNonce, out serverNonce))
         {
             return ClientCallEvent.Forged; // not from the key holder, or for another call: the call goes on
         }
 
+        if (sealedReply && !target.IsFreshReply(serverNonce))
+        {
+            return ClientCallEvent.Forged; // a genuine reply of this call seen before (a replay): the call goes on
+        }
+
         var outcome = target.Receive(header, packet, MaxResponsePackets, Sources);
+        if (sealedReply && outcome != ClientCallEvent.Forged)
+        {
+            target.TookReply(serverNonce);
+        }
         if (target.State == CallState.Ended)
         {
             // A dropped or malformed call may still have a genuine response on its way: keep its rid out of use.

@@ -5,7 +5,7 @@ namespace TailGuard.R2P2.Routing;
 
 /// <summary>
 /// The Internet checksum (RFC 1071): the ones' complement of the ones' complement sum of 16-bit big-endian words. Used
-/// for the UDP checksum of forwarded datagrams (over the IPv4 pseudo-header, the UDP header and the payload).
+/// for the UDP checksum of forwarded datagrams (over the IPv4 or IPv6 pseudo-header, the UDP header and the payload).
 /// </summary>
 internal static class InternetChecksum
 {
@@ -55,6 +55,25 @@ internal static class InternetChecksum
         sum += destination;
         sum += 17;
         sum += udpLength;
+        sum = Add(sum, udpHeaderWithZeroChecksum);
+        sum = Add(sum, payload);
+        var checksum = Finish(sum);
+        return checksum == 0 ? (ushort)0xFFFF : checksum;
+    }
+
+    /// <summary>
+    /// The UDP checksum over IPv6 (RFC 8200, 8.1): pseudo-header (source and destination addresses, the 32-bit UDP length,
+    /// next header 17), the UDP header with its checksum field zero, and the payload; a computed 0 is sent as 0xFFFF.
+    /// </summary>
+    /// <param name="addresses">The 32 bytes of source then destination address, as in the IPv6 header.</param>
+    /// <param name="udpHeaderWithZeroChecksum">The 8-byte UDP header, its checksum field zero.</param>
+    /// <param name="payload">The UDP payload.</param>
+    public static ushort Udp6(ReadOnlySpan<byte> addresses, ReadOnlySpan<byte> udpHeaderWithZeroChecksum, ReadOnlySpan<byte> payload)
+    {
+        var udpLength = (ulong)(udpHeaderWithZeroChecksum.Length + payload.Length);
+        var sum = Add(0, addresses);
+        sum += udpLength;
+        sum += 17;
         sum = Add(sum, udpHeaderWithZeroChecksum);
         sum = Add(sum, payload);
         var checksum = Finish(sum);

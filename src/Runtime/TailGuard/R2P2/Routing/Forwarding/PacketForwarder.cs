@@ -23,7 +23,7 @@ public abstract class PacketForwarder : IDisposable
     /// <exception cref="ObjectDisposedException">The forwarder is disposed (the packets are still taken).</exception>
     public abstract void Forward(ReadOnlySpan<PacketBuffer> packets, ReadOnlySpan<PacketAddress> destinations);
 
-    /// <summary>Datagrams that could not be sent (refused by the kernel, too large for the link, not IPv4).</summary>
+    /// <summary>Datagrams that could not be sent (refused by the kernel, too large for the link, of two address families).</summary>
     public abstract long SendErrors { get; }
 
     /// <summary>Releases the forwarder.</summary>

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 namespace TailGuard.R2P2.Routing;
 
 /// <summary>
-/// The forwarded requests awaiting their FEEDBACK, keyed as FEEDBACK names them, (client IPv4, client port, rid), with
+/// The forwarded requests awaiting their FEEDBACK, keyed as FEEDBACK names them (<see cref="FeedbackKey"/>), with
 /// the server each went to and when. A fixed pool of entries on one list in send order (so the oldest is the head and
 /// expiry is O(1) per entry) and a preallocated index from key to entry: adding, finding and removing allocate
 /// nothing. Single-threaded (the router's lock).
@@ -15,9 +15,9 @@ internal sealed class OutstandingRequests
     private readonly int[] _previous;
     private readonly int[] _server;
     private readonly long[] _sentAt;
-    private readonly ulong[] _key;
+    private readonly FeedbackKey[] _key;
     private readonly int[] _free;
-    private readonly Dictionary<ulong, int> _index;
+    private readonly Dictionary<FeedbackKey, int> _index;
     private int _freeCount;
     private int _head = None;
     private int _tail = None;
@@ -28,7 +28,7 @@ internal sealed class OutstandingRequests
         _previous = new int[capacity];
         _server = new int[capacity];
         _sentAt = new long[capacity];
-        _key = new ulong[capacity];
+        _key = new FeedbackKey[capacity];
         _free = new int[capacity];
         for (var i = 0; i < capacity; i++)
         {
@@ -36,7 +36,7 @@ internal sealed class OutstandingRequests
         }
 
         _freeCount = capacity;
-        _index = new Dictionary<ulong, int>(capacity);
+        _index = new Dictionary<FeedbackKey, int>(capacity);
     }
 
     public int Count => _next.Length - _freeCount;
@@ -46,10 +46,7 @@ internal sealed class OutstandingRequests
     /// <summary>The entry sent longest ago, or -1.</summary>
     public int Oldest => _head;
 
-    /// <summary>The key FEEDBACK carries: the client's IPv4 address and port and the rid.</summary>
-    public static ulong Key(PacketAddress client, ushort requestId) => ((ulong)client.IPv4 << 32) | ((ulong)client.Port << 16) | requestId;
-
-    public bool TryFind(ulong key, out int entry) => _index.TryGetValue(key, out entry);
+    public bool TryFind(FeedbackKey key, out int entry) => _index.TryGetValue(key, out entry);
 
     public int ServerOf(int entry) => _server[entry];
 
@@ -59,7 +56,7 @@ internal sealed class OutstandingRequests
     public int Next(int entry) => _next[entry];
 
     /// <summary>Tracks a request (the caller checked <see cref="IsFull"/> and that the key is not tracked).</summary>
-    public void Add(ulong key, int server, long sentAt)
+    public void Add(FeedbackKey key, int server, long sentAt)
     {
         var entry = _free[--_freeCount];
         _key[entry] = key;

@@ -128,12 +128,12 @@ internal sealed class RouterScheduler
 
     /// <summary>
     /// Places the first packet of a request (checked by the caller: a valid REQUEST header with FIRST set, LB or FIXED,
-    /// an IPv4 source): forwards it, queues it, or answers DROP. Takes the buffer in every case.
+    /// a source of the router's address family): forwards it, queues it, or answers DROP. Takes the buffer in every case.
     /// </summary>
     public void OnRequest(PacketBuffer request, RoutingPolicy headerPolicy, ushort requestId, long now, IRouterOutput output)
     {
         _statistics.Request();
-        var key = OutstandingRequests.Key(request.Address, requestId);
+        var key = FeedbackKey.Of(request.Address, requestId);
         if (headerPolicy == RoutingPolicy.Fixed || _policy.Kind == RouterPolicyKind.Fixed)
         {
             if (_fixedServer is not { } fixedServer || !_byAddress.TryGetValue(fixedServer, out var target))
@@ -200,7 +200,7 @@ internal sealed class RouterScheduler
             return;
         }
 
-        if (!_outstanding.TryFind(OutstandingRequests.Key(client, requestId), out var entry) || _outstanding.ServerOf(entry) != slot)
+        if (!_outstanding.TryFind(FeedbackKey.Of(client, requestId), out var entry) || _outstanding.ServerOf(entry) != slot)
         {
             _statistics.UnmatchedFeedback();
             return;
@@ -327,9 +327,9 @@ internal sealed class RouterScheduler
         }
     }
 
-    private bool CanTrack(ulong key) => !_outstanding.IsFull || _outstanding.TryFind(key, out _);
+    private bool CanTrack(FeedbackKey key) => !_outstanding.IsFull || _outstanding.TryFind(key, out _);
 
-    private void Dispatch(PacketBuffer request, ulong key, int slot, long now, IRouterOutput output)
+    private void Dispatch(PacketBuffer request, FeedbackKey key, int slot, long now, IRouterOutput output)
     {
         if (_outstanding.TryFind(key, out var earlier))
         {
@@ -359,7 +359,7 @@ internal sealed class RouterScheduler
             }
 
             var request = _queue.Dequeue();
-            Dispatch(request, OutstandingRequests.Key(request.Address, RequestIdOf(request)), target, now, output);
+            Dispatch(request, FeedbackKey.Of(request.Address, RequestIdOf(request)), target, now, output);
         }
     }
 
