@@ -143,12 +143,9 @@ public sealed class ProcessBackend : ITrustDomainBackend, IDisposable
 
     private Process Start(string assembly, string binding, string implementation, SharedMemory shared, int regionSize)
     {
-        string host = _options.DomainHostPath ?? Path.Combine(AppContext.BaseDirectory, "tailguard-domain.dll");
-        if (!File.Exists(host))
-        {
-            throw new FileNotFoundException("The domain host tailguard-domain.dll was not found; reference the TailGuard.DomainHost project or set ProcessBackendOptions.DomainHostPath.", host);
-        }
-
+        string host = DomainHostLocation.Find(_options.DomainHostPath, AppContext.BaseDirectory, DomainHostLocation.RuntimeFolder());
+        string runtime = DomainHostLocation.RuntimeAssembly()
+            ?? throw new NotSupportedException("The process backend starts its child on the host's TailGuard.dll file; this TailGuard was not loaded from a file (single-file publishing).");
         var start = new ProcessStartInfo(DotNet())
         {
             RedirectStandardOutput = true,
@@ -158,6 +155,7 @@ public sealed class ProcessBackend : ITrustDomainBackend, IDisposable
         };
         start.ArgumentList.Add("exec");
         start.ArgumentList.Add(host);
+        start.ArgumentList.Add(runtime);
         start.ArgumentList.Add(assembly);
         start.ArgumentList.Add(binding);
         start.ArgumentList.Add(implementation);
@@ -174,8 +172,25 @@ public sealed class ProcessBackend : ITrustDomainBackend, IDisposable
         return Process.Start(start) ?? throw new InvalidOperationException("The domain process did not start.");
     }
 
+    /// <summary>
+    /// The muxer that runs the child: the SDK's (DOTNET_HOST_PATH), this process when it is dotnet, the one at the root
+    /// of the runtime this process runs on (an application started through its apphost), else dotnet on PATH.
+    /// </summary>
     private static string DotNet()
-        => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path && File.Exists(path)
-            ? path
-            : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
+    {
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path && File.Exists(path))
+        {
+            return path;
+        }
+
+        if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            return self;
+        }
+
+        // The runtime lives in <root>/shared/Microsoft.NETCore.App/<version>/.
+        string root = Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        string muxer = Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
+        return File.Exists(muxer) ? muxer : "dotnet";
+    }
 }

@@ -8,20 +8,25 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Threading;
 
-using TailGuard.Boundary;
 
-namespace TailGuard.DomainHost;
+namespace TailGuard.Boundary;
 
 /// <summary>
-/// The entry loop of a process-isolated domain: what <c>tailguard-domain</c> runs in the child process. It loads the
+/// The entry loop of a process-isolated domain: what <c>tailguard-domain</c> runs in the child process (it loads this
+/// TailGuard.dll, the host's own, and calls <see cref="Run"/>). It loads the
 /// domain assembly (measuring the bytes it loaded), builds the implementation and the generated entry, maps the shared
 /// memory, makes itself non-dumpable, installs the seccomp filter, reports READY on standard output with its
 /// measurement, and then serves calls until the host stops it or dies. Its private memory (the frame copy, the
 /// scratch, the implementation's own objects) is its own address space.
 /// </summary>
+[RequiresUnreferencedCode("The domain process loads the domain assembly from a file and builds its types by name.")]
+[RequiresDynamicCode("The domain process builds the generated entry of a binding known only by name.")]
 internal static unsafe class DomainProcess
 {
-    /// <summary>Runs the domain. Arguments: assembly path, binding type, implementation type, memfd path, mapping length, region size, spin count.</summary>
+    /// <summary>
+    /// Runs the domain. Arguments: assembly path, binding type, implementation type, memfd path, mapping length, region
+    /// size, spin count. Called by reflection from tailguard-domain (src/Runtime/TailGuard.DomainHost), never in the host.
+    /// </summary>
     [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "A setup failure is reported to the host on standard output, then the process exits.")]
     public static int Run(string[] args)
     {
