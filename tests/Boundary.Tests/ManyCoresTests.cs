@@ -204,13 +204,6 @@ public sealed class ManyCoresTests
         Assert.Equal(before, monitor.DomainCount);
     }
 
-    [Fact]
-    public void The_process_backend_refuses_several_cores_for_now()
-    {
-        var backend = new ProcessBackend();
-        Assert.ThrowsAny<NotSupportedException>(() => TrustDomainHost.Create<IMixer, MixerBoundary, Mixer>(new TrustDomainHostOptions { Backend = backend, CoreCount = 2 }));
-    }
-
     private static int[] RunOnThreads(int count, Func<int, int> body)
     {
         using var start = new Barrier(count);
