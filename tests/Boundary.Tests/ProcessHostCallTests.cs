@@ -29,8 +29,7 @@ public sealed class ProcessHostCallTests(ITestOutputHelper output)
         var storage = new Storage();
         byte[] nonce = [1, 2, 3];
         using var backend = new ProcessBackend();
-        using TrustDomainHost<IReader> host = TrustDomainHost.Create<IReader, ReaderBoundary, Reader, IStorage, StorageBoundary>(
-            storage, new TrustDomainHostOptions { Backend = backend, Nonce = nonce });
+        using TrustDomainHost<IReader> host = StartReader<Reader>(backend, storage, nonce);
 
         byte[] destination = new byte[8];
         Assert.Equal(8, host.Proxy.Fetch(10, destination));
@@ -58,8 +57,7 @@ public sealed class ProcessHostCallTests(ITestOutputHelper output)
 
         var storage = new Storage();
         using var backend = new ProcessBackend();
-        using TrustDomainHost<IReader> host = TrustDomainHost.Create<IReader, ReaderBoundary, Reader, IStorage, StorageBoundary>(
-            storage, new TrustDomainHostOptions { Backend = backend });
+        using TrustDomainHost<IReader> host = StartReader<Reader>(backend, storage);
         byte[] destination = new byte[64];
         for (int call = 0; call < 2000; call++)
         {
@@ -86,8 +84,7 @@ public sealed class ProcessHostCallTests(ITestOutputHelper output)
 
         var storage = new Storage();
         using var backend = new ProcessBackend();
-        using TrustDomainHost<IReader> host = TrustDomainHost.Create<IReader, ReaderBoundary, HostileReader, IStorage, StorageBoundary>(
-            storage, new TrustDomainHostOptions { Backend = backend });
+        using TrustDomainHost<IReader> host = StartReader<HostileReader>(backend, storage);
         var domain = (ProcessDomain)host.Instance;
         byte[] destination = new byte[8];
 
@@ -118,8 +115,7 @@ public sealed class ProcessHostCallTests(ITestOutputHelper output)
 
         var storage = new Storage();
         using var backend = new ProcessBackend();
-        using TrustDomainHost<IReader> host = TrustDomainHost.Create<IReader, ReaderBoundary, Reader, IStorage, StorageBoundary>(
-            storage, new TrustDomainHostOptions { Backend = backend });
+        using TrustDomainHost<IReader> host = StartReader<Reader>(backend, storage);
         var domain = (ProcessDomain)host.Instance;
 
         // The domain's words are shared memory: write what a hostile domain would, an out-call between calls.
@@ -176,6 +172,11 @@ public sealed class ProcessHostCallTests(ITestOutputHelper output)
 
         Assert.Throws<ArgumentException>(() => TrustDomainHost.Create<IReader, ReaderBoundary, NoHostConstructor, IStorage, StorageBoundary>(new Storage()));
     }
+
+    private static TrustDomainHost<IReader> StartReader<TImplementation>(ProcessBackend backend, Storage storage, byte[]? nonce = null)
+        where TImplementation : class, IReader
+        => TrustDomainHost.Create<IReader, ReaderBoundary, TImplementation, IStorage, StorageBoundary>(
+            storage, new TrustDomainHostOptions { Backend = backend, Nonce = nonce });
 
     private bool Supported()
     {
