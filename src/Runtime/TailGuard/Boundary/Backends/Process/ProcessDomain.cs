@@ -101,11 +101,7 @@ internal sealed unsafe class ProcessDomain : ITrustDomainInstance, ISharedRegion
     public string? StopReason => _stopReason;
 
     /// <summary>Counts an out-call the host did not serve (a hostile or broken domain: see <see cref="UnservedOutCalls"/>).</summary>
-    public void CountUnservedOutCall()
-    {
-        Interlocked.Increment(ref _unservedOutCalls);
-        BoundaryInstruments.Violations.Add(1);
-    }
+    public void CountUnservedOutCall() => Interlocked.Increment(ref _unservedOutCalls);
 
     /// <summary>Whether the domain can no longer answer (revoked, or its process is gone).</summary>
     public bool Gone => _gone;
