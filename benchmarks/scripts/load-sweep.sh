@@ -5,7 +5,9 @@
 # usage: benchmarks/scripts/load-sweep.sh [OUTPUT_DIR] [-- extra tailguard load options]
 #   RATES      offered rates               (default 5k,10k,20k,30k,50k,75k,100k)
 #   DURATION   measuring time per point    (default 5s)
-#   MODE       receive mode of servers and generator: blocking | busy-poll | ... (default: the runtime's)
+#   MODE       receive mode of servers and generator: blocking | busy-poll | adaptive (default: the runtime's for the
+#              servers; the generator's own loops block, their receive timestamps being the kernel's)
+#   SPIN       the R2P2 server's adaptive spin budget (default: the runtime's, 50us); 5us leaves the generator its core
 # The run records the load average at its start and end: numbers from a busy machine must be re-measured on a quiet one.
 set -euo pipefail
 . "$(dirname "$0")/tool-common.sh"
@@ -19,12 +21,14 @@ mode=()
 mkdir -p "$out"
 
 build_tool
-start_server r2p2 "${mode[@]}"; r2p2=$address
+spin=()
+[ -n "${SPIN:-}" ] && spin=(--spin-budget "$SPIN")
+start_server r2p2 "${mode[@]}" "${spin[@]}"; r2p2=$address
 start_server grpc --grpc; grpc=$address
-echo "# $(date -u +%Y-%m-%dT%H:%MZ) load average: $(load_average); rates $rates, $duration per point, 64 B" | tee "$out/summary.txt"
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) load average: $(load_average); rates $rates, $duration per point, 64 B ${mode[*]} ${spin[*]}" | tee "$out/summary.txt"
 set +e
 tailguard load --target "r2p2://$r2p2" --target "grpc://$grpc" --rates "$rates" --duration "$duration" --size 64 \
-  --connections 8 --latency-connections 2 --threads 2 "${mode[@]}" \
+  --connections 8 --latency-connections 2 --threads 1 "${mode[@]}" \
   --csv "$out/points.csv" --json "$out/run.json" --plot "$out/latency.png" --plot "$out/latency.svg" "$@" | tee -a "$out/summary.txt"
 status=${PIPESTATUS[0]}
 set -e

@@ -36,3 +36,21 @@ stop_servers() {
 trap stop_servers EXIT
 
 load_average() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# round_medians FILE BASE OTHER: FILE holds `tailguard ping` lines, each prefixed by its kind (BASE or OTHER) as the
+# first word; prints the median p50 and p99 of each kind's rounds, their ratios and differences (one pair of runs on a
+# 2-core machine swings a ratio by 30%, the medians of 5 or more rounds do not).
+round_medians() {
+  awk -v base="$2" -v other="$3" '
+    function median(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j > 0 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+                                       return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    { kind = $1
+      for (i = 2; i < NF; i++) { if ($i == "p50") p50[kind, ++n50[kind]] = $(i + 1); if ($i == "p99") p99[kind, ++n99[kind]] = $(i + 1) } }
+    END {
+      for (k in n50) { delete a; for (i = 1; i <= n50[k]; i++) a[i] = p50[k, i]; m50[k] = median(a, n50[k])
+                       delete a; for (i = 1; i <= n99[k]; i++) a[i] = p99[k, i]; m99[k] = median(a, n99[k]) }
+      if (!(base in m50) || !(other in m50)) { print "# no complete rounds"; exit 1 }
+      printf "# medians of %d rounds: %s p50 %.1f us p99 %.1f us; %s p50 %.1f us p99 %.1f us; ratio p50 %.2fx p99 %.2fx; difference p50 %+.1f us p99 %+.1f us\n",
+        n50[other], base, m50[base], m99[base], other, m50[other], m99[other], m50[other] / m50[base], m99[other] / m99[base], m50[other] - m50[base], m99[other] - m99[base] }
+  ' "$1"
+}

@@ -7,6 +7,9 @@ namespace TailGuard.Load.Generator;
 /// An append-only log of values in fixed chunks, so that growing never copies and a slot once reserved stays where it
 /// is: one thread appends (the sending thread), any thread may then write a reserved slot (a completion), and a
 /// reader sees every slot below <see cref="Count"/>. Bounded by a capacity so a long run cannot grow without limit.
+/// A chunk is half a megabyte: allocating and filling one takes the appending thread long enough to make sends late, so
+/// another thread allocates ahead (<see cref="Prepare"/>: the first two chunks on creation, then one chunk ahead of the
+/// appender) and the appender allocates only when that thread fell behind.
 /// </summary>
 internal sealed class ChunkedLog<T>
     where T : struct
@@ -24,6 +27,7 @@ internal sealed class ChunkedLog<T>
         _chunks = new T[]?[(capacity + ChunkSize - 1) >> ChunkShift];
         Capacity = _chunks.Length * ChunkSize;
         _empty = empty;
+        Prepare();
     }
 
     public int Capacity { get; }
@@ -40,15 +44,37 @@ internal sealed class ChunkedLog<T>
         }
 
         var chunk = index >> ChunkShift;
-        if (_chunks[chunk] is null)
+        if (Volatile.Read(ref _chunks[chunk]) is null)
         {
-            var fresh = new T[ChunkSize];
-            fresh.AsSpan().Fill(_empty);
-            Volatile.Write(ref _chunks[chunk], fresh);
+            Allocate(chunk);
         }
 
         Volatile.Write(ref _count, index + 1);
         return index;
+    }
+
+    /// <summary>
+    /// Allocates the chunk the appender is in and the one after it, if they are missing, so it never has to (any
+    /// thread; the generator's controller calls it a few times a second).
+    /// </summary>
+    public void Prepare()
+    {
+        var chunk = Count >> ChunkShift;
+        for (var next = chunk; next <= chunk + 1 && next < _chunks.Length; next++)
+        {
+            if (Volatile.Read(ref _chunks[next]) is null)
+            {
+                Allocate(next);
+            }
+        }
+    }
+
+    /// <summary>The first writer wins; a racing allocation is dropped, so a reserved slot's chunk never changes.</summary>
+    private void Allocate(int chunk)
+    {
+        var fresh = new T[ChunkSize];
+        fresh.AsSpan().Fill(_empty);
+        Interlocked.CompareExchange(ref _chunks[chunk], fresh, null);
     }
 
     public void Append(T value)

@@ -5,8 +5,10 @@ using System.Threading;
 namespace TailGuard.Load.Generator;
 
 /// <summary>
-/// The generator's side of one connection: its pool of requests (as many as its in-flight limit, created on first
-/// use with the connection's own per-request state) and what a completion does with the outcome.
+/// The generator's side of one connection: its pool of requests (at most its in-flight limit, each with the
+/// connection's own per-request state) and what a completion does with the outcome. The pool is filled ahead of the
+/// sending thread (<see cref="Prepare"/>, on creation and by the controller a few times a second), so a send takes a
+/// pooled request and allocates nothing; it creates one itself only when the controller fell behind a burst.
 /// </summary>
 internal sealed class ConnectionRunner
 {
@@ -15,11 +17,15 @@ internal sealed class ConnectionRunner
     private int _freeCount;
     private int _created;
 
+    /// <summary>Requests created up front per connection (or its in-flight limit, when smaller).</summary>
+    private const int Prefilled = 256;
+
     public ConnectionRunner(LoadConnection connection, bool measuresLatency, int maxInFlight)
     {
         Connection = connection;
         MeasuresLatency = measuresLatency;
         _free = new LoadRequest[maxInFlight];
+        Fill(Math.Min(Prefilled, maxInFlight));
     }
 
     public LoadConnection Connection { get; }
@@ -39,6 +45,44 @@ internal sealed class ConnectionRunner
             lock (_sync)
             {
                 return _created - _freeCount;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Grows the pool before the sending thread needs to: when fewer than a quarter of the requests created are free,
+    /// as many again (up to the in-flight limit). Any thread but the sending one.
+    /// </summary>
+    public void Prepare()
+    {
+        int more;
+        lock (_sync)
+        {
+            more = _freeCount < _created / 4 ? Math.Min(_created, _free.Length - _created) : 0;
+        }
+
+        Fill(more);
+    }
+
+    private void Fill(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            lock (_sync)
+            {
+                if (_created == _free.Length)
+                {
+                    return;
+                }
+
+                _created++;
+            }
+
+            var request = new LoadRequest(this);
+            request.State = Connection.CreateRequestState(request);
+            lock (_sync)
+            {
+                _free[_freeCount++] = request;
             }
         }
     }

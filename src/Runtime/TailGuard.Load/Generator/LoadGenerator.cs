@@ -198,6 +198,8 @@ public sealed class LoadGenerator : ILoadPointRunner, IAsyncDisposable
         var windowStart = start + Ticks(_options.WarmUp);
         var recorder = new PointRecorder(mode, rate, windowStart, _threads.Length, _options.SampleCapacity);
         var seed = _options.Seed ?? Environment.TickCount;
+        var collections = Collections();
+        var paused = GC.GetTotalPauseDuration();
         for (var t = 0; t < _threads.Length; t++)
         {
             if (mode == LoadMode.OpenLoop)
@@ -219,6 +221,12 @@ public sealed class LoadGenerator : ILoadPointRunner, IAsyncDisposable
             while (true)
             {
                 await Task.Delay(s_pollInterval, cancellationToken).ConfigureAwait(false);
+                recorder.PrepareLogs();
+                foreach (var connection in _connections)
+                {
+                    connection.Prepare();
+                }
+
                 var now = Stopwatch.GetTimestamp();
                 if (now < windowStart)
                 {
@@ -265,6 +273,9 @@ public sealed class LoadGenerator : ILoadPointRunner, IAsyncDisposable
             {
                 await Task.Run(thread.Join, CancellationToken.None).ConfigureAwait(false);
             }
+
+            recorder.GarbageCollections = Collections() - collections;
+            recorder.GarbageCollectionPause = GC.GetTotalPauseDuration() - paused;
         }
 
         await DrainAsync(recorder, rate, progress).ConfigureAwait(false);
@@ -299,6 +310,9 @@ public sealed class LoadGenerator : ILoadPointRunner, IAsyncDisposable
         var errors = recorder.Timeouts + recorder.Drops + recorder.WrongResponses + recorder.Failures;
         progress.Report(new LoadProgress(_target.Name, phase, TimeSpan.FromSeconds(Seconds(elapsedTicks)), rate, sent, recorder.Ok, errors, estimate));
     }
+
+    /// <summary>Collections of every generation so far (a gen 2 collection counts once, not in gen 0 and 1 as well).</summary>
+    private static int Collections() => GC.CollectionCount(0);
 
     private static long Ticks(TimeSpan time) => (long)(time.TotalSeconds * Stopwatch.Frequency);
 

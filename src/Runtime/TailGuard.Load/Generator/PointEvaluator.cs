@@ -48,7 +48,8 @@ internal static class PointEvaluator
 
         checks.Add(thinning.Check);
         checks.Add(SamplesCheck(thinning.Distribution.Count, options.Checks));
-        checks.Add(open ? LatenessCheck(lateness, options.Checks) : new CheckResult(CheckNames.Lateness, CheckStatus.NotApplicable, "closed loop: nothing is scheduled"));
+        var health = Health(recorder);
+        checks.Add(open ? LatenessCheck(lateness, options.Checks, health) : new CheckResult(CheckNames.Lateness, CheckStatus.NotApplicable, "closed loop: nothing is scheduled"));
         checks.Add(open
             ? skipped == 0
                 ? new CheckResult(CheckNames.InFlight, CheckStatus.Passed, Invariant($"limit {options.MaxInFlight} never reached"))
@@ -73,6 +74,7 @@ internal static class PointEvaluator
             SamplingInterval = thinning.Interval,
             Latency = thinning.Distribution,
             SendLateness = lateness,
+            Sender = health,
             Percentiles = options.Percentiles.Select(thinning.Distribution.Estimate).ToArray(),
             ReceiveTimestamps = timestamps,
             Checks = checks,
@@ -218,7 +220,43 @@ internal static class PointEvaluator
             Invariant($"achieved {achieved:0} of {target:0} requests/s ({(achieved - target) / target * 100:+0.0;-0.0}%, tolerance {checks.RateTolerance * 100:0.#}%)"));
     }
 
-    internal static CheckResult LatenessCheck(LatencyDistribution lateness, SelfCheckOptions checks)
+    /// <summary>The sending threads' scheduler counters, collections and allocation, summed over the threads.</summary>
+    internal static SenderHealth Health(PointRecorder recorder)
+    {
+        var scheduling = recorder.Threads[0].Scheduling;
+        for (var i = 1; i < recorder.Threads.Length; i++)
+        {
+            scheduling = scheduling.Plus(recorder.Threads[i].Scheduling);
+        }
+
+        long elapsed = 0, allocated = 0;
+        var raised = true;
+        foreach (var thread in recorder.Threads)
+        {
+            elapsed += thread.ElapsedTicks;
+            allocated += thread.AllocatedInWindow;
+            raised &= thread.RaisedPriority;
+        }
+
+        return new SenderHealth
+        {
+            Elapsed = TimeSpan.FromSeconds((double)elapsed / Stopwatch.Frequency),
+            OnCore = scheduling.Available ? TimeSpan.FromTicks(scheduling.OnCoreNanoseconds / 100) : null,
+            RunQueueWait = scheduling.Available ? TimeSpan.FromTicks(scheduling.RunQueueNanoseconds / 100) : null,
+            InvoluntarySwitches = scheduling.Available ? scheduling.InvoluntarySwitches : null,
+            VoluntarySwitches = scheduling.Available ? scheduling.VoluntarySwitches : null,
+            GarbageCollections = recorder.GarbageCollections,
+            GarbageCollectionPause = recorder.GarbageCollectionPause,
+            AllocatedBytes = allocated,
+            Priority = raised ? Invariant($"nice {ThreadRecord.HighPriorityNice}") : "normal priority",
+        };
+    }
+
+    /// <summary>
+    /// The generator's own send lateness against its limit; a failure says where the sending threads' time went
+    /// (<paramref name="health"/>), so the cause is read from the report rather than guessed.
+    /// </summary>
+    internal static CheckResult LatenessCheck(LatencyDistribution lateness, SelfCheckOptions checks, SenderHealth? health = null)
     {
         if (lateness.Count == 0)
         {
@@ -229,10 +267,12 @@ internal static class PointEvaluator
         var p99 = lateness.Estimate(99).Microseconds;
         var max = lateness.MicrosecondsAtRank(lateness.Count);
         var limit = checks.MaxSendLateness.TotalMicroseconds;
+        var passed = p99 <= limit;
+        var detail = Invariant($"send lateness p50 {p50:0.0} us, p99 {p99:0.0} us, max {max:0.0} us (limit p99 <= {limit:0.#} us)");
         return new CheckResult(
             CheckNames.Lateness,
-            p99 <= limit ? CheckStatus.Passed : CheckStatus.Failed,
-            Invariant($"send lateness p50 {p50:0.0} us, p99 {p99:0.0} us, max {max:0.0} us (limit p99 <= {limit:0.#} us)"));
+            passed ? CheckStatus.Passed : CheckStatus.Failed,
+            passed || health is null ? detail : detail + "; senders " + health);
     }
 
     private static CheckResult SamplesCheck(long samples, SelfCheckOptions checks)

@@ -1,4 +1,7 @@
+using System;
+using System.Diagnostics;
 using System.Threading;
+using TailGuard.Load.Timing;
 
 namespace TailGuard.Load.Generator;
 
@@ -43,7 +46,23 @@ internal sealed class PointRecorder
 
     public ThreadRecord[] Threads { get; }
 
+    /// <summary>Garbage collections in the process during the point (set by the controller when the senders are done).</summary>
+    public int GarbageCollections { get; set; }
+
+    /// <summary>How long they paused the process.</summary>
+    public TimeSpan GarbageCollectionPause { get; set; }
+
     public long Ok => Interlocked.Read(ref _ok);
+
+    /// <summary>Allocates the sending threads' next log chunks ahead of them (on the controller, so a sender never allocates).</summary>
+    public void PrepareLogs()
+    {
+        foreach (var thread in Threads)
+        {
+            thread.Samples.Prepare();
+            thread.SendTimes.Prepare();
+        }
+    }
 
     public long Timeouts => Interlocked.Read(ref _timeouts);
 
@@ -103,4 +122,44 @@ internal sealed class ThreadRecord
 
     /// <summary>Set when the thread has finished sending (read by the controller after joining it).</summary>
     public bool Finished;
+
+    /// <summary>The thread's allocated bytes at its first send in the window (its total at the end is in <see cref="AllocatedInWindow"/>).</summary>
+    public long AllocatedAtWindowStart;
+
+    /// <summary>Bytes the thread allocated from its first send in the window to its end.</summary>
+    public long AllocatedInWindow;
+
+    /// <summary>The scheduler's counters over the thread's run (start to end).</summary>
+    public ThreadCounters Scheduling;
+
+    /// <summary>Stopwatch ticks from the thread's start to its end.</summary>
+    public long ElapsedTicks;
+
+    /// <summary>Whether the thread runs at the raised priority it asked for.</summary>
+    public bool RaisedPriority;
+
+    private int _threadId;
+    private ThreadCounters _atStart;
+    private long _startedAt;
+
+    /// <summary>On the sending thread, before it sends: asks for its priority and reads the scheduler's counters.</summary>
+    public void Begin(SenderPriority priority)
+    {
+        _threadId = ThreadScheduling.CurrentThreadId();
+        RaisedPriority = priority == SenderPriority.High && ThreadScheduling.TrySetNice(_threadId, HighPriorityNice);
+        _atStart = ThreadScheduling.Read(_threadId);
+        _startedAt = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>On the sending thread, after its last send: the counters' change and its allocation in the window.</summary>
+    public void End()
+    {
+        AllocatedInWindow = Sent > 0 ? GC.GetAllocatedBytesForCurrentThread() - AllocatedAtWindowStart : 0; // before reading the counters allocates
+        ElapsedTicks = Stopwatch.GetTimestamp() - _startedAt;
+        Scheduling = ThreadScheduling.Read(_threadId).Since(_atStart);
+        Finished = true;
+    }
+
+    /// <summary>The nice value <see cref="SenderPriority.High"/> asks for.</summary>
+    public const int HighPriorityNice = -10;
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Threading;
+using TailGuard.Load.Timing;
 
 namespace TailGuard.Load.Generator;
 
@@ -8,11 +9,13 @@ namespace TailGuard.Load.Generator;
 /// One sending thread and the connections it owns. Open loop: each send is scheduled at the previous scheduled time
 /// plus a gap drawn from the distribution, whatever happened to earlier requests; a thread that falls behind sends
 /// at once (and its lateness is recorded), it never skips the schedule. Closed loop: keeps a fixed number of requests
-/// in flight per connection, sending again as each completes.
+/// in flight per connection, sending again as each completes. Open loop waits by sleeping precisely (no timer slack)
+/// until <see cref="LoadGeneratorOptions.SenderSpin"/> before each send and spinning the rest, so the thread leaves its
+/// core to the target and the receive loops between sends (docs/load.md, "The sending thread").
 /// </summary>
 internal sealed class SenderThread : IDisposable
 {
-    private static readonly long s_sleepAbove = Stopwatch.Frequency / 500; // 2 ms: sleep (1 ms granularity) above, spin below
+    private static readonly long s_longestSleep = Stopwatch.Frequency / 100; // 10 ms: a sleep re-checks the point's end this often
 
     private readonly ConnectionRunner[] _connections;
     private readonly ManualResetEventSlim _completed = new(false, spinCount: 50);
@@ -66,6 +69,8 @@ internal sealed class SenderThread : IDisposable
 
     private void OpenLoop(PointRecorder recorder, ThreadRecord record, double rate, long firstSend, int seed, LoadGeneratorOptions options)
     {
+        record.Begin(options.SenderPriority);
+        var spinTicks = (long)(options.SenderSpin.TotalSeconds * Stopwatch.Frequency);
         var random = new Random(seed);
         var meanTicks = Stopwatch.Frequency / rate;
         var distribution = options.Distribution;
@@ -80,7 +85,7 @@ internal sealed class SenderThread : IDisposable
             {
                 next += Gap(random, distribution, meanTicks);
                 var scheduled = (long)next;
-                if (scheduled >= recorder.StopAt || !WaitUntil(scheduled, recorder))
+                if (scheduled >= recorder.StopAt || !WaitUntil(scheduled, spinTicks, recorder))
                 {
                     return;
                 }
@@ -107,6 +112,11 @@ internal sealed class SenderThread : IDisposable
                 var actual = Stopwatch.GetTimestamp();
                 if (inWindow)
                 {
+                    if (record.Sent == 0)
+                    {
+                        record.AllocatedAtWindowStart = GC.GetAllocatedBytesForCurrentThread();
+                    }
+
                     record.Sent++;
                     record.Lateness.Record((long)ConnectionRunner.TicksToNanoseconds(actual - scheduled));
                     record.SendTimes.Append(actual);
@@ -117,12 +127,13 @@ internal sealed class SenderThread : IDisposable
         }
         finally
         {
-            record.Finished = true;
+            record.End();
         }
     }
 
     private void ClosedLoop(PointRecorder recorder, ThreadRecord record, int depth)
     {
+        record.Begin(SenderPriority.Normal);
         try
         {
             while (true)
@@ -142,6 +153,11 @@ internal sealed class SenderThread : IDisposable
                         var sent = Stopwatch.GetTimestamp();
                         if (inWindow)
                         {
+                            if (record.Sent == 0)
+                            {
+                                record.AllocatedAtWindowStart = GC.GetAllocatedBytesForCurrentThread();
+                            }
+
                             record.Sent++;
                         }
 
@@ -155,7 +171,7 @@ internal sealed class SenderThread : IDisposable
         }
         finally
         {
-            record.Finished = true;
+            record.End();
         }
     }
 
@@ -196,12 +212,16 @@ internal sealed class SenderThread : IDisposable
             _ => meanTicks,
         };
 
-    /// <summary>Waits for the scheduled time: sleeps while it is far, spins when near. False when the point stops first.</summary>
-    private static bool WaitUntil(long scheduled, PointRecorder recorder)
+    /// <summary>
+    /// Waits for the scheduled time: sleeps (precisely, at most 10 ms at a time so the point's end is noticed) until
+    /// <paramref name="spinTicks"/> before it, then spins. False when the point stops first.
+    /// </summary>
+    private static bool WaitUntil(long scheduled, long spinTicks, PointRecorder recorder)
     {
         while (true)
         {
-            var remaining = scheduled - Stopwatch.GetTimestamp();
+            var now = Stopwatch.GetTimestamp();
+            var remaining = scheduled - now;
             if (remaining <= 0)
             {
                 return true;
@@ -212,9 +232,9 @@ internal sealed class SenderThread : IDisposable
                 return false;
             }
 
-            if (remaining > s_sleepAbove)
+            if (remaining > spinTicks)
             {
-                Thread.Sleep(1);
+                PreciseWait.Until(Math.Min(scheduled - spinTicks, now + s_longestSleep));
             }
             else
             {

@@ -49,6 +49,20 @@ public sealed class LoadGeneratorOptions
     public int SampleCapacity { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>
+    /// How long before each scheduled send a sending thread stops sleeping and spins on the clock. A sleeping thread
+    /// leaves its core to the target and the receive loops, but wakes up as late as the scheduler makes it (tens of
+    /// microseconds on a busy or virtualized machine); spinning is exact but holds the core. Gaps shorter than this
+    /// are spun through whole. 0 to 10 ms; 50 us by default (docs/load.md, "The sending thread").
+    /// </summary>
+    public TimeSpan SenderSpin { get; init; } = TimeSpan.FromMicroseconds(50);
+
+    /// <summary>
+    /// The scheduling priority the sending threads ask for (Linux; docs/load.md, "The sending thread"). Whether it was
+    /// granted is in each point's <see cref="LoadPointResult.Sender"/>.
+    /// </summary>
+    public SenderPriority SenderPriority { get; init; } = SenderPriority.High;
+
+    /// <summary>
     /// For testing the self-checks: the sending threads stop for this long every <see cref="SenderStallInterval"/>
     /// (a starved generator). Zero, the default, never stalls.
     /// </summary>
@@ -89,6 +103,16 @@ public sealed class LoadGeneratorOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(SampleCapacity, 1024);
+        if (SenderSpin < TimeSpan.Zero || SenderSpin > TimeSpan.FromMilliseconds(10))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SenderSpin), SenderSpin, "The sender's spin must be from 0 to 10 ms.");
+        }
+
+        if (!Enum.IsDefined(SenderPriority))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SenderPriority), SenderPriority, "Not a sender priority.");
+        }
+
         ArgumentOutOfRangeException.ThrowIfNegative(SenderStall.Ticks, nameof(SenderStall));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(SenderStallInterval, TimeSpan.Zero);
     }

@@ -27,11 +27,7 @@ internal sealed class R2P2Connection : IAsyncDisposable, IDisposable
 
     public static R2P2Connection Open(IPEndPoint server, LoadConnectionSettings settings, R2P2TargetOptions options)
     {
-        var local = new IPEndPoint(IPAddress.IsLoopback(server.Address) ? IPAddress.Loopback : IPAddress.Any, 0);
-        TimestampingTransport? transport = settings.MeasuresLatency && options.KernelTimestamps
-            ? KernelTimestampingUdpTransport.TryBind(local, options.Transport)
-            : null;
-        transport ??= new ClockTimestampingTransport(UdpTransport.Bind(local, options.Transport));
+        var transport = TimestampingTransport.Bind(server, settings, options);
         try
         {
             return new R2P2Connection(new R2P2Client(transport, PacketAddress.FromEndPoint(server), options.ClientOptions(settings)), transport);

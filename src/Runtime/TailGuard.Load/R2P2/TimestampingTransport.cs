@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Net;
 using TailGuard.R2P2;
 
 namespace TailGuard.Load.R2P2;
@@ -27,6 +28,17 @@ internal abstract class TimestampingTransport : PacketTransport
 
     /// <summary>Where receive timestamps come from.</summary>
     public abstract TimestampSource Source { get; }
+
+    /// <summary>
+    /// A client socket towards <paramref name="server"/>: stamped by the kernel on a latency-measuring connection where
+    /// the options ask for it and the kernel allows it, else by the monotonic clock after each receive.
+    /// </summary>
+    public static TimestampingTransport Bind(IPEndPoint server, LoadConnectionSettings settings, R2P2TargetOptions options)
+    {
+        var local = new IPEndPoint(IPAddress.IsLoopback(server.Address) ? IPAddress.Loopback : IPAddress.Any, 0);
+        var kernel = settings.MeasuresLatency && options.KernelTimestamps ? KernelTimestampingUdpTransport.TryBind(local, options.Transport) : null;
+        return kernel ?? (TimestampingTransport)new ClockTimestampingTransport(UdpTransport.Bind(local, options.Transport));
+    }
 
     /// <summary>Marks (on the calling thread) the call whose first packet the next send carries.</summary>
     public static void BeginSend(IRequestIdListener call) => t_sending = call;

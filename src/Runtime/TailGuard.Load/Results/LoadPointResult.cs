@@ -75,6 +75,13 @@ public sealed class LoadPointResult
     /// <summary>Every self-check and its verdict.</summary>
     public required IReadOnlyList<CheckResult> Checks { get; init; }
 
+    /// <summary>
+    /// What the generator's own sending threads went through during the point (time waiting for a core, context
+    /// switches, garbage collections, allocation): the evidence to read when the lateness check fails. Null when not
+    /// measured (a point merged from agents).
+    /// </summary>
+    public SenderHealth? Sender { get; init; }
+
     /// <summary>How many generators (agents) this point merges (1 for a local run).</summary>
     public int Agents { get; init; } = 1;
 

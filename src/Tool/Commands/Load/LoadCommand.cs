@@ -62,14 +62,23 @@ internal static class LoadCommand
         return ExitCodes.Ok;
     }
 
+    /// <summary>
+    /// The generator's own receive loops block unless told otherwise: with kernel receive timestamps a wake-up is not
+    /// part of the measured latency, and a spinning loop per connection would take the cores the sending thread and the
+    /// target need (docs/load.md, "The sending thread"). Without them the runtime's default, so a wake-up is not measured.
+    /// </summary>
+    internal static TailGuard.R2P2.ReceiveMode ClientReceiveMode(bool kernelTimestamps)
+        => kernelTimestamps ? TailGuard.R2P2.ReceiveMode.Blocking : new TailGuard.R2P2.R2P2ClientOptions().ReceiveMode;
+
     private static async Task<int> RunAsync(ParseResult parse, LoadOptions o, CancellationToken cancellationToken)
     {
         var output = parse.InvocationConfiguration.Output;
+        var kernelTimestamps = !parse.GetValue(o.NoKernelTimestamps);
         var targets = parse.GetValue(o.Targets)!.Select(t => t with
         {
             Size = o.Size.Get(parse),
-            Mode = o.Modes.Resolve(parse, new TailGuard.R2P2.R2P2ClientOptions().ReceiveMode),
-            KernelTimestamps = !parse.GetValue(o.NoKernelTimestamps),
+            Mode = o.Modes.Resolve(parse, ClientReceiveMode(kernelTimestamps)),
+            KernelTimestamps = kernelTimestamps,
         }).ToArray();
         var options = o.GeneratorOptions(parse);
         var plan = o.Plan(parse);

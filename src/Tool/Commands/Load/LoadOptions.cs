@@ -40,7 +40,7 @@ internal sealed class LoadOptions
             Targets, Rates, Sweep, Size.Option, Connections.Option, LatencyConnections.Option, Threads.Option, MaxInFlight.Option,
             Timeout.Option, Distribution.Option, WarmUp.Option, Duration.Option, CiWidth, CiPercentile.Option, MaxDuration.Option,
             Percentiles, RateTolerance.Option, Significance.Option, MaxLateness.Option, IndependenceP.Option, Seed.Option,
-            CapacityDuration.Option, Modes.Mode, Modes.BusyPoll, NoKernelTimestamps, Csv, Json, Plot, Agents, Agent, Listen, StallSender,
+            CapacityDuration.Option, SenderSpin.Option, SenderPriority.Option, Modes.Mode, Modes.BusyPoll, NoKernelTimestamps, Csv, Json, Plot, Agents, Agent, Listen, StallSender,
         ];
     }
 
@@ -48,7 +48,7 @@ internal sealed class LoadOptions
 
     public Option<IReadOnlyList<TargetSpec>?> Targets { get; } = new("--target")
     {
-        Description = "What to load: r2p2://HOST:PORT (an R2P2 echo, tailguard serve) or grpc://HOST:PORT (tailguard serve --grpc). Repeat to compare targets in one run.",
+        Description = "What to load: r2p2://HOST:PORT (an R2P2 echo, tailguard serve), udp://HOST:PORT (a plain UDP echo, tailguard serve --raw-udp) or grpc://HOST:PORT (tailguard serve --grpc). Repeat to compare targets in one run.",
         HelpName = "URI",
         Arity = ArgumentArity.OneOrMore,
     };
@@ -99,6 +99,14 @@ internal sealed class LoadOptions
     public Valued<int> Seed { get; } = ToolOptions.Count("--seed", "Seed the schedule for a repeatable run.", -1, 0, int.MaxValue, "from the clock");
 
     public Valued<TimeSpan> CapacityDuration { get; } = ToolOptions.Duration("--capacity-duration", "With --sweep: how long the capacity probe (a saturating closed loop) runs.", TimeSpan.FromSeconds(2));
+
+    public Valued<TimeSpan> SenderSpin { get; } = ToolOptions.Duration("--sender-spin", "How long before each scheduled send a sending thread stops sleeping and spins (0 to 10ms; docs/load.md, \"The sending thread\").", s_defaults.SenderSpin);
+
+    public Valued<SenderPriority> SenderPriority { get; } = ToolOptions.Choice("--sender-priority", "The sending threads' priority: high (nice -10 where permitted) or normal.", s_defaults.SenderPriority, new Dictionary<string, SenderPriority>
+    {
+        ["high"] = TailGuard.Load.SenderPriority.High,
+        ["normal"] = TailGuard.Load.SenderPriority.Normal,
+    });
 
     public ReceiveModes Modes { get; } = ReceiveModes.Create();
 
@@ -181,6 +189,11 @@ internal sealed class LoadOptions
             throw ToolException.Usage("--ci-width applies to local runs; with --agents each point measures --duration.");
         }
 
+        if (SenderSpin.Get(parse) > TimeSpan.FromMilliseconds(10))
+        {
+            throw ToolException.Usage("--sender-spin must be at most 10ms.");
+        }
+
         if (parse.GetValue(StallSender) is { } stall && ParseStall(stall).Error is { } stallError)
         {
             throw ToolException.Usage($"--stall-sender: {stallError}");
@@ -222,6 +235,8 @@ internal sealed class LoadOptions
                 MaxSendLateness = MaxLateness.Get(parse),
                 IndependencePValue = IndependenceP.Get(parse),
             },
+            SenderSpin = SenderSpin.Get(parse),
+            SenderPriority = SenderPriority.Get(parse),
             SenderStall = stall.Stall ?? TimeSpan.Zero,
             SenderStallInterval = stall.Interval ?? TimeSpan.FromMilliseconds(100),
         };

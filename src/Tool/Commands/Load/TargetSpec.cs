@@ -14,8 +14,8 @@ using TailGuard.Tool.Grpc;
 namespace TailGuard.Tool.Commands.Load;
 
 /// <summary>
-/// A load target as text: <c>r2p2://HOST:PORT</c> (raw R2P2 against an echo) or <c>grpc://HOST:PORT</c> (the gRPC
-/// baseline), with the request size and the R2P2 client's settings as query parameters
+/// A load target as text: <c>r2p2://HOST:PORT</c> (raw R2P2 against an echo), <c>udp://HOST:PORT</c> (a plain UDP echo,
+/// <c>tailguard serve --raw-udp</c>) or <c>grpc://HOST:PORT</c> (the gRPC baseline), with the request size and the R2P2 client's settings as query parameters
 /// (<c>?size=64&amp;receive-mode=blocking&amp;kernel-timestamps=true</c>) so an agent builds exactly what its
 /// coordinator describes.
 /// </summary>
@@ -31,9 +31,11 @@ internal sealed record TargetSpec(string Scheme, IPEndPoint Server, int Size, Re
 
     public const string Grpc = "grpc";
 
+    public const string Udp = "udp";
+
     public static (TargetSpec? Value, string? Error) Parse(string text)
     {
-        const string expected = "r2p2://HOST:PORT or grpc://HOST:PORT";
+        const string expected = "r2p2://HOST:PORT, udp://HOST:PORT or grpc://HOST:PORT";
         var separator = text.IndexOf("://", StringComparison.Ordinal);
         if (separator <= 0)
         {
@@ -41,7 +43,7 @@ internal sealed record TargetSpec(string Scheme, IPEndPoint Server, int Size, Re
         }
 
         var scheme = text[..separator].ToLowerInvariant();
-        if (scheme != R2P2 && scheme != Grpc)
+        if (scheme != R2P2 && scheme != Grpc && scheme != Udp)
         {
             return (null, $"unknown target kind '{text[..separator]}' in '{text}' (known: {expected})");
         }
@@ -128,12 +130,20 @@ internal sealed record TargetSpec(string Scheme, IPEndPoint Server, int Size, Re
 
         try
         {
-            return new R2P2EchoTarget(Server, Size, new R2P2TargetOptions
+            var options = new R2P2TargetOptions
             {
                 ReceiveMode = Mode ?? new R2P2ClientOptions().ReceiveMode,
                 KernelTimestamps = KernelTimestamps,
                 ResponseSources = ViaRouter ? ResponseSources.AnyServer : ResponseSources.Destination,
-            });
+            };
+            if (Scheme == Udp)
+            {
+                return Size < UdpEchoTarget.MinimumSize
+                    ? throw new ToolException($"{Scheme}://{Server}: a plain UDP request is at least {UdpEchoTarget.MinimumSize} bytes (--size {Size})")
+                    : new UdpEchoTarget(Server, Size, options);
+            }
+
+            return new R2P2EchoTarget(Server, Size, options);
         }
         catch (ArgumentException error)
         {
@@ -159,6 +169,12 @@ internal sealed record TargetSpec(string Scheme, IPEndPoint Server, int Size, Re
             return;
         }
 
+        if (Scheme == Udp)
+        {
+            await ProbeUdpAsync(name, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         await using var client = R2P2Client.CreateUdp(Server, new R2P2ClientOptions { Timeout = TimeSpan.FromSeconds(1), ReceiveMode = ReceiveMode.Blocking, ResponseSources = ViaRouter ? ResponseSources.AnyServer : ResponseSources.Destination });
         var payload = new byte[Size];
         for (var attempt = 0; attempt < 3; attempt++)
@@ -178,5 +194,34 @@ internal sealed record TargetSpec(string Scheme, IPEndPoint Server, int Size, Re
         }
 
         throw new ToolException($"no response from {name} (3 probes of 1 s timed out): is `tailguard serve` running there?");
+    }
+
+    /// <summary>A plain UDP echo is there when one of three datagrams comes back within a second.</summary>
+    private async Task ProbeUdpAsync(string name, CancellationToken cancellationToken)
+    {
+        using var socket = new System.Net.Sockets.UdpClient(Server.AddressFamily);
+        socket.Connect(Server);
+        var probe = new byte[Math.Max(Size, UdpEchoTarget.MinimumSize)];
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            try
+            {
+                await socket.SendAsync(probe, cancellationToken).ConfigureAwait(false);
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                wait.CancelAfter(TimeSpan.FromSeconds(1));
+                await socket.ReceiveAsync(wait.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // ICMP port unreachable on a connected socket: nobody listens; try again, then fail below.
+                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        throw new ToolException($"no response from {name} (3 probes of 1 s timed out): is `tailguard serve --raw-udp` running there?");
     }
 }

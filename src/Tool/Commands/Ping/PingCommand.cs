@@ -126,7 +126,7 @@ internal static class PingCommand
             {
                 var transport = UdpTransport.Bind(loopback);
                 echo._raw = transport;
-                echo._thread = new Thread(() => RawUdpEcho.Serve(transport, mode, echo._stop.Token)) { IsBackground = true, Name = "raw UDP echo" };
+                echo._thread = new Thread(() => RawUdpEcho.Serve(transport, mode, ReceiveLoopOptions.DefaultSpinBudget, echo._stop.Token)) { IsBackground = true, Name = "raw UDP echo" };
                 echo._thread.Start();
                 echo.Address = transport.LocalAddress.ToEndPoint();
             }

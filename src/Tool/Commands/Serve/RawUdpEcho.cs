@@ -12,10 +12,10 @@ namespace TailGuard.Tool.Commands.Serve;
 internal static class RawUdpEcho
 {
     /// <summary>Echoes datagrams on the calling thread until <paramref name="stop"/> is cancelled.</summary>
-    public static void Serve(UdpTransport transport, ReceiveMode mode, CancellationToken stop)
+    public static void Serve(UdpTransport transport, ReceiveMode mode, TimeSpan spinBudget, CancellationToken stop)
     {
         // The receive loop's three modes, so the raw echo waits as an R2P2 server in the same mode does (docs/r2p2.md).
-        var budget = (long)(ReceiveLoopOptions.DefaultSpinBudget.TotalSeconds * Stopwatch.Frequency);
+        var budget = (long)(spinBudget.TotalSeconds * Stopwatch.Frequency);
         var spinUntil = 0L;
         var buffers = new PacketBuffer[32];
         for (var i = 0; i < buffers.Length; i++)

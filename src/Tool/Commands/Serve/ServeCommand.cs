@@ -33,8 +33,10 @@ internal static class ServeCommand
         var workers = ToolOptions.Count("--workers", "k single-request workers, each with its own socket on consecutive ports from --listen's (port 0 picks a free run), so a router sees k queues (R2P2 only; not with --loops).", 1, 1, 1024);
         var serviceTime = ToolOptions.Reference("--service-time", "Spend a synthetic service time before each echo: fixed:T, exp:MEAN or bimodal:P%:A:B, such as exp:1ms or bimodal:90%:500us:5ms (R2P2 only).", "DIST", ServiceTime.Parse);
         var serviceMode = ToolOptions.Choice("--service-mode", "How --service-time is spent: wait (a precise sleep; the core stays free, accurate to tens of us) or spin (burns the core, as real work does).", ServiceTimeMode.Wait, ServiceModes);
+        var answer = ToolOptions.Choice("--answer", "How the R2P2 echo answers: immediate (the handler writes the response) or deferred (through an R2P2ResponseHandle, at once; to measure that path's cost).", false, new Dictionary<string, bool>(StringComparer.Ordinal) { ["immediate"] = false, ["deferred"] = true });
         var seed = ToolOptions.Count("--seed", "Seeds the service-time draws, so a run repeats.", 1, 0, int.MaxValue);
         var modes = ReceiveModes.Create();
+        var spinBudget = ToolOptions.Duration("--spin-budget", "With --receive-mode adaptive: how long a receive loop spins after each datagram before it blocks (0 to 1s; 0 blocks at once). On a machine shared with a load generator, a shorter spin leaves it its core.", ReceiveLoopOptions.DefaultSpinBudget);
 
         var command = new Command("serve", "Run an echo server: R2P2 (default), plain UDP or gRPC.");
         command.Options.Add(listen);
@@ -50,7 +52,9 @@ internal static class ServeCommand
         command.Options.Add(serviceTime);
         command.Options.Add(serviceMode.Option);
         command.Options.Add(seed.Option);
+        command.Options.Add(answer.Option);
         modes.AddTo(command);
+        command.Options.Add(spinBudget.Option);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -63,9 +67,9 @@ internal static class ServeCommand
                 throw ToolException.Usage("--raw-udp and --grpc cannot be used together.");
             }
 
-            if ((raw || http) && (parse.GetResult(router) is { Implicit: false } || maxInFlight.IsGiven(parse) || loops.IsGiven(parse) || workers.IsGiven(parse) || parse.GetResult(serviceTime) is { Implicit: false } || parse.GetValue(xdp) is not null))
+            if ((raw || http) && (parse.GetResult(router) is { Implicit: false } || answer.IsGiven(parse) || maxInFlight.IsGiven(parse) || loops.IsGiven(parse) || workers.IsGiven(parse) || parse.GetResult(serviceTime) is { Implicit: false } || parse.GetValue(xdp) is not null))
             {
-                throw ToolException.Usage("--router, --max-in-flight, --loops, --workers, --service-time and --xdp apply to the R2P2 server only.");
+                throw ToolException.Usage("--router, --answer, --max-in-flight, --loops, --workers, --service-time and --xdp apply to the R2P2 server only.");
             }
 
             if (parse.GetValue(xdpFallback) && parse.GetValue(xdp) is null)
@@ -100,11 +104,21 @@ internal static class ServeCommand
             }
 
             var mode = modes.Resolve(parse, new R2P2ServerOptions().ReceiveMode);
+            var budget = spinBudget.Get(parse);
+            if (budget > ReceiveLoopOptions.MaxSpinBudget)
+            {
+                throw ToolException.Usage("--spin-budget must be at most 1s.");
+            }
+
+            if (spinBudget.IsGiven(parse) && mode != ReceiveMode.Adaptive)
+            {
+                throw ToolException.Usage($"--spin-budget applies to --receive-mode adaptive only (not {ReceiveModes.Kebab(mode)}).");
+            }
             if (raw)
             {
                 using var transport = Bind(endPoint, () => UdpTransport.Bind(endPoint));
                 output.WriteLine($"plain UDP echo on {transport.LocalAddress} ({ReceiveModes.Kebab(mode)}); Ctrl+C or SIGTERM stops");
-                await Task.Run(() => RawUdpEcho.Serve(transport, mode, stop.Token), CancellationToken.None).ConfigureAwait(false);
+                await Task.Run(() => RawUdpEcho.Serve(transport, mode, budget, stop.Token), CancellationToken.None).ConfigureAwait(false);
                 return ExitCodes.Ok;
             }
 
@@ -113,11 +127,18 @@ internal static class ServeCommand
             var options = new R2P2ServerOptions
             {
                 ReceiveMode = mode,
+                SpinBudget = budget,
                 RouterAddress = feedback is null ? null : PacketAddress.FromEndPoint(feedback),
                 AdmissionPolicy = admit >= 0 ? new MaxInFlightAdmissionPolicy(admit) : null,
             };
             using var synthetic = time is null ? null : new SyntheticServiceHandler(time, serviceMode.Get(parse), seed.Get(parse));
-            IR2P2Handler handler = synthetic is null ? new EchoHandler() : synthetic;
+            var deferred = answer.Get(parse);
+            if (deferred && synthetic is not null)
+            {
+                throw ToolException.Usage("--answer deferred and --service-time cannot be used together.");
+            }
+
+            IR2P2Handler handler = synthetic is not null ? synthetic : deferred ? new DeferredEchoHandler() : new EchoHandler();
             using var r2p2 = parse.GetValue(xdp) is { } target
                 ? XdpServe(target, parse.GetValue(listen), mode, handler, options, loops.Get(parse), parse.GetValue(xdpFallback), new LineLogger(output, parse.InvocationConfiguration.Error))
                 : workerCount > 1
@@ -125,6 +146,7 @@ internal static class ServeCommand
                     : Bind(endPoint, () => R2P2Server.CreateUdp(endPoint, handler, options, loops.Get(parse)));
             var details = ReceiveModes.Kebab(mode)
                 + (workerCount > 1 ? $", {workerCount} workers on {WorkerRange(r2p2)}" : string.Empty)
+                + (deferred ? ", deferred answers" : string.Empty)
                 + (time is null ? string.Empty : $", service time {time} ({serviceMode.Get(parse).ToString().ToLowerInvariant()})")
                 + (feedback is null ? string.Empty : $", FEEDBACK to {feedback}");
             output.WriteLine($"R2P2 echo on {r2p2.LocalAddress} ({details}); Ctrl+C or SIGTERM stops");

@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Diagnostics;
 using System.Threading;
+using TailGuard.Load.Timing;
 using TailGuard.R2P2;
 
 namespace TailGuard.Tool.Commands.Serve;

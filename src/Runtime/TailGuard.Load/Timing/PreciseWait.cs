@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading;
 
-namespace TailGuard.Tool.Commands.Serve;
+namespace TailGuard.Load.Timing;
 
 /// <summary>
 /// Waiting until a <see cref="Stopwatch"/> timestamp without occupying a core. On Linux, <c>clock_nanosleep</c> on the

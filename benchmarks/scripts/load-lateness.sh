@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The generator's own send lateness, before and after issue 17's sender work, in one run (docs/load.md, "The sending
+# thread"): against one R2P2 echo, ROUNDS times, `tailguard load` at every rate in the old configuration (two sending
+# threads, spinning the last 2 ms before each send at normal priority, eight adaptive client loops) and in the new
+# default one (one sending thread, 50 us spin, nice -10, blocking client loops with kernel timestamps). Prints, per
+# configuration and rate, the median over the rounds of the sender's lateness p50 and p99 and how many points passed.
+# usage: benchmarks/scripts/load-lateness.sh [OUTPUT_DIR]
+#   RATES      offered rates                     (default 5k,20k,50k,100k)
+#   DURATION   measuring time per point          (default 3s)
+#   ROUNDS     rounds of both configurations     (default 2)
+#   SERVE      options of the R2P2 echo          (default: --spin-budget 5us)
+# Numbers from a busy machine (load average printed at the start and the end) must be re-measured on a quiet one.
+set -euo pipefail
+. "$(dirname "$0")/tool-common.sh"
+out=${1:-$root/artifacts/load-lateness-$(date -u +%Y%m%d-%H%M)}  # artifacts/ is not committed
+rates=${RATES:-5k,20k,50k,100k}
+duration=${DURATION:-3s}
+rounds=${ROUNDS:-2}
+read -r -a serve <<<"${SERVE:---spin-budget 5us}"
+mkdir -p "$out"
+old=(--threads 2 --sender-spin 2ms --sender-priority normal --receive-mode adaptive)
+new=(--threads 1)
+
+build_tool
+start_server r2p2 "${serve[@]}"; r2p2=$address
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) load average: $(load_average); rates $rates, $duration per point, serve ${serve[*]}, $rounds rounds" | tee "$out/summary.txt"
+for round in $(seq 1 "$rounds"); do
+  for config in old new; do
+    if [ "$config" = old ]; then extra=("${old[@]}"); else extra=("${new[@]}"); fi
+    echo "# round $round, $config: ${extra[*]}; load average $(load_average)" | tee -a "$out/summary.txt"
+    set +e
+    tailguard load --target "r2p2://$r2p2" --rates "$rates" --duration "$duration" --warmup 1s --size 64 \
+      --connections 8 --latency-connections 2 "${extra[@]}" --csv "$out/$config-$round.csv" | grep -v "requests/s:" | tee -a "$out/summary.txt"
+    set -e
+  done
+done
+
+awk -F, '
+  function median(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j > 0 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+                                     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+  FNR == 1 { for (i = 1; i <= NF; i++) column[$i] = i; config = FILENAME; sub(/.*\//, "", config); sub(/-[0-9]+\.csv$/, "", config); next }
+  { rate = $column["target_rate"]; key = config SUBSEP rate; n = ++count[key]; keys[key] = 1
+    p50[key, n] = $column["lateness_p50_us"]; p99[key, n] = $column["lateness_p99_us"]
+    if ($column["passed"] == "true") passed[key]++ }
+  END { for (key in keys) { split(key, k, SUBSEP); n = count[key]
+          delete a; for (i = 1; i <= n; i++) a[i] = p50[key, i]; m50 = median(a, n)
+          delete a; for (i = 1; i <= n; i++) a[i] = p99[key, i]; m99 = median(a, n)
+          printf "# %s %7s/s: sender lateness p50 %.1f us, p99 %.1f us (median of %d); %d of %d points passed every check\n", k[1], k[2], m50, m99, n, passed[key] + 0, n } }
+' "$out"/old-*.csv "$out"/new-*.csv | sort -k2,2 -k3n | tee -a "$out/summary.txt"
+echo "# load average at the end: $(load_average)" | tee -a "$out/summary.txt"

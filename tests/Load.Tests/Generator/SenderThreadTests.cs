@@ -1,0 +1,206 @@
+using System;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using TailGuard.Load.Generator;
+using TailGuard.Load.Tests.Infrastructure;
+using TailGuard.Load.Timing;
+using Xunit.Abstractions;
+
+namespace TailGuard.Load.Tests.Generator;
+
+/// <summary>
+/// The sending thread's own behaviour, which decides whether the generator keeps its schedule on a shared machine: it
+/// sleeps between distant sends instead of holding a core, allocates nothing while it sends, runs at the priority it
+/// asked for, and every point reports where its time went. None of it is a timing assertion: CPU time, bytes, counts.
+/// </summary>
+[Collection(nameof(LoadMeasurement))]
+public sealed class SenderThreadTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Between_distant_sends_the_sender_sleeps_rather_than_holding_its_core()
+    {
+        using var server = TestServers.Start(new EchoHandler());
+        await using var target = new R2P2EchoTarget(server.EndPoint(), 64);
+        await using var generator = await LoadGenerator.ConnectAsync(target, Options(InterArrivalDistribution.Fixed));
+
+        // 100 requests/s: 10 ms between sends, of which the sender may spin its 50 us. The old wait spun the last 2 ms of
+        // every gap (a fifth of the core); a machine that deschedules the sender only lowers its time on a core.
+        var point = await generator.RunOpenLoopAsync(100);
+        var sender = Health(point);
+        if (sender.OnCore is not { } onCore)
+        {
+            output.WriteLine("SKIPPED the on-core assertion: the scheduler's per-thread counters (Linux /proc/self/task/TID/schedstat) are unavailable.");
+            return;
+        }
+
+        Assert.True(onCore < sender.Elapsed * 0.05, $"the sender was on a core {onCore.TotalMilliseconds:0.#} ms of {sender.Elapsed.TotalMilliseconds:0} ms");
+        Assert.True(sender.VoluntarySwitches >= point.Sent / 2, $"{sender.VoluntarySwitches} voluntary switches for {point.Sent} sends: it does not sleep between them");
+    }
+
+    [Fact]
+    public async Task The_sending_thread_allocates_nothing_while_it_sends()
+    {
+        using var server = TestServers.Start(new EchoHandler());
+        await using var target = new R2P2EchoTarget(server.EndPoint(), 64);
+        var options = Options(InterArrivalDistribution.Exponential);
+        await using var generator = await LoadGenerator.ConnectAsync(target, options);
+
+        // The steady state first: a closed loop at the in-flight limit grows every pool behind the sender (its requests,
+        // the client's calls) to the most an open loop can ever have in flight, so a burst after a stall of this busy
+        // machine's making finds them full.
+        await generator.RunClosedLoopAsync(options.MaxInFlight / options.Connections, TimeSpan.FromMilliseconds(500));
+
+        // Several points, each with fresh logs: the half-megabyte log chunks are allocated ahead by the controller, never
+        // by the sender in its window (they were, at its first send, a stall of the sender and a collection to come).
+        var allocated = new long[3];
+        for (var i = 0; i < allocated.Length; i++)
+        {
+            var point = await generator.RunOpenLoopAsync(2_000);
+            allocated[i] = Health(point).AllocatedBytes;
+            Assert.True(point.Sent > 1_000, $"only {point.Sent} sends");
+        }
+
+        Array.Sort(allocated);
+        Assert.Equal(0, allocated[0]);
+        Assert.Equal(0, allocated[allocated.Length / 2]);
+    }
+
+    [Fact]
+    public async Task Collections_during_a_point_are_counted_in_its_sender_health()
+    {
+        using var server = TestServers.Start(new EchoHandler());
+        await using var target = new R2P2EchoTarget(server.EndPoint(), 64);
+        await using var generator = await LoadGenerator.ConnectAsync(target, Options(InterArrivalDistribution.Exponential));
+
+        var running = generator.RunOpenLoopAsync(500);
+        for (var i = 0; i < 3; i++)
+        {
+            await Task.Delay(200);
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+        }
+
+        var point = await running;
+        var sender = Health(point);
+        Assert.True(sender.GarbageCollections >= 3, $"{sender.GarbageCollections} collections counted, 3 forced");
+        Assert.True(sender.GarbageCollectionPause > TimeSpan.Zero);
+        Assert.Contains($"{sender.GarbageCollections} GCs", sender.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_sender_runs_at_the_priority_it_asked_for_where_it_may()
+    {
+        using var server = TestServers.Start(new EchoHandler());
+        await using var target = new R2P2EchoTarget(server.EndPoint(), 64);
+        await using var normal = await LoadGenerator.ConnectAsync(target, Options(InterArrivalDistribution.Exponential, SenderPriority.Normal));
+        Assert.Equal("normal priority", Health(await normal.RunOpenLoopAsync(500)).Priority);
+
+        await using var high = await LoadGenerator.ConnectAsync(target, Options(InterArrivalDistribution.Exponential, SenderPriority.High));
+        var granted = Health(await high.RunOpenLoopAsync(500)).Priority;
+        if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess)
+        {
+            output.WriteLine($"SKIPPED: raising a thread's priority needs Linux and root (or CAP_SYS_NICE); the point says '{granted}'.");
+            Assert.Equal("normal priority", granted);
+            return;
+        }
+
+        Assert.Equal($"nice {ThreadRecord.HighPriorityNice}", granted);
+    }
+
+    [Fact]
+    public void A_threads_scheduler_counters_tell_sleeping_from_running()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            output.WriteLine("SKIPPED: per-thread scheduler counters are Linux's.");
+            return;
+        }
+
+        ThreadCounters slept = default, spun = default;
+        var thread = new Thread(() =>
+        {
+            var id = ThreadScheduling.CurrentThreadId();
+            var start = ThreadScheduling.Read(id);
+            for (var i = 0; i < 20; i++)
+            {
+                Thread.Sleep(10);
+            }
+
+            var afterSleeping = ThreadScheduling.Read(id);
+            slept = afterSleeping.Since(start);
+            var until = Environment.TickCount64 + 200;
+            while (Environment.TickCount64 < until)
+            {
+                Thread.SpinWait(100);
+            }
+
+            spun = ThreadScheduling.Read(id).Since(afterSleeping);
+        });
+        thread.Start();
+        thread.Join();
+
+        Assert.True(slept.Available && spun.Available);
+        Assert.True(slept.VoluntarySwitches >= 20, $"{slept.VoluntarySwitches} voluntary switches over 20 sleeps");
+        Assert.True(slept.OnCoreNanoseconds < 20_000_000, $"{slept.OnCoreNanoseconds} ns on a core while sleeping 200 ms");
+        Assert.True(spun.OnCoreNanoseconds > slept.OnCoreNanoseconds, $"spinning {spun.OnCoreNanoseconds} ns, sleeping {slept.OnCoreNanoseconds} ns on a core");
+        Assert.Equal(default, ThreadScheduling.Read(int.MaxValue)); // no such thread: unavailable, not an exception
+    }
+
+    [Fact]
+    public void A_failed_lateness_check_names_where_the_senders_time_went()
+    {
+        var lateness = new LatencyDistribution();
+        for (var i = 0; i < 1_000; i++)
+        {
+            lateness.Record(i < 950 ? 500 : 2_000_000); // 5% of sends 2 ms late
+        }
+
+        var health = new SenderHealth
+        {
+            Elapsed = TimeSpan.FromSeconds(6),
+            OnCore = TimeSpan.FromSeconds(1),
+            RunQueueWait = TimeSpan.FromMilliseconds(340),
+            InvoluntarySwitches = 120,
+            VoluntarySwitches = 5_000,
+            GarbageCollections = 2,
+            GarbageCollectionPause = TimeSpan.FromMilliseconds(3),
+            Priority = "normal priority",
+        };
+        var failed = PointEvaluator.LatenessCheck(lateness, new SelfCheckOptions(), health);
+        Assert.Equal(CheckStatus.Failed, failed.Status);
+        Assert.Contains("waited 340 ms for a core (120 preemptions)", failed.Detail, StringComparison.Ordinal);
+        Assert.Contains("2 GCs (3 ms paused)", failed.Detail, StringComparison.Ordinal);
+
+        var passed = PointEvaluator.LatenessCheck(lateness, new SelfCheckOptions { MaxSendLateness = TimeSpan.FromMilliseconds(5) }, health);
+        Assert.Equal(CheckStatus.Passed, passed.Status);
+        Assert.DoesNotContain("waited", passed.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_sender_spin_is_bounded()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => LoadGenerator.ConnectAsync(new R2P2EchoTarget(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9), 8), new LoadGeneratorOptions { SenderSpin = TimeSpan.FromMilliseconds(11) }).GetAwaiter().GetResult());
+        Assert.Throws<ArgumentOutOfRangeException>(() => LoadGenerator.ConnectAsync(new R2P2EchoTarget(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9), 8), new LoadGeneratorOptions { SenderSpin = TimeSpan.FromMicroseconds(-1) }).GetAwaiter().GetResult());
+        Assert.Throws<ArgumentOutOfRangeException>(() => LoadGenerator.ConnectAsync(new R2P2EchoTarget(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9), 8), new LoadGeneratorOptions { SenderPriority = (SenderPriority)7 }).GetAwaiter().GetResult());
+    }
+
+    private static LoadGeneratorOptions Options(InterArrivalDistribution distribution, SenderPriority priority = SenderPriority.High) => new()
+    {
+        Connections = 2,
+        LatencyConnections = 1,
+        MaxInFlight = 512,
+        Distribution = distribution,
+        WarmUp = TimeSpan.FromMilliseconds(300),
+        Duration = TimeSpan.FromSeconds(1.5),
+        Seed = 7,
+        SenderPriority = priority,
+    };
+
+    private SenderHealth Health(LoadPointResult point)
+    {
+        var sender = point.Sender;
+        Assert.NotNull(sender);
+        output.WriteLine($"{point.AchievedRate:0}/s: sent {point.Sent}; senders {sender}; lateness p99 {point.SendLateness.Estimate(99).Microseconds:0.#} us");
+        return sender;
+    }
+}
