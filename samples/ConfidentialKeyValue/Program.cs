@@ -15,16 +15,17 @@ using TailGuard.Tyche.Simulation;
 // reached through the generated SealerProxy. `dotnet run --project samples/ConfidentialKeyValue` runs it all and exits.
 const string Usage = """
     usage: ConfidentialKeyValue [--operations N] [--concurrency N] [--get-fraction F] [--keys N] [--value-size BYTES] [--seed N]
-                                [--timeout-ms MS]
+                                [--timeout-ms MS] [--loops N]
       runs the sealing domain, the R2P2 server and a checked workload in this process, prints the results, exits.
       The store is preloaded with min(--keys, --operations) keys. Calls time out after --timeout-ms; three timeouts in a
-      row end the run.
+      row end the run. --loops (1 to 4) sets the server's receive loops and the domain's cores (one per loop).
       defaults: --operations 200000 --concurrency 4 --get-fraction 0.9 --keys 1000 --value-size 64 --seed 1 --timeout-ms 2000
+                --loops 2 (1 where the operating system has no SO_REUSEPORT: not Linux)
     exit codes: 0 every get read back what was put, 1 a failure (socket error, no answer, failed or wrong calls), 2 bad arguments.
     """;
 
 return await SampleMain.RunAsync("ConfidentialKeyValue", () => RunAsync(CommandLine.Parse(
-    "ConfidentialKeyValue", args, ["--operations", "--concurrency", "--get-fraction", "--keys", "--value-size", "--seed", "--timeout-ms"])));
+    "ConfidentialKeyValue", args, ["--operations", "--concurrency", "--get-fraction", "--keys", "--value-size", "--seed", "--timeout-ms", "--loops"])));
 
 static async Task<int> RunAsync(CommandLine line)
 {
@@ -41,13 +42,13 @@ static async Task<int> RunAsync(CommandLine line)
         ValueBytes: line.Int("--value-size", 64, 0, Limits.MaxValueBytes),
         Seed: line.Int("--seed", 1, 0, int.MaxValue));
     var timeout = TimeSpan.FromMilliseconds(line.Int("--timeout-ms", 2000, 1, 600_000));
+    // A core of the domain per receive loop of the server (below): each loop calls the domain on its own core.
+    int loops = line.Int("--loops", OperatingSystem.IsLinux() ? 2 : 1, 1, OperatingSystem.IsLinux() ? 4 : 1); // the simulated monitor has 4 cores
 
     // 1. The trust domain: the sealing key is created inside it; the host gets a proxy and a signed attestation.
     using var monitor = new SimulatedMonitor();
     byte[] nonce = RandomNumberGenerator.GetBytes(32);
     using var sealer = new Sealer();
-    // A core of the domain per receive loop of the server (below): each loop calls the domain on its own core.
-    int loops = OperatingSystem.IsLinux() ? 2 : 1;
     await using TrustDomainHost<ISealer> domain = SealerBoundary.Host(sealer, new TrustDomainHostOptions { Monitor = monitor, Nonce = nonce, CoreCount = loops });
     using (var verifier = new AttestationVerifier(monitor.ExportPublicKey()))
     {
@@ -65,7 +66,7 @@ static async Task<int> RunAsync(CommandLine line)
     //    dispatcher over the sealed store, each calling the domain through the proxy, which picks the loop's core.
     var store = new SealedStore(domain.Proxy);
     await using var server = R2P2Server.CreateUdp(new IPEndPoint(IPAddress.Loopback, 0), new ConfidentialStoreDispatcher(store), receiveLoops: loops);
-    Console.WriteLine($"R2P2 server on {server.LocalAddress} (UDP loopback, generated ConfidentialStoreDispatcher)");
+    Console.WriteLine($"R2P2 server on {server.LocalAddress} (UDP loopback, generated ConfidentialStoreDispatcher), {loops} receive loop{(loops == 1 ? "" : "s")}, {domain.Cores.Count} domain core{(domain.Cores.Count == 1 ? "" : "s")}");
 
     // 3. The client workload. Continuations run on the client's receive thread (run to completion, like the server).
     //    Several clients, each its own socket: the kernel spreads sockets (not requests) over the server's receive loops.

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -26,7 +25,7 @@ public sealed class ManyCoresTests
         using TrustDomainHost<IMixer> host = MixerBoundary.Host(mixer, new TrustDomainHostOptions { Monitor = monitor, CoreCount = 4 });
         Assert.Equal([0, 1, 2, 3], host.Cores);
 
-        int[] seen = RunOnThreads(4, _ => host.Proxy.Meet(4));
+        int[] seen = ConcurrentMixing.RunOnThreads(4, _ => host.Proxy.Meet(4));
 
         // Each call waited inside the domain until all four were there: four cores' contexts ran the domain at once.
         Assert.All(seen, most => Assert.Equal(4, most));
@@ -46,77 +45,14 @@ public sealed class ManyCoresTests
         int stride = (MixerBoundary.Layout.RegionSize + SimulatedMonitor.PageSize - 1) / SimulatedMonitor.PageSize * SimulatedMonitor.PageSize;
 
         // The attacker (host code outside the proxy) rewrites the input bytes of every core's call region, all the time.
-        using var stop = new CancellationTokenSource();
-        long attacks = 0;
-        var attacker = new Thread(() =>
+        byte[] noise = new byte[64];
+        long completed = ConcurrentMixing.UnderAttack(host.Proxy, Threads, CallsPerThread, (random, core) =>
         {
-            var random = new Random(7);
-            byte[] noise = new byte[64];
-            while (!stop.IsCancellationRequested)
-            {
-                random.NextBytes(noise);
-                int core = random.Next(Threads);
-                monitor.HostWrite(host.Region.SharedAddress + (ulong)(core * stride) + (ulong)dataStart, noise);
-                attacks++;
-            }
-        }) { IsBackground = true, Name = "attacker" };
-        attacker.Start();
+            random.NextBytes(noise);
+            monitor.HostWrite(host.Region.SharedAddress + (ulong)(core * stride) + (ulong)dataStart, noise);
+        });
 
-        var failures = new ConcurrentQueue<string>();
-        long exact = 0;
-        long consistent = 0;
-        long rejected = 0;
-        try
-        {
-            RunOnThreads(Threads, caller =>
-            {
-                byte[] data = new byte[64];
-                byte[] digest = new byte[64];
-                for (int sequence = 0; sequence < CallsPerThread; sequence++)
-                {
-                    data.AsSpan().Fill((byte)(caller + sequence));
-                    long result;
-                    try
-                    {
-                        result = host.Proxy.Mix(caller, sequence, data, digest);
-                    }
-                    catch (BoundaryViolationException)
-                    {
-                        Interlocked.Increment(ref rejected);
-                        continue;
-                    }
-
-                    // The answer is this call's (no other core's frame), and its result and digest come from one reading of the input.
-                    byte key = Mixer.Key(caller, sequence);
-                    int sum = digest.Sum(b => b ^ key);
-                    if (result != Mixer.Expected(caller, sequence, sum))
-                    {
-                        failures.Enqueue($"caller {caller} call {sequence}: result 0x{result:X} is not its own call's with the digest's input (sum {sum})");
-                    }
-                    else if (digest.All(b => (b ^ key) == data[0]))
-                    {
-                        Interlocked.Increment(ref exact);
-                    }
-                    else
-                    {
-                        Interlocked.Increment(ref consistent);
-                    }
-                }
-
-                return 0;
-            });
-        }
-        finally
-        {
-            stop.Cancel();
-            attacker.Join();
-        }
-
-        Assert.Empty(failures);
-        Assert.Equal(Threads * CallsPerThread, exact + consistent + rejected);
-        Assert.True(exact > 0, "no call came back exactly as sent");
-        Assert.True(attacks > 0, "the attacker never wrote");
-        Assert.Equal(exact + consistent, host.Counters.Completed);
+        Assert.Equal(completed, host.Counters.Completed);
         Assert.Equal(0, host.Counters.EntriesRefused);
     }
 
@@ -202,44 +138,6 @@ public sealed class ManyCoresTests
 
         Assert.Throws<ArgumentOutOfRangeException>(() => MixerBoundary.Host(new Mixer(), new TrustDomainHostOptions { Monitor = monitor, Core = core, CoreCount = count }));
         Assert.Equal(before, monitor.DomainCount);
-    }
-
-    [Fact]
-    public void The_process_backend_refuses_several_cores_for_now()
-    {
-        var backend = new ProcessBackend();
-        Assert.ThrowsAny<NotSupportedException>(() => TrustDomainHost.Create<IMixer, MixerBoundary, Mixer>(new TrustDomainHostOptions { Backend = backend, CoreCount = 2 }));
-    }
-
-    private static int[] RunOnThreads(int count, Func<int, int> body)
-    {
-        using var start = new Barrier(count);
-        var results = new int[count];
-        var errors = new ConcurrentQueue<Exception>();
-        Thread[] threads = Enumerable.Range(0, count).Select(index => new Thread(() =>
-        {
-            try
-            {
-                start.SignalAndWait();
-                results[index] = body(index);
-            }
-            catch (Exception exception)
-            {
-                errors.Enqueue(exception);
-            }
-        }) { IsBackground = true, Name = "caller " + index }).ToArray();
-        foreach (Thread thread in threads)
-        {
-            thread.Start();
-        }
-
-        foreach (Thread thread in threads)
-        {
-            Assert.True(thread.Join(Patience), "a caller did not finish");
-        }
-
-        Assert.Empty(errors);
-        return results;
     }
 
     private static void WaitUntil(Func<bool> condition)

@@ -11,7 +11,7 @@ namespace TailGuard.Package.Tests;
 public sealed class PackageLayoutTests(PackedPackages packages)
 {
     [Fact]
-    public void The_package_holds_exactly_the_runtime_the_roslyn_components_and_the_readme()
+    public void The_package_holds_exactly_the_runtime_the_roslyn_components_the_domain_host_its_build_targets_and_the_readme()
     {
         using var archive = ZipFile.OpenRead(packages.TailGuardPackagePath);
         var entries = archive.Entries
@@ -30,8 +30,13 @@ public sealed class PackageLayoutTests(PackedPackages packages)
                 "analyzers/dotnet/cs/TailGuard.Analyzers.CodeFixes.dll",
                 "analyzers/dotnet/cs/TailGuard.Analyzers.dll",
                 "analyzers/dotnet/cs/TailGuard.Generators.dll",
+                "build/TailGuard.targets",
+                "buildTransitive/TailGuard.targets",
                 "lib/net10.0/TailGuard.dll",
                 "lib/net10.0/TailGuard.xml",
+                "tools/net10.0/tailguard-domain.deps.json",
+                "tools/net10.0/tailguard-domain.dll",
+                "tools/net10.0/tailguard-domain.runtimeconfig.json",
             },
             entries);
     }

@@ -31,6 +31,7 @@ public sealed class ConfidentialKeyValueTests
     [InlineData("--value-size must be a whole number from 0 to 1024 (got '5000')", "--value-size", "5000")]
     [InlineData("--get-fraction must be a number from 0 to 1 (got '-0.1')", "--get-fraction", "-0.1")]
     [InlineData("--timeout-ms must be a whole number from 1 to 600000 (got 'soon')", "--timeout-ms", "soon")]
+    [InlineData("--loops must be a whole number from 1 to 4 (got '5')", "--loops", "5")]
     public async Task A_bad_argument_exits_2_with_one_line_naming_it(string message, params string[] arguments)
     {
         var run = await s_sample.RunAsync(arguments);
@@ -48,6 +49,16 @@ public sealed class ConfidentialKeyValueTests
         Assert.True(run.Succeeded, run.ToString());
         Assert.Contains("keys stored 150;", run.StandardOutput, System.StringComparison.Ordinal);
         Assert.Contains("0 mismatches, 0 errors", run.StandardOutput, System.StringComparison.Ordinal);
+        Assert.Contains("result: ok", run.StandardOutput, System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task One_loop_runs_the_server_on_one_receive_loop_and_the_domain_on_one_core()
+    {
+        var run = await s_sample.RunAsync("--operations", "150", "--keys", "100", "--loops", "1");
+
+        Assert.True(run.Succeeded, run.ToString());
+        Assert.Contains("1 receive loop, 1 domain core", run.StandardOutput, System.StringComparison.Ordinal);
         Assert.Contains("result: ok", run.StandardOutput, System.StringComparison.Ordinal);
     }
 }

@@ -45,6 +45,8 @@ public sealed class CommandLineTests
     [InlineData("--sender-priority: 'max' is not one of", "load", "--target", "r2p2://127.0.0.1:9000", "--rates", "1k", "--sender-priority", "max")]
     [InlineData("--spin-budget applies to --receive-mode adaptive only (not blocking)", "serve", "--listen", "127.0.0.1:0", "--receive-mode", "blocking", "--spin-budget", "5us")]
     [InlineData("--spin-budget must be at most 1s", "serve", "--listen", "127.0.0.1:0", "--spin-budget", "2s")]
+    [InlineData("--answer: 'later' is not one of immediate, deferred", "serve", "--listen", "127.0.0.1:0", "--answer", "later")]
+    [InlineData("--answer deferred and --service-time cannot be used together", "serve", "--listen", "127.0.0.1:0", "--answer", "deferred", "--service-time", "fixed:1ms")]
     [InlineData("--listen: '127.0.0.1' is not HOST:PORT", "serve", "--listen", "127.0.0.1")]
     [InlineData("--raw-udp and --grpc cannot be used together", "serve", "--raw-udp", "--grpc", "--listen", "127.0.0.1:0")]
     [InlineData("--receive-mode: 'sometimes' is not one of", "serve", "--receive-mode", "sometimes")]

@@ -33,6 +33,7 @@ public abstract partial class BoundaryEntry
     private byte[]? _hostRegion;
     private byte[]? _hostScratch;
 
+
     private int _role;
     private volatile string? _stopReason;
     private volatile bool _retired;
@@ -71,8 +72,35 @@ public abstract partial class BoundaryEntry
     /// <summary>Makes this the host's server of a [HostCalls] contract; it will never run as a domain's code.</summary>
     internal void BindToHost() => Bind(HostRole);
 
-    /// <summary>After this, <see cref="ServeHostCall"/> refuses: the host that served the calls is gone.</summary>
+    /// <summary>After this, <see cref="ServeHostCall(Span{byte})"/> refuses: the host that served the calls is gone.</summary>
     internal void Retire() => _retired = true;
+
+    /// <summary>
+    /// Serves one call the domain made out to the host, on the host's own copy of the out-call region (read from shared
+    /// memory once before, written back whole after): validates and dispatches from that copy and writes the status
+    /// into it. The host trusts nothing the domain wrote either. Only a [HostCalls] entry bound to its host serves, and
+    /// only until the host is disposed.
+    /// </summary>
+    /// <param name="copy">The host's copy of the out-call region.</param>
+    /// <exception cref="InvalidOperationException">This is a domain's entry, or the host is gone.</exception>
+    internal void ServeHostCall(Span<byte> copy)
+    {
+        if (Volatile.Read(ref _role) != HostRole)
+        {
+            throw new InvalidOperationException("Only a [HostCalls] entry serves host calls; a trust domain's entry runs only inside its domain.");
+        }
+
+        if (_retired)
+        {
+            throw new InvalidOperationException("The host that served these calls was disposed.");
+        }
+
+        _hostScratch ??= new byte[_layout.ScratchSize];
+        if (Serve(copy, _hostScratch, callee: null) is { } status)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(copy[CallFrame.StatusOffset..], (int)status);
+        }
+    }
 
     /// <summary>
     /// Serves one call on a region and scratch given directly, without a monitor (benchmarks use it to measure the

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
 using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
@@ -50,7 +52,8 @@ public static class TrustDomainHost
     /// As <see cref="Create{TService, TBinding}"/>, for a domain that also calls out to the host through a
     /// <see cref="HostCallsAttribute"/> contract: a second shared region carries those calls, the host serves them with
     /// <paramref name="hostImplementation"/> behind the generated entry, and the domain's implementation is built around
-    /// the generated proxy, which validates everything the host returns. In-process backends only.
+    /// the generated proxy, which validates everything the host returns. In-process backends only (the factory runs in
+    /// the host's process); name the implementation's type instead for the process backend.
     /// </summary>
     /// <typeparam name="TService">The [TrustDomain] interface.</typeparam>
     /// <typeparam name="TBinding">Its generated <c>{Name}Boundary</c>.</typeparam>
@@ -69,7 +72,38 @@ public static class TrustDomainHost
     {
         ArgumentNullException.ThrowIfNull(createImplementation);
         ArgumentNullException.ThrowIfNull(hostImplementation);
-        var plan = new HostCallsPlan<TService, THostCalls, THostBinding>(createImplementation, hostImplementation, options?.HostCallTamper);
+        var plan = new HostCallsPlan<TService, THostCalls, THostBinding>(createImplementation, null, hostImplementation, options?.HostCallTamper);
+        return Start<TService, TBinding>(TrustDomainImage<TService>.WithHostCalls(plan), options);
+    }
+
+    /// <summary>
+    /// As <see cref="Create{TService, TBinding, THostCalls, THostBinding}(Func{THostCalls, TService}, THostCalls, TrustDomainHostOptions?)"/>,
+    /// with the domain's implementation named by its type, which the backend builds inside the domain with its public
+    /// constructor taking the [HostCalls] proxy: every backend, including the process backend (the implementation, the
+    /// binding and the [HostCalls] binding must then be in one assembly).
+    /// </summary>
+    /// <typeparam name="TService">The [TrustDomain] interface.</typeparam>
+    /// <typeparam name="TBinding">Its generated <c>{Name}Boundary</c>.</typeparam>
+    /// <typeparam name="TImplementation">The implementation, with a public constructor taking <typeparamref name="THostCalls"/>.</typeparam>
+    /// <typeparam name="THostCalls">The [HostCalls] interface.</typeparam>
+    /// <typeparam name="THostBinding">Its generated <c>{Name}Boundary</c>.</typeparam>
+    /// <param name="hostImplementation">The host's implementation of the out-calls.</param>
+    /// <param name="options">Options, or null for the defaults.</param>
+    /// <returns>The host.</returns>
+    /// <exception cref="ArgumentException"><typeparamref name="TImplementation"/> has no public constructor taking <typeparamref name="THostCalls"/>.</exception>
+    public static TrustDomainHost<TService> Create<TService, TBinding, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TImplementation, THostCalls, THostBinding>(
+        THostCalls hostImplementation, TrustDomainHostOptions? options = null)
+        where TService : class
+        where TBinding : ITrustDomainBinding<TService>
+        where TImplementation : class, TService
+        where THostCalls : class
+        where THostBinding : ITrustDomainBinding<THostCalls>
+    {
+        ArgumentNullException.ThrowIfNull(hostImplementation);
+        ConstructorInfo constructor = typeof(TImplementation).GetConstructor([typeof(THostCalls)])
+            ?? throw new ArgumentException($"{typeof(TImplementation)} needs a public constructor taking {typeof(THostCalls)} (the proxy to the host).", nameof(TImplementation));
+        var plan = new HostCallsPlan<TService, THostCalls, THostBinding>(
+            host => (TService)constructor.Invoke([host]), typeof(TImplementation), hostImplementation, options?.HostCallTamper);
         return Start<TService, TBinding>(TrustDomainImage<TService>.WithHostCalls(plan), options);
     }
 

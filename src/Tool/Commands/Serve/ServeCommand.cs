@@ -35,7 +35,7 @@ internal static class ServeCommand
         var workers = ToolOptions.Count("--workers", "k single-request workers, each with its own socket on consecutive ports from --listen's (port 0 picks a free run), so a router sees k queues (R2P2 only; not with --loops).", 1, 1, 1024);
         var serviceTime = ToolOptions.Reference("--service-time", "Spend a synthetic service time before each echo: fixed:T, exp:MEAN or bimodal:P%:A:B, such as exp:1ms or bimodal:90%:500us:5ms (R2P2 only).", "DIST", ServiceTime.Parse);
         var serviceMode = ToolOptions.Choice("--service-mode", "How --service-time is spent: wait (a precise sleep; the core stays free, accurate to tens of us) or spin (burns the core, as real work does).", ServiceTimeMode.Wait, ServiceModes);
-        var answer = ToolOptions.Choice("--answer", "How the R2P2 echo answers: immediate (the handler writes the response) or deferred (through an R2P2ResponseHandle, at once; to measure that path's cost).", false, new Dictionary<string, bool>(StringComparer.Ordinal) { ["immediate"] = false, ["deferred"] = true });
+        var answer = ToolOptions.Choice("--answer", "How the R2P2 echo answers: immediate (the handler writes the response) or deferred (through an R2P2ResponseHandle, at once; to measure that path's cost).", AnswerMode.Immediate, new Dictionary<string, AnswerMode>(StringComparer.Ordinal) { ["immediate"] = AnswerMode.Immediate, ["deferred"] = AnswerMode.Deferred });
         var seed = ToolOptions.Count("--seed", "Seeds the service-time draws, so a run repeats.", 1, 0, int.MaxValue);
         var modes = ReceiveModes.Create();
         var spinBudget = ToolOptions.Duration("--spin-budget", "With --receive-mode adaptive: how long a receive loop spins after each datagram before it blocks (0 to 1s; 0 blocks at once). On a machine shared with a load generator, a shorter spin leaves it its core.", ReceiveLoopOptions.DefaultSpinBudget);
@@ -134,7 +134,7 @@ internal static class ServeCommand
                 AdmissionPolicy = admit >= 0 ? new MaxInFlightAdmissionPolicy(admit) : null,
             };
             using var synthetic = time is null ? null : new SyntheticServiceHandler(time, serviceMode.Get(parse), seed.Get(parse));
-            var deferred = answer.Get(parse);
+            var deferred = answer.Get(parse) == AnswerMode.Deferred;
             if (deferred && synthetic is not null)
             {
                 throw ToolException.Usage("--answer deferred and --service-time cannot be used together.");
@@ -253,4 +253,14 @@ internal static class ServeCommand
             // Ctrl+C, SIGTERM or --duration: a normal stop.
         }
     }
+}
+
+/// <summary>How <c>tailguard serve</c>'s R2P2 echo answers (<c>--answer</c>).</summary>
+internal enum AnswerMode
+{
+    /// <summary>The handler writes the response.</summary>
+    Immediate,
+
+    /// <summary>The handler defers the request and answers through its handle at once.</summary>
+    Deferred,
 }

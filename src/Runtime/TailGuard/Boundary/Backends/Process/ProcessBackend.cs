@@ -63,36 +63,53 @@ public sealed class ProcessBackend : ITrustDomainBackend, IDisposable
             throw new PlatformNotSupportedException("The process backend needs Linux on x86_64 (memfd, futex, a seccomp filter written for x86_64).");
         }
 
-        if (image.HostCalls is not null)
+        HostCallsPlan<TService>? plan = image.HostCalls;
+        if ((plan is null ? image.ImplementationType : plan.ImplementationType) is not { } implementation)
         {
-            throw new NotSupportedException("The process backend does not carry [HostCalls] out-calls yet; use the simulated backend for such a domain.");
+            throw new NotSupportedException(plan is null
+                ? "The process backend builds the implementation inside the domain process: name its type (TrustDomainHost.Create<TService, TBinding, TImplementation>), not an instance."
+                : "The process backend builds the implementation inside the domain process: name its type (TrustDomainHost.Create<TService, TBinding, TImplementation, THostCalls, THostBinding>(hostImplementation)), not a factory.");
         }
 
-        if (image.ImplementationType is not { } implementation)
+        if (options.Core != 0)
         {
-            throw new NotSupportedException("The process backend builds the implementation inside the domain process: name its type (TrustDomainHost.Create<TService, TBinding, TImplementation>), not an instance.");
+            throw new NotSupportedException("The process backend numbers a domain's cores from 0 (Core 0); CoreCount says how many.");
         }
 
-        if (options.Core != 0 || options.CoreCount != 1)
+        if (options.CoreCount is < 1 or > SharedLayout.MaxCores)
         {
-            throw new NotSupportedException("The process backend runs a domain on one core (Core 0, CoreCount 1) for now.");
+            throw new ArgumentOutOfRangeException(nameof(options), options.CoreCount, $"CoreCount: a process domain runs on 1 to {SharedLayout.MaxCores} cores.");
+        }
+
+        if (plan is not null && options.CoreCount > 1)
+        {
+            throw new NotSupportedException("A domain that calls out to the host ([HostCalls]) runs on one core: its out-call region serves one call at a time.");
         }
 
         string assembly = typeof(TBinding).Assembly.Location;
-        if (string.IsNullOrEmpty(assembly) || implementation.Assembly != typeof(TBinding).Assembly)
+        if (string.IsNullOrEmpty(assembly) || implementation.Assembly != typeof(TBinding).Assembly || (plan is not null && plan.HostBindingType.Assembly != typeof(TBinding).Assembly))
         {
-            throw new NotSupportedException("The process backend loads the domain from one assembly file: the binding and the implementation must be in the same assembly, loaded from a file.");
+            throw new NotSupportedException("The process backend loads the domain from one assembly file: the binding, the implementation (and any [HostCalls] binding) must be in the same assembly, loaded from a file.");
         }
 
         BoundaryLayout layout = TBinding.Layout;
-        byte[] measurement = ExpectedMeasurement<TService, TBinding>(implementation);
+        var shape = new DomainShape(layout, typeof(TBinding), implementation, options.CoreCount, plan?.Layout, plan?.HostBindingType);
+        byte[] measurement = Measure(File.ReadAllBytes(assembly), shape.Configuration());
         string assemblyHash = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(assembly)));
-        SharedMemory shared = SharedMemory.Create(layout.RegionSize);
+        var sharedLayout = new SharedLayout(options.CoreCount, layout.RegionSize, plan?.Layout.RegionSize ?? 0);
+        SharedMemory shared = SharedMemory.Create(sharedLayout);
         Process? process = null;
         try
         {
-            process = Start(assembly, typeof(TBinding).FullName!, implementation.FullName!, shared, layout.RegionSize);
-            return new ProcessDomain(process, shared, layout, measurement, assemblyHash, _key, _options);
+            ProcessHostCalls? hostCalls = plan is null ? null : new ProcessHostCalls(plan.CreateHostEntry(), plan.Layout.RegionSize);
+            process = Start(assembly, shape, shared);
+            var cores = new int[options.CoreCount];
+            for (int core = 0; core < cores.Length; core++)
+            {
+                cores[core] = core;
+            }
+
+            return new ProcessDomain(process, shared, layout, cores, hostCalls, measurement, assemblyHash, _key, _options);
         }
         catch
         {
@@ -111,7 +128,7 @@ public sealed class ProcessBackend : ITrustDomainBackend, IDisposable
     public void Dispose() => _key.Dispose();
 
     /// <summary>
-    /// The measurement a verifier expects of a domain serving <typeparamref name="TService"/> with
+    /// The measurement a verifier expects of a one-core domain serving <typeparamref name="TService"/> with
     /// <paramref name="implementation"/>: SHA-256 over the SHA-256 of the assembly file that holds the binding and the
     /// implementation, then the configuration text (format version, contract, binding and implementation type names,
     /// region and scratch sizes, the seccomp allowance by name).
@@ -120,18 +137,52 @@ public sealed class ProcessBackend : ITrustDomainBackend, IDisposable
     /// <typeparam name="TBinding">Its generated <c>{Name}Boundary</c>.</typeparam>
     /// <param name="implementation">The implementation's type.</param>
     /// <returns>The 32-byte measurement.</returns>
-    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An assembly without a file (single-file publishing) has an empty Location, which is refused with a clear error.")]
     public static byte[] ExpectedMeasurement<TService, TBinding>(Type implementation)
+        where TService : class
+        where TBinding : ITrustDomainBinding<TService>
+        => ExpectedMeasurement<TService, TBinding>(implementation, coreCount: 1);
+
+    /// <summary>
+    /// The measurement a verifier expects of a domain on <paramref name="coreCount"/> cores
+    /// (<see cref="TrustDomainHostOptions.CoreCount"/>): as <see cref="ExpectedMeasurement{TService, TBinding}(Type)"/>,
+    /// with the core count in the configuration when it is above 1, so one contract on 1 and on 2 cores attests differently.
+    /// </summary>
+    /// <typeparam name="TService">The [TrustDomain] interface.</typeparam>
+    /// <typeparam name="TBinding">Its generated <c>{Name}Boundary</c>.</typeparam>
+    /// <param name="implementation">The implementation's type.</param>
+    /// <param name="coreCount">The domain's cores.</param>
+    /// <returns>The 32-byte measurement.</returns>
+    public static byte[] ExpectedMeasurement<TService, TBinding>(Type implementation, int coreCount)
         where TService : class
         where TBinding : ITrustDomainBinding<TService>
     {
         ArgumentNullException.ThrowIfNull(implementation);
-        BoundaryLayout layout = TBinding.Layout;
-        string configuration = string.Create(
-            CultureInfo.InvariantCulture,
-            $"tailguard process domain 1\n{layout.Contract}\n{typeof(TBinding).FullName}\n{implementation.FullName}\nregion 0x{layout.RegionSize:X}\nscratch 0x{layout.ScratchSize:X}\nseccomp {string.Join(',', Array.ConvertAll(SeccompFilter.Allowed, s => s.Name))}\n");
-        return Measure(File.ReadAllBytes(typeof(TBinding).Assembly.Location), configuration);
+        ArgumentOutOfRangeException.ThrowIfLessThan(coreCount, 1);
+        return Measure(typeof(TBinding), new DomainShape(TBinding.Layout, typeof(TBinding), implementation, coreCount, null, null));
     }
+
+    /// <summary>
+    /// The measurement a verifier expects of a domain that calls out to the host through <typeparamref name="THostCalls"/>:
+    /// as <see cref="ExpectedMeasurement{TService, TBinding}(Type)"/>, with the [HostCalls] binding and its region in the configuration.
+    /// </summary>
+    /// <typeparam name="TService">The [TrustDomain] interface.</typeparam>
+    /// <typeparam name="TBinding">Its generated <c>{Name}Boundary</c>.</typeparam>
+    /// <typeparam name="THostCalls">The [HostCalls] interface.</typeparam>
+    /// <typeparam name="THostBinding">Its generated <c>{Name}Boundary</c>.</typeparam>
+    /// <param name="implementation">The implementation's type.</param>
+    /// <returns>The 32-byte measurement.</returns>
+    public static byte[] ExpectedMeasurement<TService, TBinding, THostCalls, THostBinding>(Type implementation)
+        where TService : class
+        where TBinding : ITrustDomainBinding<TService>
+        where THostCalls : class
+        where THostBinding : ITrustDomainBinding<THostCalls>
+    {
+        ArgumentNullException.ThrowIfNull(implementation);
+        return Measure(typeof(TBinding), new DomainShape(TBinding.Layout, typeof(TBinding), implementation, 1, THostBinding.Layout, typeof(THostBinding)));
+    }
+
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An assembly without a file (single-file publishing) has an empty Location, which is refused with a clear error.")]
+    private static byte[] Measure(Type binding, DomainShape shape) => Measure(File.ReadAllBytes(binding.Assembly.Location), shape.Configuration());
 
     private static byte[] Measure(ReadOnlySpan<byte> assembly, string configuration)
     {
@@ -141,14 +192,11 @@ public sealed class ProcessBackend : ITrustDomainBackend, IDisposable
         return hash.GetHashAndReset();
     }
 
-    private Process Start(string assembly, string binding, string implementation, SharedMemory shared, int regionSize)
+    private Process Start(string assembly, DomainShape shape, SharedMemory shared)
     {
-        string host = _options.DomainHostPath ?? Path.Combine(AppContext.BaseDirectory, "tailguard-domain.dll");
-        if (!File.Exists(host))
-        {
-            throw new FileNotFoundException("The domain host tailguard-domain.dll was not found; reference the TailGuard.DomainHost project or set ProcessBackendOptions.DomainHostPath.", host);
-        }
-
+        string host = DomainHostLocation.Find(_options.DomainHostPath, AppContext.BaseDirectory, DomainHostLocation.RuntimeFolder());
+        string runtime = DomainHostLocation.RuntimeAssembly()
+            ?? throw new NotSupportedException("The process backend starts its child on the host's TailGuard.dll file; this TailGuard was not loaded from a file (single-file publishing).");
         var start = new ProcessStartInfo(DotNet())
         {
             RedirectStandardOutput = true,
@@ -158,13 +206,16 @@ public sealed class ProcessBackend : ITrustDomainBackend, IDisposable
         };
         start.ArgumentList.Add("exec");
         start.ArgumentList.Add(host);
+        start.ArgumentList.Add(runtime);
         start.ArgumentList.Add(assembly);
-        start.ArgumentList.Add(binding);
-        start.ArgumentList.Add(implementation);
+        start.ArgumentList.Add(shape.Binding.FullName!);
+        start.ArgumentList.Add(shape.Implementation.FullName!);
         start.ArgumentList.Add($"/proc/{Environment.ProcessId}/fd/{shared.Fd}");
-        start.ArgumentList.Add(shared.Length.ToString(CultureInfo.InvariantCulture));
-        start.ArgumentList.Add(regionSize.ToString(CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(shared.Layout.Cores.ToString(CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(shared.Layout.RegionSize.ToString(CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(shared.Layout.OutRegionSize.ToString(CultureInfo.InvariantCulture));
         start.ArgumentList.Add(_options.SpinIterations.ToString(CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(shape.HostBinding?.FullName ?? "-");
         // Under the filter the runtime must not need what it would do lazily: no tiering (its background compiler is a
         // thread created later), no W^X double mapping (it grows a memfd), no diagnostic server (nothing may attach).
         start.Environment["DOTNET_TieredCompilation"] = "0";
@@ -174,8 +225,25 @@ public sealed class ProcessBackend : ITrustDomainBackend, IDisposable
         return Process.Start(start) ?? throw new InvalidOperationException("The domain process did not start.");
     }
 
+    /// <summary>
+    /// The muxer that runs the child: the SDK's (DOTNET_HOST_PATH), this process when it is dotnet, the one at the root
+    /// of the runtime this process runs on (an application started through its apphost), else dotnet on PATH.
+    /// </summary>
     private static string DotNet()
-        => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path && File.Exists(path)
-            ? path
-            : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
+    {
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path && File.Exists(path))
+        {
+            return path;
+        }
+
+        if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            return self;
+        }
+
+        // The runtime lives in <root>/shared/Microsoft.NETCore.App/<version>/.
+        string root = Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        string muxer = Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
+        return File.Exists(muxer) ? muxer : "dotnet";
+    }
 }

@@ -5,7 +5,12 @@ namespace TailGuard.Boundary;
 /// <summary>How <see cref="ProcessBackend"/> starts and signals its domain processes.</summary>
 public sealed class ProcessBackendOptions
 {
-    /// <summary>The domain host (<c>tailguard-domain.dll</c>); by default the one beside the application (<see cref="AppContext.BaseDirectory"/>).</summary>
+    /// <summary>
+    /// The domain host (<c>tailguard-domain.dll</c>), or null to search for it: beside the application
+    /// (<see cref="AppContext.BaseDirectory"/>, where the TailGuard package's build targets copy it), then beside
+    /// TailGuard.dll, then in the TailGuard package's <c>tools/net10.0/</c> (docs/trust-boundary.md, "Where
+    /// tailguard-domain is found"). A path that names no file is an error, never a fallback.
+    /// </summary>
     public string? DomainHostPath { get; init; }
 
     /// <summary>

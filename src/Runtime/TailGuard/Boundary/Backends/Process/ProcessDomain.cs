@@ -10,7 +10,10 @@ using TailGuard.Tyche.Attestation;
 
 namespace TailGuard.Boundary;
 
-/// <summary>A domain in a child process: the process, the shared mapping, the host's channel, and why it stopped.</summary>
+/// <summary>
+/// A domain in a child process: the process, the shared mapping, the host's channel to each of its cores (and, for a
+/// domain that calls out, the host's server of those calls), and why it stopped.
+/// </summary>
 internal sealed unsafe class ProcessDomain : ITrustDomainInstance, ISharedRegionAccess
 {
     private static readonly TimeSpan StopPatience = TimeSpan.FromSeconds(5);
@@ -22,14 +25,18 @@ internal sealed unsafe class ProcessDomain : ITrustDomainInstance, ISharedRegion
     private readonly string _assemblyHash;
     private readonly ECDsa _key;
     private readonly ProcessBackendOptions _options;
-    private readonly ProcessCallChannel _channel;
+    private readonly ProcessCallChannel[] _channels;
+    private readonly ProcessHostCalls? _hostCalls;
+    private long _unservedOutCalls;
     private readonly int _pid;
     private volatile string? _stopReason;
     private volatile bool _gone;
     private bool _sealed;
     private bool _disposed;
 
-    public ProcessDomain(Process process, SharedMemory shared, BoundaryLayout layout, byte[] measurement, string assemblyHash, ECDsa key, ProcessBackendOptions options)
+    public ProcessDomain(
+        Process process, SharedMemory shared, BoundaryLayout layout, IReadOnlyList<int> cores, ProcessHostCalls? hostCalls,
+        byte[] measurement, string assemblyHash, ECDsa key, ProcessBackendOptions options)
     {
         _process = process;
         _shared = shared;
@@ -39,7 +46,15 @@ internal sealed unsafe class ProcessDomain : ITrustDomainInstance, ISharedRegion
         _key = key;
         _options = options;
         _pid = process.Id;
-        _channel = new ProcessCallChannel(shared, this, layout, options.SpinIterations, options.CallTimeout);
+        _hostCalls = hostCalls;
+        Cores = cores;
+        _channels = new ProcessCallChannel[cores.Count];
+        for (int lane = 0; lane < _channels.Length; lane++)
+        {
+            _channels[lane] = new ProcessCallChannel(shared, lane, this, layout, hostCalls, options.SpinIterations, options.CallTimeout);
+        }
+
+        Channels = _channels;
         process.EnableRaisingEvents = true;
         process.Exited += (_, _) => Exited();
         if (process.HasExited)
@@ -50,16 +65,43 @@ internal sealed unsafe class ProcessDomain : ITrustDomainInstance, ISharedRegion
 
     public TrustDomain Handle => new(_pid, 0);
 
-    /// <summary>The shared region at its address in the host's mapping; the private memory is the child's own (no address the host could use).</summary>
-    public BoundaryRegion Region => new((ulong)(_shared.Address + SharedMemory.RegionOffset), _layout.RegionSize, 0, _layout.ScratchSize);
+    /// <summary>The first core's shared region at its address in the host's mapping; the private memory is the child's own (no address the host could use).</summary>
+    public BoundaryRegion Region => new((ulong)(_shared.Address + _shared.Layout.RegionOffset(0)), _layout.RegionSize, 0, _layout.ScratchSize);
 
-    public IReadOnlyList<int> Cores { get; } = [0];
+    public IReadOnlyList<int> Cores { get; }
 
-    public IReadOnlyList<BoundaryChannel> Channels => [_channel];
+    public IReadOnlyList<BoundaryChannel> Channels { get; }
 
-    public BoundaryCounters Counters => _channel.Counters;
+    /// <summary>Every core's answers, added up.</summary>
+    public BoundaryCounters Counters
+    {
+        get
+        {
+            long completed = 0;
+            long refused = 0;
+            CallStatus last = CallStatus.Pending;
+            foreach (ProcessCallChannel channel in _channels)
+            {
+                BoundaryCounters counters = channel.Counters;
+                completed += counters.Completed;
+                refused += counters.Refused;
+                last = counters.LastStatus == CallStatus.Pending ? last : counters.LastStatus;
+            }
+
+            return new BoundaryCounters(completed, refused, 0, last);
+        }
+    }
+
+    /// <summary>What the host answered the domain's out-calls, or null for a domain without a [HostCalls] contract.</summary>
+    public BoundaryCounters? HostCallCounters => _hostCalls?.Counters;
+
+    /// <summary>Out-calls the host did not serve: published while no call was in flight, or by a domain without a [HostCalls] contract.</summary>
+    public long UnservedOutCalls => Interlocked.Read(ref _unservedOutCalls);
 
     public string? StopReason => _stopReason;
+
+    /// <summary>Counts an out-call the host did not serve (a hostile or broken domain: see <see cref="UnservedOutCalls"/>).</summary>
+    public void CountUnservedOutCall() => Interlocked.Increment(ref _unservedOutCalls);
 
     /// <summary>Whether the domain can no longer answer (revoked, or its process is gone).</summary>
     public bool Gone => _gone;
@@ -133,10 +175,7 @@ internal sealed unsafe class ProcessDomain : ITrustDomainInstance, ISharedRegion
 
         _stopReason ??= "The trust domain was revoked by its host.";
         _gone = true;
-        ControlBlock* control = _shared.Control;
-        Volatile.Write(ref control->Stop, 1);
-        ProcessNative.FutexWakeShared(&control->Request);
-        _channel.WakeCaller();
+        StopEveryCore();
         try
         {
             if (!_process.WaitForExit(StopPatience))
@@ -161,7 +200,7 @@ internal sealed unsafe class ProcessDomain : ITrustDomainInstance, ISharedRegion
             CultureInfo.InvariantCulture,
             $"The trust domain did not answer a call within {timeout.TotalMilliseconds:0} ms (ProcessBackendOptions.CallTimeout): it was revoked and its process killed.");
         _gone = true;
-        Volatile.Write(ref _shared.Control->Stop, 1);
+        StopEveryCore();
         try
         {
             _process.Kill();
@@ -177,11 +216,20 @@ internal sealed unsafe class ProcessDomain : ITrustDomainInstance, ISharedRegion
         }
     }
 
-    public void HostWrite(int offset, ReadOnlySpan<byte> bytes) => bytes.CopyTo(_shared.Region(_layout.RegionSize)[offset..]);
+    /// <summary>Whether core <paramref name="core"/> has a call in flight.</summary>
+    public bool InCall(int core) => _channels[core].InCall;
 
-    public void HostRead(int offset, Span<byte> bytes) => _shared.Region(_layout.RegionSize).Slice(offset, bytes.Length).CopyTo(bytes);
+    /// <summary>Core <paramref name="core"/>'s control words in the host's mapping (tests write what a hostile domain would).</summary>
+    public ref ControlBlock SharedControl(int core) => ref *_shared.Control(core);
 
-    public bool Enter() => _channel.Enter();
+    /// <summary>Core <paramref name="core"/>'s call region in the host's mapping (tests rewrite it as a hostile host would).</summary>
+    public Span<byte> SharedRegion(int core) => _disposed ? default : _shared.Region(core);
+
+    public void HostWrite(int offset, ReadOnlySpan<byte> bytes) => bytes.CopyTo(_shared.Region(0)[offset..]);
+
+    public void HostRead(int offset, Span<byte> bytes) => _shared.Region(0).Slice(offset, bytes.Length).CopyTo(bytes);
+
+    public bool Enter() => _channels[0].Enter();
 
     /// <summary>Kills the domain process (tests: a domain that dies mid-call).</summary>
     public void Kill() => _process.Kill();
@@ -210,15 +258,17 @@ internal sealed unsafe class ProcessDomain : ITrustDomainInstance, ISharedRegion
 
         // Never unmap under a caller still inside a call: it is woken by Revoke and leaves within one wait slice.
         var patience = Stopwatch.StartNew();
-        while (_channel.InCall && patience.Elapsed < StopPatience)
+        while (AnyInCall() && patience.Elapsed < StopPatience)
         {
             Thread.Sleep(1);
         }
 
-        if (!_channel.InCall)
+        if (!AnyInCall())
         {
             _shared.Dispose();
         }
+
+        _hostCalls?.Retire();
 
         _process.Dispose();
     }
@@ -246,7 +296,36 @@ internal sealed unsafe class ProcessDomain : ITrustDomainInstance, ISharedRegion
         }
 
         _gone = true;
-        _channel.WakeCaller();
+        foreach (ProcessCallChannel channel in _channels)
+        {
+            channel.WakeCaller();
+        }
+    }
+
+    /// <summary>Tells every core of the domain to leave (its serving loop, or its wait for an out-call's answer) and wakes every caller.</summary>
+    private void StopEveryCore()
+    {
+        for (int lane = 0; lane < _channels.Length; lane++)
+        {
+            ControlBlock* control = _shared.Control(lane);
+            Volatile.Write(ref control->Stop, 1);
+            ProcessNative.FutexWakeShared(&control->Request);
+            ProcessNative.FutexWakeShared(&control->OutReply);
+            _channels[lane].WakeCaller();
+        }
+    }
+
+    private bool AnyInCall()
+    {
+        foreach (ProcessCallChannel channel in _channels)
+        {
+            if (channel.InCall)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private string ExitDescription()

@@ -101,24 +101,9 @@ public abstract partial class BoundaryEntry : IDomainEntry
     internal void ServeHostCall(SimulatedMonitor monitor)
     {
         ArgumentNullException.ThrowIfNull(monitor);
-        if (Volatile.Read(ref _role) != HostRole)
-        {
-            throw new InvalidOperationException("Only a [HostCalls] entry serves host calls; a trust domain's entry runs only inside its domain.");
-        }
-
-        if (_retired)
-        {
-            throw new InvalidOperationException("The host that served these calls was disposed.");
-        }
-
         _hostRegion ??= new byte[_layout.RegionSize];
-        _hostScratch ??= new byte[_layout.ScratchSize];
         monitor.HostRead(Region.SharedAddress, _hostRegion);
-        if (Serve(_hostRegion, _hostScratch, callee: null) is { } status)
-        {
-            BinaryPrimitives.WriteInt32LittleEndian(_hostRegion.AsSpan(CallFrame.StatusOffset), (int)status);
-        }
-
+        ServeHostCall(_hostRegion);
         monitor.HostWrite(Region.SharedAddress, _hostRegion);
     }
 

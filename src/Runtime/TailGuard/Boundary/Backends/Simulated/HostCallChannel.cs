@@ -29,7 +29,7 @@ internal sealed class HostCallChannel : BoundaryChannel, IDisposable
     /// <summary>Creates the channel and the host thread that serves it.</summary>
     /// <param name="layout">The [HostCalls] contract's layout.</param>
     /// <param name="address">The out-call region, shared between the domain and the host.</param>
-    /// <param name="serve">What the host does when the domain switches to it (the host-calls entry's <see cref="BoundaryEntry.ServeHostCall"/>).</param>
+    /// <param name="serve">What the host does when the domain switches to it (the host-calls entry's <see cref="BoundaryEntry.ServeHostCall(SimulatedMonitor)"/>).</param>
     public HostCallChannel(BoundaryLayout layout, ulong address, Action serve)
         : base(layout)
     {

@@ -8,33 +8,39 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Threading;
 
-using TailGuard.Boundary;
 
-namespace TailGuard.DomainHost;
+namespace TailGuard.Boundary;
 
 /// <summary>
-/// The entry loop of a process-isolated domain: what <c>tailguard-domain</c> runs in the child process. It loads the
+/// The entry loop of a process-isolated domain: what <c>tailguard-domain</c> runs in the child process (it loads this
+/// TailGuard.dll, the host's own, and calls <see cref="Run"/>). It loads the
 /// domain assembly (measuring the bytes it loaded), builds the implementation and the generated entry, maps the shared
 /// memory, makes itself non-dumpable, installs the seccomp filter, reports READY on standard output with its
 /// measurement, and then serves calls until the host stops it or dies. Its private memory (the frame copy, the
 /// scratch, the implementation's own objects) is its own address space.
 /// </summary>
+[RequiresUnreferencedCode("The domain process loads the domain assembly from a file and builds its types by name.")]
+[RequiresDynamicCode("The domain process builds the generated entry of a binding known only by name.")]
 internal static unsafe class DomainProcess
 {
-    /// <summary>Runs the domain. Arguments: assembly path, binding type, implementation type, memfd path, mapping length, region size, spin count.</summary>
+    /// <summary>
+    /// Runs the domain. Arguments: assembly path, binding type, implementation type, memfd path, cores, region size,
+    /// out-call region size, spin count, and the [HostCalls] binding type (or "-"). Called by reflection from
+    /// tailguard-domain (src/Runtime/TailGuard.DomainHost), never in the host.
+    /// </summary>
     [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "A setup failure is reported to the host on standard output, then the process exits.")]
     public static int Run(string[] args)
     {
-        if (args.Length != 7)
+        if (args.Length != 9)
         {
-            Console.Out.WriteLine("ERROR usage: tailguard-domain ASSEMBLY BINDING IMPLEMENTATION MEMFD LENGTH REGION SPIN");
+            Console.Out.WriteLine("ERROR usage: tailguard-domain ASSEMBLY BINDING IMPLEMENTATION MEMFD CORES REGION OUTREGION SPIN HOSTBINDING|-");
             return 2;
         }
 
         TextWriter output = Console.Out; // errors before the filter only
         SharedMemory shared;
-        Func<Span<byte>, Span<byte>, bool> serve;
-        int regionSize;
+        BoundaryEntry entry;
+        DomainOutCallChannel? outCalls = null;
         int spin;
         try
         {
@@ -45,14 +51,29 @@ internal static unsafe class DomainProcess
             Assembly assembly = Assembly.LoadFrom(args[0]);
             Type binding = assembly.GetType(args[1], throwOnError: true)!;
             Type implementation = assembly.GetType(args[2], throwOnError: true)!;
-            int length = int.Parse(args[4], CultureInfo.InvariantCulture);
-            regionSize = int.Parse(args[5], CultureInfo.InvariantCulture);
-            spin = int.Parse(args[6], CultureInfo.InvariantCulture);
-            shared = SharedMemory.Open(args[3], length);
-            serve = CreateServer(binding, implementation, regionSize);
+            int cores = int.Parse(args[4], CultureInfo.InvariantCulture);
+            var layout = new SharedLayout(cores, int.Parse(args[5], CultureInfo.InvariantCulture), int.Parse(args[6], CultureInfo.InvariantCulture));
+            spin = int.Parse(args[7], CultureInfo.InvariantCulture);
+            Type? hostBinding = args[8] == "-" ? null : assembly.GetType(args[8], throwOnError: true)!;
+            shared = SharedMemory.Open(args[3], layout);
+            entry = CreateEntry(binding, implementation, hostBinding, shared, spin, out outCalls);
             Preload(assembly);
             Warm(binding.Assembly, implementation);
-            ProcessNative.FutexWakeShared(&shared.Control->Reply); // resolve the futex and write calls before the filter
+
+            // Every core but the first is served by a thread of its own, started now: thread creation is easier on the
+            // filter before it is installed. Each reports once it runs.
+            using (var running = new CountdownEvent(cores - 1))
+            {
+                for (int lane = 1; lane < cores; lane++)
+                {
+                    int core = lane;
+                    new Thread(() => Serve(shared, core, entry, null, spin, running)) { IsBackground = true, Name = "TailGuard domain core " + core }.Start();
+                }
+
+                running.Wait();
+            }
+
+            ProcessNative.FutexWakeShared(&shared.Control(0)->HostBell); // resolve the futex and write calls before the filter
             ProcessNative.Write(1, null, 0);
             if (ProcessNative.Prctl(ProcessNative.PrSetDumpable, 0, 0, 0, 0) != 0)
             {
@@ -71,14 +92,19 @@ internal static unsafe class DomainProcess
             return 3;
         }
 
-        Serve(shared, serve, regionSize, spin);
-        return 0;
+        Serve(shared, 0, entry, outCalls, spin, running: null);
+        return 0; // the host stopped the domain: the other cores' threads end with the process
     }
 
-    private static void Serve(SharedMemory shared, Func<Span<byte>, Span<byte>, bool> serve, int regionSize, int spin)
+    /// <summary>Serves core <paramref name="lane"/>'s calls until the host stops the domain.</summary>
+    private static void Serve(SharedMemory shared, int lane, BoundaryEntry entry, DomainOutCallChannel? outCalls, int spin, CountdownEvent? running)
     {
-        ControlBlock* control = shared.Control;
-        Span<byte> region = shared.Region(regionSize);
+        ControlBlock* control = shared.Control(lane);
+        Span<byte> region = shared.Region(lane);
+
+        // The core's private memory: its frame copy and scratch live in this process only.
+        byte[] scratch = GC.AllocateArray<byte>(Math.Max(entry.ScratchSize, 1), pinned: true);
+        running?.Signal();
         int seen = 0; // requests are numbered from 1 in a fresh mapping: one published before this line is still served
         while (true)
         {
@@ -89,12 +115,21 @@ internal static unsafe class DomainProcess
             }
 
             seen = request;
-            serve(region, default);
+            outCalls?.BeginCall();
+            try
+            {
+                entry.ServeInPlace(region, scratch);
+            }
+            finally
+            {
+                outCalls?.EndCall();
+            }
+
             Volatile.Write(ref control->Reply, seen); // results and status before the reply: the host reads after it
-            Interlocked.MemoryBarrier();
+            Interlocked.Increment(ref control->HostBell); // a full fence: the bell after the reply, then look whether the host sleeps
             if (Volatile.Read(ref control->HostSleeping) != 0)
             {
-                ProcessNative.FutexWakeShared(&control->Reply);
+                ProcessNative.FutexWakeShared(&control->HostBell);
             }
         }
     }
@@ -129,42 +164,74 @@ internal static unsafe class DomainProcess
         }
     }
 
-    private static Func<Span<byte>, Span<byte>, bool> CreateServer(Type binding, Type implementation, int regionSize)
+    /// <summary>
+    /// Builds the implementation (with its parameterless constructor, or, for a domain that calls out to the host, its
+    /// constructor taking the [HostCalls] proxy over <paramref name="outCalls"/>) and the generated entry around it.
+    /// </summary>
+    private static BoundaryEntry CreateEntry(Type binding, Type implementation, Type? hostBinding, SharedMemory shared, int spin, out DomainOutCallChannel? outCalls)
     {
-        Type? service = null;
-        foreach (Type candidate in binding.GetInterfaces())
-        {
-            if (candidate.IsGenericType && candidate.GetGenericTypeDefinition() == typeof(ITrustDomainBinding<>))
-            {
-                service = candidate.GetGenericArguments()[0];
-            }
-        }
-
-        if (service is null || !service.IsAssignableFrom(implementation))
+        Type service = ServiceOf(binding)
+            ?? throw new InvalidOperationException($"{binding} is not a generated binding.");
+        if (!service.IsAssignableFrom(implementation))
         {
             throw new InvalidOperationException($"{binding} is not the generated binding of an interface {implementation} implements.");
         }
 
-        object instance = Activator.CreateInstance(implementation)
-            ?? throw new InvalidOperationException($"{implementation} could not be constructed.");
-        MethodInfo create = typeof(DomainProcess).GetMethod(nameof(CreateEntry), BindingFlags.NonPublic | BindingFlags.Static)!
+        object instance;
+        outCalls = null;
+        if (hostBinding is null)
+        {
+            instance = Activator.CreateInstance(implementation)
+                ?? throw new InvalidOperationException($"{implementation} could not be constructed.");
+        }
+        else
+        {
+            Type hostCalls = ServiceOf(hostBinding)
+                ?? throw new InvalidOperationException($"{hostBinding} is not a generated binding.");
+            BoundaryLayout hostLayout = (BoundaryLayout)typeof(DomainProcess).GetMethod(nameof(LayoutOf), BindingFlags.NonPublic | BindingFlags.Static)!
+                .MakeGenericMethod(hostCalls, hostBinding).Invoke(null, null)!;
+            outCalls = new DomainOutCallChannel(shared, 0, hostLayout, spin);
+            object proxy = typeof(DomainProcess).GetMethod(nameof(CreateProxy), BindingFlags.NonPublic | BindingFlags.Static)!
+                .MakeGenericMethod(hostCalls, hostBinding).Invoke(null, [outCalls])!;
+            ConstructorInfo constructor = implementation.GetConstructor([hostCalls])
+                ?? throw new InvalidOperationException($"{implementation} has no public constructor taking {hostCalls}.");
+            instance = constructor.Invoke([proxy]);
+        }
+
+        MethodInfo create = typeof(DomainProcess).GetMethod(nameof(CreateEntryOf), BindingFlags.NonPublic | BindingFlags.Static)!
             .MakeGenericMethod(service, binding);
         var entry = (BoundaryEntry)create.Invoke(null, [instance])!;
         entry.BindToDomain();
-
-        // The domain's private memory: its frame copy and scratch live in this process only.
-        byte[] scratch = GC.AllocateArray<byte>(Math.Max(entry.ScratchSize, 1), pinned: true);
-        return (region, _) =>
-        {
-            entry.ServeInPlace(region, scratch);
-            return true;
-        };
+        return entry;
     }
 
-    private static BoundaryEntry CreateEntry<TService, TBinding>(object implementation)
+    private static Type? ServiceOf(Type binding)
+    {
+        foreach (Type candidate in binding.GetInterfaces())
+        {
+            if (candidate.IsGenericType && candidate.GetGenericTypeDefinition() == typeof(ITrustDomainBinding<>))
+            {
+                return candidate.GetGenericArguments()[0];
+            }
+        }
+
+        return null;
+    }
+
+    private static BoundaryEntry CreateEntryOf<TService, TBinding>(object implementation)
         where TService : class
         where TBinding : ITrustDomainBinding<TService>
         => TBinding.CreateEntry((TService)implementation, default);
+
+    private static BoundaryLayout LayoutOf<THostCalls, THostBinding>()
+        where THostCalls : class
+        where THostBinding : ITrustDomainBinding<THostCalls>
+        => THostBinding.Layout;
+
+    private static THostCalls CreateProxy<THostCalls, THostBinding>(BoundaryChannel channel)
+        where THostCalls : class
+        where THostBinding : ITrustDomainBinding<THostCalls>
+        => THostBinding.CreateProxy(channel);
 
     /// <summary>Loads every assembly the domain's can reach now: after the filter, opening a file fails.</summary>
     [SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "An assembly that cannot be loaded now would not load later either.")]
