@@ -100,8 +100,8 @@ measure() {
   tailguard=$(grep -E '^\s+[0-9.<]+\s+[0-9<]+\s+TailGuard\.Analyzers, Version' "$log" | tail -1 | awk '{print $1}')
   echo "   ReportAnalyzer, last run with both: all analyzers ${all} s, TailGuard analyzers ${tailguard:-?} s, all generators ${generators} s"
   grep -E '^\s+[0-9.<]+\s+[0-9<]+\s+TailGuard\.(Analyzers|Generators)\.' "$log" | tail -6 | sed -E 's/ \(TG.*//; s/^\s+/   /'
-  # The detailed log repeats every warning in its summary: count distinct ones.
-  echo "   TailGuard diagnostics reported (TGnnnn, distinct): $(grep -oE '[^ ]+\.cs\([0-9,]+\): (warning|error|info) TG[0-9]{4}' "$log" | sort -u | wc -l)"
+  # The detailed log repeats every warning in its summary: count distinct file(line,column) and id, one form only.
+  echo "   TailGuard diagnostics reported (distinct file(line,column) and id): $(grep -oE '[^ ]+\.cs\([0-9]+,[0-9]+\): (warning|error) TG[0-9]{4}' "$log" | sort -u | wc -l)"
 }
 
 for p in $projects; do

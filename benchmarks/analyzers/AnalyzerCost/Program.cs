@@ -45,6 +45,18 @@ foreach (var analyzer in AllTailGuardAnalyzers())
 
 configurations.Add(("baseline + all six TailGuard analyzers", () => [new WalkEveryOperation(), .. AllTailGuardAnalyzers()]));
 
+// COMPARE_WITH=path/to/TailGuard.Analyzers.dll (another build, e.g. main's): its six analyzers, loaded side by side in
+// their own load context, are one more configuration, interleaved with this build's: an A/B in one process.
+if (Environment.GetEnvironmentVariable("COMPARE_WITH") is { Length: > 0 } other)
+{
+    var assembly = new IsolatedAnalyzers(Path.GetFullPath(other)).LoadFromAssemblyPath(Path.GetFullPath(other));
+    var types = assembly.GetTypes().Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.IsPublic).ToArray();
+    configurations.Add(($"baseline + all {types.Length} from COMPARE_WITH", () =>
+        [new WalkEveryOperation(), .. types.Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)]));
+    // The A/B alone: baseline, this build, the other build.
+    configurations.RemoveAll(c => c.Name.StartsWith("baseline + ", StringComparison.Ordinal) && !c.Name.Contains(" all ", StringComparison.Ordinal));
+}
+
 // "profile": one warm-up and one run of all six, nothing else, for a profiler (dotnet-trace) to sample.
 if (args.Length > 2 && args[2] == "profile")
 {
@@ -134,4 +146,11 @@ internal sealed class WalkEveryOperation : DiagnosticAnalyzer
             }
         });
     }
+}
+
+// Loads another build of TailGuard.Analyzers beside this one; Roslyn and everything else come from the default context.
+internal sealed class IsolatedAnalyzers(string path) : System.Runtime.Loader.AssemblyLoadContext(isCollectible: false)
+{
+    protected override System.Reflection.Assembly? Load(System.Reflection.AssemblyName name) =>
+        name.Name == "TailGuard.Analyzers" ? LoadFromAssemblyPath(path) : null;
 }
