@@ -40,5 +40,6 @@ public sealed class Counter : ICounter
 {
     private long _count;
 
-    public long Increment(int amount) => _count += amount;
+    /// <summary>Adds; int.MinValue is a planted fault of the implementation (the boundary refuses the call: a violation).</summary>
+    public long Increment(int amount) => amount == int.MinValue ? throw new InvalidOperationException("planted domain fault") : _count += amount;
 }

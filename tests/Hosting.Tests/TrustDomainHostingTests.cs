@@ -1,9 +1,13 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics.Metrics;
+using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using TailGuard.Boundary;
+using TailGuard.Diagnostics;
 
 namespace TailGuard.Hosting.Tests;
 
@@ -45,25 +49,53 @@ public sealed class TrustDomainHostingTests
     }
 
     [Fact]
-    public async Task Boundary_and_monitor_meters_count_calls_switches_and_revocations()
+    public async Task Boundary_and_monitor_meters_are_on_the_hosts_meter_factory_tagged_with_the_domain()
     {
-        var totals = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
-        using var listener = new System.Diagnostics.Metrics.MeterListener
+        var builder = TestHost.CreateBuilder(new CapturedLogs());
+        builder.Services.AddMetrics();
+        builder.Services.AddTrustDomain<ICounter, CounterBoundary>(_ => new Counter());
+        using var host = builder.Build();
+        var factory = host.Services.GetRequiredService<IMeterFactory>();
+
+        // Only the host's own meters: a listener that checks the scope, as an application's exporter would.
+        var observed = new ConcurrentDictionary<(string Instrument, string? Domain), long>();
+        var added = new ConcurrentDictionary<(string Instrument, string? Domain), long>();
+        using var listener = new MeterListener
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name is TailGuard.Diagnostics.TailGuardTelemetry.BoundaryMeterName or TailGuard.Diagnostics.TailGuardTelemetry.MonitorMeterName)
+                if (ReferenceEquals(instrument.Meter.Scope, factory) && instrument.Meter.Name is TailGuardTelemetry.BoundaryMeterName or TailGuardTelemetry.MonitorMeterName)
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
             },
         };
-        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => totals.AddOrUpdate(instrument.Name, value, (_, total) => total + value));
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            string? domain = null;
+            foreach (var tag in tags)
+            {
+                domain = tag.Key == "tailguard.domain" ? (string?)tag.Value : domain;
+            }
+
+            if (instrument.IsObservable)
+            {
+                observed[(instrument.Name, domain)] = value; // a cumulative total, read when collected
+            }
+            else
+            {
+                added.AddOrUpdate((instrument.Name, domain), value, (_, total) => total + value);
+            }
+        });
         listener.Start();
 
-        var builder = TestHost.CreateBuilder(new CapturedLogs());
-        builder.Services.AddTrustDomain<ICounter, CounterBoundary>(_ => new Counter());
-        using var host = builder.Build();
+        // A domain outside the host (no factory): it counts on the static fallback meter, which this listener ignores.
+        using (var outside = TrustDomainHost.Create<ICounter, CounterBoundary>(new Counter()))
+        {
+            outside.Proxy.Increment(1);
+            outside.Proxy.Increment(1);
+        }
+
         await host.StartAsync();
         var counter = host.Services.GetRequiredService<ICounter>();
         for (var i = 0; i < 5; i++)
@@ -71,14 +103,27 @@ public sealed class TrustDomainHostingTests
             counter.Increment(1);
         }
 
-        await host.StopAsync();
+        Assert.ThrowsAny<Exception>(() => counter.Increment(int.MinValue));
+        listener.RecordObservableInstruments();
+        Assert.Equal(5, observed.GetValueOrDefault(("tailguard.boundary.calls", "ICounter")));
+        Assert.Equal(1, observed.GetValueOrDefault(("tailguard.boundary.violations", "ICounter")));
+        Assert.Equal(0, observed.GetValueOrDefault(("tailguard.boundary.refused_entries", "ICounter"), -1));
+        Assert.True(added.GetValueOrDefault(("tailguard.tyche.switches", null)) >= 6, Describe(observed, added));
 
-        // Other tests of this assembly may add to these process-wide meters at the same time: at least ours.
-        Assert.True(totals.GetValueOrDefault("tailguard.boundary.calls") >= 5, string.Join(", ", totals));
-        Assert.True(totals.GetValueOrDefault("tailguard.tyche.switches") >= 5, string.Join(", ", totals));
-        Assert.True(totals.GetValueOrDefault("tailguard.boundary.revocations") >= 1, string.Join(", ", totals));
-        Assert.True(totals.GetValueOrDefault("tailguard.tyche.revocations") >= 1, string.Join(", ", totals));
+        await host.StopAsync();
+        Assert.Equal(1, added.GetValueOrDefault(("tailguard.boundary.revocations", "ICounter")));
+        Assert.True(added.GetValueOrDefault(("tailguard.tyche.revocations", null)) >= 1, Describe(observed, added));
+        Assert.Equal(4, observed.Keys.Concat(added.Keys).Count(key => key.Instrument.StartsWith("tailguard.boundary.", StringComparison.Ordinal)));
+
+        // A revoked domain is no longer observed; nothing of the outside domain ever reached this factory's meters.
+        observed.Clear();
+        listener.RecordObservableInstruments();
+        Assert.Empty(observed);
+        Assert.Equal(6, added.GetValueOrDefault(("tailguard.tyche.switches", null))); // the 6 hosted calls; the outside domain switched on the static meter
     }
+
+    private static string Describe(IDictionary<(string, string?), long> observed, IDictionary<(string, string?), long> added)
+        => "observed: " + string.Join(", ", observed) + "; added: " + string.Join(", ", added);
 
     [Fact]
     public void Registering_a_contract_in_two_domains_fails_at_once()

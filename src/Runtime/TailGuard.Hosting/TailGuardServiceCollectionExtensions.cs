@@ -60,6 +60,10 @@ public static class TailGuardServiceCollectionExtensions
     /// Registers the typed R2P2 client <typeparamref name="TClient"/> (usually the generated <c>I{Name}Client</c>) as a
     /// singleton built by <paramref name="create"/> around an <see cref="R2P2Client"/> to the configured server. The
     /// socket and receive loop are created when the client is first resolved and closed with the service provider.
+    /// Each registration is a keyed service under <paramref name="name"/> and is returned by
+    /// <see cref="IR2P2ClientFactory{TClient}.Get"/>; <typeparamref name="TClient"/> without a key resolves to the only
+    /// client of that type, and fails naming them all when there are several (register two services' clients of the
+    /// same type under two names).
     /// </summary>
     /// <typeparam name="TClient">The type consumers depend on.</typeparam>
     /// <param name="services">The services.</param>
@@ -82,7 +86,12 @@ public static class TailGuardServiceCollectionExtensions
             provider.GetService<IMeterFactory>(),
             CreateLogger<R2P2ClientConnection>(provider)));
         services.AddKeyedSingleton<R2P2Client>(name, static (provider, key) => provider.GetRequiredKeyedService<R2P2ClientConnection>(key).Client);
-        services.AddSingleton(provider => create(provider.GetRequiredKeyedService<R2P2ClientConnection>(name).Client));
+        services.AddKeyedSingleton<TClient>(name, (provider, key) => create(provider.GetRequiredKeyedService<R2P2ClientConnection>(key).Client));
+        services.AddSingleton(new R2P2ClientName<TClient>(name));
+        services.TryAddSingleton<R2P2ClientFactory<TClient>>();
+        services.TryAddSingleton<IR2P2ClientFactory<TClient>>(static provider => provider.GetRequiredService<R2P2ClientFactory<TClient>>());
+        // Unnamed, TClient is the one client of its type; with two, resolving it fails and names them (never the last one silently).
+        services.TryAddSingleton<TClient>(static provider => provider.GetRequiredService<R2P2ClientFactory<TClient>>().GetDefault());
         return services.AddOptions<R2P2ClientHostOptions>(name).ValidateOnStart();
     }
 
@@ -90,7 +99,10 @@ public static class TailGuardServiceCollectionExtensions
     /// Runs <typeparamref name="TService"/> (a <see cref="TrustDomainAttribute"/> interface) in a trust domain created,
     /// sealed and attested when the host starts and revoked when it stops, and registers the generated proxy as
     /// <typeparamref name="TService"/>: consumers call the domain through it. The host-side
-    /// <see cref="TrustDomainHost{TService}"/> (attestation, monitor) is registered too.
+    /// <see cref="TrustDomainHost{TService}"/> (attestation, monitor) is registered too. The implementation is built
+    /// in this process and handed to the domain, which the simulated backend (and a custom backend) can take; the
+    /// process backend builds it inside its own process, so use
+    /// <see cref="AddTrustDomain{TService, TBinding, TImplementation}"/> for it.
     /// </summary>
     /// <typeparam name="TService">The trust-domain contract.</typeparam>
     /// <typeparam name="TBinding">Its generated <c>{Name}Boundary</c>.</typeparam>
@@ -104,6 +116,43 @@ public static class TailGuardServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(createImplementation);
+        return AddDomain<TService>(services, (provider, name, options) =>
+        {
+            if (options.Backend is ProcessBackend)
+            {
+                throw new InvalidOperationException(
+                    $"Trust domain '{name}': the process backend builds the implementation inside the domain's process, so it cannot take one built here; register the domain with AddTrustDomain<{typeof(TService).Name}, {typeof(TBinding).Name}, TImplementation>() (a type with a parameterless constructor).");
+            }
+
+            return TrustDomainHost.Create<TService, TBinding>(createImplementation(provider), options);
+        });
+    }
+
+    /// <summary>
+    /// Runs <typeparamref name="TService"/> in a trust domain like
+    /// <see cref="AddTrustDomain{TService, TBinding}(IServiceCollection, Func{IServiceProvider, TService})"/>, with the
+    /// implementation <typeparamref name="TImplementation"/> built by the domain itself (inside the domain's process on
+    /// the process backend): every backend can take it. The backend comes from <see cref="TrustDomainOptions.Backend"/>.
+    /// </summary>
+    /// <typeparam name="TService">The trust-domain contract.</typeparam>
+    /// <typeparam name="TBinding">Its generated <c>{Name}Boundary</c>.</typeparam>
+    /// <typeparam name="TImplementation">The implementation, built with its parameterless constructor inside the domain.</typeparam>
+    /// <param name="services">The services.</param>
+    /// <returns>The builder of the domain's <see cref="TrustDomainOptions"/> (named after <typeparamref name="TService"/>).</returns>
+    /// <exception cref="InvalidOperationException"><typeparamref name="TService"/> already runs in a domain.</exception>
+    public static OptionsBuilder<TrustDomainOptions> AddTrustDomain<TService, TBinding, TImplementation>(this IServiceCollection services)
+        where TService : class
+        where TBinding : ITrustDomainBinding<TService>
+        where TImplementation : class, TService, new()
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return AddDomain<TService>(services, static (_, _, options) => TrustDomainHost.Create<TService, TBinding, TImplementation>(options));
+    }
+
+    private static OptionsBuilder<TrustDomainOptions> AddDomain<TService>(
+        IServiceCollection services, Func<IServiceProvider, string, TrustDomainHostOptions, TrustDomainHost<TService>> create)
+        where TService : class
+    {
         var name = typeof(TService).Name;
         if (services.Any(static descriptor => descriptor.ServiceType == typeof(TrustDomainHost<TService>)))
         {
@@ -112,18 +161,31 @@ public static class TailGuardServiceCollectionExtensions
 
         AddCommon(services);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrustDomainOptions>, TrustDomainOptionsValidator>());
+        services.AddSingleton<TrustDomainBackendLease<TService>>();
         services.AddSingleton(provider =>
         {
             var logger = CreateLogger<TrustDomainLifetime<TService>>(provider);
             var settings = provider.GetRequiredService<IOptionsMonitor<TrustDomainOptions>>().Get(name);
+            var lease = provider.GetRequiredService<TrustDomainBackendLease<TService>>(); // resolved first: disposed after the domain
+            IDisposable? owned = null;
             try
             {
-                var host = TrustDomainHost.Create<TService, TBinding>(createImplementation(provider), new TrustDomainHostOptions { Core = settings.Core });
-                Log.DomainCreated(logger, name, host.Core, Convert.ToHexStringLower(host.Attestation.Measurement.Span));
+                (var backend, owned) = TrustDomainBackends.Create(name, settings, provider);
+                var host = create(provider, name, new TrustDomainHostOptions
+                {
+                    Backend = backend,
+                    Core = settings.Core,
+                    CoreCount = settings.CoreCount,
+                    MeterFactory = provider.GetService<IMeterFactory>(),
+                    Name = name,
+                });
+                lease.Owned = owned;
+                Log.DomainCreated(logger, name, backend.Name, host.Core, Convert.ToHexStringLower(host.Attestation.Measurement.Span));
                 return host;
             }
             catch (Exception exception)
             {
+                owned?.Dispose();
                 Log.DomainStartFailed(logger, name, exception.Message);
                 throw;
             }

@@ -26,13 +26,15 @@ public sealed class GeneratorBehaviourTests(ITestOutputHelper output)
         var (point, clean) = await BusyMachine.MeasureAsync(output, () => generator.RunOpenLoopAsync(100), p => Log(p) ?? BusyMachine.Noise(p));
         var p50 = point.Percentile(50);
 
-        // Whatever the machine does: latency runs from the scheduled send, so it is never below the service time.
-        Assert.True(point.Ok > 0);
+        // Whatever the machine does: latency runs from the scheduled send, so it is never below the service time (a
+        // failed request's sample is infinite). At load 75 every request can time out: a handler that sleeps 1 ms then
+        // waits a whole scheduling round for its core, so the server falls below 100 requests/s.
         Assert.True(point.Latency.MicrosecondsAtRank(1) >= serviceTime.TotalMicroseconds, $"fastest sample {point.Latency.MicrosecondsAtRank(1)} us");
         Assert.Equal(TimestampSource.KernelSoftware, point.ReceiveTimestamps);
         if (clean)
         {
             // Above it by a loopback round trip and a little queueing (generous: the machine is shared).
+            Assert.True(point.Ok > 0);
             Assert.Equal(0, point.Errors);
             Assert.InRange(p50.Microseconds, serviceTime.TotalMicroseconds, serviceTime.TotalMicroseconds + 1_500);
             Assert.True(p50.LowerMicroseconds >= serviceTime.TotalMicroseconds, $"p50 interval lower bound {p50.LowerMicroseconds} us");

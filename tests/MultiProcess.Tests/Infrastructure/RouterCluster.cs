@@ -45,7 +45,10 @@ internal sealed partial class RouterCluster : IDisposable
         var cluster = new RouterCluster(deployment, deployment.AddHost());
         try
         {
-            cluster.Router = cluster.Track(cluster.RouterHost.Start(["router", "--listen", $"{cluster.RouterHost.Address}:0", "--feedback-port", "0", "--servers-file", cluster._serversFile, .. routerFlags]));
+            // Eviction only where a test asks for it: at load 80 a fresh server's first FEEDBACK took over the default
+            // second, and the evicted fixed server black-holed the rest of the run.
+            string[] eviction = routerFlags.Contains("--feedback-timeout") ? [] : ["--feedback-timeout", "60s"];
+            cluster.Router = cluster.Track(cluster.RouterHost.Start(["router", "--listen", $"{cluster.RouterHost.Address}:0", "--feedback-port", "0", "--servers-file", cluster._serversFile, .. eviction, .. routerFlags]));
             cluster.RequestAddress = await cluster.Router.WaitForAddressAsync("R2P2 router on");
             cluster.FeedbackAddress = await cluster.Router.WaitForAddressAsync("FEEDBACK on");
             return cluster;

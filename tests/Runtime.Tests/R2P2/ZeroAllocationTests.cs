@@ -63,15 +63,16 @@ public sealed class ZeroAllocationTests
 
         // The caller and both receive loops are the code's own threads: minimum and median. Pool threads also run the
         // runtime's and the test host's background work, which on a loaded machine (windows of many seconds) lands in
-        // most windows (median 4-18 B per call was seen at load 35-56 while the best window stayed under 1): there the
-        // best window must stay under a byte per call, which any per-call allocation would still break.
+        // most windows (median 4-18 B per call was seen at load 35-56, and 2.4 B in the best of 15 windows at load 60):
+        // there the best window must stay under the smallest object per call, which an allocation on every call (a work
+        // item, a closure, a boxed state) would break.
         AllocationReport[] reports = AllocationWindows.MeasureEach(
             count => CallsResumedBy(client, resumed, resume, count),
             [() => AllocatedOnCallerAndLoops(client, server), () => continuations.AllocatedBytes],
             warmUpCalls: WarmUp);
 
         reports[0].AssertNoPerCallAllocation();
-        reports[1].AssertNoPerCallAllocationInTheBestWindow();
+        reports[1].AssertNoObjectPerCallInTheBestWindow();
         Assert.True(continuations.PoolRuns > 0, "no continuation ran on the thread pool");
     }
 

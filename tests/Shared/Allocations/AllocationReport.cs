@@ -11,6 +11,9 @@ namespace TailGuard.Testing;
 /// </summary>
 internal sealed class AllocationReport
 {
+    /// <summary>The size of the smallest object on a 64-bit runtime (header, method table pointer, one field's slot).</summary>
+    public const int SmallestObjectBytes = 24;
+
     public AllocationReport(long[] windowBytes, int callsPerWindow)
     {
         ArgumentNullException.ThrowIfNull(windowBytes);
@@ -48,12 +51,14 @@ internal sealed class AllocationReport
     }
 
     /// <summary>
-    /// Fails unless the least-allocating window allocates less than one byte per call: for threads the code shares with
-    /// the runtime and the test host (thread-pool threads), whose background work grows with a window's duration and on
-    /// a loaded machine reaches most windows. A per-call allocation is in every window, the least-allocating one too.
+    /// Fails unless the least-allocating window allocates less than the smallest object (24 bytes) per call: for threads
+    /// the code shares with the runtime and the test host (thread-pool threads). Their background work grows with a
+    /// window's duration, and on a loaded machine (windows of ten seconds at load 60) it reached 2-15 bytes per call in
+    /// every window, the least-allocating one too. An object allocated on every call is in every window and costs at
+    /// least 24 bytes per call; the code's own threads keep the one-byte bound (<see cref="AssertNoPerCallAllocation"/>).
     /// </summary>
-    public void AssertNoPerCallAllocationInTheBestWindow()
-        => Assert.True(MinimumPerCall < 1, "Even the least-allocating window allocated per call. " + this);
+    public void AssertNoObjectPerCallInTheBestWindow()
+        => Assert.True(MinimumPerCall < SmallestObjectBytes, "Even the least-allocating window allocated an object per call. " + this);
 
     /// <summary>
     /// Fails unless even the least-allocating window allocated at least <paramref name="bytesPerCall"/> per call: the

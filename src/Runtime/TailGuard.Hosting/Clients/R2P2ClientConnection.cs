@@ -17,6 +17,7 @@ internal sealed class R2P2ClientConnection : IDisposable
     private readonly IMeterFactory? _meterFactory;
     private readonly ILogger _logger;
     private readonly Lazy<R2P2Client> _client;
+    private R2P2FailureLogger? _failureLog;
 
     public R2P2ClientConnection(string name, IOptionsMonitor<R2P2ClientHostOptions> options, IMeterFactory? meterFactory, ILogger logger)
     {
@@ -34,6 +35,7 @@ internal sealed class R2P2ClientConnection : IDisposable
         if (_client.IsValueCreated)
         {
             _client.Value.Dispose();
+            _failureLog?.Flush(all: true);
         }
     }
 
@@ -41,12 +43,14 @@ internal sealed class R2P2ClientConnection : IDisposable
     {
         var settings = _options.Get(_name);
         var defaults = new R2P2ClientOptions();
+        _failureLog = new R2P2FailureLogger(_logger, _name, server: false, settings.FailureLogLimit, settings.FailureLogInterval);
         var options = new R2P2ClientOptions
         {
             Timeout = settings.Timeout ?? defaults.Timeout,
             MaxInFlight = settings.MaxInFlight ?? defaults.MaxInFlight,
             PayloadSize = settings.PayloadSize ?? defaults.PayloadSize,
             MeterFactory = _meterFactory,
+            FailureLog = _failureLog,
         };
 
         var destination = PacketAddress.Parse(settings.Server!);
@@ -69,7 +73,6 @@ internal sealed class R2P2ClientConnection : IDisposable
             client = R2P2Client.CreateUdp(destination.ToEndPoint(), options);
         }
 
-        client.ReceiveLoopError += (_, error) => Log.ClientReceiveLoopFault(_logger, _name, error);
         Log.ClientCreated(_logger, _name, destination.ToString(), client.LocalAddress.ToString());
         return client;
     }

@@ -23,6 +23,16 @@ public sealed class R2P2ClientHostOptions
     public int? PayloadSize { get; set; }
 
     /// <summary>
+    /// How many failures of each kind (a receive-loop fault, a continuation or callback that threw on the receive loop)
+    /// are logged with their exception per <see cref="FailureLogInterval"/>; the rest are counted and logged as one
+    /// warning per interval. Default 10; 0 logs only the warnings.
+    /// </summary>
+    public int FailureLogLimit { get; set; } = FailureLogSettings.DefaultLimit;
+
+    /// <summary>The interval of <see cref="FailureLogLimit"/>. Default 10 s.</summary>
+    public TimeSpan FailureLogInterval { get; set; } = FailureLogSettings.DefaultInterval;
+
+    /// <summary>
     /// Creates the transport instead of binding an ephemeral UDP port of <see cref="Server"/>'s family (an in-memory
     /// network in tests); code only, not from configuration. The client owns and closes what it returns.
     /// </summary>

@@ -40,6 +40,7 @@ internal sealed class R2P2ClientHostOptionsValidator : IValidateOptions<R2P2Clie
             failures.Add($"{client}: PayloadSize must be between 64 and 65000 bytes; it is {payload}.");
         }
 
+        FailureLogSettings.Validate(client, options.FailureLogLimit, options.FailureLogInterval, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -1,13 +1,14 @@
 using System;
 using Microsoft.Extensions.Logging;
+using TailGuard.R2P2;
 
 namespace TailGuard.Hosting;
 
 /// <summary>
 /// Every message TailGuard.Hosting logs, through the LoggerMessage source generator (no boxing, no formatting unless
 /// the level is on). They mark what an operator acts on: a server or domain starting and stopping, where a server
-/// listens, handler failures, receive-loop faults, refusals above a rate, a domain revoked. Nothing is logged per
-/// packet or per request. Event ids are stable: 1xxx servers, 2xxx clients, 3xxx trust domains (docs/hosting.md, "Logging").
+/// listens, failures the core survived (<see cref="R2P2FailureLogger"/>: rate-limited, as a remote client can cause
+/// one per request), refusals above a rate, a domain revoked. Nothing is logged per packet or per request. Event ids are stable: 1xxx servers, 2xxx clients, 3xxx trust domains (docs/hosting.md, "Logging").
 /// </summary>
 internal static partial class Log
 {
@@ -39,14 +40,26 @@ internal static partial class Log
     [LoggerMessage(1008, LogLevel.Critical, "R2P2 server {Server} could not start: {Reason}")]
     public static partial void ServerStartFailed(ILogger logger, string server, string reason);
 
+    [LoggerMessage(1009, LogLevel.Error, "R2P2 server {Server}: {Failure} code threw; the server went on")]
+    public static partial void ServerCallbackFailed(ILogger logger, string server, R2P2Failure failure, Exception exception);
+
+    [LoggerMessage(1010, LogLevel.Warning, "R2P2 server {Server}: {Suppressed} more {Failure} failure(s) in the last {Seconds:F1} s were not logged (at most {Limit} per interval)")]
+    public static partial void ServerFailuresSuppressed(ILogger logger, string server, long suppressed, R2P2Failure failure, double seconds, int limit);
+
     [LoggerMessage(2000, LogLevel.Information, "R2P2 client {Client} sending to {Destination} from {Local}")]
     public static partial void ClientCreated(ILogger logger, string client, string destination, string local);
 
     [LoggerMessage(2001, LogLevel.Error, "R2P2 client {Client}: processing a datagram failed; the receive loop keeps serving")]
     public static partial void ClientReceiveLoopFault(ILogger logger, string client, Exception exception);
 
-    [LoggerMessage(3000, LogLevel.Information, "Trust domain {Domain} sealed on core {Core}, measurement {Measurement}")]
-    public static partial void DomainCreated(ILogger logger, string domain, int core, string measurement);
+    [LoggerMessage(2002, LogLevel.Error, "R2P2 client {Client}: {Failure} code threw; the client went on")]
+    public static partial void ClientCallbackFailed(ILogger logger, string client, R2P2Failure failure, Exception exception);
+
+    [LoggerMessage(2003, LogLevel.Warning, "R2P2 client {Client}: {Suppressed} more {Failure} failure(s) in the last {Seconds:F1} s were not logged (at most {Limit} per interval)")]
+    public static partial void ClientFailuresSuppressed(ILogger logger, string client, long suppressed, R2P2Failure failure, double seconds, int limit);
+
+    [LoggerMessage(3000, LogLevel.Information, "Trust domain {Domain} sealed on the {Backend} backend, core {Core}, measurement {Measurement}")]
+    public static partial void DomainCreated(ILogger logger, string domain, string backend, int core, string measurement);
 
     [LoggerMessage(3001, LogLevel.Information, "Trust domain {Domain} revoked: its memory is zeroed and its proxy refuses further calls")]
     public static partial void DomainRevoked(ILogger logger, string domain);

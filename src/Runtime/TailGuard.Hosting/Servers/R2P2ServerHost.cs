@@ -27,6 +27,7 @@ public sealed class R2P2ServerHost : IHostedService, IDisposable
     private readonly Lock _gate = new();
     private R2P2Server? _server;
     private R2P2ServerHostOptions? _settings;
+    private R2P2FailureLogger? _failureLog;
     private Timer? _dropWatch;
     private long _dropsSeen;
     private long _dropsSeenAt;
@@ -77,9 +78,11 @@ public sealed class R2P2ServerHost : IHostedService, IDisposable
             try
             {
                 _settings = _options.Get(Name);
-                var handler = _createHandler(error => Log.HandlerFailed(_logger, Name, error));
-                var server = CreateServer(_settings, handler);
-                server.ReceiveLoopError += (_, error) => Log.ServerReceiveLoopFault(_logger, Name, error);
+                // One rate-limited log for what the core survived and for the exceptions the dispatcher catches.
+                var failureLog = new R2P2FailureLogger(_logger, Name, server: true, _settings.FailureLogLimit, _settings.FailureLogInterval);
+                _failureLog = failureLog;
+                var handler = _createHandler(error => failureLog.Report(R2P2Failure.Handler, error));
+                var server = CreateServer(_settings, handler, failureLog);
                 Volatile.Write(ref _server, server);
                 Volatile.Write(ref _state, (int)R2P2ServerHostState.Running);
                 Log.ServerStarted(_logger, Name, handler.Service.Name, server.LocalAddress.ToString(), _settings.ReceiveLoops);
@@ -151,6 +154,8 @@ public sealed class R2P2ServerHost : IHostedService, IDisposable
             Volatile.Write(ref _state, (int)R2P2ServerHostState.Stopped);
         }
 
+        _failureLog?.Flush(all: true);
+
         if (server is not null)
         {
             server.Dispose();
@@ -159,7 +164,7 @@ public sealed class R2P2ServerHost : IHostedService, IDisposable
         }
     }
 
-    private R2P2Server CreateServer(R2P2ServerHostOptions settings, IR2P2ServiceHandler handler)
+    private R2P2Server CreateServer(R2P2ServerHostOptions settings, IR2P2ServiceHandler handler, IR2P2FailureLog failureLog)
     {
         var defaults = new R2P2ServerOptions();
         var options = new R2P2ServerOptions
@@ -169,6 +174,7 @@ public sealed class R2P2ServerHost : IHostedService, IDisposable
             ResponseTimeout = settings.ResponseTimeout ?? defaults.ResponseTimeout,
             AdmissionPolicy = settings.MaxInFlight is { } maxInFlight ? new MaxInFlightAdmissionPolicy(maxInFlight) : null,
             MeterFactory = _meterFactory,
+            FailureLog = failureLog,
         };
 
         try
@@ -199,6 +205,7 @@ public sealed class R2P2ServerHost : IHostedService, IDisposable
 
     private void CheckDrops()
     {
+        _failureLog?.Flush();
         var server = Server;
         var settings = _settings;
         if (server is null || settings is null)

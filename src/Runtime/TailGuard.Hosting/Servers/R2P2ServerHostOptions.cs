@@ -45,6 +45,17 @@ public sealed class R2P2ServerHostOptions
     public TimeSpan DropCheckInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How many failures of each kind (a handler that threw, a receive-loop fault, an admission policy or event subscriber
+    /// that threw) are logged with their exception per <see cref="FailureLogInterval"/>; the rest are counted and
+    /// logged as one warning per interval (a client can make a handler throw on every request). Default 10; 0 logs
+    /// only the warnings.
+    /// </summary>
+    public int FailureLogLimit { get; set; } = FailureLogSettings.DefaultLimit;
+
+    /// <summary>The interval of <see cref="FailureLogLimit"/>. Default 10 s.</summary>
+    public TimeSpan FailureLogInterval { get; set; } = FailureLogSettings.DefaultInterval;
+
+    /// <summary>
     /// Creates the transport instead of binding UDP on <see cref="Address"/> (an in-memory network in tests, another
     /// transport package); code only, not from configuration. The server owns and closes what it returns.
     /// </summary>

@@ -73,6 +73,7 @@ internal sealed class R2P2ServerHostOptionsValidator : IValidateOptions<R2P2Serv
             failures.Add($"{server}: DropCheckInterval must be at least 100 ms; it is {options.DropCheckInterval}.");
         }
 
+        FailureLogSettings.Validate(server, options.FailureLogLimit, options.FailureLogInterval, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

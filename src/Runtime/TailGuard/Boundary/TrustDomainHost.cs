@@ -97,7 +97,8 @@ public static class TrustDomainHost
             }
 
             TService proxy = proxies.Length == 1 ? proxies[0] : TBinding.CreateProxy(new CoreChannels(domain.Channels));
-            return new TrustDomainHost<TService>(domain, proxy, proxies, report, encoded);
+            var measured = BoundaryInstruments.For(options.MeterFactory).Register(options.Name ?? typeof(TService).Name, domain);
+            return new TrustDomainHost<TService>(domain, proxy, proxies, report, encoded, measured);
         }
         catch
         {
@@ -120,9 +121,11 @@ public sealed class TrustDomainHost<TService> : IDisposable, IAsyncDisposable
     private readonly TService[] _coreProxies;
     private int _disposed;
     private readonly byte[] _encodedAttestation;
+    private readonly BoundaryInstruments.Registration _measured;
 
-    internal TrustDomainHost(ITrustDomainInstance domain, TService proxy, TService[] coreProxies, AttestationReport attestation, byte[] encodedAttestation)
+    internal TrustDomainHost(ITrustDomainInstance domain, TService proxy, TService[] coreProxies, AttestationReport attestation, byte[] encodedAttestation, BoundaryInstruments.Registration measured)
     {
+        _measured = measured;
         _domain = domain;
         Proxy = proxy;
         _coreProxies = coreProxies;
@@ -213,7 +216,7 @@ public sealed class TrustDomainHost<TService> : IDisposable, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            BoundaryInstruments.Revocations.Add(1);
+            _measured.Revoked();
         }
 
         _domain.Dispose();

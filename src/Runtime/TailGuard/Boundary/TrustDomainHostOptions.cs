@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.Metrics;
 using TailGuard.Tyche.Simulation;
 
 namespace TailGuard.Boundary;
@@ -29,6 +30,16 @@ public sealed class TrustDomainHostOptions
 
     /// <summary>The verifier's nonce bound into the attestation report (1-64 bytes); by default 32 fresh random bytes.</summary>
     public ReadOnlyMemory<byte> Nonce { get; init; }
+
+    /// <summary>
+    /// Where the domain's measurements go (the "TailGuard.Boundary" meter: calls, violations, refused entries,
+    /// revocations): that factory's meter, so each host's listeners see only its own domains. Null (the default) uses a
+    /// process-wide static meter of the same name. <c>TailGuard.Hosting</c> sets the container's factory.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; init; }
+
+    /// <summary>The domain's name in its measurements (the <c>tailguard.domain</c> tag); by default the contract's name (<c>IKeyStore</c>).</summary>
+    public string? Name { get; init; }
 
     /// <summary>Tests only: runs after the host served a host call, with the out-call region's address, to play a host that lies.</summary>
     internal Action<SimulatedMonitor, ulong>? HostCallTamper { get; init; }

@@ -41,6 +41,9 @@ public sealed partial class SimulatedMonitor : ITycheMonitor
     private readonly RegionNode _rootRegion;
     private int _lastDomainId;
 
+    /// <summary>Where this monitor's switches and revocations are counted.</summary>
+    internal MonitorInstruments Instruments { get; }
+
     /// <summary>Creates a monitor with the default options (compatible mode, 4 cores, 16 MiB).</summary>
     public SimulatedMonitor()
         : this(new SimulatedMonitorOptions())
@@ -48,7 +51,7 @@ public sealed partial class SimulatedMonitor : ITycheMonitor
     }
 
     /// <summary>Creates a monitor.</summary>
-    /// <param name="options">Mode, cores, memory size and signing key.</param>
+    /// <param name="options">Mode, cores, memory size, signing key and meter factory.</param>
     public SimulatedMonitor(SimulatedMonitorOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -62,6 +65,7 @@ public sealed partial class SimulatedMonitor : ITycheMonitor
         }
 
         Mode = options.Mode;
+        Instruments = MonitorInstruments.For(options.MeterFactory);
         _memory = new byte[options.MemorySize];
         _cores = new SimulatedCore[options.CoreCount];
         _ownsSigningKey = options.SigningKey is null;

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 
 namespace TailGuard.Tyche.Simulation;
@@ -19,4 +20,10 @@ public sealed class SimulatedMonitorOptions
 
     /// <summary>The monitor's attestation key (ECDSA P-256); a fresh one when null. The monitor does not dispose a key it was given.</summary>
     public ECDsa? SigningKey { get; init; }
+
+    /// <summary>
+    /// Where the monitor's measurements go (the "TailGuard.Tyche" meter: switches, revocations): that factory's meter;
+    /// null (the default) uses a process-wide static meter of the same name.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; init; }
 }

@@ -37,8 +37,7 @@ public abstract partial class BoundaryEntry : IDomainEntry
         Lane? lane = LaneFor(context.Core.Id);
         if (lane is null || Interlocked.CompareExchange(ref lane.InFlight, 1, 0) != 0)
         {
-            Interlocked.Increment(ref _entriesRefused);
-            BoundaryInstruments.RefusedEntries.Add(1);
+            Interlocked.Increment(ref _entriesRefused); // observed by BoundaryInstruments
             return DomainExit.Return;
         }
 

@@ -42,7 +42,7 @@ public sealed class SimulatedBackend : ITrustDomainBackend
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(options);
         bool owned = Monitor is null;
-        SimulatedMonitor monitor = Monitor ?? new SimulatedMonitor();
+        SimulatedMonitor monitor = Monitor ?? new SimulatedMonitor(new SimulatedMonitorOptions { MeterFactory = options.MeterFactory });
         try
         {
             return Build<TService, TBinding>(image, options, monitor, owned);
