@@ -45,7 +45,8 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
         _options.Validate();
         Replicas = replicas.ToArray();
         ClientId = _options.ClientId ?? NewClientId();
-        _sequences = new InFlightSequences(_options.MaxInFlight);
+        Statistics = new ReplicatedClientStatistics();
+        _sequences = new InFlightSequences(_options.MaxInFlight, Statistics);
         _transport = new FanOutTransport(transport, Replicas.ToArray(), _options.FanOut);
         _client = new R2P2Client(_transport, Replicas[0], new R2P2ClientOptions
         {
@@ -60,7 +61,6 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
             // waited for its attempt timeout. Only the replicas may answer, nobody else.
             ResponseSources = ResponseSources.Servers(Replicas),
         });
-        Statistics = new ReplicatedClientStatistics();
     }
 
     /// <summary>Creates a client on a new UDP socket (loopback when the first replica is loopback, otherwise every interface of its family).</summary>
@@ -191,10 +191,20 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
     private async ValueTask<R2P2Response> CallCoreAsync<TState>(R2P2MethodDescriptor? method, TState state, R2P2PayloadWriter<TState> writePayload, RoutingPolicy policy, TimeSpan timeout, CancellationToken cancellationToken)
     {
         Statistics.Call();
-        var sequence = _sequences.Begin();
+        var started = Stopwatch.GetTimestamp();
+        long sequence;
         try
         {
-            var started = Stopwatch.GetTimestamp();
+            sequence = await _sequences.BeginAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (R2P2TimeoutException)
+        {
+            Statistics.Failure();
+            throw;
+        }
+
+        try
+        {
             var delay = _options.RetryDelay;
             while (true)
             {

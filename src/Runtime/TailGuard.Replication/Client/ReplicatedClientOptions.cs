@@ -21,7 +21,11 @@ public sealed class ReplicatedClientOptions
     /// </summary>
     public bool FanOut { get; init; } = true;
 
-    /// <summary>Calls in flight at once; also how far the oldest call in flight may fall behind the newest. 1024 by default (the replicas keep as many responses per client).</summary>
+    /// <summary>
+    /// How far the oldest call in flight may fall behind the newest (so also the most calls in flight at once). 1024 by
+    /// default: the replicas keep as many responses per client. A new call waits (within its own timeout) while the
+    /// window is full, for example behind a call whose first attempt was lost and that waits for its retry.
+    /// </summary>
     public int MaxInFlight { get; init; } = 1024;
 
     /// <summary>Payload bytes per packet: a call's request (24 bytes of session header and the service's payload) must fit one. 1464 by default.</summary>

@@ -10,6 +10,7 @@ public sealed class ReplicatedClientStatistics
     private long _drops;
     private long _timeouts;
     private long _failures;
+    private long _windowWaits;
 
     /// <summary>Calls started.</summary>
     public long Calls => Interlocked.Read(ref _calls);
@@ -26,6 +27,12 @@ public sealed class ReplicatedClientStatistics
     /// <summary>Calls that ended without an answer (their whole timeout passed).</summary>
     public long Failures => Interlocked.Read(ref _failures);
 
+    /// <summary>
+    /// Calls that waited before their first attempt because the oldest call in flight was a whole window
+    /// (<see cref="ReplicatedClientOptions.MaxInFlight"/>) behind: a call that needed a retry held the window.
+    /// </summary>
+    public long WindowWaits => Interlocked.Read(ref _windowWaits);
+
     internal void Call() => Interlocked.Increment(ref _calls);
 
     internal void Attempt() => Interlocked.Increment(ref _attempts);
@@ -35,4 +42,6 @@ public sealed class ReplicatedClientStatistics
     internal void Timeout() => Interlocked.Increment(ref _timeouts);
 
     internal void Failure() => Interlocked.Increment(ref _failures);
+
+    internal void WindowWait() => Interlocked.Increment(ref _windowWaits);
 }

@@ -51,7 +51,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
     private readonly ApplyHost _applyHost;
     private readonly Channel<(EntryMetadata Metadata, byte[] Payload)> _orders;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly uint _boot = (uint)Random.Shared.Next();
+    private uint _boot = (uint)Random.Shared.Next(); // this incarnation's id in STATUS: a restart or a restored snapshot changes it
     private readonly long _tickTicks = (long)(Tick.TotalSeconds * Stopwatch.Frequency);
     private readonly long _heartbeatTicks = (long)(StatusHeartbeat.TotalSeconds * Stopwatch.Frequency);
     private ReplicatedStateMachine? _stateMachine;
@@ -201,7 +201,8 @@ public sealed class ReplicatedNode : IAsyncDisposable
             System.Globalization.CultureInfo.InvariantCulture,
             $"node={Self} leader={LeaderIndex} term={Term} mode={_options.Mode} applied={AppliedIndex} commit={CommitIndex} log={LogIndex} snapshot={SnapshotIndex} " +
             $"parked={_parked.Count} pending_replies={_pending.Count} requests={Statistics.Requests} drops={Statistics.Drops} ordered={Statistics.Ordered} " +
-            $"replies={Statistics.Replies} duplicates={Statistics.Duplicates} recoveries={Statistics.RecoveriesAsked} recovered_for_peers={Statistics.RecoveriesServed} snapshots={Statistics.Snapshots}");
+            $"replies={Statistics.Replies} duplicates={Statistics.Duplicates} recoveries={Statistics.RecoveriesAsked} recovered_for_peers={Statistics.RecoveriesServed} snapshots={Statistics.Snapshots} " +
+            $"restored={Statistics.SnapshotsRestored} snapshot_replies={Statistics.SnapshotReplies}");
 
     /// <summary>Stops serving, leaves the cluster (without a membership change) and flushes the log.</summary>
     /// <returns>When stopped.</returns>
@@ -537,7 +538,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
         }
 
         Interlocked.Exchange(ref _lastStatusApplied, applied);
-        var status = new PeerStatus((byte)Self, _boot, Term, applied, LogIndex, Interlocked.Read(ref _handled));
+        var status = new PeerStatus((byte)Self, Volatile.Read(ref _boot), Term, applied, LogIndex, Interlocked.Read(ref _handled));
         for (var m = 0; m < _members.Length; m++)
         {
             if (m == Self)
@@ -618,6 +619,56 @@ public sealed class ReplicatedNode : IAsyncDisposable
             }
 
             node._sender.Send(metadata.Key, response);
+        }
+
+        public void Restored(long index)
+        {
+            node.Statistics.SnapshotRestored();
+
+            // The snapshot ran entries this replica never applied, and the leader may have made it the replier of some
+            // (it picks among replicas that are behind): their clients would each wait out an attempt timeout. Answer
+            // every parked write the restored session table has a response for (any replica may answer: a second
+            // answer to a rid is ignored), and forget the parked calls the snapshot settled.
+            var sessions = node._applier.Sessions;
+            List<(RequestKey Key, byte[] Response)>? owed = null;
+            node._parked.TakeSettled((key, payload) =>
+            {
+                if (!SessionHeader.TryRead(payload, out var header))
+                {
+                    return false;
+                }
+
+                switch (sessions.Peek(header, out var stored))
+                {
+                    case SessionOutcome.Duplicate:
+                        (owed ??= []).Add((key, stored!));
+                        return true;
+                    case SessionOutcome.Stale:
+                        return true;
+                    default:
+                        return false; // not run yet (a later entry), a read, or expired: its entry or the client's retry settles it
+                }
+            });
+
+            foreach (var (key, response) in owed ?? [])
+            {
+                node._sender.Send(key, response);
+                node.Statistics.SnapshotReply();
+            }
+
+            // The skipped entries will never count as handled here, so the leader would count them outstanding forever
+            // and stop choosing this replica: a new incarnation makes it count this replica's replies from zero.
+            uint boot;
+            do
+            {
+                boot = (uint)Random.Shared.Next();
+            }
+            while (boot == Volatile.Read(ref node._boot));
+
+            Interlocked.Exchange(ref node._handled, 0);
+            Volatile.Write(ref node._boot, boot);
+            node._view.NewSelfIncarnation();
+            Applied(index, handled: false);
         }
 
         public void Applied(long index, bool handled)

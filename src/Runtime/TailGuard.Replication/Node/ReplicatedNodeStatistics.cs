@@ -20,6 +20,8 @@ public sealed class ReplicatedNodeStatistics
     private long _recoveriesServed;
     private long _payloadMismatches;
     private long _snapshots;
+    private long _snapshotsRestored;
+    private long _snapshotReplies;
     private long _peerMessages;
     private long _rejectedPeerMessages;
 
@@ -68,6 +70,12 @@ public sealed class ReplicatedNodeStatistics
     /// <summary>Snapshots taken.</summary>
     public long Snapshots => Interlocked.Read(ref _snapshots);
 
+    /// <summary>Snapshots restored: this replica's own when it starts, or the leader's when its log fell behind the leader's compaction.</summary>
+    public long SnapshotsRestored => Interlocked.Read(ref _snapshotsRestored);
+
+    /// <summary>Writes answered from the session table after a restored snapshot covered their entries (their replier may have skipped them).</summary>
+    public long SnapshotReplies => Interlocked.Read(ref _snapshotReplies);
+
     /// <summary>Replica messages (STATUS, RECOVER, RECOVERED) received from members.</summary>
     public long PeerMessages => Interlocked.Read(ref _peerMessages);
 
@@ -103,6 +111,10 @@ public sealed class ReplicatedNodeStatistics
     internal void PayloadMismatch() => Interlocked.Increment(ref _payloadMismatches);
 
     internal void Snapshot() => Interlocked.Increment(ref _snapshots);
+
+    internal void SnapshotRestored() => Interlocked.Increment(ref _snapshotsRestored);
+
+    internal void SnapshotReply() => Interlocked.Increment(ref _snapshotReplies);
 
     internal void PeerMessage() => Interlocked.Increment(ref _peerMessages);
 

@@ -113,6 +113,25 @@ internal sealed class ParkedPayloads
         }
     }
 
+    /// <summary>Takes every parked payload <paramref name="settled"/> (asked under the table's lock) says no entry needs any more.</summary>
+    public void TakeSettled(Func<RequestKey, byte[], bool> settled)
+    {
+        lock (_sync)
+        {
+            var node = _byAge.First;
+            while (node is not null)
+            {
+                var next = node.Next;
+                if (settled(node.Value.Key, node.Value.Payload))
+                {
+                    Remove(node);
+                }
+
+                node = next;
+            }
+        }
+    }
+
     /// <summary>Drops payloads parked for longer than the timeout; their handles expire in the server.</summary>
     public void Expire(long now)
     {

@@ -23,6 +23,9 @@ internal interface IApplyHost
     /// <summary>Answers the client of an entry this replica is the replier of, now or once the entry is durable.</summary>
     void Reply(long index, in EntryMetadata metadata, byte[] response, bool durable);
 
+    /// <summary>A snapshot replaced the state (at start, or the leader's when this replica fell behind): settle what it covers, then publish its index.</summary>
+    void Restored(long index);
+
     /// <summary>Publishes the new applied index (and whether this replica handled the entry as replier).</summary>
     void Applied(long index, bool handled);
 

@@ -131,7 +131,7 @@ internal sealed class ReplicatedStateMachine : SimpleStateMachine
         Volatile.Write(ref _applied, index);
         Volatile.Write(ref _snapshotIndex, index);
         _sinceSnapshot = 0;
-        _host.Applied(index, handled: false);
+        _host.Restored(index);
     }
 
     private async ValueTask ApplyWriteAsync(long index, EntryMetadata metadata, byte[]? payload, CancellationToken token)

@@ -16,6 +16,7 @@ internal sealed class ClusterView
     private readonly long[] _heardAt;
     private readonly long[] _term;
     private readonly uint[] _boot;
+    private readonly long[] _incarnations;
     private readonly long _liveTicks;
 
     public ClusterView(int members, int self, TimeSpan liveWindow)
@@ -27,6 +28,7 @@ internal sealed class ClusterView
         _heardAt = new long[members];
         _term = new long[members];
         _boot = new uint[members];
+        _incarnations = new long[members];
         Array.Fill(_heardAt, long.MinValue / 2);
         _liveTicks = (long)(liveWindow.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
     }
@@ -49,8 +51,9 @@ internal sealed class ClusterView
         {
             if (status.Boot != _boot[status.From])
             {
-                // The peer restarted: what it said before no longer describes it.
+                // The peer restarted or restored a snapshot: what it said before no longer describes it.
                 _boot[status.From] = status.Boot;
+                _incarnations[status.From]++;
                 _applied[status.From] = 0;
                 _handled[status.From] = 0;
                 _term[status.From] = 0;
@@ -98,11 +101,26 @@ internal sealed class ClusterView
         }
     }
 
-    public long Handled(int member)
+    /// <summary>
+    /// How many entries <paramref name="member"/> handled as replier in its current incarnation, and which incarnation
+    /// that is (it changes when the member restarts or restores a snapshot, and its count starts again).
+    /// </summary>
+    public long Handled(int member, out long incarnation)
     {
         lock (_sync)
         {
+            incarnation = _incarnations[member];
             return _handled[member];
+        }
+    }
+
+    /// <summary>A new incarnation of this replica itself (it restored a snapshot): its handled count starts again.</summary>
+    public void NewSelfIncarnation()
+    {
+        lock (_sync)
+        {
+            _incarnations[Self]++;
+            _handled[Self] = 0;
         }
     }
 

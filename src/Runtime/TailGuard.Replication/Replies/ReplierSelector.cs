@@ -15,6 +15,7 @@ internal sealed class ReplierSelector
     private readonly int _maxOutstanding;
     private readonly long[] _assigned;
     private readonly long[] _baseline;
+    private readonly long[] _incarnation;
     private int _next;
 
     public ReplierSelector(ClusterView view, int maxOutstanding)
@@ -23,6 +24,7 @@ internal sealed class ReplierSelector
         _maxOutstanding = maxOutstanding;
         _assigned = new long[view.Members];
         _baseline = new long[view.Members];
+        _incarnation = new long[view.Members];
     }
 
     /// <summary>A new term of leadership: count outstanding replies from what each member has handled so far.</summary>
@@ -33,7 +35,7 @@ internal sealed class ReplierSelector
             for (var m = 0; m < _assigned.Length; m++)
             {
                 _assigned[m] = 0;
-                _baseline[m] = _view.Handled(m);
+                _baseline[m] = _view.Handled(m, out _incarnation[m]);
             }
         }
     }
@@ -97,10 +99,12 @@ internal sealed class ReplierSelector
 
     private int OutstandingLocked(int member)
     {
-        var handled = _view.Handled(member);
-        if (handled < _baseline[member])
+        var handled = _view.Handled(member, out var incarnation);
+        if (incarnation != _incarnation[member])
         {
-            // The member restarted and counts from 0 again: so do we.
+            // The member restarted, or restored a snapshot and skipped entries it will never handle: it counts from 0
+            // again, and what it was assigned before is forgotten (otherwise it would look busy forever).
+            _incarnation[member] = incarnation;
             _baseline[member] = handled;
             _assigned[member] = 0;
         }

@@ -61,17 +61,22 @@ internal sealed class SessionTable
             session.ForgetBelow(header.Floor);
         }
 
-        if (header.Sequence < session.Floor)
+        return Classify(session, header.Sequence, out stored);
+    }
+
+    /// <summary>
+    /// What <see cref="Begin"/> would decide for this call now, changing nothing: a replica that restored a snapshot
+    /// answers the parked calls the snapshot ran (docs/replication.md, "Snapshots").
+    /// </summary>
+    public SessionOutcome Peek(in SessionHeader header, out byte[]? stored)
+    {
+        stored = null;
+        if (!_sessions.TryGetValue(header.ClientId, out var session))
         {
-            return SessionOutcome.Stale;
+            return header.Floor > 1 ? SessionOutcome.Expired : SessionOutcome.Execute;
         }
 
-        if (session.Responses.TryGetValue(header.Sequence, out stored))
-        {
-            return SessionOutcome.Duplicate;
-        }
-
-        return header.Sequence <= session.EvictedThrough ? SessionOutcome.Expired : SessionOutcome.Execute;
+        return Classify(session, header.Sequence, out stored);
     }
 
     /// <summary>Stores the response of a call that ran (after <see cref="Begin"/> said <see cref="SessionOutcome.Execute"/>).</summary>
@@ -153,6 +158,22 @@ internal sealed class SessionTable
 
     private static long ReadLong(ref SequenceReader<byte> reader)
         => reader.TryReadBigEndian(out long value) ? value : throw new InvalidDataException("The session table in the snapshot is truncated.");
+
+    private static SessionOutcome Classify(Session session, long sequence, out byte[]? stored)
+    {
+        stored = null;
+        if (sequence < session.Floor)
+        {
+            return SessionOutcome.Stale;
+        }
+
+        if (session.Responses.TryGetValue(sequence, out stored))
+        {
+            return SessionOutcome.Duplicate;
+        }
+
+        return sequence <= session.EvictedThrough ? SessionOutcome.Expired : SessionOutcome.Execute;
+    }
 
     private void EvictLeastRecentlyActive()
     {

@@ -101,6 +101,7 @@ internal static class ClusterBenchCommand
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
             var attemptsBefore = client.Statistics.Attempts;
             var callsBefore = client.Statistics.Calls;
+            var windowWaitsBefore = client.Statistics.WindowWaits;
             Volatile.Write(ref measuring, 1);
             var measured = Stopwatch.StartNew();
             await Task.Delay(duration.Get(parse), cancellationToken).ConfigureAwait(false);
@@ -120,7 +121,7 @@ internal static class ClusterBenchCommand
 
             var retries = (client.Statistics.Attempts - attemptsBefore) - (client.Statistics.Calls - callsBefore);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"throughput {completed / seconds:F0} calls/s  p50 {p50:F0} us  p99 {p99:F0} us  calls {completed}  retries {retries}  failed {failures}  (read fraction {reads:0.##}, size {value.Length} B, concurrency {concurrency.Get(parse)}, {(parse.GetValue(leaderOnly) ? "leader-only" : "fan-out")})"));
+                $"throughput {completed / seconds:F0} calls/s  p50 {p50:F0} us  p99 {p99:F0} us  calls {completed}  retries {retries}  window waits {client.Statistics.WindowWaits - windowWaitsBefore}  failed {failures}  (read fraction {reads:0.##}, size {value.Length} B, concurrency {concurrency.Get(parse)}, {(parse.GetValue(leaderOnly) ? "leader-only" : "fan-out")})"));
             return completed > 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return command;
