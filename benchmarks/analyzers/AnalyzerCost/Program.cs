@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.IO;
@@ -12,14 +13,17 @@ using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Testing;
 using TailGuard;
 using TailGuard.Analyzers.Allocations;
+using TailGuard.Analyzers.Contracts;
+using TailGuard.Analyzers.Determinism;
 using TailGuard.Analyzers.SecretFlow;
 
-// Usage: dotnet run -c Release --project benchmarks/analyzers/AnalyzerCost -- DIR [ROUNDS]
+// Usage: dotnet run -c Release --project benchmarks/analyzers/AnalyzerCost -- DIR [ROUNDS] [profile]
 // Analyzes every .cs file under DIR with a baseline analyzer that walks every operation tree (what any IOperation
-// analyzer, such as the SDK's own, already pays for), then with the baseline plus each TailGuard analyzer, and prints
-// the process CPU each configuration took (median of ROUNDS, configurations interleaved, after a warm-up round). The
-// difference is what TailGuard adds. Sequential analysis, and CPU time rather than wall time, so other processes on a
-// shared machine blur it less.
+// analyzer, such as the SDK's own, already pays for), then with the baseline plus each TailGuard analyzer alone and plus
+// all six, and prints the process CPU each configuration took (median of ROUNDS, configurations
+// interleaved, after a warm-up round). The difference is what TailGuard adds. Sequential analysis, and CPU time rather
+// than wall time, so other processes on a shared machine blur it less. Last, one run of all six with the driver's
+// per-analyzer accounting (what -p:ReportAnalyzer=true prints in a build) says which analyzer the time goes to.
 var directory = args.Length > 0 ? args[0] : throw new ArgumentException("usage: AnalyzerCost DIR [ROUNDS]");
 var rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5;
 var options = new CSharpParseOptions(LanguageVersion.Preview);
@@ -32,18 +36,40 @@ var references = (await packs.ResolveAsync(LanguageNames.CSharp, CancellationTok
 var compilation = CSharpCompilation.Create("Measured", trees, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
 Console.WriteLine($"{trees.Length} files, {trees.Sum(t => t.GetText().Lines.Count)} lines");
 
-var configurations = new (string Name, Func<DiagnosticAnalyzer[]> Analyzers)[]
+var configurations = new List<(string Name, Func<DiagnosticAnalyzer[]> Analyzers)> { ("baseline (walk every operation tree)", () => [new WalkEveryOperation()]) };
+foreach (var analyzer in AllTailGuardAnalyzers())
 {
-    ("baseline (walk every operation tree)", () => [new WalkEveryOperation()]),
-    ("baseline + HotPathAllocationAnalyzer", () => [new WalkEveryOperation(), new HotPathAllocationAnalyzer()]),
-    ("baseline + SecretFlowAnalyzer", () => [new WalkEveryOperation(), new SecretFlowAnalyzer()]),
-    ("baseline + both TailGuard analyzers", () => [new WalkEveryOperation(), new HotPathAllocationAnalyzer(), new SecretFlowAnalyzer()]),
-};
+    var type = analyzer.GetType();
+    configurations.Add(("baseline + " + type.Name, () => [new WalkEveryOperation(), (DiagnosticAnalyzer)Activator.CreateInstance(type)!]));
+}
+
+configurations.Add(("baseline + all six TailGuard analyzers", () => [new WalkEveryOperation(), .. AllTailGuardAnalyzers()]));
+
+// COMPARE_WITH=path/to/TailGuard.Analyzers.dll (another build, e.g. main's): its six analyzers, loaded side by side in
+// their own load context, are one more configuration, interleaved with this build's: an A/B in one process.
+if (Environment.GetEnvironmentVariable("COMPARE_WITH") is { Length: > 0 } other)
+{
+    var assembly = new IsolatedAnalyzers(Path.GetFullPath(other)).LoadFromAssemblyPath(Path.GetFullPath(other));
+    var types = assembly.GetTypes().Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.IsPublic).ToArray();
+    configurations.Add(($"baseline + all {types.Length} from COMPARE_WITH", () =>
+        [new WalkEveryOperation(), .. types.Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)]));
+    // The A/B alone: baseline, this build, the other build.
+    configurations.RemoveAll(c => c.Name.StartsWith("baseline + ", StringComparison.Ordinal) && !c.Name.Contains(" all ", StringComparison.Ordinal));
+}
+
+// "profile": one warm-up and one run of all six, nothing else, for a profiler (dotnet-trace) to sample.
+if (args.Length > 2 && args[2] == "profile")
+{
+    await RunAsync(configurations[^1].Analyzers());
+    var started = Process.GetCurrentProcess().TotalProcessorTime;
+    Console.WriteLine($"{await RunAsync(configurations[^1].Analyzers())} diagnostics, {(Process.GetCurrentProcess().TotalProcessorTime - started).TotalMilliseconds:F0} ms CPU");
+    return;
+}
 
 // Warm every configuration up, then interleave them round by round, so drift (JIT, GC heap growth) hits all alike.
-var cpu = new double[configurations.Length][];
-var diagnostics = new int[configurations.Length];
-for (var c = 0; c < configurations.Length; c++)
+var cpu = new double[configurations.Count][];
+var diagnostics = new int[configurations.Count];
+for (var c = 0; c < configurations.Count; c++)
 {
     cpu[c] = new double[rounds];
     await RunAsync(configurations[c].Analyzers());
@@ -51,7 +77,7 @@ for (var c = 0; c < configurations.Length; c++)
 
 for (var round = 0; round < rounds; round++)
 {
-    for (var c = 0; c < configurations.Length; c++)
+    for (var c = 0; c < configurations.Count; c++)
     {
         var before = Process.GetCurrentProcess().TotalProcessorTime;
         diagnostics[c] = await RunAsync(configurations[c].Analyzers());
@@ -59,11 +85,36 @@ for (var round = 0; round < rounds; round++)
     }
 }
 
-for (var c = 0; c < configurations.Length; c++)
+for (var c = 0; c < configurations.Count; c++)
 {
     Array.Sort(cpu[c]);
     Console.WriteLine($"{configurations[c].Name,-40} median {cpu[c][rounds / 2],8:F0} ms CPU  (min {cpu[c][0]:F0}, max {cpu[c][^1]:F0}), {diagnostics[c]} diagnostics");
 }
+
+// The driver's accounting per analyzer, in one sequential run: wall time of each analyzer's callbacks.
+{
+    var analyzers = AllTailGuardAnalyzers();
+    var withAnalyzers = compilation.RemoveAllSyntaxTrees().AddSyntaxTrees(trees).WithAnalyzers(
+        ImmutableArray.Create(analyzers),
+        new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true));
+    var reported = await withAnalyzers.GetAnalyzerDiagnosticsAsync();
+    foreach (var group in reported.GroupBy(d => d.Id).OrderBy(g => g.Key))
+    {
+        Console.WriteLine($"  {group.Key} x{group.Count()}, e.g. {group.First()}");
+    }
+
+    foreach (var analyzer in analyzers)
+    {
+        var telemetry = await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None);
+        Console.WriteLine($"  {analyzer.GetType().Name,-38} {telemetry.ExecutionTime.TotalMilliseconds,8:F0} ms (driver's accounting)");
+    }
+}
+
+static DiagnosticAnalyzer[] AllTailGuardAnalyzers() =>
+[
+    new HotPathAllocationAnalyzer(), new SecretFlowAnalyzer(), new DeterminismAnalyzer(), new ReplicatedContractAnalyzer(),
+    new R2P2ContractAnalyzer(), new TrustBoundaryContractAnalyzer(),
+];
 
 async Task<int> RunAsync(DiagnosticAnalyzer[] analyzers)
 {
@@ -95,4 +146,11 @@ internal sealed class WalkEveryOperation : DiagnosticAnalyzer
             }
         });
     }
+}
+
+// Loads another build of TailGuard.Analyzers beside this one; Roslyn and everything else come from the default context.
+internal sealed class IsolatedAnalyzers(string path) : System.Runtime.Loader.AssemblyLoadContext(isCollectible: false)
+{
+    protected override System.Reflection.Assembly? Load(System.Reflection.AssemblyName name) =>
+        name.Name == "TailGuard.Analyzers" ? LoadFromAssemblyPath(path) : null;
 }

@@ -38,18 +38,29 @@ public sealed class DeterminismAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            start.RegisterOperationAction(
-                operationContext => Analyze(operationContext, scope),
-                OperationKind.Invocation,
-                OperationKind.PropertyReference,
-                OperationKind.ObjectCreation,
-                OperationKind.MethodReference);
+            // Per-operation work only inside types that implement an apply interface: most types of a project have none,
+            // and even a replicated service's project has few.
+            start.RegisterSymbolStartAction(
+                type =>
+                {
+                    var namedType = (INamedTypeSymbol)type.Symbol;
+                    if (scope.MayContainApplyPaths(namedType))
+                    {
+                        type.RegisterOperationAction(operationContext => Analyze(operationContext, namedType, scope), OperationKinds);
+                    }
+                },
+                SymbolKind.NamedType);
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, ApplyPathScope scope)
+    private static readonly ImmutableArray<OperationKind> OperationKinds = ImmutableArray.Create(
+        OperationKind.Invocation, OperationKind.PropertyReference, OperationKind.ObjectCreation, OperationKind.MethodReference);
+
+    private static void Analyze(OperationAnalysisContext context, INamedTypeSymbol type, ApplyPathScope scope)
     {
-        if (context.ContainingSymbol is not IMethodSymbol method || !scope.IsApplyPath(method))
+        // A nested type's members are analyzed under the nested type's own start action, not twice.
+        if (context.ContainingSymbol is not IMethodSymbol method || !SymbolEqualityComparer.Default.Equals(method.ContainingType, type) ||
+            !scope.IsApplyPath(method))
         {
             return;
         }

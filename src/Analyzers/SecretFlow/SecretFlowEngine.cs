@@ -53,7 +53,7 @@ internal sealed class SecretFlowEngine
         var facts = method is not null && MethodBodies.Definition(method) is var definition && definition.MethodKind != MethodKind.LocalFunction
             ? Facts(definition, ImmutableArray.Create(body))
             : SourceFacts.Compute(ImmutableArray.Create(body), this);
-        if (!MayHaveSource(facts))
+        if (!MayHaveSource(facts, body.SemanticModel))
         {
             return;
         }
@@ -125,8 +125,11 @@ internal sealed class SecretFlowEngine
 
     internal static HashSet<IMethodSymbol> NewVisiting() => new(SymbolEqualityComparer.Default);
 
-    /// <summary>A source in the body itself, or a call to a method that may return a secret of its own.</summary>
-    private bool MayHaveSource(SourceFacts facts)
+    /// <summary>
+    /// A source in the body itself, or a call to a method that may return a secret of its own. <paramref name="model"/>
+    /// is the driver's model of the body: a callee in the same tree is bound with it, once for the driver and for us.
+    /// </summary>
+    private bool MayHaveSource(SourceFacts facts, SemanticModel? model)
     {
         if (facts.ReadsSource)
         {
@@ -135,7 +138,7 @@ internal sealed class SecretFlowEngine
 
         foreach (var callee in facts.Callees)
         {
-            if (MayReturnOwnSecret(callee, MaxDepth, NewVisiting(), callerModel: null))
+            if (MayReturnOwnSecret(callee, MaxDepth, NewVisiting(), model))
             {
                 return true;
             }
@@ -166,11 +169,14 @@ internal sealed class SecretFlowEngine
             return false;
         }
 
-        var facts = Facts(method, _bodies.Get(method, callerModel));
+        var bodies = _bodies.Get(method, callerModel);
+        var facts = Facts(method, bodies);
         var result = facts.ReadsSource;
+        // The callees' callees are usually in the same tree: bind them with the same model.
+        var model = bodies.IsDefaultOrEmpty ? callerModel : bodies[0].SemanticModel;
         for (var i = 0; !result && i < facts.Callees.Length; i++)
         {
-            result = MayReturnOwnSecret(facts.Callees[i], levels - 1, visiting, callerModel: null);
+            result = MayReturnOwnSecret(facts.Callees[i], levels - 1, visiting, model);
         }
 
         visiting.Remove(method);

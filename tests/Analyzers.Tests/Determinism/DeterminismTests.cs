@@ -117,6 +117,49 @@ public sealed class DeterminismTests
     }
 
     [Fact]
+    public Task Apply_paths_of_nested_types_are_reported_once_and_other_members_of_an_apply_type_not_at_all()
+    {
+        // The rule registers its per-operation work per type that implements an apply interface: a nested apply type is
+        // covered inside a plain type and inside another apply type, each finding once, and neither the apply type's
+        // other members nor a plain type nested in it are apply paths.
+        const string source = """
+            using System;
+            using TailGuard;
+
+            [R2P2Service(Replicated = true)]
+            public interface IStore { long Put(string key, long value); }
+
+            public sealed class Plain
+            {
+                public long Now() => DateTime.UtcNow.Ticks;
+
+                public sealed class Inner : IStore
+                {
+                    public long Put(string key, long value) => {|TG5001:DateTime.UtcNow|}.Ticks + value;
+                }
+            }
+
+            public sealed class Outer : IStore
+            {
+                public long Put(string key, long value) => {|TG5003:Guid.NewGuid()|}.GetHashCode() + value;
+
+                public long Helper() => DateTime.UtcNow.Ticks;
+
+                public sealed class Nested : IStore
+                {
+                    public long Put(string key, long value) => {|TG5001:DateTime.Now|}.Ticks + value;
+                }
+
+                public sealed class NotApply
+                {
+                    public long Put(string key, long value) => Guid.NewGuid().GetHashCode() + value;
+                }
+            }
+            """;
+        return Verifier.VerifyAsync(source);
+    }
+
+    [Fact]
     public Task Hand_written_apply_and_snapshot_methods_are_apply_paths()
     {
         const string source = """

@@ -33,6 +33,31 @@ public sealed class SecretSinkKindsTests
         return test.RunAsync();
     }
 
+    // The analyzer lets the driver skip [GeneratedCode] types without asking it to look for generated code at each report.
+    [Fact]
+    public Task A_type_marked_GeneratedCode_in_an_ordinary_file_is_not_reported()
+    {
+        var test = new Test
+        {
+            TestCode = """
+                using TailGuard;
+                [System.CodeDom.Compiler.GeneratedCode("tool", "1.0")]
+                class Generated
+                {
+                    [Secret] private readonly string _own = "s";
+                    void M() { System.Console.WriteLine(_own); }
+                    class Nested { [Secret] private readonly string _inner = "s"; void N() { System.Console.WriteLine(_inner); } }
+                }
+                class Written
+                {
+                    [Secret] private readonly string _own = "s";
+                    void M() { System.Console.WriteLine({|TG4003:_own|}); }
+                }
+                """,
+        };
+        return test.RunAsync();
+    }
+
     [Fact]
     public Task ILogger_extension_methods_are_TG4003_when_Microsoft_Extensions_Logging_is_referenced()
     {
