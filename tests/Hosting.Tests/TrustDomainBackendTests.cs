@@ -118,7 +118,7 @@ public sealed class TrustDomainBackendTests(ITestOutputHelper output)
     public async Task Process_backend_settings_it_cannot_honour_stop_the_start_each_named()
     {
         var builder = TestHost.CreateBuilder(new CapturedLogs(), Settings(
-            ("Backend", "process"), ("CoreCount", "2"), ("Process:DomainHostPath", "/nonexistent/tailguard-domain.dll"), ("Process:CallTimeout", "00:00:00")));
+            ("Backend", "process"), ("Core", "1"), ("CoreCount", "65"), ("Process:DomainHostPath", "/nonexistent/tailguard-domain.dll"), ("Process:CallTimeout", "00:00:00")));
         builder.Services.AddTrustDomain<ICounter, CounterBoundary, Counter>().BindConfiguration(Section);
         using var host = builder.Build();
 
@@ -126,7 +126,7 @@ public sealed class TrustDomainBackendTests(ITestOutputHelper output)
         var message = string.Join("\n", error.Failures);
         if (ProcessBackend.IsSupported)
         {
-            Assert.Contains("one core (Core 0, CoreCount 1); it is Core 0, CoreCount 2", message, StringComparison.Ordinal);
+            Assert.Contains("runs it on 1 to 64 cores (CoreCount); it is Core 1, CoreCount 65", message, StringComparison.Ordinal);
         }
         else
         {

@@ -36,7 +36,7 @@ public sealed class TrustDomainOptions
 /// <summary>The process backend's settings of a hosted trust domain (<see cref="TrustDomainOptions.Process"/>); null keeps the runtime's default.</summary>
 public sealed class TrustDomainProcessOptions
 {
-    /// <summary>The domain host <c>tailguard-domain.dll</c>; by default the one beside the application.</summary>
+    /// <summary>The domain host <c>tailguard-domain.dll</c>; by default the process backend searches for it (docs/trust-boundary.md, "Where tailguard-domain is found").</summary>
     public string? DomainHostPath { get; set; }
 
     /// <summary>How long a call may wait for the domain's answer before the domain is revoked (runtime default 10 s).</summary>

@@ -45,18 +45,17 @@ internal sealed class TrustDomainOptionsValidator(IServiceProvider services) : I
             failures.Add($"{domain}: the process backend needs Linux on x86_64 (memfd, futex, a seccomp filter); use Backend '{TrustDomainOptions.SimulatedBackend}' here.");
         }
 
-        if (options.Core != 0 || options.CoreCount != 1)
+        if (options.Core != 0 || options.CoreCount > Boundary.ProcessBackend.MaxCoreCount)
         {
-            failures.Add($"{domain}: the process backend runs a domain on one core (Core 0, CoreCount 1); it is Core {options.Core}, CoreCount {options.CoreCount}.");
+            failures.Add($"{domain}: the process backend numbers a domain's cores from 0 (Core 0) and runs it on 1 to {Boundary.ProcessBackend.MaxCoreCount} cores (CoreCount); it is Core {options.Core}, CoreCount {options.CoreCount}.");
         }
 
+        // Only a configured path is checked here: otherwise the backend searches several places (the application's
+        // folder, beside TailGuard.dll, the package's tools folder) when the domain starts, and its error lists them all.
         var process = options.Process ?? new TrustDomainProcessOptions();
-        var host = process.DomainHostPath ?? Path.Combine(AppContext.BaseDirectory, "tailguard-domain.dll");
-        if (!File.Exists(host))
+        if (process.DomainHostPath is { } host && !File.Exists(host))
         {
-            failures.Add(process.DomainHostPath is null
-                ? $"{domain}: the process backend's domain host tailguard-domain.dll is not beside the application ({AppContext.BaseDirectory}): reference TailGuard.DomainHost, or set Process:DomainHostPath."
-                : $"{domain}: Process:DomainHostPath '{host}' does not exist.");
+            failures.Add($"{domain}: Process:DomainHostPath '{host}' does not exist.");
         }
 
         if (process.CallTimeout is { } call && call <= TimeSpan.Zero && call != System.Threading.Timeout.InfiniteTimeSpan)

@@ -43,6 +43,9 @@ public sealed class ProcessBackend : ITrustDomainBackend, IDisposable
     /// <summary>Whether this machine can run process-isolated domains (Linux, x86_64: the seccomp filter is written for it).</summary>
     public static bool IsSupported => SeccompFilter.IsSupported;
 
+    /// <summary>The most cores (<see cref="TrustDomainHostOptions.CoreCount"/>) a process domain runs on: one control block per core in the first shared page.</summary>
+    public const int MaxCoreCount = SharedLayout.MaxCores;
+
     /// <inheritdoc/>
     public string Name => "process";
 
@@ -76,9 +79,9 @@ public sealed class ProcessBackend : ITrustDomainBackend, IDisposable
             throw new NotSupportedException("The process backend numbers a domain's cores from 0 (Core 0); CoreCount says how many.");
         }
 
-        if (options.CoreCount is < 1 or > SharedLayout.MaxCores)
+        if (options.CoreCount is < 1 or > MaxCoreCount)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.CoreCount, $"CoreCount: a process domain runs on 1 to {SharedLayout.MaxCores} cores.");
+            throw new ArgumentOutOfRangeException(nameof(options), options.CoreCount, $"CoreCount: a process domain runs on 1 to {MaxCoreCount} cores.");
         }
 
         if (plan is not null && options.CoreCount > 1)
