@@ -1,5 +1,6 @@
 using System;
 using TailGuard.Tyche.Simulation;
+using Xunit.Abstractions;
 
 namespace TailGuard.Boundary.Tests;
 
@@ -18,4 +19,16 @@ public static class Backends
 
     /// <summary>Theory data: the backends whose implementation lives in the test's process.</summary>
     public static TheoryData<string> InProcess => [Simulated];
+
+    /// <summary>Whether the process backend runs here; when it does not, says so in the test's output (the test then returns).</summary>
+    public static bool ProcessSupported(ITestOutputHelper output)
+    {
+        if (ProcessBackend.IsSupported)
+        {
+            return true;
+        }
+
+        output.WriteLine("SKIPPED: the process backend needs Linux on x86_64 (memfd, futex, seccomp).");
+        return false;
+    }
 }

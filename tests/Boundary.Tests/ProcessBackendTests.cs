@@ -23,7 +23,7 @@ public sealed class ProcessBackendTests(ITestOutputHelper output)
     [Fact]
     public void The_host_cannot_find_the_domains_secret_in_anything_it_has_mapped_of_the_domain()
     {
-        if (!Supported())
+        if (!Backends.ProcessSupported(output))
         {
             return;
         }
@@ -57,7 +57,7 @@ public sealed class ProcessBackendTests(ITestOutputHelper output)
     [Fact]
     public void Killing_the_domain_process_fails_the_call_in_flight_with_BoundaryRevokedException_and_every_later_call()
     {
-        if (!Supported())
+        if (!Backends.ProcessSupported(output))
         {
             return;
         }
@@ -81,7 +81,7 @@ public sealed class ProcessBackendTests(ITestOutputHelper output)
     [Fact]
     public void A_domain_process_that_stops_answering_fails_the_call_after_the_call_timeout_and_is_killed()
     {
-        if (!Supported())
+        if (!Backends.ProcessSupported(output))
         {
             return;
         }
@@ -125,7 +125,7 @@ public sealed class ProcessBackendTests(ITestOutputHelper output)
     [Fact]
     public void A_domain_that_overruns_its_seccomp_allowance_is_killed_and_reported()
     {
-        if (!Supported())
+        if (!Backends.ProcessSupported(output))
         {
             return;
         }
@@ -144,7 +144,7 @@ public sealed class ProcessBackendTests(ITestOutputHelper output)
     [Fact]
     public void Disposing_the_host_stops_the_domain_process_and_the_proxy_fails_with_BoundaryRevokedException()
     {
-        if (!Supported())
+        if (!Backends.ProcessSupported(output))
         {
             return;
         }
@@ -160,7 +160,7 @@ public sealed class ProcessBackendTests(ITestOutputHelper output)
     [Fact]
     public void The_attestation_is_the_backends_signature_over_the_measured_assembly_and_configuration()
     {
-        if (!Supported())
+        if (!Backends.ProcessSupported(output))
         {
             return;
         }
@@ -196,17 +196,6 @@ public sealed class ProcessBackendTests(ITestOutputHelper output)
     }
 
     private static byte[] Expected(long seed, byte[] input) => SHA256.HashData([.. Safe.SecretFor(seed), .. input]);
-
-    private bool Supported()
-    {
-        if (ProcessBackend.IsSupported)
-        {
-            return true;
-        }
-
-        output.WriteLine("SKIPPED: the process backend needs Linux on x86_64 (memfd, futex, seccomp).");
-        return false;
-    }
 
     /// <summary>A second implementation, for a different measurement.</summary>
     private sealed class NotTheSafe : ISafe

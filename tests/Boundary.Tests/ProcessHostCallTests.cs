@@ -21,7 +21,7 @@ public sealed class ProcessHostCallTests(ITestOutputHelper output)
     [Fact]
     public void A_process_domain_calls_the_host_and_gets_its_answers_and_its_attestation_names_the_out_call_contract()
     {
-        if (!Supported())
+        if (!Backends.ProcessSupported(output))
         {
             return;
         }
@@ -50,7 +50,7 @@ public sealed class ProcessHostCallTests(ITestOutputHelper output)
     [Fact]
     public void Many_out_calls_in_a_row_are_each_served_once()
     {
-        if (!Supported())
+        if (!Backends.ProcessSupported(output))
         {
             return;
         }
@@ -77,7 +77,7 @@ public sealed class ProcessHostCallTests(ITestOutputHelper output)
     [InlineData(HostileReader.OffsetPastRegion, CallStatus.BufferOutOfRange)]
     public void A_hostile_domains_out_call_frames_are_refused_counted_and_never_reach_the_host(int attack, CallStatus refusal)
     {
-        if (!Supported())
+        if (!Backends.ProcessSupported(output))
         {
             return;
         }
@@ -108,7 +108,7 @@ public sealed class ProcessHostCallTests(ITestOutputHelper output)
     [Fact]
     public void An_out_call_published_while_no_call_is_in_flight_is_never_served_and_is_counted()
     {
-        if (!Supported())
+        if (!Backends.ProcessSupported(output))
         {
             return;
         }
@@ -128,7 +128,7 @@ public sealed class ProcessHostCallTests(ITestOutputHelper output)
     [Fact]
     public void A_domain_without_an_out_call_contract_that_signals_one_is_not_served_and_its_call_ends_at_the_timeout()
     {
-        if (!Supported())
+        if (!Backends.ProcessSupported(output))
         {
             return;
         }
@@ -177,17 +177,6 @@ public sealed class ProcessHostCallTests(ITestOutputHelper output)
         where TImplementation : class, IReader
         => TrustDomainHost.Create<IReader, ReaderBoundary, TImplementation, IStorage, StorageBoundary>(
             storage, new TrustDomainHostOptions { Backend = backend, Nonce = nonce });
-
-    private bool Supported()
-    {
-        if (ProcessBackend.IsSupported)
-        {
-            return true;
-        }
-
-        output.WriteLine("SKIPPED: the process backend needs Linux on x86_64 (memfd, futex, seccomp).");
-        return false;
-    }
 
     /// <summary>An implementation without the constructor the typed form needs.</summary>
     private sealed class NoHostConstructor : IReader

@@ -22,7 +22,7 @@ public sealed class ProcessManyCoresTests(ITestOutputHelper output)
     [Fact]
     public void Callers_on_as_many_threads_as_cores_are_inside_the_domain_process_at_once()
     {
-        if (!Supported())
+        if (!Backends.ProcessSupported(output))
         {
             return;
         }
@@ -41,7 +41,7 @@ public sealed class ProcessManyCoresTests(ITestOutputHelper output)
     [Fact]
     public void Thousands_of_concurrent_calls_with_an_attacker_rewriting_every_cores_region_are_each_their_own_and_consistent_or_rejected()
     {
-        if (!Supported())
+        if (!Backends.ProcessSupported(output))
         {
             return;
         }
@@ -67,7 +67,7 @@ public sealed class ProcessManyCoresTests(ITestOutputHelper output)
     [Fact]
     public async Task A_proxy_bound_to_one_core_refuses_a_second_concurrent_call_while_the_pool_proxy_takes_a_free_core()
     {
-        if (!Supported())
+        if (!Backends.ProcessSupported(output))
         {
             return;
         }
@@ -104,7 +104,7 @@ public sealed class ProcessManyCoresTests(ITestOutputHelper output)
     [Fact]
     public void The_core_count_is_measured_and_the_attestation_verifies_against_the_expected_measurement()
     {
-        if (!Supported())
+        if (!Backends.ProcessSupported(output))
         {
             return;
         }
@@ -137,17 +137,6 @@ public sealed class ProcessManyCoresTests(ITestOutputHelper output)
         var options = new TrustDomainHostOptions { Backend = backend, Core = core, CoreCount = count };
         Exception refused = Assert.ThrowsAny<Exception>(() => TrustDomainHost.Create<IMixer, MixerBoundary, Mixer>(options));
         Assert.True(refused is NotSupportedException or ArgumentOutOfRangeException, refused.ToString());
-    }
-
-    private bool Supported()
-    {
-        if (ProcessBackend.IsSupported)
-        {
-            return true;
-        }
-
-        output.WriteLine("SKIPPED: the process backend needs Linux on x86_64 (memfd, futex, seccomp).");
-        return false;
     }
 
     private static void WaitUntil(Func<bool> condition)
