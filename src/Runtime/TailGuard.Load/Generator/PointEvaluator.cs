@@ -38,7 +38,7 @@ internal static class PointEvaluator
         if (open)
         {
             checks.Add(RateCheck(sent, window, recorder.TargetRate, options.Checks));
-            checks.Add(InterArrivalCheck(recorder, options));
+            checks.Add(InterArrivalCheck.Evaluate(SendLogs(recorder), options.Distribution, options.Checks));
         }
         else
         {
@@ -275,114 +275,13 @@ internal static class PointEvaluator
             passed || health is null ? detail : detail + "; senders " + health);
     }
 
+    private static List<SendLog> SendLogs(PointRecorder recorder)
+        => recorder.Threads.Select(t => new SendLog(t.ScheduledTimes.ToArray(t.ScheduledTimes.Count), t.SendTimes.ToArray(t.SendTimes.Count), t.Rate)).ToList();
+
     private static CheckResult SamplesCheck(long samples, SelfCheckOptions checks)
         => samples >= checks.MinimumSamples
             ? new CheckResult(CheckNames.Samples, CheckStatus.Passed, Invariant($"{samples} latency samples"))
             : new CheckResult(CheckNames.Samples, CheckStatus.Failed, Invariant($"only {samples} latency samples (at least {checks.MinimumSamples} needed): measure longer or at a higher rate"));
-
-    private static CheckResult InterArrivalCheck(PointRecorder recorder, LoadGeneratorOptions options)
-    {
-        var checks = options.Checks;
-        var threads = recorder.Threads.Where(t => t.SendTimes.Count > 8).ToList();
-        if (threads.Count == 0)
-        {
-            return new CheckResult(CheckNames.InterArrival, CheckStatus.NotApplicable, "too few sends to test");
-        }
-
-        switch (options.Distribution)
-        {
-            case InterArrivalDistribution.Exponential:
-            {
-                // Independent Poisson streams merge into one Poisson stream: test the merged arrivals as the server sees them.
-                var times = threads.SelectMany(t => t.SendTimes.ToArray(t.SendTimes.Count)).ToArray();
-                Array.Sort(times);
-                var gaps = Subsample(Gaps(times), checks.InterArrivalSamples);
-                var fit = AndersonDarling.TestExponential(gaps, checks.InterArrivalSignificance);
-                return FitCheck("exponential", fit);
-            }
-
-            case InterArrivalDistribution.Uniform:
-            {
-                // Uniform streams do not merge into a uniform stream: test each thread, sharing α among them (Bonferroni).
-                var alpha = Math.Max(0.001, checks.InterArrivalSignificance / threads.Count);
-                GoodnessOfFit worst = default;
-                foreach (var thread in threads)
-                {
-                    var gaps = Subsample(Gaps(thread.SendTimes.ToArray(thread.SendTimes.Count)), checks.InterArrivalSamples);
-                    var mean = 1e9 / thread.Rate;
-                    var fit = AndersonDarling.TestUniform(gaps, 0, 2 * mean, alpha);
-                    if (worst.Samples == 0 || fit.Statistic / fit.CriticalValue > worst.Statistic / worst.CriticalValue)
-                    {
-                        worst = fit;
-                    }
-                }
-
-                return FitCheck("uniform", worst);
-            }
-
-            default:
-            {
-                // A metronome: at least 95% of gaps within 10% (or 2 us) of the nominal gap.
-                long within = 0, total = 0;
-                foreach (var thread in threads)
-                {
-                    var nominal = 1e9 / thread.Rate;
-                    var tolerance = Math.Max(0.1 * nominal, 2_000);
-                    foreach (var gap in Gaps(thread.SendTimes.ToArray(thread.SendTimes.Count)))
-                    {
-                        total++;
-                        within += Math.Abs(gap - nominal) <= tolerance ? 1 : 0;
-                    }
-                }
-
-                var fraction = (double)within / total;
-                return new CheckResult(
-                    CheckNames.InterArrival,
-                    fraction >= 0.95 ? CheckStatus.Passed : CheckStatus.Failed,
-                    Invariant($"{fraction * 100:0.0}% of gaps within 10% of the fixed gap (at least 95% needed)"));
-            }
-        }
-    }
-
-    private static CheckResult FitCheck(string distribution, GoodnessOfFit fit)
-        => new(
-            CheckNames.InterArrival,
-            fit.Fits ? CheckStatus.Passed : CheckStatus.Failed,
-            Invariant($"Anderson-Darling vs {distribution}: A2 {fit.Statistic:0.###} {(fit.Fits ? "<=" : ">")} {fit.CriticalValue:0.###} (alpha {fit.Significance:0.###}, {fit.Samples} gaps)"));
-
-    private static double[] Gaps(long[] times)
-    {
-        if (times.Length < 2)
-        {
-            return [];
-        }
-
-        var gaps = new double[times.Length - 1];
-        for (var i = 1; i < times.Length; i++)
-        {
-            gaps[i - 1] = ConnectionRunner.TicksToNanoseconds(times[i] - times[i - 1]);
-        }
-
-        return gaps;
-    }
-
-    /// <summary>At most <paramref name="limit"/> gaps spread evenly over the point (gaps of a renewal process are i.i.d., so any subset is a fair sample).</summary>
-    private static double[] Subsample(double[] gaps, int limit)
-    {
-        if (gaps.Length <= limit)
-        {
-            return gaps;
-        }
-
-        var result = new double[limit];
-        var step = (double)gaps.Length / limit;
-        for (var i = 0; i < limit; i++)
-        {
-            result[i] = gaps[(int)(i * step)];
-        }
-
-        return result;
-    }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

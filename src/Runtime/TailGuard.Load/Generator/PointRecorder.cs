@@ -61,6 +61,7 @@ internal sealed class PointRecorder
         {
             thread.Samples.Prepare();
             thread.SendTimes.Prepare();
+            thread.ScheduledTimes.Prepare();
         }
     }
 
@@ -102,6 +103,7 @@ internal sealed class ThreadRecord
     {
         Samples = new ChunkedLog<double>(sampleCapacity, double.NaN);
         SendTimes = new ChunkedLog<long>(sampleCapacity, 0);
+        ScheduledTimes = new ChunkedLog<long>(sampleCapacity, 0);
     }
 
     /// <summary>Latency samples (ns) of the measuring subset in send order; NaN until completed, +∞ for a failure.</summary>
@@ -109,6 +111,9 @@ internal sealed class ThreadRecord
 
     /// <summary>When each send in the window actually started (timestamps), for the inter-arrival check.</summary>
     public ChunkedLog<long> SendTimes { get; }
+
+    /// <summary>When each of those sends was scheduled (timestamps), in the same order: the arrival process the generator drew.</summary>
+    public ChunkedLog<long> ScheduledTimes { get; }
 
     /// <summary>Actual − scheduled send time, per send in the window (ns).</summary>
     public LatencyDistribution Lateness { get; } = new();

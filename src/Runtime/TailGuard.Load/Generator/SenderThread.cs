@@ -120,6 +120,7 @@ internal sealed class SenderThread : IDisposable
                     record.Sent++;
                     record.Lateness.Record((long)ConnectionRunner.TicksToNanoseconds(actual - scheduled));
                     record.SendTimes.Append(actual);
+                    record.ScheduledTimes.Append(scheduled);
                 }
 
                 Send(connection, request, scheduled, inWindow ? recorder : null, record);
