@@ -53,6 +53,7 @@ internal static class PointMerger
             Drops = parts.Sum(p => p.Drops),
             WrongResponses = parts.Sum(p => p.WrongResponses),
             Failures = parts.Sum(p => p.Failures),
+            Faults = parts.Sum(p => p.Faults),
             Skipped = skipped,
             Measured = parts.Sum(p => p.Measured),
             SamplingInterval = parts.Max(p => p.SamplingInterval),

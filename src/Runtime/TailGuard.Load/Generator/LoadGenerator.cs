@@ -200,6 +200,7 @@ public sealed class LoadGenerator : ILoadPointRunner, IAsyncDisposable
         var seed = _options.Seed ?? Environment.TickCount;
         var collections = Collections();
         var paused = GC.GetTotalPauseDuration();
+        var faults = Faults();
         for (var t = 0; t < _threads.Length; t++)
         {
             if (mode == LoadMode.OpenLoop)
@@ -279,6 +280,7 @@ public sealed class LoadGenerator : ILoadPointRunner, IAsyncDisposable
         }
 
         await DrainAsync(recorder, rate, progress).ConfigureAwait(false);
+        recorder.Faults = Faults() - faults;
         return PointEvaluator.Evaluate(_target.Name, recorder, _options, ReceiveTimestamps, verdict);
     }
 
@@ -309,6 +311,17 @@ public sealed class LoadGenerator : ILoadPointRunner, IAsyncDisposable
 
         var errors = recorder.Timeouts + recorder.Drops + recorder.WrongResponses + recorder.Failures;
         progress.Report(new LoadProgress(_target.Name, phase, TimeSpan.FromSeconds(Seconds(elapsedTicks)), rate, sent, recorder.Ok, errors, estimate));
+    }
+
+    private long Faults()
+    {
+        long faults = 0;
+        foreach (var connection in _connections)
+        {
+            faults += connection.Connection.Faults;
+        }
+
+        return faults;
     }
 
     /// <summary>Collections of every generation so far (a gen 2 collection counts once, not in gen 0 and 1 as well).</summary>

@@ -56,6 +56,7 @@ internal static class PointEvaluator
                 : new CheckResult(CheckNames.InFlight, CheckStatus.Failed, Invariant($"{skipped} sends skipped at the in-flight limit ({options.MaxInFlight}): raise --max-in-flight or lower the rate"))
             : new CheckResult(CheckNames.InFlight, CheckStatus.NotApplicable, "closed loop"));
         checks.Add(precision.Check);
+        checks.Add(FaultsCheck(recorder.Faults));
 
         return new LoadPointResult
         {
@@ -69,6 +70,7 @@ internal static class PointEvaluator
             Drops = recorder.Drops,
             WrongResponses = recorder.WrongResponses,
             Failures = recorder.Failures,
+            Faults = recorder.Faults,
             Skipped = skipped,
             Measured = measured,
             SamplingInterval = thinning.Interval,
@@ -277,6 +279,11 @@ internal static class PointEvaluator
 
     private static List<SendLog> SendLogs(PointRecorder recorder)
         => recorder.Threads.Select(t => new SendLog(t.ScheduledTimes.ToArray(t.ScheduledTimes.Count), t.SendTimes.ToArray(t.SendTimes.Count), t.Rate)).ToList();
+
+    internal static CheckResult FaultsCheck(long faults)
+        => faults == 0
+            ? new CheckResult(CheckNames.Faults, CheckStatus.Passed, "no connection reported a fault")
+            : new CheckResult(CheckNames.Faults, CheckStatus.Failed, Invariant($"{faults} faults in the connections' own machinery (receive loop errors, completion callbacks that threw): replies may have been lost; see the target's failure log"));
 
     private static CheckResult SamplesCheck(long samples, SelfCheckOptions checks)
         => samples >= checks.MinimumSamples

@@ -52,6 +52,9 @@ internal sealed class PointRecorder
     /// <summary>How long they paused the process.</summary>
     public TimeSpan GarbageCollectionPause { get; set; }
 
+    /// <summary>Faults the connections reported during the point (set by the controller after draining).</summary>
+    public long Faults { get; set; }
+
     public long Ok => Interlocked.Read(ref _ok);
 
     /// <summary>Allocates the sending threads' next log chunks ahead of them (on the controller, so a sender never allocates).</summary>

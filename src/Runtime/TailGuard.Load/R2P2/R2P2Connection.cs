@@ -1,5 +1,6 @@
 using System;
 using System.Net;
+using System.Threading;
 using System.Threading.Tasks;
 using TailGuard.R2P2;
 
@@ -14,12 +15,20 @@ namespace TailGuard.Load.R2P2;
 internal sealed class R2P2Connection : IAsyncDisposable, IDisposable
 {
     private readonly TimestampingTransport _transport;
+    private long _receiveLoopErrors;
 
     private R2P2Connection(R2P2Client client, TimestampingTransport transport)
     {
         Client = client;
         _transport = transport;
+        client.ReceiveLoopError += (_, _) => Interlocked.Increment(ref _receiveLoopErrors);
     }
+
+    /// <summary>
+    /// Faults of the client's machinery so far: receive-loop errors, completion callbacks or continuations that threw, and
+    /// the watchdog finding the loop blocked (<see cref="LoadConnection.Faults"/>).
+    /// </summary>
+    public long Faults => Interlocked.Read(ref _receiveLoopErrors) + Client.Statistics.CallbackFailures + Client.Statistics.BlockedLoopDetections;
 
     public R2P2Client Client { get; }
 

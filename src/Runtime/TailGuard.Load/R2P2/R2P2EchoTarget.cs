@@ -64,6 +64,8 @@ public sealed class R2P2EchoTarget : LoadTarget
     {
         public override TimestampSource ReceiveTimestamps => inner.ReceiveTimestamps;
 
+        public override long Faults => inner.Faults;
+
         public override object? CreateRequestState(LoadRequest request) => new R2P2EchoCall(request, inner, target._payload.Length);
 
         // The callback form: an echo request costs no task, no continuation and no allocation (docs/r2p2.md).

@@ -79,6 +79,8 @@ public sealed class R2P2ServiceTarget<TClient, TResult> : LoadTarget
     {
         public override TimestampSource ReceiveTimestamps => inner.ReceiveTimestamps;
 
+        public override long Faults => inner.Faults;
+
         public override object? CreateRequestState(LoadRequest request)
             => new ServiceSend(inner, new R2P2Call<TResult>(request, inner, target._classify), client, target._call);
 

@@ -115,7 +115,7 @@ public static class LoadReportWriter
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(writer);
         var percentiles = report.Sweeps.SelectMany(s => s.Points).FirstOrDefault()?.Percentiles.Select(p => p.Percentile).ToArray() ?? [];
-        var header = new List<string> { "target", "mode", "target_rate", "achieved_rate", "throughput", "duration_s", "sent", "ok", "timeouts", "drops", "wrong_responses", "failures", "skipped", "samples", "sampling_interval" };
+        var header = new List<string> { "target", "mode", "target_rate", "achieved_rate", "throughput", "duration_s", "sent", "ok", "timeouts", "drops", "wrong_responses", "failures", "skipped", "faults", "samples", "sampling_interval" };
         foreach (var percentile in percentiles)
         {
             var name = "p" + percentile.ToString("0.###", CultureInfo.InvariantCulture).Replace('.', '_');
@@ -132,7 +132,7 @@ public static class LoadReportWriter
                 {
                     Csv(point.Target), point.Mode.ToString(), Number(point.TargetRate), Number(point.AchievedRate), Number(point.Throughput),
                     Number(point.Duration.TotalSeconds), Int(point.Sent), Int(point.Ok), Int(point.Timeouts), Int(point.Drops), Int(point.WrongResponses),
-                    Int(point.Failures), Int(point.Skipped), Int(point.Latency.Count), Int(point.SamplingInterval),
+                    Int(point.Failures), Int(point.Skipped), Int(point.Faults), Int(point.Latency.Count), Int(point.SamplingInterval),
                 };
                 foreach (var percentile in percentiles)
                 {

@@ -37,6 +37,8 @@ internal sealed class PointDocument
 
     public long Skipped { get; set; }
 
+    public long Faults { get; set; }
+
     public long Measured { get; set; }
 
     public int SamplingInterval { get; set; } = 1;
@@ -70,6 +72,7 @@ internal sealed class PointDocument
         WrongResponses = point.WrongResponses,
         Failures = point.Failures,
         Skipped = point.Skipped,
+        Faults = point.Faults,
         Measured = point.Measured,
         SamplingInterval = point.SamplingInterval,
         Agents = point.Agents,
@@ -97,6 +100,7 @@ internal sealed class PointDocument
             WrongResponses = WrongResponses,
             Failures = Failures,
             Skipped = Skipped,
+            Faults = Faults,
             Measured = Measured,
             SamplingInterval = SamplingInterval,
             Agents = Agents,

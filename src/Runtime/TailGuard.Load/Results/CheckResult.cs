@@ -25,6 +25,9 @@ public static class CheckNames
     /// <summary>The achieved send rate is within tolerance of the target.</summary>
     public const string Rate = "rate";
 
+    /// <summary>No connection reported a fault of its own machinery during the point (<see cref="LoadPointResult.Faults"/>).</summary>
+    public const string Faults = "faults";
+
     /// <summary>The gaps between actual sends fit the chosen distribution (Anderson-Darling).</summary>
     public const string InterArrival = "inter-arrival";
 

@@ -51,6 +51,12 @@ public sealed class LoadPointResult
     /// <summary>Requests that failed otherwise.</summary>
     public long Failures { get; init; }
 
+    /// <summary>
+    /// Faults the connections survived during the point, warm-up included (<see cref="LoadConnection.Faults"/>: receive-loop
+    /// errors, completion callbacks that threw). Any fault fails the point's <c>faults</c> check: a fault can lose a reply.
+    /// </summary>
+    public long Faults { get; init; }
+
     /// <summary>Sends skipped because the in-flight limit was reached (never sent).</summary>
     public long Skipped { get; init; }
 

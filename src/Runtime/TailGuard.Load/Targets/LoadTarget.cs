@@ -71,6 +71,13 @@ public abstract class LoadConnection : IAsyncDisposable
     /// <returns>The state, available as <see cref="LoadRequest.State"/>.</returns>
     public virtual object? CreateRequestState(LoadRequest request) => null;
 
+    /// <summary>
+    /// Faults the connection survived so far: failures of its own machinery (its receive loop, a completion callback that
+    /// threw) rather than of a request. A running total; the generator reports each point's increase as
+    /// <see cref="LoadPointResult.Faults"/> and fails the point's <c>faults</c> check when it is not zero. The default is none.
+    /// </summary>
+    public virtual long Faults => 0;
+
     /// <summary>Closes the connection; requests still in flight complete (as failures if need be) or are abandoned.</summary>
     /// <returns>A task that completes when closed.</returns>
     public abstract ValueTask DisposeAsync();

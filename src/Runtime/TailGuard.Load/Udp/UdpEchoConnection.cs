@@ -29,6 +29,7 @@ internal sealed class UdpEchoConnection : LoadConnection, IReceiveLoopHandler
     private readonly UdpEchoCall?[] _calls;
     private readonly PacketBuffer[] _sending = new PacketBuffer[1];
     private int _slotCount;
+    private long _faults;
 
     private UdpEchoConnection(TimestampingTransport transport, PacketAddress server, LoadConnectionSettings settings, R2P2TargetOptions options, byte[] filler)
     {
@@ -176,9 +177,10 @@ internal sealed class UdpEchoConnection : LoadConnection, IReceiveLoopHandler
         return next;
     }
 
-    public void OnError(ReceiveLoop receiveLoop, Exception exception)
-    {
-    }
+    public override long Faults => Interlocked.Read(ref _faults);
+
+    /// <summary>A fault of the receive loop (a defect, not bad input): counted, so the point's <c>faults</c> check fails rather than the loss going unseen.</summary>
+    public void OnError(ReceiveLoop receiveLoop, Exception exception) => Interlocked.Increment(ref _faults);
 
     public void OnStopping(ReceiveLoop receiveLoop)
     {
