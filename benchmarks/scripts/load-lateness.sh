@@ -2,7 +2,8 @@
 # The generator's own send lateness, before and after issue 17's sender work, in one run (docs/load.md, "The sending
 # thread"): against one R2P2 echo, ROUNDS times, `tailguard load` at every rate in the old configuration (two sending
 # threads, spinning the last 2 ms before each send at normal priority, eight adaptive client loops) and in the new
-# default one (one sending thread, 50 us spin, nice -10, blocking client loops with kernel timestamps). Prints, per
+# default one (one sending thread, 50 us spin, nice -10, kernel timestamps, and the tool's default client loops: adaptive
+# here, because the sweep has points above 20k/s). Prints, per
 # configuration and rate, the median over the rounds of the sender's lateness p50 and p99 and how many points passed.
 # usage: benchmarks/scripts/load-lateness.sh [OUTPUT_DIR]
 #   RATES      offered rates                     (default 5k,20k,50k,100k)

@@ -63,25 +63,36 @@ internal static class LoadCommand
     }
 
     /// <summary>
-    /// The generator's own receive loops block unless told otherwise: with kernel receive timestamps a wake-up is not
-    /// part of the measured latency, and a spinning loop per connection would take the cores the sending thread and the
-    /// target need (docs/load.md, "The sending thread"). Without them the runtime's default, so a wake-up is not measured.
+    /// The highest offered rate at which the generator's own receive loops block by default. Up to it a blocked loop
+    /// keeps up and leaves the cores to the sending thread and the target; above it, on a busy machine, blocked loops
+    /// woke too late to keep up (22.8k of 50k/s blocking against 49.9k adaptive, load 14-33), so the loops spin
+    /// (docs/load.md, "The sending thread").
     /// </summary>
-    internal static TailGuard.R2P2.ReceiveMode ClientReceiveMode(bool kernelTimestamps)
-        => kernelTimestamps ? TailGuard.R2P2.ReceiveMode.Blocking : new TailGuard.R2P2.R2P2ClientOptions().ReceiveMode;
+    internal const double BlockingUpToRate = 20_000;
+
+    /// <summary>
+    /// The generator's own receive loops, unless told otherwise: blocking when kernel receive timestamps keep the
+    /// wake-up out of the measured latency and no point of the sweep offers more than <see cref="BlockingUpToRate"/>;
+    /// otherwise the runtime's default (adaptive). A capacity sweep's rates are not known in advance and its capacity
+    /// probe runs flat out, so it spins too.
+    /// </summary>
+    internal static TailGuard.R2P2.ReceiveMode ClientReceiveMode(bool kernelTimestamps, SweepPlan plan)
+        => kernelTimestamps && plan.Rates is { Count: > 0 } rates && rates.Max() <= BlockingUpToRate
+            ? TailGuard.R2P2.ReceiveMode.Blocking
+            : new TailGuard.R2P2.R2P2ClientOptions().ReceiveMode;
 
     private static async Task<int> RunAsync(ParseResult parse, LoadOptions o, CancellationToken cancellationToken)
     {
         var output = parse.InvocationConfiguration.Output;
         var kernelTimestamps = !parse.GetValue(o.NoKernelTimestamps);
+        var plan = o.Plan(parse);
         var targets = parse.GetValue(o.Targets)!.Select(t => t with
         {
             Size = o.Size.Get(parse),
-            Mode = o.Modes.Resolve(parse, ClientReceiveMode(kernelTimestamps)),
+            Mode = o.Modes.Resolve(parse, ClientReceiveMode(kernelTimestamps, plan)),
             KernelTimestamps = kernelTimestamps,
         }).ToArray();
         var options = o.GeneratorOptions(parse);
-        var plan = o.Plan(parse);
         var agents = parse.GetValue(o.Agents) ?? [];
         var progress = ProgressDisplay.For(output);
         var environment = LoadEnvironment.Capture();
