@@ -54,8 +54,11 @@ public sealed class UdpEchoTargetTests(ITestOutputHelper output)
         await using var generator = await LoadGenerator.ConnectAsync(target, Options());
         var point = Log(await generator.RunOpenLoopAsync(500));
 
+        // Every short echo that came back is a wrong response, never ok; on a machine loaded enough to hold a reply past
+        // the timeout (load 90: 48 of 1 014) the rest time out, and nothing ends twice.
         Assert.Equal(0, point.Ok);
-        Assert.Equal(point.Sent, point.WrongResponses);
+        Assert.True(point.WrongResponses > point.Sent / 2, $"{point.WrongResponses} wrong of {point.Sent}");
+        Assert.Equal(point.Sent, point.WrongResponses + point.Timeouts);
     }
 
     [Fact]
