@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
+using System.Threading;
 using System.Threading.Tasks;
 using TailGuard.Boundary;
 using TailGuard.R2P2;
@@ -15,17 +16,20 @@ using TailGuard.Tyche.Simulation;
 // reached through the generated SealerProxy. `dotnet run --project samples/ConfidentialKeyValue` runs it all and exits.
 const string Usage = """
     usage: ConfidentialKeyValue [--operations N] [--concurrency N] [--get-fraction F] [--keys N] [--value-size BYTES] [--seed N]
-                                [--timeout-ms MS] [--loops N]
+                                [--timeout-ms MS] [--loops N] [--client-spin-us US] [--server-spin-us US]
       runs the sealing domain, the R2P2 server and a checked workload in this process, prints the results, exits.
       The store is preloaded with min(--keys, --operations) keys. Calls time out after --timeout-ms; three timeouts in a
       row end the run. --loops (1 to 4) sets the server's receive loops and the domain's cores (one per loop).
+      --client-spin-us and --server-spin-us (0 to 1000) set how long the clients' and the server's receive loops spin
+      after each datagram before they block (0: block at once); on a machine with few cores, spinning clients take the
+      server's cores (benchmarks/scripts/trust-demo-threads.sh shows where the CPU goes).
       defaults: --operations 200000 --concurrency 4 --get-fraction 0.9 --keys 1000 --value-size 64 --seed 1 --timeout-ms 2000
-                --loops 2 (1 where the operating system has no SO_REUSEPORT: not Linux)
+                --loops 2 (1 where the operating system has no SO_REUSEPORT: not Linux) --client-spin-us 50 --server-spin-us 50
     exit codes: 0 every get read back what was put, 1 a failure (socket error, no answer, failed or wrong calls), 2 bad arguments.
     """;
 
 return await SampleMain.RunAsync("ConfidentialKeyValue", () => RunAsync(CommandLine.Parse(
-    "ConfidentialKeyValue", args, ["--operations", "--concurrency", "--get-fraction", "--keys", "--value-size", "--seed", "--timeout-ms", "--loops"])));
+    "ConfidentialKeyValue", args, ["--operations", "--concurrency", "--get-fraction", "--keys", "--value-size", "--seed", "--timeout-ms", "--loops", "--client-spin-us", "--server-spin-us"])));
 
 static async Task<int> RunAsync(CommandLine line)
 {
@@ -44,6 +48,8 @@ static async Task<int> RunAsync(CommandLine line)
     var timeout = TimeSpan.FromMilliseconds(line.Int("--timeout-ms", 2000, 1, 600_000));
     // A core of the domain per receive loop of the server (below): each loop calls the domain on its own core.
     int loops = line.Int("--loops", OperatingSystem.IsLinux() ? 2 : 1, 1, OperatingSystem.IsLinux() ? 4 : 1); // the simulated monitor has 4 cores
+    TimeSpan clientSpin = TimeSpan.FromMicroseconds(line.Int("--client-spin-us", 50, 0, 1000));
+    TimeSpan serverSpin = TimeSpan.FromMicroseconds(line.Int("--server-spin-us", 50, 0, 1000));
 
     // 1. The trust domain: the sealing key is created inside it; the host gets a proxy and a signed attestation.
     using var monitor = new SimulatedMonitor();
@@ -65,7 +71,7 @@ static async Task<int> RunAsync(CommandLine line)
     // 2. The R2P2 server: two receive loops (one socket each, SO_REUSEPORT; one on systems without it) run the generated
     //    dispatcher over the sealed store, each calling the domain through the proxy, which picks the loop's core.
     var store = new SealedStore(domain.Proxy);
-    await using var server = R2P2Server.CreateUdp(new IPEndPoint(IPAddress.Loopback, 0), new ConfidentialStoreDispatcher(store), receiveLoops: loops);
+    await using var server = R2P2Server.CreateUdp(new IPEndPoint(IPAddress.Loopback, 0), new ConfidentialStoreDispatcher(store), new R2P2ServerOptions { SpinBudget = serverSpin }, receiveLoops: loops);
     Console.WriteLine($"R2P2 server on {server.LocalAddress} (UDP loopback, generated ConfidentialStoreDispatcher), {loops} receive loop{(loops == 1 ? "" : "s")}, {domain.Cores.Count} domain core{(domain.Cores.Count == 1 ? "" : "s")}");
 
     // 3. The client workload. Continuations run on the client's receive thread (run to completion, like the server).
@@ -77,7 +83,7 @@ static async Task<int> RunAsync(CommandLine line)
         transports[index] = new R2P2Client(
             UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0)),
             server.LocalAddress,
-            new R2P2ClientOptions { Timeout = timeout, RunContinuationsAsynchronously = false });
+            new R2P2ClientOptions { Timeout = timeout, RunContinuationsAsynchronously = false, SpinBudget = clientSpin });
         clients[index] = new ConfidentialStoreClient(transports[index]);
     }
 
@@ -85,8 +91,12 @@ static async Task<int> RunAsync(CommandLine line)
     var client = clients[0];
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"workload: {workload.Operations} operations, {workload.Concurrency} callers, {workload.GetFraction:P0} gets, {workload.Keys} keys, {workload.ValueBytes}-byte values"));
 
+    long contentions = Monitor.LockContentionCount;
     WorkloadReport report = await Workload.RunAsync(clients, workload, new ConsecutiveTimeouts(server.LocalAddress, timeout));
     Console.WriteLine(report.Format());
+
+    // Threads that found a lock taken during the workload (the simulated monitor has one lock; every domain call takes it).
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  lock contentions {Monitor.LockContentionCount - contentions} (Monitor.LockContentionCount during the workload)"));
 
     // 4. What rests in the store: nonce, tag and ciphertext, never the value.
     int count = await client.CountAsync();

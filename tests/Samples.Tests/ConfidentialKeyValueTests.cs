@@ -32,6 +32,8 @@ public sealed class ConfidentialKeyValueTests
     [InlineData("--get-fraction must be a number from 0 to 1 (got '-0.1')", "--get-fraction", "-0.1")]
     [InlineData("--timeout-ms must be a whole number from 1 to 600000 (got 'soon')", "--timeout-ms", "soon")]
     [InlineData("--loops must be a whole number from 1 to 4 (got '5')", "--loops", "5")]
+    [InlineData("--client-spin-us must be a whole number from 0 to 1000 (got '1001')", "--client-spin-us", "1001")]
+    [InlineData("--server-spin-us must be a whole number from 0 to 1000 (got 'fast')", "--server-spin-us", "fast")]
     public async Task A_bad_argument_exits_2_with_one_line_naming_it(string message, params string[] arguments)
     {
         var run = await s_sample.RunAsync(arguments);
@@ -49,6 +51,17 @@ public sealed class ConfidentialKeyValueTests
         Assert.True(run.Succeeded, run.ToString());
         Assert.Contains("keys stored 150;", run.StandardOutput, System.StringComparison.Ordinal);
         Assert.Contains("0 mismatches, 0 errors", run.StandardOutput, System.StringComparison.Ordinal);
+        Assert.Contains("result: ok", run.StandardOutput, System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Receive_loops_that_never_spin_still_read_back_every_value_and_report_the_lock_contentions()
+    {
+        var run = await s_sample.RunAsync("--operations", "150", "--keys", "100", "--client-spin-us", "0", "--server-spin-us", "0");
+
+        Assert.True(run.Succeeded, run.ToString());
+        Assert.Contains("0 mismatches, 0 errors", run.StandardOutput, System.StringComparison.Ordinal);
+        Assert.Matches(@"lock contentions \d+ \(Monitor\.LockContentionCount", run.StandardOutput);
         Assert.Contains("result: ok", run.StandardOutput, System.StringComparison.Ordinal);
     }
 
