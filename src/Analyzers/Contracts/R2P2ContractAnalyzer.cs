@@ -34,7 +34,7 @@ public sealed class R2P2ContractAnalyzer : DiagnosticAnalyzer
                     var type = (INamedTypeSymbol)symbolContext.Symbol;
                     if (ContractDiagnostics.FindContract(type, attributeClass, symbolContext.CancellationToken) is { } contract)
                     {
-                        diagnostics.Report(symbolContext, ServiceParser.Parse(type, contract.Declaration, contract.Attribute, symbolContext.CancellationToken).Diagnostics);
+                        diagnostics.Report(symbolContext, ServiceParser.Diagnostics(type, contract.Declaration, contract.Attribute, symbolContext.CancellationToken));
                     }
                 },
                 SymbolKind.NamedType);

@@ -46,7 +46,7 @@ public sealed class TrustBoundaryContractAnalyzer : DiagnosticAnalyzer
     {
         if (attributeClass is not null && ContractDiagnostics.FindContract(type, attributeClass, context.CancellationToken) is { } contract)
         {
-            diagnostics.Report(context, BoundaryParser.Parse(type, contract.Declaration, isHostCalls, context.CancellationToken).Diagnostics);
+            diagnostics.Report(context, BoundaryParser.Diagnostics(type, contract.Declaration, isHostCalls, context.CancellationToken));
         }
     }
 }

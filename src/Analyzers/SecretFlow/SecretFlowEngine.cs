@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -30,6 +31,7 @@ internal sealed class SecretFlowEngine
     private readonly ConcurrentDictionary<IParameterSymbol, bool> _secretParameters = new(SymbolEqualityComparer.Default);
 
     private readonly MethodBodies _bodies;
+    private readonly Lazy<SourceNames> _sourceNames;
 
     internal SecretFlowEngine(TailGuardSymbols symbols, Compilation compilation)
     {
@@ -37,6 +39,7 @@ internal sealed class SecretFlowEngine
         Symbols = symbols;
         Catalog = new SinkCatalog(symbols);
         Compilation = compilation;
+        _sourceNames = new Lazy<SourceNames>(() => SourceNames.Build(this), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     internal TailGuardSymbols Symbols { get; }
@@ -49,6 +52,12 @@ internal sealed class SecretFlowEngine
     /// </summary>
     internal void Analyze(ISymbol owner, IOperation body, Func<IOperation, ControlFlowGraph?> graphOf, Action<Diagnostic> report)
     {
+        // Most bodies mention no name a source can be reached through: not even their operation tree is walked.
+        if (!_sourceNames.Value.MayReachSource(owner, body.Syntax, this))
+        {
+            return;
+        }
+
         var method = owner as IMethodSymbol;
         var facts = method is not null && MethodBodies.Definition(method) is var definition && definition.MethodKind != MethodKind.LocalFunction
             ? Facts(definition, ImmutableArray.Create(body))
@@ -153,7 +162,7 @@ internal sealed class SecretFlowEngine
     /// </summary>
     private bool MayReturnOwnSecret(IMethodSymbol method, int levels, HashSet<IMethodSymbol> visiting, SemanticModel? callerModel)
     {
-        if (levels <= 0 || method.ReturnsVoid || Catalog.IsDeclassifier(method))
+        if (levels <= 0 || method.ReturnsVoid || Catalog.IsDeclassifier(method) || !_sourceNames.Value.MayReturnSource(method))
         {
             return false;
         }

@@ -21,6 +21,8 @@ internal static class GeneratedTypeNames
     /// </summary>
     public static (string Name, string Reason)? FindConflict(INamedTypeSymbol contract, IReadOnlyList<string> names, Func<INamedTypeSymbol, IEnumerable<string>> siblingNames)
     {
+        INamespaceOrTypeSymbol container = (INamespaceOrTypeSymbol?)contract.ContainingType ?? contract.ContainingNamespace;
+        Dictionary<string, INamedTypeSymbol>? siblings = null;
         foreach (string name in names)
         {
             for (INamedTypeSymbol? outer = contract.ContainingType; outer is not null; outer = outer.ContainingType)
@@ -36,7 +38,6 @@ internal static class GeneratedTypeNames
                 }
             }
 
-            INamespaceOrTypeSymbol container = (INamespaceOrTypeSymbol?)contract.ContainingType ?? contract.ContainingNamespace;
             foreach (ISymbol member in container.GetMembers(name))
             {
                 if (member is not INamedTypeSymbol type)
@@ -50,16 +51,38 @@ internal static class GeneratedTypeNames
                 }
             }
 
-            foreach (INamedTypeSymbol sibling in container.GetTypeMembers())
+            siblings ??= SiblingsGenerating(contract, container, names, siblingNames);
+            if (siblings.TryGetValue(name, out INamedTypeSymbol? sibling))
             {
-                if (!SymbolEqualityComparer.Default.Equals(sibling, contract) && siblingNames(sibling).Contains(name, StringComparer.Ordinal))
-                {
-                    return (name, "'" + sibling.ToDisplayString() + "' generates a type of that name too");
-                }
+                return (name, "'" + sibling.ToDisplayString() + "' generates a type of that name too");
             }
         }
 
         return null;
+    }
+
+    // One pass over the scope's types, whatever the number of names: which sibling first generates each of the names.
+    // (A namespace can hold thousands of types, and every contract in it asks.)
+    private static Dictionary<string, INamedTypeSymbol> SiblingsGenerating(INamedTypeSymbol contract, INamespaceOrTypeSymbol container, IReadOnlyList<string> names, Func<INamedTypeSymbol, IEnumerable<string>> siblingNames)
+    {
+        var siblings = new Dictionary<string, INamedTypeSymbol>(StringComparer.Ordinal);
+        foreach (INamedTypeSymbol sibling in container.GetTypeMembers())
+        {
+            if (SymbolEqualityComparer.Default.Equals(sibling, contract))
+            {
+                continue;
+            }
+
+            foreach (string generated in siblingNames(sibling))
+            {
+                if (!siblings.ContainsKey(generated) && names.Contains(generated, StringComparer.Ordinal))
+                {
+                    siblings.Add(generated, sibling);
+                }
+            }
+        }
+
+        return siblings;
     }
 
     // Seen by an analyzer after generation: the generated type itself (merged with any user partial) is not a conflict.

@@ -29,6 +29,16 @@ internal static class ServiceParser
     /// <paramref name="serviceAttribute"/>); the generator and the contract analyzer both call this.
     /// </summary>
     public static ServiceParseResult Parse(INamedTypeSymbol service, InterfaceDeclarationSyntax declaration, AttributeData serviceAttribute, CancellationToken cancellationToken)
+        => Parse(service, declaration, serviceAttribute, diagnosticsOnly: false, cancellationToken);
+
+    /// <summary>
+    /// The diagnostics <see cref="Parse(INamedTypeSymbol, InterfaceDeclarationSyntax, AttributeData, CancellationToken)"/>
+    /// would report, without building the generator's model (the contract analyzer's call: it only reports).
+    /// </summary>
+    public static EquatableArray<DiagnosticInfo> Diagnostics(INamedTypeSymbol service, InterfaceDeclarationSyntax declaration, AttributeData serviceAttribute, CancellationToken cancellationToken)
+        => Parse(service, declaration, serviceAttribute, diagnosticsOnly: true, cancellationToken).Diagnostics;
+
+    private static ServiceParseResult Parse(INamedTypeSymbol service, InterfaceDeclarationSyntax declaration, AttributeData serviceAttribute, bool diagnosticsOnly, CancellationToken cancellationToken)
     {
         var diagnostics = new List<DiagnosticInfo>();
 
@@ -89,7 +99,7 @@ internal static class ServiceParser
             switch (ContractMember.Classify(member))
             {
                 case ContractMemberKind.Call:
-                    if (ParseMethod((IMethodSymbol)member, servicePolicy, replicated, diagnostics, cancellationToken) is { } parsed)
+                    if (ParseMethod((IMethodSymbol)member, servicePolicy, replicated, diagnosticsOnly, diagnostics, cancellationToken) is { } parsed)
                     {
                         methods.Add(parsed);
                     }
@@ -106,7 +116,7 @@ internal static class ServiceParser
         methods = methods.OrderBy(m => m.Model.Name, StringComparer.Ordinal).ToList();
         CheckCollisions(methods, diagnostics);
 
-        if (diagnostics.Count > 0)
+        if (diagnostics.Count > 0 || diagnosticsOnly)
         {
             return new ServiceParseResult(null, EquatableArray.From(diagnostics));
         }
@@ -134,7 +144,9 @@ internal static class ServiceParser
 
     /// <summary>Whether <paramref name="type"/> is an interface marked [R2P2Service].</summary>
     public static bool IsService(INamedTypeSymbol type)
-        => type.TypeKind == TypeKind.Interface && type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeMetadataName);
+        // The simple name first: the full name is rendered only for a likely match (every contract asks of every sibling).
+        => type.TypeKind == TypeKind.Interface
+            && type.GetAttributes().Any(a => a.AttributeClass is { Name: "R2P2ServiceAttribute" } attribute && attribute.ToDisplayString() == AttributeMetadataName);
 
     // {Name}Client, I{Name}Client, {Name}Dispatcher: the documented names (docs/r2p2-services.md).
     private static string[] GeneratedTypes(INamedTypeSymbol service)
@@ -143,7 +155,8 @@ internal static class ServiceParser
         return new[] { baseName + "Client", "I" + baseName + "Client", baseName + "Dispatcher" };
     }
 
-    private static (MethodModel, LocationInfo?, LocationInfo?)? ParseMethod(IMethodSymbol method, byte servicePolicy, bool replicated, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    // diagnosticsOnly: the model is only checked for collisions, never emitted, so its cref and [Obsolete] text are not rendered.
+    private static (MethodModel, LocationInfo?, LocationInfo?)? ParseMethod(IMethodSymbol method, byte servicePolicy, bool replicated, bool diagnosticsOnly, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         int before = diagnostics.Count;
         var syntax = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as MethodDeclarationSyntax;
@@ -260,8 +273,8 @@ internal static class ServiceParser
             policy,
             result,
             EquatableArray.From(parameters),
-            Cref.For(method),
-            ObsoleteAttributeText.Of(method),
+            diagnosticsOnly ? string.Empty : Cref.For(method),
+            diagnosticsOnly ? string.Empty : ObsoleteAttributeText.Of(method),
             isAsync,
             isReadOnly);
         return (model, idLocation, nameLocation);

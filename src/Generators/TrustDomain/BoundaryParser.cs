@@ -27,6 +27,16 @@ internal static class BoundaryParser
     /// attribute); the generator and the contract analyzer both call this.
     /// </summary>
     public static BoundaryParseResult Parse(INamedTypeSymbol contract, InterfaceDeclarationSyntax declaration, bool isHostCalls, CancellationToken cancellationToken)
+        => Parse(contract, declaration, isHostCalls, diagnosticsOnly: false, cancellationToken);
+
+    /// <summary>
+    /// The diagnostics <see cref="Parse(INamedTypeSymbol, InterfaceDeclarationSyntax, bool, CancellationToken)"/> would
+    /// report, without building the generator's model (the contract analyzer's call: it only reports).
+    /// </summary>
+    public static EquatableArray<DiagnosticInfo> Diagnostics(INamedTypeSymbol contract, InterfaceDeclarationSyntax declaration, bool isHostCalls, CancellationToken cancellationToken)
+        => Parse(contract, declaration, isHostCalls, diagnosticsOnly: true, cancellationToken).Diagnostics;
+
+    private static BoundaryParseResult Parse(INamedTypeSymbol contract, InterfaceDeclarationSyntax declaration, bool isHostCalls, bool diagnosticsOnly, CancellationToken cancellationToken)
     {
         var diagnostics = new List<DiagnosticInfo>();
         string kindText = isHostCalls ? "[HostCalls] interface" : "[TrustDomain] interface";
@@ -65,7 +75,7 @@ internal static class BoundaryParser
             switch (ContractMember.Classify(member))
             {
                 case ContractMemberKind.Call:
-                    if (ParseMethod((IMethodSymbol)member, diagnostics, cancellationToken) is { } parsed)
+                    if (ParseMethod((IMethodSymbol)member, diagnosticsOnly, diagnostics, cancellationToken) is { } parsed)
                     {
                         methods.Add(parsed);
                     }
@@ -78,7 +88,7 @@ internal static class BoundaryParser
             }
         }
 
-        if (diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
+        if (diagnosticsOnly || diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
         {
             return new BoundaryParseResult(null, EquatableArray.From(diagnostics));
         }
@@ -113,7 +123,9 @@ internal static class BoundaryParser
     /// <summary>Whether <paramref name="type"/> is an interface marked [TrustDomain] or [HostCalls].</summary>
     public static bool IsContract(INamedTypeSymbol type)
         => type.TypeKind == TypeKind.Interface
-            && type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is TrustDomainAttributeMetadataName or HostCallsAttributeMetadataName);
+            // The simple name first: the full name is rendered only for a likely match (every contract asks of every sibling).
+            && type.GetAttributes().Any(a => a.AttributeClass is { Name: "TrustDomainAttribute" or "HostCallsAttribute" } attribute
+                && attribute.ToDisplayString() is TrustDomainAttributeMetadataName or HostCallsAttributeMetadataName);
 
     // {Name}Boundary, {Name}Proxy, {Name}Entry: the documented names (docs/trust-boundary.md).
     private static string[] GeneratedTypes(INamedTypeSymbol contract)
@@ -122,7 +134,8 @@ internal static class BoundaryParser
         return new[] { baseName + "Boundary", baseName + "Proxy", baseName + "Entry" };
     }
 
-    private static (string, string, string, bool, List<BoundaryParameter>, string)? ParseMethod(IMethodSymbol method, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    // diagnosticsOnly: nothing of the method is emitted, so its signature and [Obsolete] text are not rendered.
+    private static (string, string, string, bool, List<BoundaryParameter>, string)? ParseMethod(IMethodSymbol method, bool diagnosticsOnly, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         int errorsBefore = diagnostics.Count(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
         var syntax = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as MethodDeclarationSyntax;
@@ -172,7 +185,7 @@ internal static class BoundaryParser
             }
         }
 
-        if (diagnostics.Count(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error) > errorsBefore)
+        if (diagnosticsOnly || diagnostics.Count(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error) > errorsBefore)
         {
             return null;
         }

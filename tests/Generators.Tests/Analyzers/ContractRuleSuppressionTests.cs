@@ -23,7 +23,7 @@ public sealed class ContractRuleSuppressionTests
 {
     private const string Usings = "using System;\nusing TailGuard;\nusing TailGuard.R2P2;\n";
 
-    private static readonly Dictionary<string, string> Triggers = new(StringComparer.Ordinal)
+    internal static readonly Dictionary<string, string> Triggers = new(StringComparer.Ordinal)
     {
         ["TG1001"] = "[R2P2Service] public interface IService { void Call(object value); }",
         ["TG1002"] = "[R2P2Service] public interface IService { object Call(); }",

@@ -1,0 +1,101 @@
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis.Testing;
+using TailGuard.Analyzers.Tests.Infrastructure;
+using Test = TailGuard.Analyzers.Tests.Infrastructure.AnalyzerVerifier<TailGuard.Analyzers.SecretFlow.SecretFlowAnalyzer>.Test;
+
+namespace TailGuard.Analyzers.Tests.SecretFlow;
+
+/// <summary>
+/// The secret-flow analyzer skips, on text alone, every body that mentions no name a [Secret] source can be reached
+/// through (SourceNames). These are the sources whose name a body does not spell out, or spells out only elsewhere: each
+/// must still be reported, so the cheap first look never narrows what the rules follow.
+/// </summary>
+public sealed class SourceNamesTests
+{
+
+    [Fact]
+    public Task A_parameter_secret_by_its_interface_declaration_under_another_name_is_a_source()
+        => AnalyzerVerifier<Analyzers.SecretFlow.SecretFlowAnalyzer>.VerifyAsync("""
+            using TailGuard;
+            interface IVault { void Store([Secret] byte[] key); }
+            sealed class Vault : IVault
+            {
+                public void Store(byte[] data) => System.Console.WriteLine({|TG4003:data|});
+            }
+            """);
+
+    [Fact]
+    public Task A_secret_parameter_of_a_local_function_is_a_source_in_a_body_that_names_no_secret()
+        => AnalyzerVerifier<Analyzers.SecretFlow.SecretFlowAnalyzer>.VerifyAsync("""
+            using TailGuard;
+            sealed class Audit
+            {
+                public void Run(byte[] input)
+                {
+                    Write(input);
+                    static void Write([Secret] byte[] material) => System.Console.WriteLine({|TG4003:material|});
+                }
+            }
+            """);
+
+    [Fact]
+    public Task A_conversion_operator_that_returns_its_own_secret_is_followed_though_no_name_is_written_at_the_conversion()
+        => AnalyzerVerifier<Analyzers.SecretFlow.SecretFlowAnalyzer>.VerifyAsync("""
+            using TailGuard;
+            sealed class Sealed
+            {
+                [Secret] private readonly byte[] _key = new byte[4];
+                public static implicit operator byte[](Sealed value) => value._key;
+            }
+            sealed class Caller
+            {
+                public void Log(Sealed box)
+                {
+                    byte[] raw = box;
+                    System.Console.WriteLine({|TG4003:raw|});
+                }
+            }
+            """);
+
+    [Fact]
+    public Task A_secret_reached_through_helpers_whose_names_other_members_share_is_reported_and_the_namesakes_are_not()
+        => AnalyzerVerifier<Analyzers.SecretFlow.SecretFlowAnalyzer>.VerifyAsync("""
+            using TailGuard;
+            sealed class Keys
+            {
+                [Secret] private readonly byte[] _key = new byte[4];
+                public byte[] Material() => Inner();
+                private byte[] Inner() => _key;
+            }
+            sealed class Plain
+            {
+                public byte[] Material() => new byte[4];
+                public void Log() => System.Console.WriteLine(Material());
+            }
+            sealed class Caller
+            {
+                public void Log(Keys keys) => System.Console.WriteLine({|TG4003:keys.Material()|});
+            }
+            """);
+
+    [Fact]
+    public Task A_secret_property_declared_in_a_referenced_assembly_is_a_source()
+    {
+        var test = new Test
+        {
+            TestCode = """
+                sealed class Caller
+                {
+                    public void Log(Library.Credentials credentials) => System.Console.WriteLine({|TG4003:credentials.Token|});
+                }
+                """,
+        };
+        test.TestState.AdditionalProjects["Library"].Sources.Add(("Credentials.cs", """
+            namespace Library;
+            public sealed class Credentials { [TailGuard.Secret] public string Token { get; } = "t"; }
+            """));
+        test.TestState.AdditionalProjects["Library"].AdditionalReferences.Add(TestReferences.TailGuardRuntime);
+        test.TestState.AdditionalProjectReferences.Add("Library");
+        return test.RunAsync();
+    }
+}
