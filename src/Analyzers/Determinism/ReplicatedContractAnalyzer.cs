@@ -2,14 +2,17 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TailGuard.Analyzers.Rules;
+using TailGuard.Generators.R2P2;
 
 namespace TailGuard.Analyzers.Determinism;
 
 /// <summary>
-/// TG5008 and TG5009: declarations that do nothing on a replicated service contract (docs/replication.md, "Declaring
-/// a replicated service"). A replicated service's calls always travel with policy 2 or 3, so a routing policy declared
-/// on it or its methods is overridden (TG5008); <c>[ReadOnly]</c> only changes how a replicated service's calls travel,
-/// so on a service that is not replicated it has no effect (TG5009).
+/// TG5008, TG5009 and TG5010: replicated service contracts that do not do what they say (docs/replication.md,
+/// "Declaring a replicated service"). A replicated service's calls always travel with policy 2 or 3, so a routing policy
+/// declared on it or its methods is overridden (TG5008); <c>[ReadOnly]</c> only changes how a replicated service's calls
+/// travel, so on a service that is not replicated it has no effect (TG5009); a replicated service in a compilation
+/// without TailGuard.Replication generates nothing (TG5010, the generator's check is the same
+/// <c>ServiceParser.ReplicationReferenced</c>).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ReplicatedContractAnalyzer : DiagnosticAnalyzer
@@ -20,7 +23,8 @@ public sealed class ReplicatedContractAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         DiagnosticRules.ReplicatedPolicyOverridden,
-        DiagnosticRules.ReadOnlyWithoutReplication);
+        DiagnosticRules.ReadOnlyWithoutReplication,
+        DiagnosticRules.ReplicationNotReferenced);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -37,11 +41,12 @@ public sealed class ReplicatedContractAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            start.RegisterSymbolAction(symbolContext => Analyze(symbolContext, service, method, readOnly), SymbolKind.NamedType);
+            bool replicationReferenced = ServiceParser.ReplicationReferenced(start.Compilation);
+            start.RegisterSymbolAction(symbolContext => Analyze(symbolContext, service, method, readOnly, replicationReferenced), SymbolKind.NamedType);
         });
     }
 
-    private static void Analyze(SymbolAnalysisContext context, INamedTypeSymbol service, INamedTypeSymbol? method, INamedTypeSymbol? readOnly)
+    private static void Analyze(SymbolAnalysisContext context, INamedTypeSymbol service, INamedTypeSymbol? method, INamedTypeSymbol? readOnly, bool replicationReferenced)
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (type.TypeKind != TypeKind.Interface || Find(type.GetAttributes(), service) is not { } attribute)
@@ -50,6 +55,11 @@ public sealed class ReplicatedContractAnalyzer : DiagnosticAnalyzer
         }
 
         var replicated = Named(attribute, "Replicated") is true;
+        if (replicated && !replicationReferenced)
+        {
+            Report(context, DiagnosticRules.ReplicationNotReferenced, attribute, type, type.Name);
+        }
+
         if (replicated && Named(attribute, "Policy") is not null)
         {
             Report(context, DiagnosticRules.ReplicatedPolicyOverridden, attribute, type, type.Name);

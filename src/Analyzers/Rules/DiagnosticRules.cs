@@ -286,4 +286,12 @@ internal static class DiagnosticRules
         DeterminismCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true,
         description: "[ReadOnly] makes a replicated service's call travel with policy ReplicatedReadOnly (run by one replica). On a service that is not replicated nothing reads it: mark the service Replicated = true or remove the attribute.",
         helpLinkUri: HelpLinkBase + "TG5009.md");
+
+    internal static readonly DiagnosticDescriptor ReplicationNotReferenced = new(
+        "TG5010",
+        "Replicated service without a reference to TailGuard.Replication",
+        "'{0}' is [R2P2Service(Replicated = true)], but the project does not reference TailGuard.Replication ('TailGuard.Replication.IReplicatedService' was not found); add a reference to the TailGuard.Replication package, or remove Replicated = true",
+        DeterminismCategory, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "A replicated service's generated client wraps a ReplicatedClient and its dispatcher implements IReplicatedService, both in TailGuard.Replication. Without a reference to that package the generator emits nothing for the service, even with this error suppressed.",
+        helpLinkUri: HelpLinkBase + "TG5010.md");
 }

@@ -17,6 +17,13 @@ namespace TailGuard.Generators.R2P2;
 internal static class ServiceParser
 {
     public const string AttributeMetadataName = "TailGuard.R2P2ServiceAttribute";
+
+    /// <summary>
+    /// The interface a replicated service's dispatcher implements; its assembly (TailGuard.Replication) also holds the
+    /// ReplicatedClient the generated client wraps. Without it a replicated contract generates nothing (TG5010).
+    /// </summary>
+    public const string ReplicatedServiceMetadataName = "TailGuard.Replication.IReplicatedService";
+
     private const string MethodAttributeName = "R2P2MethodAttribute";
     private const string MaxLengthAttributeName = "R2P2MaxLengthAttribute";
     private const string ReadOnlyAttributeName = "ReadOnlyAttribute";
@@ -37,6 +44,14 @@ internal static class ServiceParser
     /// </summary>
     public static EquatableArray<DiagnosticInfo> Diagnostics(INamedTypeSymbol service, InterfaceDeclarationSyntax declaration, AttributeData serviceAttribute, CancellationToken cancellationToken)
         => Parse(service, declaration, serviceAttribute, diagnosticsOnly: true, cancellationToken).Diagnostics;
+
+    /// <summary>
+    /// Whether <paramref name="compilation"/> can compile a replicated service's generated code: it references
+    /// TailGuard.Replication. The generator emits a replicated contract only then; the contract analyzer reports TG5010
+    /// otherwise.
+    /// </summary>
+    public static bool ReplicationReferenced(Compilation compilation)
+        => compilation.GetTypeByMetadataName(ReplicatedServiceMetadataName) is not null;
 
     private static ServiceParseResult Parse(INamedTypeSymbol service, InterfaceDeclarationSyntax declaration, AttributeData serviceAttribute, bool diagnosticsOnly, CancellationToken cancellationToken)
     {

@@ -1,4 +1,6 @@
 using System.Threading.Tasks;
+using Microsoft.CodeAnalysis.Testing;
+using TailGuard.Analyzers.Tests.Infrastructure;
 using ContractVerifier = TailGuard.Analyzers.Tests.Infrastructure.AnalyzerVerifier<TailGuard.Analyzers.Determinism.ReplicatedContractAnalyzer>;
 using Verifier = TailGuard.Analyzers.Tests.Infrastructure.AnalyzerVerifier<TailGuard.Analyzers.Determinism.DeterminismAnalyzer>;
 
@@ -215,6 +217,82 @@ public sealed class ReplicatedContractTests
             [R2P2Service(Replicated = false, Policy = RoutingPolicy.Fixed)]
             public interface IExplicitlyPlain { long Get(string key); }
             """;
+        return WithReplication(source).RunAsync();
+    }
+
+    [Fact]
+    public Task A_replicated_service_without_a_reference_to_TailGuard_Replication_is_TG5010_on_its_attribute_once()
+    {
+        // Two declarations of a partial contract: reported once, on the attribute. Plain services are not reported.
+        const string source = """
+            using TailGuard;
+
+            [{|TG5010:R2P2Service(Replicated = true)|}]
+            public partial interface ICounter
+            {
+                long Add(long amount);
+            }
+
+            public partial interface ICounter
+            {
+                [ReadOnly] long Read();
+            }
+
+            [R2P2Service]
+            public interface IPlain { long Get(string key); }
+
+            [R2P2Service(Replicated = false)]
+            public interface IExplicitlyPlain { long Get(string key); }
+            """;
         return ContractVerifier.VerifyAsync(source);
+    }
+
+    [Fact]
+    public Task A_replicated_service_with_a_reference_to_TailGuard_Replication_is_not_TG5010()
+    {
+        const string source = """
+            using TailGuard;
+
+            [R2P2Service(Replicated = true)]
+            public interface ICounter
+            {
+                long Add(long amount);
+                [ReadOnly] long Read();
+            }
+            """;
+        return WithReplication(source).RunAsync();
+    }
+
+    [Fact]
+    public Task TG5010_is_suppressed_by_pragma_and_SuppressMessage()
+    {
+        const string source = """
+            using System.Diagnostics.CodeAnalysis;
+            using TailGuard;
+
+            #pragma warning disable TG5010
+            [R2P2Service(Replicated = true)]
+            public interface ICounter { long Add(long amount); }
+            #pragma warning restore TG5010
+
+            [R2P2Service(Replicated = true)]
+            [SuppressMessage("TailGuard.Determinism", "TG5010")]
+            public interface IStore { long Get(string key); }
+
+            [{|TG5010:R2P2Service(Replicated = true)|}]
+            public interface INotSuppressed { long Get(string key); }
+            """;
+
+        // INotSuppressed proves the rule runs in this file; the framework's own pragma pass is skipped because the
+        // source's '#pragma warning restore TG5010' would undo the pragma it wraps the file in.
+        var test = new ContractVerifier.Test { TestCode = source, TestBehaviors = TestBehaviors.SkipSuppressionCheck };
+        return test.RunAsync();
+    }
+
+    private static ContractVerifier.Test WithReplication(string source)
+    {
+        var test = new ContractVerifier.Test { TestCode = source };
+        test.TestState.AdditionalReferences.Add(TestReferences.TailGuardReplication);
+        return test;
     }
 }

@@ -17,4 +17,8 @@ internal static class TestReferences
 
     internal static readonly MetadataReference TailGuardRuntime =
         MetadataReference.CreateFromFile(typeof(HotPathAttribute).Assembly.Location);
+
+    /// <summary>TailGuard.Replication, which a replicated service contract needs (without it: TG5010).</summary>
+    internal static readonly MetadataReference TailGuardReplication =
+        MetadataReference.CreateFromFile(typeof(TailGuard.Replication.IReplicatedService).Assembly.Location);
 }

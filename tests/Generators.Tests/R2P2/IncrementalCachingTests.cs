@@ -12,7 +12,7 @@ namespace TailGuard.Generators.Tests.R2P2;
 /// <summary>The pipeline caches: unrelated edits regenerate nothing, and editing one service regenerates only that one.</summary>
 public class IncrementalCachingTests
 {
-    private static readonly string[] OurSteps = { R2P2TrackingNames.Parse, R2P2TrackingNames.Model };
+    private static readonly string[] OurSteps = { R2P2TrackingNames.Parse, R2P2TrackingNames.Model, R2P2TrackingNames.ReplicationReferenced, R2P2TrackingNames.Emitted };
 
     [Fact]
     public void An_unrelated_edit_leaves_every_step_cached_or_unchanged()

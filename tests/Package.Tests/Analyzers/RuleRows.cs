@@ -72,5 +72,6 @@ internal static class RuleRows
         new("TG2016", "TailGuard.TrustBoundary", "error", "[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Auto)] public struct Loose { public long A; }\n[TrustDomain] public interface IDomain { void Call(Loose value); }"),
         new("TG2020", "TailGuard.TrustBoundary", "error", "[TrustDomain] file interface IDomain { void Call(int value); }"),
         new("TG2021", "TailGuard.TrustBoundary", "error", "public class DomainProxy { }\n[TrustDomain] public interface IDomain { void Call(int value); }"),
+        new("TG5010", "TailGuard.Determinism", "error", "[R2P2Service(Replicated = true)] public interface IService { long Add(long amount); [ReadOnly] long Read(); }"),
     ];
 }
