@@ -83,8 +83,11 @@ public sealed class ZeroAllocationTests
         TestNetwork network = networkName == "in-memory" ? new InMemoryTestNetwork() : new UdpTestNetwork();
         var handler = new HandOffHandler();
         // A generous response timeout, as the client's: at load 116 the answering thread waited past the default second,
-        // the deferred response expired and its answer was refused.
-        using var server = new R2P2Server(network.Bind(), handler, new R2P2ServerOptions { ResponseTimeout = Payloads.Generous });
+        // the deferred response expired and its answer was refused. An admission policy and a per-source quota, so the
+        // admission path is measured too: TryAdmit on the loop, Release (with the slot's R2P2AdmissionRequest) on the
+        // answering thread.
+        var admission = new MaxInFlightAdmissionPolicy(int.MaxValue);
+        using var server = new R2P2Server(network.Bind(), handler, new R2P2ServerOptions { ResponseTimeout = Payloads.Generous, AdmissionPolicy = admission, MaxInFlightPerSource = R2P2Limits.MaxRequestsHeld });
         using var client = new R2P2Client(network.Bind(), server.LocalAddress, new R2P2ClientOptions { Timeout = Payloads.Generous });
         using var answerer = new Answerer(handler);
 
@@ -103,6 +106,7 @@ public sealed class ZeroAllocationTests
         Assert.Equal(0, answerer.Refused);
         Assert.Equal(calls, server.Statistics.DeferredResponses);
         Assert.Equal(0, server.PendingResponses);
+        Assert.Equal(0, admission.InFlight); // every admission released
     }
 
     [Theory]
