@@ -50,7 +50,7 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
         _failures = new FailureReporter(_options.FailureLog, Statistics.Failure);
         var admission = new AdmissionGate(_options.AdmissionPolicy, _options.MaxInFlightPerSource, _failures);
         var limiter = _options.ResponseLimits is { } limits ? new ResponseLimiter(limits) : null;
-        var authenticator = _options.AuthenticationKeys is { } ring ? new Security.ServerAuthenticator(ring) : null;
+        var authenticator = _options.AuthenticationKeys is { } ring ? new Security.ServerAuthenticator(ring, _options.ReplayWindow, _options.MaxClockSkew) : null;
         _loops = new ServerLoop[transports.Count];
         for (var i = 0; i < _loops.Length; i++)
         {
