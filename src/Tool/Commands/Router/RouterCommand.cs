@@ -317,9 +317,9 @@ internal static class RouterCommand
                     router.AddServer(server);
                     output.WriteLine($"server {server} added");
                 }
-                catch (ArgumentException error)
+                catch (ArgumentException refused)
                 {
-                    output.WriteLine($"server {server} not added: {error.Message}");
+                    output.WriteLine($"server {server} not added: {refused.Message}"); // a route too small for its requests (MTU)
                 }
             }
 
