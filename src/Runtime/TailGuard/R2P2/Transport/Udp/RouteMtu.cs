@@ -17,7 +17,11 @@ internal static class RouteMtu
     /// <summary>The headers below an R2P2 datagram's payload: R2P2, UDP, and IPv4 or IPv6.</summary>
     public static int Overhead(bool ipv6) => Protocol.R2P2Header.Size + 8 + (ipv6 ? 40 : 20);
 
-    /// <summary>The route MTU to <paramref name="destination"/>; null where it cannot be known (not Linux, no route, a wildcard or port 0).</summary>
+    /// <summary>
+    /// The route MTU to <paramref name="destination"/>, asked with a probe socket made on the calling thread (so in its
+    /// network namespace: make the client, server or router on a thread in its sockets' namespace, as the CreateUdp
+    /// factories do); null where it cannot be known (not Linux, no route, a wildcard or port 0).
+    /// </summary>
     public static int? To(PacketAddress destination)
     {
         var endPoint = destination.ToEndPoint();
@@ -30,10 +34,7 @@ internal static class RouteMtu
         {
             using var probe = new Socket(destination.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
             probe.Connect(endPoint);
-            Span<byte> value = stackalloc byte[4];
-            var ipv6 = destination.IsIPv6;
-            var length = probe.GetRawSocketOption(ipv6 ? (int)SocketOptionLevel.IPv6 : (int)SocketOptionLevel.IP, ipv6 ? Ipv6Mtu : IpMtu, value);
-            return length == 4 && BitConverter.ToInt32(value) is var mtu and > 0 ? mtu : null;
+            return Of(probe, destination.IsIPv6);
         }
         catch (SocketException)
         {
@@ -41,13 +42,36 @@ internal static class RouteMtu
         }
     }
 
+    /// <summary>The route MTU of a connected socket (in whatever namespace it lives); null where unknown.</summary>
+    public static int? Of(Socket connected, bool ipv6)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        try
+        {
+            Span<byte> value = stackalloc byte[4];
+            var length = connected.GetRawSocketOption(ipv6 ? (int)SocketOptionLevel.IPv6 : (int)SocketOptionLevel.IP, ipv6 ? Ipv6Mtu : IpMtu, value);
+            return length == 4 && BitConverter.ToInt32(value) is var mtu and > 0 ? mtu : null;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>
     /// Null when a datagram of <paramref name="payloadSize"/> payload bytes fits the route to <paramref name="destination"/>
     /// (or its MTU is unknown); otherwise why not, naming the largest payload size that fits.
     /// </summary>
-    public static string? Misfit(int payloadSize, PacketAddress destination, string setting)
+    public static string? Misfit(int payloadSize, PacketAddress destination, string setting) => Misfit(payloadSize, destination, To(destination), setting);
+
+    /// <inheritdoc cref="Misfit(int, PacketAddress, string)"/>
+    public static string? Misfit(int payloadSize, PacketAddress destination, int? routeMtu, string setting)
     {
-        if (To(destination) is not { } mtu)
+        if (routeMtu is not { } mtu)
         {
             return null;
         }
