@@ -14,8 +14,11 @@ public static class Backends
     public const string Simulated = "simulated";
     public const string Process = "process";
 
+    /// <summary>The driver backend over the fake <c>/dev/tyche</c>, its domain's entry loop played in .NET (<see cref="Driver.DriverKit"/>).</summary>
+    public const string Driver = "driver";
+
     /// <summary>Theory data: one row per backend that runs here (the process backend needs Linux x86_64).</summary>
-    public static TheoryData<string> All => ProcessBackend.IsSupported ? [Simulated, Process] : [Simulated];
+    public static TheoryData<string> All => ProcessBackend.IsSupported ? [Simulated, Process, Driver] : [Simulated, Driver];
 
     /// <summary>Theory data: the backends whose implementation lives in the test's process.</summary>
     public static TheoryData<string> InProcess => [Simulated];

@@ -30,6 +30,12 @@ internal sealed class ProbeKit : IDisposable
             _processBackend = new ProcessBackend();
             Host = TrustDomainHost.Create<IProbe, ProbeBoundary, Probe>(new TrustDomainHostOptions { Backend = _processBackend });
         }
+        else if (backend == Backends.Driver)
+        {
+            // The fake device's CPU runs the entry loop over the domain's memory as its page tables show it.
+            _driver = new Driver.DriverKit();
+            Host = _driver.Create<IProbe, ProbeBoundary>(Probe);
+        }
         else
         {
             Assert.Equal(Backends.Simulated, backend);
@@ -40,6 +46,7 @@ internal sealed class ProbeKit : IDisposable
     }
 
     private readonly ProcessBackend? _processBackend;
+    private readonly Driver.DriverKit? _driver;
 
     /// <summary>The backend's name (<see cref="Backends"/>).</summary>
     public string Backend { get; }
@@ -109,5 +116,6 @@ internal sealed class ProbeKit : IDisposable
         Host.Dispose();
         Monitor.Dispose();
         _processBackend?.Dispose();
+        _driver?.Dispose();
     }
 }

@@ -2,6 +2,8 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using TailGuard.Tyche.Attestation;
 using TailGuard.Tyche.Driver;
 
 namespace TailGuard.Tests.Tyche.Driver;
@@ -37,6 +39,7 @@ internal sealed unsafe class FakeTycheDevice : ITycheDevice, IDisposable
     public const int EACCES = 13;
     public const int ENOTTY = 25;
 
+    private static readonly uint GetPhysOffset = LinuxIoctl.Ioc(LinuxIoctl.Read | LinuxIoctl.Write, 'a', 'c', LinuxIoctl.PointerSize);
     private static readonly uint Mprotect = LinuxIoctl.Ioc(LinuxIoctl.Write, 'a', 'e', LinuxIoctl.PointerSize);
     private static readonly uint Commit = LinuxIoctl.Ioc(LinuxIoctl.Read | LinuxIoctl.Write, 'a', 'd', LinuxIoctl.PointerSize);
     private static readonly uint Transition = LinuxIoctl.Ioc(LinuxIoctl.Read, 'a', 'f', LinuxIoctl.PointerSize);
@@ -45,6 +48,7 @@ internal sealed unsafe class FakeTycheDevice : ITycheDevice, IDisposable
     private static readonly uint AllocContext = LinuxIoctl.Ioc(LinuxIoctl.Write, 'a', 'n', sizeof(ulong));
     private static readonly uint GetAttestation = LinuxIoctl.Ioc(LinuxIoctl.Read | LinuxIoctl.Write, 'a', 'q', LinuxIoctl.PointerSize);
 
+    private readonly object _gate = new();
     private readonly Dictionary<int, FakeDomain> _domains = new();
     private readonly Dictionary<nint, nuint> _mappings = new();
     private readonly Dictionary<int, int> _pinned = new(); // managed thread -> CPU
@@ -55,8 +59,21 @@ internal sealed unsafe class FakeTycheDevice : ITycheDevice, IDisposable
     /// <summary>access(2) for a missing device (ENOENT) or one the process may not open (EACCES).</summary>
     public int AccessError { get; set; }
 
-    /// <summary>What the monitor's SERIALIZE_ATTESTATION returns (the engine's format).</summary>
+    /// <summary>What the monitor's SERIALIZE_ATTESTATION returns (the engine's format), unless <see cref="AttestCommitted"/>.</summary>
     public byte[] Attestation { get; set; } = [];
+
+    /// <summary>GET_ATTESTATION returns the graph of what the device committed (<see cref="SerializeCommitted"/>) instead of <see cref="Attestation"/>.</summary>
+    public bool AttestCommitted { get; set; }
+
+    /// <summary>Where the fake's "physical" memory sits relative to the host's mapping: never the host address itself, so a backend that hands the domain host addresses is caught.</summary>
+    public const ulong PhysicalBias = 0x10_0000_0000;
+
+    /// <summary>
+    /// The domain's CPU: runs on a TRANSITION that <see cref="Transitions"/> does not answer, with the core's context
+    /// and the domain's memory as its page tables and EPT let it see (<see cref="FakeCpu"/>); returns the exit reason
+    /// (0: the domain switched back).
+    /// </summary>
+    public Func<FakeCpu, uint>? Cpu { get; set; }
 
     /// <summary>What the next TRANSITIONs report: the ioctl's result, its errno, and the exit reason written back.</summary>
     public Queue<(int Result, int Errno, uint Error)> Transitions { get; } = new();
@@ -151,6 +168,14 @@ internal sealed unsafe class FakeTycheDevice : ITycheDevice, IDisposable
 
     public int Control(int fd, uint request, void* argument, out int errno)
     {
+        lock (_gate)
+        {
+            return ControlLocked(fd, request, argument, out errno);
+        }
+    }
+
+    private int ControlLocked(int fd, uint request, void* argument, out int errno)
+    {
         errno = EINVAL;
         if (!_domains.TryGetValue(fd, out FakeDomain? domain))
         {
@@ -163,6 +188,15 @@ internal sealed unsafe class FakeTycheDevice : ITycheDevice, IDisposable
             bool ok = argument == null && !domain.Committed && domain.Raw.TrueForAll(static raw => raw.Consumed == raw.Size)
                 && domain.Segments.TrueForAll(static segment => segment.Type is 0 or 1 && (segment.Flags & ~0x1FFu) == 0);
             domain.Committed = ok && !Refuse(request);
+            if (domain.Committed)
+            {
+                // The monitor hashes HASH segments (driver bit 6) as it sends them.
+                foreach (FakeSegment segment in domain.Segments)
+                {
+                    domain.Hashes.Add((segment.Flags & (1u << 6)) != 0 ? SHA256.HashData(new ReadOnlySpan<byte>((void*)segment.Start, (int)segment.Size)) : null);
+                }
+            }
+
             return domain.Committed ? Success(out errno) : -1;
         }
 
@@ -172,6 +206,22 @@ internal sealed unsafe class FakeTycheDevice : ITycheDevice, IDisposable
         }
 
         var bytes = new Span<byte>(argument, request == Transition ? 16 : 24); // sizeof(msg_switch_t) is 16, the others 24
+        if (request == GetPhysOffset)
+        {
+            // driver_get_physoffset_domain: the physical address of a mapped byte, and how much of its block follows.
+            ulong virtualAddress = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+            Calls.Add(new DeviceCall("GET_PHYSOFFSET", fd, virtualAddress));
+            RawBlock? block = domain.Raw.Find(raw => virtualAddress >= raw.Start && virtualAddress - raw.Start < raw.Size);
+            if (block is null || Refuse(request))
+            {
+                return -1;
+            }
+
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes[8..], virtualAddress + PhysicalBias);
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes[16..], block.Size - (virtualAddress - block.Start));
+            return Success(out errno);
+        }
+
         if (request == Mprotect)
         {
             ulong start = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
@@ -230,7 +280,9 @@ internal sealed unsafe class FakeTycheDevice : ITycheDevice, IDisposable
                 return -1;
             }
 
-            (int result, int transitionErrno, uint error) = Transitions.Count > 0 ? Transitions.Dequeue() : (0, 0, 0u);
+            (int result, int transitionErrno, uint error) = Transitions.Count > 0 ? Transitions.Dequeue()
+                : Cpu is null ? (0, 0, 0u)
+                : (0, 0, RunCpu(Cpu, domain, (int)core));
             if (result == 0)
             {
                 BinaryPrimitives.WriteUInt32LittleEndian(bytes[12..], error); // copied back to the caller only on success
@@ -246,13 +298,14 @@ internal sealed unsafe class FakeTycheDevice : ITycheDevice, IDisposable
             ulong size = BinaryPrimitives.ReadUInt64LittleEndian(bytes[8..]);
             Calls.Add(new DeviceCall("GET_ATTESTATION", fd, size));
             size = Math.Min(size, 4096); // the driver caps the kernel buffer
-            if ((ulong)Attestation.Length > size || Refuse(request))
+            byte[] graph = AttestCommitted ? SerializeCommitted(domain) : Attestation;
+            if ((ulong)graph.Length > size || Refuse(request))
             {
                 return -1; // the engine fails OutOfMemory when the graph does not fit
             }
 
-            Attestation.CopyTo(new Span<byte>((void*)start, Attestation.Length));
-            BinaryPrimitives.WriteUInt64LittleEndian(bytes[16..], (ulong)Attestation.Length + 1); // the engine reports written + 1
+            graph.CopyTo(new Span<byte>((void*)start, graph.Length));
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes[16..], (ulong)graph.Length + 1); // the engine reports written + 1
             return Success(out errno);
         }
 
@@ -297,6 +350,93 @@ internal sealed unsafe class FakeTycheDevice : ITycheDevice, IDisposable
         _mappings.Clear();
     }
 
+    /// <summary>
+    /// The engine's graph format (CapabilityGraphFormat) for what the device committed: one root over the domain's
+    /// memory held by the manager (domain 0), and under it each segment, carved (confidential) or aliased (shared), with
+    /// its rights in the monitor's order and its hash when sent with HASH, held by the domain (domain 1).
+    /// </summary>
+    private static byte[] SerializeCommitted(FakeDomain domain)
+    {
+        var bytes = new List<byte>("capa"u8.ToArray()) { CapabilityGraphFormat.RegionHeader };
+        void U64(ulong value)
+        {
+            for (int shift = 0; shift < 64; shift += 8)
+            {
+                bytes.Add((byte)(value >> shift));
+            }
+        }
+
+        ulong low = ulong.MaxValue;
+        ulong high = 0;
+        foreach (RawBlock raw in domain.Raw)
+        {
+            low = Math.Min(low, raw.Start + PhysicalBias);
+            high = Math.Max(high, raw.Start + raw.Size + PhysicalBias);
+        }
+
+        bytes.Add(CapabilityGraphFormat.RegionRoot);
+        bytes.Add(0x7F);
+        U64(low);
+        U64(high);
+        bytes.Add(CapabilityGraphFormat.RegionNoHash);
+        for (int index = 0; index < domain.Segments.Count; index++)
+        {
+            FakeSegment segment = domain.Segments[index];
+            bytes.Add(segment.Type == 1 ? CapabilityGraphFormat.RegionCarve : CapabilityGraphFormat.RegionAlias);
+            bytes.AddRange(BitConverter.GetBytes(0u)); // parent: the root
+            bytes.Add((byte)((segment.Flags >> 2) & 0x7F));
+            U64(segment.Start + PhysicalBias);
+            U64(segment.Start + segment.Size + PhysicalBias);
+            if (index < domain.Hashes.Count && domain.Hashes[index] is { } hash)
+            {
+                bytes.Add(CapabilityGraphFormat.RegionHasHash);
+                U64((ulong)hash.Length);
+                bytes.AddRange(hash);
+            }
+            else
+            {
+                bytes.Add(CapabilityGraphFormat.RegionNoHash);
+            }
+        }
+
+        bytes.Add(CapabilityGraphFormat.EndMarker);
+        bytes.Add(CapabilityGraphFormat.DomainHeader);
+        U64(0);
+        U64(0x3F);
+        bytes.Add(CapabilityGraphFormat.DomainCapabilitiesStart);
+        bytes.Add(CapabilityGraphFormat.CapabilityRegion);
+        U64(0);
+        bytes.Add(CapabilityGraphFormat.CapabilityDomain);
+        U64(1);
+        bytes.Add(CapabilityGraphFormat.DomainCapabilitiesEnd);
+        U64(1);
+        U64(domain.Configs[0]);
+        bytes.Add(CapabilityGraphFormat.DomainCapabilitiesStart);
+        for (int index = 0; index < domain.Segments.Count; index++)
+        {
+            bytes.Add(CapabilityGraphFormat.CapabilityRegion);
+            U64((ulong)index + 1);
+        }
+
+        bytes.Add(CapabilityGraphFormat.DomainCapabilitiesEnd);
+        bytes.Add(CapabilityGraphFormat.EndMarker);
+        bytes.Add(CapabilityGraphFormat.EndMarker);
+        return bytes.ToArray();
+    }
+
+    /// <summary>Runs the domain's CPU; an access its page tables or EPT do not allow is a MEM_FAULT exit (1).</summary>
+    private static uint RunCpu(Func<FakeCpu, uint> cpu, FakeDomain domain, int core)
+    {
+        try
+        {
+            return cpu(new FakeCpu(domain.Segments, domain.Contexts[core], core));
+        }
+        catch (FakeCpu.Fault)
+        {
+            return 1;
+        }
+    }
+
     private ulong PinnedCore() => _pinned.TryGetValue(Environment.CurrentManagedThreadId, out int cpu) ? (ulong)cpu : ulong.MaxValue;
 
     private bool Refuse(uint request)
@@ -327,6 +467,9 @@ internal sealed unsafe class FakeTycheDevice : ITycheDevice, IDisposable
         public Dictionary<int, SortedDictionary<ulong, ulong>> Contexts { get; } = new();
 
         public bool Committed { get; set; }
+
+        /// <summary>Per segment, the hash the monitor took at COMMIT (HASH segments), else null.</summary>
+        public List<byte[]?> Hashes { get; } = new();
     }
 
     private sealed class RawBlock(ulong start, ulong size)
@@ -338,5 +481,5 @@ internal sealed unsafe class FakeTycheDevice : ITycheDevice, IDisposable
         public ulong Consumed { get; set; }
     }
 
-    private readonly record struct FakeSegment(ulong Start, ulong Size, uint Flags, uint Type);
+    internal readonly record struct FakeSegment(ulong Start, ulong Size, uint Flags, uint Type);
 }

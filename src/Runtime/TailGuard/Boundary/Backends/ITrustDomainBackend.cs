@@ -5,12 +5,13 @@ namespace TailGuard.Boundary;
 /// and what isolates a domain. A backend creates a domain and loads its code (<see cref="CreateDomain"/>), shares the
 /// call region with it, commits (seals) it, attests it, enters it and returns, and revokes it (the operations of
 /// <see cref="ITrustDomainInstance"/>). The boundary code names no backend. Backends: <see cref="SimulatedBackend"/>
-/// (the simulated Tyche monitor, in-process) and <see cref="ProcessBackend"/> (a child process per domain);
+/// (the simulated Tyche monitor, in-process), <see cref="ProcessBackend"/> (a child process per domain) and
+/// <see cref="DriverBackend"/> (a Tyche domain through /dev/tyche, running a native binary);
 /// docs/trust-boundary.md says what each one isolates.
 /// </summary>
 public interface ITrustDomainBackend
 {
-    /// <summary>A short name for messages and test names ("simulated", "process").</summary>
+    /// <summary>A short name for messages and test names ("simulated", "process", "driver").</summary>
     string Name { get; }
 
     /// <summary>

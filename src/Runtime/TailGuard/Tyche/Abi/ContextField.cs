@@ -17,8 +17,17 @@ public static class ContextField
     /// <summary>RCX.</summary>
     public const uint GuestRcx = 0xFF007004;
 
+    /// <summary>RDX.</summary>
+    public const uint GuestRdx = 0xFF007006;
+
+    /// <summary>RSI.</summary>
+    public const uint GuestRsi = 0xFF00700A;
+
     /// <summary>RDI.</summary>
     public const uint GuestRdi = 0xFF00700C;
+
+    /// <summary>R8.</summary>
+    public const uint GuestR8 = 0xFF00700E;
 
     /// <summary>R15 (the last register READ_ALL_GP returns).</summary>
     public const uint GuestR15 = 0xFF00701C;

@@ -122,6 +122,33 @@ public sealed unsafe class DriverMonitor : ITycheMonitor
         return (ulong)address;
     }
 
+    /// <summary>
+    /// The physical address of <paramref name="address"/>, a byte of memory mapped for <paramref name="domain"/>
+    /// (GET_PHYSOFFSET with the start of its block: the driver's mapping is physically contiguous). The domain sees its
+    /// segments at their physical addresses, so its page tables and registers are written in these terms.
+    /// </summary>
+    internal ulong PhysicalAddress(TrustDomain domain, ulong address)
+    {
+        Domain state = Get(domain);
+        Block block;
+        lock (_gate)
+        {
+            block = state.Blocks.Find(each => address >= each.Start && address - each.Start < each.Size)
+                ?? throw new MonitorException(MonitorError.InvalidOperation, $"GET_PHYSOFFSET: 0x{address:X} is not in memory mapped for the domain.");
+        }
+
+        var message = new MessageInfo { VirtualAddress = block.Start };
+        Call(state, DriverAbi.GetPhysOffset, &message, "GET_PHYSOFFSET");
+        if (message.PhysicalOffset % Page != 0 || message.Size < block.Size)
+        {
+            throw new MonitorException(
+                MonitorError.DeviceError,
+                $"GET_PHYSOFFSET: the driver reported physical 0x{message.PhysicalOffset:X} and {message.Size} bytes for a block of {block.Size} bytes (expected page-aligned and the whole block).");
+        }
+
+        return message.PhysicalOffset + (address - block.Start);
+    }
+
     /// <inheritdoc/>
     public void AddSegment(TrustDomain domain, ulong address, ulong size, MemoryRights rights, SegmentType type)
     {
