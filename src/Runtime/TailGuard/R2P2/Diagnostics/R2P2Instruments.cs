@@ -49,6 +49,7 @@ internal sealed class R2P2Instruments
         ServerCallbackFailures = meter.CreateCounter<long>("tailguard.r2p2.server.callback_failures", "{failure}", "Admission policies and event subscribers that threw; the server went on.");
         ServerLimitedResponses = meter.CreateCounter<long>("tailguard.r2p2.server.limited_responses", "{response}", "Responses not sent because of the response size or rate limits.");
         ServerUnauthenticated = meter.CreateCounter<long>("tailguard.r2p2.server.unauthenticated_datagrams", "{datagram}", "Authenticated mode: request packets without a valid tag of a known key.");
+        ServerReplayed = meter.CreateCounter<long>("tailguard.r2p2.server.replayed_datagrams", "{datagram}", "Authenticated mode: request packets whose call nonce was taken before or is older than the key's replay window.");
         ReassemblyEvictions = meter.CreateCounter<long>("tailguard.r2p2.server.reassembly_evictions", "{request}", "Pending multi-packet requests discarded: expired, evicted by the count or byte bound, or inconsistent.");
         RouterRequests = meter.CreateCounter<long>("tailguard.r2p2.router.requests", "{request}", "Requests (first packets) a router received to place.");
         RouterForwarded = meter.CreateCounter<long>("tailguard.r2p2.router.forwarded", "{request}", "Requests a router forwarded to a server.");
@@ -108,6 +109,8 @@ internal sealed class R2P2Instruments
     public Counter<long> ServerLimitedResponses { get; }
 
     public Counter<long> ServerUnauthenticated { get; }
+
+    public Counter<long> ServerReplayed { get; }
 
     public Counter<long> RouterRequests { get; }
 

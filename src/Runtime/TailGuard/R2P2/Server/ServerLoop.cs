@@ -136,6 +136,9 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
                     case RequestRejection.Unauthenticated:
                         _statistics.Unauthenticated();
                         break;
+                    case RequestRejection.Replayed:
+                        _statistics.Replayed();
+                        break;
                     default:
                         _statistics.Malformed();
                         break;
