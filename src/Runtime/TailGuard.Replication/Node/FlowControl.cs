@@ -4,17 +4,15 @@ namespace TailGuard.Replication;
 
 /// <summary>
 /// The replica's admission policy: which new requests it refuses with DROP (docs/replication.md, "Flow control").
-/// Asked on the loop thread for each request's first packet; the decision itself is the node's. A status query (a
-/// FIXED-policy request) is always admitted: it changes nothing, and an overloaded node is the one worth asking.
+/// Asked on the loop thread for each request; the decision itself is the node's. A status query (a FIXED-policy
+/// request, told by the request's own routing policy) is always admitted: it changes nothing, and an overloaded node
+/// is the one worth asking.
 /// </summary>
 internal sealed class FlowControl(ReplicatedNode node) : IR2P2AdmissionPolicy
 {
-    /// <summary>Whether the packet being received is a status query (set by the replica's loop before each packet; loop thread only).</summary>
-    public bool StatusQuery { get; set; }
+    public bool TryAdmit(in R2P2AdmissionRequest request) => request.Policy == RoutingPolicy.Fixed || node.Admit();
 
-    public bool TryAdmit(ushort requestId, PacketAddress client) => StatusQuery || node.Admit();
-
-    public void Release(ushort requestId, PacketAddress client)
+    public void Release(in R2P2AdmissionRequest request)
     {
         // Nothing is counted per request: the bounds are on the log and the replies, which the node reads directly.
     }

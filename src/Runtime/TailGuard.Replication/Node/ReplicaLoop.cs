@@ -19,12 +19,10 @@ internal sealed class ReplicaLoop : IReceiveLoopHandler
 {
     private readonly ReplicatedNode _node;
     private readonly ServerProtocol _protocol;
-    private readonly FlowControl _admission;
 
-    public ReplicaLoop(ReplicatedNode node, FlowControl admission, R2P2ServerOptions options)
+    public ReplicaLoop(ReplicatedNode node, R2P2ServerOptions options)
     {
         _node = node;
-        _admission = admission;
         _protocol = new ServerProtocol(options);
     }
 
@@ -44,7 +42,6 @@ internal sealed class ReplicaLoop : IReceiveLoopHandler
             return false;
         }
 
-        _admission.StatusQuery = datagram.Length >= R2P2Header.Size && (datagram[2] & 0x0F) == (int)RoutingPolicy.Fixed;
         var step = _protocol.Receive(packet, Stopwatch.GetTimestamp());
         switch (step.Kind)
         {

@@ -84,12 +84,11 @@ public sealed class ReplicatedNode : IAsyncDisposable
         _transport = UdpTransport.Bind(options.Members[options.Self]);
         _sender = new ReplySender(_transport, options.PayloadSize, Statistics);
         _recovery = new PayloadRecovery(_transport, _members, options.Self, () => Volatile.Read(ref _leader), Statistics);
-        var admission = new FlowControl(this);
-        _handler = new ReplicaLoop(this, admission, new R2P2ServerOptions
+        _handler = new ReplicaLoop(this, new R2P2ServerOptions
         {
             PayloadSize = options.PayloadSize,
             ServedPolicies = [RoutingPolicy.Fixed, RoutingPolicy.Replicated, RoutingPolicy.ReplicatedReadOnly],
-            AdmissionPolicy = admission,
+            AdmissionPolicy = new FlowControl(this),
             MaxRequestBytes = options.PayloadSize, // replicated requests are single packets (docs/replication.md)
         });
         _loop = new ReceiveLoop(_transport, _handler, new ReceiveLoopOptions

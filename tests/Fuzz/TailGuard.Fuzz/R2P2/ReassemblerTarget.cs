@@ -95,7 +95,7 @@ internal sealed class ReassemblerTarget : IFuzzTarget
             CheckAccounting(e, header, pending, protocol.PendingReassemblies);
             if (e.Kind == ServerEventKind.Deliver)
             {
-                _admission.Release(e.RequestId, e.Client, byProtocol: false); // the handler answered
+                _admission.Release(new R2P2AdmissionRequest(e.RequestId, e.Client, e.Policy), byProtocol: false); // the handler answered
             }
 
             // A request holds an admission only once it is whole, and a whole request is delivered at once.
@@ -204,12 +204,12 @@ internal sealed class ReassemblerTarget : IFuzzTarget
     private readonly record struct Sent(PacketAddress Source, HeaderStatus Status, R2P2Header Header, int PayloadLength);
 
     /// <summary>
-    /// An admission policy that refuses on demand and checks that every release matches one admission of the same rid
-    /// and client (a hostile client may reuse a rid, so one key may be admitted more than once at a time).
+    /// An admission policy that refuses on demand and checks that every release matches one admission of the same rid,
+    /// client and routing policy (a hostile client may reuse a rid, so one key may be admitted more than once at a time).
     /// </summary>
     private sealed class RecordingAdmission : IR2P2AdmissionPolicy
     {
-        private readonly Dictionary<(ushort, PacketAddress), int> _admitted = [];
+        private readonly Dictionary<R2P2AdmissionRequest, int> _admitted = [];
 
         public bool Refuse { get; set; }
 
@@ -225,27 +225,27 @@ internal sealed class ReassemblerTarget : IFuzzTarget
             Refuse = false;
         }
 
-        public bool TryAdmit(ushort requestId, PacketAddress client)
+        public bool TryAdmit(in R2P2AdmissionRequest request)
         {
             if (Refuse)
             {
                 return false;
             }
 
-            _admitted[(requestId, client)] = _admitted.GetValueOrDefault((requestId, client)) + 1;
+            _admitted[request] = _admitted.GetValueOrDefault(request) + 1;
             Admitted++;
             return true;
         }
 
-        public bool CanAdmit(ushort requestId, PacketAddress client) => !Refuse;
+        public bool CanAdmit(in R2P2AdmissionRequest request) => !Refuse;
 
-        public void Release(ushort requestId, PacketAddress client) => Release(requestId, client, byProtocol: true);
+        public void Release(in R2P2AdmissionRequest request) => Release(request, byProtocol: true);
 
-        public void Release(ushort requestId, PacketAddress client, bool byProtocol)
+        public void Release(in R2P2AdmissionRequest request, bool byProtocol)
         {
-            int held = _admitted.GetValueOrDefault((requestId, client));
-            Invariant.Holds(held > 0, $"Request {requestId} from {client} was released more often than admitted.");
-            _admitted[(requestId, client)] = held - 1;
+            int held = _admitted.GetValueOrDefault(request);
+            Invariant.Holds(held > 0, $"Request {request.RequestId} ({request.Policy}) from {request.Client} was released more often than admitted, or with another routing policy.");
+            _admitted[request] = held - 1;
             Admitted--;
             ReleasedByProtocol += byProtocol ? 1 : 0;
         }

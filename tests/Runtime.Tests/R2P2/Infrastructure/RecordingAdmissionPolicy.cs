@@ -11,22 +11,27 @@ internal sealed class RecordingAdmissionPolicy(int perClientLimit = int.MaxValue
 {
     private readonly ConcurrentDictionary<PacketAddress, int> _inFlight = new();
     private readonly ConcurrentQueue<(ushort RequestId, PacketAddress Client)> _released = new();
+    private readonly ConcurrentQueue<R2P2AdmissionRequest> _admissions = new();
     private int _admitted;
 
     public int Admitted => Volatile.Read(ref _admitted);
 
     public IReadOnlyList<(ushort RequestId, PacketAddress Client)> Released => _released.ToList();
 
+    /// <summary>Every request admitted, as the policy was told it (rid, client, routing policy).</summary>
+    public IReadOnlyList<R2P2AdmissionRequest> Admissions => _admissions.ToList();
+
     public int InFlight(PacketAddress client) => _inFlight.GetValueOrDefault(client);
 
     public int TotalInFlight => _inFlight.Values.Sum();
 
-    public bool TryAdmit(ushort requestId, PacketAddress client)
+    public bool TryAdmit(in R2P2AdmissionRequest request)
     {
         var admitted = false;
-        _inFlight.AddOrUpdate(client, _ => { admitted = perClientLimit > 0; return admitted ? 1 : 0; }, (_, n) => { admitted = n < perClientLimit; return admitted ? n + 1 : n; });
+        _inFlight.AddOrUpdate(request.Client, _ => { admitted = perClientLimit > 0; return admitted ? 1 : 0; }, (_, n) => { admitted = n < perClientLimit; return admitted ? n + 1 : n; });
         if (admitted)
         {
+            _admissions.Enqueue(request);
             Interlocked.Increment(ref _admitted);
         }
 
@@ -34,11 +39,11 @@ internal sealed class RecordingAdmissionPolicy(int perClientLimit = int.MaxValue
     }
 
     /// <summary>Answers without taking (as a policy should when it can): only admissions and their releases are recorded.</summary>
-    public bool CanAdmit(ushort requestId, PacketAddress client) => InFlight(client) < perClientLimit;
+    public bool CanAdmit(in R2P2AdmissionRequest request) => InFlight(request.Client) < perClientLimit;
 
-    public void Release(ushort requestId, PacketAddress client)
+    public void Release(in R2P2AdmissionRequest request)
     {
-        _released.Enqueue((requestId, client));
-        _inFlight.AddOrUpdate(client, -1, (_, n) => n - 1);
+        _released.Enqueue((request.RequestId, request.Client));
+        _inFlight.AddOrUpdate(request.Client, -1, (_, n) => n - 1);
     }
 }

@@ -240,13 +240,37 @@ public sealed class ServerProtocolTests
     }
 
     [Fact]
+    public void A_multi_packet_request_is_admitted_and_delivered_with_the_routing_policy_of_its_FIRST_packet()
+    {
+        var protocol = Protocol();
+        var packets = Wire.SplitRequest(Payloads.Make(3000), rid: 6, Wire.RequestFixed);
+        for (var i = 1; i < packets.Length; i++)
+        {
+            packets[i][2] = Wire.Request; // a continuation naming another policy cannot change what the request is admitted as
+        }
+
+        Assert.Equal(ServerEventKind.Acknowledge, protocol.Receive(Datagram(packets[0]), 0).Kind);
+        for (var i = 1; i < packets.Length - 1; i++)
+        {
+            Assert.Equal(ServerEventKind.Stored, protocol.Receive(Datagram(packets[i]), 0).Kind);
+        }
+
+        var whole = protocol.Receive(Datagram(packets[^1]), 0);
+
+        Assert.Equal(ServerEventKind.Deliver, whole.Kind);
+        Assert.Equal(RoutingPolicy.Fixed, whole.Policy);
+        Assert.Equal([new R2P2AdmissionRequest(6, Client, RoutingPolicy.Fixed)], _admission.Admissions);
+        protocol.EndDelivery();
+    }
+
+    [Fact]
     public void A_whole_request_refused_after_its_ack_is_discarded_without_drop()
     {
         var full = new MaxInFlightAdmissionPolicy(1);
         var protocol = Protocol(new R2P2ServerOptions { AdmissionPolicy = full });
         var packets = Wire.SplitRequest(Payloads.Make(2000), rid: 5);
         Assert.Equal(ServerEventKind.Acknowledge, protocol.Receive(Datagram(packets[0]), 0).Kind);
-        Assert.True(full.TryAdmit(99, Other)); // the server filled up meanwhile
+        Assert.True(full.TryAdmit(new R2P2AdmissionRequest(99, Other, RoutingPolicy.LoadBalanced))); // the server filled up meanwhile
 
         Assert.Equal(ServerEventKind.Stored, protocol.Receive(Datagram(packets[1]), 0).Kind);
         var step = protocol.Receive(Datagram(packets[2]), 0);

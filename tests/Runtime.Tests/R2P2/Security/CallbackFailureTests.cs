@@ -210,7 +210,7 @@ public sealed class CallbackFailureTests : IDisposable
 
         public int Releases => Volatile.Read(ref _releases);
 
-        public bool TryAdmit(ushort requestId, PacketAddress client)
+        public bool TryAdmit(in R2P2AdmissionRequest request)
         {
             ObjectDisposedException.ThrowIf(ThrowOnAdmit, this);
 
@@ -218,7 +218,7 @@ public sealed class CallbackFailureTests : IDisposable
             return true;
         }
 
-        public void Release(ushort requestId, PacketAddress client)
+        public void Release(in R2P2AdmissionRequest request)
         {
             Interlocked.Increment(ref _releases);
             ObjectDisposedException.ThrowIf(ThrowOnRelease, this);

@@ -24,46 +24,46 @@ internal sealed class AdmissionGate
     /// <summary>Whether every request is admitted and nothing needs releasing (no policy, no quota).</summary>
     public bool AdmitsAll => _policy is null && _quota is null;
 
-    /// <summary>Admits a whole request (then <see cref="Release"/> once), or refuses it.</summary>
-    public bool TryAdmit(ushort requestId, PacketAddress client)
+    /// <summary>Admits a whole request (then <see cref="Release"/> once, with the same request), or refuses it.</summary>
+    public bool TryAdmit(in R2P2AdmissionRequest request)
     {
         if (AdmitsAll)
         {
             return true;
         }
 
-        if (_quota is not null && !_quota.TryTake(client))
+        if (_quota is not null && !_quota.TryTake(request.Client))
         {
             return false;
         }
 
-        if (_policy is null || Ask(requestId, client, static (policy, rid, source) => policy.TryAdmit(rid, source)))
+        if (_policy is null || Ask(in request, static (IR2P2AdmissionPolicy policy, in R2P2AdmissionRequest asked) => policy.TryAdmit(in asked)))
         {
             return true;
         }
 
-        _quota?.Return(client);
+        _quota?.Return(request.Client);
         return false;
     }
 
     /// <summary>On a multi-packet request's FIRST packet: whether it would be admitted now (nothing is taken).</summary>
-    public bool CanAdmit(ushort requestId, PacketAddress client)
+    public bool CanAdmit(in R2P2AdmissionRequest request)
     {
         if (AdmitsAll)
         {
             return true;
         }
 
-        if (_quota is not null && !_quota.HasRoom(client))
+        if (_quota is not null && !_quota.HasRoom(request.Client))
         {
             return false;
         }
 
-        return _policy is null || Ask(requestId, client, static (policy, rid, source) => policy.CanAdmit(rid, source));
+        return _policy is null || Ask(in request, static (IR2P2AdmissionPolicy policy, in R2P2AdmissionRequest asked) => policy.CanAdmit(in asked));
     }
 
-    /// <summary>Ends an admitted request.</summary>
-    public void Release(ushort requestId, PacketAddress client)
+    /// <summary>Ends an admitted request (given as it was admitted).</summary>
+    public void Release(in R2P2AdmissionRequest request)
     {
         if (AdmitsAll)
         {
@@ -72,7 +72,7 @@ internal sealed class AdmissionGate
 
         try
         {
-            _policy?.Release(requestId, client);
+            _policy?.Release(in request);
         }
 #pragma warning disable CA1031 // The policy is user code; see the summary.
         catch (Exception error)
@@ -82,15 +82,15 @@ internal sealed class AdmissionGate
         }
         finally
         {
-            _quota?.Return(client);
+            _quota?.Return(request.Client);
         }
     }
 
-    private bool Ask(ushort requestId, PacketAddress client, Func<IR2P2AdmissionPolicy, ushort, PacketAddress, bool> question)
+    private bool Ask(in R2P2AdmissionRequest request, Question question)
     {
         try
         {
-            return question(_policy!, requestId, client);
+            return question(_policy!, in request);
         }
 #pragma warning disable CA1031 // The policy is user code; see the summary.
         catch (Exception error)
@@ -100,4 +100,7 @@ internal sealed class AdmissionGate
             return false;
         }
     }
+
+    /// <summary>One of the policy's two questions (<see cref="IR2P2AdmissionPolicy.TryAdmit"/>, <see cref="IR2P2AdmissionPolicy.CanAdmit"/>).</summary>
+    private delegate bool Question(IR2P2AdmissionPolicy policy, in R2P2AdmissionRequest request);
 }

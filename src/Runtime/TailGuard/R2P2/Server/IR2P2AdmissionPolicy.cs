@@ -9,15 +9,16 @@ namespace TailGuard.R2P2;
 /// never runs; a complete multi-packet request refused after its ACK is discarded without DROP (a client takes DROP only
 /// before the ACK) and its call times out. Called concurrently from every receive loop, and <see cref="Release"/> also
 /// from threads answering deferred responses: implementations are thread-safe. A method that throws is counted and
-/// logged (<see cref="IR2P2FailureLog"/>): a throwing admission refuses, a throwing release counts as released.
+/// logged (<see cref="IR2P2FailureLog"/>): a throwing admission refuses, a throwing release counts as released. Each
+/// method is given the request (<see cref="R2P2AdmissionRequest"/>: rid, client, routing policy), so a policy decides
+/// from its arguments and its own counters, never from state the caller sets before asking.
 /// </summary>
 public interface IR2P2AdmissionPolicy
 {
     /// <summary>Asks to admit one whole request.</summary>
-    /// <param name="requestId">The request's rid.</param>
-    /// <param name="client">The request's source address.</param>
-    /// <returns>True to take it (then <see cref="Release"/> is called exactly once for it when it ends), false to refuse it.</returns>
-    bool TryAdmit(ushort requestId, PacketAddress client);
+    /// <param name="request">The request: rid, client and routing policy.</param>
+    /// <returns>True to take it (then <see cref="Release"/> is called exactly once for it when it ends, with an equal <paramref name="request"/>), false to refuse it.</returns>
+    bool TryAdmit(in R2P2AdmissionRequest request);
 
     /// <summary>
     /// Asked on the FIRST packet of a multi-packet request: whether <see cref="TryAdmit"/> would admit it now. Takes
@@ -25,26 +26,25 @@ public interface IR2P2AdmissionPolicy
     /// <see cref="TryAdmit"/> and at once <see cref="Release"/>s what it took; a policy that can answer without taking
     /// should override it.
     /// </summary>
-    /// <param name="requestId">The request's rid.</param>
-    /// <param name="client">The request's source address.</param>
+    /// <param name="request">The request (from its FIRST packet): rid, client and routing policy.</param>
     /// <returns>Whether the request would be admitted now.</returns>
-    bool CanAdmit(ushort requestId, PacketAddress client)
+    bool CanAdmit(in R2P2AdmissionRequest request)
     {
-        if (!TryAdmit(requestId, client))
+        if (!TryAdmit(in request))
         {
             return false;
         }
 
-        Release(requestId, client);
+        Release(in request);
         return true;
     }
 
     /// <summary>
     /// An admitted request ended: answered (synchronously or deferred), its handler failed, or its deferred response
-    /// expired unanswered. Called once per admitted request, with the rid and client it was admitted with, so a
-    /// per-client policy can return the right client's slot.
+    /// expired unanswered. Called once per admitted request, with the request it was admitted with (rid, client and
+    /// routing policy), so a per-client policy returns the right client's slot and a policy that exempts by routing
+    /// policy releases only what it counted.
     /// </summary>
-    /// <param name="requestId">The request's rid.</param>
-    /// <param name="client">The request's source address.</param>
-    void Release(ushort requestId, PacketAddress client);
+    /// <param name="request">The request as it was admitted.</param>
+    void Release(in R2P2AdmissionRequest request);
 }

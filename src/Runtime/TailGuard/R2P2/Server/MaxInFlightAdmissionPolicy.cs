@@ -23,7 +23,7 @@ public sealed class MaxInFlightAdmissionPolicy : IR2P2AdmissionPolicy
     public int InFlight => Volatile.Read(ref _inFlight);
 
     /// <inheritdoc/>
-    public bool TryAdmit(ushort requestId, PacketAddress client)
+    public bool TryAdmit(in R2P2AdmissionRequest request)
     {
         while (true)
         {
@@ -41,8 +41,8 @@ public sealed class MaxInFlightAdmissionPolicy : IR2P2AdmissionPolicy
     }
 
     /// <inheritdoc/>
-    public bool CanAdmit(ushort requestId, PacketAddress client) => Volatile.Read(ref _inFlight) < MaxInFlight;
+    public bool CanAdmit(in R2P2AdmissionRequest request) => Volatile.Read(ref _inFlight) < MaxInFlight;
 
     /// <inheritdoc/>
-    public void Release(ushort requestId, PacketAddress client) => Interlocked.Decrement(ref _inFlight);
+    public void Release(in R2P2AdmissionRequest request) => Interlocked.Decrement(ref _inFlight);
 }

@@ -38,6 +38,7 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
     private bool _deferredNow;
     private ushort _servingRequestId;
     private PacketAddress _servingClient;
+    private RoutingPolicy _servingPolicy;
     private R2P2Measurement _servingMeasurement;
     private bool _servingAcknowledged;
     private Security.R2P2Key? _servingKey;
@@ -207,7 +208,7 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
             throw new InvalidOperationException("The request was already deferred; answer it through the handle Defer returned.");
         }
 
-        var handle = _deferred.Add(_servingRequestId, _servingClient, _servingAcknowledged, _servingKey, _servingNonce, Stopwatch.GetTimestamp(), _servingMeasurement);
+        var handle = _deferred.Add(_servingRequestId, _servingClient, _servingPolicy, _servingAcknowledged, _servingKey, _servingNonce, Stopwatch.GetTimestamp(), _servingMeasurement);
         _deferredNow = true;
         _statistics.Deferral();
         return handle;
@@ -228,6 +229,7 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
         _deferredNow = false;
         _servingRequestId = step.RequestId;
         _servingClient = step.Client;
+        _servingPolicy = step.Policy;
         _servingAcknowledged = step.WasAcknowledged;
         _servingKey = step.Key;
         _servingNonce = step.CallNonce;
@@ -245,7 +247,7 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
             _writer.Reset();
             if (!_deferredNow)
             {
-                _admission.Release(step.RequestId, step.Client); // a deferred request stays with its handle
+                _admission.Release(step.Admission); // a deferred request stays with its handle
                 measurement.End(R2P2Outcome.HandlerFailed);
             }
             else
@@ -294,7 +296,7 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
             measurement.EndAnswered(status);
         }
 
-        _admission.Release(step.RequestId, step.Client);
+        _admission.Release(step.Admission);
     }
 
     /// <summary>The writer of a loop's or a deferred slot's responses: packets keep room for the reply trailer in authenticated mode.</summary>

@@ -215,6 +215,11 @@ public sealed class RequestReassembler
         return contiguous;
     }
 
+    /// <summary>The routing policy a pending request's FIRST packet named (what it is admitted and delivered with).</summary>
+    /// <exception cref="InvalidOperationException">No request is pending for <paramref name="key"/>.</exception>
+    internal RoutingPolicy PolicyOf(in ReassemblyKey key)
+        => _pending.TryGetValue(key, out var request) ? request.Policy : throw new InvalidOperationException($"No request is pending for {key}.");
+
     /// <summary>Records who authenticated a pending request (authenticated mode): its continuations must name the same.</summary>
     internal void SetIdentity(in ReassemblyKey key, Security.R2P2Key? authenticatedBy, ulong callNonce)
     {

@@ -48,6 +48,9 @@ public readonly struct ServerEvent
     /// <summary>For <see cref="ServerEventKind.Deliver"/>: whether the request was multi-packet, so its client answered an ACK (its address is proven).</summary>
     public bool WasAcknowledged { get; init; }
 
+    /// <summary>The request as the admission policy was asked about it (and is released with).</summary>
+    internal R2P2AdmissionRequest Admission => new(RequestId, Client, Policy);
+
     /// <summary>In authenticated mode, the id of the key that authenticated the request; null otherwise.</summary>
     public uint? KeyId => Key?.Id;
 

@@ -117,7 +117,7 @@ public sealed class ServerProtocol
 
         if (header.IsSinglePacket)
         {
-            var single = !Refusing && _admission.TryAdmit(header.RequestId, source)
+            var single = !Refusing && _admission.TryAdmit(new R2P2AdmissionRequest(header.RequestId, source, header.Policy))
                 ? new ServerEvent(ServerEventKind.Deliver, RequestRejection.None, status, header, source, new ReadOnlySequence<byte>(packet.Memory[R2P2Header.Size..]), keepsPacket: false, 0)
                 : Event(ServerEventKind.Refused, header, source, keepsPacket: false, 0);
             return single with { Key = authenticatedBy, CallNonce = callNonce };
@@ -142,7 +142,7 @@ public sealed class ServerProtocol
                 return Reject(RequestRejection.DuplicateFirst, status, header, source, 0);
             }
 
-            if (Refusing || !_admission.CanAdmit(header.RequestId, source))
+            if (Refusing || !_admission.CanAdmit(new R2P2AdmissionRequest(header.RequestId, source, header.Policy)))
             {
                 return Event(ServerEventKind.Refused, header, source, keepsPacket: false, 0) with { Key = authenticatedBy, CallNonce = callNonce };
             }
@@ -169,7 +169,7 @@ public sealed class ServerProtocol
             case ReassemblyResult.Stored:
                 return Event(ServerEventKind.Stored, header, source, keepsPacket: true, Since(discardsBefore));
             case ReassemblyResult.Complete:
-                if (!_admission.TryAdmit(header.RequestId, source))
+                if (!_admission.TryAdmit(new R2P2AdmissionRequest(header.RequestId, source, _reassembler.PolicyOf(key)))) // the FIRST packet's policy, as delivered
                 {
                     _reassembler.Remove(key); // refused after its ACK: no DROP can be sent now (docs/security.md)
                     return Reject(RequestRejection.RefusedAfterAck, status, header, source, Since(discardsBefore));

@@ -81,7 +81,7 @@ internal sealed class DeferredResponses
     }
 
     /// <summary>Takes a slot for a request being deferred (loop thread).</summary>
-    public R2P2ResponseHandle Add(ushort requestId, PacketAddress client, bool acknowledged, Security.R2P2Key? key, ulong callNonce, long now, in R2P2Measurement measurement)
+    public R2P2ResponseHandle Add(ushort requestId, PacketAddress client, RoutingPolicy policy, bool acknowledged, Security.R2P2Key? key, ulong callNonce, long now, in R2P2Measurement measurement)
     {
         lock (_sync)
         {
@@ -100,6 +100,7 @@ internal sealed class DeferredResponses
             slot.State = SlotState.Pending;
             slot.RequestId = requestId;
             slot.Client = client;
+            slot.Policy = policy;
             slot.Measurement = measurement;
             slot.Acknowledged = acknowledged;
             slot.Key = key;
@@ -199,7 +200,7 @@ internal sealed class DeferredResponses
         while (_deadlines.TryTakeDue(now, out var index))
         {
             var slot = _slots[index]!;
-            _released[count++] = new Released(slot.RequestId, slot.Client, slot.Measurement);
+            _released[count++] = new Released(slot.Admission, slot.Measurement);
             Free(index, slot);
         }
 
@@ -212,7 +213,7 @@ internal sealed class DeferredResponses
         for (var i = 0; i < count; i++)
         {
             ref var released = ref _released[i];
-            _admission.Release(released.RequestId, released.Client);
+            _admission.Release(released.Admission);
             _statistics.ExpiredResponse();
             released.Measurement.End(R2P2Outcome.Expired);
             released = default;
@@ -277,7 +278,7 @@ internal sealed class DeferredResponses
         finally
         {
             slot.Writer.Reset();
-            _admission.Release(slot.RequestId, slot.Client);
+            _admission.Release(slot.Admission);
             lock (_sync)
             {
                 Free(index, slot);
@@ -291,7 +292,7 @@ internal sealed class DeferredResponses
     private void Abandon(int index, Slot slot)
     {
         slot.Writer.Reset();
-        _admission.Release(slot.RequestId, slot.Client);
+        _admission.Release(slot.Admission);
         _statistics.HandlerFailure();
         slot.Measurement.End(R2P2Outcome.HandlerFailed);
         lock (_sync)
@@ -322,17 +323,20 @@ internal sealed class DeferredResponses
         public int Generation;
         public ushort RequestId;
         public PacketAddress Client;
+        public RoutingPolicy Policy;
         public R2P2Measurement Measurement;
         public bool Acknowledged;
         public Security.R2P2Key? Key;
         public ulong CallNonce;
+
+        /// <summary>The request as it was admitted (what its release names).</summary>
+        public R2P2AdmissionRequest Admission => new(RequestId, Client, Policy);
     }
 
     /// <summary>A request released unanswered, ended outside the lock.</summary>
-    private struct Released(ushort requestId, PacketAddress client, R2P2Measurement measurement)
+    private struct Released(R2P2AdmissionRequest admission, R2P2Measurement measurement)
     {
-        public readonly ushort RequestId = requestId;
-        public readonly PacketAddress Client = client;
+        public readonly R2P2AdmissionRequest Admission = admission;
         public R2P2Measurement Measurement = measurement;
     }
 }
