@@ -59,6 +59,7 @@ internal sealed class R2P2Instruments
         RouterMalformed = meter.CreateCounter<long>("tailguard.r2p2.router.malformed_datagrams", "{datagram}", "Datagrams a router dropped: bad header, a type or policy it does not route, a continuation packet, an IPv6 source.");
         RouterReclaimedCredits = meter.CreateCounter<long>("tailguard.r2p2.router.reclaimed_credits", "{request}", "Credits a router took back without FEEDBACK: timed out, or their server left.");
         RouterEvictions = meter.CreateCounter<long>("tailguard.r2p2.router.evictions", "{server}", "Servers a router took out because they stopped sending FEEDBACK.");
+        RouterCallbackFailures = meter.CreateCounter<long>("tailguard.r2p2.router.callback_failures", "{failure}", "Event subscribers of a router that threw; the router went on.");
     }
 
     /// <summary>The process-wide fallback: a static meter, for clients and servers created without a meter factory.</summary>
@@ -127,6 +128,8 @@ internal sealed class R2P2Instruments
     public Counter<long> RouterReclaimedCredits { get; }
 
     public Counter<long> RouterEvictions { get; }
+
+    public Counter<long> RouterCallbackFailures { get; }
 
     /// <summary>The instruments on <paramref name="factory"/>'s meter (one set per factory), or the shared ones.</summary>
     public static R2P2Instruments For(IMeterFactory? factory)

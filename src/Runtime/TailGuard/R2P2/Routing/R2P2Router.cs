@@ -27,6 +27,7 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
     private readonly RouterLoop _requests;
     private readonly RouterLoop? _feedback;
     private readonly PacketForwarder _forwarder;
+    private readonly FailureReporter _failures;
     private int _disposed;
 
     /// <summary>Creates a router whose requests and FEEDBACK share one transport.</summary>
@@ -80,6 +81,7 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
 
         _forwarder = forwarder;
         Statistics = new R2P2RouterStatistics();
+        _failures = new FailureReporter(_options.FailureLog, Statistics.Failure);
         _scheduler = new RouterScheduler(_options, Statistics, Stopwatch.GetTimestamp());
         var batch = _options.ReceiveBatchSize;
         _requests = new RouterLoop(this, _scheduler, _sync, Statistics, transport, new RouterOutput(forwarder, transport, batch * 2), routesRequests: true, takesFeedback: feedbackTransport is null, new ReceiveLoopOptions
@@ -310,9 +312,13 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
         return ValueTask.CompletedTask;
     }
 
-    internal void ReportEviction(PacketAddress server) => ServerEvicted?.Invoke(this, server);
+    internal void ReportEviction(PacketAddress server) => _failures.Raise(ServerEvicted, this, server);
 
-    internal void ReportReceiveLoopError(Exception error) => ReceiveLoopError?.Invoke(this, error);
+    internal void ReportReceiveLoopError(Exception error)
+    {
+        _failures.Report(R2P2Failure.ReceiveLoop, error);
+        _failures.Raise(ReceiveLoopError, this, error);
+    }
 
     private RouterOutput NewOutput() => new(_forwarder, _requests.Transport, 64);
 
