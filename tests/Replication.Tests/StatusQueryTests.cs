@@ -17,14 +17,17 @@ public sealed class StatusQueryTests
     [Fact]
     public async Task ANodeThatRefusesEveryRequestStillAnswersAStatusQuery()
     {
-        // In the leader-based baseline every follower refuses every client request with DROP (the client moves on to
-        // the next replica), from the moment it starts: a node that is refusing, without timing or load.
-        using var cluster = LocalCluster.Start(3, "--mode", "leader");
-        var leader = await cluster.WaitForLeaderAsync();
-        var follower = (leader + 1) % 3;
-        await using var client = R2P2Client.CreateUdp(cluster.Members[follower], new R2P2ClientOptions { Timeout = TimeSpan.FromSeconds(10) });
+        // In the leader-based baseline every node that is not the leader refuses every client request with DROP (the
+        // client moves on to the next replica). One member of three started alone never has a majority, so it is never
+        // the leader: it refuses every request for the whole test, whatever the machine's load. (With all three
+        // started, a loaded machine could hold an election between finding a follower and asking it, and the follower
+        // asked would be the new leader, which does not refuse.)
+        const int Node = 0;
+        using var cluster = LocalCluster.StartOnly(3, Node, "--mode", "leader");
+        await cluster.WaitServingAsync(Node, cluster.LeaderWait);
+        await using var client = R2P2Client.CreateUdp(cluster.Members[Node], new R2P2ClientOptions { Timeout = TimeSpan.FromSeconds(30) });
 
-        // The follower refuses a replicated request: admission says no before the payload is even read.
+        // The node refuses a replicated request: admission says no before the payload is even read.
         await Assert.ThrowsAsync<R2P2DroppedException>(async () =>
         {
             using var refused = await client.CallAsync(new byte[32], RoutingPolicy.Replicated);
@@ -39,11 +42,12 @@ public sealed class StatusQueryTests
         }
         catch (R2P2DroppedException)
         {
-            Assert.Fail($"node {follower} answered its status query with DROP: flow control refused it\n{await cluster.DiagnoseAsync()}");
+            Assert.Fail($"node {Node} answered its status query with DROP: flow control refused it\n{await cluster.DiagnoseAsync()}");
             throw;
         }
 
-        Assert.StartsWith($"node={follower} ", status, StringComparison.Ordinal);
+        Assert.StartsWith($"node={Node} ", status, StringComparison.Ordinal);
         Assert.Contains("mode=LeaderPayload", status, StringComparison.Ordinal);
+        Assert.Equal(-1, LocalCluster.Field(status, "leader")); // still no leader: the refusal above was the one asked for
     }
 }
