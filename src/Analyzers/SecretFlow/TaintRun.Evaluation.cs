@@ -32,7 +32,7 @@ internal sealed partial class TaintRun
             case ILocalReferenceOperation local:
                 return _state.Get(local.Local);
             case IParameterReferenceOperation parameter:
-                return _state.Get(parameter.Parameter);
+                return _state.Get(parameter.Parameter) ?? CapturedSource(parameter.Parameter);
             case IFieldReferenceOperation field:
                 return ReadMember(field.Instance, field.Field);
             case IPropertyReferenceOperation property:
@@ -194,6 +194,13 @@ internal sealed partial class TaintRun
 
         return owner?.Member(MemberName(member));
     }
+
+    /// <summary>
+    /// A [Secret] primary-constructor parameter read by the type's members (or its initializers) is kept in a hidden
+    /// field: like a [Secret] field, it is a source at every read, whatever the method wrote to it before.
+    /// </summary>
+    private Taint? CapturedSource(IParameterSymbol parameter) =>
+        _attributeSources && _catalog.IsSecretPrimaryConstructorParameter(parameter) ? Taint.Whole("'" + parameter.Name + "'") : null;
 
     private Taint? ReadProperty(IPropertyReferenceOperation property)
     {
@@ -578,18 +585,15 @@ internal sealed partial class TaintRun
 
         foreach (var constructor in record.InstanceConstructors)
         {
-            foreach (var reference in constructor.DeclaringSyntaxReferences)
+            if (MethodBodies.IsPrimaryConstructor(constructor))
             {
-                if (reference.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax)
+                var names = new string[constructor.Parameters.Length];
+                for (var i = 0; i < names.Length; i++)
                 {
-                    var names = new string[constructor.Parameters.Length];
-                    for (var i = 0; i < names.Length; i++)
-                    {
-                        names[i] = constructor.Parameters[i].Name;
-                    }
-
-                    return names;
+                    names[i] = constructor.Parameters[i].Name;
                 }
+
+                return names;
             }
         }
 
@@ -677,7 +681,7 @@ internal sealed partial class TaintRun
 
         Taint? created;
         if (creation.Constructor is { } constructor && PositionalMembers(creation.Type) is { } positional &&
-            constructor.Parameters.Length == positional.Length && IsPrimaryConstructor(constructor))
+            constructor.Parameters.Length == positional.Length && MethodBodies.IsPrimaryConstructor(constructor))
         {
             // A record's primary constructor: each argument becomes the positional property of the same name.
             var members = ImmutableSortedDictionary.Create<string, Taint>(System.StringComparer.Ordinal);
@@ -708,19 +712,6 @@ internal sealed partial class TaintRun
         }
 
         return creation.Initializer is { } initializer ? Initialized(created, initializer.Initializers) : created;
-    }
-
-    private static bool IsPrimaryConstructor(IMethodSymbol constructor)
-    {
-        foreach (var reference in constructor.DeclaringSyntaxReferences)
-        {
-            if (reference.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>Object and 'with' initializers (in the tree form; the control-flow graph lowers them to assignments).</summary>
