@@ -221,12 +221,7 @@ internal sealed partial class TaintRun
 
         if (HasCode(symbol.GetMethod) && IsFollowed(symbol.GetMethod) && !IsWrite(property))
         {
-            var arguments = new List<(IParameterSymbol?, IOperation, Taint?)>();
-            foreach (var argument in property.Arguments)
-            {
-                arguments.Add((argument.Parameter, argument, Exec(argument.Value)));
-            }
-
+            var arguments = AccessorArguments(symbol.GetMethod!, property.Arguments);
             var receiver = Exec(property.Instance);
             var returned = Call(symbol.GetMethod!, property, receiver, arguments);
             return symbol.IsIndexer ? Taint.Join(returned, receiver?.Collapse()) : Taint.Join(returned, receiver?.Member(symbol.Name));
@@ -235,6 +230,24 @@ internal sealed partial class TaintRun
         var instance = Exec(property.Instance);
         ExecAll(ArgumentValues(property.Arguments));
         return symbol.IsIndexer ? instance?.Collapse() : instance?.Member(symbol.Name);
+    }
+
+    /// <summary>
+    /// An indexer's arguments as arguments of the accessor that runs: the binder gives the indexer's own parameters,
+    /// the accessor's summary is keyed by its parameters (same ordinals).
+    /// </summary>
+    private List<(IParameterSymbol?, IOperation, Taint?)> AccessorArguments(IMethodSymbol accessor, ImmutableArray<IArgumentOperation> arguments)
+    {
+        var list = new List<(IParameterSymbol?, IOperation, Taint?)>(arguments.Length + 1);
+        foreach (var argument in arguments)
+        {
+            var parameter = argument.Parameter is { } indexerParameter && indexerParameter.Ordinal < accessor.Parameters.Length
+                ? accessor.Parameters[indexerParameter.Ordinal]
+                : null;
+            list.Add((parameter, argument, Exec(argument.Value)));
+        }
+
+        return list;
     }
 
     /// <summary>An accessor with a body of its own; auto-property and record accessors act like fields.</summary>
@@ -283,12 +296,7 @@ internal sealed partial class TaintRun
         if (assignment.Target is IPropertyReferenceOperation { Property.SetMethod: { } setter } property && HasCode(setter) && IsFollowed(setter))
         {
             var receiver = Exec(property.Instance);
-            var arguments = new List<(IParameterSymbol?, IOperation, Taint?)>();
-            foreach (var argument in property.Arguments)
-            {
-                arguments.Add((argument.Parameter, argument, Exec(argument.Value)));
-            }
-
+            var arguments = AccessorArguments(setter, property.Arguments);
             var assigned = Exec(assignment.Value);
             arguments.Add((setter.Parameters.Length > 0 ? setter.Parameters[setter.Parameters.Length - 1] : null, assignment.Value, assigned));
             Call(setter, assignment, receiver, arguments);
