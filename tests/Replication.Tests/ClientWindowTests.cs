@@ -24,7 +24,7 @@ public sealed class ClientWindowTests
     {
         // One unreplicated node: the window is the client's alone, whatever serves it.
         using var cluster = LocalCluster.Start(1, "--mode", "unreplicated");
-        await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        await cluster.WaitForLeaderAsync();
         var marker = Encoding.UTF8.GetBytes("lost-key");
         var transport = new LosingTransport(UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0)), packet => packet.Span.IndexOf(marker) >= 0);
         const int Window = 4;

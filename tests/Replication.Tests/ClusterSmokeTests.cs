@@ -12,7 +12,7 @@ public sealed class ClusterSmokeTests
     public async Task ThreeNodesOrderWritesReadsAndCompareAndSwap()
     {
         using var cluster = LocalCluster.Start(3);
-        await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        await cluster.WaitForLeaderAsync();
         await using var client = cluster.Client();
         var store = new ClusterKeyValueClient(client);
 
@@ -44,7 +44,7 @@ public sealed class ClusterSmokeTests
         // attempt timeout and were answered on a retry, which put HovercRaft's p50 at 1 s. One attempt per call here,
         // with an attempt timeout long enough for a loaded machine: a dropped reply fails the call.
         using var cluster = LocalCluster.Start(3, "--replies", "spread");
-        await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        await cluster.WaitForLeaderAsync();
         await using (var warmUp = cluster.Client())
         {
             await new ClusterKeyValueClient(warmUp).WriteAsync("warm", 1); // the cluster serves (retries allowed here)

@@ -16,20 +16,21 @@ namespace TailGuard.Replication.Tests;
 [Collection(nameof(ClusterTests))]
 public sealed class FailureTests
 {
-    private static readonly TimeSpan Elections = TimeSpan.FromSeconds(30);
-
     [Fact]
     public async Task AcknowledgedWritesSurviveKillingTheLeader()
     {
-        using var cluster = LocalCluster.Start(3);
-        var leader = await cluster.WaitForLeaderAsync(Elections);
+        // This test times failover, so it runs the library's default election timeout (150-300 ms), what a user gets;
+        // the other cluster tests run the harness's steady one. Its bound is loose (a loaded machine); the target
+        // (under 2 s) is measured on a quiet machine by benchmarks/scripts/replication.sh.
+        using var cluster = LocalCluster.Start(3, LocalCluster.LibraryElections());
+        var leader = await cluster.WaitForLeaderAsync();
         await using var client = cluster.Client();
         var store = new ClusterKeyValueClient(client);
         var acknowledged = await WriteAsync(store, "a", 40);
 
         cluster.Kill(leader);
         var killed = Stopwatch.StartNew();
-        var successor = await cluster.WaitForLeaderAsync(Elections, except: leader);
+        var successor = await cluster.WaitForLeaderAsync(except: leader);
         Assert.NotEqual(leader, successor);
 
         // The first write after the kill retries (same sequence number) until the new leader orders it.
@@ -38,14 +39,14 @@ public sealed class FailureTests
         acknowledged.Add(("after", 1));
 
         await AssertReadsAsync(store, acknowledged, cluster);
-        Assert.True(failover < TimeSpan.FromSeconds(10), $"failover took {failover.TotalMilliseconds:F0} ms");
+        Assert.True(failover < TimeSpan.FromSeconds(10), $"failover took {failover.TotalMilliseconds:F0} ms with a {cluster.ElectionTimeout.TotalMilliseconds:F0} ms election timeout");
     }
 
     [Fact]
     public async Task AcknowledgedWritesSurviveKillingAFollowerAndItCatchesUpOnRestart()
     {
         using var cluster = LocalCluster.Start(3);
-        var leader = await cluster.WaitForLeaderAsync(Elections);
+        var leader = await cluster.WaitForLeaderAsync();
         var follower = (leader + 1) % 3;
         await using var client = cluster.Client();
         var store = new ClusterKeyValueClient(client);
@@ -56,7 +57,7 @@ public sealed class FailureTests
         await AssertReadsAsync(store, acknowledged, cluster);
 
         cluster.Start(follower);
-        await cluster.WaitServingAsync(follower, Elections);
+        await cluster.WaitServingAsync(follower, cluster.LeaderWait);
         var commit = await cluster.RequiredStatusFieldAsync(leader, "commit");
         await Eventually(async () => await cluster.StatusFieldAsync(follower, "applied") >= commit, "the restarted follower catches up", cluster);
     }
@@ -65,7 +66,7 @@ public sealed class FailureTests
     public async Task AcknowledgedWritesSurviveRestartingEveryNode()
     {
         using var cluster = LocalCluster.Start(3, "--snapshot-interval", "16");
-        await cluster.WaitForLeaderAsync(Elections);
+        await cluster.WaitForLeaderAsync();
         List<(string, long)> acknowledged;
         await using (var client = cluster.Client())
         {
@@ -83,7 +84,7 @@ public sealed class FailureTests
             cluster.Start(i);
         }
 
-        await cluster.WaitForLeaderAsync(Elections);
+        await cluster.WaitForLeaderAsync();
         await using var again = cluster.Client();
         await AssertReadsAsync(new ClusterKeyValueClient(again), acknowledged, cluster);
         // The restart went through snapshots: every node restored one (taken every 16 entries) before replaying.
@@ -97,7 +98,7 @@ public sealed class FailureTests
     public async Task ARetryAfterFailoverIncrementsOnce()
     {
         using var cluster = LocalCluster.Start(3);
-        var leader = await cluster.WaitForLeaderAsync(Elections);
+        var leader = await cluster.WaitForLeaderAsync();
         // Attempts shorter than an election: increments in flight when the leader dies are retried, with the same
         // sequence number, through the next leader; some of them had been applied already.
         await using var client = cluster.Client(new ReplicatedClientOptions { AttemptTimeout = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromSeconds(20) });

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
+using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using TailGuard.R2P2;
@@ -15,9 +16,12 @@ namespace TailGuard.Replication.Tests;
 
 /// <summary>
 /// Concurrent clients read, write, compare-and-swap and increment a few registers of a 3-node cluster (processes)
-/// while a fault thread kills, restarts and pauses (SIGSTOP: a node cut off without dying) random nodes; every
-/// recorded history must be linearizable (docs/replication.md, "Guarantees"). Reads go the read-only path (run by one
-/// replica). CI runs one short round; <c>tests/Replication.Tests/run-linearizability.sh</c> runs many longer ones
+/// while a fault thread kills, restarts, pauses (SIGSTOP: a node stalled without dying) and partitions (network
+/// namespaces, blackhole routes between the nodes, often the leader) random nodes; every recorded history must be
+/// linearizable (docs/replication.md, "Guarantees"). On each partition a client that reaches only the cut-off node
+/// writes through it: that write must not be acknowledged (split brain), and it joins the history. Reads go the
+/// read-only path (run by one replica). Without network namespaces (not root) the round runs without partitions and
+/// says so. CI runs one short round; <c>tests/Replication.Tests/run-linearizability.sh</c> runs many longer ones
 /// (TG_LINEARIZABILITY_ROUNDS, TG_LINEARIZABILITY_SECONDS).
 /// </summary>
 [Collection(nameof(ClusterTests))]
@@ -40,18 +44,29 @@ public sealed class LinearizabilityTests(ITestOutputHelper output)
 
     private async Task RunRoundAsync(Random random, TimeSpan duration)
     {
-        using var cluster = LocalCluster.Start(3);
-        await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        using var network = NamespaceNetwork.TryCreate(3, out var reason);
+        if (network is null)
+        {
+            output.WriteLine($"partitions skipped: needs network namespaces, veth and a bridge (root): {reason}");
+        }
+
+        var port = Random.Shared.Next(20000, 30000); // inside namespaces of this test alone
+        using var cluster = network is null
+            ? LocalCluster.Start(3)
+            : LocalCluster.Start(network.Addresses.Select(a => new IPEndPoint(a, port)).ToArray(), i => network.Namespaces[i]);
+        await cluster.WaitForLeaderAsync();
         var history = new List<RegisterOperation>();
         var faults = new List<string>();
+        var splitBrain = new List<string>();
         using var stop = new CancellationTokenSource(duration);
         var clients = Enumerable.Range(0, 3).Select(c => RunClientAsync(cluster, c, random.Next(), history, stop.Token)).ToArray();
-        var faulting = InjectFaultsAsync(cluster, new Random(random.Next()), faults, stop.Token);
+        var faulting = InjectFaultsAsync(cluster, network, new Random(random.Next()), history, faults, splitBrain, stop.Token);
         await Task.WhenAll(clients);
         await faulting;
 
         var completed = history.Count(o => o.Completed);
         output.WriteLine($"{history.Count} operations ({completed} completed); faults: {string.Join(", ", faults)}");
+        Assert.True(splitBrain.Count == 0, $"a node cut off from the majority acknowledged a write: {string.Join(", ", splitBrain)}\nfaults: {string.Join(", ", faults)}\n{await cluster.DiagnoseAsync()}");
         Assert.True(completed >= 10, $"too few operations completed to check anything ({completed})\n{await cluster.DiagnoseAsync()}");
         Assert.True(LinearizabilityChecker.Check(history, out var failure), $"{failure}\nfaults: {string.Join(", ", faults)}\n{await cluster.DiagnoseAsync()}");
     }
@@ -99,10 +114,12 @@ public sealed class LinearizabilityTests(ITestOutputHelper output)
         return RegisterOperation.Write(id, key, value, call, 0);
     }
 
-    private static async Task InjectFaultsAsync(LocalCluster cluster, Random random, List<string> faults, CancellationToken stop)
+    private static async Task InjectFaultsAsync(LocalCluster cluster, NamespaceNetwork? network, Random random, List<RegisterOperation> history, List<string> faults, List<string> splitBrain, CancellationToken stop)
     {
         var down = -1;
         var paused = -1;
+        var partitioned = -1;
+        var isolatedWrites = 0;
         try
         {
             while (!stop.IsCancellationRequested)
@@ -120,21 +137,41 @@ public sealed class LinearizabilityTests(ITestOutputHelper output)
                     faults.Add($"resume {paused}");
                     paused = -1;
                 }
+                else if (partitioned >= 0)
+                {
+                    network!.Heal();
+                    faults.Add($"heal {partitioned}");
+                    partitioned = -1;
+                }
                 else
                 {
                     // One node at a time: a majority stays, so the cluster keeps making progress.
                     var node = random.Next(3);
-                    if (random.Next(2) == 0)
+                    switch (random.Next(network is null ? 2 : 3))
                     {
-                        cluster.Kill(node);
-                        down = node;
-                        faults.Add($"kill {node}");
-                    }
-                    else
-                    {
-                        cluster.Pause(node);
-                        paused = node;
-                        faults.Add($"pause {node}");
+                        case 0:
+                            cluster.Kill(node);
+                            down = node;
+                            faults.Add($"kill {node}");
+                            break;
+                        case 1:
+                            cluster.Pause(node);
+                            paused = node;
+                            faults.Add($"pause {node}");
+                            break;
+                        default:
+                            // Half the partitions cut off the leader: the old leader still believes it leads.
+                            var leader = await cluster.StatusFieldAsync(node, "leader");
+                            if (random.Next(2) == 0 && leader is >= 0 and < 3)
+                            {
+                                node = (int)leader.Value;
+                            }
+
+                            network!.Partition(node);
+                            partitioned = node;
+                            faults.Add($"partition {node}{(node == leader ? " (leader)" : string.Empty)}");
+                            await WriteThroughIsolatedAsync(cluster, node, 1000 + isolatedWrites++, history, splitBrain);
+                            break;
                     }
                 }
             }
@@ -148,6 +185,37 @@ public sealed class LinearizabilityTests(ITestOutputHelper output)
             {
                 cluster.Resume(paused);
             }
+
+            network?.Heal();
+        }
+    }
+
+    /// <summary>
+    /// Writes through the node just cut off, with a client that reaches it alone: it cannot gather a majority, so the
+    /// write must not be acknowledged. Either way the write joins the history (unknown when unacknowledged: it may
+    /// still take effect later, and the checker must allow that).
+    /// </summary>
+    private static async Task WriteThroughIsolatedAsync(LocalCluster cluster, int node, long value, List<RegisterOperation> history, List<string> splitBrain)
+    {
+        const int IsolatedClient = 3;
+        var key = Keys[(int)(value % Keys.Length)];
+        await using var isolated = ReplicatedClient.CreateUdp([cluster.Members[node]], new ReplicatedClientOptions { AttemptTimeout = TimeSpan.FromMilliseconds(150), Timeout = TimeSpan.FromMilliseconds(600) });
+        var call = Stopwatch.GetTimestamp();
+        RegisterOperation operation;
+        try
+        {
+            await new ClusterKeyValueClient(isolated).WriteAsync(key, value);
+            operation = RegisterOperation.Write(IsolatedClient, key, value, call, Stopwatch.GetTimestamp());
+            splitBrain.Add($"node {node} acknowledged {key}={value}");
+        }
+        catch (R2P2Exception)
+        {
+            operation = RegisterOperation.Write(IsolatedClient, key, value, call, 0).Unknown();
+        }
+
+        lock (history)
+        {
+            history.Add(operation);
         }
     }
 

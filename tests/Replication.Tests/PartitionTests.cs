@@ -17,8 +17,6 @@ namespace TailGuard.Replication.Tests;
 [Collection(nameof(ClusterTests))]
 public sealed class PartitionTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan Elections = TimeSpan.FromSeconds(30);
-
     [Fact]
     public async Task APartitionedOldLeaderCannotAcknowledgeAWrite()
     {
@@ -32,7 +30,7 @@ public sealed class PartitionTests(ITestOutputHelper output)
         var port = Random.Shared.Next(20000, 30000); // inside namespaces of this test alone
         var members = network.Addresses.Select(a => new IPEndPoint(a, port)).ToArray();
         using var cluster = LocalCluster.Start(members, i => network.Namespaces[i]);
-        var leader = await cluster.WaitForLeaderAsync(Elections);
+        var leader = await cluster.WaitForLeaderAsync();
         await using (var client = cluster.Client())
         {
             await new ClusterKeyValueClient(client).WriteAsync("before", 1);
@@ -62,7 +60,7 @@ public sealed class PartitionTests(ITestOutputHelper output)
         await store.WriteAsync("during", 2);
 
         network.Heal();
-        await cluster.WaitForLeaderAsync(Elections);
+        await cluster.WaitForLeaderAsync();
         await using var everyone = cluster.Client(new ReplicatedClientOptions { AttemptTimeout = TimeSpan.FromMilliseconds(200), Timeout = TimeSpan.FromSeconds(20) });
         var all = new ClusterKeyValueClient(everyone);
         Assert.Equal(1, await all.ReadAsync("before"));

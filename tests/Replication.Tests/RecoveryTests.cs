@@ -15,13 +15,11 @@ namespace TailGuard.Replication.Tests;
 [Collection(nameof(ClusterTests))]
 public sealed class RecoveryTests
 {
-    private static readonly TimeSpan Elections = TimeSpan.FromSeconds(30);
-
     [Fact]
     public async Task AFollowerThatNeverReceivedThePayloadsRecoversThemAndAppliesTheSameState()
     {
         using var cluster = LocalCluster.Start(3);
-        var leader = await cluster.WaitForLeaderAsync(Elections);
+        var leader = await cluster.WaitForLeaderAsync();
         var deprived = (leader + 1) % 3;
         var other = (leader + 2) % 3;
 
@@ -39,7 +37,7 @@ public sealed class RecoveryTests
         // Its state is the others': with the leader gone, the deprived follower and the other one are the majority, and
         // every read (run by one replica, spread over both) returns what was written.
         cluster.Kill(leader);
-        await cluster.WaitForLeaderAsync(Elections, except: leader);
+        await cluster.WaitForLeaderAsync(except: leader);
         var repliesBefore = await cluster.RequiredStatusFieldAsync(deprived, "replies");
         await using var client = cluster.Client(new ReplicatedClientOptions { AttemptTimeout = TimeSpan.FromMilliseconds(200), Timeout = TimeSpan.FromSeconds(20) });
         var store = new ClusterKeyValueClient(client);
@@ -62,14 +60,14 @@ public sealed class RecoveryTests
         const int InFlight = 48;
         var lag = MaxApplyLag.ToString(CultureInfo.InvariantCulture);
         using var cluster = LocalCluster.Start(3, _ => ["--max-apply-lag", lag]);
-        var leader = await cluster.WaitForLeaderAsync(Elections);
+        var leader = await cluster.WaitForLeaderAsync();
         var slow = (leader + 1) % 3;
 
         // Restart one follower slowed down: 20 ms per entry, far slower than the clients write.
         cluster.Kill(slow);
         cluster.StartWith(slow, "--apply-delay", "20ms");
-        await cluster.WaitServingAsync(slow, Elections);
-        leader = await cluster.WaitForLeaderAsync(Elections);
+        await cluster.WaitServingAsync(slow, cluster.LeaderWait);
+        leader = await cluster.WaitForLeaderAsync();
         await FailureTests.Eventually(async () => await cluster.StatusFieldAsync(slow, "leader") >= 0, "the slow node rejoins", cluster);
 
         await using var client = cluster.Client(new ReplicatedClientOptions { Timeout = TimeSpan.FromSeconds(60), RetryDelay = TimeSpan.FromMilliseconds(2) });

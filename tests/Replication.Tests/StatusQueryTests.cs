@@ -19,8 +19,8 @@ public sealed class StatusQueryTests
     {
         // In the leader-based baseline every follower refuses every client request with DROP (the client moves on to
         // the next replica), from the moment it starts: a node that is refusing, without timing or load.
-        using var cluster = LocalCluster.Start(3, "--mode", "leader", "--election-timeout", "1s");
-        var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        using var cluster = LocalCluster.Start(3, "--mode", "leader");
+        var leader = await cluster.WaitForLeaderAsync();
         var follower = (leader + 1) % 3;
         await using var client = R2P2Client.CreateUdp(cluster.Members[follower], new R2P2ClientOptions { Timeout = TimeSpan.FromSeconds(10) });
 

@@ -32,6 +32,7 @@ public sealed class RouterCommandTests
     [InlineData("the server [::1]:9100 and --listen 127.0.0.1:9000 are of different address families", "router", "--server", "[::1]:9100")]
     [InlineData("'[::]:9100' is not a server's address", "router", "--listen", "[::1]:0", "--server", "[::]:9100")]
     [InlineData("'0.0.0.0:9100' is not a server's address", "router", "--server", "0.0.0.0:9100")]
+    [InlineData("--listen [::]:0: a [::] socket is dual-stack", "router", "--listen", "[::]:0", "--server", "[::1]:9100")]
     [InlineData("JBSQ needs its bound", "router", "--server", "127.0.0.1:9100", "--policy", "jbsq")]
     [InlineData("JBSQ needs its bound", "router", "--server", "127.0.0.1:9100", "--policy", "jbsq:0")]
     [InlineData("is not a router policy", "router", "--server", "127.0.0.1:9100", "--policy", "least-loaded")]

@@ -8,6 +8,7 @@ using System.Net;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using TailGuard.Tool.Cli;
 using TailGuard.Tool.Commands.Cluster;
 
 namespace TailGuard.Replication.Tests.Infrastructure;
@@ -30,14 +31,37 @@ internal sealed class LocalCluster : IDisposable
     {
         Members = members;
         _nodes = new NodeHandle?[members.Count];
-        _extraArguments = extraArguments;
         _namespaceOf = namespaceOf;
         _nodeArguments = nodeArguments ?? (_ => []);
+        (ElectionTimeout, _extraArguments) = WithElectionTimeout(extraArguments);
     }
+
+    /// <summary>
+    /// The election timeout (lower bound; the upper is twice it) of a cluster whose test does not time failover. The
+    /// library's default (150-300 ms) churns terms when the nodes run at nice 10 beside two spinners and builds (load
+    /// 80): a node starved for 300 ms starts an election against a live leader, and a test then finds no leader it
+    /// can agree on. Tests that time failover ask for <see cref="LibraryElectionTimeout"/> instead.
+    /// </summary>
+    public static readonly TimeSpan SteadyElectionTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>The library's default election timeout (ReplicatedNodeOptions.LowerElectionTimeout), for tests that time failover.</summary>
+    public static readonly TimeSpan LibraryElectionTimeout = TimeSpan.FromMilliseconds(150);
 
     public IReadOnlyList<IPEndPoint> Members { get; }
 
     public string MembersText => string.Join(',', Members.Select(m => m.ToString()));
+
+    /// <summary>The nodes' election timeout (lower bound): an explicit <c>--election-timeout</c>, else <see cref="SteadyElectionTimeout"/>.</summary>
+    public TimeSpan ElectionTimeout { get; }
+
+    /// <summary>
+    /// How long a test waits for an agreed leader: 20 of the longest elections (twice <see cref="ElectionTimeout"/>),
+    /// at least 30 s. Proportional, so a cluster given longer timeouts is given longer to elect.
+    /// </summary>
+    public TimeSpan LeaderWait => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, ElectionTimeout.Ticks * 2 * 20));
+
+    /// <summary>Arguments for the library's default election timeout (a test timing failover must say that it does).</summary>
+    public static string[] LibraryElections() => ["--election-timeout", Format(LibraryElectionTimeout)];
 
     /// <summary>Starts <paramref name="count"/> loopback nodes with extra node arguments (mode, timeouts...).</summary>
     public static LocalCluster Start(int count, params string[] extraArguments)
@@ -172,6 +196,9 @@ internal sealed class LocalCluster : IDisposable
         return null;
     }
 
+    /// <summary>Waits up to <see cref="LeaderWait"/> for a leader a majority agrees on (see the overload).</summary>
+    public Task<int> WaitForLeaderAsync(int except = -1) => WaitForLeaderAsync(LeaderWait, except);
+
     /// <summary>
     /// Waits for a leader that a majority of the running nodes agree on (excluding <paramref name="except"/>), and
     /// returns its index.
@@ -230,6 +257,21 @@ internal sealed class LocalCluster : IDisposable
 
         _data.Dispose();
     }
+
+    /// <summary>The arguments with an election timeout: the one given, else <see cref="SteadyElectionTimeout"/> added.</summary>
+    private static (TimeSpan ElectionTimeout, string[] Arguments) WithElectionTimeout(string[] arguments)
+    {
+        var given = Array.LastIndexOf(arguments, "--election-timeout");
+        if (given < 0)
+        {
+            return (SteadyElectionTimeout, [.. arguments, "--election-timeout", Format(SteadyElectionTimeout)]);
+        }
+
+        var (value, error) = Quantities.Duration(arguments[given + 1]);
+        return (value ?? throw new ArgumentException(error, nameof(arguments)), arguments);
+    }
+
+    private static string Format(TimeSpan duration) => ((long)duration.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
 
     private void StartAll()
     {

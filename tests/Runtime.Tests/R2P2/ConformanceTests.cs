@@ -468,7 +468,7 @@ public abstract class ConformanceTests : IDisposable
 
     protected RawPeer Peer() => Own(new RawPeer(Network.BindPeer()));
 
-    protected R2P2Server Server(IR2P2Handler handler, R2P2ServerOptions? options = null) => Own(new R2P2Server(Network.Bind(), handler, options));
+    protected R2P2Server Server(IR2P2Handler handler, R2P2ServerOptions? options = null) => Own(Network.Server(handler, options));
 
     protected R2P2Client Client(PacketAddress destination, R2P2ClientOptions? options = null) => Own(new R2P2Client(Network.Bind(), destination, options));
 

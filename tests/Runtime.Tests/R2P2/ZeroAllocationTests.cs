@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Threading;
 using TailGuard.R2P2;
+using TailGuard.R2P2.Security;
 using TailGuard.Tests.R2P2.Infrastructure;
 
 namespace TailGuard.Tests.R2P2;
@@ -45,6 +46,25 @@ public sealed class ZeroAllocationTests
 
         report.AssertNoPerCallAllocation();
         Assert.Equal(WarmUp + (report.WindowBytes.Length * report.CallsPerWindow), client.Statistics.Responses);
+    }
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Authenticated_calls_allocate_nothing_per_call_with_the_replay_window(string networkName)
+    {
+        TestNetwork network = networkName == "in-memory" ? new InMemoryTestNetwork() : new UdpTestNetwork();
+        using var key = R2P2Key.Generate(5);
+        using var server = new R2P2Server(network.Bind(), new EchoHandler(), new R2P2ServerOptions { AuthenticationKeys = new R2P2KeyRing(key) });
+        using var client = new R2P2Client(network.Bind(), server.LocalAddress, new R2P2ClientOptions { Timeout = Payloads.Generous, AuthenticationKey = key });
+
+        AllocationReport report = AllocationWindows.Measure(
+            count => RunCalls(client, count),
+            () => AllocatedOnCallerAndLoops(client, server),
+            warmUpCalls: WarmUp);
+
+        report.AssertNoPerCallAllocation();
+        Assert.Equal(WarmUp + (report.WindowBytes.Length * report.CallsPerWindow), client.Statistics.Responses);
+        Assert.Equal(0, server.Statistics.ReplayedDatagrams);
     }
 
     [Fact]

@@ -39,6 +39,12 @@ internal sealed class XdpTestNetwork(VethPair pair, XdpSide side, bool ipv6) : T
             ? (_peerBinds++ == 0 ? Xdp() : Kernel(pair.NamespaceA, pair.AddressA(ipv6)))
             : Kernel(pair.NamespaceB, pair.AddressB(ipv6));
 
+    /// <summary>A kernel-socket server is made in namespace B, where its socket is, so its route MTU checks see B's routes.</summary>
+    public override R2P2Server Server(IR2P2Handler handler, R2P2ServerOptions? options)
+        => side == XdpSide.CodeUnderTest && _codeBinds == 0
+            ? base.Server(handler, options)
+            : NamespaceThread.Run(pair.NamespaceB, () => base.Server(handler, options));
+
     private XdpTransport Xdp() => NamespaceThread.Run(pair.NamespaceA, () => XdpTransport.Create(new XdpTransportOptions
     {
         Interface = pair.InterfaceA,

@@ -8,4 +8,23 @@ namespace TailGuard.Boundary;
 /// second core entering, or an entry during the domain's own out-call).
 /// </param>
 /// <param name="LastStatus">The status of the last answered call (<see cref="CallStatus.Pending"/> before the first).</param>
-public readonly record struct BoundaryCounters(long Completed, long Refused, long EntriesRefused, CallStatus LastStatus);
+public readonly record struct BoundaryCounters(long Completed, long Refused, long EntriesRefused, CallStatus LastStatus)
+{
+    /// <summary>A domain's counters from its cores' (a host counting per core channel): the sums, and the last status any core saw.</summary>
+    internal static BoundaryCounters Sum(System.Collections.Generic.IEnumerable<BoundaryCounters> cores)
+    {
+        long completed = 0;
+        long refused = 0;
+        long entriesRefused = 0;
+        CallStatus last = CallStatus.Pending;
+        foreach (BoundaryCounters counters in cores)
+        {
+            completed += counters.Completed;
+            refused += counters.Refused;
+            entriesRefused += counters.EntriesRefused;
+            last = counters.LastStatus == CallStatus.Pending ? last : counters.LastStatus;
+        }
+
+        return new BoundaryCounters(completed, refused, entriesRefused, last);
+    }
+}

@@ -23,6 +23,12 @@ public static class R2P2Limits
     /// <summary>The most datagrams per receive system call (<c>ReceiveBatchSize</c>): 1024.</summary>
     public const int MaxReceiveBatch = 1024;
 
+    /// <summary>The most call nonces a server remembers per key (<see cref="R2P2ServerOptions.ReplayWindow"/>): 65536 (512 KiB a key).</summary>
+    public const int MaxReplayWindow = 65536;
+
+    /// <summary>The largest <see cref="R2P2ServerOptions.MaxClockSkew"/>: 10 minutes.</summary>
+    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(10);
+
     /// <summary>The longest <see cref="R2P2ServerOptions.ReassemblyTimeout"/>: 60 s.</summary>
     public static readonly TimeSpan MaxReassemblyTimeout = TimeSpan.FromSeconds(60);
 

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using TailGuard.Load;
+using TailGuard.R2P2;
 
 namespace TailGuard.Tool.Commands.Ping;
 
@@ -31,6 +32,28 @@ internal sealed class PingReport
     public long Calls => _latency.Completed;
 
     public long Errors => Timeouts + Drops + WrongLength + Failures;
+
+    /// <summary>
+    /// Counts a failed call by kind; true when it timed out. A call the client's watchdog ended
+    /// (<see cref="R2P2ReceiveLoopBlockedException"/>) timed out too: the watchdog ends only calls whose timers fired,
+    /// and the ping never blocks the loop its continuations run on, so only a loop the machine starved mid-continuation
+    /// gets there (at load 80 it did, and the ping counted a timeout as a failure that broke the run of timeouts).
+    /// </summary>
+    public bool CountFailure(R2P2Exception error)
+    {
+        switch (error)
+        {
+            case R2P2TimeoutException or R2P2ReceiveLoopBlockedException:
+                Timeouts++;
+                return true;
+            case R2P2DroppedException:
+                Drops++;
+                return false;
+            default:
+                Failures++;
+                return false;
+        }
+    }
 
     public void Record(long startTimestamp, long endTimestamp)
         => _latency.Record((long)((endTimestamp - startTimestamp) * (1e9 / Stopwatch.Frequency)));

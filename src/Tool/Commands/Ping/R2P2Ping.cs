@@ -62,26 +62,17 @@ internal static class R2P2Ping
                     continue;
                 }
             }
-            catch (R2P2TimeoutException)
+            catch (R2P2Exception error)
             {
-                report.Timeouts++;
-                if (++timeoutsInARow >= PingSettings.TimeoutsInARow)
+                if (!report.CountFailure(error))
+                {
+                    timeoutsInARow = 0;
+                }
+                else if (++timeoutsInARow >= PingSettings.TimeoutsInARow)
                 {
                     return false;
                 }
 
-                continue;
-            }
-            catch (R2P2DroppedException)
-            {
-                timeoutsInARow = 0;
-                report.Drops++;
-                continue;
-            }
-            catch (R2P2Exception)
-            {
-                timeoutsInARow = 0;
-                report.Failures++;
                 continue;
             }
 

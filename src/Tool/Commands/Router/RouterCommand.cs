@@ -73,6 +73,11 @@ internal static class RouterCommand
                 throw ToolException.Usage(givenError);
             }
 
+            if (endPoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                throw ToolException.Usage($"--listen {endPoint}: a [::] socket is dual-stack, which IPv4 clients reach too, and a router serves one address family (forwarding rewrites only the destination). Listen on an IPv6 address of this host, and run a second router on an IPv4 address for IPv4 clients.");
+            }
+
             var file = parse.GetValue(serversFile);
             var membership = new Membership(given!, file?.FullName);
             var (initial, fileError) = membership.Desired();
@@ -307,8 +312,15 @@ internal static class RouterCommand
             var current = router.Servers.Select(s => s.Address).ToHashSet();
             foreach (var server in desired!.Where(s => !current.Contains(s)))
             {
-                router.AddServer(server);
-                output.WriteLine($"server {server} added");
+                try
+                {
+                    router.AddServer(server);
+                    output.WriteLine($"server {server} added");
+                }
+                catch (ArgumentException refused)
+                {
+                    output.WriteLine($"server {server} not added: {refused.Message}"); // a route too small for its requests (MTU)
+                }
             }
 
             var wanted = desired!.ToHashSet();

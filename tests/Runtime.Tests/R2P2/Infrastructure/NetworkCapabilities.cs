@@ -17,6 +17,9 @@ public enum NetworkCapability
     /// <summary>A raw IPv4 socket (CAP_NET_RAW, Linux): what a router needs to forward with the client's source address.</summary>
     RawSockets,
 
+    /// <summary>Root on Linux with `ip` and network namespaces (a namespace's own loopback device, whose MTU a test may set).</summary>
+    NetworkNamespaces,
+
     /// <summary>Root on Linux with `ip`, network namespaces and AF_XDP sockets (veth pairs between namespaces, an XDP program).</summary>
     AfXdpNamespaces,
 }
@@ -43,6 +46,7 @@ public static partial class NetworkCapabilities
     private static readonly Lazy<string?> IPv6LoopbackMissing = new(ProbeIPv6Loopback);
     private static readonly Lazy<string?> RawSocketsMissing = new(() => TailGuard.R2P2.Routing.RawSocketForwarder.IsAvailable(out var reason) ? null : $"needs a raw socket to forward with the client's source address: {reason}");
     private static readonly Lazy<string?> AfXdpNamespacesMissing = new(ProbeAfXdpNamespaces);
+    private static readonly Lazy<string?> NetworkNamespacesMissing = new(ProbeNetworkNamespaces);
 
     /// <summary>Why the test class cannot run here, or null when it can (decided at discovery, per derived class).</summary>
     public static string? MissingFor(ITestMethod testMethod)
@@ -57,6 +61,7 @@ public static partial class NetworkCapabilities
                 NetworkCapability.IPv6Loopback => IPv6LoopbackMissing.Value,
                 NetworkCapability.RawSockets => RawSocketsMissing.Value,
                 NetworkCapability.AfXdpNamespaces => AfXdpNamespacesMissing.Value,
+                NetworkCapability.NetworkNamespaces => NetworkNamespacesMissing.Value,
                 _ => $"unknown capability {capability}",
             };
             if (missing is not null)
@@ -68,16 +73,26 @@ public static partial class NetworkCapabilities
         return null;
     }
 
-    private static string? ProbeAfXdpNamespaces()
+    private static string? ProbeNetworkNamespaces()
     {
         if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
         {
-            return "needs root on Linux (network namespaces, veth pairs, AF_XDP sockets and an XDP program)";
+            return "needs root on Linux (network namespaces)";
         }
 
         if (!System.IO.File.Exists("/usr/sbin/ip") && !System.IO.File.Exists("/sbin/ip") && !System.IO.File.Exists("/usr/bin/ip") && !System.IO.File.Exists("/bin/ip"))
         {
             return "needs the ip command (iproute2) to create network namespaces and veth pairs";
+        }
+
+        return null;
+    }
+
+    private static string? ProbeAfXdpNamespaces()
+    {
+        if (ProbeNetworkNamespaces() is { } missing)
+        {
+            return $"{missing}; and AF_XDP sockets with an XDP program";
         }
 
         // System.Net.Sockets knows no AF_XDP: ask libc directly (AF_XDP = 44, SOCK_RAW = 3).

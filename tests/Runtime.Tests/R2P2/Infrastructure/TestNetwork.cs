@@ -21,6 +21,13 @@ public abstract class TestNetwork
     /// </summary>
     public virtual PacketTransport BindPeer() => Bind();
 
+    /// <summary>
+    /// A server on a fresh endpoint from <see cref="Bind"/>. A network whose endpoints live in another network namespace
+    /// makes it on a thread in that namespace: a server behind a router asks the kernel for the route MTU to the router
+    /// from the constructing thread (docs/operations.md, "MTU and payload size").
+    /// </summary>
+    public virtual R2P2Server Server(IR2P2Handler handler, R2P2ServerOptions? options) => new(Bind(), handler, options);
+
     public override string ToString() => Name;
 }
 

@@ -293,6 +293,42 @@ public abstract class RouterTests(TestNetwork network)
         }
     }
 
+    [NetworkFact]
+    public async Task A_throwing_eviction_subscriber_neither_stops_the_others_nor_the_next_eviction()
+    {
+        var log = new RecordingFailureLog();
+        using var rig = RouterRig.Start(Network, 3, servers => new R2P2RouterOptions { Servers = servers, Policy = RouterPolicy.BoundedShortestQueue(2), FeedbackTimeout = TimeSpan.FromSeconds(1), FailureLog = log });
+        var evicted = new ConcurrentQueue<PacketAddress>();
+        rig.Router.ServerEvicted += (_, _) => throw new ObjectDisposedException("subscriber");
+        rig.Router.ServerEvicted += (_, server) => evicted.Enqueue(server);
+        var client = rig.Client(TimeSpan.FromSeconds(3));
+        await CallsInParallel(rig, 30, client);
+
+        // Two servers die one after the other: the second eviction needs the router's timer to have outlived the
+        // subscriber that threw at the first.
+        foreach (var dead in new[] { rig.Servers[1], rig.Servers[2] })
+        {
+            dead.Dispose();
+            await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
+            {
+                try
+                {
+                    using var response = await client.CallAsync(Payloads.Make(32, i));
+                }
+                catch (R2P2TimeoutException)
+                {
+                    // sent to the dead server before its eviction
+                }
+            }));
+            await Eventually(() => evicted.Contains(dead.LocalAddress), $"{dead.LocalAddress} evicted");
+        }
+
+        Assert.Equal(2, rig.Router.Statistics.Evictions);
+        Assert.Equal(2, rig.Router.Statistics.CallbackFailures);
+        Assert.Equal([R2P2Failure.EventSubscriber, R2P2Failure.EventSubscriber], log.Failures);
+        await CallsInParallel(rig, 30, client); // the last server still serves everything
+    }
+
     private static async Task CallsInParallel(RouterRig rig, int count, R2P2Client? client = null)
     {
         client ??= rig.Client();

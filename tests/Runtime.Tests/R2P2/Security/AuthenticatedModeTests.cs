@@ -18,7 +18,7 @@ namespace TailGuard.Tests.R2P2.Security;
 /// reaches a handler or completes a call, and the bytes on the wire are the documented ones (checked with
 /// <see cref="AuthenticatedWireReference"/>, written from the doc, not the runtime).
 /// </summary>
-public abstract class AuthenticatedModeTests : IDisposable
+public abstract partial class AuthenticatedModeTests : IDisposable
 {
     private const uint KeyA = 7;
     private const uint KeyB = 8;
@@ -113,7 +113,7 @@ public abstract class AuthenticatedModeTests : IDisposable
             peer.Send(server.LocalAddress, attack);
         }
 
-        peer.Send(server.LocalAddress, AuthenticatedWireReference.SealRequest(secret, KeyA, 10, Plain(100)));
+        peer.Send(server.LocalAddress, AuthenticatedWireReference.SealRequest(secret, KeyA, AuthenticatedWireReference.CallNonceNow(), Plain(100)));
         var reply = peer.Receive();
         Assert.Equal(100, reply.RequestId); // nothing answered the attacks, and the loop went on
         Assert.False(peer.TryReceive(Quiet, out _));
@@ -129,20 +129,21 @@ public abstract class AuthenticatedModeTests : IDisposable
         var secretA = Secret(_keyA);
         var payload = Payloads.Make(4000, tag: 5);
         var packets = Split(payload, rid: 77);
+        var callNonce = AuthenticatedWireReference.CallNonceNow();
 
-        peer.Send(server.LocalAddress, AuthenticatedWireReference.SealRequest(secretA, KeyA, 500, packets[0]));
+        peer.Send(server.LocalAddress, AuthenticatedWireReference.SealRequest(secretA, KeyA, callNonce, packets[0]));
         var ack = peer.Receive();
         Assert.True(AuthenticatedWireReference.OpenReply(secretA, ack.Bytes, out _, out var ackNonce, out var ackPacket), "the ACK is not sealed for the call");
         Assert.Equal(3, ackPacket[2] >> 4); // ACK
-        Assert.Equal(500UL, ackNonce);
+        Assert.Equal(callNonce, ackNonce);
 
         var bogus = (byte[])packets[1].Clone();
         bogus.AsSpan(8).Fill(0xEE);
-        peer.Send(server.LocalAddress, AuthenticatedWireReference.SealRequest(Secret(_keyB), KeyB, 500, bogus)); // another client's key
-        peer.Send(server.LocalAddress, AuthenticatedWireReference.SealRequest(secretA, KeyA, 501, bogus)); // the key, another call
+        peer.Send(server.LocalAddress, AuthenticatedWireReference.SealRequest(Secret(_keyB), KeyB, callNonce, bogus)); // another client's key
+        peer.Send(server.LocalAddress, AuthenticatedWireReference.SealRequest(secretA, KeyA, callNonce + 1, bogus)); // the key, another call
         foreach (var packet in packets.Skip(1))
         {
-            peer.Send(server.LocalAddress, AuthenticatedWireReference.SealRequest(secretA, KeyA, 500, packet));
+            peer.Send(server.LocalAddress, AuthenticatedWireReference.SealRequest(secretA, KeyA, callNonce, packet));
         }
 
         var reply = new List<byte>();
@@ -150,7 +151,7 @@ public abstract class AuthenticatedModeTests : IDisposable
         {
             var datagram = peer.Receive();
             Assert.True(AuthenticatedWireReference.OpenReply(secretA, datagram.Bytes, out _, out var nonce, out var packet));
-            Assert.Equal(500UL, nonce);
+            Assert.Equal(callNonce, nonce);
             reply.AddRange(packet[8..]);
             if ((packet[3] & Wire.Last) != 0)
             {

@@ -13,6 +13,9 @@ internal static class AuthenticatedWireReference
     public const int RequestTrailer = 28;
     public const int ReplyTrailer = 36;
 
+    /// <summary>A call nonce a client would choose now: 100-ns intervals since 1970-01-01 UTC (a server refuses older calls than its memory).</summary>
+    public static ulong CallNonceNow() => (ulong)(DateTime.UtcNow - DateTime.UnixEpoch).Ticks;
+
     /// <summary>header | payload | key id | call nonce | tag, the tag over everything before it.</summary>
     public static byte[] SealRequest(byte[] secret, uint keyId, ulong callNonce, byte[] packet)
     {

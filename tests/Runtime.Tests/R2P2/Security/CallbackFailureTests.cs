@@ -111,7 +111,7 @@ public sealed class CallbackFailureTests : IDisposable
     [Fact]
     public async Task A_failure_log_that_throws_is_swallowed_and_every_failure_is_counted_before_it()
     {
-        var log = new RecordingLog { Throws = true };
+        var log = new RecordingFailureLog { Throws = true };
         var server = Own(new R2P2Server(_network.Bind("10.0.0.1:0"), new ThrowOn("boom"), new R2P2ServerOptions { FailureLog = log }));
         server.HandlerFailed += (_, _) => throw new InvalidOperationException("subscriber");
         var client = Client(server);
@@ -195,21 +195,6 @@ public sealed class CallbackFailureTests : IDisposable
             {
                 response.Write(segment.Span);
             }
-        }
-    }
-
-    private sealed class RecordingLog : IR2P2FailureLog
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<R2P2Failure> _failures = new();
-
-        public bool Throws { get; init; }
-
-        public R2P2Failure[] Failures => [.. _failures];
-
-        public void Report(R2P2Failure failure, Exception exception)
-        {
-            _failures.Enqueue(failure);
-            ObjectDisposedException.ThrowIf(Throws, this);
         }
     }
 

@@ -55,6 +55,13 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(transport);
         _options = options ?? new R2P2ClientOptions();
         _options.Validate(transport);
+        // A connected socket knows its route (in its own namespace); an unconnected one may serve any route, unchecked.
+        if (transport is UdpTransport { ConnectedTo: { } peer } udp && peer == destination
+            && RouteMtu.Misfit(_options.PayloadSize, destination, udp.ConnectedRouteMtu, $"{nameof(R2P2ClientOptions)}.{nameof(R2P2ClientOptions.PayloadSize)}") is { } misfit)
+        {
+            throw new ArgumentException(misfit); // the kernel would fragment every full packet, and a router could not forward it
+        }
+
         _transport = transport;
         Destination = destination;
         _free = new PendingCall[_options.MaxInFlight];

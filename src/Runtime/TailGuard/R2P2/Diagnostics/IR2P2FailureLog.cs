@@ -2,7 +2,7 @@ using System;
 
 namespace TailGuard.R2P2;
 
-/// <summary>What failed while an R2P2 client or server kept running (<see cref="IR2P2FailureLog"/>).</summary>
+/// <summary>What failed while an R2P2 client, server or router kept running (<see cref="IR2P2FailureLog"/>).</summary>
 public enum R2P2Failure
 {
     /// <summary>A request handler threw (<see cref="IR2P2Handler.Handle"/>, or a deferred answer's payload writer).</summary>
@@ -11,7 +11,10 @@ public enum R2P2Failure
     /// <summary>An admission policy threw (<see cref="IR2P2AdmissionPolicy"/>): a throwing admission refuses, a throwing release counts as released.</summary>
     AdmissionPolicy,
 
-    /// <summary>A subscriber of <see cref="R2P2Server.HandlerFailed"/> or <see cref="R2P2Server.ReceiveLoopError"/> threw.</summary>
+    /// <summary>
+    /// A subscriber of <see cref="R2P2Server.HandlerFailed"/>, <see cref="R2P2Server.ReceiveLoopError"/>,
+    /// <see cref="Routing.R2P2Router.ServerEvicted"/> or <see cref="Routing.R2P2Router.ReceiveLoopError"/> threw.
+    /// </summary>
     EventSubscriber,
 
     /// <summary>Code a client's receive loop ran for a caller threw: a call's continuation resumed inline, or an <see cref="IR2P2CallCallback"/>.</summary>
@@ -22,9 +25,10 @@ public enum R2P2Failure
 }
 
 /// <summary>
-/// Where an R2P2 client or server reports a failure it survived: user code that threw (handlers, admission policies,
-/// event subscribers, continuations) and defects in its own processing. None of them ends a receive loop; each is
-/// counted (<see cref="R2P2ServerStatistics.CallbackFailures"/>, <see cref="R2P2ClientStatistics.CallbackFailures"/>)
+/// Where an R2P2 client, server or router reports a failure it survived: user code that threw (handlers, admission
+/// policies, event subscribers, continuations) and defects in its own processing. None of them ends a receive loop;
+/// each is counted (<see cref="R2P2ServerStatistics.CallbackFailures"/>, <see cref="R2P2ClientStatistics.CallbackFailures"/>,
+/// <see cref="Routing.R2P2RouterStatistics.CallbackFailures"/>)
 /// and then reported here. This is the logging seam: an adapter to <c>ILogger</c> (the hosting package) implements it.
 /// </summary>
 /// <remarks>

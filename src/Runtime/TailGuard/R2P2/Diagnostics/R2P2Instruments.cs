@@ -49,6 +49,7 @@ internal sealed class R2P2Instruments
         ServerCallbackFailures = meter.CreateCounter<long>("tailguard.r2p2.server.callback_failures", "{failure}", "Admission policies and event subscribers that threw; the server went on.");
         ServerLimitedResponses = meter.CreateCounter<long>("tailguard.r2p2.server.limited_responses", "{response}", "Responses not sent because of the response size or rate limits.");
         ServerUnauthenticated = meter.CreateCounter<long>("tailguard.r2p2.server.unauthenticated_datagrams", "{datagram}", "Authenticated mode: request packets without a valid tag of a known key.");
+        ServerReplayed = meter.CreateCounter<long>("tailguard.r2p2.server.replayed_datagrams", "{datagram}", "Authenticated mode: request packets whose call nonce was taken before or is older than the key's replay window.");
         ReassemblyEvictions = meter.CreateCounter<long>("tailguard.r2p2.server.reassembly_evictions", "{request}", "Pending multi-packet requests discarded: expired, evicted by the count or byte bound, or inconsistent.");
         RouterRequests = meter.CreateCounter<long>("tailguard.r2p2.router.requests", "{request}", "Requests (first packets) a router received to place.");
         RouterForwarded = meter.CreateCounter<long>("tailguard.r2p2.router.forwarded", "{request}", "Requests a router forwarded to a server.");
@@ -58,6 +59,7 @@ internal sealed class R2P2Instruments
         RouterMalformed = meter.CreateCounter<long>("tailguard.r2p2.router.malformed_datagrams", "{datagram}", "Datagrams a router dropped: bad header, a type or policy it does not route, a continuation packet, an IPv6 source.");
         RouterReclaimedCredits = meter.CreateCounter<long>("tailguard.r2p2.router.reclaimed_credits", "{request}", "Credits a router took back without FEEDBACK: timed out, or their server left.");
         RouterEvictions = meter.CreateCounter<long>("tailguard.r2p2.router.evictions", "{server}", "Servers a router took out because they stopped sending FEEDBACK.");
+        RouterCallbackFailures = meter.CreateCounter<long>("tailguard.r2p2.router.callback_failures", "{failure}", "Event subscribers of a router that threw; the router went on.");
     }
 
     /// <summary>The process-wide fallback: a static meter, for clients and servers created without a meter factory.</summary>
@@ -109,6 +111,8 @@ internal sealed class R2P2Instruments
 
     public Counter<long> ServerUnauthenticated { get; }
 
+    public Counter<long> ServerReplayed { get; }
+
     public Counter<long> RouterRequests { get; }
 
     public Counter<long> RouterForwarded { get; }
@@ -124,6 +128,8 @@ internal sealed class R2P2Instruments
     public Counter<long> RouterReclaimedCredits { get; }
 
     public Counter<long> RouterEvictions { get; }
+
+    public Counter<long> RouterCallbackFailures { get; }
 
     /// <summary>The instruments on <paramref name="factory"/>'s meter (one set per factory), or the shared ones.</summary>
     public static R2P2Instruments For(IMeterFactory? factory)

@@ -27,6 +27,7 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
     private readonly RouterLoop _requests;
     private readonly RouterLoop? _feedback;
     private readonly PacketForwarder _forwarder;
+    private readonly FailureReporter _failures;
     private int _disposed;
 
     /// <summary>Creates a router whose requests and FEEDBACK share one transport.</summary>
@@ -61,9 +62,16 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
         }
 
         IsIPv4 = transport.LocalAddress.IsIPv4;
+        RefuseDualStack(transport, nameof(transport));
+        if (feedbackTransport is not null)
+        {
+            RefuseDualStack(feedbackTransport, nameof(feedbackTransport));
+        }
+
         foreach (var server in _options.Servers)
         {
             CheckFamily(server, $"{nameof(R2P2RouterOptions)}.{nameof(R2P2RouterOptions.Servers)}");
+            CheckRoute(forwarder, server, $"{nameof(R2P2RouterOptions)}.{nameof(R2P2RouterOptions.Servers)}");
         }
 
         if (feedbackTransport is not null && feedbackTransport.LocalAddress.IsIPv4 != IsIPv4)
@@ -73,6 +81,7 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
 
         _forwarder = forwarder;
         Statistics = new R2P2RouterStatistics();
+        _failures = new FailureReporter(_options.FailureLog, Statistics.Failure);
         _scheduler = new RouterScheduler(_options, Statistics, Stopwatch.GetTimestamp());
         var batch = _options.ReceiveBatchSize;
         _requests = new RouterLoop(this, _scheduler, _sync, Statistics, transport, new RouterOutput(forwarder, transport, batch * 2), routesRequests: true, takesFeedback: feedbackTransport is null, new ReceiveLoopOptions
@@ -196,7 +205,7 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
     /// <param name="options">Settings; defaults when null.</param>
     /// <param name="transportOptions">Socket settings; defaults when null.</param>
     /// <returns>The router, its loops running.</returns>
-    /// <exception cref="ArgumentException">The endpoints are of different families, a server is of another family, or a setting is invalid.</exception>
+    /// <exception cref="ArgumentException">The endpoints are of different families, a server is of another family, a request of <see cref="R2P2RouterOptions.PayloadSize"/> does not fit the MTU of the route to a server, or a setting is invalid.</exception>
     /// <exception cref="UnauthorizedAccessException">The process may not open a raw socket (needs CAP_NET_RAW).</exception>
     /// <exception cref="SocketException">A port cannot be bound (in use, not an address of this machine).</exception>
     public static R2P2Router CreateUdp(IPEndPoint listenEndPoint, IPEndPoint? feedbackEndPoint = null, R2P2RouterOptions? options = null, UdpTransportOptions? transportOptions = null)
@@ -238,11 +247,15 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
     /// <summary>Adds a server at run time; queued requests take its credits at once.</summary>
     /// <param name="server">The server's address (of the router's family) and port (requests go there; its FEEDBACK must come from there).</param>
     /// <returns>True when it joined, false when it already was a member.</returns>
-    /// <exception cref="ArgumentException">The address is of the other family than the router's, or has no host or port.</exception>
+    /// <exception cref="ArgumentException">
+    /// The address is of the other family than the router's, or has no host or port, or (forwarding through raw sockets)
+    /// a request of <see cref="R2P2RouterOptions.PayloadSize"/> does not fit the MTU of the route to it.
+    /// </exception>
     /// <exception cref="InvalidOperationException">The router has <see cref="R2P2RouterOptions.MaxServers"/> servers already.</exception>
     public bool AddServer(PacketAddress server)
     {
         CheckFamily(server, "server");
+        CheckRoute(_forwarder, server, "server");
         var output = NewOutput();
         bool added;
         lock (_sync)
@@ -299,11 +312,42 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
         return ValueTask.CompletedTask;
     }
 
-    internal void ReportEviction(PacketAddress server) => ServerEvicted?.Invoke(this, server);
+    internal void ReportEviction(PacketAddress server) => _failures.Raise(ServerEvicted, this, server);
 
-    internal void ReportReceiveLoopError(Exception error) => ReceiveLoopError?.Invoke(this, error);
+    internal void ReportReceiveLoopError(Exception error)
+    {
+        _failures.Report(R2P2Failure.ReceiveLoop, error);
+        _failures.Raise(ReceiveLoopError, this, error);
+    }
 
     private RouterOutput NewOutput() => new(_forwarder, _requests.Transport, 64);
+
+    /// <summary>
+    /// A forwarded request keeps its size and the kernel does not fragment it (IPv4: don't fragment; IPv6: routers never
+    /// do), so one that does not fit the route to its server would be lost: refuse the server while it can be said.
+    /// </summary>
+    private void CheckRoute(PacketForwarder forwarder, PacketAddress server, string what)
+    {
+        if (forwarder is RawSocketForwarder && RouteMtu.Misfit(_options.PayloadSize, server, $"{nameof(R2P2RouterOptions)}.{nameof(R2P2RouterOptions.PayloadSize)}") is { } misfit)
+        {
+            throw new ArgumentException($"{what} {server}: {misfit}");
+        }
+    }
+
+    /// <summary>
+    /// A UDP socket on [::] is dual-stack: IPv4 clients would reach it, and their requests could only be dropped. A
+    /// router serves one family (forwarding rewrites only the destination, so an IPv4 client's request cannot go to an
+    /// IPv6 server, and FEEDBACK, credits and queues are kept per router), so say so instead of dropping them unseen.
+    /// </summary>
+    private static void RefuseDualStack(PacketTransport transport, string parameter)
+    {
+        if (transport is UdpTransport && transport.LocalAddress.IsIPv6 && transport.LocalAddress.ToEndPoint().Address.Equals(IPAddress.IPv6Any))
+        {
+            throw new ArgumentException(
+                $"{transport.LocalAddress} is a dual-stack socket, which IPv4 clients reach too; a router serves one address family (forwarding rewrites only the destination, so an IPv4 client's request cannot go to an IPv6 server). Listen on an IPv6 address of this host for IPv6 clients, and run a second router on an IPv4 address for IPv4 clients.",
+                parameter);
+        }
+    }
 
     private void CheckFamily(PacketAddress server, string what)
     {

@@ -69,6 +69,13 @@ public sealed class R2P2RouterOptions
     /// <summary>Seeds the random policy, so a run can be repeated; a random seed when null.</summary>
     public int? Seed { get; init; }
 
+    /// <summary>
+    /// Where the router reports failures it survived: subscribers of <see cref="R2P2Router.ServerEvicted"/> and
+    /// <see cref="R2P2Router.ReceiveLoopError"/> that threw, and defects in its own processing (see
+    /// <see cref="IR2P2FailureLog"/>). Each is counted in <see cref="R2P2RouterStatistics"/> either way.
+    /// </summary>
+    public IR2P2FailureLog? FailureLog { get; init; }
+
     /// <summary>Whether disposing the router disposes its transports and its forwarder.</summary>
     public bool OwnsTransports { get; init; } = true;
 

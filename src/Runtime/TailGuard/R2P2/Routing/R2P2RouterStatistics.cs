@@ -17,6 +17,7 @@ public sealed class R2P2RouterStatistics
     private StatisticCounter _malformed;
     private StatisticCounter _reclaimedCredits;
     private StatisticCounter _evictions;
+    private StatisticCounter _callbackFailures;
 
     internal R2P2RouterStatistics()
     {
@@ -64,6 +65,12 @@ public sealed class R2P2RouterStatistics
     /// <summary>Servers taken out because they sent no FEEDBACK within <see cref="R2P2RouterOptions.FeedbackTimeout"/> of a request.</summary>
     public long Evictions => _evictions.Value;
 
+    /// <summary>
+    /// Subscribers of <see cref="R2P2Router.ServerEvicted"/> and <see cref="R2P2Router.ReceiveLoopError"/> that threw;
+    /// the router went on, and the other subscribers still ran (see <see cref="R2P2RouterOptions.FailureLog"/>).
+    /// </summary>
+    public long CallbackFailures => _callbackFailures.Value;
+
     internal void Request() => _requests.Increment(R2P2Instruments.Shared.RouterRequests);
 
     internal void Forward() => _forwarded.Increment(R2P2Instruments.Shared.RouterForwarded);
@@ -108,4 +115,17 @@ public sealed class R2P2RouterStatistics
     }
 
     internal void Eviction() => _evictions.Increment(R2P2Instruments.Shared.RouterEvictions);
+
+    /// <summary>Counts a failure the router survived, where its kind is counted (see <see cref="FailureReporter"/>).</summary>
+    internal void Failure(R2P2Failure failure)
+    {
+        if (failure == R2P2Failure.ReceiveLoop)
+        {
+            Malformed(); // a defect while processing a datagram: counted with the datagrams dropped, as the server does
+        }
+        else
+        {
+            _callbackFailures.Increment(R2P2Instruments.Shared.RouterCallbackFailures);
+        }
+    }
 }

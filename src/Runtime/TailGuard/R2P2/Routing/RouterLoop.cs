@@ -119,7 +119,6 @@ internal sealed class RouterLoop : IReceiveLoopHandler, IDisposable
 
     public void OnError(ReceiveLoop receiveLoop, Exception exception)
     {
-        _statistics.Malformed();
         _router.ReportReceiveLoopError(exception);
     }
 

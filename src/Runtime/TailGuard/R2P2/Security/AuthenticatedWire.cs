@@ -29,6 +29,13 @@ public static class AuthenticatedWire
     public const int ReplyTrailerLength = 4 + 8 + 8 + TagLength;
 
     private const int NonceLength = 12;
+
+    /// <summary>
+    /// A call nonce's value at a time: 100-ns intervals since 1970-01-01 UTC. A client takes the later of this and its
+    /// last nonce plus one, so its nonces grow across calls and restarts; a server refuses nonces from before its memory
+    /// of a key began (docs/security.md, "Replayed requests").
+    /// </summary>
+    internal static ulong CallNonceAt(DateTime utc) => (ulong)(utc.Ticks - DateTime.UnixEpoch.Ticks);
     private const byte RequestDirection = 1;
     private const byte ReplyDirection = 2;
 

@@ -50,12 +50,20 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
         _failures = new FailureReporter(_options.FailureLog, Statistics.Failure);
         var admission = new AdmissionGate(_options.AdmissionPolicy, _options.MaxInFlightPerSource, _failures);
         var limiter = _options.ResponseLimits is { } limits ? new ResponseLimiter(limits) : null;
-        var authenticator = _options.AuthenticationKeys is { } ring ? new Security.ServerAuthenticator(ring) : null;
+        var authenticator = _options.AuthenticationKeys is { } ring ? new Security.ServerAuthenticator(ring, _options.ReplayWindow, _options.MaxClockSkew) : null;
         _loops = new ServerLoop[transports.Count];
         for (var i = 0; i < _loops.Length; i++)
         {
             var transport = transports[i] ?? throw new ArgumentException("A transport is null.", nameof(transports));
             _options.Validate(transport);
+            if (_options.RouterAddress is { } router && transport is UdpTransport
+                && RouteMtu.Misfit(_options.PayloadSize, router, $"{nameof(R2P2ServerOptions)}.{nameof(R2P2ServerOptions.PayloadSize)}") is { } misfit)
+            {
+                // Behind a router, requests come and responses go over the router's network: a payload the route to the
+                // router cannot carry whole would be fragmented by the kernel, or lost where a router forwards it.
+                throw new ArgumentException(misfit);
+            }
+
             _loops[i] = new ServerLoop(this, transport, handler, Service, _options, Statistics, admission, limiter, _failures, authenticator);
         }
 

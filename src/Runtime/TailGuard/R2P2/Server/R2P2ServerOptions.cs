@@ -76,6 +76,23 @@ public sealed class R2P2ServerOptions
     /// </summary>
     public Security.R2P2KeyRing? AuthenticationKeys { get; init; }
 
+    /// <summary>
+    /// Authenticated mode: how many of a key's most recent call nonces the server remembers (16 to
+    /// <see cref="R2P2Limits.MaxReplayWindow"/>; 8 bytes each, per key of the ring). A request whose call nonce the server
+    /// has taken, or that is older than the oldest it remembers, is a replay: dropped before admission and counted in
+    /// <see cref="R2P2ServerStatistics.ReplayedDatagrams"/> (docs/security.md, "Replayed requests"). Raise it for
+    /// clients with more calls in flight than this, whose requests may overtake one another by as many.
+    /// </summary>
+    public int ReplayWindow { get; init; } = 1024;
+
+    /// <summary>
+    /// Authenticated mode: how far a client's clock may lag the server's (0 to <see cref="R2P2Limits.MaxClockSkew"/>).
+    /// The server refuses calls begun more than this before it started (a request recorded before a restart is refused,
+    /// except one from this last stretch before it), and, for a key whose window is made after the ring changed, more
+    /// than this before the window was made (its first request then): so it must also cover a request's time in flight.
+    /// </summary>
+    public TimeSpan MaxClockSkew { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Payload bytes per request packet a client sends (less the request trailer in authenticated mode).</summary>
     internal int RequestPayloadSize => AuthenticationKeys is null ? PayloadSize : PayloadSize - Security.AuthenticatedWire.RequestTrailerLength;
 
@@ -188,6 +205,11 @@ public sealed class R2P2ServerOptions
             || ReassemblyBytesPerSource < 0 || ReassemblyBytesPerSource > MaxReassemblyBytes)
         {
             throw new ArgumentException($"{nameof(R2P2ServerOptions)}: {nameof(MaxPendingReassembliesPerSource)} must be between 1 and {nameof(MaxPendingReassemblies)}, and {nameof(MaxReassemblyBytesPerSource)} between 0 and {nameof(MaxReassemblyBytes)}.");
+        }
+
+        if (ReplayWindow is < 16 or > R2P2Limits.MaxReplayWindow || MaxClockSkew < TimeSpan.Zero || MaxClockSkew > R2P2Limits.MaxClockSkew)
+        {
+            throw new ArgumentException($"{nameof(R2P2ServerOptions)}: {nameof(ReplayWindow)} must be between 16 and {R2P2Limits.MaxReplayWindow}, and {nameof(MaxClockSkew)} between 0 and {R2P2Limits.MaxClockSkew}.");
         }
 
         if (MaxInFlightPerSource is < 1 or > R2P2Limits.MaxRequestsHeld)

@@ -19,6 +19,7 @@ public sealed class R2P2ServerStatistics
     private StatisticCounter _refusedAfterAck;
     private StatisticCounter _limitedResponses;
     private StatisticCounter _unauthenticated;
+    private StatisticCounter _replayed;
 
     internal R2P2ServerStatistics(R2P2Instruments instruments)
     {
@@ -79,6 +80,12 @@ public sealed class R2P2ServerStatistics
     /// </summary>
     public long UnauthenticatedDatagrams => _unauthenticated.Value;
 
+    /// <summary>
+    /// In authenticated mode: request packets dropped as replays, their tag valid but their call nonce already taken or
+    /// older than the key's replay window (<see cref="R2P2ServerOptions.ReplayWindow"/>); their handler did not run.
+    /// </summary>
+    public long ReplayedDatagrams => _replayed.Value;
+
     internal void Request() => _requests.Increment(Instruments.ServerRequests);
 
     internal void Response() => _responses.Increment(Instruments.ServerResponses);
@@ -123,6 +130,8 @@ public sealed class R2P2ServerStatistics
     internal void LimitedResponse() => _limitedResponses.Increment(Instruments.ServerLimitedResponses);
 
     internal void Unauthenticated() => _unauthenticated.Increment(Instruments.ServerUnauthenticated);
+
+    internal void Replayed() => _replayed.Increment(Instruments.ServerReplayed);
 
     internal void Deferral() => _deferred.Increment();
 

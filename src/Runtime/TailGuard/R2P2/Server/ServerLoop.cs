@@ -36,9 +36,7 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
     private int _serveToken;
     private bool _serving;
     private bool _deferredNow;
-    private ushort _servingRequestId;
-    private PacketAddress _servingClient;
-    private RoutingPolicy _servingPolicy;
+    private R2P2AdmissionRequest _servingAdmission;
     private R2P2Measurement _servingMeasurement;
     private bool _servingAcknowledged;
     private Security.R2P2Key? _servingKey;
@@ -138,6 +136,9 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
                     case RequestRejection.Unauthenticated:
                         _statistics.Unauthenticated();
                         break;
+                    case RequestRejection.Replayed:
+                        _statistics.Replayed();
+                        break;
                     default:
                         _statistics.Malformed();
                         break;
@@ -208,7 +209,7 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
             throw new InvalidOperationException("The request was already deferred; answer it through the handle Defer returned.");
         }
 
-        var handle = _deferred.Add(_servingRequestId, _servingClient, _servingPolicy, _servingAcknowledged, _servingKey, _servingNonce, Stopwatch.GetTimestamp(), _servingMeasurement);
+        var handle = _deferred.Add(in _servingAdmission, _servingAcknowledged, _servingKey, _servingNonce, Stopwatch.GetTimestamp(), _servingMeasurement);
         _deferredNow = true;
         _statistics.Deferral();
         return handle;
@@ -227,9 +228,7 @@ internal sealed class ServerLoop : IReceiveLoopHandler, IResponseDeferrer, IDisp
         _writer.Start();
         _serving = true;
         _deferredNow = false;
-        _servingRequestId = step.RequestId;
-        _servingClient = step.Client;
-        _servingPolicy = step.Policy;
+        _servingAdmission = step.Admission;
         _servingAcknowledged = step.WasAcknowledged;
         _servingKey = step.Key;
         _servingNonce = step.CallNonce;

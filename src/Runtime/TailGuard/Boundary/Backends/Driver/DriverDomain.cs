@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Security.Cryptography;
 using System.Threading;
 using TailGuard.Tyche;
@@ -53,24 +54,7 @@ internal sealed class DriverDomain : ITrustDomainInstance, ISharedRegionAccess
     public DriverMonitor Monitor => _monitor;
 
     /// <summary>Every core's answers, counted by the host from the statuses the domain wrote back.</summary>
-    public BoundaryCounters Counters
-    {
-        get
-        {
-            long completed = 0;
-            long refused = 0;
-            CallStatus last = CallStatus.Pending;
-            foreach (DriverCallChannel channel in _channels)
-            {
-                BoundaryCounters counters = channel.Counters;
-                completed += counters.Completed;
-                refused += counters.Refused;
-                last = counters.LastStatus == CallStatus.Pending ? last : counters.LastStatus;
-            }
-
-            return new BoundaryCounters(completed, refused, 0, last);
-        }
-    }
+    public BoundaryCounters Counters => BoundaryCounters.Sum(_channels.Select(static channel => channel.Counters));
 
     public string? StopReason => _stopReason;
 

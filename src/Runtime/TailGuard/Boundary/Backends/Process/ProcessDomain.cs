@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using System.Linq;
 using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
@@ -73,24 +74,7 @@ internal sealed unsafe class ProcessDomain : ITrustDomainInstance, ISharedRegion
     public IReadOnlyList<BoundaryChannel> Channels { get; }
 
     /// <summary>Every core's answers, added up.</summary>
-    public BoundaryCounters Counters
-    {
-        get
-        {
-            long completed = 0;
-            long refused = 0;
-            CallStatus last = CallStatus.Pending;
-            foreach (ProcessCallChannel channel in _channels)
-            {
-                BoundaryCounters counters = channel.Counters;
-                completed += counters.Completed;
-                refused += counters.Refused;
-                last = counters.LastStatus == CallStatus.Pending ? last : counters.LastStatus;
-            }
-
-            return new BoundaryCounters(completed, refused, 0, last);
-        }
-    }
+    public BoundaryCounters Counters => BoundaryCounters.Sum(_channels.Select(static channel => channel.Counters));
 
     /// <summary>What the host answered the domain's out-calls, or null for a domain without a [HostCalls] contract.</summary>
     public BoundaryCounters? HostCallCounters => _hostCalls?.Counters;

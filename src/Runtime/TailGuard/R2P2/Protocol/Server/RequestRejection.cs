@@ -44,4 +44,10 @@ public enum RequestRejection
     /// request's FIRST packet (the request goes on). Counted apart from malformed datagrams.
     /// </summary>
     Unauthenticated,
+
+    /// <summary>
+    /// Authenticated mode: a request whose call nonce the server has taken before or that is older than its replay window
+    /// (<see cref="R2P2ServerOptions.ReplayWindow"/>): a replay, dropped before admission. Counted apart from malformed datagrams.
+    /// </summary>
+    Replayed,
 }

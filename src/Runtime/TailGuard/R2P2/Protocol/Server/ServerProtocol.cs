@@ -42,7 +42,7 @@ public sealed class ServerProtocol
         options.ValidateProtocol();
         if (options.AuthenticationKeys is { } ring)
         {
-            _authenticator = authenticator ?? new Security.ServerAuthenticator(ring);
+            _authenticator = authenticator ?? new Security.ServerAuthenticator(ring, options.ReplayWindow, options.MaxClockSkew);
             _ciphers = ciphers ?? _authenticator.CreateCache();
         }
 
@@ -113,6 +113,12 @@ public sealed class ServerProtocol
         if (_authenticator is not null && !Security.ServerAuthenticator.TryOpenRequest(_ciphers!, packet, out authenticatedBy, out callNonce))
         {
             return Reject(RequestRejection.Unauthenticated, status, header, source, 0);
+        }
+
+        // A request's nonce is taken once, by its only or FIRST packet (continuations must carry the same, below).
+        if (_authenticator is not null && (header.IsSinglePacket || header.IsFirst) && !_authenticator.TryAcceptCall(authenticatedBy!, callNonce))
+        {
+            return Reject(RequestRejection.Replayed, status, header, source, 0);
         }
 
         if (header.IsSinglePacket)

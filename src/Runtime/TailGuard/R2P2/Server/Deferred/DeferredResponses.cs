@@ -81,7 +81,7 @@ internal sealed class DeferredResponses
     }
 
     /// <summary>Takes a slot for a request being deferred (loop thread).</summary>
-    public R2P2ResponseHandle Add(ushort requestId, PacketAddress client, RoutingPolicy policy, bool acknowledged, Security.R2P2Key? key, ulong callNonce, long now, in R2P2Measurement measurement)
+    public R2P2ResponseHandle Add(in R2P2AdmissionRequest request, bool acknowledged, Security.R2P2Key? key, ulong callNonce, long now, in R2P2Measurement measurement)
     {
         lock (_sync)
         {
@@ -98,9 +98,9 @@ internal sealed class DeferredResponses
             var index = _free[--_freeCount];
             var slot = _slots[index] ??= new Slot(ServerLoop.ResponseWriter(_transport, _options));
             slot.State = SlotState.Pending;
-            slot.RequestId = requestId;
-            slot.Client = client;
-            slot.Policy = policy;
+            slot.RequestId = request.RequestId;
+            slot.Client = request.Client;
+            slot.Policy = request.Policy;
             slot.Measurement = measurement;
             slot.Acknowledged = acknowledged;
             slot.Key = key;

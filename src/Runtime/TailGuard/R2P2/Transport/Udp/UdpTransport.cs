@@ -63,6 +63,9 @@ public sealed unsafe class UdpTransport : PacketTransport
     /// <summary>The one peer a connected socket exchanges datagrams with (<see cref="Connect"/>); null for a socket that takes any.</summary>
     public PacketAddress? ConnectedTo { get; }
 
+    /// <summary>The MTU of the route to <see cref="ConnectedTo"/>, read from this socket (its own namespace); null when not connected or unknown.</summary>
+    internal int? ConnectedRouteMtu => ConnectedTo is { } peer ? RouteMtu.Of(_socket, peer.IsIPv6) : null;
+
     /// <summary>Whether this transport uses recvmmsg/sendmmsg (Linux) rather than the portable path.</summary>
     public bool UsesBatchedSystemCalls => _batched;
 

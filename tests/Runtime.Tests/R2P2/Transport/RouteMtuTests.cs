@@ -1,0 +1,91 @@
+using System;
+using System.Net;
+using TailGuard.R2P2;
+using TailGuard.R2P2.Routing;
+using TailGuard.Tests.R2P2.Infrastructure;
+
+namespace TailGuard.Tests.R2P2.Transport;
+
+/// <summary>
+/// The MTU limit (docs/operations.md, "MTU and payload size"; docs/router.md): a datagram is the payload plus 36 bytes of
+/// headers over IPv4 and 56 over IPv6, so on a 1500-byte link IPv6 carries at most 1444 payload bytes whole. Clients,
+/// servers behind a router and routers refuse, at creation and naming the largest size that fits, a payload size the
+/// route cannot carry (a router cannot forward such a request at all: it keeps its size and is never fragmented). Run on
+/// the loopback device of a namespace of the test's own, set to a 1500-byte MTU.
+/// </summary>
+[RequiresNetwork(NetworkCapability.NetworkNamespaces)]
+public sealed class RouteMtuTests
+{
+    [NetworkFact]
+    public void A_client_refuses_a_payload_size_the_route_cannot_carry_whole_and_takes_the_largest_that_fits()
+    {
+        using var space = LoopbackNamespace.Create(mtu: 1500);
+        space.Run(() =>
+        {
+            using var server6 = R2P2Server.CreateUdp(new IPEndPoint(IPAddress.IPv6Loopback, 0), new EchoHandler(), new R2P2ServerOptions { PayloadSize = 1444 });
+            var error = Assert.Throws<ArgumentException>(() => R2P2Client.CreateUdp(server6.LocalAddress.ToEndPoint()));
+            Assert.Contains("1520-byte IPv6 packets", error.Message);
+            Assert.Contains("1500-byte MTU", error.Message);
+            Assert.Contains("set it to 1444 or less", error.Message);
+
+            using (var client = R2P2Client.CreateUdp(server6.LocalAddress.ToEndPoint(), new R2P2ClientOptions { PayloadSize = 1444, Timeout = Payloads.Generous }))
+            {
+                var payload = Payloads.Make(5000, tag: 6);
+                using var response = client.CallAsync(payload).AsTask().WaitAsync(Payloads.Generous).GetAwaiter().GetResult();
+                Assert.Equal(payload, Payloads.ToArray(response.Payload));
+            }
+
+            using var server4 = R2P2Server.CreateUdp(new IPEndPoint(IPAddress.Loopback, 0), new EchoHandler());
+            var error4 = Assert.Throws<ArgumentException>(() => R2P2Client.CreateUdp(server4.LocalAddress.ToEndPoint(), new R2P2ClientOptions { PayloadSize = 1465 }));
+            Assert.Contains("set it to 1464 or less", error4.Message);
+            using var client4 = R2P2Client.CreateUdp(server4.LocalAddress.ToEndPoint()); // the default fits a 1500-byte IPv4 link exactly
+            return 0;
+        });
+    }
+
+    [NetworkFact]
+    public void A_router_refuses_a_server_it_could_not_forward_full_requests_to_and_forwards_the_largest_that_fit()
+    {
+        if (!RawSocketForwarder.IsAvailable(out var reason))
+        {
+            Console.WriteLine($"SKIPPED: {reason}");
+            return;
+        }
+
+        using var space = LoopbackNamespace.Create(mtu: 1500);
+        space.Run(() =>
+        {
+            using var server = R2P2Server.CreateUdp(new IPEndPoint(IPAddress.IPv6Loopback, 0), new EchoHandler(), new R2P2ServerOptions { PayloadSize = 1444 });
+            var listen = new IPEndPoint(IPAddress.IPv6Loopback, 0);
+            var error = Assert.Throws<ArgumentException>(() => R2P2Router.CreateUdp(listen, options: new R2P2RouterOptions { Servers = [server.LocalAddress] }));
+            Assert.Contains("set it to 1444 or less", error.Message);
+
+            using var router = R2P2Router.CreateUdp(listen, options: new R2P2RouterOptions { PayloadSize = 1444, Servers = [server.LocalAddress] });
+            using var client = R2P2Client.CreateUdp(router.LocalAddress.ToEndPoint(), new R2P2ClientOptions { PayloadSize = 1444, Timeout = Payloads.Generous, ResponseSources = ResponseSources.AnyServer });
+            var payload = Payloads.Make(1444, tag: 8); // one full packet: 1500 bytes on the wire, forwarded whole
+            using var response = client.CallAsync(payload).AsTask().WaitAsync(Payloads.Generous).GetAwaiter().GetResult();
+            Assert.Equal(payload, Payloads.ToArray(response.Payload));
+            Assert.Equal(0, router.Forwarder.SendErrors);
+
+            using var wide = R2P2Router.CreateUdp(listen, options: new R2P2RouterOptions { PayloadSize = 1464 });
+            var added = Assert.Throws<ArgumentException>(() => wide.AddServer(server.LocalAddress));
+            Assert.Contains("1520-byte IPv6 packets", added.Message);
+            Assert.Empty(wide.Servers);
+            return 0;
+        });
+    }
+
+    [NetworkFact]
+    public void A_server_behind_a_router_refuses_a_payload_size_the_route_to_it_cannot_carry()
+    {
+        using var space = LoopbackNamespace.Create(mtu: 1500);
+        space.Run(() =>
+        {
+            using var feedback = UdpTransport.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+            var error = Assert.Throws<ArgumentException>(() => R2P2Server.CreateUdp(new IPEndPoint(IPAddress.IPv6Loopback, 0), new EchoHandler(), new R2P2ServerOptions { RouterAddress = feedback.LocalAddress }));
+            Assert.Contains("R2P2ServerOptions.PayloadSize 1464", error.Message);
+            using var fits = R2P2Server.CreateUdp(new IPEndPoint(IPAddress.IPv6Loopback, 0), new EchoHandler(), new R2P2ServerOptions { RouterAddress = feedback.LocalAddress, PayloadSize = 1444 });
+            return 0;
+        });
+    }
+}
