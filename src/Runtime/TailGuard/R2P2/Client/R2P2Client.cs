@@ -56,10 +56,14 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
         _options = options ?? new R2P2ClientOptions();
         _options.Validate(transport);
         // A connected socket knows its route (in its own namespace); an unconnected one may serve any route, unchecked.
+        // A payload the route cannot carry whole: the kernel would fragment every full packet, and a router could not
+        // forward it; the default is lowered to fit, another size refused.
         if (transport is UdpTransport { ConnectedTo: { } peer } udp && peer == destination
-            && RouteMtu.Misfit(_options.PayloadSize, destination, udp.ConnectedRouteMtu, $"{nameof(R2P2ClientOptions)}.{nameof(R2P2ClientOptions.PayloadSize)}") is { } misfit)
+            && RouteMtu.Fit(_options.PayloadSize, destination, udp.ConnectedRouteMtu, $"{nameof(R2P2ClientOptions)}.{nameof(R2P2ClientOptions.PayloadSize)}") is var fit
+            && fit != _options.PayloadSize)
         {
-            throw new ArgumentException(misfit); // the kernel would fragment every full packet, and a router could not forward it
+            _options = _options.WithPayloadSize(fit);
+            _options.Validate(transport);
         }
 
         _transport = transport;

@@ -7,6 +7,8 @@ namespace TailGuard.R2P2;
 /// <summary>Settings of an <see cref="R2P2Client"/>.</summary>
 public sealed class R2P2ClientOptions
 {
+    private int _payloadSize = Fragmenter.DefaultPayloadSize;
+
     /// <summary>The one timer of a call, covering the whole exchange (first packet, ACK, rest, whole response); at most <see cref="R2P2Limits.MaxTimeout"/>.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -27,8 +29,19 @@ public sealed class R2P2ClientOptions
     /// <summary>Where failures the client survives are reported after being counted (the logging seam); null counts them only.</summary>
     public IR2P2FailureLog? FailureLog { get; init; }
 
-    /// <summary>Payload bytes per packet; 1464 (a 1500-byte MTU) is what interop uses.</summary>
-    public int PayloadSize { get; init; } = Fragmenter.DefaultPayloadSize;
+    /// <summary>Payload bytes per packet; 1464 (a 1500-byte MTU) is what interop uses. Where the route is known, the default is lowered to what it carries and another size it cannot carry is refused (docs/operations.md, "MTU and payload size").</summary>
+    public int PayloadSize { get => _payloadSize; init => _payloadSize = value; }
+
+    /// <summary>
+    /// These settings with another payload size: the default payload size lowered to what the route carries
+    /// (docs/operations.md, "MTU and payload size"); the caller's object is left as it was.
+    /// </summary>
+    internal R2P2ClientOptions WithPayloadSize(int payloadSize)
+    {
+        var copy = (R2P2ClientOptions)MemberwiseClone();
+        copy._payloadSize = payloadSize;
+        return copy;
+    }
 
     /// <summary>The most calls in flight at once (at most 65536: rids are 16 bits and unique among calls in flight).</summary>
     public int MaxInFlight { get; init; } = 4096;

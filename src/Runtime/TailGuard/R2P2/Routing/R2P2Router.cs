@@ -56,6 +56,21 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
 
         _options = options ?? new R2P2RouterOptions();
         _options.Validate();
+        if (forwarder is RawSocketForwarder)
+        {
+            // The default payload size is lowered to what the routes to the configured servers carry (CheckRoute).
+            var fit = _options.PayloadSize;
+            foreach (var server in _options.Servers)
+            {
+                fit = Math.Min(fit, RouteMtu.Fit(fit, server, RouteMtu.To(server), $"{nameof(R2P2RouterOptions)}.{nameof(R2P2RouterOptions.Servers)} {server}: {nameof(R2P2RouterOptions)}.{nameof(R2P2RouterOptions.PayloadSize)}"));
+            }
+
+            if (fit != _options.PayloadSize)
+            {
+                _options = _options.WithPayloadSize(fit);
+                _options.Validate();
+            }
+        }
         if (_options.PayloadSize + R2P2Header.Size > transport.MaxDatagramSize)
         {
             throw new ArgumentException($"The request transport carries datagrams of at most {transport.MaxDatagramSize} bytes; {nameof(R2P2RouterOptions)}.{nameof(R2P2RouterOptions.PayloadSize)} needs {_options.PayloadSize + R2P2Header.Size}.", nameof(transport));

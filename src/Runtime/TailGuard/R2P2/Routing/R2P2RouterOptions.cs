@@ -6,6 +6,8 @@ namespace TailGuard.R2P2.Routing;
 /// <summary>Settings of an <see cref="R2P2Router"/> (docs/router.md, "Options").</summary>
 public sealed class R2P2RouterOptions
 {
+    private int _payloadSize = Protocol.Fragmenter.DefaultPayloadSize;
+
     /// <summary>How load-balanced requests are placed; JBSQ(2) by default.</summary>
     public RouterPolicy Policy { get; init; } = RouterPolicy.BoundedShortestQueue(2);
 
@@ -50,9 +52,22 @@ public sealed class R2P2RouterOptions
 
     /// <summary>
     /// The largest request payload per packet the router takes (the clients' payload size, 1464 by default): a request's
-    /// first packet larger than this plus the 8-byte header is dropped by the transport and counted there.
+    /// first packet larger than this plus the 8-byte header is dropped by the transport and counted there. The default is
+    /// lowered to what the routes to the configured servers carry, and a server whose route cannot carry another size is
+    /// refused (docs/operations.md, "MTU and payload size").
     /// </summary>
-    public int PayloadSize { get; init; } = Protocol.Fragmenter.DefaultPayloadSize;
+    public int PayloadSize { get => _payloadSize; init => _payloadSize = value; }
+
+    /// <summary>
+    /// These settings with another payload size: the default payload size lowered to what the route carries
+    /// (docs/operations.md, "MTU and payload size"); the caller's object is left as it was.
+    /// </summary>
+    internal R2P2RouterOptions WithPayloadSize(int payloadSize)
+    {
+        var copy = (R2P2RouterOptions)MemberwiseClone();
+        copy._payloadSize = payloadSize;
+        return copy;
+    }
 
     /// <summary>How the request loop waits for datagrams.</summary>
     public ReceiveMode ReceiveMode { get; init; } = ReceiveMode.Blocking;

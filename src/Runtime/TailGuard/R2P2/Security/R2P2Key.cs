@@ -10,9 +10,10 @@ namespace TailGuard.R2P2.Security;
 /// a server holds the keys of the clients it serves (<see cref="R2P2KeyRing"/>). Disposing it wipes the secret.
 /// </summary>
 /// <remarks>
-/// One key authenticates one client object at a time: its call nonces are a counter from a random start, unique only
-/// within that client, and a nonce repeated under one key would let an observer forge messages. A second client in this
-/// process given a key in use is refused; across processes, give each client its own key.
+/// One key authenticates one client object at a time: its call nonces are its clock, raised by one where needed so they
+/// grow (docs/security.md, "Replayed requests"), unique only within that client, and a nonce repeated under one key
+/// would let an observer forge messages. A second client in this process given a key in use is refused; across
+/// processes, give each client its own key.
 /// </remarks>
 public sealed class R2P2Key : IDisposable
 {

@@ -45,6 +45,16 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
         }
 
         _options = options ?? new R2P2ServerOptions();
+        // Behind a router, requests come and responses go over the router's network: a payload the route to the router
+        // cannot carry whole would be fragmented by the kernel, or lost where a router forwards it. The default is
+        // lowered to fit, another size refused.
+        if (_options.RouterAddress is { } router && HasUdp(transports)
+            && RouteMtu.Fit(_options.PayloadSize, router, RouteMtu.To(router), $"{nameof(R2P2ServerOptions)}.{nameof(R2P2ServerOptions.PayloadSize)}") is var fit
+            && fit != _options.PayloadSize)
+        {
+            _options = _options.WithPayloadSize(fit);
+        }
+
         Statistics = new R2P2ServerStatistics(R2P2Instruments.For(_options.MeterFactory));
         Service = (handler as IR2P2ServiceHandler)?.Service;
         _failures = new FailureReporter(_options.FailureLog, Statistics.Failure);
@@ -56,14 +66,6 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
         {
             var transport = transports[i] ?? throw new ArgumentException("A transport is null.", nameof(transports));
             _options.Validate(transport);
-            if (_options.RouterAddress is { } router && transport is UdpTransport
-                && RouteMtu.Misfit(_options.PayloadSize, router, $"{nameof(R2P2ServerOptions)}.{nameof(R2P2ServerOptions.PayloadSize)}") is { } misfit)
-            {
-                // Behind a router, requests come and responses go over the router's network: a payload the route to the
-                // router cannot carry whole would be fragmented by the kernel, or lost where a router forwards it.
-                throw new ArgumentException(misfit);
-            }
-
             _loops[i] = new ServerLoop(this, transport, handler, Service, _options, Statistics, admission, limiter, _failures, authenticator);
         }
 
@@ -71,6 +73,19 @@ public sealed class R2P2Server : IAsyncDisposable, IDisposable
         {
             loop.Start();
         }
+    }
+
+    private static bool HasUdp(IReadOnlyList<PacketTransport> transports)
+    {
+        foreach (var transport in transports)
+        {
+            if (transport is UdpTransport)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Creates a server on UDP: one socket, or several sharing the port with SO_REUSEPORT (one loop each).</summary>

@@ -7,8 +7,21 @@ namespace TailGuard.R2P2;
 /// <summary>Settings of an <see cref="R2P2Server"/>.</summary>
 public sealed class R2P2ServerOptions
 {
-    /// <summary>Payload bytes per packet; 1464 (a 1500-byte MTU) is what interop uses.</summary>
-    public int PayloadSize { get; init; } = Fragmenter.DefaultPayloadSize;
+    private int _payloadSize = Fragmenter.DefaultPayloadSize;
+
+    /// <summary>Payload bytes per packet; 1464 (a 1500-byte MTU) is what interop uses. Where the route is known, the default is lowered to what it carries and another size it cannot carry is refused (docs/operations.md, "MTU and payload size").</summary>
+    public int PayloadSize { get => _payloadSize; init => _payloadSize = value; }
+
+    /// <summary>
+    /// These settings with another payload size: the default payload size lowered to what the route carries
+    /// (docs/operations.md, "MTU and payload size"); the caller's object is left as it was.
+    /// </summary>
+    internal R2P2ServerOptions WithPayloadSize(int payloadSize)
+    {
+        var copy = (R2P2ServerOptions)MemberwiseClone();
+        copy._payloadSize = payloadSize;
+        return copy;
+    }
 
     /// <summary>The routing policies served; requests with any other policy are dropped and counted.</summary>
     public RoutingPolicy[] ServedPolicies { get; init; } = [RoutingPolicy.LoadBalanced, RoutingPolicy.Fixed];

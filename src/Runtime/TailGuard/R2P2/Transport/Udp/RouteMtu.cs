@@ -62,6 +62,19 @@ internal static class RouteMtu
         }
     }
 
+    /// <summary>The largest payload whose datagram fits a route of <paramref name="mtu"/> bytes.</summary>
+    public static int LargestPayload(int mtu, bool ipv6) => mtu - Overhead(ipv6);
+
+    /// <summary>
+    /// The payload size to use toward <paramref name="destination"/>: <paramref name="payloadSize"/> where it fits the
+    /// route (or the route is unknown); the default (<see cref="Protocol.Fragmenter.DefaultPayloadSize"/>) lowered to the
+    /// largest that fits; any other size that does not fit is refused with an <see cref="ArgumentException"/>.
+    /// </summary>
+    public static int Fit(int payloadSize, PacketAddress destination, int? routeMtu, string setting)
+        => Misfit(payloadSize, destination, routeMtu, setting) is not { } misfit ? payloadSize
+            : payloadSize == Protocol.Fragmenter.DefaultPayloadSize ? Math.Min(payloadSize, LargestPayload(routeMtu!.Value, destination.IsIPv6))
+            : throw new ArgumentException(misfit);
+
     /// <summary>
     /// Null when a datagram of <paramref name="payloadSize"/> payload bytes fits the route to <paramref name="destination"/>
     /// (or its MTU is unknown); otherwise why not, naming the largest payload size that fits.
