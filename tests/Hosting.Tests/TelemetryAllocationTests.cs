@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Threading;
 using System.Threading.Tasks;
+using TailGuard.Boundary;
 using TailGuard.Diagnostics;
 using TailGuard.R2P2;
 using TailGuard.R2P2.Simulation;
@@ -78,6 +79,55 @@ public sealed class TelemetryAllocationTests
         Assert.True(Interlocked.Read(ref histogramRecords) >= 2 * calls, $"{histogramRecords} duration records for {calls} calls");
         Assert.True(Interlocked.Read(ref counterTotal) > 0);
         Assert.True(Interlocked.Read(ref sampleQuestions) >= 2 * calls, $"{sampleQuestions} sampling questions for {calls} calls");
+        report.AssertNoPerCallAllocation();
+    }
+
+    [Fact]
+    public void Domain_calls_allocate_nothing_with_the_monitor_meter_listened_to_and_tagged_per_domain()
+    {
+        // A name no other test's domain has: the static meters are shared by every domain of the process.
+        const string Name = "allocation-counter";
+        long switches = 0, untagged = 0;
+        using var meters = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name is TailGuardTelemetry.MonitorMeterName or TailGuardTelemetry.BoundaryMeterName)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            bool named = false, identified = false;
+            foreach (var tag in tags)
+            {
+                named |= tag.Key == "tailguard.domain" && Name.Equals(tag.Value);
+                identified |= tag.Key == "tailguard.tyche.domain" && tag.Value is int;
+            }
+
+            if (instrument.Name == "tailguard.tyche.switches" && named)
+            {
+                Interlocked.Add(ref switches, value);
+                Interlocked.Add(ref untagged, identified ? 0 : 1);
+            }
+        });
+        meters.Start();
+
+        using var domain = TrustDomainHost.Create<ICounter, CounterBoundary>(new Counter(), new TrustDomainHostOptions { Name = Name });
+        var counter = domain.Proxy;
+        long calls = 0;
+        var report = AllocationWindows.OnThisThread(_ =>
+        {
+            counter.Increment(1);
+            calls++;
+        });
+
+        // In the simulated monitor the domain runs on the calling thread: this thread's bytes cover the switch and its
+        // tagged measurement. Every call switched into the domain once, and the listener saw it under the domain's tags.
+        Assert.Equal(calls, Interlocked.Read(ref switches));
+        Assert.Equal(0, Interlocked.Read(ref untagged));
         report.AssertNoPerCallAllocation();
     }
 

@@ -60,6 +60,7 @@ public sealed class TrustDomainHostingTests
         // Only the host's own meters: a listener that checks the scope, as an application's exporter would.
         var observed = new ConcurrentDictionary<(string Instrument, string? Domain), long>();
         var added = new ConcurrentDictionary<(string Instrument, string? Domain), long>();
+        var monitorIds = new ConcurrentDictionary<(string Instrument, int? Id), long>(); // tailguard.tyche.domain
         using var listener = new MeterListener
         {
             InstrumentPublished = (instrument, l) =>
@@ -73,9 +74,16 @@ public sealed class TrustDomainHostingTests
         listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
             string? domain = null;
+            int? monitorId = null;
             foreach (var tag in tags)
             {
                 domain = tag.Key == "tailguard.domain" ? (string?)tag.Value : domain;
+                monitorId = tag.Key == "tailguard.tyche.domain" ? (int?)tag.Value : monitorId;
+            }
+
+            if (instrument.Meter.Name == TailGuardTelemetry.MonitorMeterName)
+            {
+                monitorIds.AddOrUpdate((instrument.Name, monitorId), value, (_, total) => total + value);
             }
 
             if (instrument.IsObservable)
@@ -108,18 +116,24 @@ public sealed class TrustDomainHostingTests
         Assert.Equal(5, observed.GetValueOrDefault(("tailguard.boundary.calls", "ICounter")));
         Assert.Equal(1, observed.GetValueOrDefault(("tailguard.boundary.violations", "ICounter")));
         Assert.Equal(0, observed.GetValueOrDefault(("tailguard.boundary.refused_entries", "ICounter"), -1));
-        Assert.True(added.GetValueOrDefault(("tailguard.tyche.switches", null)) >= 6, Describe(observed, added));
+        // The monitor's measurements carry the domain too: the host's name for it, and the monitor's id (the same one
+        // domain's, never absent).
+        Assert.True(added.GetValueOrDefault(("tailguard.tyche.switches", "ICounter")) >= 6, Describe(observed, added));
+        Assert.Equal(0, added.GetValueOrDefault(("tailguard.tyche.switches", null)));
+        var switchedInto = Assert.Single(monitorIds.Keys, key => key.Instrument == "tailguard.tyche.switches");
+        Assert.True(switchedInto.Id > 0, $"switches tagged with monitor domain {switchedInto.Id}"); // 0 is the host's own domain
 
         await host.StopAsync();
         Assert.Equal(1, added.GetValueOrDefault(("tailguard.boundary.revocations", "ICounter")));
-        Assert.True(added.GetValueOrDefault(("tailguard.tyche.revocations", null)) >= 1, Describe(observed, added));
+        Assert.True(added.GetValueOrDefault(("tailguard.tyche.revocations", "ICounter")) >= 1, Describe(observed, added));
+        Assert.True(monitorIds.GetValueOrDefault(("tailguard.tyche.revocations", switchedInto.Id)) >= 1, string.Join(", ", monitorIds));
         Assert.Equal(4, observed.Keys.Concat(added.Keys).Count(key => key.Instrument.StartsWith("tailguard.boundary.", StringComparison.Ordinal)));
 
         // A revoked domain is no longer observed; nothing of the outside domain ever reached this factory's meters.
         observed.Clear();
         listener.RecordObservableInstruments();
         Assert.Empty(observed);
-        Assert.Equal(6, added.GetValueOrDefault(("tailguard.tyche.switches", null))); // the 6 hosted calls; the outside domain switched on the static meter
+        Assert.Equal(6, added.GetValueOrDefault(("tailguard.tyche.switches", "ICounter"))); // the 6 hosted calls; the outside domain switched on the static meter
     }
 
     private static string Describe(IDictionary<(string, string?), long> observed, IDictionary<(string, string?), long> added)

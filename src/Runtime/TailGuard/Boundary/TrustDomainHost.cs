@@ -131,7 +131,7 @@ public static class TrustDomainHost
             }
 
             TService proxy = proxies.Length == 1 ? proxies[0] : TBinding.CreateProxy(new CoreChannels(domain.Channels));
-            var measured = BoundaryInstruments.For(options.MeterFactory).Register(options.Name ?? typeof(TService).Name, domain);
+            var measured = BoundaryInstruments.For(options.MeterFactory).Register(options.NameFor<TService>(), domain);
             return new TrustDomainHost<TService>(domain, proxy, proxies, report, encoded, measured);
         }
         catch

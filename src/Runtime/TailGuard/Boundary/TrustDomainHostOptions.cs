@@ -41,6 +41,9 @@ public sealed class TrustDomainHostOptions
     /// <summary>The domain's name in its measurements (the <c>tailguard.domain</c> tag); by default the contract's name (<c>IKeyStore</c>).</summary>
     public string? Name { get; init; }
 
+    /// <summary>The name a domain of contract <typeparamref name="TService"/> goes by in measurements.</summary>
+    internal string NameFor<TService>() => Name ?? typeof(TService).Name;
+
     /// <summary>Tests only: runs after the host served a host call, with the out-call region's address, to play a host that lies.</summary>
     internal Action<SimulatedMonitor, ulong>? HostCallTamper { get; init; }
 

@@ -197,7 +197,7 @@ public sealed partial class SimulatedCore
 
         SimulatedMonitor.Clear(target, slot);
         Leave(target, caller);
-        _monitor.Instruments.Switches.Add(1);
+        _monitor.Instruments.Switched(target);
         return new SwitchResult(MonitorStatus.Success, GiveSwitch(caller, target), -1);
     }
 

@@ -296,7 +296,7 @@ public sealed partial class SimulatedMonitor
     private void RevokeDomain(DomainState target, HashSet<DomainState> touched)
     {
         target.Revoked = true;
-        Instruments.Revocations.Add(1);
+        Instruments.Revoked(target);
         for (int slot = 0; slot < target.Slots.Length; slot++)
         {
             ref CapabilitySlot entry = ref target.Slots[slot];

@@ -12,13 +12,20 @@ public sealed partial class SimulatedMonitor
     private ulong _nextFree = PageSize; // page 0 stays unused so that address 0 never names domain memory
 
     /// <inheritdoc/>
-    public TrustDomain CreateDomain()
+    public TrustDomain CreateDomain() => CreateDomain(name: null);
+
+    /// <summary>
+    /// <see cref="CreateDomain()"/> for a trust domain host: <paramref name="name"/> is the domain's name in the host's
+    /// measurements, and the monitor's own measurements of the domain carry it too (<c>tailguard.domain</c>).
+    /// </summary>
+    internal TrustDomain CreateDomain(string? name)
     {
         EnsureHostCode();
         lock (_gate)
         {
             MonitorErrors.ThrowIfFailed(DoCreateDomain(_root, out CapabilityHandle management), "CREATE_DOMAIN");
             DomainState child = _root.Slots[management.Slot].Target!;
+            child.NameTag = name is null ? null : MonitorInstruments.NameTag(name);
 
             // The C SDK's defaults: every monitor call, every core, no traps, full manager register access.
             child.Permissions[(int)PermissionIndex.MonitorInterface] = (ulong)MonitorInterfaceRights.All;

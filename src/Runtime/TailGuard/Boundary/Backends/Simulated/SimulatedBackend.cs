@@ -85,7 +85,7 @@ public sealed class SimulatedBackend : ITrustDomainBackend
 
         var cores = new int[coreCount];
         var regions = new BoundaryRegion[coreCount];
-        TrustDomain domain = monitor.CreateDomain();
+        TrustDomain domain = monitor.CreateDomain(options.NameFor<TService>());
         HostCallChannel? hostCalls = null;
         BoundaryEntry? hostEntry = null;
         try

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace TailGuard.Tyche.Simulation.Engine;
 
@@ -14,7 +15,17 @@ internal sealed class DomainState
         Id = id;
         Manager = manager;
         Contexts = new CoreContext?[coreCount];
+        IdTag = new KeyValuePair<string, object?>(MonitorInstruments.DomainIdTag, id); // boxed once, not per measurement
     }
+
+    /// <summary>The <c>tailguard.tyche.domain</c> tag of this domain's monitor measurements.</summary>
+    public KeyValuePair<string, object?> IdTag { get; }
+
+    /// <summary>
+    /// The <c>tailguard.domain</c> tag of this domain's monitor measurements, set when a trust domain host created it
+    /// (its <see cref="TailGuard.Boundary.TrustDomainHostOptions.Name"/>, as the boundary's measurements name it); null otherwise.
+    /// </summary>
+    public KeyValuePair<string, object?>? NameTag { get; set; }
 
     /// <summary>The slot in the engine's domain pool (reused after a revocation).</summary>
     public int Index { get; }
