@@ -77,6 +77,25 @@ internal sealed class MethodBodies
         return bodies.ToImmutable();
     }
 
+    /// <summary>A primary constructor: declared by the type's own declaration (<c>class C(int x)</c>, records).</summary>
+    internal static bool IsPrimaryConstructor(IMethodSymbol constructor)
+    {
+        if (constructor.MethodKind != MethodKind.Constructor)
+        {
+            return false;
+        }
+
+        foreach (var reference in constructor.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is TypeDeclarationSyntax)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The <c>: Base(arguments)</c> of a type with a primary constructor, or null.</summary>
     internal static PrimaryConstructorBaseTypeSyntax? PrimaryConstructorBaseCall(TypeDeclarationSyntax type)
     {

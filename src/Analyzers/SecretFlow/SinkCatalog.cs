@@ -18,10 +18,20 @@ internal sealed class SinkCatalog
 
     internal SinkCatalog(TailGuardSymbols symbols) => _symbols = symbols;
 
-    /// <summary>A [Secret] field or property, or an override of a [Secret] property.</summary>
+    /// <summary>
+    /// A [Secret] field or property, an override of a [Secret] property, or a record's positional property whose
+    /// primary-constructor parameter is [Secret] (<c>record Key([Secret] byte[] Seed)</c>: the attribute is written on the
+    /// parameter, the property is what members and callers read).
+    /// </summary>
     internal bool IsSecret(ISymbol member)
     {
         if (TailGuardSymbols.Has(member, _symbols.Secret))
+        {
+            return true;
+        }
+
+        if (member is IPropertySymbol { ContainingType.IsRecord: true } positional && PositionalParameter(positional) is { } parameter &&
+            TailGuardSymbols.Has(parameter, _symbols.Secret))
         {
             return true;
         }
@@ -35,6 +45,40 @@ internal sealed class SinkCatalog
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// A [Secret] parameter of a primary constructor (<c>class Vault([Secret] byte[] key)</c>): the type's members read it
+    /// from a hidden field, so it is a source wherever it is read, not only in the constructor.
+    /// </summary>
+    internal bool IsSecretPrimaryConstructorParameter(IParameterSymbol parameter) =>
+        parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor &&
+        TailGuardSymbols.Has(parameter, _symbols.Secret) && MethodBodies.IsPrimaryConstructor(constructor);
+
+    /// <summary>The primary-constructor parameter a record's positional property is declared by (in source), or null.</summary>
+    private static IParameterSymbol? PositionalParameter(IPropertySymbol property)
+    {
+        var references = property.DeclaringSyntaxReferences;
+        if (references.Length != 1 || references[0].GetSyntax() is not Microsoft.CodeAnalysis.CSharp.Syntax.ParameterSyntax)
+        {
+            return null;
+        }
+
+        foreach (var constructor in property.ContainingType.InstanceConstructors)
+        {
+            if (MethodBodies.IsPrimaryConstructor(constructor))
+            {
+                foreach (var parameter in constructor.Parameters)
+                {
+                    if (parameter.Name == property.Name)
+                    {
+                        return parameter;
+                    }
+                }
+            }
+        }
+
+        return null;
     }
 
     internal bool IsDeclassifier(IMethodSymbol method) =>

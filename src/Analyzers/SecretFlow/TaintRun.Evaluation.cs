@@ -32,7 +32,7 @@ internal sealed partial class TaintRun
             case ILocalReferenceOperation local:
                 return _state.Get(local.Local);
             case IParameterReferenceOperation parameter:
-                return _state.Get(parameter.Parameter);
+                return _state.Get(parameter.Parameter) ?? CapturedSource(parameter.Parameter);
             case IFieldReferenceOperation field:
                 return ReadMember(field.Instance, field.Field);
             case IPropertyReferenceOperation property:
@@ -195,6 +195,13 @@ internal sealed partial class TaintRun
         return owner?.Member(MemberName(member));
     }
 
+    /// <summary>
+    /// A [Secret] primary-constructor parameter read by the type's members (or its initializers) is kept in a hidden
+    /// field: like a [Secret] field, it is a source at every read, whatever the method wrote to it before.
+    /// </summary>
+    private Taint? CapturedSource(IParameterSymbol parameter) =>
+        _attributeSources && _catalog.IsSecretPrimaryConstructorParameter(parameter) ? Taint.Whole("'" + parameter.Name + "'") : null;
+
     private Taint? ReadProperty(IPropertyReferenceOperation property)
     {
         var symbol = property.Property;
@@ -214,12 +221,7 @@ internal sealed partial class TaintRun
 
         if (HasCode(symbol.GetMethod) && IsFollowed(symbol.GetMethod) && !IsWrite(property))
         {
-            var arguments = new List<(IParameterSymbol?, IOperation, Taint?)>();
-            foreach (var argument in property.Arguments)
-            {
-                arguments.Add((argument.Parameter, argument, Exec(argument.Value)));
-            }
-
+            var arguments = AccessorArguments(symbol.GetMethod!, property.Arguments);
             var receiver = Exec(property.Instance);
             var returned = Call(symbol.GetMethod!, property, receiver, arguments);
             return symbol.IsIndexer ? Taint.Join(returned, receiver?.Collapse()) : Taint.Join(returned, receiver?.Member(symbol.Name));
@@ -228,6 +230,24 @@ internal sealed partial class TaintRun
         var instance = Exec(property.Instance);
         ExecAll(ArgumentValues(property.Arguments));
         return symbol.IsIndexer ? instance?.Collapse() : instance?.Member(symbol.Name);
+    }
+
+    /// <summary>
+    /// An indexer's arguments as arguments of the accessor that runs: the binder gives the indexer's own parameters,
+    /// the accessor's summary is keyed by its parameters (same ordinals).
+    /// </summary>
+    private List<(IParameterSymbol?, IOperation, Taint?)> AccessorArguments(IMethodSymbol accessor, ImmutableArray<IArgumentOperation> arguments)
+    {
+        var list = new List<(IParameterSymbol?, IOperation, Taint?)>(arguments.Length + 1);
+        foreach (var argument in arguments)
+        {
+            var parameter = argument.Parameter is { } indexerParameter && indexerParameter.Ordinal < accessor.Parameters.Length
+                ? accessor.Parameters[indexerParameter.Ordinal]
+                : null;
+            list.Add((parameter, argument, Exec(argument.Value)));
+        }
+
+        return list;
     }
 
     /// <summary>An accessor with a body of its own; auto-property and record accessors act like fields.</summary>
@@ -276,12 +296,7 @@ internal sealed partial class TaintRun
         if (assignment.Target is IPropertyReferenceOperation { Property.SetMethod: { } setter } property && HasCode(setter) && IsFollowed(setter))
         {
             var receiver = Exec(property.Instance);
-            var arguments = new List<(IParameterSymbol?, IOperation, Taint?)>();
-            foreach (var argument in property.Arguments)
-            {
-                arguments.Add((argument.Parameter, argument, Exec(argument.Value)));
-            }
-
+            var arguments = AccessorArguments(setter, property.Arguments);
             var assigned = Exec(assignment.Value);
             arguments.Add((setter.Parameters.Length > 0 ? setter.Parameters[setter.Parameters.Length - 1] : null, assignment.Value, assigned));
             Call(setter, assignment, receiver, arguments);
@@ -578,18 +593,15 @@ internal sealed partial class TaintRun
 
         foreach (var constructor in record.InstanceConstructors)
         {
-            foreach (var reference in constructor.DeclaringSyntaxReferences)
+            if (MethodBodies.IsPrimaryConstructor(constructor))
             {
-                if (reference.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax)
+                var names = new string[constructor.Parameters.Length];
+                for (var i = 0; i < names.Length; i++)
                 {
-                    var names = new string[constructor.Parameters.Length];
-                    for (var i = 0; i < names.Length; i++)
-                    {
-                        names[i] = constructor.Parameters[i].Name;
-                    }
-
-                    return names;
+                    names[i] = constructor.Parameters[i].Name;
                 }
+
+                return names;
             }
         }
 
@@ -677,7 +689,7 @@ internal sealed partial class TaintRun
 
         Taint? created;
         if (creation.Constructor is { } constructor && PositionalMembers(creation.Type) is { } positional &&
-            constructor.Parameters.Length == positional.Length && IsPrimaryConstructor(constructor))
+            constructor.Parameters.Length == positional.Length && MethodBodies.IsPrimaryConstructor(constructor))
         {
             // A record's primary constructor: each argument becomes the positional property of the same name.
             var members = ImmutableSortedDictionary.Create<string, Taint>(System.StringComparer.Ordinal);
@@ -708,19 +720,6 @@ internal sealed partial class TaintRun
         }
 
         return creation.Initializer is { } initializer ? Initialized(created, initializer.Initializers) : created;
-    }
-
-    private static bool IsPrimaryConstructor(IMethodSymbol constructor)
-    {
-        foreach (var reference in constructor.DeclaringSyntaxReferences)
-        {
-            if (reference.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>Object and 'with' initializers (in the tree form; the control-flow graph lowers them to assignments).</summary>

@@ -29,6 +29,16 @@ public sealed class TransitiveReachTests
         { "increment operator", "sealed class K { public static K operator ++(K a) { H.B(); return a; } }", "{|#0:k++|};", "operator ++" },
         { "implicit conversion operator", "sealed class K { public static implicit operator long(K a) { H.B(); return 0; } }", "long wide = {|#0:k|};", "implicit operator long" },
         { "explicit conversion operator", "sealed class K { public static explicit operator int(K a) { H.B(); return 0; } }", "var narrow = {|#0:(int)k|};", "explicit operator int" },
+        { "instance method", "sealed class K { public void Run() { H.B(); } }", "{|#0:k.Run()|};", "Run" },
+        { "extension method", "sealed class K { } static class KExtensions { public static void Run(this K k) { H.B(); } }", "{|#0:k.Run()|};", "Run" },
+        { "class constructor", "sealed class K { public K(int x) { H.B(); } }", "var made = {|#1:{|#0:new K(1)|}|};", "new K" },
+        { "compound assignment of a property runs its getter", "sealed class K { public int Count { get { H.B(); return 1; } set { } } }", "{|#0:k.Count|} += 1;", "Count.get" },
+        { "compound assignment of a property runs its setter", "sealed class K { public int Count { get => 1; set { H.B(); } } }", "{|#0:k.Count|} += 1;", "Count.set" },
+        { "increment of a property runs its setter", "sealed class K { public int Count { get => 1; set { H.B(); } } }", "{|#0:k.Count|}++;", "Count.set" },
+        { "compound assignment of an indexer runs its setter", "sealed class K { public int this[int i] { get => i; set { H.B(); } } }", "{|#0:k[1]|} += 2;", "this[].set" },
+        { "decrement operator", "sealed class K { public static K operator --(K a) { H.B(); return a; } }", "{|#0:k--|};", "operator --" },
+        { "foreach enumerator's Current", "sealed class K { public E GetEnumerator() => default; } struct E { public int Current { get { H.B(); return 0; } } public bool MoveNext() => false; }", "foreach (var item in {|#0:k|}) { }", "Current.get" },
+        { "foreach enumerator's GetEnumerator", "sealed class K { public E GetEnumerator() { H.B(); return default; } } struct E { public int Current => 0; public bool MoveNext() => false; }", "foreach (var item in {|#0:k|}) { }", "GetEnumerator" },
         { "foreach enumerator", "sealed class K { public E GetEnumerator() => default; } struct E { public int Current => 0; public bool MoveNext() { H.B(); return false; } }", "foreach (var item in {|#0:k|}) { }", "MoveNext" },
     };
 
@@ -39,6 +49,7 @@ public sealed class TransitiveReachTests
         var test = new Test { TestCode = Source(declarations, hotStatement, depth: 3) };
         test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerWarning("TG3018").WithLocation(0)
             .WithArguments(name, "'" + name + "' -> 'B' -> 'Leaf': new 'object' (TG3001)", "C.M"));
+        AddClassAllocation(test, hotStatement);
         return RunAsync(test, kind);
     }
 
@@ -47,7 +58,11 @@ public sealed class TransitiveReachTests
     public Task An_allocation_four_calls_deep_is_beyond_the_documented_depth_and_not_reported(string kind, string declarations, string hotStatement, string name)
     {
         _ = name;
-        var test = new Test { TestCode = Source(declarations, hotStatement, depth: 4).Replace("{|#0:", "").Replace("|}", "") };
+        // No TG3018 one call further: the #0 mark and its closing go.
+        var statement = hotStatement.Replace("{|#0:", "");
+        statement = statement.Remove(statement.IndexOf("|}", System.StringComparison.Ordinal), 2);
+        var test = new Test { TestCode = Source(declarations, statement, depth: 4) };
+        AddClassAllocation(test, hotStatement);
         return RunAsync(test, kind);
     }
 
@@ -239,6 +254,15 @@ public sealed class TransitiveReachTests
             [HotPath] void M(K k) { {{hotStatement}} }
         }
         """;
+
+    // A row whose hot statement creates a class instance marks it #1: the object itself is TG3001 at any depth.
+    private static void AddClassAllocation(Test test, string hotStatement)
+    {
+        if (hotStatement.Contains("{|#1:"))
+        {
+            test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerWarning("TG3001").WithLocation(1).WithArguments("K", "C.M"));
+        }
+    }
 
     private static Task RunAsync(Test test, string kind)
     {
