@@ -37,6 +37,9 @@ internal sealed partial class LoopbackNamespace : IDisposable
         }
     }
 
+    /// <summary>Gives the local IPv4 address <paramref name="address"/> (127.x.y.z) a route of its own with a locked <paramref name="mtu"/>.</summary>
+    public void NarrowRoute(string address, int mtu) => Ip($"-n {Name} route add local {address}/32 dev lo table local mtu lock {mtu}");
+
     /// <summary>Runs <paramref name="action"/> on a thread inside the namespace and returns its result (or rethrows).</summary>
     public T Run<T>(Func<T> action)
     {

@@ -95,6 +95,39 @@ public sealed class RouteMtuTests
     }
 
     [NetworkFact]
+    public void A_default_router_lowers_its_payload_size_to_the_narrowest_route_among_its_servers()
+    {
+        if (!RawSocketForwarder.IsAvailable(out var reason))
+        {
+            Console.WriteLine($"SKIPPED: {reason}");
+            return;
+        }
+
+        using var space = LoopbackNamespace.Create(mtu: 1500);
+        space.NarrowRoute("127.0.0.2", 1450);
+        space.NarrowRoute("127.0.0.3", 1400);
+        space.Run(() =>
+        {
+            using var middle = R2P2Server.CreateUdp(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0), new EchoHandler(), new R2P2ServerOptions { PayloadSize = 1364 });
+            using var narrow = R2P2Server.CreateUdp(new IPEndPoint(IPAddress.Parse("127.0.0.3"), 0), new EchoHandler(), new R2P2ServerOptions { PayloadSize = 1364 });
+
+            // Explicit: 1400 fits the 1450-byte route and not the 1400-byte one, so it is refused naming that server.
+            var error = Assert.Throws<ArgumentException>(() => R2P2Router.CreateUdp(new IPEndPoint(IPAddress.Loopback, 0), options: new R2P2RouterOptions { PayloadSize = 1400, Servers = [middle.LocalAddress, narrow.LocalAddress] }));
+            Assert.Contains($"{narrow.LocalAddress}", error.Message);
+            Assert.Contains("set it to 1364 or less", error.Message);
+
+            // Default: lowered to 1414 by the first route, then to 1364 by the second, and not refused.
+            using var router = R2P2Router.CreateUdp(new IPEndPoint(IPAddress.Loopback, 0), options: new R2P2RouterOptions { Servers = [middle.LocalAddress, narrow.LocalAddress] });
+            Assert.Equal(2, router.Servers.Count);
+            using var client = R2P2Client.CreateUdp(router.LocalAddress.ToEndPoint(), new R2P2ClientOptions { PayloadSize = 1364, Timeout = Payloads.Generous, ResponseSources = ResponseSources.AnyServer });
+            var payload = Payloads.Make(1364, tag: 10); // one full packet, forwarded whole to either server
+            using var response = client.CallAsync(payload).AsTask().WaitAsync(Payloads.Generous).GetAwaiter().GetResult();
+            Assert.Equal(payload, Payloads.ToArray(response.Payload));
+            return 0;
+        });
+    }
+
+    [NetworkFact]
     public void A_server_behind_a_router_refuses_a_payload_size_the_route_to_it_cannot_carry_and_lowers_the_default()
     {
         using var space = LoopbackNamespace.Create(mtu: 1500);

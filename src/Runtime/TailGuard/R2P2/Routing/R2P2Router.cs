@@ -58,11 +58,12 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
         _options.Validate();
         if (forwarder is RawSocketForwarder)
         {
-            // The default payload size is lowered to what the routes to the configured servers carry (CheckRoute).
+            // A forwarded request must fit the route to every configured server (CheckRoute): the default payload size is
+            // lowered to the narrowest route, another size that one of them cannot carry is refused. Each route is asked once.
             var fit = _options.PayloadSize;
             foreach (var server in _options.Servers)
             {
-                fit = Math.Min(fit, RouteMtu.Fit(fit, server, RouteMtu.To(server), $"{nameof(R2P2RouterOptions)}.{nameof(R2P2RouterOptions.Servers)} {server}: {nameof(R2P2RouterOptions)}.{nameof(R2P2RouterOptions.PayloadSize)}"));
+                fit = Math.Min(fit, RouteMtu.Fit(_options.PayloadSize, server, RouteMtu.To(server), $"{nameof(R2P2RouterOptions)}.{nameof(R2P2RouterOptions.Servers)} {server}: {nameof(R2P2RouterOptions)}.{nameof(R2P2RouterOptions.PayloadSize)}"));
             }
 
             if (fit != _options.PayloadSize)
@@ -86,7 +87,6 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
         foreach (var server in _options.Servers)
         {
             CheckFamily(server, $"{nameof(R2P2RouterOptions)}.{nameof(R2P2RouterOptions.Servers)}");
-            CheckRoute(forwarder, server, $"{nameof(R2P2RouterOptions)}.{nameof(R2P2RouterOptions.Servers)}");
         }
 
         if (feedbackTransport is not null && feedbackTransport.LocalAddress.IsIPv4 != IsIPv4)
