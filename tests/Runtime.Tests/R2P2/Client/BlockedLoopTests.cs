@@ -44,6 +44,31 @@ public sealed class BlockedLoopTests : IDisposable
     }
 
     [Fact]
+    public async Task The_blocked_loop_error_is_caught_by_code_that_catches_timeouts()
+    {
+        using var client = new R2P2Client(_network.Bind(), _server.LocalAddress, new R2P2ClientOptions { RunContinuationsAsynchronously = false, Timeout = Timeout });
+
+        // What a retry loop, the load generator or the replicated client writes: only timeouts are expected.
+        var caughtAsTimeout = Task.Run(async () =>
+        {
+            await ResumeOnTheReceiveLoop(client);
+            try
+            {
+                using var second = client.CallAsync("second"u8.ToArray()).AsTask().GetAwaiter().GetResult();
+                return (Exception?)null;
+            }
+            catch (R2P2TimeoutException timeout)
+            {
+                return timeout;
+            }
+        });
+
+        var caught = await caughtAsTimeout.WaitAsync(Payloads.Generous);
+        Assert.IsType<R2P2ReceiveLoopBlockedException>(caught);
+        Assert.Equal(1, client.Statistics.Timeouts);
+    }
+
+    [Fact]
     public void A_callback_waiting_for_another_call_gets_that_call_ended_as_ReceiveLoopBlocked()
     {
         using var client = new R2P2Client(_network.Bind(), _server.LocalAddress, new R2P2ClientOptions { Timeout = Timeout });
