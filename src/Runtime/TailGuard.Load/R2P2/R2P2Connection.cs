@@ -3,6 +3,7 @@ using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using TailGuard.R2P2;
+using TailGuard.R2P2.Protocol;
 
 namespace TailGuard.Load.R2P2;
 
@@ -15,12 +16,14 @@ namespace TailGuard.Load.R2P2;
 internal sealed class R2P2Connection : IAsyncDisposable, IDisposable
 {
     private readonly TimestampingTransport _transport;
+    private readonly R2P2CallBatch _batch;
     private long _receiveLoopErrors;
 
     private R2P2Connection(R2P2Client client, TimestampingTransport transport)
     {
         Client = client;
         _transport = transport;
+        _batch = client.CreateBatch(); // used by the connection's one sending thread only
         client.ReceiveLoopError += (_, _) => Interlocked.Increment(ref _receiveLoopErrors);
     }
 
@@ -39,6 +42,9 @@ internal sealed class R2P2Connection : IAsyncDisposable, IDisposable
         var transport = TimestampingTransport.Bind(server, settings, options);
         try
         {
+            // A batch holds its first packets (header and payload size, as the client rents them) until its flush, while
+            // the client's receive loop rents a batch of replacements from the same pool when a burst of answers comes back.
+            transport.FillPool(R2P2Header.Size + options.PacketPayloadSize, R2P2CallBatch.DefaultCapacity + new ReceiveLoopOptions().BatchSize);
             return new R2P2Connection(new R2P2Client(transport, PacketAddress.FromEndPoint(server), options.ClientOptions(settings)), transport);
         }
         catch
@@ -90,6 +96,36 @@ internal sealed class R2P2Connection : IAsyncDisposable, IDisposable
         {
             call.Fail();
         }
+    }
+
+    /// <summary>
+    /// Starts echo calls that fell due together and sends their first packets in one transport send (one <c>sendmmsg</c>;
+    /// <see cref="R2P2CallBatch"/>, which flushes itself every <see cref="R2P2CallBatch.DefaultCapacity"/> calls). A call
+    /// the client refuses fails at once, as in <see cref="StartEcho"/>; one whose packet the transport refuses ends as
+    /// unsent through its callback.
+    /// </summary>
+    public void StartEchoBatch(ReadOnlySpan<LoadRequest> requests, ReadOnlyMemory<byte> payload)
+    {
+        foreach (var request in requests)
+        {
+            var call = (R2P2EchoCall)request.State!;
+            bool started;
+            try
+            {
+                started = _batch.TryCall(payload, call);
+            }
+            catch (Exception)
+            {
+                started = false;
+            }
+
+            if (!started)
+            {
+                call.Fail();
+            }
+        }
+
+        _batch.Flush();
     }
 
     public long ReceivedAt(ushort requestId) => _transport.ReceivedAt(requestId);
