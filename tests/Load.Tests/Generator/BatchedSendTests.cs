@@ -128,6 +128,21 @@ public sealed class BatchedSendTests(ITestOutputHelper output)
         Assert.Throws<ArgumentOutOfRangeException>(() => LoadGenerator.ConnectAsync(new R2P2EchoTarget(server, 8), new LoadGeneratorOptions { SendWindow = TimeSpan.FromMilliseconds(11) }).GetAwaiter().GetResult());
     }
 
+    [Fact]
+    public void Agents_run_with_the_coordinators_batch_limit_and_send_window()
+    {
+        var settings = Distributed.AgentSettings.From(new LoadGeneratorOptions { MaxSendBatch = 7, SendWindow = TimeSpan.FromMicroseconds(30) }, agentIndex: 1);
+        var json = System.Text.Json.JsonSerializer.Serialize(settings);
+        var options = System.Text.Json.JsonSerializer.Deserialize<Distributed.AgentSettings>(json)!.ToOptions();
+        Assert.Equal(7, options.MaxSendBatch);
+        Assert.Equal(TimeSpan.FromMicroseconds(30), options.SendWindow);
+
+        // A coordinator that predates batching says nothing: the agent keeps the defaults rather than an invalid 0.
+        var silent = System.Text.Json.JsonSerializer.Deserialize<Distributed.AgentSettings>("{\"Distribution\":\"Exponential\"}")!.ToOptions();
+        Assert.Equal(new LoadGeneratorOptions().MaxSendBatch, silent.MaxSendBatch);
+        Assert.Equal(TimeSpan.Zero, silent.SendWindow);
+    }
+
     /// <summary>Two connections, one sender stalled 20 ms every 100 ms: about 40 requests fall due at once after each stall.</summary>
     private static LoadGeneratorOptions Stalling(int maxSendBatch) => new()
     {
