@@ -80,12 +80,30 @@ internal sealed class R2P2Connection : IAsyncDisposable, IDisposable
     /// Starts an echo call whose end <paramref name="call"/> is told by callback; a call the client refuses (MaxInFlight
     /// reached, or the client disposed) fails at once, without an exception in the common case.
     /// </summary>
-    public void StartEcho(R2P2EchoCall call, ReadOnlyMemory<byte> payload)
+    public void StartEcho(R2P2EchoCall call, ReadOnlyMemory<byte> payload) => Start(call, payload, batch: null);
+
+    /// <summary>
+    /// Starts echo calls that fell due together and sends their first packets in one transport send (one <c>sendmmsg</c>;
+    /// <see cref="R2P2CallBatch"/>, which flushes itself every <see cref="R2P2CallBatch.DefaultCapacity"/> calls). A call
+    /// the client refuses fails at once, as in <see cref="StartEcho"/>; one whose
+    /// packet the transport refuses ends as unsent through its callback.
+    /// </summary>
+    public void StartEchoBatch(ReadOnlySpan<LoadRequest> requests, ReadOnlyMemory<byte> payload)
+    {
+        foreach (var request in requests)
+        {
+            Start((R2P2EchoCall)request.State!, payload, _batch);
+        }
+
+        _batch.Flush();
+    }
+
+    private void Start(R2P2EchoCall call, ReadOnlyMemory<byte> payload, R2P2CallBatch? batch)
     {
         bool started;
         try
         {
-            started = Client.TryCall(payload, call);
+            started = batch is null ? Client.TryCall(payload, call) : batch.TryCall(payload, call);
         }
         catch (Exception)
         {
@@ -96,36 +114,6 @@ internal sealed class R2P2Connection : IAsyncDisposable, IDisposable
         {
             call.Fail();
         }
-    }
-
-    /// <summary>
-    /// Starts echo calls that fell due together and sends their first packets in one transport send (one <c>sendmmsg</c>;
-    /// <see cref="R2P2CallBatch"/>, which flushes itself every <see cref="R2P2CallBatch.DefaultCapacity"/> calls). A call
-    /// the client refuses fails at once, as in <see cref="StartEcho"/>; one whose packet the transport refuses ends as
-    /// unsent through its callback.
-    /// </summary>
-    public void StartEchoBatch(ReadOnlySpan<LoadRequest> requests, ReadOnlyMemory<byte> payload)
-    {
-        foreach (var request in requests)
-        {
-            var call = (R2P2EchoCall)request.State!;
-            bool started;
-            try
-            {
-                started = _batch.TryCall(payload, call);
-            }
-            catch (Exception)
-            {
-                started = false;
-            }
-
-            if (!started)
-            {
-                call.Fail();
-            }
-        }
-
-        _batch.Flush();
     }
 
     public long ReceivedAt(ushort requestId) => _transport.ReceivedAt(requestId);
