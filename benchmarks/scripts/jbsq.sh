@@ -10,6 +10,8 @@
 #   DISTS     service times                  (default exp,bimodal: exp:1ms and bimodal:90%:500us:5ms)
 #   DURATION  measuring time per point       (default 5s; each point also warms up for 1s)
 #   WORKERS   simulated workers              (default 8)
+#   WORKER_MODE  the workers' receive mode      (default blocking: a waiting worker that spins after each response
+#             only takes cores from the generator and the router; a request already queued at it is read at once)
 #   NO_BUILD  1 skips building the tool (Release)
 #   COST      1 measures the router's cost, 0 skips it (default 1); COST_MODE its receive mode (default busy-poll),
 #             COST_COUNT its calls per target (default 20000, after as many warm-up calls)
@@ -24,6 +26,7 @@ dists=${DISTS-exp,bimodal}  # DISTS= (empty) runs only the cost measurement
 duration=${DURATION:-5s}
 workers=${WORKERS:-8}
 cost_mode=${COST_MODE:-busy-poll}
+worker_mode=${WORKER_MODE:-blocking}
 mkdir -p "$out"
 trap 'exit 143' TERM INT  # so the EXIT trap of tool-common.sh stops what was started
 [ "$(id -u)" = 0 ] || { echo "the router forwards through a raw socket: run as root (CAP_NET_RAW)" >&2; exit 2; }
@@ -80,7 +83,7 @@ for dist in ${dists//,/ }; do
   rates=$(for l in ${loads//,/ }; do printf '%s,' $(( capacity * l / 100 )); done); rates=${rates%,}
   for policy in ${policies//,/ }; do
     name="$dist-${policy/:/}"
-    start_pair "$name" "$policy" --service-time "${spec[$dist]}" --service-mode wait --seed 7
+    start_pair "$name" "$policy" --service-time "${spec[$dist]}" --service-mode wait --seed 7 --receive-mode "$worker_mode"
     echo "## $dist ${spec[$dist]}, $policy: rates $rates (capacity $capacity/s)" | tee -a "$out/summary.txt"
     set +e
     tailguard load --target "r2p2://$router?router" --rates "$rates" --duration "$duration" --warmup 1s --size 64 \
@@ -89,6 +92,7 @@ for dist in ${dists//,/ }; do
     set -e
     stop_tool "$router_pid"; stop_tool "$server_pid"
     tail -n $(( workers + 1 )) "$logs/$name-router.log" >>"$out/summary.txt"
+    grep -h '^service time' "$logs/$name-server.log" | tee "$out/$name.service" | tee -a "$out/summary.txt"
   done
 done
 
