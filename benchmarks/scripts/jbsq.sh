@@ -31,9 +31,10 @@ mkdir -p "$out"
 trap 'exit 143' TERM INT  # so the EXIT trap of tool-common.sh stops what was started
 [ "$(id -u)" = 0 ] || { echo "the router forwards through a raw socket: run as root (CAP_NET_RAW)" >&2; exit 2; }
 
-# service time and its mean in microseconds, per distribution
+# service time, its mean in microseconds and its model for the report's ideal (jbsq-report.py), per distribution
 declare -A spec=([exp]="exp:1ms" [bimodal]="bimodal:90%:500us:5ms")
 declare -A mean_us=([exp]=1000 [bimodal]=950)
+declare -A model=([exp]="exp:1000" [bimodal]="bimodal:0.9:500:5000")
 
 # start_tool NAME PATTERN ARGS...: `tailguard ARGS...` in the background, its log in $logs/NAME.log; waits until the log
 # has a line matching PATTERN (a grep -E pattern) and sets $pid and $line.
@@ -110,4 +111,4 @@ if [ "${COST:-1}" = 1 ]; then
 fi
 
 echo "# load average at the end: $(load_average)" | tee -a "$out/summary.txt"
-python3 "$(dirname "$0")/jbsq-report.py" "$out" "$workers" "exp=${mean_us[exp]}" "bimodal=${mean_us[bimodal]}" | tee "$out/results.md"
+python3 "$(dirname "$0")/jbsq-report.py" "$out" "$workers" "exp=${model[exp]}" "bimodal=${model[bimodal]}" | tee "$out/results.md"
