@@ -207,11 +207,16 @@ def main():
                 cells.append(f"{p50:.0f} / {p99:.0f}" + (f" ({failed} failed)" if failed else "") + checks)
             print(f"| {load}% | " + " | ".join(cells) + f" | {ideals[i][0]:.0f} / {ideals[i][1]:.0f} |")
         print("\n✗: the point failed a self-check of `tailguard load` (its numbers measure the machine, not the policy).\n")
-        for policy in table:
+        for policy, rows in table.items():
+            # A generator stalled for X ms sends the X ms of requests at once; at load rho the queue takes
+            # X rho / (1 - rho) to drain that backlog, so the sender's lateness shows in every policy's tail.
+            late = ", ".join(f"{float(r[3].get('lateness_p99_us') or 0):.0f} / {float(r[3].get('lateness_max_us') or 0):.0f}" for r in rows)
+            line = f"- {policy}: sender lateness p99 / max {late} us"
             if policy + " held" in carried:
                 held = carried[policy + " held"]
-                print(f"- {policy}: the workers held {held['held']:.1f} us on average for {held['drawn']:.1f} us drawn "
-                      f"({held['held'] / held['drawn'] - 1:+.1%}); carried load " + ", ".join(f"{c * 100:.1f}%" for c in carried[policy]))
+                line += (f"; the workers held {held['held']:.1f} us on average for {held['drawn']:.1f} us drawn "
+                         f"({held['held'] / held['drawn'] - 1:+.1%}); carried load " + ", ".join(f"{c * 100:.1f}%" for c in carried[policy]))
+            print(line)
         print()
         svg_plot(os.path.join(out, f"{dist}-p99.svg"), f"p99 vs load, {dist} service times, {workers} workers", series, ideal99, loads)
         if 80 in loads and "jbsq:2" in table and "random" in table:
