@@ -16,7 +16,8 @@ namespace TailGuard.Benchmarks.R2P2;
 /// calls over UDP loopback, client and server in this process, each call timed on its own. Rounds alternate the modes
 /// (and their order) so a busy machine's drift hits both alike; the report is the median over rounds of each round's
 /// p50 and p99, and the bytes allocated per call over the whole process.
-/// Run: <c>dotnet run -c Release --project benchmarks/TailGuard.Benchmarks -- r2p2-auth [ROUNDS] [CALLS]</c>
+/// Run: <c>dotnet run -c Release --project benchmarks/TailGuard.Benchmarks -- r2p2-auth [ROUNDS] [CALLS] [MODE]</c>, MODE a
+/// <see cref="ReceiveMode"/> for both receive loops (by default the library's own, adaptive)
 /// (or benchmarks/scripts/r2p2-security.sh, which records the load average beside the numbers).
 /// </summary>
 internal static class AuthenticatedModeLatency
@@ -27,21 +28,22 @@ internal static class AuthenticatedModeLatency
     {
         var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 7;
         var calls = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
-        if (rounds < 1 || calls < 100)
+        var receiveMode = new R2P2ClientOptions().ReceiveMode;
+        if (rounds < 1 || calls < 100 || (args.Length > 2 && !(Enum.TryParse(args[2], ignoreCase: true, out receiveMode) && Enum.IsDefined(receiveMode))))
         {
-            output.WriteLine("usage: r2p2-auth [ROUNDS >= 1] [CALLS >= 100]");
+            output.WriteLine("usage: r2p2-auth [ROUNDS >= 1] [CALLS >= 100] [MODE: blocking, adaptive or busypoll]");
             return 2;
         }
 
         var results = new Dictionary<(bool Authenticated, int Size), List<(double P50, double P99, double Bytes)>>();
         using var key = R2P2Key.Generate(1);
-        using var plain = new Setup(null);
-        using var authenticated = new Setup(key);
         for (var round = 0; round < rounds; round++)
         {
-            var order = round % 2 == 0 ? new[] { plain, authenticated } : [authenticated, plain];
-            foreach (var setup in order)
+            var order = round % 2 == 0 ? new[] { null, key } : [key, null];
+            foreach (var roundKey in order)
             {
+                // One client and server at a time: busy-polled loops of an idle pair would take the cores from the pair measured.
+                using var setup = new Setup(roundKey, receiveMode);
                 foreach (var size in Sizes)
                 {
                     var sample = setup.Measure(size, calls);
@@ -56,7 +58,7 @@ internal static class AuthenticatedModeLatency
             }
         }
 
-        output.WriteLine($"{rounds} rounds of {calls} closed-loop calls per mode and size, UDP loopback, blocking receive loops; medians over rounds");
+        output.WriteLine($"{rounds} rounds of {calls} closed-loop calls per mode and size, UDP loopback, {receiveMode} receive loops; medians over rounds");
         output.WriteLine("mode           size   p50 us   p99 us   B/call");
         foreach (var size in Sizes)
         {
@@ -91,14 +93,14 @@ internal static class AuthenticatedModeLatency
         private readonly R2P2Client _client;
         private long[] _latencies = [];
 
-        public Setup(R2P2Key? key)
+        public Setup(R2P2Key? key, ReceiveMode mode)
         {
             Authenticated = key is not null;
             _server = R2P2Server.CreateUdp(
                 new IPEndPoint(IPAddress.Loopback, 0),
                 new Echo(),
-                new R2P2ServerOptions { AuthenticationKeys = key is null ? null : new R2P2KeyRing(key) });
-            _client = R2P2Client.CreateUdp(_server.LocalAddress.ToEndPoint(), new R2P2ClientOptions { AuthenticationKey = key });
+                new R2P2ServerOptions { AuthenticationKeys = key is null ? null : new R2P2KeyRing(key), ReceiveMode = mode });
+            _client = R2P2Client.CreateUdp(_server.LocalAddress.ToEndPoint(), new R2P2ClientOptions { AuthenticationKey = key, ReceiveMode = mode });
         }
 
         public bool Authenticated { get; }
