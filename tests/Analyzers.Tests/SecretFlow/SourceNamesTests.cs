@@ -79,6 +79,70 @@ public sealed class SourceNamesTests
             """);
 
     [Fact]
+    public Task A_method_whose_return_value_is_secret_in_a_referenced_assembly_is_a_source()
+    {
+        var test = new Test
+        {
+            TestCode = """
+                sealed class Caller
+                {
+                    public void Log() => System.Console.WriteLine({|TG4003:Library.Vault.Unwrap()|});
+                }
+                """,
+        };
+        test.TestState.AdditionalProjects["Library"].Sources.Add(("Vault.cs", """
+            namespace Library;
+            public static class Vault { [return: TailGuard.Secret] public static string Unwrap() => "k"; }
+            """));
+        test.TestState.AdditionalProjects["Library"].AdditionalReferences.Add(TestReferences.TailGuardRuntime);
+        test.TestState.AdditionalProjectReferences.Add("Library");
+        return test.RunAsync();
+    }
+
+    [Fact]
+    public Task An_internal_secret_of_a_referenced_assembly_that_gives_access_to_its_internals_is_a_source()
+    {
+        var test = new Test
+        {
+            TestCode = """
+                sealed class Caller
+                {
+                    public void Log(Library.Credentials credentials) => System.Console.WriteLine({|TG4003:credentials.Token|});
+                }
+                """,
+        };
+        test.TestState.AdditionalProjects["Library"].Sources.Add(("Credentials.cs", """
+            [assembly: System.Runtime.CompilerServices.InternalsVisibleTo("TestProject")]
+            namespace Library;
+            internal sealed class Credentials { [TailGuard.Secret] internal string Token { get; } = "t"; }
+            """));
+        test.TestState.AdditionalProjects["Library"].AdditionalReferences.Add(TestReferences.TailGuardRuntime);
+        test.TestState.AdditionalProjectReferences.Add("Library");
+        return test.RunAsync();
+    }
+
+    [Fact]
+    public Task A_protected_secret_of_a_base_class_in_a_referenced_assembly_is_a_source_in_a_derived_class()
+    {
+        var test = new Test
+        {
+            TestCode = """
+                sealed class Derived : Library.Holder
+                {
+                    public void Log() => System.Console.WriteLine({|TG4003:Seed|});
+                }
+                """,
+        };
+        test.TestState.AdditionalProjects["Library"].Sources.Add(("Holder.cs", """
+            namespace Library;
+            public abstract class Holder { [TailGuard.Secret] protected readonly string Seed = "s"; }
+            """));
+        test.TestState.AdditionalProjects["Library"].AdditionalReferences.Add(TestReferences.TailGuardRuntime);
+        test.TestState.AdditionalProjectReferences.Add("Library");
+        return test.RunAsync();
+    }
+
+    [Fact]
     public Task A_secret_property_declared_in_a_referenced_assembly_is_a_source()
     {
         var test = new Test
