@@ -74,6 +74,42 @@ public sealed class SenderThreadTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_sending_thread_allocates_nothing_when_it_sends_in_batches()
+    {
+        using var server = TestServers.Start(new EchoHandler());
+        await using var target = new R2P2EchoTarget(server.EndPoint(), 64);
+
+        // A 1 ms send window at 5k/s: about five requests per batch, each batch one R2P2CallBatch flush (one sendmmsg).
+        var options = new LoadGeneratorOptions
+        {
+            Connections = 2,
+            LatencyConnections = 1,
+            MaxInFlight = 512,
+            Distribution = InterArrivalDistribution.Exponential,
+            WarmUp = TimeSpan.FromMilliseconds(300),
+            Duration = TimeSpan.FromSeconds(1.5),
+            Seed = 7,
+            SendWindow = TimeSpan.FromMilliseconds(1),
+        };
+        await using var generator = await LoadGenerator.ConnectAsync(target, options);
+        await generator.RunClosedLoopAsync(options.MaxInFlight / options.Connections, TimeSpan.FromMilliseconds(500));
+
+        var allocated = new long[3];
+        for (var i = 0; i < allocated.Length; i++)
+        {
+            var point = await generator.RunOpenLoopAsync(5_000);
+            var sender = Health(point);
+            allocated[i] = sender.AllocatedBytes;
+            Assert.True(sender.BatchedSends > point.Sent / 2, $"{sender.BatchedSends} of {point.Sent} sends batched");
+            Assert.True(point.Ok > point.Sent / 2, $"{point.Ok} of {point.Sent} ok");
+        }
+
+        Array.Sort(allocated);
+        Assert.Equal(0, allocated[0]);
+        Assert.Equal(0, allocated[allocated.Length / 2]);
+    }
+
+    [Fact]
     public async Task Collections_during_a_point_are_counted_in_its_sender_health()
     {
         using var server = TestServers.Start(new EchoHandler());

@@ -33,6 +33,23 @@ public sealed class UdpEchoTargetTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Requests_sent_in_batches_complete_once_each_with_their_own_echo()
+    {
+        using var echo = new PlainUdpEcho(EchoBehaviour.Echo);
+        await using var target = new UdpEchoTarget(echo.EndPoint, 64);
+
+        // A stalled sender finds about 20 requests due at once: they leave in one sendmmsg per connection, each in its own
+        // slot with its own number, so a response completing the wrong request would show as a wrong or double outcome.
+        await using var generator = await LoadGenerator.ConnectAsync(target, Options(stall: TimeSpan.FromMilliseconds(20)));
+        var point = Log(await generator.RunOpenLoopAsync(1_000));
+
+        Assert.True(point.Sender!.BatchedSends > point.Sender.Batches && point.Sender.Batches > 0, point.Sender.ToString());
+        AssertEachCompletedOnce(point);
+        Assert.True(point.Ok > point.Sent / 2, $"{point.Ok} ok of {point.Sent}");
+        Assert.True(point.Percentile(90).Microseconds >= 5_000, $"p90 {point.Percentile(90).Microseconds} us hides the stalls");
+    }
+
+    [Fact]
     public async Task A_duplicated_echo_completes_its_request_once()
     {
         using var echo = new PlainUdpEcho(EchoBehaviour.Twice);
@@ -108,8 +125,10 @@ public sealed class UdpEchoTargetTests(ITestOutputHelper output)
         }
     }
 
-    private static LoadGeneratorOptions Options() => new()
+    private static LoadGeneratorOptions Options(TimeSpan stall = default) => new()
     {
+        SenderStall = stall,
+        SenderStallInterval = TimeSpan.FromMilliseconds(100),
         Connections = 2,
         LatencyConnections = 1,
         WarmUp = TimeSpan.FromMilliseconds(300),

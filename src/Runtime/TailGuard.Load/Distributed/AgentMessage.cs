@@ -79,6 +79,10 @@ internal sealed class AgentSettings
 
     public double MaxSendLatenessMicroseconds { get; set; }
 
+    public int MaxSendBatch { get; set; } = new LoadGeneratorOptions().MaxSendBatch; // a coordinator that does not say keeps the default
+
+    public double SendWindowMicroseconds { get; set; }
+
     public static AgentSettings From(LoadGeneratorOptions options, int agentIndex) => new()
     {
         Connections = options.Connections,
@@ -97,6 +101,8 @@ internal sealed class AgentSettings
         IndependencePValue = options.Checks.IndependencePValue,
         MinimumSamples = options.Checks.MinimumSamples,
         MaxSendLatenessMicroseconds = options.Checks.MaxSendLateness.TotalMicroseconds,
+        MaxSendBatch = options.MaxSendBatch,
+        SendWindowMicroseconds = options.SendWindow.TotalMicroseconds,
     };
 
     public LoadGeneratorOptions ToOptions() => new()
@@ -120,6 +126,8 @@ internal sealed class AgentSettings
             MinimumSamples = MinimumSamples,
             MaxSendLateness = TimeSpan.FromMicroseconds(MaxSendLatenessMicroseconds),
         },
+        MaxSendBatch = MaxSendBatch,
+        SendWindow = TimeSpan.FromMicroseconds(SendWindowMicroseconds),
     };
 }
 

@@ -231,12 +231,14 @@ internal static class PointEvaluator
             scheduling = scheduling.Plus(recorder.Threads[i].Scheduling);
         }
 
-        long elapsed = 0, allocated = 0;
+        long elapsed = 0, allocated = 0, batchedSends = 0, batches = 0;
         var raised = true;
         foreach (var thread in recorder.Threads)
         {
             elapsed += thread.ElapsedTicks;
             allocated += thread.AllocatedInWindow;
+            batchedSends += thread.BatchedSends;
+            batches += thread.Batches;
             raised &= thread.RaisedPriority;
         }
 
@@ -250,6 +252,8 @@ internal static class PointEvaluator
             GarbageCollections = recorder.GarbageCollections,
             GarbageCollectionPause = recorder.GarbageCollectionPause,
             AllocatedBytes = allocated,
+            BatchedSends = batchedSends,
+            Batches = batches,
             Priority = raised ? Invariant($"nice {ThreadRecord.HighPriorityNice}") : "normal priority",
         };
     }

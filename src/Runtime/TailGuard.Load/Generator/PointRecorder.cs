@@ -123,6 +123,10 @@ internal sealed class ThreadRecord
 
     public long Sent;
     public long Skipped;
+
+    /// <summary>Sends in the window that left in a batch of several (<see cref="LoadConnection.SendBatch"/>), and those batches.</summary>
+    public long BatchedSends;
+    public long Batches;
     public long Measured;
 
     /// <summary>This thread's scheduled rate (requests per second), for the inter-arrival check.</summary>

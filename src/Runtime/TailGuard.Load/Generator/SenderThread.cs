@@ -11,7 +11,9 @@ namespace TailGuard.Load.Generator;
 /// at once (and its lateness is recorded), it never skips the schedule. Closed loop: keeps a fixed number of requests
 /// in flight per connection, sending again as each completes. Open loop waits by sleeping precisely (no timer slack)
 /// until <see cref="LoadGeneratorOptions.SenderSpin"/> before each send and spinning the rest, so the thread leaves its
-/// core to the target and the receive loops between sends (docs/load.md, "The sending thread").
+/// core to the target and the receive loops between sends (docs/load.md, "The sending thread"). Requests it finds due
+/// together (it woke late, or <see cref="LoadGeneratorOptions.SendWindow"/> held the first) leave in one
+/// <see cref="LoadConnection.SendBatch"/> per connection, each keeping its own scheduled time (docs/load.md, "Batched sends").
 /// </summary>
 internal sealed class SenderThread : IDisposable
 {
@@ -71,21 +73,23 @@ internal sealed class SenderThread : IDisposable
     {
         record.Begin(options.SenderPriority);
         var spinTicks = (long)(options.SenderSpin.TotalSeconds * Stopwatch.Frequency);
+        var windowTicks = (long)(options.SendWindow.TotalSeconds * Stopwatch.Frequency);
         var random = new Random(seed);
         var meanTicks = Stopwatch.Frequency / rate;
         var distribution = options.Distribution;
         var stallTicks = (long)(options.SenderStall.TotalSeconds * Stopwatch.Frequency);
         var stallEvery = (long)(options.SenderStallInterval.TotalSeconds * Stopwatch.Frequency);
         var nextStall = stallTicks > 0 ? firstSend + stallEvery : long.MaxValue;
+        var batch = new LoadRequest[options.MaxSendBatch];
         var next = (double)firstSend;
+        var scheduled = NextScheduled(ref next, random, distribution, meanTicks);
         var turn = 0;
         try
         {
-            while (true)
+            while (scheduled < recorder.StopAt)
             {
-                next += Gap(random, distribution, meanTicks);
-                var scheduled = (long)next;
-                if (scheduled >= recorder.StopAt || !WaitUntil(scheduled, spinTicks, recorder))
+                // The batch's first request is due at `scheduled`; a send window holds it that much longer to gather more.
+                if (!WaitUntil(Math.Min(scheduled + windowTicks, recorder.StopAt - 1), spinTicks, recorder))
                 {
                     return;
                 }
@@ -96,40 +100,102 @@ internal sealed class SenderThread : IDisposable
                     nextStall += stallEvery;
                 }
 
+                // Every request due by now goes to this batch's connection (sendmmsg is per socket); connections take
+                // turns by batch. A full connection ends the batch: the next due request goes to the next connection.
                 var connection = _connections[turn];
                 turn = turn + 1 == _connections.Length ? 0 : turn + 1;
-                var inWindow = scheduled >= recorder.WindowStart;
-                if (!connection.TryRent(out var request))
+                var now = Stopwatch.GetTimestamp();
+                var count = 0;
+                do
                 {
-                    if (inWindow)
+                    var rented = connection.TryRent(out var request);
+                    if (rented)
+                    {
+                        request.ScheduledTimestamp = scheduled;
+                        batch[count++] = request;
+                    }
+                    else if (scheduled >= recorder.WindowStart)
                     {
                         record.Skipped++;
                     }
 
-                    continue;
-                }
-
-                var actual = Stopwatch.GetTimestamp();
-                if (inWindow)
-                {
-                    if (record.Sent == 0)
+                    scheduled = NextScheduled(ref next, random, distribution, meanTicks);
+                    if (!rented)
                     {
-                        record.AllocatedAtWindowStart = GC.GetAllocatedBytesForCurrentThread();
+                        break;
                     }
-
-                    record.Sent++;
-                    record.Lateness.Record((long)ConnectionRunner.TicksToNanoseconds(actual - scheduled));
-                    record.SendTimes.Append(actual);
-                    record.ScheduledTimes.Append(scheduled);
                 }
+                while (count < batch.Length && scheduled <= now && scheduled < recorder.StopAt);
 
-                Send(connection, request, scheduled, inWindow ? recorder : null, record);
+                if (count > 0)
+                {
+                    SendDue(connection, batch.AsSpan(0, count), recorder, record);
+                }
             }
         }
         finally
         {
             record.End();
         }
+    }
+
+    /// <summary>
+    /// Sends the due requests of one connection: records each one's lateness and send time (all leave at once, at
+    /// <c>actual</c>), then hands a lone request to <see cref="LoadConnection.Send"/> and several to
+    /// <see cref="LoadConnection.SendBatch"/>.
+    /// </summary>
+    private static void SendDue(ConnectionRunner connection, Span<LoadRequest> due, PointRecorder recorder, ThreadRecord record)
+    {
+        var actual = Stopwatch.GetTimestamp();
+        var batchedInWindow = 0;
+        foreach (var request in due)
+        {
+            var scheduled = request.ScheduledTimestamp;
+            var inWindow = scheduled >= recorder.WindowStart;
+            if (inWindow)
+            {
+                batchedInWindow++;
+                if (record.Sent == 0)
+                {
+                    record.AllocatedAtWindowStart = GC.GetAllocatedBytesForCurrentThread();
+                }
+
+                record.Sent++;
+                record.Lateness.Record((long)ConnectionRunner.TicksToNanoseconds(actual - scheduled));
+                record.SendTimes.Append(actual);
+                record.ScheduledTimes.Append(scheduled);
+            }
+
+            Prepare(connection, request, scheduled, inWindow ? recorder : null, record);
+        }
+
+        if (due.Length == 1)
+        {
+            Send(connection, due[0]);
+        }
+        else
+        {
+            if (batchedInWindow > 0)
+            {
+                record.BatchedSends += batchedInWindow;
+                record.Batches++;
+            }
+
+            try
+            {
+                connection.Connection.SendBatch(due);
+            }
+            catch (Exception)
+            {
+                // A connection that throws instead of completing: whatever it did not complete ends as a failure.
+                foreach (var request in due)
+                {
+                    request.Complete(LoadOutcome.Failed);
+                }
+            }
+        }
+
+        due.Clear();
     }
 
     private void ClosedLoop(PointRecorder recorder, ThreadRecord record, int depth)
@@ -162,7 +228,8 @@ internal sealed class SenderThread : IDisposable
                             record.Sent++;
                         }
 
-                        Send(connection, request, sent, inWindow ? recorder : null, record);
+                        Prepare(connection, request, sent, inWindow ? recorder : null, record);
+                        Send(connection, request);
                     }
                 }
 
@@ -176,7 +243,8 @@ internal sealed class SenderThread : IDisposable
         }
     }
 
-    private static void Send(ConnectionRunner connection, LoadRequest request, long scheduled, PointRecorder? recorder, ThreadRecord record)
+    /// <summary>Readies a rented request for its send: its schedule, its sequence number and, when measured, its sample slot.</summary>
+    private static void Prepare(ConnectionRunner connection, LoadRequest request, long scheduled, PointRecorder? recorder, ThreadRecord record)
     {
         request.ScheduledTimestamp = scheduled;
         request.Sequence = connection.NextSequence++;
@@ -193,7 +261,10 @@ internal sealed class SenderThread : IDisposable
                 request.SampleIndex = slot;
             }
         }
+    }
 
+    private static void Send(ConnectionRunner connection, LoadRequest request)
+    {
         try
         {
             connection.Connection.Send(request);
@@ -203,6 +274,13 @@ internal sealed class SenderThread : IDisposable
             // A connection that throws instead of completing: the request ends as a failure, the loop goes on.
             request.Complete(LoadOutcome.Failed);
         }
+    }
+
+    /// <summary>The next scheduled send: the previous scheduled time (kept unrounded in <paramref name="next"/>) plus a drawn gap.</summary>
+    private static long NextScheduled(ref double next, Random random, InterArrivalDistribution distribution, double meanTicks)
+    {
+        next += Gap(random, distribution, meanTicks);
+        return (long)next;
     }
 
     private static double Gap(Random random, InterArrivalDistribution distribution, double meanTicks)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using TailGuard.R2P2;
+using TailGuard.R2P2.Protocol;
 
 namespace TailGuard.Load.R2P2;
 
@@ -15,12 +16,14 @@ namespace TailGuard.Load.R2P2;
 internal sealed class R2P2Connection : IAsyncDisposable, IDisposable
 {
     private readonly TimestampingTransport _transport;
+    private readonly R2P2CallBatch _batch;
     private long _receiveLoopErrors;
 
     private R2P2Connection(R2P2Client client, TimestampingTransport transport)
     {
         Client = client;
         _transport = transport;
+        _batch = client.CreateBatch(); // used by the connection's one sending thread only
         client.ReceiveLoopError += (_, _) => Interlocked.Increment(ref _receiveLoopErrors);
     }
 
@@ -39,6 +42,9 @@ internal sealed class R2P2Connection : IAsyncDisposable, IDisposable
         var transport = TimestampingTransport.Bind(server, settings, options);
         try
         {
+            // A batch holds its first packets (header and payload size, as the client rents them) until its flush, while
+            // the client's receive loop rents a batch of replacements from the same pool when a burst of answers comes back.
+            transport.FillPool(R2P2Header.Size + options.PacketPayloadSize, R2P2CallBatch.DefaultCapacity + new ReceiveLoopOptions().BatchSize);
             return new R2P2Connection(new R2P2Client(transport, PacketAddress.FromEndPoint(server), options.ClientOptions(settings)), transport);
         }
         catch
@@ -74,12 +80,30 @@ internal sealed class R2P2Connection : IAsyncDisposable, IDisposable
     /// Starts an echo call whose end <paramref name="call"/> is told by callback; a call the client refuses (MaxInFlight
     /// reached, or the client disposed) fails at once, without an exception in the common case.
     /// </summary>
-    public void StartEcho(R2P2EchoCall call, ReadOnlyMemory<byte> payload)
+    public void StartEcho(R2P2EchoCall call, ReadOnlyMemory<byte> payload) => Start(call, payload, batch: null);
+
+    /// <summary>
+    /// Starts echo calls that fell due together and sends their first packets in one transport send (one <c>sendmmsg</c>;
+    /// <see cref="R2P2CallBatch"/>, which flushes itself every <see cref="R2P2CallBatch.DefaultCapacity"/> calls). A call
+    /// the client refuses fails at once, as in <see cref="StartEcho"/>; one whose
+    /// packet the transport refuses ends as unsent through its callback.
+    /// </summary>
+    public void StartEchoBatch(ReadOnlySpan<LoadRequest> requests, ReadOnlyMemory<byte> payload)
+    {
+        foreach (var request in requests)
+        {
+            Start((R2P2EchoCall)request.State!, payload, _batch);
+        }
+
+        _batch.Flush();
+    }
+
+    private void Start(R2P2EchoCall call, ReadOnlyMemory<byte> payload, R2P2CallBatch? batch)
     {
         bool started;
         try
         {
-            started = Client.TryCall(payload, call);
+            started = batch is null ? Client.TryCall(payload, call) : batch.TryCall(payload, call);
         }
         catch (Exception)
         {

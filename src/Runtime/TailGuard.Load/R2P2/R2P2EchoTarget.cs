@@ -71,6 +71,9 @@ public sealed class R2P2EchoTarget : LoadTarget
         // The callback form: an echo request costs no task, no continuation and no allocation (docs/r2p2.md).
         public override void Send(LoadRequest request) => inner.StartEcho((R2P2EchoCall)request.State!, target._payload);
 
+        // Requests due together leave in one sendmmsg (R2P2CallBatch).
+        public override void SendBatch(ReadOnlySpan<LoadRequest> requests) => inner.StartEchoBatch(requests, target._payload);
+
         public override ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

@@ -40,6 +40,30 @@ internal abstract class TimestampingTransport : PacketTransport
         return kernel ?? (TimestampingTransport)new ClockTimestampingTransport(UdpTransport.Bind(local, options.Transport));
     }
 
+    /// <summary>
+    /// Puts <paramref name="count"/> buffers of <paramref name="capacity"/> bytes in the transport's pool, so a sender
+    /// holding that many at once (a batch before its one send) takes them from the pool instead of allocating them in a
+    /// point's window. The pool only grows on demand (docs/load.md, "Batched sends").
+    /// </summary>
+    public void FillPool(int capacity, int count)
+    {
+        var buffers = new PacketBuffer[count];
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                buffers[i] = Rent(capacity);
+            }
+        }
+        finally
+        {
+            foreach (var buffer in buffers)
+            {
+                buffer?.Return();
+            }
+        }
+    }
+
     /// <summary>Marks (on the calling thread) the call whose first packet the next send carries.</summary>
     public static void BeginSend(IRequestIdListener call) => t_sending = call;
 

@@ -64,6 +64,34 @@ public abstract class LoadConnection : IAsyncDisposable
     public abstract void Send(LoadRequest request);
 
     /// <summary>
+    /// Sends requests that fell due together (a sending thread that woke to find several due, or a send window; docs/load.md,
+    /// "Batched sends"), in as few system calls as the connection can: the R2P2 and UDP echo targets send them with one
+    /// <c>sendmmsg</c>. The same contract as <see cref="Send"/> holds for each request: do not block on replies, complete
+    /// each exactly once, possibly before this method returns. The default sends them one at a time with <see cref="Send"/>.
+    /// </summary>
+    /// <remarks>
+    /// Each request keeps its own <see cref="LoadRequest.ScheduledTimestamp"/>, so its latency is still measured from when
+    /// it was due. If this method throws, the generator ends every request of the batch not yet completed as
+    /// <see cref="LoadOutcome.Failed"/>. The span is only valid during the call.
+    /// </remarks>
+    /// <param name="requests">The requests, in schedule order; their <see cref="LoadRequest.State"/> is what <see cref="CreateRequestState"/> made.</param>
+    public virtual void SendBatch(ReadOnlySpan<LoadRequest> requests)
+    {
+        foreach (var request in requests)
+        {
+            try
+            {
+                Send(request);
+            }
+            catch (Exception)
+            {
+                // One request's failure must not leave the rest of the batch unsent.
+                request.Complete(LoadOutcome.Failed);
+            }
+        }
+    }
+
+    /// <summary>
     /// Creates the connection's own per-request state (cached delegates, buffers), once per pooled request, so that a
     /// send allocates nothing. The default is none.
     /// </summary>

@@ -21,13 +21,16 @@ internal sealed class UdpEchoConnection : LoadConnection, IReceiveLoopHandler
     public const int MaxSlots = ushort.MaxValue + 1;
     private const int SlotOffset = 4;
 
+    /// <summary>The most datagrams one transport send carries; a larger batch leaves in several.</summary>
+    private const int MaxBatch = 64;
+
     private readonly TimestampingTransport _transport;
     private readonly ReceiveLoop _loop;
     private readonly PacketAddress _server;
     private readonly byte[] _filler;
     private readonly long _timeoutTicks;
     private readonly UdpEchoCall?[] _calls;
-    private readonly PacketBuffer[] _sending = new PacketBuffer[1];
+    private readonly PacketBuffer[] _sending = new PacketBuffer[MaxBatch];
     private int _slotCount;
     private long _faults;
 
@@ -54,6 +57,7 @@ internal sealed class UdpEchoConnection : LoadConnection, IReceiveLoopHandler
         var transport = TimestampingTransport.Bind(server, settings, options);
         try
         {
+            transport.FillPool(filler.Length, MaxBatch); // a batch in hand before its one send (receive buffers are another size)
             return new UdpEchoConnection(transport, PacketAddress.FromEndPoint(server), settings, options, filler);
         }
         catch
@@ -77,48 +81,92 @@ internal sealed class UdpEchoConnection : LoadConnection, IReceiveLoopHandler
         return call;
     }
 
-    public override void Send(LoadRequest request)
+    public override void Send(LoadRequest request) => SendBatch(new ReadOnlySpan<LoadRequest>(ref request));
+
+    /// <summary>Sends the requests' datagrams with one transport send (one <c>sendmmsg</c>) per <see cref="MaxBatch"/> of them.</summary>
+    public override void SendBatch(ReadOnlySpan<LoadRequest> requests)
     {
-        var call = (UdpEchoCall)request.State!;
-        var number = (uint)request.Sequence;
-        var packet = _transport.Rent(_filler.Length);
+        while (!requests.IsEmpty)
+        {
+            var count = Math.Min(requests.Length, MaxBatch);
+            SendChunk(requests[..count]);
+            requests = requests[count..];
+        }
+    }
+
+    private void SendChunk(ReadOnlySpan<LoadRequest> requests)
+    {
         var now = Stopwatch.GetTimestamp();
+        var count = 0;
         try
         {
-            var datagram = packet.Storage[.._filler.Length];
-            _filler.CopyTo(datagram);
-            BinaryPrimitives.WriteUInt32BigEndian(datagram, number);
-            BinaryPrimitives.WriteUInt16BigEndian(datagram[SlotOffset..], call.Slot);
-            packet.Length = _filler.Length;
-            packet.Address = _server;
+            for (; count < requests.Length; count++)
+            {
+                _sending[count] = Datagram(requests[count]);
+            }
         }
         catch
         {
-            packet.Return();
+            // Not sent: the buffers go back; the generator fails the batch's requests.
+            for (var i = 0; i < count; i++)
+            {
+                _sending[i].Return();
+                _sending[i] = null!;
+            }
+
             throw;
         }
 
-        call.Begin(number, now + _timeoutTicks);
-        _sending[0] = packet;
+        for (var i = 0; i < count; i++)
+        {
+            var request = requests[i];
+            ((UdpEchoCall)request.State!).Begin((uint)request.Sequence, now + _timeoutTicks);
+        }
+
         try
         {
-            _transport.Send(_sending); // takes the buffer, even when it throws
+            _transport.Send(_sending.AsSpan(0, count)); // takes every buffer, even when it throws
         }
         catch (Exception)
         {
-            if (call.TryFinish(number))
+            for (var i = 0; i < count; i++)
             {
-                request.Complete(LoadOutcome.Failed);
+                var request = requests[i];
+                if (((UdpEchoCall)request.State!).TryFinish((uint)request.Sequence))
+                {
+                    request.Complete(LoadOutcome.Failed);
+                }
             }
 
             return;
         }
         finally
         {
-            _sending[0] = null!;
+            Array.Clear(_sending, 0, count);
         }
 
         _loop.KeepSpinning(now);
+    }
+
+    /// <summary>The request's datagram: the filler, with its send number in bytes 0-3 and its slot in bytes 4-5.</summary>
+    private PacketBuffer Datagram(LoadRequest request)
+    {
+        var packet = _transport.Rent(_filler.Length);
+        try
+        {
+            var datagram = packet.Storage[.._filler.Length];
+            _filler.CopyTo(datagram);
+            BinaryPrimitives.WriteUInt32BigEndian(datagram, (uint)request.Sequence);
+            BinaryPrimitives.WriteUInt16BigEndian(datagram[SlotOffset..], ((UdpEchoCall)request.State!).Slot);
+            packet.Length = _filler.Length;
+            packet.Address = _server;
+            return packet;
+        }
+        catch
+        {
+            packet.Return();
+            throw;
+        }
     }
 
     public bool OnPacket(ReceiveLoop receiveLoop, PacketBuffer packet)

@@ -40,7 +40,7 @@ internal sealed class LoadOptions
             Targets, Rates, Sweep, Size.Option, Connections.Option, LatencyConnections.Option, Threads.Option, MaxInFlight.Option,
             Timeout.Option, Distribution.Option, WarmUp.Option, Duration.Option, CiWidth, CiPercentile.Option, MaxDuration.Option,
             Percentiles, RateTolerance.Option, Significance.Option, MaxLateness.Option, IndependenceP.Option, Seed.Option,
-            CapacityDuration.Option, SenderSpin.Option, SenderPriority.Option, Modes.Mode, Modes.BusyPoll, NoKernelTimestamps, Csv, Json, Plot, Agents, Agent, Listen, StallSender,
+            CapacityDuration.Option, SenderSpin.Option, SenderPriority.Option, SendBatch.Option, SendWindow.Option, Modes.Mode, Modes.BusyPoll, NoKernelTimestamps, Csv, Json, Plot, Agents, Agent, Listen, StallSender,
         ];
     }
 
@@ -101,6 +101,10 @@ internal sealed class LoadOptions
     public Valued<TimeSpan> CapacityDuration { get; } = ToolOptions.Duration("--capacity-duration", "With --sweep: how long the capacity probe (a saturating closed loop) runs.", TimeSpan.FromSeconds(2));
 
     public Valued<TimeSpan> SenderSpin { get; } = ToolOptions.Duration("--sender-spin", "How long before each scheduled send a sending thread stops sleeping and spins (0 to 10ms; docs/load.md, \"The sending thread\").", s_defaults.SenderSpin);
+
+    public Valued<int> SendBatch { get; } = ToolOptions.Count("--send-batch", "The most due requests a sending thread hands to one connection in one send (one sendmmsg); 1 sends each alone (docs/load.md, \"Batched sends\").", s_defaults.MaxSendBatch, 1, 1024);
+
+    public Valued<TimeSpan> SendWindow { get; } = ToolOptions.Duration("--send-window", "How long a sending thread may hold a due request to send it with those falling due after it (0 to 10ms); the lateness it costs is judged by --max-lateness.", s_defaults.SendWindow);
 
     public Valued<SenderPriority> SenderPriority { get; } = ToolOptions.Choice("--sender-priority", "The sending threads' priority: high (nice -10 where permitted) or normal.", s_defaults.SenderPriority, new Dictionary<string, SenderPriority>
     {
@@ -194,6 +198,11 @@ internal sealed class LoadOptions
             throw ToolException.Usage("--sender-spin must be at most 10ms.");
         }
 
+        if (SendWindow.Get(parse) > TimeSpan.FromMilliseconds(10))
+        {
+            throw ToolException.Usage("--send-window must be at most 10ms.");
+        }
+
         if (parse.GetValue(StallSender) is { } stall && ParseStall(stall).Error is { } stallError)
         {
             throw ToolException.Usage($"--stall-sender: {stallError}");
@@ -237,6 +246,8 @@ internal sealed class LoadOptions
             },
             SenderSpin = SenderSpin.Get(parse),
             SenderPriority = SenderPriority.Get(parse),
+            MaxSendBatch = SendBatch.Get(parse),
+            SendWindow = SendWindow.Get(parse),
             SenderStall = stall.Stall ?? TimeSpan.Zero,
             SenderStallInterval = stall.Interval ?? TimeSpan.FromMilliseconds(100),
         };
