@@ -117,23 +117,25 @@ internal sealed class SourceNames
         var candidates = new HashSet<string>(reached, StringComparer.Ordinal);
         foreach (var tree in engine.Compilation.SyntaxTrees)
         {
+            // A generated file is read as text: its bodies are never analyzed, and walking their tokens would build them.
+            var generated = GeneratedText.IsGenerated(tree) ? tree.GetText().ToString() : null;
             foreach (var node in tree.GetRoot().DescendantNodes(static node => node is not MemberDeclarationSyntax || node is BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
             {
                 switch (node)
                 {
                     case MethodDeclarationSyntax declaration:
-                        declarations.Add(new Declaration(node, declaration.Identifier.ValueText, returns: true));
+                        declarations.Add(new Declaration(node, declaration.Identifier.ValueText, returns: true, generated));
                         candidates.Add(declaration.Identifier.ValueText);
                         break;
                     case PropertyDeclarationSyntax declaration:
-                        declarations.Add(new Declaration(node, declaration.Identifier.ValueText, returns: true));
+                        declarations.Add(new Declaration(node, declaration.Identifier.ValueText, returns: true, generated));
                         candidates.Add(declaration.Identifier.ValueText);
                         break;
                     case IndexerDeclarationSyntax or OperatorDeclarationSyntax or ConversionOperatorDeclarationSyntax:
-                        declarations.Add(new Declaration(node, name: null, returns: true));
+                        declarations.Add(new Declaration(node, name: null, returns: true, generated));
                         break;
                     case BaseMethodDeclarationSyntax or BasePropertyDeclarationSyntax or BaseFieldDeclarationSyntax:
-                        declarations.Add(new Declaration(node, name: null, returns: false));
+                        declarations.Add(new Declaration(node, name: null, returns: false, generated));
                         break;
                 }
             }
@@ -142,11 +144,13 @@ internal sealed class SourceNames
         // One walk of each declaration's tokens: the names that matter (a source's, or a declared member's) it mentions.
         var mentionedBy = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var mentions = new HashSet<string>(StringComparer.Ordinal);
+        GeneratedText.Candidates? generatedCandidates = null;
         for (var i = 0; i < declarations.Count; i++)
         {
             mentions.Clear();
             var declaration = declarations[i];
-            declaration.DeclaresAttribute = Collect(declaration.Node, candidates, mentions);
+            declaration.DeclaresAttribute = (declaration.Text is { } text ? GeneratedText.Collect(declaration.Node, text, generatedCandidates ??= new(candidates), mentions) : null) ??
+                Collect(declaration.Node, candidates, mentions);
             declaration.Mentions = new string[mentions.Count];
             mentions.CopyTo(declaration.Mentions);
             if (declaration.Returns)
@@ -524,11 +528,12 @@ internal sealed class SourceNames
     /// <summary>A member declaration of the compilation, as <see cref="Build"/> sees it.</summary>
     private sealed class Declaration
     {
-        internal Declaration(SyntaxNode node, string? name, bool returns)
+        internal Declaration(SyntaxNode node, string? name, bool returns, string? text)
         {
             Node = node;
             Name = name;
             Returns = returns;
+            Text = text;
         }
 
         internal SyntaxNode Node { get; }
@@ -538,6 +543,9 @@ internal sealed class SourceNames
 
         /// <summary>Whether it can run and return something, and so takes part in the fixed point.</summary>
         internal bool Returns { get; }
+
+        /// <summary>The text of the generated file it is declared in (read as text, <see cref="GeneratedText"/>), or null.</summary>
+        internal string? Text { get; }
 
         internal bool DeclaresAttribute { get; set; }
 
