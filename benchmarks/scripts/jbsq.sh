@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The router experiment (docs/router.md, docs/performance.md "Router"): one server with 8 simulated single-request
 # workers in `wait` mode, behind `tailguard router`, under Poisson (open-loop) load from `tailguard load` at 10%..90%
-# of capacity, for each policy; p50/p99 per policy against the M/M/8 single-queue ideal computed analytically, a
-# table and a plot (SVG). Then the router's own cost: a 64 B busy-polled ping through the router vs straight to the
+# of capacity, for each policy; p50/p99 per policy against the single-queue ideal (M/M/8 computed, M/G/8 simulated
+# for bimodal; jbsq-report.py), a table and a plot (SVG), with what the workers really held and where a request's
+# time went at the router. Then the router's own cost: a 64 B busy-polled ping through the router vs straight to the
 # server, in the same run.
 # usage: sudo benchmarks/scripts/jbsq.sh [OUTPUT_DIR]          (the router needs CAP_NET_RAW: run as root)
 #   POLICIES  policies to compare            (default random,round-robin,jsq,jbsq:1,jbsq:2)
@@ -10,6 +11,11 @@
 #   DISTS     service times                  (default exp,bimodal: exp:1ms and bimodal:90%:500us:5ms)
 #   DURATION  measuring time per point       (default 5s; each point also warms up for 1s)
 #   WORKERS   simulated workers              (default 8)
+#   WORKER_MODE  the workers' receive mode      (default blocking: a waiting worker that spins after each response
+#             only takes cores from the generator and the router; a request already queued at it is read at once)
+#   PRIORITY  the nice value of the router and the server (default -5: above other work, below the nice -10 that
+#             `tailguard load` gives its sender, whose lateness matters most): a worker's late wake-up lengthens its
+#             service time and a late router holds its credits; other work on the machine should wait instead
 #   NO_BUILD  1 skips building the tool (Release)
 #   COST      1 measures the router's cost, 0 skips it (default 1); COST_MODE its receive mode (default busy-poll),
 #             COST_COUNT its calls per target (default 20000, after as many warm-up calls)
@@ -24,19 +30,22 @@ dists=${DISTS-exp,bimodal}  # DISTS= (empty) runs only the cost measurement
 duration=${DURATION:-5s}
 workers=${WORKERS:-8}
 cost_mode=${COST_MODE:-busy-poll}
+worker_mode=${WORKER_MODE:-blocking}
+priority=${PRIORITY:--5}
 mkdir -p "$out"
 trap 'exit 143' TERM INT  # so the EXIT trap of tool-common.sh stops what was started
 [ "$(id -u)" = 0 ] || { echo "the router forwards through a raw socket: run as root (CAP_NET_RAW)" >&2; exit 2; }
 
-# service time and its mean in microseconds, per distribution
+# service time, its mean in microseconds and its model for the report's ideal (jbsq-report.py), per distribution
 declare -A spec=([exp]="exp:1ms" [bimodal]="bimodal:90%:500us:5ms")
 declare -A mean_us=([exp]=1000 [bimodal]=950)
+declare -A model=([exp]="exp:1000" [bimodal]="bimodal:0.9:500:5000")
 
 # start_tool NAME PATTERN ARGS...: `tailguard ARGS...` in the background, its log in $logs/NAME.log; waits until the log
 # has a line matching PATTERN (a grep -E pattern) and sets $pid and $line.
 start_tool() {
   local name=$1 pattern=$2; shift 2
-  dotnet "$tool_dll" "$@" >"$logs/$name.log" 2>&1 &
+  nice -n "$priority" dotnet "$tool_dll" "$@" >"$logs/$name.log" 2>&1 &
   pid=$!
   servers+=("$pid")
   for _ in $(seq 1 600); do
@@ -72,7 +81,7 @@ start_pair() {
 }
 
 [ -n "${NO_BUILD:-}" ] || build_tool  # NO_BUILD=1: the Release tool is already built
-echo "# $(date -u +%Y-%m-%dT%H:%MZ) load average: $(load_average); $workers workers (wait), policies $policies, loads $loads%, $duration per point" | tee "$out/summary.txt"
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) load average: $(load_average); $workers workers (wait, $worker_mode receive), router and server at nice $priority, policies $policies, loads $loads%, $duration per point" | tee "$out/summary.txt"
 router_args=()
 pair_workers=$workers
 for dist in ${dists//,/ }; do
@@ -80,7 +89,7 @@ for dist in ${dists//,/ }; do
   rates=$(for l in ${loads//,/ }; do printf '%s,' $(( capacity * l / 100 )); done); rates=${rates%,}
   for policy in ${policies//,/ }; do
     name="$dist-${policy/:/}"
-    start_pair "$name" "$policy" --service-time "${spec[$dist]}" --service-mode wait --seed 7
+    start_pair "$name" "$policy" --service-time "${spec[$dist]}" --service-mode wait --seed 7 --receive-mode "$worker_mode"
     echo "## $dist ${spec[$dist]}, $policy: rates $rates (capacity $capacity/s)" | tee -a "$out/summary.txt"
     set +e
     tailguard load --target "r2p2://$router?router" --rates "$rates" --duration "$duration" --warmup 1s --size 64 \
@@ -89,6 +98,7 @@ for dist in ${dists//,/ }; do
     set -e
     stop_tool "$router_pid"; stop_tool "$server_pid"
     tail -n $(( workers + 1 )) "$logs/$name-router.log" >>"$out/summary.txt"
+    grep -h '^service time' "$logs/$name-server.log" | tee "$out/$name.service" | tee -a "$out/summary.txt"
   done
 done
 
@@ -106,4 +116,4 @@ if [ "${COST:-1}" = 1 ]; then
 fi
 
 echo "# load average at the end: $(load_average)" | tee -a "$out/summary.txt"
-python3 "$(dirname "$0")/jbsq-report.py" "$out" "$workers" "exp=${mean_us[exp]}" "bimodal=${mean_us[bimodal]}" | tee "$out/results.md"
+python3 "$(dirname "$0")/jbsq-report.py" "$out" "$workers" "exp=${model[exp]}" "bimodal=${model[bimodal]}" | tee "$out/results.md"

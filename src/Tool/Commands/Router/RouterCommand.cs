@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.CommandLine;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Net;
@@ -209,8 +210,12 @@ internal static class RouterCommand
         var s = router.Statistics;
         return $"routed {s.Requests} requests: {s.Forwarded} forwarded ({s.Queued} after queueing), {s.Drops} dropped ({s.QueueFullDrops} queue full, {s.QueueTimeoutDrops} queued too long, {s.NoServerDrops} no server, {s.OutstandingLimitDrops} over the outstanding limit); "
             + $"{s.Feedbacks} FEEDBACK ({s.UnknownFeedbacks} from strangers, {s.UnmatchedFeedbacks} unmatched); {s.ReclaimedCredits} credits reclaimed, {s.Evictions} evictions; {s.MalformedDatagrams} malformed datagrams; "
-            + $"{router.QueueLength} queued and {router.OutstandingCount} outstanding now; {router.Forwarder.SendErrors} forward errors";
+            + $"{router.QueueLength} queued and {router.OutstandingCount} outstanding now; {router.Forwarder.SendErrors} forward errors; "
+            + $"mean wait in the central queue {MeanMicroseconds(s.QueueTime, s.ForwardedFromQueue)} us, mean forward to FEEDBACK {MeanMicroseconds(s.FeedbackTime, s.Feedbacks)} us";
     }
+
+    private static string MeanMicroseconds(TimeSpan total, long count)
+        => count == 0 ? "-" : (total.TotalMicroseconds / count).ToString("0.0", CultureInfo.InvariantCulture);
 
     private static (RouterPolicy? Value, string? Error) ParsePolicy(string text)
         => RouterPolicy.TryParse(text, out var value, out var error) ? (value, null) : (null, error);

@@ -34,7 +34,7 @@ internal static class ServeCommand
         var duration = ToolOptions.Duration("--duration", "Stop by itself after this long (0: until Ctrl+C or SIGTERM).", TimeSpan.Zero);
         var workers = ToolOptions.Count("--workers", "k single-request workers, each with its own socket on consecutive ports from --listen's (port 0 picks a free run), so a router sees k queues (R2P2 only; not with --loops).", 1, 1, 1024);
         var serviceTime = ToolOptions.Reference("--service-time", "Spend a synthetic service time before each echo: fixed:T, exp:MEAN or bimodal:P%:A:B, such as exp:1ms or bimodal:90%:500us:5ms (R2P2 only).", "DIST", ServiceTime.Parse);
-        var serviceMode = ToolOptions.Choice("--service-mode", "How --service-time is spent: wait (a precise sleep; the core stays free, accurate to tens of us) or spin (burns the core, as real work does).", ServiceTimeMode.Wait, ServiceModes);
+        var serviceMode = ToolOptions.Choice("--service-mode", "How --service-time is spent: wait (a timed sleep that wakes early by the measured wake-up latency, so the mean hold is exact; the core stays free, each hold is off by tens of us) or spin (burns the core, as real work does).", ServiceTimeMode.Wait, ServiceModes);
         var answer = ToolOptions.Choice("--answer", "How the R2P2 echo answers: immediate (the handler writes the response) or deferred (through an R2P2ResponseHandle, at once; to measure that path's cost).", AnswerMode.Immediate, new Dictionary<string, AnswerMode>(StringComparer.Ordinal) { ["immediate"] = AnswerMode.Immediate, ["deferred"] = AnswerMode.Deferred });
         var seed = ToolOptions.Count("--seed", "Seeds the service-time draws, so a run repeats.", 1, 0, int.MaxValue);
         var modes = ReceiveModes.Create();
@@ -161,6 +161,10 @@ internal static class ServeCommand
             await Wait(stop.Token).ConfigureAwait(false);
             var stats = r2p2.Statistics;
             output.WriteLine($"served {stats.Responses} responses, {stats.Drops} drops, {stats.MalformedDatagrams} malformed datagrams");
+            if (synthetic is not null)
+            {
+                output.WriteLine(synthetic.Meter.Summarize().ToString());
+            }
             if (overXdp)
             {
                 PrintXdpStatistics(output, r2p2, parse.GetValue(xdp)!.Queue);

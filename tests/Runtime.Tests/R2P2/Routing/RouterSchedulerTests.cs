@@ -165,6 +165,31 @@ public sealed class RouterSchedulerTests
     }
 
     [Fact]
+    public void The_router_adds_up_each_queued_requests_wait_and_each_credits_time_away_until_its_feedback()
+    {
+        // JBSQ(1), one server: 1 is forwarded at 0 and 2 queued at 0; 1's FEEDBACK at 3 ms forwards 2 after 3 ms in the
+        // queue; 3 arrives at 4 ms and queues; 2's FEEDBACK at 10 ms forwards 3 after 6 ms; 3's FEEDBACK comes at 11 ms.
+        var ms = Second / 1000;
+        var server = Members(1)[0];
+        var scheduler = Create(RouterPolicy.BoundedShortestQueue(1), 1);
+        Request(scheduler, 1, 1, now: 0);
+        Request(scheduler, 1, 2, now: 0);
+        scheduler.OnFeedback(server, 1, Client(1), 3 * ms, _output);
+        Request(scheduler, 1, 3, now: 4 * ms);
+        scheduler.OnFeedback(server, 2, Client(1), 10 * ms, _output);
+        scheduler.OnFeedback(server, 3, Client(1), 11 * ms, _output);
+
+        Assert.Equal(3, _statistics.Feedbacks);
+        Assert.Equal(TimeSpan.FromMilliseconds(3 + 7 + 1), _statistics.FeedbackTime); // 0->3, 3->10, 10->11
+        Assert.Equal(2, _statistics.ForwardedFromQueue);
+        Assert.Equal(TimeSpan.FromMilliseconds(3 + 6), _statistics.QueueTime);
+
+        // FEEDBACK that returns no credit adds no time.
+        scheduler.OnFeedback(server, 3, Client(1), 50 * ms, _output);
+        Assert.Equal(TimeSpan.FromMilliseconds(11), _statistics.FeedbackTime);
+    }
+
+    [Fact]
     public void A_request_queued_longer_than_the_queue_timeout_is_answered_drop()
     {
         var scheduler = Create(RouterPolicy.BoundedShortestQueue(1), 1, new R2P2RouterOptions { QueueTimeout = TimeSpan.FromMilliseconds(200), FeedbackTimeout = TimeSpan.FromSeconds(10) });

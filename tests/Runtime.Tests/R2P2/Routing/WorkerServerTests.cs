@@ -79,6 +79,37 @@ public sealed class WorkerServerTests
     }
 
     [Fact]
+    public async Task A_response_and_its_feedback_leave_when_the_request_is_done_not_after_the_requests_queued_behind_it()
+    {
+        // Requests 2 and 3 wait in the worker's socket while it serves 1, so one batched receive would take both; 3 then
+        // holds its worker until the test has seen 2's response and FEEDBACK. A worker that sends a batch's responses
+        // after the whole batch (as before) holds 2's answer for 3's whole service time: 2 never arrives in time.
+        using var router = new RawPeer(UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0)));
+        using var client = new RawPeer(UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0)));
+        using var handler = new OrderedHandler();
+        using var server = R2P2Workers.CreateUdp(new IPEndPoint(IPAddress.Loopback, 0), 1, handler, new R2P2ServerOptions { RouterAddress = router.Address, ReceiveMode = ReceiveMode.Blocking });
+        var worker = server.LocalAddresses[0];
+
+        client.Send(worker, Wire.Packet(Wire.Request, Wire.OnePacket, 1, 1, "1"u8));
+        await Eventually(() => handler.FirstStarted.IsSet, "request 1 in its handler");
+        client.Send(worker, Wire.Packet(Wire.Request, Wire.OnePacket, 2, 1, "2"u8));
+        client.Send(worker, Wire.Packet(Wire.Request, Wire.OnePacket, 3, 1, "3"u8));
+        handler.ReleaseFirst.Set();
+
+        Assert.Equal(1, RidOf(client.Receive()));
+        Assert.Equal(RouterWire.Feedback(1, client.Address), router.Receive().Bytes);
+        Assert.True(client.TryReceive(TimeSpan.FromSeconds(5), out var second), "request 2's response waited for request 3's service");
+        Assert.Equal(2, RidOf(second));
+        Assert.True(router.TryReceive(TimeSpan.FromSeconds(5), out var feedback), "request 2's FEEDBACK waited for request 3's service");
+        Assert.Equal(RouterWire.Feedback(2, client.Address), feedback.Bytes);
+        handler.SecondAnswered.Set();
+
+        Assert.Equal(3, RidOf(client.Receive()));
+        Assert.Equal(RouterWire.Feedback(3, client.Address), router.Receive().Bytes);
+        Assert.True(handler.ThirdSawSecondAnswered);
+    }
+
+    [Fact]
     public void A_taken_port_in_the_run_is_named_and_nothing_stays_bound()
     {
         using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
@@ -92,6 +123,47 @@ public sealed class WorkerServerTests
         Assert.Contains("Worker 3 of 4", error.Message, StringComparison.Ordinal);
         using var again = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         again.Bind(new IPEndPoint(IPAddress.Loopback, port - 2)); // released
+    }
+
+    private static ushort RidOf(Datagram datagram) => (ushort)((datagram.Bytes[4] << 8) | datagram.Bytes[5]);
+
+    /// <summary>Request "1" waits for <see cref="ReleaseFirst"/>, "2" answers at once, "3" waits for <see cref="SecondAnswered"/> (up to 10 s).</summary>
+    private sealed class OrderedHandler : IR2P2Handler, IDisposable
+    {
+        private volatile bool _thirdSawSecondAnswered;
+
+        public ManualResetEventSlim FirstStarted { get; } = new();
+
+        public ManualResetEventSlim ReleaseFirst { get; } = new();
+
+        public ManualResetEventSlim SecondAnswered { get; } = new();
+
+        public bool ThirdSawSecondAnswered => _thirdSawSecondAnswered;
+
+        public void Handle(in R2P2Request request, IBufferWriter<byte> response)
+        {
+            switch (request.Payload.FirstSpan[0])
+            {
+                case (byte)'1':
+                    FirstStarted.Set();
+                    ReleaseFirst.Wait(Payloads.Generous);
+                    break;
+                case (byte)'3':
+                    _thirdSawSecondAnswered = SecondAnswered.Wait(Payloads.Generous);
+                    break;
+            }
+
+            response.Write(request.Payload.FirstSpan);
+        }
+
+        public void Dispose()
+        {
+            ReleaseFirst.Set();
+            SecondAnswered.Set();
+            FirstStarted.Dispose();
+            ReleaseFirst.Dispose();
+            SecondAnswered.Dispose();
+        }
     }
 
     /// <summary>Waits at the gate, counting how many run at once and on which threads.</summary>

@@ -1,3 +1,5 @@
+using System;
+using System.Diagnostics;
 
 namespace TailGuard.R2P2.Routing;
 
@@ -18,6 +20,9 @@ public sealed class R2P2RouterStatistics
     private StatisticCounter _reclaimedCredits;
     private StatisticCounter _evictions;
     private StatisticCounter _callbackFailures;
+    private StatisticCounter _forwardedFromQueue;
+    private StatisticCounter _queueTicks;
+    private StatisticCounter _feedbackTicks;
 
     internal R2P2RouterStatistics()
     {
@@ -71,6 +76,22 @@ public sealed class R2P2RouterStatistics
     /// </summary>
     public long CallbackFailures => _callbackFailures.Value;
 
+    /// <summary>Requests forwarded from the central queue after waiting there (JBSQ); <see cref="QueueTime"/> is their total wait.</summary>
+    public long ForwardedFromQueue => _forwardedFromQueue.Value;
+
+    /// <summary>
+    /// The time the requests of <see cref="ForwardedFromQueue"/> waited in the central queue, added up: divided by it,
+    /// the mean wait at the router (docs/router.md, "Where a request's time goes").
+    /// </summary>
+    public TimeSpan QueueTime => Stopwatch.GetElapsedTime(0, _queueTicks.Value);
+
+    /// <summary>
+    /// The time from forwarding each request to the FEEDBACK that returned its credit, added up over <see cref="Feedbacks"/>:
+    /// divided by it, how long a credit stays away (the server's queue and service time plus the FEEDBACK's way back,
+    /// including the router's own delay in reading it).
+    /// </summary>
+    public TimeSpan FeedbackTime => Stopwatch.GetElapsedTime(0, _feedbackTicks.Value);
+
     internal void Request() => _requests.Increment(R2P2Instruments.Shared.RouterRequests);
 
     internal void Forward() => _forwarded.Increment(R2P2Instruments.Shared.RouterForwarded);
@@ -98,7 +119,17 @@ public sealed class R2P2RouterStatistics
         R2P2Instruments.Shared.RouterDrops.Add(1);
     }
 
-    internal void Feedback() => _feedbacks.Increment(R2P2Instruments.Shared.RouterFeedbacks);
+    internal void Feedback(long ticksSinceForward)
+    {
+        _feedbackTicks.Add(ticksSinceForward);
+        _feedbacks.Increment(R2P2Instruments.Shared.RouterFeedbacks);
+    }
+
+    internal void ForwardFromQueue(long ticksQueued)
+    {
+        _queueTicks.Add(ticksQueued);
+        _forwardedFromQueue.Increment();
+    }
 
     internal void UnknownFeedback() => _unknownFeedbacks.Increment(R2P2Instruments.Shared.RouterIgnoredFeedbacks);
 

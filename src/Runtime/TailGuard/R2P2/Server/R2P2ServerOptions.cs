@@ -8,6 +8,7 @@ namespace TailGuard.R2P2;
 public sealed class R2P2ServerOptions
 {
     private int _payloadSize = Fragmenter.DefaultPayloadSize;
+    private int _receiveBatchSize = 32;
 
     /// <summary>Payload bytes per packet; 1464 (a 1500-byte MTU) is what interop uses. Where the route is known, the default is lowered to what it carries and another size it cannot carry is refused (docs/operations.md, "MTU and payload size").</summary>
     public int PayloadSize { get => _payloadSize; init => _payloadSize = value; }
@@ -20,6 +21,14 @@ public sealed class R2P2ServerOptions
     {
         var copy = (R2P2ServerOptions)MemberwiseClone();
         copy._payloadSize = payloadSize;
+        return copy;
+    }
+
+    /// <summary>These settings with another receive batch size (single-request workers read one datagram at a time); the caller's object is left as it was.</summary>
+    internal R2P2ServerOptions WithReceiveBatchSize(int receiveBatchSize)
+    {
+        var copy = (R2P2ServerOptions)MemberwiseClone();
+        copy._receiveBatchSize = receiveBatchSize;
         return copy;
     }
 
@@ -134,8 +143,11 @@ public sealed class R2P2ServerOptions
     /// </summary>
     public TimeSpan SpinBudget { get; init; } = ReceiveLoopOptions.DefaultSpinBudget;
 
-    /// <summary>How many datagrams one receive call may return.</summary>
-    public int ReceiveBatchSize { get; init; } = 32;
+    /// <summary>
+    /// How many datagrams one receive call may return. The responses to a batch leave after the whole batch is served;
+    /// <see cref="R2P2Workers"/> reads one at a time whatever this says, so each response leaves when its request is done.
+    /// </summary>
+    public int ReceiveBatchSize { get => _receiveBatchSize; init => _receiveBatchSize = value; }
 
     /// <summary>Whether disposing the server disposes its transports.</summary>
     public bool OwnsTransports { get; init; } = true;

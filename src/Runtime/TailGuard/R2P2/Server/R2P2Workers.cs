@@ -8,7 +8,9 @@ namespace TailGuard.R2P2;
 /// The server model of the R2P2 paper's experiments: k single-request workers, each with its own UDP socket on its own
 /// port and its own receive loop, so a router sees k queues and gives each its own JBSQ credits (the FEEDBACK of a
 /// worker leaves from its port). A worker serves one request at a time, to completion; the requests a router sends it
-/// meanwhile wait in its socket. Worker i listens on the first port + i. Compare
+/// meanwhile wait in its socket: a worker reads one datagram at a time (whatever
+/// <see cref="R2P2ServerOptions.ReceiveBatchSize"/> says), so each response and its FEEDBACK leave as soon as that
+/// request is done, not after the next ones a batch would have taken. Worker i listens on the first port + i. Compare
 /// <see cref="R2P2Server.CreateUdp"/> with several receive loops: those share one port (SO_REUSEPORT), so a router sees
 /// one server. See docs/router.md, "Servers with k workers".
 /// </summary>
@@ -38,7 +40,9 @@ public static class R2P2Workers
         var transports = firstWorker.Port != 0 ? BindRun(firstWorker, workers, transportOptions) : BindFreeRun(firstWorker, workers, transportOptions);
         try
         {
-            return new R2P2Server(transports, handler, options);
+            // One datagram per receive: a batch's responses leave after the whole batch, so a request that found
+            // another queued behind it would wait for that one's service time too, and so would its credit at a router.
+            return new R2P2Server(transports, handler, (options ?? new R2P2ServerOptions()).WithReceiveBatchSize(1));
         }
         catch
         {

@@ -207,11 +207,12 @@ internal sealed class RouterScheduler
         }
 
         var member = _slots[slot]!;
+        var sentAt = _outstanding.SentAt(entry);
         _outstanding.Remove(entry);
         member.Outstanding--;
         member.LastFeedback = now;
         member.Feedbacks++;
-        _statistics.Feedback();
+        _statistics.Feedback(now - sentAt);
         DispatchQueued(now, output);
     }
 
@@ -358,6 +359,7 @@ internal sealed class RouterScheduler
                 return;
             }
 
+            _statistics.ForwardFromQueue(now - _queue.OldestEnqueuedAt);
             var request = _queue.Dequeue();
             Dispatch(request, FeedbackKey.Of(request.Address, RequestIdOf(request)), target, now, output);
         }
