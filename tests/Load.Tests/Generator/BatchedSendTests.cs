@@ -119,6 +119,28 @@ public sealed class BatchedSendTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_R2P2_batch_larger_than_the_clients_room_fails_the_calls_it_refuses_and_sends_the_rest()
+    {
+        // A server that never answers keeps every started call in flight. The client has room for 1 + 16 calls (the
+        // target adds 16 to the generator's limit); a batch of 40 starts 17 and fails the other 23 at once.
+        using var silent = TailGuard.R2P2.UdpTransport.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        await using var target = new R2P2EchoTarget(silent.LocalAddress.ToEndPoint(), 64, new R2P2TargetOptions { KernelTimestamps = false });
+        var connection = await target.ConnectAsync(new LoadConnectionSettings { MaxInFlight = 1, Timeout = TimeSpan.FromSeconds(30) }, CancellationToken.None);
+        var runner = new TailGuard.Load.Generator.ConnectionRunner(connection, measuresLatency: false, maxInFlight: 40);
+        var batch = new LoadRequest[40];
+        for (var i = 0; i < batch.Length; i++)
+        {
+            Assert.True(runner.TryRent(out batch[i]));
+        }
+
+        connection.SendBatch(batch);
+        Assert.Equal(17, runner.InFlight); // the refused 23 completed (and went back to the pool) before SendBatch returned
+
+        await connection.DisposeAsync();
+        Assert.Equal(0, runner.InFlight); // the 17 end when the client goes; none is lost or ends twice
+    }
+
+    [Fact]
     public void The_batch_limit_and_the_send_window_are_bounded()
     {
         var server = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9);
