@@ -26,8 +26,13 @@ public class R2P2Exception : Exception
     }
 }
 
-/// <summary>The call's one timer fired before the whole response arrived. R2P2 never retransmits: retry with a new call.</summary>
-public sealed class R2P2TimeoutException : R2P2Exception
+/// <summary>
+/// The call's one timer fired before the whole response arrived. R2P2 never retransmits: retry with a new call. A
+/// call the client's watchdog ended because its receive loop was blocked is a timeout too (its timer had fired): it
+/// ends with the derived <see cref="R2P2ReceiveLoopBlockedException"/>, which a <c>catch (R2P2TimeoutException)</c> also
+/// catches.
+/// </summary>
+public class R2P2TimeoutException : R2P2Exception
 {
     /// <summary>Creates the exception.</summary>
     public R2P2TimeoutException()
@@ -109,8 +114,10 @@ public sealed class R2P2MalformedResponseException : R2P2Exception
 /// blocked code sees an error instead of waiting for ever), and counted it in
 /// <see cref="R2P2ClientStatistics.BlockedLoopDetections"/>. Fix the code: never block after <c>await</c> on a client
 /// whose continuations run inline, or let them run on the thread pool (the default). docs/r2p2.md, "Inline continuations".
+/// It derives from <see cref="R2P2TimeoutException"/>: the watchdog ends only calls whose timers fired, so code that
+/// handles timeouts handles this one without knowing about it.
 /// </summary>
-public sealed class R2P2ReceiveLoopBlockedException : R2P2Exception
+public sealed class R2P2ReceiveLoopBlockedException : R2P2TimeoutException
 {
     /// <summary>Creates the exception.</summary>
     public R2P2ReceiveLoopBlockedException()

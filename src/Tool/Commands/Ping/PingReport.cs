@@ -35,15 +35,15 @@ internal sealed class PingReport
 
     /// <summary>
     /// Counts a failed call by kind; true when it timed out. A call the client's watchdog ended
-    /// (<see cref="R2P2ReceiveLoopBlockedException"/>) timed out too: the watchdog ends only calls whose timers fired,
-    /// and the ping never blocks the loop its continuations run on, so only a loop the machine starved mid-continuation
+    /// (<see cref="R2P2ReceiveLoopBlockedException"/>, a kind of <see cref="R2P2TimeoutException"/>) timed out too: the
+    /// watchdog ends only calls whose timers fired, and the ping never blocks the loop its continuations run on, so only a loop the machine starved mid-continuation
     /// gets there (at load 80 it did, and the ping counted a timeout as a failure that broke the run of timeouts).
     /// </summary>
     public bool CountFailure(R2P2Exception error)
     {
         switch (error)
         {
-            case R2P2TimeoutException or R2P2ReceiveLoopBlockedException:
+            case R2P2TimeoutException:
                 Timeouts++;
                 return true;
             case R2P2DroppedException:

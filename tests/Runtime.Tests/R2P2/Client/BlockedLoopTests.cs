@@ -25,14 +25,13 @@ public sealed class BlockedLoopTests : IDisposable
     {
         using var client = new R2P2Client(_network.Bind(), _server.LocalAddress, new R2P2ClientOptions { RunContinuationsAsynchronously = false, Timeout = Timeout });
 
-        var outcome = Task.Run(async () =>
+        var outcome = Task.Run(() => RunOnTheReceiveLoop(client, () =>
         {
-            await ResumeOnTheReceiveLoop(client);
-
-            // On the loop thread now: this waits for a call only this thread could complete. The server answers, but
-            // the loop cannot receive the answer while it waits here.
+            // On the loop thread: this waits for a call only this thread could complete. The server answers, but the
+            // loop cannot receive the answer while it waits here.
             using var second = client.CallAsync("second"u8.ToArray()).AsTask().GetAwaiter().GetResult();
-        });
+            return 0;
+        }));
 
         await Assert.ThrowsAsync<R2P2ReceiveLoopBlockedException>(() => outcome.WaitAsync(Payloads.Generous));
         Assert.Equal(1, client.Statistics.BlockedLoopDetections);
@@ -41,6 +40,30 @@ public sealed class BlockedLoopTests : IDisposable
         // Unblocked, the loop serves again.
         using var after = await client.CallAsync("after"u8.ToArray()).AsTask().WaitAsync(Payloads.Generous);
         Assert.Equal("after"u8.ToArray(), Payloads.ToArray(after.Payload));
+    }
+
+    [Fact]
+    public async Task The_blocked_loop_error_is_caught_by_code_that_catches_timeouts()
+    {
+        using var client = new R2P2Client(_network.Bind(), _server.LocalAddress, new R2P2ClientOptions { RunContinuationsAsynchronously = false, Timeout = Timeout });
+
+        // What a retry loop, the load generator or the replicated client writes: only timeouts are expected.
+        var caughtAsTimeout = Task.Run(() => RunOnTheReceiveLoop(client, () =>
+        {
+            try
+            {
+                using var second = client.CallAsync("second"u8.ToArray()).AsTask().GetAwaiter().GetResult();
+                return (Exception?)null;
+            }
+            catch (R2P2TimeoutException timeout)
+            {
+                return timeout;
+            }
+        }));
+
+        var caught = await caughtAsTimeout.WaitAsync(Payloads.Generous);
+        Assert.IsType<R2P2ReceiveLoopBlockedException>(caught);
+        Assert.Equal(1, client.Statistics.Timeouts);
     }
 
     [Fact]
@@ -68,11 +91,11 @@ public sealed class BlockedLoopTests : IDisposable
         using var client = new R2P2Client(_network.Bind(), _server.LocalAddress, new R2P2ClientOptions { RunContinuationsAsynchronously = false, Timeout = Payloads.Generous });
         var patient = client.CallAsync("patient"u8.ToArray(), RoutingPolicy.LoadBalanced, Payloads.Generous).AsTask();
 
-        var slow = Task.Run(async () =>
+        var slow = Task.Run(() => RunOnTheReceiveLoop(client, () =>
         {
-            await ResumeOnTheReceiveLoop(client);
             Thread.Sleep(500); // busy, not deadlocked: several watchdog periods, no timer due
-        });
+            return 0;
+        }));
 
         await slow.WaitAsync(Payloads.Generous);
         using var response = await patient.WaitAsync(Payloads.Generous);
@@ -83,8 +106,12 @@ public sealed class BlockedLoopTests : IDisposable
 
     public void Dispose() => _server.Dispose();
 
-    /// <summary>Awaits calls until one resumes on the receive loop (a response can win the race and resume the caller inline).</summary>
-    private static async Task ResumeOnTheReceiveLoop(R2P2Client client)
+    /// <summary>
+    /// Awaits calls until one resumes on the receive loop (a response can win the race and resume the caller inline),
+    /// then runs the body there, in the same frame: awaiting a helper that resumed on the loop may itself resume
+    /// elsewhere (seen: the thread pool), which would let the body run off the loop and prove nothing.
+    /// </summary>
+    private static async Task<T> RunOnTheReceiveLoop<T>(R2P2Client client, Func<T> body)
     {
         for (var attempt = 0; attempt < 100; attempt++)
         {
@@ -94,11 +121,12 @@ public sealed class BlockedLoopTests : IDisposable
 
             if (Thread.CurrentThread.Name?.StartsWith("R2P2 client", StringComparison.Ordinal) == true)
             {
-                return;
+                return body();
             }
         }
 
         Assert.Fail("no continuation ran on the receive loop");
+        return default!;
     }
 
     /// <summary>On its call's end (on the loop), starts a second call and waits for it: only the loop could end it.</summary>

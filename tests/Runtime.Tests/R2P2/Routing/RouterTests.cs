@@ -102,7 +102,9 @@ public abstract class RouterTests(TestNetwork network)
     {
         using var gate = new ManualResetEventSlim();
         var handler = new GatedEcho(gate);
-        using var rig = RouterRig.Start(Network, 1, servers => new R2P2RouterOptions { Servers = servers, Policy = RouterPolicy.BoundedShortestQueue(1), QueueCapacity = 1 }, _ => handler);
+        // The router's timers far beyond the test: it checks a full queue, not its timeouts (at load 25, the queued
+        // request outwaited the 1 s QueueTimeout default and was dropped).
+        using var rig = RouterRig.Start(Network, 1, servers => new R2P2RouterOptions { Servers = servers, Policy = RouterPolicy.BoundedShortestQueue(1), QueueCapacity = 1, QueueTimeout = Payloads.Generous, FeedbackTimeout = Payloads.Generous }, _ => handler);
         var client = rig.ServerBoundClient(TimeSpan.FromMinutes(5)); // the DROP comes from the router, not a listed server
         try
         {
