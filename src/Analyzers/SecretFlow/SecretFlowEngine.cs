@@ -242,15 +242,60 @@ internal sealed class SecretFlowEngine
 
         for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
         {
-            if (parameter.Ordinal < overridden.Parameters.Length && TailGuardSymbols.Has(overridden.Parameters[parameter.Ordinal], Symbols.Secret))
+            if (IsSecretAt(overridden, parameter.Ordinal))
             {
                 return true;
             }
         }
 
-        foreach (var implemented in ImplementedInterfaceMethods(method))
+        return ImplementsSecretParameter(method, parameter.Ordinal);
+    }
+
+    // Whether the method implements an interface method whose parameter at this ordinal is [Secret]. The attribute is
+    // looked at first: asking which member implements an interface method is the costly part, and most interface
+    // methods have no [Secret] parameter.
+    private bool ImplementsSecretParameter(IMethodSymbol method, int ordinal)
+    {
+        foreach (var explicitImplementation in method.ExplicitInterfaceImplementations)
         {
-            if (parameter.Ordinal < implemented.Parameters.Length && TailGuardSymbols.Has(implemented.Parameters[parameter.Ordinal], Symbols.Secret))
+            if (IsSecretAt(explicitImplementation, ordinal))
+            {
+                return true;
+            }
+        }
+
+        if (method.ContainingType is null || method.DeclaredAccessibility != Accessibility.Public)
+        {
+            return false;
+        }
+
+        foreach (var @interface in method.ContainingType.AllInterfaces)
+        {
+            // The generic definition carries the same attributes, and asking it does not build every member of the
+            // constructed interface (IEquatable<T>, IEnumerable<T>...).
+            if (!DeclaresSecretParameter(@interface.OriginalDefinition, method.Name, ordinal))
+            {
+                continue;
+            }
+
+            foreach (var member in @interface.GetMembers(method.Name))
+            {
+                if (member is IMethodSymbol interfaceMethod && IsSecretAt(interfaceMethod, ordinal) &&
+                    SymbolEqualityComparer.Default.Equals(method.ContainingType.FindImplementationForInterfaceMember(interfaceMethod), method))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private bool DeclaresSecretParameter(INamedTypeSymbol @interface, string name, int ordinal)
+    {
+        foreach (var member in @interface.GetMembers(name))
+        {
+            if (member is IMethodSymbol interfaceMethod && IsSecretAt(interfaceMethod, ordinal))
             {
                 return true;
             }
@@ -259,30 +304,8 @@ internal sealed class SecretFlowEngine
         return false;
     }
 
-    private static IEnumerable<IMethodSymbol> ImplementedInterfaceMethods(IMethodSymbol method)
-    {
-        foreach (var explicitImplementation in method.ExplicitInterfaceImplementations)
-        {
-            yield return explicitImplementation;
-        }
-
-        if (method.ContainingType is null || method.DeclaredAccessibility != Accessibility.Public)
-        {
-            yield break;
-        }
-
-        foreach (var @interface in method.ContainingType.AllInterfaces)
-        {
-            foreach (var member in @interface.GetMembers(method.Name))
-            {
-                if (member is IMethodSymbol interfaceMethod &&
-                    SymbolEqualityComparer.Default.Equals(method.ContainingType.FindImplementationForInterfaceMember(interfaceMethod), method))
-                {
-                    yield return interfaceMethod;
-                }
-            }
-        }
-    }
+    private bool IsSecretAt(IMethodSymbol method, int ordinal) =>
+        ordinal < method.Parameters.Length && TailGuardSymbols.Has(method.Parameters[ordinal], Symbols.Secret);
 
     private readonly struct SummaryKey : IEquatable<SummaryKey>
     {

@@ -1,5 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Reflection.Metadata;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -33,7 +36,15 @@ internal sealed class SourceNames
     // null: the filter is off.
     private readonly HashSet<string>? _reached;
 
-    private SourceNames(HashSet<string>? reached) => _reached = reached;
+    // Whether each member declaration scanned by Build mentions a reached name or declares an attribute inside itself:
+    // a body inside one of them is answered without walking its tokens a second time.
+    private readonly Dictionary<SyntaxNode, bool>? _verdicts;
+
+    private SourceNames(HashSet<string>? reached, Dictionary<SyntaxNode, bool>? verdicts)
+    {
+        _reached = reached;
+        _verdicts = verdicts;
+    }
 
     /// <summary>
     /// False only when <paramref name="body"/>, run by <paramref name="owner"/>, can read no [Secret] source and run no
@@ -57,7 +68,16 @@ internal sealed class SourceNames
             }
         }
 
-        return Mentions(body, _reached, collect: false);
+        // The member declaration around the body holds every token of it: its verdict is the body's, or wider.
+        for (var node = body; node is not null && node is not (BaseTypeDeclarationSyntax or CompilationUnitSyntax); node = node.Parent)
+        {
+            if (_verdicts!.TryGetValue(node, out var verdict))
+            {
+                return verdict;
+            }
+        }
+
+        return Mentions(body, _reached);
     }
 
     /// <summary>
@@ -87,62 +107,133 @@ internal sealed class SourceNames
         var reached = new HashSet<string>(StringComparer.Ordinal);
         if (!AddSources(engine, reached))
         {
-            return new SourceNames(null);
+            return new SourceNames(null, null);
         }
 
-        // The declarations of the compilation that can run and return something, with the names they mention.
-        var declarations = new List<(string? Name, bool Seeded, HashSet<string> Mentions)>();
+        // The member declarations of the compilation. Those that can run and return something (methods, properties,
+        // indexers, operators, conversions) take part in the fixed point below; the others (constructors, fields, events)
+        // are scanned only for the verdict of the bodies inside them.
+        var declarations = new List<Declaration>();
+        var candidates = new HashSet<string>(reached, StringComparer.Ordinal);
         foreach (var tree in engine.Compilation.SyntaxTrees)
         {
-            foreach (var node in tree.GetRoot().DescendantNodes(static node => node is not (BaseMethodDeclarationSyntax or BasePropertyDeclarationSyntax)))
+            // A generated file is read as text: its bodies are never analyzed, and walking their tokens would build them.
+            var generated = GeneratedText.IsGenerated(tree) ? tree.GetText().ToString() : null;
+            foreach (var node in tree.GetRoot().DescendantNodes(static node => node is not MemberDeclarationSyntax || node is BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
             {
-                string? name;
                 switch (node)
                 {
                     case MethodDeclarationSyntax declaration:
-                        name = declaration.Identifier.ValueText;
+                        declarations.Add(new Declaration(node, declaration.Identifier.ValueText, returns: true, generated));
+                        candidates.Add(declaration.Identifier.ValueText);
                         break;
                     case PropertyDeclarationSyntax declaration:
-                        name = declaration.Identifier.ValueText;
+                        declarations.Add(new Declaration(node, declaration.Identifier.ValueText, returns: true, generated));
+                        candidates.Add(declaration.Identifier.ValueText);
                         break;
                     case IndexerDeclarationSyntax or OperatorDeclarationSyntax or ConversionOperatorDeclarationSyntax:
-                        name = null;
+                        declarations.Add(new Declaration(node, name: null, returns: true, generated));
                         break;
-                    default:
-                        continue;
+                    case BaseMethodDeclarationSyntax or BasePropertyDeclarationSyntax or BaseFieldDeclarationSyntax:
+                        declarations.Add(new Declaration(node, name: null, returns: false, generated));
+                        break;
                 }
+            }
+        }
 
-                var mentions = new HashSet<string>(StringComparer.Ordinal);
-                var seeded = Mentions(node, mentions, collect: true);
-                declarations.Add((name, seeded, mentions));
+        // One walk of each declaration's tokens: the names that matter (a source's, or a declared member's) it mentions.
+        var mentionedBy = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var mentions = new HashSet<string>(StringComparer.Ordinal);
+        GeneratedText.Candidates? generatedCandidates = null;
+        for (var i = 0; i < declarations.Count; i++)
+        {
+            mentions.Clear();
+            var declaration = declarations[i];
+            declaration.DeclaresAttribute = (declaration.Text is { } text ? GeneratedText.Collect(declaration.Node, text, generatedCandidates ??= new(candidates), mentions) : null) ??
+                Collect(declaration.Node, candidates, mentions);
+            declaration.Mentions = new string[mentions.Count];
+            mentions.CopyTo(declaration.Mentions);
+            if (declaration.Returns)
+            {
+                foreach (var name in declaration.Mentions)
+                {
+                    if (!mentionedBy.TryGetValue(name, out var list))
+                    {
+                        mentionedBy.Add(name, list = new List<int>());
+                    }
+
+                    list.Add(i);
+                }
             }
         }
 
         // To a fixed point: a declaration that mentions a reached name (or declares a [Secret]-capable attribute inside
         // itself) may return a secret of its own, so its name is reached too.
-        var done = new bool[declarations.Count];
-        for (var changed = true; changed;)
+        var pending = new Queue<string>(reached);
+        foreach (var declaration in declarations)
         {
-            changed = false;
-            for (var i = 0; i < declarations.Count; i++)
+            if (declaration.Returns && declaration.DeclaresAttribute && !Reach(declaration, reached, pending))
             {
-                var (name, seeded, mentions) = declarations[i];
-                if (done[i] || (!seeded && !reached.Overlaps(mentions)))
-                {
-                    continue;
-                }
-
-                done[i] = true;
-                if (name is null || PatternNames.Contains(name))
-                {
-                    return new SourceNames(null);
-                }
-
-                changed |= reached.Add(name);
+                return new SourceNames(null, null);
             }
         }
 
-        return new SourceNames(reached);
+        while (pending.Count > 0)
+        {
+            if (mentionedBy.TryGetValue(pending.Dequeue(), out var list))
+            {
+                foreach (var index in list)
+                {
+                    if (!Reach(declarations[index], reached, pending))
+                    {
+                        return new SourceNames(null, null);
+                    }
+                }
+            }
+        }
+
+        var verdicts = new Dictionary<SyntaxNode, bool>(declarations.Count);
+        foreach (var declaration in declarations)
+        {
+            verdicts[declaration.Node] = declaration.DeclaresAttribute || MentionsAny(declaration.Mentions, reached);
+        }
+
+        return new SourceNames(reached, verdicts);
+    }
+
+    // Marks a declaration reached; false when it cannot be followed by name (the filter must be off).
+    private static bool Reach(Declaration declaration, HashSet<string> reached, Queue<string> pending)
+    {
+        if (declaration.Reached)
+        {
+            return true;
+        }
+
+        declaration.Reached = true;
+        if (declaration.Name is null || PatternNames.Contains(declaration.Name))
+        {
+            return false;
+        }
+
+        if (reached.Add(declaration.Name))
+        {
+            pending.Enqueue(declaration.Name);
+        }
+
+        return true;
+    }
+
+    private static bool MentionsAny(string[] names, HashSet<string> reached)
+    {
+        foreach (var name in names)
+        {
+            if (reached.Contains(name))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -152,7 +243,7 @@ internal sealed class SourceNames
     private static bool AddSources(SecretFlowEngine engine, HashSet<string> reached)
     {
         var compilation = engine.Compilation;
-        if (!AddSources(compilation.Assembly.GlobalNamespace, engine, reached, inSource: true))
+        if (!AddSources(compilation.Assembly.GlobalNamespace, engine, reached, Scope.Source))
         {
             return false;
         }
@@ -166,9 +257,12 @@ internal sealed class SourceNames
 
         foreach (var reference in compilation.SourceModule.ReferencedAssemblySymbols)
         {
-            if (SymbolEqualityComparer.Default.Equals(reference, attributeAssembly) || References(reference, attributeAssembly.Identity))
+            if ((SymbolEqualityComparer.Default.Equals(reference, attributeAssembly) || References(reference, attributeAssembly.Identity)) &&
+                AppliesAttribute(compilation, reference, engine.Symbols.Secret!))
             {
-                if (!AddSources(reference.GlobalNamespace, engine, reached, inSource: false))
+                // Without internals visible to the compilation, only what other assemblies can see is reached from it.
+                var scope = reference.GivesAccessTo(compilation.Assembly) ? Scope.InternalsVisible : Scope.Visible;
+                if (!AddSources(reference.GlobalNamespace, engine, reached, scope))
                 {
                     return false;
                 }
@@ -176,6 +270,73 @@ internal sealed class SourceNames
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Whether the metadata of <paramref name="assembly"/> applies <paramref name="attribute"/> (by name) anywhere, return
+    /// values included. Reading its attribute table is far cheaper than loading the symbols of all its members, and most
+    /// assemblies that reference TailGuard (TailGuard's own among them) declare no [Secret] member. True when the
+    /// metadata cannot be read.
+    /// </summary>
+    private static bool AppliesAttribute(Compilation compilation, IAssemblySymbol assembly, INamedTypeSymbol attribute)
+    {
+        if (compilation.GetMetadataReference(assembly) is not PortableExecutableReference reference)
+        {
+            return true;
+        }
+
+        try
+        {
+            var modules = reference.GetMetadata() switch
+            {
+                AssemblyMetadata metadata => metadata.GetModules(),
+                ModuleMetadata module => ImmutableArray.Create(module),
+                _ => default,
+            };
+            if (modules.IsDefault)
+            {
+                return true;
+            }
+
+            var @namespace = attribute.ContainingNamespace.ToDisplayString();
+            foreach (var module in modules)
+            {
+                var reader = module.GetMetadataReader();
+                foreach (var handle in reader.CustomAttributes)
+                {
+                    if (IsAttributeNamed(reader, reader.GetCustomAttribute(handle).Constructor, attribute.MetadataName, @namespace))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+        catch (Exception exception) when (exception is BadImageFormatException or InvalidOperationException or IOException)
+        {
+            return true;
+        }
+    }
+
+    private static bool IsAttributeNamed(MetadataReader reader, EntityHandle constructor, string name, string @namespace)
+    {
+        StringHandle typeName, typeNamespace;
+        switch (constructor.Kind)
+        {
+            case HandleKind.MethodDefinition:
+                var type = reader.GetTypeDefinition(reader.GetMethodDefinition((MethodDefinitionHandle)constructor).GetDeclaringType());
+                (typeName, typeNamespace) = (type.Name, type.Namespace);
+                break;
+            case HandleKind.MemberReference when reader.GetMemberReference((MemberReferenceHandle)constructor).Parent is { Kind: HandleKind.TypeReference } parent:
+                var referenced = reader.GetTypeReference((TypeReferenceHandle)parent);
+                (typeName, typeNamespace) = (referenced.Name, referenced.Namespace);
+                break;
+            default:
+                return false;
+        }
+
+        return reader.StringComparer.Equals(typeName, name) && reader.StringComparer.Equals(typeNamespace, @namespace);
     }
 
     private static bool References(IAssemblySymbol assembly, AssemblyIdentity identity)
@@ -194,16 +355,21 @@ internal sealed class SourceNames
         return false;
     }
 
-    private static bool AddSources(INamespaceOrTypeSymbol container, SecretFlowEngine engine, HashSet<string> reached, bool inSource)
+    private static bool AddSources(INamespaceOrTypeSymbol container, SecretFlowEngine engine, HashSet<string> reached, Scope scope)
     {
         foreach (var member in container.GetMembers())
         {
+            if (!IsInScope(member, scope))
+            {
+                continue;
+            }
+
             switch (member)
             {
                 case INamedTypeSymbol { DelegateInvokeMethod: { } invoke } when engine.Catalog.ReturnsSecret(invoke):
                     return false;
                 case INamespaceOrTypeSymbol nested:
-                    if (!AddSources(nested, engine, reached, inSource))
+                    if (!AddSources(nested, engine, reached, scope))
                     {
                         return false;
                     }
@@ -221,7 +387,7 @@ internal sealed class SourceNames
                     reached.Add(SimpleName(property.Name));
                     break;
                 case IMethodSymbol method:
-                    if (!AddSources(method, engine, reached, inSource))
+                    if (!AddSources(method, engine, reached, scope == Scope.Source))
                     {
                         return false;
                     }
@@ -232,6 +398,16 @@ internal sealed class SourceNames
 
         return true;
     }
+
+    // Private members of another assembly, and its internal ones unless it gives the compilation access, are never
+    // read by the compilation's code.
+    private static bool IsInScope(ISymbol member, Scope scope) => scope switch
+    {
+        Scope.Visible => member.DeclaredAccessibility is Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal ||
+            member.Kind == SymbolKind.Namespace,
+        Scope.InternalsVisible => member.DeclaredAccessibility != Accessibility.Private,
+        _ => true,
+    };
 
     private static bool AddSources(IMethodSymbol method, SecretFlowEngine engine, HashSet<string> reached, bool inSource)
     {
@@ -274,33 +450,38 @@ internal sealed class SourceNames
     /// <summary>
     /// Whether <paramref name="root"/> mentions one of <paramref name="names"/> or declares an attribute inside itself
     /// (on a lambda or a local function, or their parameters: a [Secret] one there is a source no name gives away).
-    /// With <paramref name="collect"/>, adds every identifier it mentions to <paramref name="names"/> instead and
-    /// answers only the attribute question.
     /// </summary>
-    private static bool Mentions(SyntaxNode root, HashSet<string> names, bool collect)
+    private static bool Mentions(SyntaxNode root, HashSet<string> names)
+    {
+        foreach (var token in root.DescendantTokens())
+        {
+            switch (token.RawKind)
+            {
+                case (int)SyntaxKind.IdentifierToken when names.Contains(token.ValueText):
+                    return true;
+                case (int)SyntaxKind.OpenBracketToken when token.Parent is AttributeListSyntax list && !IsOwnAttribute(list, root):
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="mentions"/> every name of <paramref name="candidates"/> that <paramref name="root"/>
+    /// mentions, and answers whether it declares an attribute inside itself (as <see cref="Mentions"/> does).
+    /// </summary>
+    private static bool Collect(SyntaxNode root, HashSet<string> candidates, HashSet<string> mentions)
     {
         var declaresAttribute = false;
         foreach (var token in root.DescendantTokens())
         {
             switch (token.RawKind)
             {
-                case (int)SyntaxKind.IdentifierToken:
-                    if (collect)
-                    {
-                        names.Add(token.ValueText);
-                    }
-                    else if (names.Contains(token.ValueText))
-                    {
-                        return true;
-                    }
-
+                case (int)SyntaxKind.IdentifierToken when candidates.Contains(token.ValueText) && !IsOwnName(token, root):
+                    mentions.Add(token.ValueText);
                     break;
-                case (int)SyntaxKind.OpenBracketToken when token.Parent is AttributeListSyntax list && !IsOwnAttribute(list, root):
-                    if (!collect)
-                    {
-                        return true;
-                    }
-
+                case (int)SyntaxKind.OpenBracketToken when !declaresAttribute && token.Parent is AttributeListSyntax list && !IsOwnAttribute(list, root):
                     declaresAttribute = true;
                     break;
             }
@@ -308,6 +489,11 @@ internal sealed class SourceNames
 
         return declaresAttribute;
     }
+
+    // The name the declaration declares (a method's, a property's, a field's variables'): a body that mentions no other
+    // name reads no source and calls nothing by name (a recursive call writes the name again, inside the body).
+    private static bool IsOwnName(SyntaxToken token, SyntaxNode root) =>
+        token.Parent == root || (token.Parent is VariableDeclaratorSyntax { Parent.Parent: var declaration } && declaration == root);
 
     // An attribute of the declaration itself, of its accessors or of its own parameters: not a source inside the body.
     private static bool IsOwnAttribute(AttributeListSyntax list, SyntaxNode root) => list.Parent switch
@@ -324,5 +510,47 @@ internal sealed class SourceNames
     {
         var dot = name.LastIndexOf('.');
         return dot < 0 ? name : name.Substring(dot + 1);
+    }
+
+    /// <summary>Where the members <see cref="AddSources(SecretFlowEngine, HashSet{string})"/> looks at are declared.</summary>
+    private enum Scope
+    {
+        /// <summary>In the compilation: every member.</summary>
+        Source,
+
+        /// <summary>In another assembly: what it shows to every assembly.</summary>
+        Visible,
+
+        /// <summary>In another assembly whose internals the compilation sees.</summary>
+        InternalsVisible,
+    }
+
+    /// <summary>A member declaration of the compilation, as <see cref="Build"/> sees it.</summary>
+    private sealed class Declaration
+    {
+        internal Declaration(SyntaxNode node, string? name, bool returns, string? text)
+        {
+            Node = node;
+            Name = name;
+            Returns = returns;
+            Text = text;
+        }
+
+        internal SyntaxNode Node { get; }
+
+        /// <summary>The name it is called by; null for indexers, operators and conversions (run without their name).</summary>
+        internal string? Name { get; }
+
+        /// <summary>Whether it can run and return something, and so takes part in the fixed point.</summary>
+        internal bool Returns { get; }
+
+        /// <summary>The text of the generated file it is declared in (read as text, <see cref="GeneratedText"/>), or null.</summary>
+        internal string? Text { get; }
+
+        internal bool DeclaresAttribute { get; set; }
+
+        internal string[] Mentions { get; set; } = Array.Empty<string>();
+
+        internal bool Reached { get; set; }
     }
 }

@@ -134,7 +134,7 @@ internal static class BoundaryParser
         return new[] { baseName + "Boundary", baseName + "Proxy", baseName + "Entry" };
     }
 
-    // diagnosticsOnly: nothing of the method is emitted, so its signature and [Obsolete] text are not rendered.
+    // diagnosticsOnly: nothing of the method is emitted, so its signature, [Obsolete] text and parameter models are not rendered.
     private static (string, string, string, bool, List<BoundaryParameter>, string)? ParseMethod(IMethodSymbol method, bool diagnosticsOnly, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         int errorsBefore = diagnostics.Count(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
@@ -179,7 +179,7 @@ internal static class BoundaryParser
         foreach (IParameterSymbol parameter in method.Parameters)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (ParseParameter(method, parameter, diagnostics, cancellationToken) is { } parsed)
+            if (ParseParameter(method, parameter, diagnosticsOnly, diagnostics, cancellationToken) is { } parsed)
             {
                 parameters.Add(parsed);
             }
@@ -195,13 +195,18 @@ internal static class BoundaryParser
         return (method.Name, signature, returnType, returnsFlag, parameters, ObsoleteAttributeText.Of(method));
     }
 
-    private static BoundaryParameter? ParseParameter(IMethodSymbol method, IParameterSymbol parameter, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    // A parameter the analyzer found valid: with diagnosticsOnly no model is built, so no type name is rendered.
+    private static readonly BoundaryParameter Checked = new(string.Empty, string.Empty, BoundaryKind.Scalar, string.Empty, string.Empty, 0);
+
+    private static BoundaryParameter? ParseParameter(IMethodSymbol method, IParameterSymbol parameter, bool diagnosticsOnly, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         var syntax = parameter.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) as ParameterSyntax;
         LocationInfo? location = LocationInfo.From((SyntaxNode?)syntax) ?? LocationInfo.Of(parameter);
         LocationInfo? typeLocation = LocationInfo.From((SyntaxNode?)syntax?.Type) ?? location;
         ITypeSymbol type = parameter.Type;
-        string display = type.ToDisplayString();
+        // Rendered only when a diagnostic or the model needs it: a valid contract checked by the analyzer needs neither.
+        string? display = null;
+        string Display() => display ??= type.ToDisplayString();
         AttributeData? inOut = KnownTypes.FindTailGuardAttribute(parameter.GetAttributes(), "InOutAttribute");
         AttributeData? userCheck = KnownTypes.FindTailGuardAttribute(parameter.GetAttributes(), "UserCheckAttribute");
         AttributeData? bounded = KnownTypes.FindTailGuardAttribute(parameter.GetAttributes(), "BoundedAttribute");
@@ -230,14 +235,14 @@ internal static class BoundaryParser
             }
             else if (!(KnownTypes.SpanElement(type, out bool writable) is { SpecialType: SpecialType.System_Byte }))
             {
-                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UserCheckMisuse, LocationInfo.Of(userCheck, cancellationToken) ?? location, parameter.Name, method.Name, "on '" + display + "'"));
+                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.UserCheckMisuse, LocationInfo.Of(userCheck, cancellationToken) ?? location, parameter.Name, method.Name, "on '" + Display() + "'"));
             }
             else
             {
                 int bound = Bound(bounded, parameter, method, 1, required: true, diagnostics, location, cancellationToken);
                 return diagnostics.Skip(before).Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error)
                     ? null
-                    : new BoundaryParameter(parameter.Name, CSharpNames.Identifier(parameter.Name), writable ? BoundaryKind.UserCheckWritable : BoundaryKind.UserCheck, "byte", display, bound, IsScoped(parameter));
+                    : diagnosticsOnly ? Checked : new BoundaryParameter(parameter.Name, CSharpNames.Identifier(parameter.Name), writable ? BoundaryKind.UserCheckWritable : BoundaryKind.UserCheck, "byte", Display(), bound, IsScoped(parameter));
             }
 
             return null;
@@ -247,7 +252,7 @@ internal static class BoundaryParser
         {
             if (inOut is not null && !isWritable)
             {
-                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.InOutMisuse, LocationInfo.Of(inOut, cancellationToken) ?? location, parameter.Name, method.Name, display));
+                diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.InOutMisuse, LocationInfo.Of(inOut, cancellationToken) ?? location, parameter.Name, method.Name, Display()));
                 return null;
             }
 
@@ -255,7 +260,7 @@ internal static class BoundaryParser
             if (problem is not null || element.SpecialType == SpecialType.System_Boolean)
             {
                 diagnostics.Add(DiagnosticInfo.Create(
-                    TrustDomainDiagnostics.TypeCannotCross, typeLocation, "Parameter '" + parameter.Name + "'", method.Name, display,
+                    TrustDomainDiagnostics.TypeCannotCross, typeLocation, "Parameter '" + parameter.Name + "'", method.Name, Display(),
                     "the elements of a span must be primitives, enums or unmanaged structs other than bool (" + (problem ?? "a bool has invalid bit patterns") + ")"));
                 return null;
             }
@@ -274,7 +279,7 @@ internal static class BoundaryParser
             }
 
             BoundaryKind kind = !isWritable ? BoundaryKind.In : inOut is not null ? BoundaryKind.InOut : BoundaryKind.Out;
-            return new BoundaryParameter(parameter.Name, CSharpNames.Identifier(parameter.Name), kind, CSharpNames.FullyQualified(element), display, bound, IsScoped(parameter));
+            return diagnosticsOnly ? Checked : new BoundaryParameter(parameter.Name, CSharpNames.Identifier(parameter.Name), kind, CSharpNames.FullyQualified(element), Display(), bound, IsScoped(parameter));
         }
 
         if (inOut is not null)
@@ -284,25 +289,25 @@ internal static class BoundaryParser
                 LocationInfo.Of(inOut, cancellationToken) ?? location,
                 type.SpecialType == SpecialType.System_String ? "Parameter '" + parameter.Name + "'" : parameter.Name,
                 method.Name,
-                display));
+                Display()));
             return null;
         }
 
         if (type.SpecialType == SpecialType.System_String)
         {
             int bound = Bound(bounded, parameter, method, 1, required: false, diagnostics, location, cancellationToken);
-            return diagnostics.Count > before ? null : new BoundaryParameter(parameter.Name, CSharpNames.Identifier(parameter.Name), BoundaryKind.String, "string", display, bound, IsNullable: type.NullableAnnotation == NullableAnnotation.Annotated);
+            return diagnostics.Count > before ? null : diagnosticsOnly ? Checked : new BoundaryParameter(parameter.Name, CSharpNames.Identifier(parameter.Name), BoundaryKind.String, "string", Display(), bound, IsNullable: type.NullableAnnotation == NullableAnnotation.Annotated);
         }
 
         if (IsDirectionlessBuffer(type))
         {
-            diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.BufferWithoutDirection, typeLocation, parameter.Name, method.Name, display));
+            diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.BufferWithoutDirection, typeLocation, parameter.Name, method.Name, Display()));
             return null;
         }
 
         if (ScalarProblem(type) is { } scalarProblem)
         {
-            diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.TypeCannotCross, typeLocation, "Parameter '" + parameter.Name + "'", method.Name, display, scalarProblem));
+            diagnostics.Add(DiagnosticInfo.Create(TrustDomainDiagnostics.TypeCannotCross, typeLocation, "Parameter '" + parameter.Name + "'", method.Name, Display(), scalarProblem));
             return null;
         }
 
@@ -318,12 +323,12 @@ internal static class BoundaryParser
             return null;
         }
 
-        return new BoundaryParameter(
+        return diagnosticsOnly ? Checked : new BoundaryParameter(
             parameter.Name,
             CSharpNames.Identifier(parameter.Name),
             type.SpecialType == SpecialType.System_Boolean ? BoundaryKind.Flag : BoundaryKind.Scalar,
             CSharpNames.FullyQualified(type),
-            display,
+            Display(),
             0);
     }
 
