@@ -83,6 +83,7 @@ public sealed class BatchedSendTests(ITestOutputHelper output)
             Distribution = InterArrivalDistribution.Fixed,
             Seed = 5,
             SendWindow = TimeSpan.FromMilliseconds(1),
+            MaxSendBatch = 32,
         });
 
         // Every 500 us, held up to 1 ms: the first request of a batch waits for the next two (a late sender only gathers more).

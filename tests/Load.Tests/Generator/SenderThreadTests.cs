@@ -90,6 +90,7 @@ public sealed class SenderThreadTests(ITestOutputHelper output)
             Duration = TimeSpan.FromSeconds(1.5),
             Seed = 7,
             SendWindow = TimeSpan.FromMilliseconds(1),
+            MaxSendBatch = 32,
         };
         await using var generator = await LoadGenerator.ConnectAsync(target, options);
         await generator.RunClosedLoopAsync(options.MaxInFlight / options.Connections, TimeSpan.FromMilliseconds(500));

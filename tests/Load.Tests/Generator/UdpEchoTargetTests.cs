@@ -129,6 +129,7 @@ public sealed class UdpEchoTargetTests(ITestOutputHelper output)
     {
         SenderStall = stall,
         SenderStallInterval = TimeSpan.FromMilliseconds(100),
+        MaxSendBatch = stall > TimeSpan.Zero ? 32 : 1, // a stall's due requests leave in batches
         Connections = 2,
         LatencyConnections = 1,
         WarmUp = TimeSpan.FromMilliseconds(300),
