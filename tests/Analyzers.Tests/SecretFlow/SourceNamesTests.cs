@@ -91,138 +91,107 @@ public sealed class SourceNamesTests
 
     [Fact]
     public Task A_method_whose_return_value_is_secret_in_a_referenced_assembly_is_a_source()
-    {
-        var test = new Test
-        {
-            TestCode = """
-                sealed class Caller
-                {
-                    public void Log() => System.Console.WriteLine({|TG4003:Library.Vault.Unwrap()|});
-                }
-                """,
-        };
-        test.TestState.AdditionalProjects["Library"].Sources.Add(("Vault.cs", """
+        => WithLibraryAsync(
+            """
+            sealed class Caller
+            {
+                public void Log() => System.Console.WriteLine({|TG4003:Library.Vault.Unwrap()|});
+            }
+            """,
+            "Vault.cs",
+            """
             namespace Library;
             public static class Vault { [return: TailGuard.Secret] public static string Unwrap() => "k"; }
-            """));
-        test.TestState.AdditionalProjects["Library"].AdditionalReferences.Add(TestReferences.TailGuardRuntime);
-        test.TestState.AdditionalProjectReferences.Add("Library");
-        return test.RunAsync();
-    }
+            """);
 
     [Fact]
     public Task An_internal_secret_of_a_referenced_assembly_that_gives_access_to_its_internals_is_a_source()
-    {
-        var test = new Test
-        {
-            TestCode = """
-                sealed class Caller
-                {
-                    public void Log(Library.Credentials credentials) => System.Console.WriteLine({|TG4003:credentials.Token|});
-                }
-                """,
-        };
-        test.TestState.AdditionalProjects["Library"].Sources.Add(("Credentials.cs", """
+        => WithLibraryAsync(
+            """
+            sealed class Caller
+            {
+                public void Log(Library.Credentials credentials) => System.Console.WriteLine({|TG4003:credentials.Token|});
+            }
+            """,
+            "Credentials.cs",
+            """
             [assembly: System.Runtime.CompilerServices.InternalsVisibleTo("TestProject")]
             namespace Library;
             internal sealed class Credentials { [TailGuard.Secret] internal string Token { get; } = "t"; }
-            """));
-        test.TestState.AdditionalProjects["Library"].AdditionalReferences.Add(TestReferences.TailGuardRuntime);
-        test.TestState.AdditionalProjectReferences.Add("Library");
-        return test.RunAsync();
-    }
+            """);
 
     [Fact]
     public Task A_protected_secret_of_a_base_class_in_a_referenced_assembly_is_a_source_in_a_derived_class()
-    {
-        var test = new Test
-        {
-            TestCode = """
-                sealed class Derived : Library.Holder
-                {
-                    public void Log() => System.Console.WriteLine({|TG4003:Seed|});
-                }
-                """,
-        };
-        test.TestState.AdditionalProjects["Library"].Sources.Add(("Holder.cs", """
+        => WithLibraryAsync(
+            """
+            sealed class Derived : Library.Holder
+            {
+                public void Log() => System.Console.WriteLine({|TG4003:Seed|});
+            }
+            """,
+            "Holder.cs",
+            """
             namespace Library;
             public abstract class Holder { [TailGuard.Secret] protected readonly string Seed = "s"; }
-            """));
-        test.TestState.AdditionalProjects["Library"].AdditionalReferences.Add(TestReferences.TailGuardRuntime);
-        test.TestState.AdditionalProjectReferences.Add("Library");
-        return test.RunAsync();
-    }
+            """);
 
     [Fact]
     public Task A_method_of_a_generated_file_that_returns_a_secret_of_its_own_is_followed_from_code_that_calls_it()
-    {
-        var test = new Test
-        {
-            TestCode = """
-                using TailGuard;
-                partial class Keys
-                {
-                    [Secret] private readonly byte[] _key = new byte[4];
-                }
-                sealed class Caller
-                {
-                    public void Log(Keys keys) => System.Console.WriteLine({|TG4003:keys.Export()|});
-                }
-                """,
-        };
-        // Read as text, not tokens (GeneratedText): the name Export must still be reached through the mention of _key.
-        test.TestState.Sources.Add(("Keys.g.cs", """
+        => WithGeneratedFileAsync(
+            """
+            using TailGuard;
+            partial class Keys
+            {
+                [Secret] private readonly byte[] _key = new byte[4];
+            }
+            sealed class Caller
+            {
+                public void Log(Keys keys) => System.Console.WriteLine({|TG4003:keys.Export()|});
+            }
+            """,
+            // Read as text, not tokens (GeneratedText): the name Export must still be reached through the mention of _key.
+            """
             // <auto-generated/>
             partial class Keys
             {
                 public byte[] Export() => Copy();
                 private byte[] Copy() => _key;
             }
-            """));
-        return test.RunAsync();
-    }
+            """);
 
     [Fact]
     public Task A_generated_method_that_spells_a_secret_with_a_unicode_escape_is_followed()
-    {
-        var test = new Test
-        {
-            TestCode = """
-                using TailGuard;
-                partial class Keys
-                {
-                    [Secret] private readonly byte[] _key = new byte[4];
-                }
-                sealed class Caller
-                {
-                    public void Log(Keys keys) => System.Console.WriteLine({|TG4003:keys.Export()|});
-                }
-                """,
-        };
-        // The text holds "_k\u0065y", the name is "_key": the text scan gives this declaration up to the token walk.
-        test.TestState.Sources.Add(("Keys.g.cs", """
+        => WithGeneratedFileAsync(
+            """
+            using TailGuard;
+            partial class Keys
+            {
+                [Secret] private readonly byte[] _key = new byte[4];
+            }
+            sealed class Caller
+            {
+                public void Log(Keys keys) => System.Console.WriteLine({|TG4003:keys.Export()|});
+            }
+            """,
+            // The text holds "_k\u0065y", the name is "_key": the text scan gives this declaration up to the token walk.
+            """
             partial class Keys
             {
                 public byte[] Export() => _k\u0065y;
             }
-            """));
-        return test.RunAsync();
-    }
+            """);
 
     [Fact]
     public Task A_generated_method_with_a_secret_parameter_on_a_local_function_is_followed()
-    {
-        var test = new Test
-        {
-            TestCode = """
-                sealed class Caller
-                {
-                    public void Log(Keys keys) => System.Console.WriteLine({|TG4003:keys.Derive()|});
-                }
-                """,
-        };
-        // No source name is written in Derive: only the attribute inside it (on the local function's parameter) makes it reached.
-        test.TestState.Sources.Add(("Keys.g.cs", """
+        => WithGeneratedFileAsync(
+            """
+            sealed class Caller
+            {
+                public void Log(Keys keys) => System.Console.WriteLine({|TG4003:keys.Derive()|});
+            }
+            """,
+            // No source name is written in Derive: only the attribute inside it (on the local function's parameter) makes it reached.
+            """
             using TailGuard;
             sealed class Keys
             {
@@ -232,28 +201,38 @@ public sealed class SourceNamesTests
                     static byte[] Pass([Secret] byte[] material) => material;
                 }
             }
-            """));
-        return test.RunAsync();
-    }
+            """);
 
     [Fact]
     public Task A_secret_property_declared_in_a_referenced_assembly_is_a_source()
-    {
-        var test = new Test
-        {
-            TestCode = """
-                sealed class Caller
-                {
-                    public void Log(Library.Credentials credentials) => System.Console.WriteLine({|TG4003:credentials.Token|});
-                }
-                """,
-        };
-        test.TestState.AdditionalProjects["Library"].Sources.Add(("Credentials.cs", """
+        => WithLibraryAsync(
+            """
+            sealed class Caller
+            {
+                public void Log(Library.Credentials credentials) => System.Console.WriteLine({|TG4003:credentials.Token|});
+            }
+            """,
+            "Credentials.cs",
+            """
             namespace Library;
             public sealed class Credentials { [TailGuard.Secret] public string Token { get; } = "t"; }
-            """));
+            """);
+
+    /// <summary>Runs the analyzer on <paramref name="testCode"/>, which references a project "Library" built from <paramref name="librarySource"/> against the TailGuard runtime.</summary>
+    private static Task WithLibraryAsync(string testCode, string fileName, string librarySource)
+    {
+        var test = new Test { TestCode = testCode };
+        test.TestState.AdditionalProjects["Library"].Sources.Add((fileName, librarySource));
         test.TestState.AdditionalProjects["Library"].AdditionalReferences.Add(TestReferences.TailGuardRuntime);
         test.TestState.AdditionalProjectReferences.Add("Library");
+        return test.RunAsync();
+    }
+
+    /// <summary>Runs the analyzer on <paramref name="testCode"/> beside a generated file, Keys.g.cs, holding <paramref name="generatedSource"/>.</summary>
+    private static Task WithGeneratedFileAsync(string testCode, string generatedSource)
+    {
+        var test = new Test { TestCode = testCode };
+        test.TestState.Sources.Add(("Keys.g.cs", generatedSource));
         return test.RunAsync();
     }
 }
