@@ -296,6 +296,42 @@ public sealed class RouterClusterTests(ITestOutputHelper output)
         Assert.Equal(2, counts.Forwarded);
     }
 
+    [Fact]
+    public async Task A_dual_stack_router_serves_IPv4_and_IPv6_clients_each_with_the_workers_of_its_family()
+    {
+        using var ipv4 = Deploy(DeploymentKind.Loopback);
+        using var ipv6 = Deploy(DeploymentKind.LoopbackIPv6);
+        if (ipv4 is null || ipv6 is null)
+        {
+            return;
+        }
+
+        // One router on [::]: workers on 127.0.0.x send FEEDBACK to its port over IPv4, workers on ::1 over IPv6.
+        using var cluster = await RouterCluster.StartAsync(ipv4, new Host(null, "[::]", "lo"), "--policy", "jbsq:1");
+        var (requestPort, feedbackPort) = (PortOf(cluster.RequestAddress), PortOf(cluster.FeedbackAddress));
+        var (_, ipv4Workers) = await cluster.StartServerAsync(ipv4.AddHost(), $"127.0.0.1:{feedbackPort}", 2, "fixed:1ms");
+        var (_, ipv6Workers) = await cluster.StartServerAsync(ipv6.AddHost(), $"[::1]:{feedbackPort}", 2, "fixed:1ms");
+        await cluster.AddAsync([.. ipv4Workers, .. ipv6Workers]);
+
+        var ping4 = await PingAsync(ipv4.AddHost(), $"127.0.0.1:{requestPort}", 100);
+        var ping6 = await PingAsync(ipv6.AddHost(), $"[::1]:{requestPort}", 100);
+        var counts = await cluster.StopRouterAsync();
+        output.WriteLine(cluster.Router.Output);
+
+        // Each family's calls went to its own workers (a request sent to the other family's could not be forwarded and
+        // would have timed out), and each worker's FEEDBACK returned every credit it took.
+        Assert.True(ping4.ExitCode == 0 && ping4.Answered == 100, ping4.ToString());
+        Assert.True(ping6.ExitCode == 0 && ping6.Answered == 100, ping6.ToString());
+        Assert.Equal(200, counts.Forwarded);
+        Assert.Equal(200, counts.Feedbacks);
+        Assert.Equal(0, counts.OutstandingNow);
+        Assert.Equal(100, ipv4Workers.Sum(worker => counts.Servers[worker].Forwarded));
+        Assert.Equal(100, ipv6Workers.Sum(worker => counts.Servers[worker].Forwarded));
+        Assert.All(counts.Servers.Values, s => Assert.Equal(s.Forwarded, s.Feedbacks));
+    }
+
+    private static int PortOf(string address) => int.Parse(address[(address.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture);
+
     /// <summary>The deployment, or null after saying which capability is missing (the test then returns: skipped).</summary>
     private Deployment? Deploy(DeploymentKind kind)
     {

@@ -32,7 +32,6 @@ public sealed class RouterCommandTests
     [InlineData("the server [::1]:9100 and --listen 127.0.0.1:9000 are of different address families", "router", "--server", "[::1]:9100")]
     [InlineData("'[::]:9100' is not a server's address", "router", "--listen", "[::1]:0", "--server", "[::]:9100")]
     [InlineData("'0.0.0.0:9100' is not a server's address", "router", "--server", "0.0.0.0:9100")]
-    [InlineData("--listen [::]:0: a [::] socket is dual-stack", "router", "--listen", "[::]:0", "--server", "[::1]:9100")]
     [InlineData("JBSQ needs its bound", "router", "--server", "127.0.0.1:9100", "--policy", "jbsq")]
     [InlineData("JBSQ needs its bound", "router", "--server", "127.0.0.1:9100", "--policy", "jbsq:0")]
     [InlineData("is not a router policy", "router", "--server", "127.0.0.1:9100", "--policy", "least-loaded")]
@@ -54,6 +53,20 @@ public sealed class RouterCommandTests
         Assert.Contains(message, result.ErrorLines[0], StringComparison.Ordinal);
         Assert.StartsWith("tailguard", result.ErrorLines[0], StringComparison.Ordinal);
         Assert.True(result.HasNoStackTrace, result.ToString());
+    }
+
+    [DualStackRouterFact]
+    public async Task A_router_on_a_dual_stack_port_takes_servers_of_both_families()
+    {
+        using var ipv4 = Servers.Start(new Echo());
+        using var ipv6 = R2P2Server.CreateUdp(new IPEndPoint(IPAddress.IPv6Loopback, 0), new Echo());
+        var result = await ToolRun.InProcessAsync("router", "--listen", "[::]:0", "--server", ipv4.Address(), "--server", ipv6.Address(), "--duration", "1s");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("R2P2 router on [::]:", result.Output, StringComparison.Ordinal);
+        var lines = result.Output.ReplaceLineEndings("\n").Split('\n');
+        Assert.Contains($"  server {ipv4.Address()} (fixed)", lines); // each family has its own fixed server
+        Assert.Contains($"  server {ipv6.Address()} (fixed)", lines);
+        Assert.Contains("dual-stack: IPv4 clients go to the IPv4 servers", result.Output, StringComparison.Ordinal);
     }
 
     [Fact]

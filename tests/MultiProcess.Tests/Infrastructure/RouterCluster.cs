@@ -40,9 +40,13 @@ internal sealed partial class RouterCluster : IDisposable
     public string FeedbackAddress { get; private set; } = string.Empty;
 
     /// <summary>Starts a router on a new host with these extra flags (such as --policy), and no servers yet.</summary>
-    public static async Task<RouterCluster> StartAsync(Deployment deployment, params string[] routerFlags)
+    public static Task<RouterCluster> StartAsync(Deployment deployment, params string[] routerFlags)
+        => StartAsync(deployment, deployment.AddHost(), routerFlags);
+
+    /// <summary>Starts a router on <paramref name="routerHost"/> (such as [::] on loopback, a dual-stack router) with these extra flags, and no servers yet.</summary>
+    public static async Task<RouterCluster> StartAsync(Deployment deployment, Host routerHost, params string[] routerFlags)
     {
-        var cluster = new RouterCluster(deployment, deployment.AddHost());
+        var cluster = new RouterCluster(deployment, routerHost);
         try
         {
             // Eviction only where a test asks for it: at load 80 a fresh server's first FEEDBACK took over the default
@@ -61,10 +65,13 @@ internal sealed partial class RouterCluster : IDisposable
     }
 
     /// <summary>Starts a server with <paramref name="workers"/> workers on a new host; returns it and its workers' addresses.</summary>
-    public async Task<(ToolProcess Process, string[] Workers)> StartServerAsync(int workers, string serviceTime)
+    public Task<(ToolProcess Process, string[] Workers)> StartServerAsync(int workers, string serviceTime)
+        => StartServerAsync(Deployment.AddHost(), FeedbackAddress, workers, serviceTime);
+
+    /// <summary>Starts a server with <paramref name="workers"/> workers on <paramref name="host"/>, sending FEEDBACK to <paramref name="router"/>; returns it and its workers' addresses.</summary>
+    public async Task<(ToolProcess Process, string[] Workers)> StartServerAsync(Host host, string router, int workers, string serviceTime)
     {
-        var host = Deployment.AddHost();
-        var server = Track(host.Start("serve", "--listen", $"{host.Address}:0", "--workers", workers.ToString(CultureInfo.InvariantCulture), "--service-time", serviceTime, "--router", FeedbackAddress));
+        var server = Track(host.Start("serve", "--listen", $"{host.Address}:0", "--workers", workers.ToString(CultureInfo.InvariantCulture), "--service-time", serviceTime, "--router", router));
         var first = await server.WaitForAddressAsync("R2P2 echo on");
         var port = int.Parse(first[(first.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture);
         var address = first[..first.LastIndexOf(':')];

@@ -29,7 +29,7 @@ internal static class RouterCommand
     public static Command Create()
     {
         var defaults = new R2P2RouterOptions();
-        var listen = ToolOptions.EndPoint("--listen", "Where clients send requests (IPv4, or IPv6 as [::1]:PORT; the servers are of the same family; port 0 picks a free one, printed at start). [default: 127.0.0.1:9000]", allowPortZero: true);
+        var listen = ToolOptions.EndPoint("--listen", "Where clients send requests: IPv4, or IPv6 as [::1]:PORT, with servers of the same family; or [::]:PORT for clients and servers of both families, each client served by servers of its own (dual-stack). Port 0 picks a free one, printed at start. [default: 127.0.0.1:9000]", allowPortZero: true);
         var feedbackPort = ToolOptions.Count("--feedback-port", "The port servers send FEEDBACK to (their --router), on --listen's address; 0 picks a free one.", -1, 0, 65535, "the request port");
         var servers = new Option<string[]>("--server") { Description = "A server: HOST:PORT, or HOST:FIRST-LAST for the workers of 'tailguard serve --workers' (repeatable, or comma-separated).", HelpName = "HOST:PORT[-LAST]", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         var serversFile = new Option<FileInfo?>("--servers-file") { Description = "More servers, one per line (# comments); re-read when it changes or on SIGHUP, which adds, removes and re-admits evicted servers.", HelpName = "FILE" };
@@ -74,11 +74,7 @@ internal static class RouterCommand
                 throw ToolException.Usage(givenError);
             }
 
-            if (endPoint.Address.Equals(IPAddress.IPv6Any))
-            {
-                throw ToolException.Usage($"--listen {endPoint}: a [::] socket is dual-stack, which IPv4 clients reach too, and a router serves one address family (forwarding rewrites only the destination). Listen on an IPv6 address of this host, and run a second router on an IPv4 address for IPv4 clients.");
-            }
-
+            var dualStack = endPoint.Address.Equals(IPAddress.IPv6Any); // a pool of servers per family (docs/router.md, "Dual-stack")
             var file = parse.GetValue(serversFile);
             var membership = new Membership(given!, file?.FullName);
             var (initial, fileError) = membership.Desired();
@@ -89,7 +85,7 @@ internal static class RouterCommand
 
             foreach (var server in initial!)
             {
-                if (server.AddressFamily != endPoint.AddressFamily)
+                if (!dualStack && server.AddressFamily != endPoint.AddressFamily)
                 {
                     throw ToolException.Usage(MixedFamilies(server, endPoint));
                 }
@@ -144,6 +140,18 @@ internal static class RouterCommand
             foreach (var server in router.Servers)
             {
                 output.WriteLine($"  server {server.Address}{(server.IsFixedServer ? " (fixed)" : string.Empty)}");
+            }
+
+            if (router.IsDualStack)
+            {
+                output.WriteLine($"  dual-stack: IPv4 clients go to the IPv4 servers and IPv6 clients to the IPv6 servers; a client of a family with no server is answered DROP. Servers send FEEDBACK to port {router.FeedbackAddress.Port} of an address of this host of their own family");
+                foreach (var (ipv4, family) in new[] { (true, "IPv4"), (false, "IPv6") })
+                {
+                    if (!router.Servers.Any(server => server.Address.IsIPv4 == ipv4))
+                    {
+                        output.WriteLine($"  no {family} server yet: {family} clients' requests are answered DROP until one joins");
+                    }
+                }
             }
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -202,7 +210,7 @@ internal static class RouterCommand
 
     /// <summary>Why a server of the other address family cannot join (forwarding rewrites only the destination).</summary>
     private static string MixedFamilies(PacketAddress server, IPEndPoint listen)
-        => $"the server {server} and --listen {listen} are of different address families: the router forwards by rewriting only the destination, so it and its servers share one (IPv4 or IPv6).";
+        => $"the server {server} and --listen {listen} are of different address families: the router forwards by rewriting only the destination, so it and its servers share one (IPv4 or IPv6), or it listens on [::] for both.";
 
     /// <summary>One line of counts.</summary>
     public static string Counts(R2P2Router router)
@@ -307,7 +315,7 @@ internal static class RouterCommand
 
             foreach (var server in desired!)
             {
-                if (server.IsIPv4 != router.IsIPv4)
+                if (!router.IsDualStack && server.IsIPv4 != router.IsIPv4)
                 {
                     output.WriteLine($"servers not changed: {MixedFamilies(server, router.LocalAddress.ToEndPoint())}");
                     return;

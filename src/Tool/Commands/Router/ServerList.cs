@@ -11,7 +11,7 @@ namespace TailGuard.Tool.Commands.Router;
 /// <summary>
 /// The servers of <c>tailguard router</c>: <c>HOST:PORT</c>, or <c>HOST:FIRST-LAST</c> for the k workers of
 /// <c>tailguard serve --workers k</c> (one member per port), given with <c>--server</c> or one per line in a servers file
-/// (<c>#</c> starts a comment). IPv4 or IPv6 (<c>[::1]:9100</c>), of the router's family; the same server twice is an error.
+/// (<c>#</c> starts a comment). IPv4 or IPv6 (<c>[::1]:9100</c>), of the router's family (either for a router on <c>[::]</c>); the same server twice is an error.
 /// </summary>
 internal static class ServerList
 {

@@ -12,7 +12,7 @@ namespace TailGuard.Tests.R2P2.Routing;
 /// </summary>
 public abstract class RouterZeroAllocationTests(TestNetwork network)
 {
-    private const int WarmUp = 10_000;
+    internal const int WarmUp = 10_000;
 
     private static readonly R2P2PayloadWriter<int> WritePayload = static (writer, in value) =>
     {
@@ -51,7 +51,7 @@ public abstract class RouterZeroAllocationTests(TestNetwork network)
         report.AssertAllocatesPerCall(64);
     }
 
-    private static long AllocatedOnRouterLoops(R2P2Router router)
+    internal static long AllocatedOnRouterLoops(R2P2Router router)
     {
         var target = router.ReceiveLoopIterations + 2;
         var deadline = DateTime.UtcNow + Payloads.Generous;
@@ -63,7 +63,7 @@ public abstract class RouterZeroAllocationTests(TestNetwork network)
         return router.ReceiveLoopAllocatedBytes;
     }
 
-    private static void RunCalls(R2P2Client client, int count)
+    internal static void RunCalls(R2P2Client client, int count)
     {
         for (var i = 0; i < count; i++)
         {
@@ -112,3 +112,38 @@ public sealed class InMemoryRouterZeroAllocationTests() : RouterZeroAllocationTe
 [Collection(AllocationMeasurementCollection.Name)]
 [RequiresNetwork(NetworkCapability.RawSockets)]
 public sealed class UdpRouterZeroAllocationTests() : RouterZeroAllocationTests(new UdpTestNetwork());
+
+/// <summary>
+/// The dual-stack path (docs/router.md, "Dual-stack"): a router on [::] forwarding IPv4 and IPv6 clients' calls in turn,
+/// each to its family's server, with FEEDBACK of both families, allocates nothing per packet either.
+/// </summary>
+[Collection(AllocationMeasurementCollection.Name)]
+[RequiresNetwork(NetworkCapability.RawSockets)]
+[RequiresNetwork(NetworkCapability.IPv6Loopback)]
+public sealed class DualStackRouterZeroAllocationTests
+{
+    [NetworkFact]
+    public void Forwarding_both_families_and_their_feedback_allocates_nothing_on_the_router_threads()
+    {
+        using var rig = DualStackRig.Start(1, 1, servers => new R2P2RouterOptions { Servers = servers, Policy = RouterPolicy.BoundedShortestQueue(1) });
+        R2P2Client[] clients = [rig.Client(ipv6: false, ResponseSources.AnyServer), rig.Client(ipv6: true, ResponseSources.AnyServer)];
+        var turn = 0;
+
+        var report = AllocationWindows.Measure(
+            count =>
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    RouterZeroAllocationTests.RunCalls(clients[turn++ % 2], 1);
+                }
+            },
+            () => RouterZeroAllocationTests.AllocatedOnRouterLoops(rig.Router),
+            warmUpCalls: RouterZeroAllocationTests.WarmUp);
+
+        report.AssertNoPerCallAllocation();
+        Assert.Equal(turn, rig.Router.Statistics.Forwarded);
+        Assert.InRange(rig.IPv4Servers[0].Statistics.Responses, turn / 2, (turn / 2) + 1);
+        Assert.InRange(rig.IPv6Servers[0].Statistics.Responses, turn / 2, (turn / 2) + 1);
+        Assert.True(rig.Router.Statistics.Feedbacks >= turn - 2, "FEEDBACK went missing");
+    }
+}

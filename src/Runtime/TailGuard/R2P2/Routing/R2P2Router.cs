@@ -17,13 +17,14 @@ namespace TailGuard.R2P2.Routing;
 /// is given); each returns its request's credit. Requests the router cannot place are answered DROP on the servers'
 /// behalf; a server that stops sending FEEDBACK is evicted and its credits reclaimed. Servers join and leave at run
 /// time (<see cref="AddServer"/>, <see cref="RemoveServer"/>). Forwarding allocates nothing per packet. The loops start
-/// in the constructor.
+/// in the constructor. A router on a dual-stack [::] port serves IPv4 and IPv6 clients, each family with its own pool
+/// of servers of that family (<see cref="IsDualStack"/>).
 /// </summary>
 public sealed class R2P2Router : IAsyncDisposable, IDisposable
 {
     private readonly object _sync = new(); // Monitor: contention inflates a native sync block, no managed allocation
     private readonly R2P2RouterOptions _options;
-    private readonly RouterScheduler _scheduler;
+    private readonly RouterPools _pools;
     private readonly RouterLoop _requests;
     private readonly RouterLoop? _feedback;
     private readonly PacketForwarder _forwarder;
@@ -31,7 +32,7 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
     private int _disposed;
 
     /// <summary>Creates a router whose requests and FEEDBACK share one transport.</summary>
-    /// <param name="transport">The request port (IPv4 or IPv6: its family is the router's); servers send FEEDBACK here too.</param>
+    /// <param name="transport">The request port (IPv4 or IPv6: its family is the router's; a dual-stack [::] UDP port serves both); servers send FEEDBACK here too.</param>
     /// <param name="forwarder">Sends requests to servers with the client's source address.</param>
     /// <param name="options">Settings; defaults (JBSQ(2), no servers yet) when null.</param>
     public R2P2Router(PacketTransport transport, PacketForwarder forwarder, R2P2RouterOptions? options = null)
@@ -40,11 +41,11 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Creates a router with a request port and a separate FEEDBACK port.</summary>
-    /// <param name="transport">The request port (IPv4 or IPv6: its family is the router's).</param>
-    /// <param name="feedbackTransport">The FEEDBACK port; null shares <paramref name="transport"/>.</param>
+    /// <param name="transport">The request port (IPv4 or IPv6: its family is the router's; a dual-stack [::] UDP port serves both).</param>
+    /// <param name="feedbackTransport">The FEEDBACK port (dual-stack exactly when the request port is); null shares <paramref name="transport"/>.</param>
     /// <param name="forwarder">Sends requests to servers with the client's source address.</param>
     /// <param name="options">Settings; defaults (JBSQ(2), no servers yet) when null.</param>
-    /// <exception cref="ArgumentException">A setting is invalid, or both transports are the same object.</exception>
+    /// <exception cref="ArgumentException">A setting is invalid, both transports are the same object, or one is dual-stack and the other is not.</exception>
     public R2P2Router(PacketTransport transport, PacketTransport? feedbackTransport, PacketForwarder forwarder, R2P2RouterOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(transport);
@@ -78,10 +79,12 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
         }
 
         IsIPv4 = transport.LocalAddress.IsIPv4;
-        RefuseDualStack(transport, nameof(transport));
-        if (feedbackTransport is not null)
+        IsDualStack = IsDualStackPort(transport);
+        if (feedbackTransport is not null && IsDualStackPort(feedbackTransport) != IsDualStack)
         {
-            RefuseDualStack(feedbackTransport, nameof(feedbackTransport));
+            throw new ArgumentException(
+                $"The FEEDBACK port {feedbackTransport.LocalAddress} and the request port {transport.LocalAddress} must both be dual-stack ([::]) or neither: a dual-stack router takes FEEDBACK from servers of both families, a single-family router from servers of its own.",
+                nameof(feedbackTransport));
         }
 
         foreach (var server in _options.Servers)
@@ -97,9 +100,9 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
         _forwarder = forwarder;
         Statistics = new R2P2RouterStatistics();
         _failures = new FailureReporter(_options.FailureLog, Statistics.Failure);
-        _scheduler = new RouterScheduler(_options, Statistics, Stopwatch.GetTimestamp());
+        _pools = new RouterPools(_options, Statistics, Stopwatch.GetTimestamp(), ipv4: IsIPv4 || IsDualStack, ipv6: !IsIPv4);
         var batch = _options.ReceiveBatchSize;
-        _requests = new RouterLoop(this, _scheduler, _sync, Statistics, transport, new RouterOutput(forwarder, transport, batch * 2), routesRequests: true, takesFeedback: feedbackTransport is null, new ReceiveLoopOptions
+        _requests = new RouterLoop(this, _pools, _sync, Statistics, transport, new RouterOutput(forwarder, transport, batch * 2), routesRequests: true, takesFeedback: feedbackTransport is null, new ReceiveLoopOptions
         {
             Mode = _options.ReceiveMode,
             BatchSize = batch,
@@ -108,7 +111,7 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
         });
         if (feedbackTransport is not null)
         {
-            _feedback = new RouterLoop(this, _scheduler, _sync, Statistics, feedbackTransport, new RouterOutput(forwarder, transport, batch * 2), routesRequests: false, takesFeedback: true, new ReceiveLoopOptions
+            _feedback = new RouterLoop(this, _pools, _sync, Statistics, feedbackTransport, new RouterOutput(forwarder, transport, batch * 2), routesRequests: false, takesFeedback: true, new ReceiveLoopOptions
             {
                 Mode = _options.FeedbackReceiveMode ?? _options.ReceiveMode,
                 BatchSize = batch,
@@ -134,22 +137,32 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
     public PacketAddress FeedbackAddress => (_feedback ?? _requests).Transport.LocalAddress;
 
     /// <summary>
-    /// Whether the router is IPv4 (its request port's family); else IPv6. Its servers and clients are of the same family:
-    /// forwarding rewrites only the destination, so a request cannot cross families.
+    /// Whether the router's request port is IPv4; else IPv6, dual-stack included (<see cref="IsDualStack"/>). A single-family
+    /// router's servers and clients are of its family: forwarding rewrites only the destination, so a request cannot cross families.
     /// </summary>
     public bool IsIPv4 { get; }
+
+    /// <summary>
+    /// Whether the request port is a dual-stack [::] UDP socket: the router then serves IPv4 clients (seen as IPv4
+    /// addresses) and IPv6 clients, each sent only to servers of its own family, with a pool of servers per family
+    /// (their own credits, central queue and policy state; docs/router.md, "Dual-stack").
+    /// </summary>
+    public bool IsDualStack { get; }
 
     /// <summary>The placement policy.</summary>
     public RouterPolicy Policy => _options.Policy;
 
-    /// <summary>Where FIXED requests go (<see cref="R2P2RouterOptions.FixedServer"/>), or null until a first server joins.</summary>
+    /// <summary>
+    /// Where FIXED requests go (<see cref="R2P2RouterOptions.FixedServer"/>), or null until a first server joins. A dual-stack
+    /// router has one per family (<see cref="RouterServerStatus.IsFixedServer"/>); this is the IPv4 one when there is one.
+    /// </summary>
     public PacketAddress? FixedServer
     {
         get
         {
             lock (_sync)
             {
-                return _scheduler.FixedServer;
+                return _pools.FixedServer;
             }
         }
     }
@@ -167,7 +180,7 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
         {
             lock (_sync)
             {
-                return _scheduler.QueueLength;
+                return _pools.QueueLength;
             }
         }
     }
@@ -179,7 +192,7 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
         {
             lock (_sync)
             {
-                return _scheduler.OutstandingCount;
+                return _pools.OutstandingCount;
             }
         }
     }
@@ -191,7 +204,7 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
         {
             lock (_sync)
             {
-                return _scheduler.Snapshot(Stopwatch.GetTimestamp());
+                return _pools.Snapshot(Stopwatch.GetTimestamp());
             }
         }
     }
@@ -203,7 +216,7 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
         {
             lock (_sync)
             {
-                return _scheduler.LastUnknownFeedbackSource;
+                return _pools.LastUnknownFeedbackSource;
             }
         }
     }
@@ -215,12 +228,12 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
     public long ReceiveLoopIterations => _requests.Iterations + (_feedback?.Iterations ?? 0);
 
     /// <summary>Creates a router on UDP: a request socket, a FEEDBACK socket (or the request socket), and a <see cref="RawSocketForwarder"/>.</summary>
-    /// <param name="listenEndPoint">The IPv4 or IPv6 address and port of the request port (port 0 picks one); its family is the router's.</param>
-    /// <param name="feedbackEndPoint">The FEEDBACK port's address (of the same family) and port (port 0 picks one); null shares the request port.</param>
+    /// <param name="listenEndPoint">The IPv4 or IPv6 address and port of the request port (port 0 picks one); its family is the router's, and <see cref="IPAddress.IPv6Any"/> serves both (<see cref="IsDualStack"/>).</param>
+    /// <param name="feedbackEndPoint">The FEEDBACK port's address (of the same family, [::] for a dual-stack router) and port (port 0 picks one); null shares the request port.</param>
     /// <param name="options">Settings; defaults when null.</param>
     /// <param name="transportOptions">Socket settings; defaults when null.</param>
     /// <returns>The router, its loops running.</returns>
-    /// <exception cref="ArgumentException">The endpoints are of different families, a server is of another family, a request of <see cref="R2P2RouterOptions.PayloadSize"/> does not fit the MTU of the route to a server, or a setting is invalid.</exception>
+    /// <exception cref="ArgumentException">The endpoints are of different families (or only one is [::]), a server is of another family than a single-family router's, a request of <see cref="R2P2RouterOptions.PayloadSize"/> does not fit the MTU of the route to a server, or a setting is invalid.</exception>
     /// <exception cref="UnauthorizedAccessException">The process may not open a raw socket (needs CAP_NET_RAW).</exception>
     /// <exception cref="SocketException">A port cannot be bound (in use, not an address of this machine).</exception>
     public static R2P2Router CreateUdp(IPEndPoint listenEndPoint, IPEndPoint? feedbackEndPoint = null, R2P2RouterOptions? options = null, UdpTransportOptions? transportOptions = null)
@@ -260,10 +273,10 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Adds a server at run time; queued requests take its credits at once.</summary>
-    /// <param name="server">The server's address (of the router's family) and port (requests go there; its FEEDBACK must come from there).</param>
+    /// <param name="server">The server's address (of the router's family; of either for a dual-stack router, whose clients of that family it then serves) and port (requests go there; its FEEDBACK must come from there).</param>
     /// <returns>True when it joined, false when it already was a member.</returns>
     /// <exception cref="ArgumentException">
-    /// The address is of the other family than the router's, or has no host or port, or (forwarding through raw sockets)
+    /// The address is of the other family than a single-family router's, or has no host or port, or (forwarding through raw sockets)
     /// a request of <see cref="R2P2RouterOptions.PayloadSize"/> does not fit the MTU of the route to it.
     /// </exception>
     /// <exception cref="InvalidOperationException">The router has <see cref="R2P2RouterOptions.MaxServers"/> servers already.</exception>
@@ -275,7 +288,7 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
         bool added;
         lock (_sync)
         {
-            added = _scheduler.Add(server, Stopwatch.GetTimestamp(), output);
+            added = _pools.For(server)!.Add(server, Stopwatch.GetTimestamp(), output); // CheckFamily: the router serves its family
         }
 
         output.Flush();
@@ -294,7 +307,7 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
         bool removed;
         lock (_sync)
         {
-            removed = _scheduler.Remove(server, output);
+            removed = _pools.For(server)?.Remove(server, output) ?? false;
         }
 
         output.Flush();
@@ -349,26 +362,14 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>
-    /// A UDP socket on [::] is dual-stack: IPv4 clients would reach it, and their requests could only be dropped. A
-    /// router serves one family (forwarding rewrites only the destination, so an IPv4 client's request cannot go to an
-    /// IPv6 server, and FEEDBACK, credits and queues are kept per router), so say so instead of dropping them unseen.
-    /// </summary>
-    private static void RefuseDualStack(PacketTransport transport, string parameter)
-    {
-        if (transport is UdpTransport && transport.LocalAddress.IsIPv6 && transport.LocalAddress.ToEndPoint().Address.Equals(IPAddress.IPv6Any))
-        {
-            throw new ArgumentException(
-                $"{transport.LocalAddress} is a dual-stack socket, which IPv4 clients reach too; a router serves one address family (forwarding rewrites only the destination, so an IPv4 client's request cannot go to an IPv6 server). Listen on an IPv6 address of this host for IPv6 clients, and run a second router on an IPv4 address for IPv4 clients.",
-                parameter);
-        }
-    }
+    /// <summary>A UDP socket on [::] is dual-stack: IPv4 clients and servers reach it too, so the router keeps a pool per family.</summary>
+    private static bool IsDualStackPort(PacketTransport transport) => transport is UdpTransport { IsDualStack: true };
 
     private void CheckFamily(PacketAddress server, string what)
     {
-        if (server.IsIPv4 != IsIPv4)
+        if (!IsDualStack && server.IsIPv4 != IsIPv4)
         {
-            throw new ArgumentException($"{what}: {server} is {(server.IsIPv4 ? "IPv4" : "IPv6")} and the router is {(IsIPv4 ? "IPv4" : "IPv6")}: forwarding rewrites only the destination, so a router and its servers share one address family.");
+            throw new ArgumentException($"{what}: {server} is {(server.IsIPv4 ? "IPv4" : "IPv6")} and the router is {(IsIPv4 ? "IPv4" : "IPv6")}: forwarding rewrites only the destination, so a single-family router and its servers share one address family (a router on [::] serves both, each client with servers of its family).");
         }
     }
 }

@@ -8,32 +8,30 @@ namespace TailGuard.R2P2.Routing;
 /// <summary>
 /// The router role on one <see cref="ReceiveLoop"/>: the request port's loop (requests; and FEEDBACK too when it shares
 /// the port) or the FEEDBACK port's loop. Each datagram is checked here, then handed to the
-/// <see cref="RouterScheduler"/> under the router's lock; what it decides is sent after each batch, outside the lock.
+/// <see cref="RouterScheduler"/> of its source's address family (<see cref="RouterPools"/>) under the router's lock; what it decides is sent after each batch, outside the lock.
 /// The request loop also runs the timers (credit reclaim, eviction, queue expiry).
 /// </summary>
 internal sealed class RouterLoop : IReceiveLoopHandler, IDisposable
 {
     private readonly R2P2Router _router;
-    private readonly RouterScheduler _scheduler;
+    private readonly RouterPools _pools;
     private readonly object _sync;
     private readonly R2P2RouterStatistics _statistics;
     private readonly RouterOutput _output;
     private readonly bool _routesRequests;
     private readonly bool _takesFeedback;
-    private readonly bool _ipv4; // the router's address family: requests from the other one cannot be forwarded by destination rewrite
     private readonly List<PacketAddress> _evicted = [];
     private readonly ReceiveLoop _loop;
 
-    public RouterLoop(R2P2Router router, RouterScheduler scheduler, object sync, R2P2RouterStatistics statistics, PacketTransport transport, RouterOutput output, bool routesRequests, bool takesFeedback, ReceiveLoopOptions options)
+    public RouterLoop(R2P2Router router, RouterPools pools, object sync, R2P2RouterStatistics statistics, PacketTransport transport, RouterOutput output, bool routesRequests, bool takesFeedback, ReceiveLoopOptions options)
     {
         _router = router;
-        _scheduler = scheduler;
+        _pools = pools;
         _sync = sync;
         _statistics = statistics;
         _output = output;
         _routesRequests = routesRequests;
         _takesFeedback = takesFeedback;
-        _ipv4 = router.IsIPv4;
         _loop = new ReceiveLoop(transport, this, options);
     }
 
@@ -59,8 +57,9 @@ internal sealed class RouterLoop : IReceiveLoopHandler, IDisposable
 
         if (_routesRequests && header.Type == MessageType.Request)
         {
-            // Only a request's first packet comes through a router; the rest go to the server that ACKed (case 7).
-            if (!header.IsFirst || header.Policy is not (RoutingPolicy.LoadBalanced or RoutingPolicy.Fixed) || packet.Address.IsIPv4 != _ipv4)
+            // Only a request's first packet comes through a router; the rest go to the server that ACKed (case 7). A client
+            // of a family the router does not serve cannot be forwarded by destination rewrite.
+            if (!header.IsFirst || header.Policy is not (RoutingPolicy.LoadBalanced or RoutingPolicy.Fixed) || _pools.For(packet.Address) is not { } pool)
             {
                 _statistics.Malformed();
                 return false;
@@ -68,7 +67,7 @@ internal sealed class RouterLoop : IReceiveLoopHandler, IDisposable
 
             lock (_sync)
             {
-                _scheduler.OnRequest(packet, header.Policy, header.RequestId, Stopwatch.GetTimestamp(), _output);
+                pool.OnRequest(packet, header.Policy, header.RequestId, Stopwatch.GetTimestamp(), _output);
             }
 
             return true; // forwarded, queued or turned into a DROP: the scheduler has it
@@ -78,7 +77,7 @@ internal sealed class RouterLoop : IReceiveLoopHandler, IDisposable
         {
             lock (_sync)
             {
-                _scheduler.OnFeedback(packet.Address, requestId, client, Stopwatch.GetTimestamp(), _output);
+                _pools.OnFeedback(packet.Address, requestId, client, Stopwatch.GetTimestamp(), _output);
             }
 
             return false;
@@ -95,10 +94,10 @@ internal sealed class RouterLoop : IReceiveLoopHandler, IDisposable
         {
             lock (_sync)
             {
-                next = _scheduler.Expire(now, _output);
-                if (_scheduler.HasEvicted)
+                next = _pools.Expire(now, _output);
+                if (_pools.HasEvicted)
                 {
-                    _scheduler.TakeEvicted(_evicted);
+                    _pools.TakeEvicted(_evicted);
                 }
             }
         }
@@ -128,7 +127,7 @@ internal sealed class RouterLoop : IReceiveLoopHandler, IDisposable
         {
             lock (_sync)
             {
-                _scheduler.Clear(_output);
+                _pools.Clear(_output);
             }
         }
 

@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Net.Sockets;
 using TailGuard.R2P2.Protocol;
 
 namespace TailGuard.R2P2.Routing;
@@ -12,12 +13,14 @@ namespace TailGuard.R2P2.Routing;
 /// FEEDBACK returns which credit, when a credit is reclaimed and a silent server evicted, and who the members are.
 /// Requests in, <see cref="IRouterOutput"/> calls out. Single-threaded: the router calls it under one lock from its loops
 /// and from membership changes. Allocates nothing per request once built (members are allocated when they join).
+/// A dual-stack router has one per address family (<see cref="RouterPools"/>).
 /// </summary>
 internal sealed class RouterScheduler
 {
     private const int None = -1;
     private readonly RouterPolicy _policy;
     private readonly R2P2RouterStatistics _statistics;
+    private readonly bool _fixedElsewhere; // the named fixed server is of the other family: this pool has none
     private PacketAddress? _fixedServer;
     private readonly RouterMember?[] _slots;
     private readonly int[] _freeSlots;
@@ -33,12 +36,17 @@ internal sealed class RouterScheduler
     private int _activeCount;
     private int _turn;
 
-    public RouterScheduler(R2P2RouterOptions options, R2P2RouterStatistics statistics, long now)
+    /// <param name="options">The settings (checked here).</param>
+    /// <param name="statistics">Where the counts go (shared by a router's pools).</param>
+    /// <param name="now">The time, as a Stopwatch timestamp.</param>
+    /// <param name="family">The address family of this pool: only servers of it join from <see cref="R2P2RouterOptions.Servers"/>, and a named fixed server of the other family leaves it without one; null takes them all.</param>
+    public RouterScheduler(R2P2RouterOptions options, R2P2RouterStatistics statistics, long now, AddressFamily? family = null)
     {
         options.Validate();
         _policy = options.Policy;
         _statistics = statistics;
-        _fixedServer = options.FixedServer; // or the first server to join (Join)
+        _fixedServer = options.FixedServer is { } named && (family is null || named.AddressFamily == family) ? named : null; // or the first server to join (Join)
+        _fixedElsewhere = options.FixedServer is not null && _fixedServer is null;
         _slots = new RouterMember?[options.MaxServers];
         _freeSlots = new int[options.MaxServers];
         for (var i = 0; i < _freeSlots.Length; i++)
@@ -56,7 +64,10 @@ internal sealed class RouterScheduler
         _queueTimeout = Ticks(options.QueueTimeout);
         foreach (var server in options.Servers)
         {
-            Join(server);
+            if (family is null || server.AddressFamily == family)
+            {
+                Join(server);
+            }
         }
     }
 
@@ -191,19 +202,20 @@ internal sealed class RouterScheduler
     /// A FEEDBACK from <paramref name="source"/> for (client, rid): returns that request's credit when a member sent it
     /// for a request outstanding there, and lets queued requests take the freed credit. Anything else is ignored and counted.
     /// </summary>
-    public void OnFeedback(PacketAddress source, ushort requestId, PacketAddress client, long now, IRouterOutput output)
+    /// <returns>False when <paramref name="source"/> is not a member.</returns>
+    public bool OnFeedback(PacketAddress source, ushort requestId, PacketAddress client, long now, IRouterOutput output)
     {
         if (!_byAddress.TryGetValue(source, out var slot))
         {
             _statistics.UnknownFeedback();
             LastUnknownFeedbackSource = source;
-            return;
+            return false;
         }
 
         if (!_outstanding.TryFind(FeedbackKey.Of(client, requestId), out var entry) || _outstanding.ServerOf(entry) != slot)
         {
             _statistics.UnmatchedFeedback();
-            return;
+            return true;
         }
 
         var member = _slots[slot]!;
@@ -214,6 +226,7 @@ internal sealed class RouterScheduler
         member.Feedbacks++;
         _statistics.Feedback(now - sentAt);
         DispatchQueued(now, output);
+        return true;
     }
 
     /// <summary>
@@ -291,7 +304,10 @@ internal sealed class RouterScheduler
 
     private void Join(PacketAddress server)
     {
-        _fixedServer ??= server; // unnamed, the fixed server is the first member, also when it joins at run time
+        if (!_fixedElsewhere)
+        {
+            _fixedServer ??= server; // unnamed, the fixed server is the first member, also when it joins at run time
+        }
         var slot = _freeSlots[--_freeSlotCount];
         _slots[slot] = new RouterMember(server, slot);
         _active[_activeCount++] = slot;

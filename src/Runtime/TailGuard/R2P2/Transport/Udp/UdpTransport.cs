@@ -50,6 +50,7 @@ public sealed unsafe class UdpTransport : PacketTransport
         _receiveAddress = new SocketAddress(socket.AddressFamily);
         LocalAddress = PacketAddress.FromEndPoint((IPEndPoint)socket.LocalEndPoint!);
         ConnectedTo = socket.Connected && socket.RemoteEndPoint is IPEndPoint remote ? PacketAddress.FromEndPoint(remote) : null;
+        IsDualStack = _ipv6 && socket.DualMode && ((IPEndPoint)socket.LocalEndPoint!).Address.Equals(IPAddress.IPv6Any);
         _batched = options.UseBatchedSystemCalls && OperatingSystem.IsLinux() && Environment.Is64BitProcess;
         _fd = (int)socket.SafeHandle.DangerousGetHandle();
     }
@@ -59,6 +60,9 @@ public sealed unsafe class UdpTransport : PacketTransport
 
     /// <inheritdoc/>
     public override int MaxDatagramSize => MaxUdpPayload;
+
+    /// <summary>Whether the socket is bound to [::] in dual-stack mode: IPv4 peers reach it too (seen as IPv4 addresses).</summary>
+    internal bool IsDualStack { get; }
 
     /// <summary>The one peer a connected socket exchanges datagrams with (<see cref="Connect"/>); null for a socket that takes any.</summary>
     public PacketAddress? ConnectedTo { get; }

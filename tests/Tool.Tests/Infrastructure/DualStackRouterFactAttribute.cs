@@ -1,0 +1,31 @@
+using System.Net;
+using System.Net.Sockets;
+using TailGuard.R2P2.Routing;
+
+namespace TailGuard.Tool.Tests.Infrastructure;
+
+/// <summary>
+/// A fact that runs a router on a dual-stack [::] port with an IPv6 server: skipped, with the reason, where the process
+/// may not open the router's raw socket or the machine has no IPv6 loopback.
+/// </summary>
+public sealed class DualStackRouterFactAttribute : FactAttribute
+{
+    public DualStackRouterFactAttribute()
+    {
+        if (!RawSocketForwarder.IsAvailable(out var reason))
+        {
+            Skip = $"needs a raw socket to forward with the client's source address: {reason}";
+            return;
+        }
+
+        try
+        {
+            using var probe = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
+            probe.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+        }
+        catch (SocketException error)
+        {
+            Skip = $"needs UDP on the IPv6 loopback address ::1, which this machine refuses ({error.SocketErrorCode})";
+        }
+    }
+}
