@@ -26,13 +26,13 @@ public sealed class BurstTests(VethFixture veth, ITestOutputHelper output) : ICl
     public void A_burst_larger_than_the_rings_while_the_receiver_is_paused_loses_only_what_the_kernel_counts()
     {
         using var xdp = OpenXdp();
-        using var udp = OpenWarmPeer(xdp);
+        using var udp = NumberedTraffic.OpenWarmPeer(veth.Pair, xdp);
         var before = xdp.Statistics;
 
         // Nobody receives while the burst arrives: the kernel fills what the fill ring offers, then must drop.
         const int sent = 6 * RingSize;
-        SendNumbered(udp, xdp.LocalAddress, 0, sent);
-        var received = Drain(xdp, out var numbers);
+        NumberedTraffic.SendNumbered(udp, xdp.LocalAddress, 0, sent);
+        var received = NumberedTraffic.Drain(xdp, out var numbers);
 
         var after = xdp.Statistics;
         output.WriteLine($"sent {sent}, received {received}; {after}");
@@ -45,19 +45,19 @@ public sealed class BurstTests(VethFixture veth, ITestOutputHelper output) : ICl
         Assert.True(lost > 0, "a burst of six rings' worth with nobody receiving must overflow");
         Assert.Equal(sent, received + lost); // each datagram received or counted, none lost silently
         Assert.Equal(0, after.ReceiveDrops - before.ReceiveDrops);
-        AssertEveryFrameAccountedFor(xdp, held: 0);
+        NumberedTraffic.AssertEveryFrameAccountedFor(xdp, output, RingSize, held: 0);
 
         // The transport goes on: the next burst, within the rings, arrives whole.
-        SendNumbered(udp, xdp.LocalAddress, sent, RingSize / 2);
-        Assert.Equal(RingSize / 2, Drain(xdp, out _));
-        AssertEveryFrameAccountedFor(xdp, held: 0);
+        NumberedTraffic.SendNumbered(udp, xdp.LocalAddress, sent, RingSize / 2);
+        Assert.Equal(RingSize / 2, NumberedTraffic.Drain(xdp, out _));
+        NumberedTraffic.AssertEveryFrameAccountedFor(xdp, output, RingSize, held: 0);
     }
 
     [NetworkFact]
     public void Bursts_within_the_rings_are_answered_whole_while_the_echo_loop_is_paused_between_them()
     {
         using var xdp = OpenXdp();
-        using var udp = OpenWarmPeer(xdp);
+        using var udp = NumberedTraffic.OpenWarmPeer(veth.Pair, xdp);
         xdp.ResolveNeighbour(udp.LocalAddress);
         var before = xdp.Statistics;
 
@@ -76,7 +76,7 @@ public sealed class BurstTests(VethFixture veth, ITestOutputHelper output) : ICl
                 echo.Pause(TimeSpan.FromMilliseconds(30));
             }
 
-            SendNumbered(udp, xdp.LocalAddress, next, burst);
+            NumberedTraffic.SendNumbered(udp, xdp.LocalAddress, next, burst);
             var expected = new HashSet<int>();
             for (var i = 0; i < burst; i++)
             {
@@ -102,14 +102,14 @@ public sealed class BurstTests(VethFixture veth, ITestOutputHelper output) : ICl
         Assert.Equal(0, after.KernelReceiveLosses - before.KernelReceiveLosses);
         Assert.Equal(0, after.TransmitRingFullDrops);
         Assert.Equal(0, lost);
-        AssertEveryFrameAccountedFor(xdp, held: 0);
+        NumberedTraffic.AssertEveryFrameAccountedFor(xdp, output, RingSize, held: 0);
     }
 
     [NetworkFact]
     public void Failed_sends_and_foreign_buffers_leave_every_frame_accounted_for()
     {
         using var xdp = OpenXdp();
-        using var udp = OpenWarmPeer(xdp);
+        using var udp = NumberedTraffic.OpenWarmPeer(veth.Pair, xdp);
         xdp.ResolveNeighbour(udp.LocalAddress);
         var before = xdp.Statistics;
 
@@ -133,7 +133,7 @@ public sealed class BurstTests(VethFixture veth, ITestOutputHelper output) : ICl
             rented.Add(xdp.Rent(64)); // past the free frames: managed overflow buffers
         }
 
-        AssertEveryFrameAccountedFor(xdp, held: 3 * RingSize); // 4 rings of frames, one with the kernel to receive
+        NumberedTraffic.AssertEveryFrameAccountedFor(xdp, output, RingSize, held: 3 * RingSize); // 4 rings of frames, one with the kernel to receive
         foreach (var buffer in rented)
         {
             buffer.Length = 4;
@@ -152,28 +152,7 @@ public sealed class BurstTests(VethFixture veth, ITestOutputHelper output) : ICl
         {
         }
 
-        AssertEveryFrameAccountedFor(xdp, held: 0);
-    }
-
-    /// <summary>Once the kernel has let every sent frame go: free + receiving + held + sending = all, and nothing is stuck with the kernel to send.</summary>
-    private void AssertEveryFrameAccountedFor(XdpTransport xdp, int held)
-    {
-        var deadline = Stopwatch.GetTimestamp() + 2 * Stopwatch.Frequency;
-        var census = xdp.Census;
-        while (census.Sending > 0 && Stopwatch.GetTimestamp() < deadline)
-        {
-            Thread.Sleep(5);
-            var slot = new[] { xdp.Rent(64) };
-            xdp.Receive(slot, 0); // an idle receive collects completions
-            slot[0].Return();
-            census = xdp.Census;
-        }
-
-        output.WriteLine(census.ToString());
-        Assert.Equal(census.Total, census.Counted);
-        Assert.Equal(0, census.Sending);
-        Assert.Equal(held, census.Held);
-        Assert.Equal(RingSize, census.Receiving); // the fill ring is topped up again
+        NumberedTraffic.AssertEveryFrameAccountedFor(xdp, output, RingSize, held: 0);
     }
 
     /// <summary>AF_XDP on side A with small rings (64 entries, 256 frames), so a burst overflows them quickly.</summary>
@@ -181,69 +160,6 @@ public sealed class BurstTests(VethFixture veth, ITestOutputHelper output) : ICl
     {
         var pair = veth.Pair;
         return NamespaceThread.Run(pair.NamespaceA, () => XdpTransport.Create(new XdpTransportOptions { Interface = pair.InterfaceA, RingSize = RingSize, FrameCount = 4 * RingSize }));
-    }
-
-    /// <summary>A kernel UDP peer on side B, after one datagram to the transport, so side B knows side A's MAC address before a burst.</summary>
-    private UdpTransport OpenWarmPeer(XdpTransport xdp)
-    {
-        var pair = veth.Pair;
-        var udp = NamespaceThread.Run(pair.NamespaceB, () => UdpTransport.Bind(new IPEndPoint(pair.AddressB4, 0)));
-        try
-        {
-            SendNumbered(udp, xdp.LocalAddress, -1, 1);
-            Assert.Equal(1, Drain(xdp, out _));
-            return udp;
-        }
-        catch
-        {
-            udp.Dispose();
-            throw;
-        }
-    }
-
-    private static void SendNumbered(UdpTransport udp, PacketAddress to, int first, int count)
-    {
-        var batch = new PacketBuffer[count];
-        for (var i = 0; i < count; i++)
-        {
-            var packet = udp.Rent(64);
-            BinaryPrimitives.WriteInt32LittleEndian(packet.Storage, first + i);
-            packet.Length = 64;
-            packet.Address = to;
-            batch[i] = packet;
-        }
-
-        udp.Send(batch);
-    }
-
-    /// <summary>Receives until 200 ms pass with nothing; returns how many, with their numbers.</summary>
-    private static int Drain(XdpTransport xdp, out HashSet<int> numbers)
-    {
-        numbers = [];
-        var slots = new PacketBuffer[16];
-        for (var i = 0; i < slots.Length; i++)
-        {
-            slots[i] = xdp.Rent(xdp.MaxDatagramSize);
-        }
-
-        var received = 0;
-        int n;
-        while ((n = xdp.Receive(slots, 200)) > 0)
-        {
-            for (var i = 0; i < n; i++)
-            {
-                numbers.Add(BinaryPrimitives.ReadInt32LittleEndian(slots[i].Span));
-            }
-
-            received += n;
-        }
-
-        foreach (var slot in slots)
-        {
-            slot.Return();
-        }
-
-        return received;
     }
 
     /// <summary>An echo loop on its own thread, answering from the frame received, that can be paused on purpose.</summary>

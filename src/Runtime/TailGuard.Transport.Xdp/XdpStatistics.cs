@@ -62,7 +62,7 @@ public sealed class XdpStatistics
     /// <summary>Datagrams not sent because, with their headers, they exceed the interface's MTU (over IPv6, 20 bytes less than over IPv4).</summary>
     public long OversizedSendDrops { get; init; }
 
-    /// <summary>Datagrams not sent because the transmit ring stayed full.</summary>
+    /// <summary>Datagrams not sent because the transmit ring stayed full: even after a wakeup the kernel took nothing from it (as while the interface is down). Their frames went straight back.</summary>
     public long TransmitRingFullDrops { get; init; }
 
     /// <summary>Datagrams not sent because no UMEM frame was free to copy a foreign buffer into.</summary>

@@ -184,7 +184,7 @@ public sealed unsafe class XdpTransport : PacketTransport
             var local = ChooseLocal(options.LocalAddress, addresses, link.Name);
             attachment = XdpAttachment.Acquire(link, options);
             pool = new FramePool(options.FrameSize, options.FrameCount);
-            socket = XskSocket.Open(link.Name, link.Index, options.Queue, pool, options.RingSize, options);
+            socket = XskSocket.Open(link.Name, link.Index, options.Queue, pool, options);
             attachment.Register(options.Queue, socket.Fd);
             registered = true;
             var identity = new LocalIdentity(link.Mac, link.Index, addresses, attachment.Port);
@@ -706,7 +706,8 @@ public sealed unsafe class XdpTransport : PacketTransport
 
     /// <summary>
     /// Tells the kernel to transmit when it needs telling (always in copy mode, where sendto does the sending, a batch
-    /// at a time: EAGAIN means "more left, call again"). Bounded: a stuck device cannot hold a sender forever.
+    /// at a time: EAGAIN means "more left, or the completion ring is full: call again", EBUSY "the device dropped one,
+    /// call again"). Bounded: a stuck device cannot hold a sender forever. docs/xdp.md, "Sending".
     /// </summary>
     private void Kick()
     {
@@ -720,7 +721,9 @@ public sealed unsafe class XdpTransport : PacketTransport
             var errno = _socket.Kick();
             if (errno is not (Libc.EAgain or Libc.EBusy or Libc.ENoBufs or Libc.EIntr))
             {
-                return; // sent, or an error no retry fixes (the datagrams are lost, as UDP loses them)
+                // Sent, or refused in a way no retry fixes now (ENETDOWN: the interface is down). What the ring still
+                // holds stays there until a later send or an idle receive (FinishSending) asks again.
+                return;
             }
 
             if (Volatile.Read(ref *_socket.Tx.Consumer) == _socket.Tx.Cached)

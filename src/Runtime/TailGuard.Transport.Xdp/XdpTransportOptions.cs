@@ -39,6 +39,25 @@ public sealed class XdpTransportOptions
     public int RingSize { get; init; } = 1024;
 
     /// <summary>
+    /// Entries of the TX ring when not <see cref="RingSize"/> (0, the default): a power of two from 2 to 16384. For
+    /// tests: a TX ring smaller than a send fills in the middle of it (docs/xdp.md, "Sending").
+    /// </summary>
+    internal int TransmitRingSize { get; init; }
+
+    /// <summary>
+    /// Entries of the completion ring when not <see cref="RingSize"/> (0, the default): a power of two from 2 to 16384.
+    /// For tests: the kernel sends only while the completion ring has room, so one smaller than its batch stops it in
+    /// the middle of a send until the sender collects completions (docs/xdp.md, "Sending").
+    /// </summary>
+    internal int CompletionRingSize { get; init; }
+
+    /// <summary>Entries of the TX ring: <see cref="TransmitRingSize"/>, or <see cref="RingSize"/>.</summary>
+    internal int TransmitRingEntries => TransmitRingSize == 0 ? RingSize : TransmitRingSize;
+
+    /// <summary>Entries of the completion ring: <see cref="CompletionRingSize"/>, or <see cref="RingSize"/>.</summary>
+    internal int CompletionRingEntries => CompletionRingSize == 0 ? RingSize : CompletionRingSize;
+
+    /// <summary>
     /// Binds with XDP_USE_NEED_WAKEUP: the kernel says when it needs a system call to go on (a sendto to transmit, a
     /// poll to refill), so a busy application makes none in steady state. On by default.
     /// </summary>
@@ -120,9 +139,19 @@ public sealed class XdpTransportOptions
             throw new ArgumentException($"{nameof(XdpTransportOptions)}.{nameof(NeighbourCacheCapacity)} must be between 1 and {1 << 20}.");
         }
 
+        CheckOptionalRingSize(nameof(TransmitRingSize), TransmitRingSize);
+        CheckOptionalRingSize(nameof(CompletionRingSize), CompletionRingSize);
         if (AttachMode is < XdpAttachMode.Auto or > XdpAttachMode.Generic || BindMode is < XdpBindMode.Auto or > XdpBindMode.Copy)
         {
             throw new ArgumentException($"{nameof(XdpTransportOptions)}: unknown attach or bind mode.");
+        }
+
+        static void CheckOptionalRingSize(string name, int size)
+        {
+            if (size != 0 && (size < 2 || size > 16384 || !BitOperations.IsPow2(size)))
+            {
+                throw new ArgumentException($"{nameof(XdpTransportOptions)}.{name} must be 0 ({nameof(RingSize)}) or a power of two from 2 to 16384, not {size}.");
+            }
         }
     }
 }

@@ -123,6 +123,28 @@ internal sealed partial class VethPair : IDisposable
         Ip($"netns delete {NamespaceB}");
     }
 
+    /// <summary>
+    /// Takes one side's device down or brings it up again, as an operator or a failing link would: side A down, its
+    /// kernel transmits nothing (ENETDOWN); side B down, side A has no carrier. Bringing a side up restores its IPv6
+    /// address, which the kernel removes when the device goes down (keep_addr_on_down is off by default).
+    /// </summary>
+    public void SetLink(bool sideA, bool up)
+    {
+        var (ns, device, address) = sideA ? (NamespaceA, InterfaceA, AddressA6) : (NamespaceB, InterfaceB, AddressB6);
+        IpOutput($"-n {ns} link set {device} {(up ? "up" : "down")}");
+        if (up)
+        {
+            IpOutput($"-n {ns} addr replace {address}/64 dev {device} nodad");
+        }
+    }
+
+    /// <summary>Side A's device's count of packets it dropped on transmit (`ip -s link`, TX dropped), e.g. with no carrier.</summary>
+    public long TransmitDroppedA()
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(IpOutput($"-n {NamespaceA} -j -s link show dev {InterfaceA}"));
+        return json.RootElement[0].GetProperty("stats64").GetProperty("tx").GetProperty("dropped").GetInt64();
+    }
+
     /// <summary>`ip -s link show` of side A's device: its own counters (a veth counts there what its XDP path dropped).</summary>
     public string LinkStatisticsA() => RunIp($"-n {NamespaceA} -s link show dev {InterfaceA}").Output;
 

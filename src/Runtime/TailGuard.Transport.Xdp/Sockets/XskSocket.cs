@@ -53,7 +53,7 @@ internal sealed unsafe class XskSocket : IDisposable
     public bool NeedWakeup { get; private set; }
 
     /// <summary>Creates the socket, registers the UMEM, maps the rings and binds to the queue; every failure says what to do.</summary>
-    public static XskSocket Open(string interfaceName, int ifindex, int queue, FramePool umem, int ringSize, XdpTransportOptions options)
+    public static XskSocket Open(string interfaceName, int ifindex, int queue, FramePool umem, XdpTransportOptions options)
     {
         var raw = Libc.socket(Libc.AfXdp, Libc.SockRaw | Libc.SockCloexec, 0);
         if (raw < 0)
@@ -71,8 +71,8 @@ internal sealed unsafe class XskSocket : IDisposable
         try
         {
             socket.Register(umem);
-            socket.SetRingSizes(ringSize);
-            socket.MapRings(ringSize);
+            socket.SetRingSizes(options);
+            socket.MapRings(options);
             socket.SetBusyPolling(options);
             socket.Bind(interfaceName, ifindex, queue, options);
             return socket;
@@ -142,19 +142,25 @@ internal sealed unsafe class XskSocket : IDisposable
             : new XdpException($"Registering the UMEM failed: {Libc.Describe(errno)}.");
     }
 
-    private void SetRingSizes(int ringSize)
+    /// <summary>Fill and RX rings of <see cref="XdpTransportOptions.RingSize"/> entries; TX and completion rings of theirs (the same unless a test asks).</summary>
+    private void SetRingSizes(XdpTransportOptions options)
     {
-        foreach (var ring in new[] { XdpUmemFillRing, XdpUmemCompletionRing, XdpRxRing, XdpTxRing })
+        SetRingSize(XdpUmemFillRing, options.RingSize, "fill");
+        SetRingSize(XdpUmemCompletionRing, options.CompletionRingEntries, "completion");
+        SetRingSize(XdpRxRing, options.RingSize, "RX");
+        SetRingSize(XdpTxRing, options.TransmitRingEntries, "TX");
+    }
+
+    private void SetRingSize(int ring, int entries, string name)
+    {
+        var size = entries;
+        if (Libc.setsockopt(Fd, SolXdp, ring, &size, sizeof(int)) != 0)
         {
-            var size = ringSize;
-            if (Libc.setsockopt(Fd, SolXdp, ring, &size, sizeof(int)) != 0)
-            {
-                throw new XdpException($"Sizing an AF_XDP ring to {ringSize} entries failed: {Libc.Describe(Libc.LastError)}.");
-            }
+            throw new XdpException($"Sizing the AF_XDP {name} ring to {entries} entries failed: {Libc.Describe(Libc.LastError)}.");
         }
     }
 
-    private void MapRings(int ringSize)
+    private void MapRings(XdpTransportOptions options)
     {
         // struct xdp_mmap_offsets: rx, tx, fill, completion; each producer, consumer, desc, flags (flags since 5.4).
         var offsets = stackalloc ulong[16];
@@ -167,10 +173,10 @@ internal sealed unsafe class XskSocket : IDisposable
 
         var hasFlags = length >= 16 * sizeof(ulong);
         var stride = hasFlags ? 4 : 3;
-        Rx = Map(0, offsets, stride, hasFlags, ringSize, sizeof(XdpDescriptor), PageOffsetRx);
-        Tx = Map(1, offsets + stride, stride, hasFlags, ringSize, sizeof(XdpDescriptor), PageOffsetTx);
-        Fill = Map(2, offsets + (2 * stride), stride, hasFlags, ringSize, sizeof(ulong), PageOffsetFill);
-        Completion = Map(3, offsets + (3 * stride), stride, hasFlags, ringSize, sizeof(ulong), PageOffsetCompletion);
+        Rx = Map(0, offsets, stride, hasFlags, options.RingSize, sizeof(XdpDescriptor), PageOffsetRx);
+        Tx = Map(1, offsets + stride, stride, hasFlags, options.TransmitRingEntries, sizeof(XdpDescriptor), PageOffsetTx);
+        Fill = Map(2, offsets + (2 * stride), stride, hasFlags, options.RingSize, sizeof(ulong), PageOffsetFill);
+        Completion = Map(3, offsets + (3 * stride), stride, hasFlags, options.CompletionRingEntries, sizeof(ulong), PageOffsetCompletion);
 
         // Producer rings start with the whole ring free; consumer rings start empty.
         Tx.CachedOther = Volatile(Tx.Consumer);
