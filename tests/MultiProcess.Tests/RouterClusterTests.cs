@@ -85,7 +85,6 @@ public sealed class RouterClusterTests(ITestOutputHelper output)
         var client = deployment.AddHost();
         var load = await client.RunAsync(ClientTime, "load", "--target", $"r2p2://{cluster.RequestAddress}?router", "--rates", "4000", "--duration", "1s", "--warmup", "0s", "--timeout", "10s");
         output.WriteLine(load.Output);
-        await Task.Delay(TimeSpan.FromSeconds(1)); // the last FEEDBACK on its way
         var counts = await cluster.StopRouterAsync();
         output.WriteLine(cluster.Router.Output);
 

@@ -50,9 +50,13 @@ internal sealed partial class RouterCluster : IDisposable
         try
         {
             // Eviction only where a test asks for it: at load 80 a fresh server's first FEEDBACK took over the default
-            // second, and the evicted fixed server black-holed the rest of the run.
+            // second, and the evicted fixed server black-holed the rest of the run. Queue expiry likewise: a request
+            // queued behind a late FEEDBACK for over the default second is answered DROP. Counts every 100 ms, so
+            // StopRouterAsync can wait for the router to settle.
             string[] eviction = routerFlags.Contains("--feedback-timeout") ? [] : ["--feedback-timeout", "60s"];
-            cluster.Router = cluster.Track(cluster.RouterHost.Start(["router", "--listen", $"{cluster.RouterHost.Address}:0", "--feedback-port", "0", "--servers-file", cluster._serversFile, .. eviction, .. routerFlags]));
+            string[] expiry = routerFlags.Contains("--queue-timeout") ? [] : ["--queue-timeout", "60s"];
+            string[] stats = routerFlags.Contains("--stats-interval") ? [] : ["--stats-interval", "100ms"];
+            cluster.Router = cluster.Track(cluster.RouterHost.Start(["router", "--listen", $"{cluster.RouterHost.Address}:0", "--feedback-port", "0", "--servers-file", cluster._serversFile, .. eviction, .. expiry, .. stats, .. routerFlags]));
             cluster.RequestAddress = await cluster.Router.WaitForAddressAsync("R2P2 router on");
             cluster.FeedbackAddress = await cluster.Router.WaitForAddressAsync("FEEDBACK on");
             return cluster;
@@ -107,9 +111,26 @@ internal sealed partial class RouterCluster : IDisposable
         }
     }
 
-    /// <summary>Stops the router (SIGTERM) and reads its final counts.</summary>
+    /// <summary>
+    /// Stops the router (SIGTERM) once it has settled what the clients sent, and reads its final counts. A stopped router
+    /// reads no more FEEDBACK, and a server's last one may still wait in its socket (behind a flood, on a loaded machine)
+    /// after the client has its answer: so first wait for counts printed after this call began in which every request
+    /// the router took was forwarded or refused and every credit came back. A barrier on the router's work, not a sleep.
+    /// </summary>
     public async Task<RouterCounts> StopRouterAsync()
     {
+        var from = Router.Output.Length;
+        var limit = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!(RouterCounts.TryParse(Router.Output[from..]) is { } counts && counts.OutstandingNow == 0 && counts.Requests == counts.Forwarded + counts.Dropped))
+        {
+            if (DateTime.UtcNow > limit)
+            {
+                throw new TimeoutException($"the router did not settle in time (a request queued or a credit outstanding):\n{Router.Output}");
+            }
+
+            await Task.Delay(50);
+        }
+
         var exitCode = await Router.StopAsync(TimeSpan.FromSeconds(30));
         Assert.True(exitCode == 0, $"router exited {exitCode}:\n{Router.Output}");
         return RouterCounts.Parse(Router.Output);
@@ -135,6 +156,9 @@ internal sealed partial class RouterCluster : IDisposable
 /// <summary>The final counts <c>tailguard router</c> prints when it stops.</summary>
 internal sealed partial record RouterCounts(long Requests, long Forwarded, long Queued, long Dropped, long Feedbacks, long Strangers, long Unmatched, long Reclaimed, long Evictions, long OutstandingNow, IReadOnlyDictionary<string, (long Outstanding, long Forwarded, long Feedbacks)> Servers)
 {
+    /// <summary>The last counts in <paramref name="output"/>, or null when it has none yet.</summary>
+    public static RouterCounts? TryParse(string output) => Summary().IsMatch(output) ? Parse(output) : null;
+
     public static RouterCounts Parse(string output)
     {
         var total = Summary().Matches(output).LastOrDefault() ?? throw new FormatException($"no final counts in:\n{output}");

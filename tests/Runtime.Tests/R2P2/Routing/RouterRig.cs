@@ -18,6 +18,13 @@ internal sealed class RouterRig : IDisposable
 
     private RouterRig(TestNetwork network) => Network = network;
 
+    /// <summary>
+    /// A router timer (<see cref="R2P2RouterOptions.QueueTimeout"/>, <see cref="R2P2RouterOptions.FeedbackTimeout"/>) that
+    /// only catches hangs, for tests not about it: with the 1 s defaults a loaded machine's stalls answered queued
+    /// requests DROP and evicted live servers whose FEEDBACK was merely late.
+    /// </summary>
+    public static readonly TimeSpan Unhurried = TimeSpan.FromMinutes(1);
+
     public TestNetwork Network { get; }
 
     public R2P2Router Router { get; private set; } = null!;

@@ -22,6 +22,9 @@ public abstract class RouterTests(TestNetwork network)
 {
     private static readonly byte[] Hello = "hello, router"u8.ToArray();
 
+    /// <summary>How many stranger FEEDBACK the flood keeps waiting at the router: far below what its socket (or in-memory inbox, 4096) holds.</summary>
+    private const long FloodBacklog = 256;
+
     protected TestNetwork Network { get; } = network;
 
     [NetworkFact]
@@ -54,7 +57,7 @@ public abstract class RouterTests(TestNetwork network)
     [NetworkFact]
     public async Task Case07_a_multi_packet_request_sends_only_its_first_packet_through_the_router()
     {
-        using var rig = RouterRig.Start(Network, 2, servers => new R2P2RouterOptions { Servers = servers });
+        using var rig = RouterRig.Start(Network, 2, servers => new R2P2RouterOptions { Servers = servers, QueueTimeout = RouterRig.Unhurried, FeedbackTimeout = RouterRig.Unhurried });
         var client = rig.Client();
         var payload = Payloads.Make(5000, 3);
 
@@ -70,7 +73,7 @@ public abstract class RouterTests(TestNetwork network)
     [NetworkFact]
     public async Task Calls_through_a_jbsq_router_are_answered_by_every_server_and_every_credit_comes_back()
     {
-        using var rig = RouterRig.Start(Network, 3, servers => new R2P2RouterOptions { Servers = servers, Policy = RouterPolicy.BoundedShortestQueue(2) });
+        using var rig = RouterRig.Start(Network, 3, servers => new R2P2RouterOptions { Servers = servers, Policy = RouterPolicy.BoundedShortestQueue(2), QueueTimeout = RouterRig.Unhurried, FeedbackTimeout = RouterRig.Unhurried });
         var clients = Enumerable.Range(0, 4).Select(_ => rig.Client()).ToArray();
 
         var calls = new List<Task>();
@@ -131,7 +134,7 @@ public abstract class RouterTests(TestNetwork network)
     [NetworkFact]
     public async Task Feedback_from_an_unknown_address_is_ignored_and_counted_and_routing_goes_on()
     {
-        using var rig = RouterRig.Start(Network, 1, servers => new R2P2RouterOptions { Servers = servers, Policy = RouterPolicy.BoundedShortestQueue(1) });
+        using var rig = RouterRig.Start(Network, 1, servers => new R2P2RouterOptions { Servers = servers, Policy = RouterPolicy.BoundedShortestQueue(1), QueueTimeout = RouterRig.Unhurried, FeedbackTimeout = RouterRig.Unhurried });
         var stranger = rig.Peer();
         var client = rig.Client();
 
@@ -152,7 +155,10 @@ public abstract class RouterTests(TestNetwork network)
     [NetworkFact]
     public async Task A_feedback_flood_from_strangers_neither_stops_routing_nor_grows_the_router()
     {
-        using var rig = RouterRig.Start(Network, 2, servers => new R2P2RouterOptions { Servers = servers, Policy = RouterPolicy.BoundedShortestQueue(1) });
+        // The timers only catch hangs: a server's FEEDBACK waits behind the flood, a loaded machine's stalls come on top,
+        // and past the default second its credit would be reclaimed and its server evicted as if dead.
+        using var rig = RouterRig.Start(Network, 2, servers => new R2P2RouterOptions { Servers = servers, Policy = RouterPolicy.BoundedShortestQueue(1), QueueTimeout = RouterRig.Unhurried, FeedbackTimeout = RouterRig.Unhurried });
+        var statistics = rig.Router.Statistics;
         var client = rig.Client();
         var flooders = Enumerable.Range(0, 4).Select(_ => rig.Peer()).ToArray();
         using var stop = new CancellationTokenSource();
@@ -162,13 +168,19 @@ public abstract class RouterTests(TestNetwork network)
             var random = new Random(3);
             while (!stop.IsCancellationRequested)
             {
+                // As fast as the router reads, never faster: the FEEDBACK port always holds a backlog of strangers, but
+                // never overflows. A flood that overruns it loses the servers' FEEDBACK with its own, and a server whose
+                // FEEDBACK is lost is evicted like a dead one (docs/router.md, "What FEEDBACK does"): that is loss, which
+                // the scheduler tests cover, and on the busy machine it evicted both servers here and stopped routing.
+                if (Interlocked.Read(ref sent) - statistics.UnknownFeedbacks >= FloodBacklog)
+                {
+                    Thread.Sleep(1);
+                    continue;
+                }
+
                 var feedback = RouterWire.Feedback((ushort)random.Next(65536), client.LocalAddress);
                 flooders[random.Next(flooders.Length)].Send(rig.Router.FeedbackAddress, feedback);
                 Interlocked.Increment(ref sent);
-                if ((sent & 63) == 0)
-                {
-                    Thread.Yield();
-                }
             }
         });
 
@@ -189,24 +201,22 @@ public abstract class RouterTests(TestNetwork network)
             await flood;
         }
 
-        // The flood fills the router's FEEDBACK socket (or the in-memory inbox), so a server's own FEEDBACK may be lost
-        // with it, as on a real network: then that credit comes back by reclaim. Every credit comes back, one way or the other.
-        var statistics = rig.Router.Statistics;
-        await Eventually(() => rig.Router.OutstandingCount == 0 && statistics.Feedbacks + statistics.ReclaimedCredits == calls, "every credit back");
+        // Every stranger's FEEDBACK read, ignored and counted; every server's own returned its request's credit, and
+        // nothing else did.
+        await Eventually(() => statistics.UnknownFeedbacks == Interlocked.Read(ref sent) && rig.Router.OutstandingCount == 0, "every FEEDBACK read");
         Assert.True(Interlocked.Read(ref sent) > 1000, $"the flood sent only {sent} datagrams");
-        Assert.True(statistics.UnknownFeedbacks > 0);
-        Assert.True(statistics.UnknownFeedbacks <= Interlocked.Read(ref sent));
+        Assert.Equal(calls, statistics.Feedbacks);
+        Assert.Equal(0, statistics.UnmatchedFeedbacks);
+        Assert.Equal(0, statistics.ReclaimedCredits);
+        Assert.Equal(0, statistics.Evictions);
+        Assert.Equal(2, rig.Router.Servers.Count);
         Assert.Equal(0, rig.Router.QueueLength);
-        if (statistics.ReclaimedCredits == 0)
-        {
-            Assert.Equal(0, statistics.Evictions); // a server loses its place only by going silent
-        }
     }
 
     [NetworkFact]
     public async Task Datagrams_a_router_does_not_route_are_dropped_counted_and_never_forwarded()
     {
-        using var rig = RouterRig.Start(Network, 1, servers => new R2P2RouterOptions { Servers = servers });
+        using var rig = RouterRig.Start(Network, 1, servers => new R2P2RouterOptions { Servers = servers, QueueTimeout = RouterRig.Unhurried, FeedbackTimeout = RouterRig.Unhurried });
         var attacker = rig.Peer();
         var junk = new List<(PacketAddress To, byte[] Datagram)>
         {
@@ -239,7 +249,7 @@ public abstract class RouterTests(TestNetwork network)
     [NetworkFact]
     public async Task A_server_added_at_run_time_takes_requests_and_one_removed_takes_no_more()
     {
-        using var rig = RouterRig.Start(Network, 1, servers => new R2P2RouterOptions { Servers = servers, Policy = RouterPolicy.BoundedShortestQueue(1) });
+        using var rig = RouterRig.Start(Network, 1, servers => new R2P2RouterOptions { Servers = servers, Policy = RouterPolicy.BoundedShortestQueue(1), QueueTimeout = RouterRig.Unhurried, FeedbackTimeout = RouterRig.Unhurried });
         var added = rig.NewServer();
         Assert.True(rig.Router.AddServer(added.LocalAddress));
         Assert.False(rig.Router.AddServer(added.LocalAddress));
@@ -259,7 +269,7 @@ public abstract class RouterTests(TestNetwork network)
     [NetworkFact]
     public async Task A_server_that_dies_is_evicted_its_requests_time_out_and_the_rest_are_served()
     {
-        using var rig = RouterRig.Start(Network, 3, servers => new R2P2RouterOptions { Servers = servers, Policy = RouterPolicy.BoundedShortestQueue(2), FeedbackTimeout = TimeSpan.FromSeconds(1) });
+        using var rig = RouterRig.Start(Network, 3, servers => new R2P2RouterOptions { Servers = servers, Policy = RouterPolicy.BoundedShortestQueue(2), FeedbackTimeout = TimeSpan.FromSeconds(1), QueueTimeout = RouterRig.Unhurried });
         var evicted = new ConcurrentQueue<PacketAddress>();
         rig.Router.ServerEvicted += (_, server) => evicted.Enqueue(server);
         var client = rig.Client(TimeSpan.FromSeconds(3));
@@ -299,7 +309,7 @@ public abstract class RouterTests(TestNetwork network)
     public async Task A_throwing_eviction_subscriber_neither_stops_the_others_nor_the_next_eviction()
     {
         var log = new RecordingFailureLog();
-        using var rig = RouterRig.Start(Network, 3, servers => new R2P2RouterOptions { Servers = servers, Policy = RouterPolicy.BoundedShortestQueue(2), FeedbackTimeout = TimeSpan.FromSeconds(1), FailureLog = log });
+        using var rig = RouterRig.Start(Network, 3, servers => new R2P2RouterOptions { Servers = servers, Policy = RouterPolicy.BoundedShortestQueue(2), FeedbackTimeout = TimeSpan.FromSeconds(1), QueueTimeout = RouterRig.Unhurried, FailureLog = log });
         var evicted = new ConcurrentQueue<PacketAddress>();
         rig.Router.ServerEvicted += (_, _) => throw new ObjectDisposedException("subscriber");
         rig.Router.ServerEvicted += (_, server) => evicted.Enqueue(server);

@@ -55,7 +55,7 @@ public sealed class WorkerServerTests
         var handler = new CountingGate(gate);
         var (data, feedback) = (UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0)), UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0)));
         using var server = R2P2Workers.CreateUdp(new IPEndPoint(IPAddress.Loopback, 0), 3, handler, new R2P2ServerOptions { RouterAddress = feedback.LocalAddress });
-        using var router = new R2P2Router(data, feedback, RawSocketForwarder.Open(), new R2P2RouterOptions { Servers = server.LocalAddresses, Policy = RouterPolicy.BoundedShortestQueue(1) });
+        using var router = new R2P2Router(data, feedback, RawSocketForwarder.Open(), new R2P2RouterOptions { Servers = server.LocalAddresses, Policy = RouterPolicy.BoundedShortestQueue(1), QueueTimeout = RouterRig.Unhurried, FeedbackTimeout = RouterRig.Unhurried }); // the gate holds requests as long as the test takes
         using var client = R2P2Client.CreateUdp(router.LocalAddress.ToEndPoint(), new R2P2ClientOptions { Timeout = Payloads.Generous, ResponseSources = ResponseSources.AnyServer });
         try
         {
