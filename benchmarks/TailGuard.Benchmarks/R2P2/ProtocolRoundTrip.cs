@@ -49,16 +49,8 @@ internal sealed class ProtocolRoundTrip : IDisposable
     {
         for (var i = 0; i < calls; i++)
         {
-            _writer.Start();
-            _writer.GetSpan(_size)[.._size].Fill(0x5A);
-            _writer.Advance(_size);
-            _call.BuildRequest(_writer, RoutingPolicy.LoadBalanced, ServerAddress);
-            if (!_client.TryStart(_call, long.MaxValue, out var packet))
-            {
-                throw new InvalidOperationException("The call did not start.");
-            }
-
-            packet!.Address = ClientAddress;
+            var packet = StartCall();
+            packet.Address = ClientAddress;
             var step = _server.Receive(packet, 0);
             if (step.Kind != ServerEventKind.Deliver || step.Payload.Length != _size)
             {
@@ -106,16 +98,8 @@ internal sealed class ProtocolRoundTrip : IDisposable
     {
         for (var i = 0; i < calls; i++)
         {
-            _writer.Start();
-            _writer.GetSpan(_size)[.._size].Fill(0x5A);
-            _writer.Advance(_size);
-            _call.BuildRequest(_writer, RoutingPolicy.LoadBalanced, ServerAddress);
-            if (!_client.TryStart(_call, long.MaxValue, out var packet))
-            {
-                throw new InvalidOperationException("The call did not start.");
-            }
-
-            R2P2Header.Write(packet!.Storage, MessageType.Response, RoutingPolicy.Fixed, R2P2Header.FlagsSingle, _call.RequestId, 1);
+            var packet = StartCall();
+            R2P2Header.Write(packet.Storage, MessageType.Response, RoutingPolicy.Fixed, R2P2Header.FlagsSingle, _call.RequestId, 1);
             packet.Length = R2P2Header.Size + _size;
             packet.Address = ServerAddress;
             if (_client.Receive(packet, out _) != ClientCallEvent.Completed)
@@ -125,6 +109,16 @@ internal sealed class ProtocolRoundTrip : IDisposable
 
             _call.Reset();
         }
+    }
+
+    /// <summary>Writes the request (<c>_size</c> bytes) and starts its call: the packet the client would send.</summary>
+    private PacketBuffer StartCall()
+    {
+        _writer.Start();
+        _writer.GetSpan(_size)[.._size].Fill(0x5A);
+        _writer.Advance(_size);
+        _call.BuildRequest(_writer, RoutingPolicy.LoadBalanced, ServerAddress);
+        return _client.TryStart(_call, long.MaxValue, out var packet) ? packet! : throw new InvalidOperationException("The call did not start.");
     }
 
     public void Dispose() => _clientAuthenticator?.Dispose();
