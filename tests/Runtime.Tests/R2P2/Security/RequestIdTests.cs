@@ -72,7 +72,10 @@ public sealed class RequestIdTests
     {
         var network = new InMemoryTestNetwork();
         using var server = new RawPeer(network.Bind());
-        using var client = new R2P2Client(network.Bind(), server.Address, new R2P2ClientOptions { Timeout = TimeSpan.FromMilliseconds(100) });
+        // The quarantine is a hang guard here, not the default three timeouts (300 ms): on a loaded machine more than that
+        // passed between the first call's timeout and the second call's start (seen at load 10-17), the rid had been
+        // released as documented, and the late answer completed the second call.
+        using var client = new R2P2Client(network.Bind(), server.Address, new R2P2ClientOptions { Timeout = TimeSpan.FromMilliseconds(100), RequestIdQuarantine = Payloads.Generous });
 
         var timedOut = client.CallAsync("first"u8.ToArray()).AsTask();
         var first = server.Receive();
