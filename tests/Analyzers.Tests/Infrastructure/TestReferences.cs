@@ -18,6 +18,14 @@ internal static class TestReferences
     internal static readonly MetadataReference TailGuardRuntime =
         MetadataReference.CreateFromFile(typeof(HotPathAttribute).Assembly.Location);
 
+    /// <summary>
+    /// Microsoft.Extensions.Logging.Abstractions (ILogger and its extension methods), the copy this test project already
+    /// has: a package the testing library downloads at test time failed to resolve once under load (CS0234 instead of
+    /// TG4003, 2026-12-01).
+    /// </summary>
+    internal static readonly MetadataReference LoggingAbstractions =
+        MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.Logging.ILogger).Assembly.Location);
+
     /// <summary>TailGuard.Replication, which a replicated service contract needs (without it: TG5010).</summary>
     internal static readonly MetadataReference TailGuardReplication =
         MetadataReference.CreateFromFile(typeof(TailGuard.Replication.IReplicatedService).Assembly.Location);

@@ -1,6 +1,6 @@
-using System.Collections.Immutable;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis.Testing;
+using TailGuard.Analyzers.Tests.Infrastructure;
 using Test = TailGuard.Analyzers.Tests.Infrastructure.AnalyzerVerifier<TailGuard.Analyzers.SecretFlow.SecretFlowAnalyzer>.Test;
 
 namespace TailGuard.Analyzers.Tests.SecretFlow;
@@ -77,8 +77,7 @@ public sealed class SecretSinkKindsTests
                 }
                 """,
         };
-        test.ReferenceAssemblies = test.ReferenceAssemblies.AddPackages(
-            ImmutableArray.Create(new PackageIdentity("Microsoft.Extensions.Logging.Abstractions", "6.0.0")));
+        test.TestState.AdditionalReferences.Add(TestReferences.LoggingAbstractions);
         return test.RunAsync();
     }
 
