@@ -28,42 +28,18 @@ public sealed class SendPathTests(VethFixture veth, ITestOutputHelper output) : 
     [NetworkFact]
     public void A_send_larger_than_the_transmit_ring_goes_out_whole_within_the_call()
     {
-        using var xdp = OpenXdp(transmitRing: 4);
-        using var udp = NumberedTraffic.OpenWarmPeer(veth.Pair, xdp);
-        xdp.ResolveNeighbour(udp.LocalAddress);
-        var before = xdp.Statistics;
-
         // Twelve ring-fulls in one call: at each full ring the sender wakes the kernel, which takes what the ring holds.
-        xdp.Send(RentNumbered(xdp, udp.LocalAddress, Burst));
-
-        var after = xdp.Statistics;
-        output.WriteLine(after.ToString());
-        Assert.Equal(0, after.TransmitRingFullDrops - before.TransmitRingFullDrops);
-        Assert.Equal(Burst, after.DatagramsSent - before.DatagramsSent);
-
-        // Nothing more is asked of the transport: what the peer gets left within that one Send.
-        Assert.Equal(Enumerable.Range(0, Burst), NumberedTraffic.ReceiveNumbered(udp, Burst).Order());
-        NumberedTraffic.AssertEveryFrameAccountedFor(xdp, output, RingSize, held: 0);
+        using var xdp = OpenXdp(transmitRing: 4);
+        AssertABurstGoesOutWholeWithinOneSend(xdp);
     }
 
     [NetworkFact]
     public void Completions_are_collected_between_wakeups_so_a_send_larger_than_the_completion_ring_goes_out_whole()
     {
-        using var xdp = OpenXdp(completionRing: 4);
-        using var udp = NumberedTraffic.OpenWarmPeer(veth.Pair, xdp);
-        xdp.ResolveNeighbour(udp.LocalAddress);
-        var before = xdp.Statistics;
-
         // The kernel sends only while the completion ring has room: four at a time, then EAGAIN until the sender
         // collects those four completions and asks again.
-        xdp.Send(RentNumbered(xdp, udp.LocalAddress, Burst));
-
-        var after = xdp.Statistics;
-        output.WriteLine(after.ToString());
-        Assert.Equal(0, after.TransmitRingFullDrops - before.TransmitRingFullDrops);
-        Assert.Equal(Burst, after.DatagramsSent - before.DatagramsSent);
-        Assert.Equal(Enumerable.Range(0, Burst), NumberedTraffic.ReceiveNumbered(udp, Burst).Order());
-        NumberedTraffic.AssertEveryFrameAccountedFor(xdp, output, RingSize, held: 0);
+        using var xdp = OpenXdp(completionRing: 4);
+        AssertABurstGoesOutWholeWithinOneSend(xdp);
     }
 
     [NetworkFact]
@@ -137,7 +113,7 @@ public sealed class SendPathTests(VethFixture veth, ITestOutputHelper output) : 
         {
             // For each wakeup the kernel takes one entry, the device drops it, and the kernel completes its frame and
             // answers EBUSY: the sender collects the completion and asks again until the ring is empty.
-            xdp.Send(RentNumbered(xdp, udp.LocalAddress, Burst));
+            xdp.Send(Numbered(() => xdp.Rent(64), udp.LocalAddress, Burst));
             var after = xdp.Statistics;
             var census = xdp.Census;
             output.WriteLine($"no carrier: {after}; {census}");
@@ -172,7 +148,7 @@ public sealed class SendPathTests(VethFixture veth, ITestOutputHelper output) : 
         var before = xdp.Statistics;
         Assert.Equal(0, before.FramesFree);
         var foreign = new PacketBufferPool(256, maxIdle: 16);
-        xdp.Send(Numbered(foreign, udp.LocalAddress, 8));
+        xdp.Send(Numbered(foreign.Rent, udp.LocalAddress, 8));
 
         var after = xdp.Statistics;
         output.WriteLine(after.ToString());
@@ -186,7 +162,7 @@ public sealed class SendPathTests(VethFixture veth, ITestOutputHelper output) : 
             frame.Return();
         }
 
-        xdp.Send(Numbered(foreign, udp.LocalAddress, 8));
+        xdp.Send(Numbered(foreign.Rent, udp.LocalAddress, 8));
         Assert.Equal(Enumerable.Range(0, 8), NumberedTraffic.ReceiveNumbered(udp, 8).Order());
         Assert.Equal(8, xdp.Statistics.FrameShortageDrops - before.FrameShortageDrops);
         NumberedTraffic.AssertEveryFrameAccountedFor(xdp, output, RingSize, held: 0);
@@ -219,25 +195,36 @@ public sealed class SendPathTests(VethFixture veth, ITestOutputHelper output) : 
         }));
     }
 
-    /// <summary>UMEM frames rented from the transport, numbered 0 onwards, for <paramref name="to"/>.</summary>
-    private static PacketBuffer[] RentNumbered(XdpTransport xdp, PacketAddress to, int count)
+    /// <summary>
+    /// One Send of <see cref="Burst"/> UMEM frames: all of it leaves within the call (nothing more is asked of the
+    /// transport before the peer reads them), none is counted as a ring-full drop, and every frame comes back.
+    /// </summary>
+    private void AssertABurstGoesOutWholeWithinOneSend(XdpTransport xdp)
     {
-        var batch = new PacketBuffer[count];
-        for (var i = 0; i < count; i++)
-        {
-            batch[i] = NumberedTraffic.Numbered(xdp.Rent(64), i, to);
-        }
+        using var udp = NumberedTraffic.OpenWarmPeer(veth.Pair, xdp);
+        xdp.ResolveNeighbour(udp.LocalAddress);
+        var before = xdp.Statistics;
 
-        return batch;
+        xdp.Send(Numbered(() => xdp.Rent(64), udp.LocalAddress, Burst));
+
+        var after = xdp.Statistics;
+        output.WriteLine(after.ToString());
+        Assert.Equal(0, after.TransmitRingFullDrops - before.TransmitRingFullDrops);
+        Assert.Equal(Burst, after.DatagramsSent - before.DatagramsSent);
+        Assert.Equal(Enumerable.Range(0, Burst), NumberedTraffic.ReceiveNumbered(udp, Burst).Order());
+        NumberedTraffic.AssertEveryFrameAccountedFor(xdp, output, RingSize, held: 0);
     }
 
-    /// <summary>Buffers of another owner (not UMEM frames: each must be copied into one), numbered 0 onwards.</summary>
-    private static PacketBuffer[] Numbered(PacketBufferPool pool, PacketAddress to, int count)
+    /// <summary>
+    /// <paramref name="count"/> buffers from <paramref name="rent"/>, numbered 0 onwards, for <paramref name="to"/>: UMEM
+    /// frames rented from the transport, or buffers of another owner (each must be copied into a frame).
+    /// </summary>
+    private static PacketBuffer[] Numbered(Func<PacketBuffer> rent, PacketAddress to, int count)
     {
         var batch = new PacketBuffer[count];
         for (var i = 0; i < count; i++)
         {
-            batch[i] = NumberedTraffic.Numbered(pool.Rent(), i, to);
+            batch[i] = NumberedTraffic.Numbered(rent(), i, to);
         }
 
         return batch;
