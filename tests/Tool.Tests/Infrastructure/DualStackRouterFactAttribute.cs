@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using TailGuard.R2P2.Routing;
+using TailGuard.Testing;
 
 namespace TailGuard.Tool.Tests.Infrastructure;
 
@@ -18,14 +17,6 @@ public sealed class DualStackRouterFactAttribute : FactAttribute
             return;
         }
 
-        try
-        {
-            using var probe = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
-            probe.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
-        }
-        catch (SocketException error)
-        {
-            Skip = $"needs UDP on the IPv6 loopback address ::1, which this machine refuses ({error.SocketErrorCode})";
-        }
+        Skip = IPv6Loopback.Missing;
     }
 }

@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Net;
-using System.Net.Sockets;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
@@ -43,7 +41,6 @@ public sealed class NetworkTheoryAttribute : TheoryAttribute;
 
 public static partial class NetworkCapabilities
 {
-    private static readonly Lazy<string?> IPv6LoopbackMissing = new(ProbeIPv6Loopback);
     private static readonly Lazy<string?> RawSocketsMissing = new(() => TailGuard.R2P2.Routing.RawSocketForwarder.IsAvailable(out var reason) ? null : $"needs a raw socket to forward with the client's source address: {reason}");
     private static readonly Lazy<string?> AfXdpNamespacesMissing = new(ProbeAfXdpNamespaces);
     private static readonly Lazy<string?> NetworkNamespacesMissing = new(ProbeNetworkNamespaces);
@@ -58,7 +55,7 @@ public static partial class NetworkCapabilities
         {
             var missing = capability switch
             {
-                NetworkCapability.IPv6Loopback => IPv6LoopbackMissing.Value,
+                NetworkCapability.IPv6Loopback => TailGuard.Testing.IPv6Loopback.Missing,
                 NetworkCapability.RawSockets => RawSocketsMissing.Value,
                 NetworkCapability.AfXdpNamespaces => AfXdpNamespacesMissing.Value,
                 NetworkCapability.NetworkNamespaces => NetworkNamespacesMissing.Value,
@@ -111,20 +108,6 @@ public static partial class NetworkCapabilities
 
     [System.Runtime.InteropServices.LibraryImport("libc")]
     private static partial int close(int fd);
-
-    private static string? ProbeIPv6Loopback()
-    {
-        try
-        {
-            using var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
-            socket.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
-            return null;
-        }
-        catch (SocketException error)
-        {
-            return $"needs UDP on the IPv6 loopback address ::1, which this machine refuses ({error.SocketErrorCode}); enable IPv6 on lo to run it";
-        }
-    }
 }
 
 public sealed class NetworkFactDiscoverer(IMessageSink diagnosticMessageSink) : FactDiscoverer(diagnosticMessageSink)
