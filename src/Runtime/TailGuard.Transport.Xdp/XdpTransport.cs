@@ -61,6 +61,8 @@ public sealed unsafe class XdpTransport : PacketTransport
     private long _ringFull;
     private long _frameShortage;
     private long _rentOverflows;
+    private long _forwardsInPlace;
+    private long _forwardCopies;
 
     private XdpTransport(XdpTransportOptions options, NetlinkSocket netlink, LinkInfo link, XdpAttachment attachment, FramePool pool, XskSocket socket, LocalIdentity identity, IPAddress local)
     {
@@ -108,6 +110,12 @@ public sealed unsafe class XdpTransport : PacketTransport
 
     /// <summary>Where the UMEM frames are now (for tests of frame accounting; exact only while nobody receives or sends).</summary>
     internal FrameCensus Census => new(_pool.FreeCount, Volatile.Read(ref _framesWithKernel), _pool.Held, _pool.Sending, _pool.FrameCount);
+
+    /// <summary>Forwarded packets that were frames of this UMEM, sent in their own frame (for tests of the no-copy path).</summary>
+    internal long ForwardsInPlace => Interlocked.Read(ref _forwardsInPlace);
+
+    /// <summary>Forwarded packets that were other buffers, copied into a frame (for tests of the no-copy path).</summary>
+    internal long ForwardCopies => Interlocked.Read(ref _forwardCopies);
 
     /// <summary>A snapshot of the counters (the transport's, its socket's and its program's).</summary>
     public XdpStatistics Statistics
@@ -299,7 +307,7 @@ public sealed unsafe class XdpTransport : PacketTransport
                     continue;
                 }
 
-                switch (TryBuildFrame(frame, out addresses[ready], out lengths[ready]))
+                switch (TryBuildFrame(frame, frame.Address, forwardedFrom: null, out addresses[ready], out lengths[ready]))
                 {
                     case FrameVerdict.Ready:
                         frames[ready++] = frame;
@@ -318,6 +326,85 @@ public sealed unsafe class XdpTransport : PacketTransport
 
             Transmit(ref frames, addresses[..ready], lengths[..ready]);
         }
+    }
+
+    /// <summary>
+    /// <see cref="XdpForwarder"/>'s work: sends each packet to <paramref name="destinations"/>[i] with its own
+    /// <see cref="PacketBuffer.Address"/> (the client it came from) as the source, and takes every packet. A frame of
+    /// this UMEM (received here, or rented) goes out in place: its headers are rewritten in front of the payload and the
+    /// frame itself goes on the TX ring, coming back through the completion ring to the free stack; any other buffer is
+    /// copied into a free frame first. Nothing is parked for an unresolved next hop (a router would rather drop and count
+    /// than hold requests): the kernel is asked to resolve it and the datagram is dropped.
+    /// </summary>
+    /// <returns>How many packets were not sent (each also counted in <see cref="Statistics"/> by reason).</returns>
+    internal int Forward(ReadOnlySpan<PacketBuffer> packets, ReadOnlySpan<PacketAddress> destinations)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            ReturnAll(packets);
+            return packets.Length;
+        }
+
+        if (Volatile.Read(ref _pendingCount) > 0)
+        {
+            SendPending();
+        }
+
+        Span<ulong> addresses = stackalloc ulong[ChunkSize];
+        Span<int> lengths = stackalloc int[ChunkSize];
+        var frames = new PendingFrames();
+        var failed = 0;
+        while (!packets.IsEmpty)
+        {
+            var chunk = packets[..Math.Min(packets.Length, ChunkSize)];
+            var targets = destinations[..chunk.Length];
+            packets = packets[chunk.Length..];
+            destinations = destinations[chunk.Length..];
+            var ready = 0;
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var packet = chunk[i];
+                var source = packet.Address;
+                var destination = targets[i];
+                if (source.IsIPv4 != destination.IsIPv4)
+                {
+                    // Only the destination is rewritten: a client of one family cannot reach a server of the other.
+                    Interlocked.Increment(ref _unroutable);
+                    packet.Return();
+                    failed++;
+                    continue;
+                }
+
+                var inPlace = packet.Owner == _pool;
+                Interlocked.Increment(ref inPlace ? ref _forwardsInPlace : ref _forwardCopies);
+                var frame = inPlace ? packet : CopyIntoFrame(packet);
+                if (frame is null)
+                {
+                    failed++;
+                    continue;
+                }
+
+                switch (TryBuildFrame(frame, destination, source, out addresses[ready], out lengths[ready]))
+                {
+                    case FrameVerdict.Ready:
+                        frames[ready++] = frame;
+                        break;
+                    case FrameVerdict.Unresolved:
+                        Interlocked.Increment(ref _unresolved);
+                        frame.Return();
+                        failed++;
+                        break;
+                    default:
+                        frame.Return();
+                        failed++;
+                        break;
+                }
+            }
+
+            failed += Transmit(ref frames, addresses[..ready], lengths[..ready]);
+        }
+
+        return failed;
     }
 
     /// <inheritdoc/>
@@ -522,14 +609,15 @@ public sealed unsafe class XdpTransport : PacketTransport
     }
 
     /// <summary>
-    /// Writes the headers in front of the payload. <see cref="FrameVerdict.Dropped"/> is counted here;
+    /// Writes the headers in front of the payload: from this transport's address and port, or, forwarding, from
+    /// <paramref name="forwardedFrom"/> (the client's, of <paramref name="destination"/>'s family) with only the
+    /// Ethernet addresses this interface's and the next hop's. <see cref="FrameVerdict.Dropped"/> is counted here;
     /// <see cref="FrameVerdict.Unresolved"/> is the caller's to park or count.
     /// </summary>
-    private FrameVerdict TryBuildFrame(PacketBuffer frame, out ulong umemAddress, out int frameLength)
+    private FrameVerdict TryBuildFrame(PacketBuffer frame, PacketAddress destination, PacketAddress? forwardedFrom, out ulong umemAddress, out int frameLength)
     {
         umemAddress = 0;
         frameLength = 0;
-        var destination = frame.Address;
         var ipv4 = destination.IsIPv4;
         var headers = ipv4 ? FrameLayout.IPv4Headers : FrameLayout.IPv6Headers;
         if (frame.Length + headers - FrameLayout.EthernetHeader > _mtu)
@@ -541,7 +629,14 @@ public sealed unsafe class XdpTransport : PacketTransport
         Span<byte> source = stackalloc byte[16];
         Span<byte> target = stackalloc byte[16];
         var linkLocal = !ipv4 && destination.ScopeId != 0;
-        if ((linkLocal && destination.ScopeId != (uint)InterfaceIndex) || !_identity.TryWriteSource(ipv4, linkLocal, source))
+        var sourcePort = _identity.Port;
+        if (forwardedFrom is { } client)
+        {
+            client.WriteAddressBytes(source);
+            sourcePort = client.Port;
+        }
+
+        if ((linkLocal && destination.ScopeId != (uint)InterfaceIndex) || (forwardedFrom is null && !_identity.TryWriteSource(ipv4, linkLocal, source)))
         {
             Interlocked.Increment(ref _unroutable);
             return FrameVerdict.Dropped;
@@ -574,7 +669,7 @@ public sealed unsafe class XdpTransport : PacketTransport
         var addressLength = destination.WriteAddressBytes(target);
         var start = payloadOffset - headers;
         var available = _pool.FrameSize - start;
-        var length = FrameWriter.Write(new Span<byte>(frameStart + start, available), mac, _identity.Mac, source[..addressLength], target[..addressLength], _identity.Port, destination.Port, frame.Length);
+        var length = FrameWriter.Write(new Span<byte>(frameStart + start, available), mac, _identity.Mac, source[..addressLength], target[..addressLength], sourcePort, destination.Port, frame.Length);
         if (length < MinimumFrame && available >= MinimumFrame)
         {
             new Span<byte>(frameStart + start + length, MinimumFrame - length).Clear();
@@ -621,7 +716,7 @@ public sealed unsafe class XdpTransport : PacketTransport
             {
                 var frame = _pendingFrames[i];
                 _pendingFrames[i] = null!;
-                var verdict = TryBuildFrame(frame, out addresses[ready], out lengths[ready]);
+                var verdict = TryBuildFrame(frame, frame.Address, forwardedFrom: null, out addresses[ready], out lengths[ready]);
                 if (verdict == FrameVerdict.Ready)
                 {
                     frames[ready++] = frame;
@@ -648,12 +743,12 @@ public sealed unsafe class XdpTransport : PacketTransport
         Transmit(ref frames, addresses[..ready], lengths[..ready]);
     }
 
-    /// <summary>Puts the frames on the TX ring, wakes the kernel if it asked, and collects completions.</summary>
-    private void Transmit(ref PendingFrames frames, ReadOnlySpan<ulong> addresses, ReadOnlySpan<int> lengths)
+    /// <summary>Puts the frames on the TX ring, wakes the kernel if it asked, and collects completions; returns how many were dropped (ring full, or disposed).</summary>
+    private int Transmit(ref PendingFrames frames, ReadOnlySpan<ulong> addresses, ReadOnlySpan<int> lengths)
     {
         if (addresses.IsEmpty)
         {
-            return;
+            return 0;
         }
 
         lock (_transmit)
@@ -666,12 +761,13 @@ public sealed unsafe class XdpTransport : PacketTransport
                     frames[i] = null!;
                 }
 
-                return;
+                return addresses.Length;
             }
 
             ReapCompletions();
             ref var tx = ref _socket.Tx;
             var queued = 0;
+            var dropped = 0;
             for (var i = 0; i < addresses.Length; i++)
             {
                 var frame = frames[i];
@@ -685,6 +781,7 @@ public sealed unsafe class XdpTransport : PacketTransport
                     {
                         Interlocked.Increment(ref _ringFull);
                         frame.Return();
+                        dropped++;
                         continue;
                     }
                 }
@@ -701,6 +798,7 @@ public sealed unsafe class XdpTransport : PacketTransport
             Kick();
             ReapCompletions();
             Interlocked.Add(ref _sent, queued);
+            return dropped;
         }
     }
 

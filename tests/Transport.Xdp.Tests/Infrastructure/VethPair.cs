@@ -148,13 +148,13 @@ internal sealed partial class VethPair : IDisposable
     /// <summary>`ip -s link show` of side A's device: its own counters (a veth counts there what its XDP path dropped).</summary>
     public string LinkStatisticsA() => RunIp($"-n {NamespaceA} -s link show dev {InterfaceA}").Output;
 
-    private static string? Ip(string arguments)
+    internal static string? Ip(string arguments)
     {
         var (code, _, error) = RunIp(arguments);
         return code == 0 ? null : error.Trim();
     }
 
-    private static (int Code, string Output, string Error) RunIp(string arguments)
+    internal static (int Code, string Output, string Error) RunIp(string arguments)
     {
         var start = new ProcessStartInfo("ip") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var argument in arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries))
@@ -177,7 +177,7 @@ internal sealed partial class VethPair : IDisposable
     }
 
     /// <summary>ethtool -K DEVICE tx off, through the SIOCETHTOOL ioctl (ETHTOOL_STXCSUM), in the calling thread's namespace.</summary>
-    private static unsafe void DisableTxChecksum(string device)
+    internal static unsafe void DisableTxChecksum(string device)
     {
         const int SiocEthtool = 0x8946;
         const uint EthtoolSetTxChecksum = 0x17;

@@ -13,6 +13,7 @@ using System.Threading.Tasks;
 using TailGuard.R2P2;
 using TailGuard.R2P2.Routing;
 using TailGuard.Tool.Cli;
+using TailGuard.Transport.Xdp;
 
 namespace TailGuard.Tool.Commands.Router;
 
@@ -45,6 +46,8 @@ internal static class RouterCommand
         var statsInterval = ToolOptions.Duration("--stats-interval", "Print the counts this often (0: only at the end).", TimeSpan.Zero);
         var duration = ToolOptions.Duration("--duration", "Stop by itself after this long (0: until Ctrl+C or SIGTERM).", TimeSpan.Zero);
         var modes = ReceiveModes.Create();
+        var xdp = XdpTarget.Option("Receive and forward over AF_XDP on this interface and receive queue (root; docs/router.md, \"On AF_XDP\"): requests leave in the frames they arrived in; --listen gives the port, and the address when it names one.");
+        var xdpFallback = XdpTarget.FallbackOption();
 
         var command = new Command("router", "Run an R2P2 router: JBSQ(n) and other policies across servers that send it FEEDBACK.");
         command.Options.Add(listen);
@@ -63,11 +66,23 @@ internal static class RouterCommand
         command.Options.Add(noProbe);
         command.Options.Add(statsInterval.Option);
         command.Options.Add(duration.Option);
+        command.Options.Add(xdp);
+        command.Options.Add(xdpFallback);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var endPoint = parse.GetValue(listen) ?? new IPEndPoint(IPAddress.Loopback, 9000);
+            var xdpTarget = parse.GetValue(xdp);
+            var endPoint = parse.GetValue(listen) ?? new IPEndPoint(xdpTarget is null ? IPAddress.Loopback : IPAddress.Any, 9000);
+            if (xdpTarget is not null && endPoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                throw ToolException.Usage("--xdp serves one address family: give --listen an address of the interface (or 0.0.0.0:PORT for its first IPv4 address), not [::].");
+            }
+
+            if (parse.GetValue(xdpFallback) && xdpTarget is null)
+            {
+                throw ToolException.Usage("--xdp-fallback needs --xdp.");
+            }
             var (given, givenError) = ServerList.Entries((parse.GetValue(servers) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)), "--server");
             if (givenError is not null)
             {
@@ -125,7 +140,9 @@ internal static class RouterCommand
             // The request port itself, given as --feedback-port, is the shared port.
             var feedbackEndPoint = feedbackPort.Get(parse) is var port and >= 0 && !(port == endPoint.Port && port != 0) ? new IPEndPoint(endPoint.Address, port) : null;
 
-            using var router = Start(endPoint, feedbackEndPoint, options);
+            using var router = xdpTarget is null
+                ? Start(endPoint, feedbackEndPoint, options)
+                : StartXdp(xdpTarget, endPoint, (ushort?)feedbackEndPoint?.Port, options, parse.GetValue(xdpFallback), new LineLogger(output, parse.InvocationConfiguration.Error));
             var evictions = new ConcurrentQueue<PacketAddress>();
             router.ServerEvicted += (_, server) => evictions.Enqueue(server);
             var reload = 0;
@@ -136,7 +153,8 @@ internal static class RouterCommand
             });
 
             var feedbackText = feedbackEndPoint is null ? $"FEEDBACK on the same port" : $"FEEDBACK on {router.FeedbackAddress}";
-            output.WriteLine($"R2P2 router on {router.LocalAddress} ({feedbackText}; policy {router.Policy}; {initial.Count} servers; {ReceiveModes.Kebab(options.ReceiveMode)}); Ctrl+C or SIGTERM stops");
+            var overXdp = xdpTarget is not null && router.Forwarder is not RawSocketForwarder ? $"; AF_XDP on {xdpTarget}, forwarding in place" : string.Empty;
+            output.WriteLine($"R2P2 router on {router.LocalAddress} ({feedbackText}; policy {router.Policy}; {initial.Count} servers; {ReceiveModes.Kebab(options.ReceiveMode)}{overXdp}); Ctrl+C or SIGTERM stops");
             foreach (var server in router.Servers)
             {
                 output.WriteLine($"  server {server.Address}{(server.IsFixedServer ? " (fixed)" : string.Empty)}");
@@ -242,6 +260,40 @@ internal static class RouterCommand
             // Which of the two ports failed: bind the request port alone to tell.
             var failed = feedbackEndPoint is not null && CanBind(endPoint) ? feedbackEndPoint : endPoint;
             throw SocketErrors.Listen(failed, error);
+        }
+    }
+
+    /// <summary>
+    /// A router on AF_XDP (docs/router.md, "On AF_XDP"), its UMEM sized for the central queue: a queued request keeps
+    /// the frame it arrived in, so the frames cover the queue and two rings.
+    /// </summary>
+    private static R2P2Router StartXdp(XdpTarget target, IPEndPoint listen, ushort? feedbackPort, R2P2RouterOptions options, bool fallback, LineLogger logger)
+    {
+        var transport = target.ToOptions(listen, options.ReceiveMode);
+        transport = new XdpTransportOptions
+        {
+            Interface = transport.Interface,
+            Queue = transport.Queue,
+            Port = transport.Port,
+            LocalAddress = transport.LocalAddress,
+            BusyPoll = transport.BusyPoll,
+            FrameCount = Math.Max(transport.FrameCount, options.QueueCapacity + (2 * transport.RingSize)),
+        };
+        try
+        {
+            return R2P2Router.CreateXdp(transport, options, feedbackPort, fallback ? XdpFallback.UdpSockets : XdpFallback.None, logger);
+        }
+        catch (XdpException error)
+        {
+            throw new ToolException($"cannot route over AF_XDP on {target}: {error.Message}", error);
+        }
+        catch (ArgumentException error)
+        {
+            throw ToolException.Usage($"cannot route over AF_XDP on {target}: {error.Message}");
+        }
+        catch (SocketException error) when (feedbackPort is { } port)
+        {
+            throw SocketErrors.Listen(new IPEndPoint(listen.Address, port), error);
         }
     }
 
