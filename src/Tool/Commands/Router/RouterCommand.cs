@@ -45,7 +45,7 @@ internal static class RouterCommand
         var noProbe = new Option<bool>("--no-probe") { Description = "Do not check at start that the servers are reachable (one empty datagram each, which a server counts as malformed)." };
         var statsInterval = ToolOptions.Duration("--stats-interval", "Print the counts this often (0: only at the end).", TimeSpan.Zero);
         var duration = ToolOptions.Duration("--duration", "Stop by itself after this long (0: until Ctrl+C or SIGTERM).", TimeSpan.Zero);
-        var modes = ReceiveModes.Create();
+        var modes = ReceiveModes.Create(ReceiveModes.Kebab(defaults.ReceiveMode));
         var xdp = XdpTarget.Option("Receive and forward over AF_XDP on this interface and receive queue (root; docs/router.md, \"On AF_XDP\"): requests leave in the frames they arrived in; --listen gives the port, and the address when it names one.");
         var xdpFallback = XdpTarget.FallbackOption();
 
