@@ -23,6 +23,9 @@ public abstract class FeedbackFloodTests(TestNetwork network)
     private const int CallsPerRound = 12;
     private const int MaxRounds = 300;
 
+    /// <summary>A hang guard for each phase: far beyond what the rounds take on a loaded machine (tens of seconds at load 25).</summary>
+    private static readonly TimeSpan PhaseGuard = TimeSpan.FromMinutes(3);
+
     /// <summary>Short enough that the flood's lost FEEDBACK are judged within the test; the eviction rule, not this, keeps live servers in.</summary>
     private static readonly TimeSpan FeedbackTimeout = TimeSpan.FromMilliseconds(200);
 
@@ -51,9 +54,10 @@ public abstract class FeedbackFloodTests(TestNetwork network)
             // was lost in the port's overflow (each round ends with every credit back or reclaimed, so a server's last
             // FEEDBACK of a round, if lost, leaves it silent, which evicted it before).
             var calls = 0;
+            var guard = DateTime.UtcNow + PhaseGuard;
             for (var round = 0; statistics.EvictionsWithheld < 2; round++)
             {
-                Assert.True(round < MaxRounds, $"no silence excused in {MaxRounds} rounds: {Describe(router, flood)}");
+                Assert.True(round < MaxRounds && DateTime.UtcNow < guard, $"no silence excused in {round} rounds: {Describe(router, flood)}");
                 var payloads = Enumerable.Range(0, CallsPerRound).Select(i => Payloads.Make(32, calls + i)).ToArray();
                 calls += CallsPerRound;
                 await Task.WhenAll(payloads.Select(async payload =>
@@ -86,9 +90,10 @@ public abstract class FeedbackFloodTests(TestNetwork network)
         // drop was seen. Before that it can lose the requests on its credits, and one replacement for each excused.
         // Two calls at a time, so that the servers' own FEEDBACK fits the small port and it drops nothing more.
         var lostAfterFlood = 0;
+        var afterFlood = DateTime.UtcNow + PhaseGuard;
         for (var round = 0; !evicted.Contains(rig.Servers[0].LocalAddress); round++)
         {
-            Assert.True(round < MaxRounds, $"the dead server was not evicted after the flood: {Describe(router, flood)}");
+            Assert.True(round < MaxRounds && DateTime.UtcNow < afterFlood, $"the dead server was not evicted after the flood ({round} rounds, {lostAfterFlood} calls lost): {Describe(router, flood)}");
             lostAfterFlood += await Outcomes(client, 2, round * 2);
         }
 
