@@ -23,12 +23,13 @@ internal sealed class ReceiveModes
 
     public Option<bool> BusyPoll { get; }
 
-    public static ReceiveModes Create()
+    /// <summary>The two options; <paramref name="defaultText"/> says what the command does without them (its help's [default: ...]).</summary>
+    public static ReceiveModes Create(string defaultText = "the runtime's default")
     {
         var choices = Enum.GetValues<ReceiveMode>().ToDictionary(Kebab, m => m, StringComparer.Ordinal);
         var mode = new Option<ReceiveMode?>("--receive-mode")
         {
-            Description = "How receive loops wait for datagrams. [default: the runtime's default]",
+            Description = $"How receive loops wait for datagrams. [default: {defaultText}]",
             HelpName = string.Join('|', choices.Keys),
         };
         mode.CustomParser = result =>

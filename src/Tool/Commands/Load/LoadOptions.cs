@@ -112,7 +112,7 @@ internal sealed class LoadOptions
         ["normal"] = TailGuard.Load.SenderPriority.Normal,
     });
 
-    public ReceiveModes Modes { get; } = ReceiveModes.Create();
+    public ReceiveModes Modes { get; } = ReceiveModes.Create("blocking with kernel timestamps and every --rates rate at most 20k/s, else adaptive (docs/load.md, \"The sending thread\")");
 
     public Option<bool> NoKernelTimestamps { get; } = new("--no-kernel-timestamps") { Description = "Timestamp receipts with the monotonic clock even where the kernel offers SO_TIMESTAMPING." };
 
@@ -181,6 +181,11 @@ internal sealed class LoadOptions
         if (Duration.Get(parse) <= TimeSpan.Zero || Timeout.Get(parse) <= TimeSpan.Zero || MaxDuration.Get(parse) <= TimeSpan.Zero || CapacityDuration.Get(parse) <= TimeSpan.Zero)
         {
             throw ToolException.Usage("--duration, --timeout, --max-duration and --capacity-duration must be positive.");
+        }
+
+        if (MaxLateness.Get(parse) <= TimeSpan.Zero)
+        {
+            throw ToolException.Usage("--max-lateness must be positive.");
         }
 
         if (parse.GetValue(CiWidth) is { } width && ParseWidth(width).Error is { } widthError)

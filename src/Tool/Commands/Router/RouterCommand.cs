@@ -44,7 +44,7 @@ internal static class RouterCommand
         var noProbe = new Option<bool>("--no-probe") { Description = "Do not check at start that the servers are reachable (one empty datagram each, which a server counts as malformed)." };
         var statsInterval = ToolOptions.Duration("--stats-interval", "Print the counts this often (0: only at the end).", TimeSpan.Zero);
         var duration = ToolOptions.Duration("--duration", "Stop by itself after this long (0: until Ctrl+C or SIGTERM).", TimeSpan.Zero);
-        var modes = ReceiveModes.Create();
+        var modes = ReceiveModes.Create(ReceiveModes.Kebab(defaults.ReceiveMode));
 
         var command = new Command("router", "Run an R2P2 router: JBSQ(n) and other policies across servers that send it FEEDBACK.");
         command.Options.Add(listen);

@@ -212,9 +212,10 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
     /// <param name="state">The arguments, passed by reference to the writer before this method returns.</param>
     /// <param name="writePayload">Writes the payload; called once, synchronously.</param>
     /// <param name="policy">The routing policy of the request.</param>
-    /// <param name="timeout">This call's one timer.</param>
+    /// <param name="timeout">This call's one timer; positive and at most <see cref="R2P2Limits.MaxTimeout"/>.</param>
     /// <param name="cancellationToken">Cancels the call; the call then ends once, with <see cref="OperationCanceledException"/>.</param>
     /// <returns>The response lease; dispose it to return the buffers.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is not positive or is above <see cref="R2P2Limits.MaxTimeout"/>.</exception>
     /// <exception cref="R2P2TimeoutException">The call's timer fired.</exception>
     /// <exception cref="R2P2DroppedException">The server refused the request.</exception>
     /// <exception cref="R2P2MalformedResponseException">The response was malformed.</exception>
@@ -267,7 +268,7 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
     /// <summary>Sends one request whose payload is <paramref name="payload"/>, with its own timeout.</summary>
     /// <param name="payload">The request payload.</param>
     /// <param name="policy">The routing policy of the request.</param>
-    /// <param name="timeout">This call's one timer.</param>
+    /// <param name="timeout">This call's one timer; positive and at most <see cref="R2P2Limits.MaxTimeout"/>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The response lease; dispose it to return the buffers.</returns>
     public ValueTask<R2P2Response> CallAsync(ReadOnlyMemory<byte> payload, RoutingPolicy policy, TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -500,9 +501,11 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
             throw new ArgumentOutOfRangeException(nameof(policy), policy, "A request carries a wire routing policy (0..3).");
         }
 
-        if (timeout <= TimeSpan.Zero)
+        // The ceiling of the option holds for a call's own timeout too (docs/security.md, "Hard ceilings"): above it the
+        // deadline's arithmetic overflowed, and a call given TimeSpan.MaxValue timed out at the next tick.
+        if (timeout <= TimeSpan.Zero || timeout > R2P2Limits.MaxTimeout)
         {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The call timeout must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, $"The call timeout must be positive and at most {R2P2Limits.MaxTimeout}.");
         }
     }
 

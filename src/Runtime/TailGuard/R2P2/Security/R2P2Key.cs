@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Security.Cryptography;
 using System.Threading;
 
@@ -10,15 +11,20 @@ namespace TailGuard.R2P2.Security;
 /// a server holds the keys of the clients it serves (<see cref="R2P2KeyRing"/>). Disposing it wipes the secret.
 /// </summary>
 /// <remarks>
-/// One key authenticates one client object at a time: its call nonces are its clock, raised by one where needed so they
+/// One key authenticates one client at a time: its call nonces are its clock, raised by one where needed so they
 /// grow (docs/security.md, "Replayed requests"), unique only within that client, and a nonce repeated under one key
-/// would let an observer forge messages. A second client in this process given a key in use is refused; across
-/// processes, give each client its own key.
+/// would let an observer forge messages. A second client in this process given a key in use is refused, whether it is
+/// given the same object or another one with the same secret (whatever its id: the GCM nonce does not carry the id);
+/// across processes, give each client its own key.
 /// </remarks>
 public sealed class R2P2Key : IDisposable
 {
+    // The secrets (by their SHA-256) that a client of this process holds: copies of one secret are one key.
+    private static readonly HashSet<string> s_claimed = new(StringComparer.Ordinal);
+
     private readonly byte[] _secret;
-    private int _claimed;
+    private readonly string _fingerprint;
+    private bool _claimed;
     private int _disposed;
 
     /// <summary>Creates a key from its id and secret bytes (copied).</summary>
@@ -41,6 +47,7 @@ public sealed class R2P2Key : IDisposable
         Id = id;
         _secret = GC.AllocateUninitializedArray<byte>(secret.Length, pinned: true); // pinned: no copies left behind by the GC
         secret.CopyTo(_secret);
+        _fingerprint = Convert.ToHexString(SHA256.HashData(secret));
     }
 
     /// <summary>The key id carried on the wire.</summary>
@@ -96,9 +103,31 @@ public sealed class R2P2Key : IDisposable
         return new AesGcm(_secret, AuthenticatedWire.TagLength);
     }
 
-    /// <summary>Marks the key as used by one client; false when another client holds it.</summary>
-    internal bool TryClaim() => Interlocked.CompareExchange(ref _claimed, 1, 0) == 0;
+    /// <summary>Marks the key as used by one client; false when another client holds it, or a copy of its secret.</summary>
+    internal bool TryClaim()
+    {
+        lock (s_claimed)
+        {
+            if (_claimed || !s_claimed.Add(_fingerprint))
+            {
+                return false;
+            }
+
+            _claimed = true;
+            return true;
+        }
+    }
 
     /// <summary>The client holding the key let it go.</summary>
-    internal void Unclaim() => Volatile.Write(ref _claimed, 0);
+    internal void Unclaim()
+    {
+        lock (s_claimed)
+        {
+            if (_claimed)
+            {
+                _claimed = false;
+                s_claimed.Remove(_fingerprint);
+            }
+        }
+    }
 }
