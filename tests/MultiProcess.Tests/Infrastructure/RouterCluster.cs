@@ -172,7 +172,7 @@ internal sealed partial record RouterCounts(long Requests, long Forwarded, long 
         return new RouterCounts(Get("requests"), Get("forwarded"), Get("queued"), Get("dropped"), Get("feedbacks"), Get("strangers"), Get("unmatched"), Get("reclaimed"), Get("evictions"), Get("outstanding"), servers);
     }
 
-    [GeneratedRegex(@"routed (?<requests>\d+) requests: (?<forwarded>\d+) forwarded \((?<queued>\d+) after queueing\), (?<dropped>\d+) dropped .*?; (?<feedbacks>\d+) FEEDBACK \((?<strangers>\d+) from strangers, (?<unmatched>\d+) unmatched\); (?<reclaimed>\d+) credits reclaimed, (?<evictions>\d+) evictions; .*?(?<queuedNow>\d+) queued and (?<outstanding>\d+) outstanding now")]
+    [GeneratedRegex(@"routed (?<requests>\d+) requests: (?<forwarded>\d+) forwarded \((?<queued>\d+) after queueing\), (?<dropped>\d+) dropped .*?; (?<feedbacks>\d+) FEEDBACK \((?<strangers>\d+) from strangers, (?<unmatched>\d+) unmatched\); (?<reclaimed>\d+) credits reclaimed, (?<evictions>\d+) evictions \(\d+ withheld: the FEEDBACK port dropped \d+ datagrams\); .*?(?<queuedNow>\d+) queued and (?<outstanding>\d+) outstanding now")]
     private static partial Regex Summary();
 
     [GeneratedRegex(@"^\s+(?<server>\S+:\d+) outstanding (?<outstanding>\d+), forwarded (?<forwarded>\d+), feedbacks (?<feedbacks>\d+)", RegexOptions.Multiline)]

@@ -217,7 +217,7 @@ internal static class RouterCommand
     {
         var s = router.Statistics;
         return $"routed {s.Requests} requests: {s.Forwarded} forwarded ({s.Queued} after queueing), {s.Drops} dropped ({s.QueueFullDrops} queue full, {s.QueueTimeoutDrops} queued too long, {s.NoServerDrops} no server, {s.OutstandingLimitDrops} over the outstanding limit); "
-            + $"{s.Feedbacks} FEEDBACK ({s.UnknownFeedbacks} from strangers, {s.UnmatchedFeedbacks} unmatched); {s.ReclaimedCredits} credits reclaimed, {s.Evictions} evictions; {s.MalformedDatagrams} malformed datagrams; "
+            + $"{s.Feedbacks} FEEDBACK ({s.UnknownFeedbacks} from strangers, {s.UnmatchedFeedbacks} unmatched); {s.ReclaimedCredits} credits reclaimed, {s.Evictions} evictions ({s.EvictionsWithheld} withheld: the FEEDBACK port dropped {s.FeedbackPortDrops} datagrams); {s.MalformedDatagrams} malformed datagrams; "
             + $"{router.QueueLength} queued and {router.OutstandingCount} outstanding now; {router.Forwarder.SendErrors} forward errors; "
             + $"mean wait in the central queue {MeanMicroseconds(s.QueueTime, s.ForwardedFromQueue)} us, mean forward to FEEDBACK {MeanMicroseconds(s.FeedbackTime, s.Feedbacks)} us";
     }

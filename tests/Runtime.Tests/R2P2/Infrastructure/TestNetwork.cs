@@ -28,6 +28,9 @@ public abstract class TestNetwork
     /// </summary>
     public virtual R2P2Server Server(IR2P2Handler handler, R2P2ServerOptions? options) => new(Bind(), handler, options);
 
+    /// <summary>A fresh endpoint whose receive queue holds only a few datagrams (what arrives while it is full is dropped and counted).</summary>
+    public virtual PacketTransport BindWithSmallReceiveQueue() => throw new System.NotSupportedException($"The {Name} test network has no endpoint with a small receive queue.");
+
     public override string ToString() => Name;
 }
 
@@ -56,6 +59,15 @@ public sealed class InMemoryTestNetwork : TestNetwork
             ? Network.Bind(PacketAddress.Parse($"[fd00::{host:x}]:0"))
             : Network.Bind(new PacketAddress(0x0A000000u | (uint)host, 0));
     }
+
+    /// <summary>An inbox of 4 datagrams, as a socket with a tiny receive buffer.</summary>
+    public override PacketTransport BindWithSmallReceiveQueue()
+    {
+        var host = System.Threading.Interlocked.Increment(ref _nextHost);
+        return _ipv6
+            ? Network.Bind(PacketAddress.Parse($"[fd00::{host:x}]:0"), inboxCapacity: 4)
+            : Network.Bind(new PacketAddress(0x0A000000u | (uint)host, 0), inboxCapacity: 4);
+    }
 }
 
 public sealed class UdpTestNetwork(bool batchedSystemCalls = true, bool ipv6 = false) : TestNetwork
@@ -67,4 +79,8 @@ public sealed class UdpTestNetwork(bool batchedSystemCalls = true, bool ipv6 = f
     /// <summary>Real UDP sockets on 127.0.0.1 or ::1, ephemeral ports; recvmmsg/sendmmsg or the portable Socket path.</summary>
     public override PacketTransport Bind()
         => UdpTransport.Bind(new IPEndPoint(ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, 0), new UdpTransportOptions { UseBatchedSystemCalls = batchedSystemCalls });
+
+    /// <summary>SO_RCVBUF of 1 byte: the kernel raises it to its minimum, a few small datagrams.</summary>
+    public override PacketTransport BindWithSmallReceiveQueue()
+        => UdpTransport.Bind(new IPEndPoint(ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, 0), new UdpTransportOptions { UseBatchedSystemCalls = batchedSystemCalls, ReceiveBufferBytes = 1 });
 }

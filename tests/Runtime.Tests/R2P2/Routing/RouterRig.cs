@@ -37,13 +37,16 @@ internal sealed class RouterRig : IDisposable
     public static PacketForwarder ForwarderFor(TestNetwork network)
         => network is InMemoryTestNetwork memory ? new InMemoryForwarder(memory.Network) : RawSocketForwarder.Open();
 
-    /// <summary>A router in front of <paramref name="servers"/> R2P2 servers, each with its own handler from <paramref name="handler"/>.</summary>
-    public static RouterRig Start(TestNetwork network, int servers, Func<IReadOnlyList<PacketAddress>, R2P2RouterOptions> options, Func<int, IR2P2Handler>? handler = null, Func<PacketAddress, R2P2ServerOptions>? serverOptions = null)
+    /// <summary>
+    /// A router in front of <paramref name="servers"/> R2P2 servers, each with its own handler from <paramref name="handler"/>;
+    /// its FEEDBACK port from <paramref name="feedbackPort"/> (a small receive queue) or a fresh endpoint.
+    /// </summary>
+    public static RouterRig Start(TestNetwork network, int servers, Func<IReadOnlyList<PacketAddress>, R2P2RouterOptions> options, Func<int, IR2P2Handler>? handler = null, Func<PacketAddress, R2P2ServerOptions>? serverOptions = null, Func<PacketTransport>? feedbackPort = null)
     {
         var rig = new RouterRig(network);
         try
         {
-            var (data, feedback) = (network.Bind(), network.Bind());
+            var (data, feedback) = (network.Bind(), feedbackPort?.Invoke() ?? network.Bind());
             for (var i = 0; i < servers; i++)
             {
                 var settings = serverOptions?.Invoke(feedback.LocalAddress) ?? new R2P2ServerOptions { RouterAddress = feedback.LocalAddress };

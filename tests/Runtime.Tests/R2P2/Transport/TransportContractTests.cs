@@ -97,6 +97,51 @@ public abstract class TransportContractTests(TestNetwork network) : IDisposable
         });
     }
 
+    [NetworkFact]
+    public void A_full_receive_queue_drops_and_counts_what_arrives_and_a_receive_says_whether_it_emptied_the_queue()
+    {
+        // What the router needs to tell a lost FEEDBACK from a silent server (docs/router.md, "What FEEDBACK does").
+        const int Sent = 200;
+        var sender = Bind();
+        var receiver = network.BindWithSmallReceiveQueue();
+        _owned.Add(receiver);
+        Assert.True(receiver.WatchesReceiveQueue);
+        for (var i = 0; i < Sent; i++)
+        {
+            sender.Send([new PacketBuffer(16) { Length = 16, Address = receiver.LocalAddress }]);
+        }
+
+        // Every datagram was either read or dropped and counted (bound by work: the kernel may deliver them late).
+        var slots = Enumerable.Range(0, 4).Select(_ => receiver.Rent(64)).ToArray();
+        var received = 0;
+        var deadline = DateTime.UtcNow + Payloads.Generous;
+        while (received + receiver.ReceiveQueueDrops < Sent)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{received} received and {receiver.ReceiveQueueDrops} dropped of {Sent}");
+            received += receiver.Receive(slots, 50);
+        }
+
+        Assert.Equal(Sent, received + receiver.ReceiveQueueDrops);
+        Assert.True(receiver.ReceiveQueueDrops > 0, "nothing was dropped");
+        Assert.InRange(received, 1, Sent - 1);
+        Assert.Equal(0, receiver.Receive(slots, 0));
+        Assert.True(receiver.LastReceiveEmptiedQueue, "an empty queue was not seen empty");
+
+        // A receive that fills every slot of a full queue has not emptied it.
+        for (var i = 0; i < 20; i++)
+        {
+            sender.Send([new PacketBuffer(16) { Length = 16, Address = receiver.LocalAddress }]);
+        }
+
+        var one = new[] { slots[0] };
+        Assert.Equal(1, receiver.Receive(one, (int)Payloads.Generous.TotalMilliseconds));
+        Assert.False(receiver.LastReceiveEmptiedQueue);
+        foreach (var slot in slots)
+        {
+            slot.Return();
+        }
+    }
+
     public void Dispose()
     {
         foreach (var owned in _owned)

@@ -59,6 +59,8 @@ internal sealed class R2P2Instruments
         RouterMalformed = meter.CreateCounter<long>("tailguard.r2p2.router.malformed_datagrams", "{datagram}", "Datagrams a router dropped: bad header, a type or policy it does not route, a continuation packet, an IPv6 source.");
         RouterReclaimedCredits = meter.CreateCounter<long>("tailguard.r2p2.router.reclaimed_credits", "{request}", "Credits a router took back without FEEDBACK: timed out, or their server left.");
         RouterEvictions = meter.CreateCounter<long>("tailguard.r2p2.router.evictions", "{server}", "Servers a router took out because they stopped sending FEEDBACK.");
+        RouterEvictionsWithheld = meter.CreateCounter<long>("tailguard.r2p2.router.evictions_withheld", "{server}", "Silent servers a router did not evict because its FEEDBACK port dropped datagrams since their request left.");
+        RouterFeedbackPortDrops = meter.CreateCounter<long>("tailguard.r2p2.router.feedback_port_drops", "{datagram}", "Datagrams a router's FEEDBACK port dropped because its receive queue was full.");
         RouterCallbackFailures = meter.CreateCounter<long>("tailguard.r2p2.router.callback_failures", "{failure}", "Event subscribers of a router that threw; the router went on.");
     }
 
@@ -130,6 +132,10 @@ internal sealed class R2P2Instruments
     public Counter<long> RouterEvictions { get; }
 
     public Counter<long> RouterCallbackFailures { get; }
+
+    public Counter<long> RouterEvictionsWithheld { get; }
+
+    public Counter<long> RouterFeedbackPortDrops { get; }
 
     /// <summary>The instruments on <paramref name="factory"/>'s meter (one set per factory), or the shared ones.</summary>
     public static R2P2Instruments For(IMeterFactory? factory)

@@ -100,7 +100,9 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
         _forwarder = forwarder;
         Statistics = new R2P2RouterStatistics();
         _failures = new FailureReporter(_options.FailureLog, Statistics.Failure);
-        _pools = new RouterPools(_options, Statistics, Stopwatch.GetTimestamp(), ipv4: IsIPv4 || IsDualStack, ipv6: !IsIPv4);
+        var feedbackPort = feedbackTransport ?? transport;
+        var watch = feedbackPort.WatchesReceiveQueue ? new FeedbackPortWatch(feedbackPort.ReceiveQueueDrops, Statistics) : null;
+        _pools = new RouterPools(_options, Statistics, Stopwatch.GetTimestamp(), ipv4: IsIPv4 || IsDualStack, ipv6: !IsIPv4, watch);
         var batch = _options.ReceiveBatchSize;
         _requests = new RouterLoop(this, _pools, _sync, Statistics, transport, new RouterOutput(forwarder, transport, batch * 2), routesRequests: true, takesFeedback: feedbackTransport is null, new ReceiveLoopOptions
         {
@@ -108,7 +110,7 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
             BatchSize = batch,
             BufferSize = Math.Max(R2P2Header.Size + _options.PayloadSize, ControlMessages.DropLength),
             ThreadName = $"R2P2 router {transport.LocalAddress}",
-        });
+        }, watch);
         if (feedbackTransport is not null)
         {
             _feedback = new RouterLoop(this, _pools, _sync, Statistics, feedbackTransport, new RouterOutput(forwarder, transport, batch * 2), routesRequests: false, takesFeedback: true, new ReceiveLoopOptions
@@ -117,7 +119,7 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
                 BatchSize = batch,
                 BufferSize = 64, // a FEEDBACK is 16 bytes; anything larger is not one
                 ThreadName = $"R2P2 router FEEDBACK {feedbackTransport.LocalAddress}",
-            });
+            }, watch);
         }
 
         _requests.Start();

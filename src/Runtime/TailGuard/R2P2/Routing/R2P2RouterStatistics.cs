@@ -19,6 +19,8 @@ public sealed class R2P2RouterStatistics
     private StatisticCounter _malformed;
     private StatisticCounter _reclaimedCredits;
     private StatisticCounter _evictions;
+    private StatisticCounter _evictionsWithheld;
+    private StatisticCounter _feedbackPortDrops;
     private StatisticCounter _callbackFailures;
     private StatisticCounter _forwardedFromQueue;
     private StatisticCounter _queueTicks;
@@ -69,6 +71,22 @@ public sealed class R2P2RouterStatistics
 
     /// <summary>Servers taken out because they sent no FEEDBACK within <see cref="R2P2RouterOptions.FeedbackTimeout"/> of a request.</summary>
     public long Evictions => _evictions.Value;
+
+    /// <summary>
+    /// Times a server that sent no FEEDBACK within <see cref="R2P2RouterOptions.FeedbackTimeout"/> of a request was not
+    /// evicted, because its silence was not seen whole: the FEEDBACK port dropped datagrams since that request left
+    /// (<see cref="FeedbackPortDrops"/>; its FEEDBACK may have been among them), or the port still held datagrams that
+    /// had arrived by the deadline one more FeedbackTimeout later. The credit was reclaimed all the same; a server that
+    /// stays silent is evicted on a request it takes once the port loses nothing more (docs/router.md, "What FEEDBACK does").
+    /// </summary>
+    public long EvictionsWithheld => _evictionsWithheld.Value;
+
+    /// <summary>
+    /// Datagrams the FEEDBACK port (the request port when they share one) dropped because its receive queue was full, as
+    /// the transport counts them (the kernel's SO_MEMINFO drop count for a UDP socket on Linux, the inbox overflow in
+    /// memory), since the router started; 0 when its transport cannot tell. Servers' FEEDBACK may be among them.
+    /// </summary>
+    public long FeedbackPortDrops => _feedbackPortDrops.Value;
 
     /// <summary>
     /// Subscribers of <see cref="R2P2Router.ServerEvicted"/> and <see cref="R2P2Router.ReceiveLoopError"/> that threw;
@@ -146,6 +164,10 @@ public sealed class R2P2RouterStatistics
     }
 
     internal void Eviction() => _evictions.Increment(R2P2Instruments.Shared.RouterEvictions);
+
+    internal void EvictionWithheld() => _evictionsWithheld.Increment(R2P2Instruments.Shared.RouterEvictionsWithheld);
+
+    internal void FeedbackPortDrop(long count) => _feedbackPortDrops.Add(count, R2P2Instruments.Shared.RouterFeedbackPortDrops);
 
     /// <summary>Counts a failure the router survived, where its kind is counted (see <see cref="FailureReporter"/>).</summary>
     internal void Failure(R2P2Failure failure)

@@ -9,7 +9,8 @@ namespace TailGuard.R2P2.Routing;
 /// The router role on one <see cref="ReceiveLoop"/>: the request port's loop (requests; and FEEDBACK too when it shares
 /// the port) or the FEEDBACK port's loop. Each datagram is checked here, then handed to the
 /// <see cref="RouterScheduler"/> of its source's address family (<see cref="RouterPools"/>) under the router's lock; what it decides is sent after each batch, outside the lock.
-/// The request loop also runs the timers (credit reclaim, eviction, queue expiry).
+/// The request loop also runs the timers (credit reclaim, eviction, queue expiry). The loop that takes FEEDBACK tells the
+/// <see cref="FeedbackPortWatch"/> after each round what its port dropped and whether the round's receive emptied it.
 /// </summary>
 internal sealed class RouterLoop : IReceiveLoopHandler, IDisposable
 {
@@ -22,9 +23,13 @@ internal sealed class RouterLoop : IReceiveLoopHandler, IDisposable
     private readonly bool _takesFeedback;
     private readonly List<PacketAddress> _evicted = [];
     private readonly ReceiveLoop _loop;
+    private readonly FeedbackPortWatch? _watch;
+    private long _previousTick = FeedbackPortWatch.Never;
 
-    public RouterLoop(R2P2Router router, RouterPools pools, object sync, R2P2RouterStatistics statistics, PacketTransport transport, RouterOutput output, bool routesRequests, bool takesFeedback, ReceiveLoopOptions options)
+    // watch: for the loop that takes FEEDBACK, when its transport watches its receive queue; ignored by the other loop.
+    public RouterLoop(R2P2Router router, RouterPools pools, object sync, R2P2RouterStatistics statistics, PacketTransport transport, RouterOutput output, bool routesRequests, bool takesFeedback, ReceiveLoopOptions options, FeedbackPortWatch? watch = null)
     {
+        _watch = takesFeedback ? watch : null;
         _router = router;
         _pools = pools;
         _sync = sync;
@@ -90,10 +95,29 @@ internal sealed class RouterLoop : IReceiveLoopHandler, IDisposable
     public long OnTick(ReceiveLoop receiveLoop, long now)
     {
         var next = long.MaxValue;
+        var drops = 0L;
+        var emptiedSince = FeedbackPortWatch.Never;
+        if (_watch is not null)
+        {
+            // The round's receive began after the previous tick: if it emptied the port, everything that had reached the
+            // port by that tick has been read (or dropped, and the count read after it says so).
+            emptiedSince = Transport.LastReceiveEmptiedQueue ? _previousTick : FeedbackPortWatch.Never;
+            drops = Transport.ReceiveQueueDrops;
+            _previousTick = now;
+            if (!_routesRequests)
+            {
+                lock (_sync)
+                {
+                    _watch.Observe(drops, emptiedSince, now);
+                }
+            }
+        }
+
         if (_routesRequests)
         {
             lock (_sync)
             {
+                _watch?.Observe(drops, emptiedSince, now); // FEEDBACK on the request port: seen before its silences are judged
                 next = _pools.Expire(now, _output);
                 if (_pools.HasEvicted)
                 {

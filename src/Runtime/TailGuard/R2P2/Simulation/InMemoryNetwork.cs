@@ -76,12 +76,24 @@ public sealed class InMemoryNetwork
     /// <summary>Datagrams sent to an address no endpoint has bound.</summary>
     public long DatagramsUnroutable => Interlocked.Read(ref _unroutable);
 
-    /// <summary>Binds an endpoint.</summary>
+    /// <summary>Binds an endpoint whose inbox holds <see cref="InboxCapacity"/> datagrams.</summary>
     /// <param name="address">The address; port 0 picks a free ephemeral port on that IP.</param>
     /// <returns>The endpoint's transport.</returns>
     /// <exception cref="InvalidOperationException">The address is in use.</exception>
-    public InMemoryTransport Bind(PacketAddress address)
+    public InMemoryTransport Bind(PacketAddress address) => Bind(address, InboxCapacity);
+
+    /// <summary>
+    /// Binds an endpoint with an inbox of its own size, as a socket with a small receive buffer (SO_RCVBUF): datagrams
+    /// that arrive while it is full are lost and counted (<see cref="InMemoryTransport.DatagramsOverflowed"/>).
+    /// </summary>
+    /// <param name="address">The address; port 0 picks a free ephemeral port on that IP.</param>
+    /// <param name="inboxCapacity">How many datagrams its inbox holds before new ones are lost (at least 1).</param>
+    /// <returns>The endpoint's transport.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="inboxCapacity"/> is below 1.</exception>
+    /// <exception cref="InvalidOperationException">The address is in use.</exception>
+    public InMemoryTransport Bind(PacketAddress address, int inboxCapacity)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inboxCapacity, 1);
         if (address.Port == 0)
         {
             for (var attempt = 0; attempt < 65536 - FirstEphemeralPort; attempt++)
@@ -89,7 +101,7 @@ public sealed class InMemoryNetwork
                 var port = Interlocked.Increment(ref _nextEphemeral) - 1;
                 port = FirstEphemeralPort + ((port - FirstEphemeralPort) % (65536 - FirstEphemeralPort));
                 var candidate = address.WithPort((ushort)port);
-                var transport = new InMemoryTransport(this, candidate);
+                var transport = new InMemoryTransport(this, candidate, inboxCapacity);
                 if (_endpoints.TryAdd(candidate, transport))
                 {
                     return transport;
@@ -99,7 +111,7 @@ public sealed class InMemoryNetwork
             throw new InvalidOperationException($"No free ephemeral port on {address}.");
         }
 
-        var bound = new InMemoryTransport(this, address);
+        var bound = new InMemoryTransport(this, address, inboxCapacity);
         if (!_endpoints.TryAdd(address, bound))
         {
             throw new InvalidOperationException($"The address {address} is already bound on this network.");

@@ -18,13 +18,14 @@ public sealed class InMemoryTransport : PacketTransport
     private int _count;
     private long _overflowed;
     private long _truncated;
+    private bool _lastReceiveEmptied;
     private volatile bool _disposed;
 
-    internal InMemoryTransport(InMemoryNetwork network, PacketAddress address)
+    internal InMemoryTransport(InMemoryNetwork network, PacketAddress address, int inboxCapacity)
     {
         _network = network;
         LocalAddress = address;
-        _inbox = new Entry[network.InboxCapacity];
+        _inbox = new Entry[inboxCapacity];
     }
 
     /// <inheritdoc/>
@@ -35,6 +36,18 @@ public sealed class InMemoryTransport : PacketTransport
 
     /// <summary>Datagrams lost because the inbox was full.</summary>
     public long DatagramsOverflowed => Interlocked.Read(ref _overflowed);
+
+    /// <summary>How many datagrams the inbox holds before new ones are lost (a socket's receive buffer).</summary>
+    public int InboxCapacity => _inbox.Length;
+
+    /// <summary>The inbox counts what it drops when full and sees when a receive emptied it, as a socket's queue does.</summary>
+    internal override bool WatchesReceiveQueue => true;
+
+    /// <inheritdoc/>
+    internal override long ReceiveQueueDrops => DatagramsOverflowed;
+
+    /// <inheritdoc/>
+    internal override bool LastReceiveEmptiedQueue => _lastReceiveEmptied;
 
     /// <summary>Datagrams dropped because the receive buffer was smaller than the datagram.</summary>
     public long DatagramsTruncated => Interlocked.Read(ref _truncated);
@@ -83,6 +96,7 @@ public sealed class InMemoryTransport : PacketTransport
             {
                 if (_disposed)
                 {
+                    _lastReceiveEmptied = false;
                     return 0;
                 }
 
@@ -112,6 +126,8 @@ public sealed class InMemoryTransport : PacketTransport
 
                 if (filled > 0 || now >= deadline)
                 {
+                    // Emptied: nothing deliverable is left (a delayed datagram is still in flight, as on a wire).
+                    _lastReceiveEmptied = _count == 0 || _inbox[_head].DeliverAt > now;
                     return filled;
                 }
 

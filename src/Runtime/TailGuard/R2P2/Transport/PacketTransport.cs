@@ -66,6 +66,27 @@ public abstract class PacketTransport : IPacketBufferSource, IDisposable
     /// <returns>How many datagrams arrived (<em>n</em>); 0 when nothing arrived in time or the transport is disposed.</returns>
     public abstract int Receive(Span<PacketBuffer> buffers, int timeoutMilliseconds);
 
+    /// <summary>
+    /// Whether this transport counts the datagrams its receive queue dropped (<see cref="ReceiveQueueDrops"/>) and tells
+    /// whether a receive emptied that queue (<see cref="LastReceiveEmptiedQueue"/>). A router needs both to tell a lost
+    /// FEEDBACK from a silent server (docs/router.md, "What FEEDBACK does"); without them it judges silence as before.
+    /// </summary>
+    internal virtual bool WatchesReceiveQueue => false;
+
+    /// <summary>
+    /// Datagrams that reached this endpoint and were dropped before a receive could take them (a full receive queue: the
+    /// kernel's count for a socket, the inbox overflow in memory), since it was opened. Any thread. Meaningful only when
+    /// <see cref="WatchesReceiveQueue"/>.
+    /// </summary>
+    internal virtual long ReceiveQueueDrops => 0;
+
+    /// <summary>
+    /// Whether the last <see cref="Receive"/> took everything that was waiting when it ran (it returned fewer datagrams
+    /// than it had slots, or none): every datagram that reached the endpoint before that receive began has been read or
+    /// dropped. Read on the receiving thread. False when unknown.
+    /// </summary>
+    internal virtual bool LastReceiveEmptiedQueue => false;
+
     /// <summary>Closes the transport.</summary>
     public void Dispose()
     {

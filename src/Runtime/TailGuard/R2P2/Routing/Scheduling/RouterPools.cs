@@ -16,11 +16,12 @@ internal sealed class RouterPools
     private readonly RouterScheduler? _ipv6;
     private readonly R2P2RouterStatistics _statistics;
 
-    public RouterPools(R2P2RouterOptions options, R2P2RouterStatistics statistics, long now, bool ipv4, bool ipv6)
+    // watch: the FEEDBACK port's losses and reads, shared by both pools (one port takes both families' FEEDBACK); null when its transport cannot tell.
+    public RouterPools(R2P2RouterOptions options, R2P2RouterStatistics statistics, long now, bool ipv4, bool ipv6, FeedbackPortWatch? watch = null)
     {
         _statistics = statistics;
-        _ipv4 = ipv4 ? new RouterScheduler(options, statistics, now, AddressFamily.InterNetwork) : null;
-        _ipv6 = ipv6 ? new RouterScheduler(options, statistics, now, AddressFamily.InterNetworkV6) : null;
+        _ipv4 = ipv4 ? new RouterScheduler(options, statistics, now, AddressFamily.InterNetwork, watch) : null;
+        _ipv6 = ipv6 ? new RouterScheduler(options, statistics, now, AddressFamily.InterNetworkV6, watch) : null;
     }
 
     /// <summary>Requests waiting in the central queues.</summary>

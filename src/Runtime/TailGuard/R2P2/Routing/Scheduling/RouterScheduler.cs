@@ -32,6 +32,8 @@ internal sealed class RouterScheduler
     private readonly long _feedbackTimeout;
     private readonly long _queueTimeout;
     private readonly List<PacketAddress> _evicted = [];
+    private readonly FeedbackPortWatch? _watch;
+    private readonly long _recheck = Math.Max(1, Stopwatch.Frequency / 1000);
     private int _freeSlotCount;
     private int _activeCount;
     private int _turn;
@@ -40,8 +42,10 @@ internal sealed class RouterScheduler
     /// <param name="statistics">Where the counts go (shared by a router's pools).</param>
     /// <param name="now">The time, as a Stopwatch timestamp.</param>
     /// <param name="family">The address family of this pool: only servers of it join from <see cref="R2P2RouterOptions.Servers"/>, and a named fixed server of the other family leaves it without one; null takes them all.</param>
-    public RouterScheduler(R2P2RouterOptions options, R2P2RouterStatistics statistics, long now, AddressFamily? family = null)
+    /// <param name="watch">What the router knows of its FEEDBACK port's losses and reads; null when its transport cannot tell, and a silent server is then evicted at its request's deadline.</param>
+    public RouterScheduler(R2P2RouterOptions options, R2P2RouterStatistics statistics, long now, AddressFamily? family = null, FeedbackPortWatch? watch = null)
     {
+        _watch = watch;
         options.Validate();
         _policy = options.Policy;
         _statistics = statistics;
@@ -231,28 +235,40 @@ internal sealed class RouterScheduler
 
     /// <summary>
     /// The timer: reclaims the credit of every request without FEEDBACK for the feedback timeout (evicting its server if
-    /// that server sent no FEEDBACK at all since the request left), refuses queued requests older than the queue
-    /// timeout, and returns the next time something is due.
+    /// that server sent no FEEDBACK at all since the request left and that silence was seen whole: <see cref="Judge"/>),
+    /// refuses queued requests older than the queue timeout, and returns the next time something is due.
     /// </summary>
     public long Expire(long now, IRouterOutput output)
     {
         var reclaimed = false;
+        var undecided = false;
         int entry;
         while ((entry = _outstanding.Oldest) != None && _outstanding.SentAt(entry) + _feedbackTimeout <= now)
         {
             var slot = _outstanding.ServerOf(entry);
             var sentAt = _outstanding.SentAt(entry);
             var member = _slots[slot]!;
+            var verdict = member.LastFeedback < sentAt ? Judge(sentAt, now) : Silence.Excused;
+            if (verdict == Silence.Undecided)
+            {
+                undecided = true; // its FEEDBACK may still wait in the port: looked at again once the port is read that far
+                break;
+            }
+
             _outstanding.Remove(entry);
             member.Outstanding--;
             _statistics.Reclaimed(1);
             reclaimed = true;
-            if (member.LastFeedback < sentAt)
+            if (verdict == Silence.Dead)
             {
                 // Silent since a request reached it: taken out, so it cannot black-hole more.
                 _statistics.Eviction();
                 _evicted.Add(member.Address);
                 Leave(slot, output);
+            }
+            else if (member.LastFeedback < sentAt)
+            {
+                _statistics.EvictionWithheld();
             }
         }
 
@@ -268,7 +284,11 @@ internal sealed class RouterScheduler
         }
 
         var next = long.MaxValue;
-        if (_outstanding.Oldest is var oldest and not None)
+        if (undecided)
+        {
+            next = now + _recheck;
+        }
+        else if (_outstanding.Oldest is var oldest and not None)
         {
             next = _outstanding.SentAt(oldest) + _feedbackTimeout;
         }
@@ -279,6 +299,36 @@ internal sealed class RouterScheduler
         }
 
         return next;
+    }
+
+    /// <summary>
+    /// A server sent no FEEDBACK since a request left at <paramref name="sentAt"/>, and the request's deadline passed
+    /// (docs/router.md, "What FEEDBACK does"). Dead when that silence was seen whole: the FEEDBACK port lost nothing
+    /// since the request left and has been read through its deadline (or the port cannot tell, and silence is all there
+    /// is). Excused when the port dropped datagrams since the request left (its FEEDBACK may have been among them), or
+    /// when the port was still not read through the deadline one more feedback timeout later (a backlog that never
+    /// empties): the credit is reclaimed, the server stays, and the next request it takes is judged afresh. Undecided
+    /// until then: its FEEDBACK may still wait in the port.
+    /// </summary>
+    private Silence Judge(long sentAt, long now)
+    {
+        if (_watch is null)
+        {
+            return Silence.Dead;
+        }
+
+        if (_watch.LossSeenAt >= sentAt)
+        {
+            return Silence.Excused;
+        }
+
+        var deadline = sentAt + _feedbackTimeout;
+        if (_watch.DrainedThrough >= deadline)
+        {
+            return Silence.Dead;
+        }
+
+        return now >= deadline + _feedbackTimeout ? Silence.Excused : Silence.Undecided;
     }
 
     /// <summary>Moves the servers evicted since the last call into <paramref name="into"/>.</summary>
@@ -434,5 +484,17 @@ internal sealed class RouterScheduler
         request.Length = ControlMessages.WriteDrop(request.Storage, requestId);
         _statistics.Refuse(reason);
         output.Reply(request);
+    }
+
+    private enum Silence
+    {
+        /// <summary>Not evidence of death: the credit is reclaimed, the server stays.</summary>
+        Excused,
+
+        /// <summary>Evicted.</summary>
+        Dead,
+
+        /// <summary>Not judged yet: the request keeps its credit.</summary>
+        Undecided,
     }
 }

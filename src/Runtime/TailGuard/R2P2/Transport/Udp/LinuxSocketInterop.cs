@@ -18,6 +18,12 @@ internal static unsafe partial class LinuxSocketInterop
     public const int SolSocket = 1;
     public const int SoReusePort = 15;
 
+    /// <summary>SO_MEMINFO: the socket's memory counters, a u32 array indexed by SK_MEMINFO_*.</summary>
+    public const int SoMemInfo = 55;
+
+    /// <summary>SK_MEMINFO_DROPS: datagrams the socket dropped (a full receive buffer among them; sk_drops).</summary>
+    public const int SkMemInfoDrops = 8;
+
     [LibraryImport("libc", SetLastError = true)]
     public static partial int recvmmsg(int socket, MMsgHdr* messages, uint count, int flags, void* timeout);
 
@@ -53,6 +59,23 @@ internal static unsafe partial class LinuxSocketInterop
         }
 
         return refused;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int getsockopt(int socket, int level, int name, void* value, uint* length);
+
+    /// <summary>The socket's drop count (SK_MEMINFO_DROPS of SO_MEMINFO), or -1 when the kernel does not report it.</summary>
+    public static long ReadDrops(int socket)
+    {
+        const int Slots = 16; // SK_MEMINFO_VARS is 9 today; room for more
+        var values = stackalloc uint[Slots];
+        var length = (uint)(Slots * sizeof(uint));
+        if (getsockopt(socket, SolSocket, SoMemInfo, values, &length) != 0 || length <= SkMemInfoDrops * sizeof(uint))
+        {
+            return -1;
+        }
+
+        return values[SkMemInfoDrops];
     }
 
     [LibraryImport("libc", SetLastError = true)]

@@ -39,8 +39,10 @@ public sealed unsafe class UdpTransport : PacketTransport
     private int _receiveCapacity;
     private PacketBuffer?[] _receiveBound = [];
     private byte[]? _portableScratch;
+    private readonly bool _watchesReceiveQueue;
     private long _truncated;
     private long _sendErrors;
+    private bool _lastReceiveEmptied;
     private int _disposed;
 
     private UdpTransport(Socket socket, UdpTransportOptions options)
@@ -53,6 +55,7 @@ public sealed unsafe class UdpTransport : PacketTransport
         IsDualStack = _ipv6 && socket.DualMode && ((IPEndPoint)socket.LocalEndPoint!).Address.Equals(IPAddress.IPv6Any);
         _batched = options.UseBatchedSystemCalls && OperatingSystem.IsLinux() && Environment.Is64BitProcess;
         _fd = (int)socket.SafeHandle.DangerousGetHandle();
+        _watchesReceiveQueue = OperatingSystem.IsLinux() && Environment.Is64BitProcess && LinuxSocketInterop.ReadDrops(_fd) >= 0;
     }
 
     /// <inheritdoc/>
@@ -72,6 +75,19 @@ public sealed unsafe class UdpTransport : PacketTransport
 
     /// <summary>Whether this transport uses recvmmsg/sendmmsg (Linux) rather than the portable path.</summary>
     public bool UsesBatchedSystemCalls => _batched;
+
+    /// <summary>On Linux the kernel counts what the socket dropped (SO_MEMINFO's SK_MEMINFO_DROPS), and both receive paths see when they emptied the queue.</summary>
+    internal override bool WatchesReceiveQueue => _watchesReceiveQueue;
+
+    /// <summary>
+    /// The kernel's count of datagrams this socket dropped (sk_drops: a full receive buffer, a bad checksum), read now
+    /// with one getsockopt. The kernel also hands it to each datagram as SO_RXQ_OVFL, but only to datagrams queued after
+    /// a drop: the drops behind the last datagram of a burst would stay unseen until another one came.
+    /// </summary>
+    internal override long ReceiveQueueDrops => _watchesReceiveQueue && Volatile.Read(ref _disposed) == 0 ? Math.Max(0, LinuxSocketInterop.ReadDrops(_fd)) : 0;
+
+    /// <inheritdoc/>
+    internal override bool LastReceiveEmptiedQueue => _lastReceiveEmptied;
 
     /// <summary>Datagrams dropped because they did not fit the receive buffer.</summary>
     public long DatagramsTruncated => Interlocked.Read(ref _truncated);
@@ -281,6 +297,7 @@ public sealed unsafe class UdpTransport : PacketTransport
     /// <inheritdoc/>
     public override int Receive(Span<PacketBuffer> buffers, int timeoutMilliseconds)
     {
+        _lastReceiveEmptied = false;
         if (Volatile.Read(ref _disposed) != 0 || buffers.IsEmpty)
         {
             return 0;
@@ -444,6 +461,7 @@ public sealed unsafe class UdpTransport : PacketTransport
             var ready = LinuxSocketInterop.poll(&poll, 1, timeoutMilliseconds);
             if (ready <= 0)
             {
+                _lastReceiveEmptied = ready == 0; // nothing arrived while it waited
                 return 0;
             }
         }
@@ -474,6 +492,9 @@ public sealed unsafe class UdpTransport : PacketTransport
         }
         while (received < 0 && Marshal.GetLastPInvokeError() == LinuxSocketInterop.EIntr);
 
+        // Fewer datagrams than slots (none: EAGAIN) means the call took every one queued when it ran; counted before the
+        // truncated ones are compacted away, which were queued too.
+        _lastReceiveEmptied = received < count && (received >= 0 || Marshal.GetLastPInvokeError() == LinuxSocketInterop.EAgain);
         if (received <= 0)
         {
             return 0;
@@ -525,6 +546,7 @@ public sealed unsafe class UdpTransport : PacketTransport
     {
         if (_socket.Available == 0 && (timeoutMilliseconds <= 0 || !_socket.Poll(timeoutMilliseconds * 1000, SelectMode.SelectRead)))
         {
+            _lastReceiveEmptied = true;
             return 0;
         }
 
@@ -563,6 +585,7 @@ public sealed unsafe class UdpTransport : PacketTransport
         }
         while (filled < buffers.Length && _socket.Available > 0);
 
+        _lastReceiveEmptied = filled < buffers.Length; // the loop ended on an empty queue, not on full slots
         return filled;
     }
 }
