@@ -95,6 +95,8 @@ public sealed class DocumentedDefaultsTests
     [InlineData("--threads cannot exceed --connections", "--rates", "1k", "--threads", "5")]
     [InlineData("--max-lateness must be positive", "--rates", "1k", "--max-lateness", "0us")]
     [InlineData("--distribution: 'poisson' is not one of exponential, fixed, uniform", "--rates", "1k", "--distribution", "poisson")]
+    [InlineData("r2p2 targets are IPv4 in this version of TailGuard", "--rates", "1k", "--target", "r2p2://[::1]:9")]
+    [InlineData("udp targets are IPv4 in this version of TailGuard", "--rates", "1k", "--target", "udp://[::1]:9")]
     public async Task Load_values_out_of_range_are_usage_errors_before_the_target_is_probed(string message, params string[] args)
     {
         // A server that never answers: reaching the probe would print the machine line and fail with exit 1 instead.

@@ -56,6 +56,12 @@ internal sealed record TargetSpec(string Scheme, IPEndPoint Server, int Size, Re
             return (null, error);
         }
 
+        if (scheme != Grpc && server!.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        {
+            // TailGuard.Load's R2P2 and UDP connections are IPv4 (docs/load.md, "Current limits"): say so before any server is contacted.
+            return (null, $"'{text}': {scheme} targets are IPv4 in this version of TailGuard");
+        }
+
         var spec = new TargetSpec(scheme, server!, 64, null, true);
         if (query >= 0)
         {
