@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using TailGuard.R2P2;
 using TailGuard.R2P2.Routing;
 using TailGuard.Tests.R2P2.Infrastructure;
+using TailGuard.Tests.R2P2.Routing;
 using TailGuard.Transport.Xdp.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -93,7 +94,7 @@ public sealed class XdpRouterTests(BridgedNetworkFixture fixture, ITestOutputHel
         while (outstanding.Count > 0)
         {
             var (peer, done) = outstanding.Dequeue();
-            rig.Peers[peer].Send(rig.Router.FeedbackAddress, Feedback(done.RequestId, client.Address));
+            rig.Peers[peer].Send(rig.Router.FeedbackAddress, RouterWire.Feedback(done.RequestId, client.Address));
             if (nextQueued <= burst)
             {
                 var released = rig.Peers[peer].Receive(XdpRouterRig.Unhurried);
@@ -183,25 +184,6 @@ public sealed class XdpRouterTests(BridgedNetworkFixture fixture, ITestOutputHel
             bytes[i] = (byte)((i * 31) + seed);
         }
 
-        return bytes;
-    }
-
-    /// <summary>
-    /// A FEEDBACK as docs/router.md spells it: 0xCC 08 20 00 00 00 00 00, rid, the client's port, then its address (4
-    /// or 16 bytes).
-    /// </summary>
-    private static byte[] Feedback(ushort rid, PacketAddress client)
-    {
-        var ip = client.ToEndPoint().Address.GetAddressBytes();
-        var bytes = new byte[12 + ip.Length];
-        bytes[0] = 0xCC;
-        bytes[1] = 8;
-        bytes[2] = 0x20;
-        bytes[8] = (byte)(rid >> 8);
-        bytes[9] = (byte)rid;
-        bytes[10] = (byte)(client.Port >> 8);
-        bytes[11] = (byte)client.Port;
-        ip.CopyTo(bytes, 12);
         return bytes;
     }
 

@@ -7,7 +7,7 @@ using TailGuard.Tests.R2P2.Infrastructure;
 namespace TailGuard.Tests.R2P2.Routing;
 
 /// <summary>Hand-built router traffic: FEEDBACK bytes independent of the runtime's codec, and request buffers as a loop receives them.</summary>
-internal static class RouterWire
+public static class RouterWire
 {
     /// <summary>
     /// The FEEDBACK of docs/design/r2p2.md and docs/router.md: header 0xCC 08 20 00 00 00 00 00, rid, client port, then

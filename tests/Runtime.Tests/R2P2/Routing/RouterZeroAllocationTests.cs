@@ -51,7 +51,8 @@ public abstract class RouterZeroAllocationTests(TestNetwork network)
         report.AssertAllocatesPerCall(64);
     }
 
-    internal static long AllocatedOnRouterLoops(R2P2Router router)
+    /// <summary>The router loops' allocated bytes, once they have gone round past the last call (a hang guard bounds the wait).</summary>
+    public static long AllocatedOnRouterLoops(R2P2Router router)
     {
         var target = router.ReceiveLoopIterations + 2;
         var deadline = DateTime.UtcNow + Payloads.Generous;
@@ -63,7 +64,8 @@ public abstract class RouterZeroAllocationTests(TestNetwork network)
         return router.ReceiveLoopAllocatedBytes;
     }
 
-    internal static void RunCalls(R2P2Client client, int count)
+    /// <summary>Makes <paramref name="count"/> 64-byte calls one after another, spinning (then yielding) on each.</summary>
+    public static void RunCalls(R2P2Client client, int count)
     {
         for (var i = 0; i < count; i++)
         {
