@@ -10,7 +10,7 @@ namespace TailGuard.R2P2.Routing;
 /// the port) or the FEEDBACK port's loop. Each datagram is checked here, then handed to the
 /// <see cref="RouterScheduler"/> of its source's address family (<see cref="RouterPools"/>) under the router's lock; what it decides is sent after each batch, outside the lock.
 /// The request loop also runs the timers (credit reclaim, eviction, queue expiry). The loop that takes FEEDBACK tells the
-/// <see cref="FeedbackPortWatch"/> after each round what its port dropped and whether the round's receive emptied it.
+/// <see cref="FeedbackPortWatch"/> what its port dropped and how far it has been read (<see cref="SamplePort"/>).
 /// </summary>
 internal sealed class RouterLoop : IReceiveLoopHandler, IDisposable
 {
@@ -24,7 +24,10 @@ internal sealed class RouterLoop : IReceiveLoopHandler, IDisposable
     private readonly List<PacketAddress> _evicted = [];
     private readonly ReceiveLoop _loop;
     private readonly FeedbackPortWatch? _watch;
+    private readonly long _dropReadInterval = Math.Max(1, Stopwatch.Frequency / 1000);
     private long _previousTick = FeedbackPortWatch.Never;
+    private long _drainedSince = FeedbackPortWatch.Never;
+    private long _nextDropRead;
 
     // watch: for the loop that takes FEEDBACK, when its transport watches its receive queue; ignored by the other loop.
     public RouterLoop(R2P2Router router, RouterPools pools, object sync, R2P2RouterStatistics statistics, PacketTransport transport, RouterOutput output, bool routesRequests, bool takesFeedback, ReceiveLoopOptions options, FeedbackPortWatch? watch = null)
@@ -51,6 +54,39 @@ internal sealed class RouterLoop : IReceiveLoopHandler, IDisposable
     public void Stop() => _loop.Stop();
 
     public void Dispose() => _loop.Dispose();
+
+    /// <summary>
+    /// What the FEEDBACK port says this round (false: nothing to tell the watch). The round's receive began after the
+    /// previous tick, so when it emptied the port everything that had reached the port by that tick has been read or
+    /// dropped. The drop count is read at most once a millisecond, with the latest such bound: on UDP it is a system call,
+    /// and a round of a request port that takes FEEDBACK too is one batch of requests. Reading it later only moves the
+    /// loss it shows later, which excuses more silences, never fewer; judgments wait for the next read (about 1 ms).
+    /// </summary>
+    private bool SamplePort(long now, out long drops, out long drainedSince)
+    {
+        drops = 0;
+        drainedSince = FeedbackPortWatch.Never;
+        if (_watch is null)
+        {
+            return false;
+        }
+
+        if (Transport.LastReceiveEmptiedQueue)
+        {
+            _drainedSince = _previousTick;
+        }
+
+        _previousTick = now;
+        if (now < _nextDropRead)
+        {
+            return false;
+        }
+
+        _nextDropRead = now + _dropReadInterval;
+        drops = Transport.ReceiveQueueDrops;
+        drainedSince = _drainedSince;
+        return true;
+    }
 
     public bool OnPacket(ReceiveLoop receiveLoop, PacketBuffer packet)
     {
@@ -95,21 +131,12 @@ internal sealed class RouterLoop : IReceiveLoopHandler, IDisposable
     public long OnTick(ReceiveLoop receiveLoop, long now)
     {
         var next = long.MaxValue;
-        var drops = 0L;
-        var emptiedSince = FeedbackPortWatch.Never;
-        if (_watch is not null)
+        var observed = SamplePort(now, out var drops, out var drainedSince);
+        if (observed && !_routesRequests)
         {
-            // The round's receive began after the previous tick: if it emptied the port, everything that had reached the
-            // port by that tick has been read (or dropped, and the count read after it says so).
-            emptiedSince = Transport.LastReceiveEmptiedQueue ? _previousTick : FeedbackPortWatch.Never;
-            drops = Transport.ReceiveQueueDrops;
-            _previousTick = now;
-            if (!_routesRequests)
+            lock (_sync)
             {
-                lock (_sync)
-                {
-                    _watch.Observe(drops, emptiedSince, now);
-                }
+                _watch!.Observe(drops, drainedSince, now);
             }
         }
 
@@ -117,7 +144,11 @@ internal sealed class RouterLoop : IReceiveLoopHandler, IDisposable
         {
             lock (_sync)
             {
-                _watch?.Observe(drops, emptiedSince, now); // FEEDBACK on the request port: seen before its silences are judged
+                if (observed)
+                {
+                    _watch!.Observe(drops, drainedSince, now); // FEEDBACK on the request port: seen before its silences are judged
+                }
+
                 next = _pools.Expire(now, _output);
                 if (_pools.HasEvicted)
                 {

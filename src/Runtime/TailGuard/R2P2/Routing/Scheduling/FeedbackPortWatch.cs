@@ -3,8 +3,8 @@ namespace TailGuard.R2P2.Routing;
 /// <summary>
 /// What the router knows about its FEEDBACK port's receive queue, so that a silent server is told from a lost FEEDBACK
 /// (docs/router.md, "What FEEDBACK does"): when it last saw the queue's drop count rise (a FEEDBACK may be among the
-/// dropped), and up to when everything that reached the port has been read. The loop that reads FEEDBACK reports after
-/// each round (<see cref="Observe"/>); the schedulers judge silences by it. Under the router's lock.
+/// dropped), and up to when everything that reached the port has been read. The loop that reads FEEDBACK reports at most
+/// once a millisecond (<see cref="Observe"/>); the schedulers judge silences by it. Under the router's lock.
 /// </summary>
 internal sealed class FeedbackPortWatch
 {
