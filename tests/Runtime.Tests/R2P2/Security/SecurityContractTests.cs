@@ -254,26 +254,4 @@ public sealed class SecurityContractTests : IDisposable
         _owned.Add(disposable);
         return disposable;
     }
-
-    private sealed class DeferringHandler : IR2P2Handler
-    {
-        private readonly ConcurrentQueue<R2P2ResponseHandle> _handles = new();
-        private int _pending;
-
-        public int Pending => Volatile.Read(ref _pending);
-
-        public void Handle(in R2P2Request request, IBufferWriter<byte> response)
-        {
-            _handles.Enqueue(request.Defer());
-            Interlocked.Increment(ref _pending);
-        }
-
-        public void AnswerAll()
-        {
-            while (_handles.TryDequeue(out var handle))
-            {
-                handle.TrySend("done"u8);
-            }
-        }
-    }
 }

@@ -83,7 +83,7 @@ public sealed class ServerQuotaTests : IDisposable
     [Fact]
     public async Task Admission_can_be_capped_per_source()
     {
-        var handler = new DeferAll();
+        var handler = new DeferringHandler();
         var server = Own(new R2P2Server(_network.Bind("10.0.0.1:9000"), handler, new R2P2ServerOptions { MaxInFlightPerSource = 2 }));
         var greedy = Own(new R2P2Client(_network.Bind("10.0.0.2:0"), server.LocalAddress));
         var samePlace = Own(new R2P2Client(_network.Bind("10.0.0.2:0"), server.LocalAddress)); // same host, another port
@@ -124,27 +124,5 @@ public sealed class ServerQuotaTests : IDisposable
     {
         _owned.Add(disposable);
         return disposable;
-    }
-
-    private sealed class DeferAll : IR2P2Handler
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<R2P2ResponseHandle> _handles = new();
-        private int _pending;
-
-        public int Pending => Volatile.Read(ref _pending);
-
-        public void Handle(in R2P2Request request, IBufferWriter<byte> response)
-        {
-            _handles.Enqueue(request.Defer());
-            Interlocked.Increment(ref _pending);
-        }
-
-        public void AnswerAll()
-        {
-            while (_handles.TryDequeue(out var handle))
-            {
-                handle.TrySend("done"u8);
-            }
-        }
     }
 }
