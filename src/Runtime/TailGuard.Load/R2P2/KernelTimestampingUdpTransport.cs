@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
+using TailGuard.Load.Timing;
 using TailGuard.R2P2;
 
 namespace TailGuard.Load.R2P2;
@@ -14,7 +15,8 @@ namespace TailGuard.Load.R2P2;
 /// A Linux UDP socket that asks the kernel for software receive timestamps (SO_TIMESTAMPING with
 /// SOF_TIMESTAMPING_RX_SOFTWARE): each datagram carries the time the kernel's network stack received it, read from
 /// the control message of recvmmsg. The kernel stamps with CLOCK_REALTIME; each batch converts its stamps to the
-/// monotonic clock with a realtime/monotonic pair read right after the call, so clock adjustments cannot skew them.
+/// monotonic clock with the clocks' offset read right after the call (<see cref="RealtimeOffset"/>: a reading the thread
+/// was stopped in the middle of is refused), so clock adjustments cannot skew them.
 /// </summary>
 /// <remarks>
 /// The core <see cref="UdpTransport"/> does not request control messages, so this transport has its own (small)
@@ -33,7 +35,6 @@ internal sealed unsafe partial class KernelTimestampingUdpTransport : Timestampi
     private const ushort AfInet = 2;
     private const int ControlBytes = 64; // cmsghdr (16) + scm_timestamping (3 timespecs, 48)
     private const int MaxBatch = 64;
-    private const long TicksPer100Ns = 100;
 
     private readonly Socket _socket;
     private readonly int _fd;
@@ -42,6 +43,7 @@ internal sealed unsafe partial class KernelTimestampingUdpTransport : Timestampi
     private readonly SockAddrIn* _names;
     private readonly byte* _control;
     private readonly double _ticksPerNanosecond = Stopwatch.Frequency / 1e9;
+    private RealtimeOffset _clocks;
     private long _kernelStamps;
     private long _fallbackStamps;
     private int _disposed;
@@ -65,6 +67,9 @@ internal sealed unsafe partial class KernelTimestampingUdpTransport : Timestampi
 
     /// <summary>Datagrams that carried a kernel timestamp.</summary>
     public long KernelStamps => Interlocked.Read(ref _kernelStamps);
+
+    /// <summary>The clock offset its stamps are converted with (a copy, for diagnostics; read it when receives are done).</summary>
+    public RealtimeOffset Clocks => _clocks;
 
     /// <summary>Datagrams without one (stamped with the monotonic clock instead).</summary>
     public long FallbackStamps => Interlocked.Read(ref _fallbackStamps);
@@ -157,9 +162,9 @@ internal sealed unsafe partial class KernelTimestampingUdpTransport : Timestampi
             return 0;
         }
 
-        // One realtime/monotonic pair per batch converts the kernel's realtime stamps.
-        var monotonicNow = Stopwatch.GetTimestamp();
-        var realtimeNow = DateTime.UtcNow.Ticks;
+        // One offset reading per batch converts the kernel's realtime stamps.
+        var monotonicNow = _clocks.Calibrate();
+        var realtimeNow = _clocks.RealtimeAt(monotonicNow);
         var kept = 0;
         for (var i = 0; i < received; i++)
         {
@@ -219,8 +224,7 @@ internal sealed unsafe partial class KernelTimestampingUdpTransport : Timestampi
                 var software = (TimeSpec*)(cursor + sizeof(CmsgHdr)); // ts[0]: the software stamp
                 if (software->Seconds != 0 || software->Nanoseconds != 0)
                 {
-                    var stampTicks = (software->Seconds * 1_000_000_000 + software->Nanoseconds) / TicksPer100Ns + DateTime.UnixEpoch.Ticks;
-                    var ageNanoseconds = (realtimeNow - stampTicks) * TicksPer100Ns;
+                    var ageNanoseconds = realtimeNow - software->TotalNanoseconds;
                     if (ageNanoseconds >= -1_000 && ageNanoseconds < 1_000_000_000)
                     {
                         Interlocked.Increment(ref _kernelStamps);
@@ -315,13 +319,6 @@ internal sealed unsafe partial class KernelTimestampingUdpTransport : Timestampi
         public nuint Length;
         public int Level;
         public int Type;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -65,11 +65,4 @@ internal static partial class PreciseWait
 
     [LibraryImport("libc")]
     private static partial int prctl(int option, nuint argument2, nuint argument3, nuint argument4, nuint argument5);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
 }
