@@ -5,7 +5,8 @@
 #
 #   tests/run-under-load.sh [-n RUNS] [-s SPINNERS] [--] [dotnet test arguments...]
 #
-# Without test arguments it runs `dotnet test Sdk.sln`. Examples:
+# Without test arguments it runs the README's test command: builds Sdk.sln once (before the spinners start), then
+# `dotnet test Sdk.sln --no-build` each run, which runs the test projects side by side as CI does. Examples:
 #   tests/run-under-load.sh -n 3
 #   tests/run-under-load.sh -n 5 -- tests/EndToEnd.Tests --filter FullyQualifiedName~ZeroAllocation
 # Exit status: 0 when every run passed, otherwise the number of failed runs (at most 255).
@@ -13,7 +14,7 @@ set -uo pipefail
 
 runs=3
 spinners=2
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -n|--runs) [[ $# -ge 2 && "$2" =~ ^[1-9][0-9]*$ ]] || { echo "run-under-load: -n needs a positive count" >&2; exit 2; }; runs=$2; shift 2 ;;
@@ -26,7 +27,10 @@ while [[ $# -gt 0 ]]; do
 done
 
 cd "$(dirname "$0")/.."
-[[ $# -eq 0 ]] && set -- Sdk.sln
+if [[ $# -eq 0 ]]; then
+  dotnet build Sdk.sln || exit 255
+  set -- Sdk.sln --no-build
+fi
 
 pids=()
 stop_spinners() {
