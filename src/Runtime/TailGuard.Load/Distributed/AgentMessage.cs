@@ -152,6 +152,12 @@ internal sealed class AgentChannel : IAsyncDisposable
     public async Task SendAsync(AgentMessage message, CancellationToken cancellationToken)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(message, s_json);
+        if (bytes.Length > MaxLineBytes)
+        {
+            // The peer would refuse it and drop the connection: say so here, where the cause is known.
+            throw new InvalidOperationException($"A {message.Type} message of {bytes.Length} bytes is over the {MaxLineBytes}-byte limit of the agent protocol.");
+        }
+
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -172,19 +178,21 @@ internal sealed class AgentChannel : IAsyncDisposable
         while (true)
         {
             var newline = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
+            var length = (newline >= 0 ? newline : _end) - _start;
+            if (line.Length + length > MaxLineBytes)
+            {
+                // Checked before the bytes are kept: a line never holds more than the bound.
+                throw new InvalidDataException($"A message longer than {MaxLineBytes} bytes: not a TailGuard load agent peer.");
+            }
+
+            line.Write(_buffer, _start, length);
             if (newline >= 0)
             {
-                line.Write(_buffer, _start, newline - _start);
                 _start = newline + 1;
                 break;
             }
 
-            line.Write(_buffer, _start, _end - _start);
             _start = _end = 0;
-            if (line.Length > MaxLineBytes)
-            {
-                throw new InvalidDataException($"A message longer than {MaxLineBytes} bytes: not a TailGuard load agent peer.");
-            }
 
             var read = await _stream.ReadAsync(_buffer, cancellationToken).ConfigureAwait(false);
             if (read == 0)

@@ -11,7 +11,7 @@ namespace TailGuard.Tests.R2P2.Routing;
 /// docs/router.md read as an outsider would, through <see cref="R2P2Router"/>'s public API on the in-memory network,
 /// with raw peers as servers so every forwarded request and every FEEDBACK is the test's to give: the documented
 /// defaults; <c>MaxOutstanding</c> ("Overload": beyond it an unbounded policy answers DROP, JBSQ queues instead); a
-/// <c>QueueCapacity</c> of 0 (no waiting at all); and a router disposed twice.
+/// <c>QueueCapacity</c> of 0 (no waiting at all); and a disposed router (twice is once; no servers join or leave it).
 /// </summary>
 public sealed class RouterContractTests
 {
@@ -99,6 +99,18 @@ public sealed class RouterContractTests
         rig.Router.Dispose();
         rig.Router.Dispose();
         rig.Dispose(); // a third time, with its peers
+    }
+
+    [Fact]
+    public void A_disposed_router_refuses_to_add_or_remove_servers()
+    {
+        using var rig = RouterRig.StartWithPeers(new InMemoryTestNetwork(seed: 23), 1, servers => Options(servers, RouterPolicy.BoundedShortestQueue(2), maxOutstanding: 16384));
+        var member = rig.Peers[0].Address;
+        var newcomer = rig.Peer().Address;
+        rig.Router.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => rig.Router.AddServer(newcomer));
+        Assert.Throws<ObjectDisposedException>(() => rig.Router.RemoveServer(member));
     }
 
     private static R2P2RouterOptions Options(System.Collections.Generic.IReadOnlyList<PacketAddress> servers, RouterPolicy policy, int maxOutstanding, int queueCapacity = 4096)

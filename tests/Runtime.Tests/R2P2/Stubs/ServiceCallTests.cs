@@ -39,6 +39,7 @@ public class ServiceCallTests
 
     private static readonly ResponseDecoder<int, long> s_lengthPlus = static (in R2P2Response response, in int add) => response.Payload.Length + add;
     private static readonly ResponseDecoder<ValueTuple, long> s_throws = static (in R2P2Response response, in ValueTuple _) => throw new R2P2MalformedResponseException();
+    private static readonly ResponseDecoder<ValueTuple, ValueTuple> s_throwsVoid = static (in R2P2Response response, in ValueTuple _) => throw new R2P2MalformedResponseException();
 
     private static R2P2Response Response(CountingOwner owner, int length = 3) => new(new ReadOnlySequence<byte>(new byte[length]), owner, 0);
 
@@ -52,6 +53,29 @@ public class ServiceCallTests
         Assert.True(result.IsCompletedSuccessfully);
         Assert.Equal(13, await result);
         Assert.Equal(1, owner.Releases);
+    }
+
+    [Fact]
+    public async Task A_completed_call_whose_decode_fails_faults_the_task_instead_of_throwing_from_the_call()
+    {
+        // A service error already answered when the client's method checks (the receive thread was quicker than the
+        // caller) must surface where a later one does: at the await. Throwing from the call broke Task.WhenAll and any
+        // caller that starts a call, does other work, then awaits.
+        var owner = new CountingOwner();
+        ValueTask<long> result = default;
+        var call = Record.Exception(() => result = ServiceCall.Complete(new ValueTask<R2P2Response>(Response(owner)), default(ValueTuple), s_throws));
+        Assert.Null(call);
+        Assert.True(result.IsFaulted);
+        await Assert.ThrowsAsync<R2P2MalformedResponseException>(async () => await result);
+        Assert.Equal(1, owner.Releases);
+
+        var voidOwner = new CountingOwner();
+        ValueTask voidResult = default;
+        call = Record.Exception(() => voidResult = ServiceCall.CompleteVoid(new ValueTask<R2P2Response>(Response(voidOwner)), s_throwsVoid));
+        Assert.Null(call);
+        Assert.True(voidResult.IsFaulted);
+        await Assert.ThrowsAsync<R2P2MalformedResponseException>(async () => await voidResult);
+        Assert.Equal(1, voidOwner.Releases);
     }
 
     [Fact]

@@ -282,8 +282,10 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
     /// a request of <see cref="R2P2RouterOptions.PayloadSize"/> does not fit the MTU of the route to it.
     /// </exception>
     /// <exception cref="InvalidOperationException">The router has <see cref="R2P2RouterOptions.MaxServers"/> servers already.</exception>
+    /// <exception cref="ObjectDisposedException">The router was disposed.</exception>
     public bool AddServer(PacketAddress server)
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         CheckFamily(server, "server");
         CheckRoute(_forwarder, server, "server");
         var output = NewOutput();
@@ -303,8 +305,10 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
     /// </summary>
     /// <param name="server">The server's address.</param>
     /// <returns>True when it was a member.</returns>
+    /// <exception cref="ObjectDisposedException">The router was disposed.</exception>
     public bool RemoveServer(PacketAddress server)
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var output = NewOutput();
         bool removed;
         lock (_sync)

@@ -39,7 +39,16 @@ public static class ServiceCall
     {
         if (call.IsCompletedSuccessfully)
         {
-            return new ValueTask<TResult>(Decode(call.Result, state, decode, decoderOwnsResponse));
+            // An answer already here is still an asynchronous result: a failed decode (an error status, a malformed
+            // response) faults the task rather than throwing from the call, as it does when the answer comes later.
+            try
+            {
+                return new ValueTask<TResult>(Decode(call.Result, state, decode, decoderOwnsResponse));
+            }
+            catch (Exception error)
+            {
+                return ValueTask.FromException<TResult>(error);
+            }
         }
 
         PendingServiceCall<TState, TResult> pending = PendingServiceCall<TState, TResult>.Rent();
@@ -55,8 +64,15 @@ public static class ServiceCall
     {
         if (call.IsCompletedSuccessfully)
         {
-            Decode(call.Result, default, decode, decoderOwnsResponse: false);
-            return default;
+            try
+            {
+                Decode(call.Result, default, decode, decoderOwnsResponse: false);
+                return default;
+            }
+            catch (Exception error)
+            {
+                return ValueTask.FromException(error); // as in Complete: the task faults, the call does not throw
+            }
         }
 
         PendingServiceCall<ValueTuple, ValueTuple> pending = PendingServiceCall<ValueTuple, ValueTuple>.Rent();
