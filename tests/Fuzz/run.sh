@@ -56,8 +56,8 @@ dotnet "$bin/TailGuard.Fuzz.dll" --list | grep -qx "$target" || { echo "no fuzz 
 "$sharpfuzz" "$bin/TailGuard.dll" >/dev/null 2>&1 || true # "already instrumented" when reused
 
 # 3. The campaign: afl-fuzz for SECONDS (one main instance, jobs-1 secondaries), under nice.
-run=$out/$target-$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p "$run"
+# Unique even for two campaigns of one target started in the same second (afl-fuzz refuses a used output folder).
+run=$(mktemp -d "$out/$target-$(date -u +%Y%m%dT%H%M%SZ)-XXXX")
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== fuzzing $target for ${seconds}s with $jobs job(s), nice $nice_level, load $load_before -> $run"
