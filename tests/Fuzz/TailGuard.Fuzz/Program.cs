@@ -94,7 +94,7 @@ internal static class Program
             catch (Exception e)
             {
                 failed++;
-                Console.WriteLine($"FAILED  {file}: {e.GetType().Name}: {e.Message}");
+                Console.WriteLine($"FAILED  {file}: {e}");
             }
         }
 

@@ -277,6 +277,7 @@ public sealed class ServerProtocolTests
 
         Assert.Equal(ServerEventKind.Rejected, step.Kind);
         Assert.Equal(RequestRejection.RefusedAfterAck, step.Rejection);
+        Assert.True(step.KeepsPacket, "the protocol returned the completing datagram with the rest of the request; the caller must not return it again");
         Assert.Equal(0, protocol.PendingReassemblies);
         Assert.Equal(1, full.InFlight);
         Assert.Equal(0, _memory.Outstanding);

@@ -177,8 +177,10 @@ public sealed class ServerProtocol
             case ReassemblyResult.Complete:
                 if (!_admission.TryAdmit(new R2P2AdmissionRequest(header.RequestId, source, _reassembler.PolicyOf(key)))) // the FIRST packet's policy, as delivered
                 {
-                    _reassembler.Remove(key); // refused after its ACK: no DROP can be sent now (docs/security.md)
-                    return Reject(RequestRejection.RefusedAfterAck, status, header, source, Since(discardsBefore));
+                    // Refused after its ACK: no DROP can be sent now (docs/security.md). Remove returns every packet of the
+                    // request, this datagram's too (Add stored it), so the event keeps it: the caller must not return it again.
+                    _reassembler.Remove(key);
+                    return new ServerEvent(ServerEventKind.Rejected, RequestRejection.RefusedAfterAck, status, header, source, default, keepsPacket: true, Since(discardsBefore));
                 }
 
                 _assembled = _reassembler.TakeAssembled(key, out var length, out var policy);
