@@ -55,6 +55,7 @@ public sealed class KernelReceiveStampTests
 
         var clocks = transport.Clocks;
         Assert.True(transport.KernelStamps > Datagrams / 2, $"only {transport.KernelStamps} of {Datagrams} datagrams carried a kernel stamp");
+        Assert.True(clocks.IsKnown, "the stamps were not converted through the transport's clock offset");
         Assert.True(violations == 0, $"{violations} of {Datagrams} stamps outside [send, receive return]; last: {last}; {clocks.Refused} clock readings refused (widest {clocks.WidestRefusedNanoseconds / 1_000.0:F1} us)");
     }
 }

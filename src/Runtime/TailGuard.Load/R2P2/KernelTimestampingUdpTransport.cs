@@ -42,7 +42,7 @@ internal sealed unsafe partial class KernelTimestampingUdpTransport : Timestampi
     private readonly IoVec* _vectors;
     private readonly SockAddrIn* _names;
     private readonly byte* _control;
-    private readonly double _ticksPerNanosecond = Stopwatch.Frequency / 1e9;
+    private static readonly long OneMicrosecond = Stopwatch.Frequency / 1_000_000;
     private RealtimeOffset _clocks;
     private long _kernelStamps;
     private long _fallbackStamps;
@@ -164,7 +164,6 @@ internal sealed unsafe partial class KernelTimestampingUdpTransport : Timestampi
 
         // One offset reading per batch converts the kernel's realtime stamps.
         var monotonicNow = _clocks.Calibrate();
-        var realtimeNow = _clocks.RealtimeAt(monotonicNow);
         var kept = 0;
         for (var i = 0; i < received; i++)
         {
@@ -178,7 +177,7 @@ internal sealed unsafe partial class KernelTimestampingUdpTransport : Timestampi
             buffer.Length = (int)header.Length;
             var name = _names[i];
             buffer.Address = new PacketAddress(BinaryPrimitives.ReverseEndianness(name.AddressBigEndian), BinaryPrimitives.ReverseEndianness(name.PortBigEndian));
-            NoteReceive(buffer, Stamp(ref header.Header, monotonicNow, realtimeNow));
+            NoteReceive(buffer, Stamp(ref header.Header, monotonicNow));
             if (kept != i)
             {
                 (buffers[kept], buffers[i]) = (buffers[i], buffers[kept]);
@@ -207,7 +206,7 @@ internal sealed unsafe partial class KernelTimestampingUdpTransport : Timestampi
     private static byte* Pointer(PacketBuffer buffer) => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(buffer.Storage)); // pinned (POH) arrays never move
 
     /// <summary>The datagram's kernel stamp on the monotonic clock, or now when it carries none (or an implausible one).</summary>
-    private long Stamp(ref MsgHdr header, long monotonicNow, long realtimeNow)
+    private long Stamp(ref MsgHdr header, long monotonicNow)
     {
         var cursor = (byte*)header.Control;
         var end = cursor + header.ControlLength;
@@ -224,11 +223,12 @@ internal sealed unsafe partial class KernelTimestampingUdpTransport : Timestampi
                 var software = (TimeSpec*)(cursor + sizeof(CmsgHdr)); // ts[0]: the software stamp
                 if (software->Seconds != 0 || software->Nanoseconds != 0)
                 {
-                    var ageNanoseconds = realtimeNow - software->TotalNanoseconds;
-                    if (ageNanoseconds >= -1_000 && ageNanoseconds < 1_000_000_000)
+                    // Plausible: at most a second old, and no later than now beyond the conversion's own error.
+                    var stamp = _clocks.MonotonicAt(software->TotalNanoseconds);
+                    if (stamp - monotonicNow <= OneMicrosecond && monotonicNow - stamp < Stopwatch.Frequency)
                     {
                         Interlocked.Increment(ref _kernelStamps);
-                        return monotonicNow - (long)(Math.Max(0, ageNanoseconds) * _ticksPerNanosecond);
+                        return Math.Min(stamp, monotonicNow);
                     }
                 }
             }

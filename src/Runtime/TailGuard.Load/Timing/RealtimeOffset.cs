@@ -27,7 +27,6 @@ internal partial struct RealtimeOffset
     private static readonly double TicksPerNanosecond = Stopwatch.Frequency / 1e9;
 
     private long _realtimeMinusMonotonicNanoseconds;
-    private long _widestRefused;
 
     /// <summary>Whether an offset was ever accepted.</summary>
     public bool IsKnown { get; private set; }
@@ -36,7 +35,7 @@ internal partial struct RealtimeOffset
     public long Refused { get; private set; }
 
     /// <summary>The widest refused bracket in nanoseconds: how long the thread was stopped between two reads.</summary>
-    public readonly long WidestRefusedNanoseconds => _widestRefused;
+    public long WidestRefusedNanoseconds { get; private set; }
 
     /// <summary>
     /// Offers a reading: a realtime instant (nanoseconds since the epoch) taken between two monotonic timestamps. A tight
@@ -50,7 +49,7 @@ internal partial struct RealtimeOffset
         if (!tight)
         {
             Refused++;
-            _widestRefused = Math.Max(_widestRefused, bracket);
+            WidestRefusedNanoseconds = Math.Max(WidestRefusedNanoseconds, bracket);
             if (IsKnown)
             {
                 return false;
@@ -77,9 +76,6 @@ internal partial struct RealtimeOffset
             }
         }
     }
-
-    /// <summary>The realtime instant (nanoseconds since the epoch) at monotonic timestamp <paramref name="monotonic"/>.</summary>
-    public readonly long RealtimeAt(long monotonic) => (long)(monotonic / TicksPerNanosecond) + _realtimeMinusMonotonicNanoseconds;
 
     /// <summary>The monotonic timestamp of realtime instant <paramref name="realtimeNanoseconds"/>.</summary>
     public readonly long MonotonicAt(long realtimeNanoseconds) => (long)((realtimeNanoseconds - _realtimeMinusMonotonicNanoseconds) * TicksPerNanosecond);
