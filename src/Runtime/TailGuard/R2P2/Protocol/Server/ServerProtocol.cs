@@ -180,7 +180,7 @@ public sealed class ServerProtocol
                     // Refused after its ACK: no DROP can be sent now (docs/security.md). Remove returns every packet of the
                     // request, this datagram's too (Add stored it), so the event keeps it: the caller must not return it again.
                     _reassembler.Remove(key);
-                    return new ServerEvent(ServerEventKind.Rejected, RequestRejection.RefusedAfterAck, status, header, source, default, keepsPacket: true, Since(discardsBefore));
+                    return Reject(RequestRejection.RefusedAfterAck, status, header, source, Since(discardsBefore), keepsPacket: true);
                 }
 
                 _assembled = _reassembler.TakeAssembled(key, out var length, out var policy);
@@ -223,8 +223,8 @@ public sealed class ServerProtocol
     private static ServerEvent Event(ServerEventKind kind, in R2P2Header header, PacketAddress source, bool keepsPacket, int discarded)
         => new(kind, RequestRejection.None, HeaderStatus.Valid, header, source, default, keepsPacket, discarded);
 
-    private static ServerEvent Reject(RequestRejection rejection, HeaderStatus status, in R2P2Header header, PacketAddress source, int discarded)
-        => new(ServerEventKind.Rejected, rejection, status, header, source, default, keepsPacket: false, discarded);
+    private static ServerEvent Reject(RequestRejection rejection, HeaderStatus status, in R2P2Header header, PacketAddress source, int discarded, bool keepsPacket = false)
+        => new(ServerEventKind.Rejected, rejection, status, header, source, default, keepsPacket, discarded);
 
     private int Since(long discardsBefore) => (int)(_reassembler.Discards - discardsBefore);
 }
