@@ -9,7 +9,7 @@
 # `dotnet test Sdk.sln --no-build` each run, which runs the test projects side by side as CI does. Examples:
 #   tests/run-under-load.sh -n 3
 #   tests/run-under-load.sh -n 5 -- tests/EndToEnd.Tests --filter FullyQualifiedName~ZeroAllocation
-# Exit status: 0 when every run passed, otherwise the number of failed runs (at most 255).
+# Exit status: 0 when every run passed, otherwise the number of failed runs (at most 255); 255 when the build fails.
 set -uo pipefail
 
 runs=3
