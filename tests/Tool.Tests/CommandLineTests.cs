@@ -55,6 +55,8 @@ public sealed class CommandLineTests
     [InlineData("--receive-mode: 'sometimes' is not one of", "serve", "--receive-mode", "sometimes")]
     [InlineData("--count: '0' is not a whole number", "ping", "--count", "0")]
     [InlineData("--size: '2MiB' is not a size", "ping", "--size", "2MiB")]
+    [InlineData("--parked-timeout must be longer than 0", "cluster", "node", "--members", "127.0.0.1:9000,127.0.0.1:9001,127.0.0.1:9002", "--id", "0", "--data", "unused", "--parked-timeout", "0ms")]
+    [InlineData("--parked-timeout: '5' is not a duration with a unit", "cluster", "start", "--parked-timeout", "5")]
     [InlineData("Required command was not provided", "")]
     [InlineData("Unrecognized command or argument 'launch'", "launch")]
     public async Task Bad_command_lines_are_one_line_usage_errors(string message, params string[] args)

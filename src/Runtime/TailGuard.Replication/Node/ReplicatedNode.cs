@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
@@ -33,6 +34,8 @@ public sealed class ReplicatedNode : IAsyncDisposable
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(1);
     private static readonly TimeSpan StatusHeartbeat = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan ExpiryPassInterval = TimeSpan.FromMilliseconds(100);
+    private const int ExpiryReadBatch = 4096; // log entries per WAL read in an expiry pass
 
     private readonly ReplicatedNodeOptions _options;
     private readonly IReplicatedService _service;
@@ -54,10 +57,13 @@ public sealed class ReplicatedNode : IAsyncDisposable
     private uint _boot = (uint)Random.Shared.Next(); // this incarnation's id in STATUS: a restart or a restored snapshot changes it
     private readonly long _tickTicks = (long)(Tick.TotalSeconds * Stopwatch.Frequency);
     private readonly long _heartbeatTicks = (long)(StatusHeartbeat.TotalSeconds * Stopwatch.Frequency);
+    private readonly long _expiryPassTicks;
     private ReplicatedStateMachine? _stateMachine;
     private WriteAheadLog? _wal;
     private RaftCluster? _cluster;
     private Task _orderer = Task.CompletedTask;
+    private Task _expiryPass = Task.CompletedTask;
+    private long _nextExpiryPass;
     private long _handled;
     private long _commitPushes;
     private long _lastStatusSent;
@@ -73,6 +79,8 @@ public sealed class ReplicatedNode : IAsyncDisposable
         _members = options.Members.Select(PacketAddress.FromEndPoint).ToArray();
         Statistics = new ReplicatedNodeStatistics();
         _parked = new ParkedPayloads(options.MaxParkedPayloads, options.ParkedPayloadTimeout);
+        var expiryPass = TimeSpan.FromTicks(Math.Min(ExpiryPassInterval.Ticks, options.ParkedPayloadTimeout.Ticks / 4));
+        _expiryPassTicks = (long)(expiryPass.TotalSeconds * Stopwatch.Frequency);
         _journal = new PayloadJournal(new DirectoryInfo(Path.Combine(options.DataDirectory, "journal")));
         _view = new ClusterView(_members.Length, options.Self, options.UpperElectionTimeout * 2);
         _repliers = new ReplierSelector(_view, options.MaxOutstandingReplies);
@@ -199,7 +207,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
         => string.Create(
             System.Globalization.CultureInfo.InvariantCulture,
             $"node={Self} leader={LeaderIndex} term={Term} mode={_options.Mode} applied={AppliedIndex} commit={CommitIndex} log={LogIndex} snapshot={SnapshotIndex} " +
-            $"parked={_parked.Count} pending_replies={_pending.Count} requests={Statistics.Requests} drops={Statistics.Drops} ordered={Statistics.Ordered} " +
+            $"parked={_parked.Count} parked_expired={_parked.Expired} parked_kept={_parked.Kept} pending_replies={_pending.Count} requests={Statistics.Requests} drops={Statistics.Drops} ordered={Statistics.Ordered} " +
             $"replies={Statistics.Replies} duplicates={Statistics.Duplicates} recoveries={Statistics.RecoveriesAsked} recovered_for_peers={Statistics.RecoveriesServed} snapshots={Statistics.Snapshots} " +
             $"restored={Statistics.SnapshotsRestored} snapshot_replies={Statistics.SnapshotReplies}");
 
@@ -218,6 +226,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
         _transport.Dispose();
         _pending.Clear();
         await _orderer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Volatile.Read(ref _expiryPass).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // it reads the WAL
         if (_cluster is not null)
         {
             try
@@ -367,10 +376,70 @@ public sealed class ReplicatedNode : IAsyncDisposable
     internal long OnTick(ReceiveLoop loop, long now)
     {
         SendStatus(now, force: false, loop);
-        _parked.Expire(now);
+        StartExpiryPass(now);
         _recovery.Retry(now);
         _pending.Release(_view.DurableIndex(), _sender);
         return now + _tickTicks;
+    }
+
+    /// <summary>
+    /// Starts an expiry pass of the parked table when a payload in it is past the timeout and no pass runs (at most one
+    /// every <see cref="ExpiryPassInterval"/>). The pass reads the log off the loop thread: a payload that an entry this
+    /// replica has not applied yet names is kept, since that entry may commit long after it was ordered (a leader
+    /// partitioned, a slow election) and every replica applying it needs the payload from someone
+    /// (docs/replication.md, "Parking and joining").
+    /// </summary>
+    private void StartExpiryPass(long now)
+    {
+        if (now < _nextExpiryPass || !_expiryPass.IsCompleted || !_parked.HasStale(now))
+        {
+            return;
+        }
+
+        _nextExpiryPass = now + _expiryPassTicks;
+        Volatile.Write(ref _expiryPass, Task.Run(() => ExpireParkedAsync(now)));
+    }
+
+    private async Task ExpireParkedAsync(long now)
+    {
+        try
+        {
+            _parked.Expire(now, await KeysNamedByUnappliedEntriesAsync(_stopping.Token).ConfigureAwait(false));
+        }
+        catch (Exception error) when (error is OperationCanceledException or ObjectDisposedException && _stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            // Nothing is dropped by age this pass (the count bound still holds); the next pass reads the log again.
+            Log(LogLevel.Warning, "reading the log to expire parked payloads failed", error);
+        }
+    }
+
+    /// <summary>The request keys the entries after the applied index in this replica's log name.</summary>
+    private async Task<HashSet<RequestKey>> KeysNamedByUnappliedEntriesAsync(CancellationToken cancellationToken)
+    {
+        var named = new HashSet<RequestKey>();
+        if (_wal is not { } wal)
+        {
+            return named; // not started (or unreplicated): no log names anything
+        }
+
+        var last = wal.LastEntryIndex;
+        for (var first = AppliedIndex + 1; first <= last; first += ExpiryReadBatch)
+        {
+            using var entries = await wal.ReadAsync(first, Math.Min(last, first + ExpiryReadBatch - 1), cancellationToken).ConfigureAwait(false);
+            foreach (var entry in entries)
+            {
+                if (!entry.IsConfiguration && entry.TryGetPayload(out var sequence) && !sequence.IsEmpty
+                    && EntryMetadata.TryDecode(sequence.IsSingleSegment ? sequence.FirstSpan : sequence.ToArray(), out var metadata, out _))
+                {
+                    named.Add(metadata.Key);
+                }
+            }
+        }
+
+        return named;
     }
 
     /// <summary>Which member sent a datagram (-1 for anyone else).</summary>

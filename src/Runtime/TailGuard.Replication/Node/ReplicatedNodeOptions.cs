@@ -48,7 +48,7 @@ public sealed class ReplicatedNodeOptions
     /// <summary>Parked payloads kept at most (the oldest is evicted beyond). 65536 by default.</summary>
     public int MaxParkedPayloads { get; init; } = 65536;
 
-    /// <summary>A parked payload no log entry claimed is dropped after this long. 5 s by default.</summary>
+    /// <summary>A parked payload is dropped after this long unless an entry in the replica's log that it has not applied yet names it (then it is kept for another period). 5 s by default.</summary>
     public TimeSpan ParkedPayloadTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>A snapshot is taken every this many applied entries, which bounds the log and the payload journal. 8192 by default.</summary>

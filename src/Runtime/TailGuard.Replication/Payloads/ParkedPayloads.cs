@@ -8,8 +8,10 @@ namespace TailGuard.Replication.Payloads;
 /// The "unordered" table of HovercRaft (docs/replication.md, "Parking and joining"): every replica keeps the request
 /// payloads it received from clients, keyed by <see cref="RequestKey"/>, with the deferred response handle that lets it
 /// answer if it becomes the request's replier, until the ordered log entry for the key is applied. Bounded in count
-/// (the oldest is evicted) and in age (a payload no entry claimed within the timeout is dropped); a replica that lost
-/// a payload recovers it from a peer, so eviction costs time, never correctness. Thread-safe.
+/// (the oldest is evicted) and in age: a payload older than the timeout is dropped unless an entry in the replica's log
+/// that it has not applied yet names it (the caller says which, see <see cref="Expire"/>), so a write ordered long
+/// before it commits keeps its payload somewhere. A replica that lost a payload recovers it from a peer, so eviction
+/// costs time, never correctness, while one replica holding the entry kept it. Thread-safe.
 /// </summary>
 internal sealed class ParkedPayloads
 {
@@ -20,6 +22,7 @@ internal sealed class ParkedPayloads
     private readonly long _timeoutTicks;
     private long _evicted;
     private long _expired;
+    private long _kept;
 
     public ParkedPayloads(int capacity, TimeSpan timeout)
     {
@@ -42,6 +45,9 @@ internal sealed class ParkedPayloads
     public long Evicted => System.Threading.Interlocked.Read(ref _evicted);
 
     public long Expired => System.Threading.Interlocked.Read(ref _expired);
+
+    /// <summary>Payloads found past the timeout but kept for another one, because an unapplied entry named them.</summary>
+    public long Kept => System.Threading.Interlocked.Read(ref _kept);
 
     public bool IsFull
     {
@@ -132,15 +138,38 @@ internal sealed class ParkedPayloads
         }
     }
 
-    /// <summary>Drops payloads parked for longer than the timeout; their handles expire in the server.</summary>
-    public void Expire(long now)
+    /// <summary>Whether a payload is parked for longer than the timeout (an <see cref="Expire"/> pass has work).</summary>
+    public bool HasStale(long now)
+    {
+        lock (_sync)
+        {
+            return _byAge.First is { } oldest && now - oldest.Value.ParkedAt >= _timeoutTicks;
+        }
+    }
+
+    /// <summary>
+    /// Drops payloads parked for longer than the timeout at <paramref name="now"/>, except those whose key
+    /// <paramref name="named"/> holds (an entry this replica has not applied names them): those are kept for another
+    /// timeout, after which the next pass asks again. Their handles expire in the server.
+    /// </summary>
+    public void Expire(long now, IReadOnlySet<RequestKey> named)
     {
         lock (_sync)
         {
             while (_byAge.First is { } oldest && now - oldest.Value.ParkedAt >= _timeoutTicks)
             {
-                Remove(oldest);
-                _expired++;
+                if (named.Contains(oldest.Value.Key))
+                {
+                    _byAge.RemoveFirst();
+                    oldest.Value = oldest.Value with { ParkedAt = now };
+                    _byAge.AddLast(oldest);
+                    _kept++;
+                }
+                else
+                {
+                    Remove(oldest);
+                    _expired++;
+                }
             }
         }
     }

@@ -43,6 +43,12 @@ internal static class ClusterNodeCommand
             }
 
             var election = settings.ElectionTimeout.Get(parse);
+            var parkedTimeout = settings.ParkedTimeout.Get(parse);
+            if (parkedTimeout <= TimeSpan.Zero)
+            {
+                throw ToolException.Usage("--parked-timeout must be longer than 0.");
+            }
+
             var options = new ReplicatedNodeOptions
             {
                 Members = list,
@@ -55,6 +61,7 @@ internal static class ClusterNodeCommand
                 MaxApplyLag = settings.MaxApplyLag.Get(parse),
                 SnapshotInterval = settings.SnapshotInterval.Get(parse),
                 ApplyDelay = settings.ApplyDelay.Get(parse),
+                ParkedPayloadTimeout = parkedTimeout,
                 DurableReplies = !parse.GetValue(settings.FastReplies),
                 Logger = new LineLogger(output, parse.GetValue(quiet) ? LogLevel.Warning : LogLevel.Information),
             };

@@ -38,6 +38,8 @@ internal sealed class NodeSettings
 
     public Valued<TimeSpan> ApplyDelay { get; } = ToolOptions.Duration("--apply-delay", "Slow this replica's apply by this long per entry (to see flow control).", TimeSpan.Zero);
 
+    public Valued<TimeSpan> ParkedTimeout { get; } = ToolOptions.Duration("--parked-timeout", "Drop a parked payload after this long, unless an unapplied log entry names it.", TimeSpan.FromSeconds(5));
+
     public Option<bool> FastReplies { get; } = new("--fast-replies") { Description = "Answer writes once the replier applied them, without waiting for a majority (faster, less durable)." };
 
     public static NodeSettings Create() => new();
@@ -50,6 +52,7 @@ internal sealed class NodeSettings
         command.Options.Add(MaxApplyLag.Option);
         command.Options.Add(SnapshotInterval.Option);
         command.Options.Add(ApplyDelay.Option);
+        command.Options.Add(ParkedTimeout.Option);
         command.Options.Add(FastReplies);
     }
 
@@ -90,6 +93,12 @@ internal sealed class NodeSettings
         {
             yield return "--apply-delay";
             yield return ToolOptions.Format(ApplyDelay.Get(parse));
+        }
+
+        if (ParkedTimeout.IsGiven(parse))
+        {
+            yield return "--parked-timeout";
+            yield return ToolOptions.Format(ParkedTimeout.Get(parse));
         }
 
         if (parse.GetValue(FastReplies))
