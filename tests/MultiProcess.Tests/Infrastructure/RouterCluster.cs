@@ -97,19 +97,7 @@ internal sealed partial class RouterCluster : IDisposable
     }
 
     /// <summary>Waits until the router has printed <paramref name="text"/>.</summary>
-    public async Task WaitForLineAsync(string text, TimeSpan? timeout = null)
-    {
-        var limit = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (!Router.Output.Contains(text, StringComparison.Ordinal))
-        {
-            if (DateTime.UtcNow > limit)
-            {
-                throw new TimeoutException($"the router did not print '{text}' in time:\n{Router.Output}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    public Task WaitForLineAsync(string text, TimeSpan? timeout = null) => Router.WaitForOutputAsync(text, timeout);
 
     /// <summary>
     /// Stops the router (SIGTERM) once it has settled what the clients sent, and reads its final counts. A stopped router

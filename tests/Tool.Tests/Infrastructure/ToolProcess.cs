@@ -89,6 +89,36 @@ internal sealed partial class ToolProcess : IDisposable
         throw new TimeoutException($"the tool did not print '{marker}' in time:\n{Output}");
     }
 
+    /// <summary>
+    /// Waits until the process has printed <paramref name="text"/>. Output arrives line by line while the test reads it:
+    /// a line printed after the one a test waited for (the tool's own line after a library's log line) is not there yet
+    /// when that wait returns.
+    /// </summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan? timeout = null)
+    {
+        var limit = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited)
+            {
+                _process.WaitForExit(); // the rest of its output
+                if (Output.Contains(text, StringComparison.Ordinal))
+                {
+                    return;
+                }
+
+                throw new InvalidOperationException($"the tool exited ({_process.ExitCode}) before printing '{text}':\n{Output}");
+            }
+
+            if (DateTime.UtcNow > limit)
+            {
+                throw new TimeoutException($"the tool did not print '{text}' in time:\n{Output}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Stops the tool as Ctrl+C would (SIGTERM, so it prints its final counts) and waits for it to exit.</summary>
     public async Task<int> StopAsync(TimeSpan timeout)
     {

@@ -26,7 +26,10 @@ public sealed class XdpRouterProcessTests(BridgedNetworkFixture fixture) : IClas
         using var router = ToolProcess.Start(network.Router.Namespace, "router", "--xdp", network.Router.Interface, "--listen", $"{network.Router.IPv4}:0",
             "--server", server, "--policy", "round-robin", "--feedback-timeout", "10m");
         var address = await router.WaitForAddressAsync("R2P2 router on");
-        Assert.Contains($"AF_XDP on {network.Router.Interface}:0, forwarding in place", router.Output, StringComparison.Ordinal);
+
+        // The transport's log line ("R2P2 router on ... over AF_XDP") comes before the tool's own and matches the marker
+        // too: wait for the tool's line, which must say that it forwards in place.
+        await router.WaitForOutputAsync($"AF_XDP on {network.Router.Interface}:0, forwarding in place");
 
         using var ping = ToolProcess.Start(network.Client.Namespace, "ping", "--via-router", "--server", address, "--count", "50", "--warmup", "10", "--verify", "--timeout", "10s");
         Assert.True(await ping.WaitForExitAsync(TimeSpan.FromSeconds(120)) == 0, ping.Output + router.Output);
