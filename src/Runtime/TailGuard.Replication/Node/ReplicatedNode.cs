@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
@@ -431,8 +430,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
             using var entries = await wal.ReadAsync(first, Math.Min(last, first + ExpiryReadBatch - 1), cancellationToken).ConfigureAwait(false);
             foreach (var entry in entries)
             {
-                if (!entry.IsConfiguration && entry.TryGetPayload(out var sequence) && !sequence.IsEmpty
-                    && EntryMetadata.TryDecode(sequence.IsSingleSegment ? sequence.FirstSpan : sequence.ToArray(), out var metadata, out _))
+                if (RequestEntries.TryGetBytes(entry, out var bytes) && EntryMetadata.TryDecode(bytes, out var metadata, out _))
                 {
                     named.Add(metadata.Key);
                 }

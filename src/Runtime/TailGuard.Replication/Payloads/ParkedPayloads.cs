@@ -67,7 +67,7 @@ internal sealed class ParkedPayloads
         {
             if (_byKey.TryGetValue(key, out var existing))
             {
-                if (now - existing.Value.ParkedAt < _timeoutTicks)
+                if (!IsStale(existing.Value, now))
                 {
                     return false;
                 }
@@ -143,7 +143,7 @@ internal sealed class ParkedPayloads
     {
         lock (_sync)
         {
-            return _byAge.First is { } oldest && now - oldest.Value.ParkedAt >= _timeoutTicks;
+            return _byAge.First is { } oldest && IsStale(oldest.Value, now);
         }
     }
 
@@ -156,7 +156,7 @@ internal sealed class ParkedPayloads
     {
         lock (_sync)
         {
-            while (_byAge.First is { } oldest && now - oldest.Value.ParkedAt >= _timeoutTicks)
+            while (_byAge.First is { } oldest && IsStale(oldest.Value, now))
             {
                 if (named.Contains(oldest.Value.Key))
                 {
@@ -173,6 +173,8 @@ internal sealed class ParkedPayloads
             }
         }
     }
+
+    private bool IsStale(in Parked parked, long now) => now - parked.ParkedAt >= _timeoutTicks;
 
     private void Remove(LinkedListNode<Parked> node)
     {

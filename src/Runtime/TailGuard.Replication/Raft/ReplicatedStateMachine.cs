@@ -64,9 +64,8 @@ internal sealed class ReplicatedStateMachine : SimpleStateMachine
         }
 
         var index = entry.Index;
-        if (!entry.IsConfiguration && entry.TryGetPayload(out var sequence) && !sequence.IsEmpty)
+        if (RequestEntries.TryGetBytes(entry, out var bytes))
         {
-            var bytes = sequence.IsSingleSegment ? sequence.FirstSpan : sequence.ToArray();
             if (EntryMetadata.TryDecode(bytes, out var metadata, out var carried))
             {
                 var payload = metadata.CarriesPayload ? carried.ToArray() : null;
