@@ -67,52 +67,37 @@ internal sealed partial class ToolProcess : IDisposable
     }
 
     /// <summary>The first HOST:PORT the process prints after <paramref name="marker"/> ("echo on", "listening on").</summary>
-    public async Task<string> WaitForAddressAsync(string marker, TimeSpan? timeout = null)
-    {
-        var limit = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (DateTime.UtcNow < limit)
-        {
-            var match = Regex.Match(Output, Regex.Escape(marker) + @" (\S+:\d+)");
-            if (match.Success)
-            {
-                return match.Groups[1].Value;
-            }
-
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"the tool exited ({_process.ExitCode}) before printing '{marker}':\n{Output}");
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"the tool did not print '{marker}' in time:\n{Output}");
-    }
+    public Task<string> WaitForAddressAsync(string marker, TimeSpan? timeout = null)
+        => WaitForAsync(marker, output => Regex.Match(output, Regex.Escape(marker) + @" (\S+:\d+)") is { Success: true } match ? match.Groups[1].Value : null, timeout);
 
     /// <summary>
     /// Waits until the process has printed <paramref name="text"/>. Output arrives line by line while the test reads it:
     /// a line printed after the one a test waited for (the tool's own line after a library's log line) is not there yet
     /// when that wait returns.
     /// </summary>
-    public async Task WaitForOutputAsync(string text, TimeSpan? timeout = null)
+    public Task WaitForOutputAsync(string text, TimeSpan? timeout = null)
+        => WaitForAsync(text, output => output.Contains(text, StringComparison.Ordinal) ? text : null, timeout);
+
+    /// <summary>Polls the output until <paramref name="find"/> finds something in it; fails when the process exits first or time runs out.</summary>
+    private async Task<string> WaitForAsync(string marker, Func<string, string?> find, TimeSpan? timeout)
     {
         var limit = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (!Output.Contains(text, StringComparison.Ordinal))
+        while (true)
         {
+            if (find(Output) is { } found)
+            {
+                return found;
+            }
+
             if (_process.HasExited)
             {
                 _process.WaitForExit(); // the rest of its output
-                if (Output.Contains(text, StringComparison.Ordinal))
-                {
-                    return;
-                }
-
-                throw new InvalidOperationException($"the tool exited ({_process.ExitCode}) before printing '{text}':\n{Output}");
+                return find(Output) ?? throw new InvalidOperationException($"the tool exited ({_process.ExitCode}) before printing '{marker}':\n{Output}");
             }
 
             if (DateTime.UtcNow > limit)
             {
-                throw new TimeoutException($"the tool did not print '{text}' in time:\n{Output}");
+                throw new TimeoutException($"the tool did not print '{marker}' in time:\n{Output}");
             }
 
             await Task.Delay(50);
