@@ -96,6 +96,25 @@ public sealed class ProgramTests(VethFixture veth) : IClassFixture<VethFixture>
         Assert.Contains("tgxnosuch0", name.Message, StringComparison.Ordinal);
     }
 
+    [NetworkFact]
+    public void The_default_frame_count_is_4096_or_twice_the_ring_and_a_count_below_twice_the_ring_is_refused()
+    {
+        var pair = veth.Pair;
+        using (var defaults = NamespaceThread.Run(pair.NamespaceA, () => XdpTransport.Create(new XdpTransportOptions { Interface = pair.InterfaceA })))
+        {
+            Assert.Equal(4096, defaults.Statistics.FrameCount);
+        }
+
+        using (var wide = NamespaceThread.Run(pair.NamespaceA, () => XdpTransport.Create(new XdpTransportOptions { Interface = pair.InterfaceA, RingSize = 4096 })))
+        {
+            Assert.Equal(2 * 4096, wide.Statistics.FrameCount);
+        }
+
+        var few = Assert.Throws<ArgumentException>(() => NamespaceThread.Run(pair.NamespaceA, () => XdpTransport.Create(new XdpTransportOptions { Interface = pair.InterfaceA, FrameCount = 1024 + 1023 })));
+        Assert.Contains($"{nameof(XdpTransportOptions.FrameCount)} must be 0 (sized for the role) or at least twice {nameof(XdpTransportOptions.RingSize)} (2048)", few.Message, StringComparison.Ordinal);
+        Assert.True(IsDetached(pair), "a refused setting leaves nothing attached");
+    }
+
     internal static bool IsAttached(VethPair pair) => NamespaceThread.Run(pair.NamespaceA, () =>
     {
         using var netlink = NetlinkSocket.Open();

@@ -168,10 +168,17 @@ public sealed unsafe class XdpTransport : PacketTransport
     /// <exception cref="XdpUnavailableException">AF_XDP cannot be used here; the message names what is missing.</exception>
     /// <exception cref="ArgumentException">A setting is wrong (no such interface or queue, an address it does not have).</exception>
     /// <exception cref="XdpException">The interface is down or has no address, the port is taken, or the kernel failed otherwise.</exception>
-    public static XdpTransport Create(XdpTransportOptions options)
+    public static XdpTransport Create(XdpTransportOptions options) => Create(options, held: 0);
+
+    /// <summary>
+    /// <see cref="Create(XdpTransportOptions)"/> for a role that keeps <paramref name="held"/> frames beyond the rings
+    /// (a router's queued requests), which a <see cref="XdpTransportOptions.FrameCount"/> of 0 sizes the UMEM for.
+    /// </summary>
+    internal static XdpTransport Create(XdpTransportOptions options, int held)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        var frames = (int)Math.Min(options.FramesHolding(held), XdpTransportOptions.MaxFrameCount); // the router refuses more first
         CheckPlatform();
         var netlink = NetlinkSocket.Open();
         XdpAttachment? attachment = null;
@@ -191,7 +198,7 @@ public sealed unsafe class XdpTransport : PacketTransport
 
             var local = ChooseLocal(options.LocalAddress, addresses, link.Name);
             attachment = XdpAttachment.Acquire(link, options);
-            pool = new FramePool(options.FrameSize, options.FrameCount);
+            pool = new FramePool(options.FrameSize, frames);
             socket = XskSocket.Open(link.Name, link.Index, options.Queue, pool, options);
             attachment.Register(options.Queue, socket.Fd);
             registered = true;

@@ -7,6 +7,9 @@ namespace TailGuard.Transport.Xdp;
 /// <summary>Settings of an <see cref="XdpTransport"/> (docs/xdp.md lists each with its reason).</summary>
 public sealed class XdpTransportOptions
 {
+    /// <summary>The most UMEM frames a transport registers (4 GiB of 4096-byte frames).</summary>
+    internal const int MaxFrameCount = 1 << 20;
+
     /// <summary>The network interface, e.g. "eth0" (required).</summary>
     public string Interface { get; init; } = string.Empty;
 
@@ -32,8 +35,12 @@ public sealed class XdpTransportOptions
     /// <summary>Bytes per UMEM frame: 2048 or 4096 (the kernel's aligned chunk sizes that hold a 1500-byte MTU frame).</summary>
     public int FrameSize { get; init; } = 4096;
 
-    /// <summary>UMEM frames: at least twice <see cref="RingSize"/> (half feed the receive ring, the rest send and lend).</summary>
-    public int FrameCount { get; init; } = 4096;
+    /// <summary>
+    /// UMEM frames: at least twice <see cref="RingSize"/> (half feed the receive ring, the rest send and lend), or 0
+    /// (the default) for the role's size: 4096 frames, or twice <see cref="RingSize"/> when that is more; a router's
+    /// UMEM also holds its central queue (<c>R2P2Router.CreateXdp</c>: a queued request keeps its frame).
+    /// </summary>
+    public int FrameCount { get; init; }
 
     /// <summary>Entries of each ring (fill, completion, RX, TX): a power of two from 64 to 16384.</summary>
     public int RingSize { get; init; } = 1024;
@@ -50,6 +57,12 @@ public sealed class XdpTransportOptions
     /// the middle of a send until the sender collects completions (docs/xdp.md, "Sending").
     /// </summary>
     internal int CompletionRingSize { get; init; }
+
+    /// <summary>
+    /// The UMEM's frames for a transport that keeps <paramref name="held"/> frames beyond its rings (a router's queued
+    /// requests): <see cref="FrameCount"/>, or when 0 enough for the rings and those, 4096 at least.
+    /// </summary>
+    internal long FramesHolding(int held) => FrameCount != 0 ? FrameCount : Math.Max(4096, (2L * RingSize) + held);
 
     /// <summary>Entries of the TX ring: <see cref="TransmitRingSize"/>, or <see cref="RingSize"/>.</summary>
     internal int TransmitRingEntries => TransmitRingSize == 0 ? RingSize : TransmitRingSize;
@@ -109,9 +122,9 @@ public sealed class XdpTransportOptions
             throw new ArgumentException($"{nameof(XdpTransportOptions)}.{nameof(RingSize)} must be a power of two from 64 to 16384, not {RingSize}.");
         }
 
-        if (FrameCount < 2 * RingSize || FrameCount > 1 << 20)
+        if (FrameCount != 0 && (FrameCount < 2 * RingSize || FrameCount > MaxFrameCount))
         {
-            throw new ArgumentException($"{nameof(XdpTransportOptions)}.{nameof(FrameCount)} must be at least twice {nameof(RingSize)} ({2 * RingSize}) and at most {1 << 20}, not {FrameCount}.");
+            throw new ArgumentException($"{nameof(XdpTransportOptions)}.{nameof(FrameCount)} must be 0 (sized for the role) or at least twice {nameof(RingSize)} ({2 * RingSize}) and at most {MaxFrameCount}, not {FrameCount}.");
         }
 
         if (BusyPoll < TimeSpan.Zero || BusyPoll > TimeSpan.FromSeconds(1))

@@ -134,7 +134,7 @@ internal sealed class XdpRouterRig : IDisposable
 
     private static R2P2Router CreateRouter(BridgedNetwork network, bool ipv6, R2P2RouterOptions options)
         => NamespaceThread.Run(network.Router.Namespace, () => R2P2Router.CreateXdp(
-            new XdpTransportOptions { Interface = network.Router.Interface, LocalAddress = network.Router.Address(ipv6), FrameCount = 8192 },
+            new XdpTransportOptions { Interface = network.Router.Interface, LocalAddress = network.Router.Address(ipv6) }, // the UMEM sized for the queue
             options));
 
     private UdpTransport ServerSocket()

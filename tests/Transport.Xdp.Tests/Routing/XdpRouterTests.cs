@@ -175,6 +175,59 @@ public sealed class XdpRouterTests(BridgedNetworkFixture fixture, ITestOutputHel
         Assert.False(fits.IsIPv4);
     }
 
+    [NetworkFact]
+    public void CreateXdp_with_the_default_frame_count_sizes_the_UMEM_for_the_central_queue_and_refuses_a_queue_no_UMEM_holds()
+    {
+        var router = fixture.Network.Router;
+        using (var defaults = NamespaceThread.Run(router.Namespace, () => R2P2Router.CreateXdp(new XdpTransportOptions { Interface = router.Interface, LocalAddress = router.IPv4 })))
+        {
+            Assert.Equal(4096 + (2 * 1024), Frames(defaults)); // the default queue (4096 requests) and two rings of 1024
+        }
+
+        using (var small = NamespaceThread.Run(router.Namespace, () => R2P2Router.CreateXdp(
+            new XdpTransportOptions { Interface = router.Interface, LocalAddress = router.IPv4 }, new R2P2RouterOptions { QueueCapacity = 100 })))
+        {
+            Assert.Equal(4096, Frames(small)); // no fewer than a transport's default
+        }
+
+        using (var ring = NamespaceThread.Run(router.Namespace, () => R2P2Router.CreateXdp(
+            new XdpTransportOptions { Interface = router.Interface, LocalAddress = router.IPv4, RingSize = 4096 }, new R2P2RouterOptions { QueueCapacity = 100 })))
+        {
+            Assert.Equal(100 + (2 * 4096), Frames(ring));
+        }
+
+        var huge = Assert.Throws<ArgumentException>(() => R2P2Router.CreateXdp(new XdpTransportOptions { Interface = router.Interface }, new R2P2RouterOptions { QueueCapacity = 1 << 20 }));
+        Assert.Contains("more than a transport has (1048576)", huge.Message, StringComparison.Ordinal);
+
+        static int Frames(R2P2Router router) => ((XdpForwarder)router.Forwarder).Transport.Statistics.FrameCount;
+    }
+
+    [NetworkTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AddServer_resolves_a_new_servers_next_hop_first_so_its_first_request_arrives(bool ipv6)
+    {
+        using var rig = XdpRouterRig.StartWithPeers(fixture.Network, ipv6, 1, _ => new R2P2RouterOptions { Policy = RouterPolicy.BoundedShortestQueue(2), FeedbackTimeout = XdpRouterRig.Unhurried }); // a raw peer sends no FEEDBACK
+        VethPair.IpOutput($"-n {fixture.Network.Router.Namespace} neigh flush all"); // what another test or a start resolved
+
+        Assert.True(rig.Router.AddServer(rig.Peers[0].Address));
+        var client = rig.ClientPeer();
+        var request = Wire.Packet(Wire.Request, Wire.OnePacket, 7, 1, Hello);
+        client.Send(rig.Router.LocalAddress, request);
+
+        var arrived = rig.Peers[0].Receive(XdpRouterRig.Unhurried);
+        Assert.Equal(request, arrived.Bytes);
+        Assert.Equal(client.Address, arrived.Source);
+        Assert.Equal(0, rig.Transport.Statistics.UnresolvedNeighbourDrops);
+        Assert.Equal(0, rig.Forwarder.SendErrors);
+
+        // A server whose next hop never answers does not join: the caller hears why, and no request is sent there.
+        var nobody = PacketAddress.FromEndPoint(new IPEndPoint(fixture.Network.Nobody(ipv6), 9));
+        var refused = Assert.Throws<ArgumentException>(() => rig.Router.AddServer(nobody));
+        Assert.Contains($"No MAC address for {fixture.Network.Nobody(ipv6)}", refused.Message, StringComparison.Ordinal);
+        Assert.Equal([rig.Peers[0].Address], rig.Router.Servers.Select(s => s.Address));
+    }
+
     /// <summary>A payload of <paramref name="length"/> bytes that differs from call to call.</summary>
     internal static byte[] Payload(int length, int seed)
     {

@@ -38,6 +38,21 @@ internal sealed class XdpForwarder(XdpTransport transport) : PacketForwarder
         }
     }
 
+    /// <summary>Resolves the next hop of <paramref name="destination"/> (<see cref="XdpTransport.ResolveNeighbour"/>), so no datagram to it is dropped as unresolved.</summary>
+    /// <param name="destination">Where datagrams will go.</param>
+    /// <exception cref="ArgumentException">No route out of the transport's interface, or no answer within its neighbour timeout; the message says which next hop and its state.</exception>
+    public override void PrepareDestination(PacketAddress destination)
+    {
+        try
+        {
+            Transport.ResolveNeighbour(destination);
+        }
+        catch (XdpException unresolved)
+        {
+            throw new ArgumentException($"{destination}: {unresolved.Message}", unresolved);
+        }
+    }
+
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {

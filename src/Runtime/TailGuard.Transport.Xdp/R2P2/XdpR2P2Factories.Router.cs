@@ -16,10 +16,10 @@ public static partial class XdpR2P2Factories
         /// queue <see cref="XdpTransportOptions.Queue"/>, and each is forwarded to its server through that socket's TX
         /// ring with the client's address as the source, in the frame it arrived in (no copy). FEEDBACK comes to the
         /// same port, or to a kernel UDP socket on <paramref name="feedbackPort"/> of the same address. The next hop of
-        /// every server in <see cref="R2P2RouterOptions.Servers"/> is resolved first; a server added later whose next
-        /// hop the kernel does not know yet loses its first requests (counted in <see cref="PacketForwarder.SendErrors"/>)
-        /// while the kernel resolves it. A queued request holds its frame, so <see cref="XdpTransportOptions.FrameCount"/>
-        /// must cover <see cref="R2P2RouterOptions.QueueCapacity"/> and two rings. With <see cref="XdpFallback.UdpSockets"/>,
+        /// every server in <see cref="R2P2RouterOptions.Servers"/> is resolved first, and of a server added later in
+        /// <see cref="R2P2Router.AddServer"/> (<see cref="PacketForwarder.PrepareDestination"/>). A queued request holds its frame, so the UMEM covers
+        /// <see cref="R2P2RouterOptions.QueueCapacity"/> and two rings: a <see cref="XdpTransportOptions.FrameCount"/> of 0
+        /// (the default) is sized so, a smaller one is refused. With <see cref="XdpFallback.UdpSockets"/>,
         /// where AF_XDP is unavailable, it is <c>R2P2Router.CreateUdp</c> on the interface's address (a raw socket
         /// forwards; needs CAP_NET_RAW) and a warning log line says why.
         /// </summary>
@@ -37,10 +37,17 @@ public static partial class XdpR2P2Factories
             ArgumentNullException.ThrowIfNull(transport);
             options ??= new R2P2RouterOptions();
             var needed = (long)options.QueueCapacity + (2L * transport.RingSize);
-            if (transport.FrameCount < needed)
+            if (needed > XdpTransportOptions.MaxFrameCount)
             {
                 throw new ArgumentException(
-                    $"{nameof(XdpTransportOptions)}.{nameof(XdpTransportOptions.FrameCount)} ({transport.FrameCount}) cannot hold the router's central queue: each queued request keeps the UMEM frame it arrived in, so {nameof(R2P2RouterOptions)}.{nameof(R2P2RouterOptions.QueueCapacity)} ({options.QueueCapacity}) plus two rings ({2 * transport.RingSize}) need at least {needed} frames; raise the frame count or lower the queue.",
+                    $"{nameof(R2P2RouterOptions)}.{nameof(R2P2RouterOptions.QueueCapacity)} ({options.QueueCapacity}) plus two rings ({2 * transport.RingSize}) need {needed} UMEM frames on AF_XDP (each queued request keeps the frame it arrived in), more than a transport has ({XdpTransportOptions.MaxFrameCount}); lower the queue.",
+                    nameof(options));
+            }
+
+            if (transport.FramesHolding(options.QueueCapacity) < needed)
+            {
+                throw new ArgumentException(
+                    $"{nameof(XdpTransportOptions)}.{nameof(XdpTransportOptions.FrameCount)} ({transport.FrameCount}) cannot hold the router's central queue: each queued request keeps the UMEM frame it arrived in, so {nameof(R2P2RouterOptions)}.{nameof(R2P2RouterOptions.QueueCapacity)} ({options.QueueCapacity}) plus two rings ({2 * transport.RingSize}) need at least {needed} frames; raise the frame count (0 sizes it) or lower the queue.",
                     nameof(transport));
             }
 
@@ -49,7 +56,7 @@ public static partial class XdpR2P2Factories
             XdpForwarder? forwarder = null;
             try
             {
-                xdp = XdpTransport.Create(transport);
+                xdp = XdpTransport.Create(transport, options.QueueCapacity);
                 foreach (var server in options.Servers)
                 {
                     if (server.IsIPv4 == xdp.LocalAddress.IsIPv4)

@@ -264,21 +264,11 @@ internal static class RouterCommand
     }
 
     /// <summary>
-    /// A router on AF_XDP (docs/router.md, "On AF_XDP"), its UMEM sized for the central queue: a queued request keeps
-    /// the frame it arrived in, so the frames cover the queue and two rings.
+    /// A router on AF_XDP (docs/router.md, "On AF_XDP"); the factory sizes its UMEM for the central queue.
     /// </summary>
     private static R2P2Router StartXdp(XdpTarget target, IPEndPoint listen, ushort? feedbackPort, R2P2RouterOptions options, bool fallback, LineLogger logger)
     {
         var transport = target.ToOptions(listen, options.ReceiveMode);
-        transport = new XdpTransportOptions
-        {
-            Interface = transport.Interface,
-            Queue = transport.Queue,
-            Port = transport.Port,
-            LocalAddress = transport.LocalAddress,
-            BusyPoll = transport.BusyPoll,
-            FrameCount = Math.Max(transport.FrameCount, options.QueueCapacity + (2 * transport.RingSize)),
-        };
         try
         {
             return R2P2Router.CreateXdp(transport, options, feedbackPort, fallback ? XdpFallback.UdpSockets : XdpFallback.None, logger);
@@ -384,7 +374,7 @@ internal static class RouterCommand
                 }
                 catch (ArgumentException refused)
                 {
-                    output.WriteLine($"server {server} not added: {refused.Message}"); // a route too small for its requests (MTU)
+                    output.WriteLine($"server {server} not added: {refused.Message}"); // a route too small for its requests (MTU), or (AF_XDP) a next hop that does not answer
                 }
             }
 

@@ -113,6 +113,28 @@ public sealed class RouterContractTests
         Assert.Throws<ObjectDisposedException>(() => rig.Router.RemoveServer(member));
     }
 
+    [Fact]
+    public void AddServer_readies_the_forwarder_for_a_server_before_it_joins_and_a_forwarder_that_refuses_keeps_it_out()
+    {
+        var network = new InMemoryTestNetwork(seed: 29);
+        using var server = new RawPeer(network.Bind());
+        using var unreachable = new RawPeer(network.Bind());
+        var forwarder = new ReadyingForwarder(RouterRig.ForwarderFor(network), unreachable.Address);
+        using var router = new R2P2Router(network.Bind(), forwarder, Options([], RouterPolicy.BoundedShortestQueue(2), maxOutstanding: 16384));
+        forwarder.Router = router;
+
+        var refused = Assert.Throws<ArgumentException>(() => router.AddServer(unreachable.Address));
+        Assert.Contains("unreachable", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(router.Servers);
+
+        Assert.True(router.AddServer(server.Address));
+        Assert.Equal([(unreachable.Address, false), (server.Address, false)], forwarder.Readied); // each before it was a member
+        using var client = new RawPeer(network.Bind());
+        var request = Wire.Packet(Wire.Request, Wire.OnePacket, 3, 1, Hello);
+        client.Send(router.LocalAddress, request);
+        Assert.Equal(request, server.Receive(Payloads.Generous).Bytes);
+    }
+
     private static R2P2RouterOptions Options(System.Collections.Generic.IReadOnlyList<PacketAddress> servers, RouterPolicy policy, int maxOutstanding, int queueCapacity = 4096)
         => new()
         {
@@ -144,5 +166,32 @@ public sealed class RouterContractTests
         }
 
         return [.. received];
+    }
+
+    /// <summary>A forwarder that records each destination it is readied for (and whether the router had it as a server then), refusing one.</summary>
+    private sealed class ReadyingForwarder(PacketForwarder inner, PacketAddress unreachable) : PacketForwarder
+    {
+        public R2P2Router? Router { get; set; }
+
+        public System.Collections.Generic.List<(PacketAddress Destination, bool WasMember)> Readied { get; } = [];
+
+        public override long SendErrors => inner.SendErrors;
+
+        public override void PrepareDestination(PacketAddress destination)
+        {
+            Readied.Add((destination, Router!.Servers.Any(s => s.Address == destination)));
+            if (destination == unreachable)
+            {
+                throw new ArgumentException($"{destination} is unreachable");
+            }
+        }
+
+        public override void Forward(ReadOnlySpan<PacketBuffer> packets, ReadOnlySpan<PacketAddress> destinations) => inner.Forward(packets, destinations);
+
+        protected override void Dispose(bool disposing)
+        {
+            inner.Dispose();
+            base.Dispose(disposing);
+        }
     }
 }

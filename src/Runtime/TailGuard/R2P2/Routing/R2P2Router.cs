@@ -274,12 +274,17 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Adds a server at run time; queued requests take its credits at once.</summary>
+    /// <summary>
+    /// Adds a server at run time; queued requests take its credits at once. The forwarder is readied for it first
+    /// (<see cref="PacketForwarder.PrepareDestination"/>: on AF_XDP its next hop is resolved, which may take up to the
+    /// transport's neighbour timeout).
+    /// </summary>
     /// <param name="server">The server's address (of the router's family; of either for a dual-stack router, whose clients of that family it then serves) and port (requests go there; its FEEDBACK must come from there).</param>
     /// <returns>True when it joined, false when it already was a member.</returns>
     /// <exception cref="ArgumentException">
     /// The address is of the other family than a single-family router's, or has no host or port, or (forwarding through raw sockets)
-    /// a request of <see cref="R2P2RouterOptions.PayloadSize"/> does not fit the MTU of the route to it.
+    /// a request of <see cref="R2P2RouterOptions.PayloadSize"/> does not fit the MTU of the route to it, or the forwarder
+    /// cannot reach it (on AF_XDP: no route out of its interface, or a next hop that does not answer). It did not join.
     /// </exception>
     /// <exception cref="InvalidOperationException">The router has <see cref="R2P2RouterOptions.MaxServers"/> servers already.</exception>
     /// <exception cref="ObjectDisposedException">The router was disposed.</exception>
@@ -288,6 +293,7 @@ public sealed class R2P2Router : IAsyncDisposable, IDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         CheckFamily(server, "server");
         CheckRoute(_forwarder, server, "server");
+        _forwarder.PrepareDestination(server); // outside the lock: it may wait for the network
         var output = NewOutput();
         bool added;
         lock (_sync)

@@ -23,6 +23,18 @@ public abstract class PacketForwarder : IDisposable
     /// <exception cref="ObjectDisposedException">The forwarder is disposed (the packets are still taken).</exception>
     public abstract void Forward(ReadOnlySpan<PacketBuffer> packets, ReadOnlySpan<PacketAddress> destinations);
 
+    /// <summary>
+    /// Readies the forwarder to send to a destination before its first datagram: <see cref="R2P2Router.AddServer"/>
+    /// calls it for a server that joins at run time, before the server gets requests. The default does nothing; a
+    /// kernel-bypass forwarder that writes link-layer headers learns the next hop's address here, so the server's first
+    /// requests are not lost while it is resolved. It may block (up to the forwarder's own timeout).
+    /// </summary>
+    /// <param name="destination">Where datagrams will go.</param>
+    /// <exception cref="ArgumentException">The forwarder cannot reach <paramref name="destination"/>; the message says why.</exception>
+    public virtual void PrepareDestination(PacketAddress destination)
+    {
+    }
+
     /// <summary>Datagrams that could not be sent (refused by the kernel, too large for the link, of two address families).</summary>
     public abstract long SendErrors { get; }
 
