@@ -49,7 +49,7 @@ internal sealed class XdpForwarder(XdpTransport transport) : PacketForwarder
         }
         catch (XdpException unresolved)
         {
-            throw new ArgumentException($"{destination}: {unresolved.Message}", unresolved);
+            throw new ArgumentException(unresolved.Message, unresolved); // it names the destination and its next hop
         }
     }
 
