@@ -106,5 +106,28 @@ public sealed class LoadRunTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("served 100 responses, 0 drops", server.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_sending_thread_of_a_fresh_process_allocates_nothing_on_its_first_point()
+    {
+        // A process of its own: what a first point pays once per process (a library's static tables, say) shows only
+        // there, and the generator's own tests share a process where it was paid long ago (docs/load.md, "The sending thread").
+        using var r2p2 = ToolProcess.Start(null, "serve", "--listen", "127.0.0.1:0");
+        var address = await r2p2.WaitForAddressAsync("R2P2 echo on");
+
+        // The sender stalls 20 ms of every 100 on purpose: the bursts after the warm-up's stalls fill the request pool
+        // to its in-flight limit (4) before the window, so a stall of this busy machine's making finds nothing left to
+        // grow, and the lateness check fails every time, so the report states what the senders allocated.
+        using var load = ToolProcess.Start(
+            null, "load", "--target", $"r2p2://{address}", "--rates", "1000", "--duration", "1s", "--warmup", "500ms",
+            "--connections", "1", "--latency-connections", "1", "--max-in-flight", "4", "--stall-sender", "20ms/100ms");
+        var exit = await load.WaitForExitAsync(TimeSpan.FromMinutes(2));
+        output.WriteLine(load.Output);
+        Assert.Equal(3, exit); // a point failed a self-check (lateness, on purpose)
+
+        var allocated = System.Text.RegularExpressions.Regex.Match(load.Output, @"(\d+) B allocated by the senders");
+        Assert.True(allocated.Success, "the report says what the senders allocated");
+        Assert.Equal("0", allocated.Groups[1].Value);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }
