@@ -112,7 +112,7 @@ public sealed class ProgramTests(VethFixture veth) : IClassFixture<VethFixture>
 
         var few = Assert.Throws<ArgumentException>(() => NamespaceThread.Run(pair.NamespaceA, () => XdpTransport.Create(new XdpTransportOptions { Interface = pair.InterfaceA, FrameCount = 1024 + 1023 })));
         Assert.Contains($"{nameof(XdpTransportOptions.FrameCount)} must be 0 (sized for the role) or at least twice {nameof(XdpTransportOptions.RingSize)} (2048)", few.Message, StringComparison.Ordinal);
-        Assert.True(IsDetached(pair), "a refused setting leaves nothing attached");
+        Assert.True(IsDetached(pair), "the transports disposed above left nothing attached, and the refused one attached nothing");
     }
 
     internal static bool IsAttached(VethPair pair) => NamespaceThread.Run(pair.NamespaceA, () =>

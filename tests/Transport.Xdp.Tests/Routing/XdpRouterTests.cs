@@ -198,6 +198,8 @@ public sealed class XdpRouterTests(BridgedNetworkFixture fixture, ITestOutputHel
 
         var huge = Assert.Throws<ArgumentException>(() => R2P2Router.CreateXdp(new XdpTransportOptions { Interface = router.Interface }, new R2P2RouterOptions { QueueCapacity = 1 << 20 }));
         Assert.Contains("more than a transport has (1048576)", huge.Message, StringComparison.Ordinal);
+        var badRing = Assert.Throws<ArgumentException>(() => R2P2Router.CreateXdp(new XdpTransportOptions { Interface = router.Interface, RingSize = 3, FrameCount = 100 }));
+        Assert.Contains($"{nameof(XdpTransportOptions.RingSize)} must be a power of two", badRing.Message, StringComparison.Ordinal); // the setting at fault, not the frame rule built on it
 
         static int Frames(R2P2Router router) => ((XdpForwarder)router.Forwarder).Transport.Statistics.FrameCount;
     }

@@ -19,10 +19,11 @@ public sealed class LatencyDistribution
 
     private readonly LongHistogram _histogram = new(MaxNanoseconds, 3);
 
-    // HdrHistogram fills a 1 KiB lookup table the first time any histogram in the process records a value. Recording
-    // one here does it on the thread that first makes a distribution (the generator's controller), not on a sending
-    // thread at its first measured send, where it showed as 1048 B allocated by the senders (docs/load.md).
-    static LatencyDistribution() => new LongHistogram(MaxNanoseconds, 3).RecordValue(1);
+    // HdrHistogram fills its static lookup table (Utilities.Bitwise.Lookup, 256 ints) the first time any histogram in
+    // the process records a value. Recording one in the smallest histogram here does it on the thread that first makes
+    // a distribution (the generator's controller), not on a sending thread at its first measured send, where it showed
+    // as 1048 B allocated by the senders (docs/load.md).
+    static LatencyDistribution() => new LongHistogram(2, 1).RecordValue(1);
 
     /// <summary>How many samples completed (finite latency).</summary>
     public long Completed => _histogram.TotalCount;

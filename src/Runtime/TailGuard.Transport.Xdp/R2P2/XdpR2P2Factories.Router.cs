@@ -35,6 +35,7 @@ public static partial class XdpR2P2Factories
         public static R2P2Router CreateXdp(XdpTransportOptions transport, R2P2RouterOptions? options = null, ushort? feedbackPort = null, XdpFallback fallback = XdpFallback.None, ILogger? logger = null)
         {
             ArgumentNullException.ThrowIfNull(transport);
+            transport.Validate(); // the frame rule below reads RingSize and FrameCount
             options ??= new R2P2RouterOptions();
             var needed = (long)options.QueueCapacity + (2L * transport.RingSize);
             if (needed > XdpTransportOptions.MaxFrameCount)
