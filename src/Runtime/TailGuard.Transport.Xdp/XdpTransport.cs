@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 using TailGuard.R2P2;
@@ -848,6 +849,14 @@ public sealed unsafe class XdpTransport : PacketTransport
     /// </summary>
     private void FinishSending()
     {
+        // No frame on the TX ring or waiting on the completion ring (every idle turn once a send has been collected):
+        // nothing to do, and no need for the lock's two atomic operations to find that out. A sender that puts a frame
+        // on the ring after this read collects and kicks for it itself.
+        if (_pool.Sending == 0)
+        {
+            return;
+        }
+
         if (!_transmit.TryEnter())
         {
             return;
@@ -993,13 +1002,19 @@ public sealed unsafe class XdpTransport : PacketTransport
     /// </summary>
     private int Harvest(Span<PacketBuffer> buffers)
     {
-        ref var rx = ref _socket.Rx;
-        var available = rx.Available((uint)buffers.Length);
-        if (available == 0)
-        {
-            return 0;
-        }
+        // Most turns of a spinning loop find the ring empty: that check stays this small (inlined into Receive), and
+        // the frame work, whose locals the JIT would otherwise zero on every call, runs only when there is some
+        // (docs/performance.md, "AF_XDP": the per-method profile).
+        var available = _socket.Rx.Available((uint)buffers.Length);
+        return available == 0 ? 0 : Harvest(buffers, available);
+    }
 
+    /// <summary>The frame work of <see cref="Harvest(Span{PacketBuffer})"/>: <paramref name="available"/> descriptors are ready on the RX ring.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    [SkipLocalsInit] // every local is written before it is read (the parser's outputs are out parameters)
+    private int Harvest(Span<PacketBuffer> buffers, uint available)
+    {
+        ref var rx = ref _socket.Rx;
         var kept = 0;
         for (var i = 0u; i < available; i++)
         {

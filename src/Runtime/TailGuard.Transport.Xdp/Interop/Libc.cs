@@ -76,6 +76,10 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint recvfrom(int fd, void* buffer, nuint length, int flags, void* address, uint* addressLength);
 
+    /// <summary>recvfrom for a caller that uses neither its result nor errno (a busy-polling wakeup): no errno is saved, which also keeps the call free of the runtime's last-error bookkeeping.</summary>
+    [LibraryImport("libc", EntryPoint = "recvfrom")]
+    public static partial nint recvfromNoErrno(int fd, void* buffer, nuint length, int flags, void* address, uint* addressLength);
+
     [LibraryImport("libc", SetLastError = true)]
     public static partial int poll(PollFd* fds, nuint count, int timeoutMilliseconds);
 

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using TailGuard.Transport.Xdp.Interop;
 
 namespace TailGuard.Transport.Xdp.Sockets;
@@ -85,6 +86,13 @@ internal sealed unsafe class XskSocket : IDisposable
     }
 
     /// <summary>Asks the kernel to transmit what the TX ring holds (sendto with no data). False on a real error (transient ones are retried by the caller).</summary>
+    /// <remarks>
+    /// Never inlined, nor are the other system calls here: the JIT does not inline a P/Invoke's transition into a
+    /// try region on x64 (the transport calls these under a lock or a try/finally), and calls it through a stub instead,
+    /// which the per-method profile showed costing more than the rest of an empty busy-polling turn (docs/performance.md,
+    /// "AF_XDP").
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public int Kick()
     {
         if (Libc.sendto(Fd, null, 0, Libc.MsgDontWait, null, 0) >= 0)
@@ -96,9 +104,12 @@ internal sealed unsafe class XskSocket : IDisposable
     }
 
     /// <summary>Lets the kernel run the receive path for this socket (a non-blocking recvfrom with no buffer): busy polling and fill-ring wakeups.</summary>
-    public void WakeReceive() => Libc.recvfrom(Fd, null, 0, Libc.MsgDontWait, null, null);
+    /// <remarks>Its result and errno are not used (an empty ring is what EAGAIN says, and the caller looks at the ring), so it calls <see cref="Libc.recvfromNoErrno"/>.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public void WakeReceive() => Libc.recvfromNoErrno(Fd, null, 0, Libc.MsgDontWait, null, null);
 
     /// <summary>Waits up to <paramref name="timeoutMilliseconds"/> for a received packet; true when the RX ring has one.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public bool Wait(int timeoutMilliseconds)
     {
         var poll = new Libc.PollFd { Fd = Fd, Events = Libc.PollIn };
