@@ -36,6 +36,17 @@ public sealed class SourceNamesTests
             """);
 
     [Fact]
+    public Task A_parameter_secret_by_the_declaration_it_overrides_under_another_name_is_a_source()
+        => AnalyzerVerifier<Analyzers.SecretFlow.SecretFlowAnalyzer>.VerifyAsync("""
+            using TailGuard;
+            abstract class Store { public abstract void Keep([Secret] byte[] key); }
+            sealed class LoggingStore : Store
+            {
+                public override void Keep(byte[] data) => System.Console.WriteLine({|TG4003:data|});
+            }
+            """);
+
+    [Fact]
     public Task A_secret_parameter_of_a_local_function_is_a_source_in_a_body_that_names_no_secret()
         => AnalyzerVerifier<Analyzers.SecretFlow.SecretFlowAnalyzer>.VerifyAsync("""
             using TailGuard;
