@@ -23,6 +23,10 @@
 # 2026-11-30 evening used), which adds the price of reporting and logging thousands of warnings. The compiler server is used, as in a developer's build, and
 # warmed up first. Not part of CI: run it by hand on a quiet machine (it prints the load average before and after),
 #   benchmarks/analyzers/measure-analyzers.sh [FILES] [RUNS]
+# COMPARE_WITH=path/to/TailGuard.Analyzers.dll (another build of the analyzers, e.g. main's) adds a sixth
+# configuration, "compare": the generators with that build's analyzers, interleaved with the others, so "both" against
+# "compare" is a before/after of an analyzer change in one run. CONFIGURATIONS="stubs both compare" (any of none,
+# stubs, analyzers, generators, both, compare; stubs is always kept, the percentages are read against it) runs fewer.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -39,6 +43,10 @@ dotnet build "$repo/src/Generators/TailGuard.Generators.csproj" -c Release -v q 
 cp "$repo/src/Analyzers/bin/Release/netstandard2.0/TailGuard.Analyzers.dll" "$work/"
 cp "$repo/src/Generators/bin/Release/netstandard2.0/TailGuard.Generators.dll" "$work/"
 "$here/generate-project.sh" "$work/generated" "$files" "$variant" >/dev/null
+if [ -n "${COMPARE_WITH:-}" ]; then
+  [ -f "$COMPARE_WITH" ] || { echo "COMPARE_WITH: no such file: $COMPARE_WITH" >&2; exit 2; }
+  mkdir -p "$work/compare" && cp "$COMPARE_WITH" "$work/compare/TailGuard.Analyzers.dll"
+fi
 
 projects=${PROJECTS:-runtime generated}
 # The compiler server, whatever the environment says: CI images often set UseSharedCompilation=false, and a cold csc
@@ -54,6 +62,7 @@ compile() {
     analyzers) inject+=(-p:TailGuardAnalyzersPath="$work/TailGuard.Analyzers.dll") ;;
     generators) inject+=(-p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll") ;;
     both) inject+=(-p:TailGuardAnalyzersPath="$work/TailGuard.Analyzers.dll" -p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll") ;;
+    compare) inject+=(-p:TailGuardAnalyzersPath="$work/compare/TailGuard.Analyzers.dll" -p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll") ;;
     stubs) inject+=(-p:TailGuardStubsPath="$work/stubs/$(basename "$project" .csproj)") ;;
     emit) inject+=(-p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll" -p:EmitCompilerGeneratedFiles=true
                    -p:CompilerGeneratedFilesOutputPath="$work/emitted") ;;
@@ -77,7 +86,9 @@ save_stubs() {
 
 measure() {
   local name=$1 project=$2 configurations
-  configurations=(none stubs analyzers generators both)
+  configurations=(${CONFIGURATIONS:-none stubs analyzers generators both ${COMPARE_WITH:+compare}})
+  [[ " ${configurations[*]} " == *" stubs "* ]] || configurations=(stubs "${configurations[@]}")
+  if [[ " ${configurations[*]} " == *" compare "* && -z "${COMPARE_WITH:-}" ]]; then echo "the compare configuration needs COMPARE_WITH" >&2; exit 2; fi
   dotnet build "$project" -c Release -v q -nologo "${server[@]}" >/dev/null   # dependencies, restore, and a warm compiler server
   compile "$project" both "$work/warmup.log" >/dev/null
   echo "== $name: generated stubs $(save_stubs "$project"); source $(find "$(dirname "$project")" -name '*.cs' -not -path '*/obj/*' -not -path '*/bin/*' -exec cat {} + | wc -l) lines"
@@ -89,15 +100,17 @@ measure() {
   done
   echo "   $runs runs each, Csc task, ms (vs none; vs stubs, the same code hand-written)"
   local none stubs
-  none=$(printf '%s\n' ${times[none]} | median)
+  none=$(printf '%s\n' ${times[none]:-} | median)
   stubs=$(printf '%s\n' ${times[stubs]} | median)
   for configuration in "${configurations[@]}"; do
-    local m
+    local m vs_none=""
     m=$(printf '%s\n' ${times[$configuration]} | median)
-    printf '   %-11s %s (median %s, %+.1f%% vs none, %+.1f%% vs stubs)\n' "$configuration" "${times[$configuration]}" "$m" \
-      "$(echo "100 * ($m - $none) / $none" | bc -l)" "$(echo "100 * ($m - $stubs) / $stubs" | bc -l)"
+    [ -n "$none" ] && vs_none=$(printf ', %+.1f%% vs none' "$(echo "100 * ($m - $none) / $none" | bc -l)")
+    printf '   %-11s %s (median %s%s, %+.1f%% vs stubs)\n' "$configuration" "${times[$configuration]}" "$m" "$vs_none" \
+      "$(echo "100 * ($m - $stubs) / $stubs" | bc -l)"
   done
   local log="$work/$name-both-$runs.log" all tailguard generators
+  [ -f "$log" ] || return 0   # no "both" configuration this run
   all=$(grep -E 'Total analyzer execution time:' "$log" | tail -1 | grep -oE '[0-9]+\.[0-9]+' || echo "?")
   generators=$(grep -E 'Total generator execution time:' "$log" | tail -1 | grep -oE '[0-9]+\.[0-9]+' || echo "?")
   tailguard=$(grep -E '^\s+[0-9.<]+\s+[0-9<]+\s+TailGuard\.Analyzers, Version' "$log" | tail -1 | awk '{print $1}')

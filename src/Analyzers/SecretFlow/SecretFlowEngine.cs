@@ -130,7 +130,14 @@ internal sealed class SecretFlowEngine
     }
 
     /// <summary>True for [Secret] parameters, including those whose interface or base declaration is [Secret].</summary>
-    internal bool IsSecretParameter(IParameterSymbol parameter) => _secretParameters.GetOrAdd(parameter, ComputeSecretParameter);
+    /// <remarks>
+    /// Asked for every parameter of the compilation (<see cref="SourceNames"/>): a parameter of a method that can take
+    /// the attribute from no other declaration is answered from its own attributes, without the cache.
+    /// </remarks>
+    internal bool IsSecretParameter(IParameterSymbol parameter) =>
+        parameter.ContainingSymbol is IMethodSymbol method && !MayInheritParameterAttributes(method)
+            ? TailGuardSymbols.Has(parameter, Symbols.Secret)
+            : _secretParameters.GetOrAdd(parameter, ComputeSecretParameter);
 
     internal static HashSet<IMethodSymbol> NewVisiting() => new(SymbolEqualityComparer.Default);
 
@@ -250,6 +257,12 @@ internal sealed class SecretFlowEngine
 
         return ImplementsSecretParameter(method, parameter.Ordinal);
     }
+
+    // Whether an overridden or implemented declaration can lend the method's parameters [Secret]: exactly the methods
+    // ComputeSecretParameter looks beyond the parameter itself for.
+    private static bool MayInheritParameterAttributes(IMethodSymbol method) =>
+        method.OverriddenMethod is not null || !method.ExplicitInterfaceImplementations.IsEmpty ||
+        (method.DeclaredAccessibility == Accessibility.Public && method.ContainingType is { AllInterfaces.IsEmpty: false });
 
     // Whether the method implements an interface method whose parameter at this ordinal is [Secret]. The attribute is
     // looked at first: asking which member implements an interface method is the costly part, and most interface

@@ -117,39 +117,40 @@ internal sealed class SourceNames
         var candidates = new HashSet<string>(reached, StringComparer.Ordinal);
         foreach (var tree in engine.Compilation.SyntaxTrees)
         {
-            // A generated file is read as text: its bodies are never analyzed, and walking their tokens would build them.
-            var generated = GeneratedText.IsGenerated(tree) ? tree.GetText().ToString() : null;
+            // Read as text (DeclarationText): walking every declaration's tokens would build the syntax nodes of every body.
+            var text = tree.GetText().ToString();
             foreach (var node in tree.GetRoot().DescendantNodes(static node => node is not MemberDeclarationSyntax || node is BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
             {
                 switch (node)
                 {
                     case MethodDeclarationSyntax declaration:
-                        declarations.Add(new Declaration(node, declaration.Identifier.ValueText, returns: true, generated));
+                        declarations.Add(new Declaration(node, declaration.Identifier.ValueText, returns: true, text));
                         candidates.Add(declaration.Identifier.ValueText);
                         break;
                     case PropertyDeclarationSyntax declaration:
-                        declarations.Add(new Declaration(node, declaration.Identifier.ValueText, returns: true, generated));
+                        declarations.Add(new Declaration(node, declaration.Identifier.ValueText, returns: true, text));
                         candidates.Add(declaration.Identifier.ValueText);
                         break;
                     case IndexerDeclarationSyntax or OperatorDeclarationSyntax or ConversionOperatorDeclarationSyntax:
-                        declarations.Add(new Declaration(node, name: null, returns: true, generated));
+                        declarations.Add(new Declaration(node, name: null, returns: true, text));
                         break;
                     case BaseMethodDeclarationSyntax or BasePropertyDeclarationSyntax or BaseFieldDeclarationSyntax:
-                        declarations.Add(new Declaration(node, name: null, returns: false, generated));
+                        declarations.Add(new Declaration(node, name: null, returns: false, text));
                         break;
                 }
             }
         }
 
-        // One walk of each declaration's tokens: the names that matter (a source's, or a declared member's) it mentions.
+        // One pass over each declaration's text (its tokens when the text spells a name in escapes): the names that matter
+        // (a source's, or a declared member's) it mentions.
         var mentionedBy = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var mentions = new HashSet<string>(StringComparer.Ordinal);
-        GeneratedText.Candidates? generatedCandidates = null;
+        var textCandidates = new DeclarationText.Candidates(candidates);
         for (var i = 0; i < declarations.Count; i++)
         {
             mentions.Clear();
             var declaration = declarations[i];
-            declaration.DeclaresAttribute = (declaration.Text is { } text ? GeneratedText.Collect(declaration.Node, text, generatedCandidates ??= new(candidates), mentions) : null) ??
+            declaration.DeclaresAttribute = DeclarationText.Collect(declaration.Node, declaration.Text, textCandidates, mentions) ??
                 Collect(declaration.Node, candidates, mentions);
             declaration.Mentions = new string[mentions.Count];
             mentions.CopyTo(declaration.Mentions);
@@ -496,7 +497,7 @@ internal sealed class SourceNames
         token.Parent == root || (token.Parent is VariableDeclaratorSyntax { Parent.Parent: var declaration } && declaration == root);
 
     // An attribute of the declaration itself, of its accessors or of its own parameters: not a source inside the body.
-    private static bool IsOwnAttribute(AttributeListSyntax list, SyntaxNode root) => list.Parent switch
+    internal static bool IsOwnAttribute(AttributeListSyntax list, SyntaxNode root) => list.Parent switch
     {
         null => false,
         var parent when parent == root => true,
@@ -528,7 +529,7 @@ internal sealed class SourceNames
     /// <summary>A member declaration of the compilation, as <see cref="Build"/> sees it.</summary>
     private sealed class Declaration
     {
-        internal Declaration(SyntaxNode node, string? name, bool returns, string? text)
+        internal Declaration(SyntaxNode node, string? name, bool returns, string text)
         {
             Node = node;
             Name = name;
@@ -544,8 +545,8 @@ internal sealed class SourceNames
         /// <summary>Whether it can run and return something, and so takes part in the fixed point.</summary>
         internal bool Returns { get; }
 
-        /// <summary>The text of the generated file it is declared in (read as text, <see cref="GeneratedText"/>), or null.</summary>
-        internal string? Text { get; }
+        /// <summary>The text of the file it is declared in (read as text, <see cref="DeclarationText"/>).</summary>
+        internal string Text { get; }
 
         internal bool DeclaresAttribute { get; set; }
 
