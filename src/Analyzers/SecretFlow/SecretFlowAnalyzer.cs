@@ -39,16 +39,10 @@ public sealed class SecretFlowAnalyzer : DiagnosticAnalyzer
             }
 
             var engine = new SecretFlowEngine(symbols, start.Compilation);
-            start.RegisterOperationBlockAction(block =>
-            {
-                foreach (var body in block.OperationBlocks)
-                {
-                    if (body.Kind != OperationKind.Attribute)
-                    {
-                        engine.Analyze(block.OwningSymbol, body, block.GetControlFlowGraph, block.ReportDiagnostic);
-                    }
-                }
-            });
+            // A code-block action, not an operation-block one: the engine binds a block only when its text may reach a
+            // source, so the driver does not bind every body of the compilation for it.
+            start.RegisterCodeBlockAction(block =>
+                engine.Analyze(block.OwningSymbol, block.CodeBlock, block.SemanticModel, block.ReportDiagnostic, block.CancellationToken));
         });
     }
 }

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 using TailGuard.Analyzers.Common;
@@ -47,13 +48,20 @@ internal sealed class SecretFlowEngine
     internal Compilation Compilation { get; }
 
     /// <summary>
-    /// Analyzes one operation block with the [Secret] sources in it and reports every sink they reach.
-    /// <paramref name="graphOf"/> gives the block's control-flow graph (the driver's cached one).
+    /// Analyzes one code block (a member's declaration, as the driver hands it to code-block actions) with the [Secret]
+    /// sources in it and reports every sink they reach. <paramref name="model"/> is the driver's model of its tree.
     /// </summary>
-    internal void Analyze(ISymbol owner, IOperation body, Func<IOperation, ControlFlowGraph?> graphOf, Action<Diagnostic> report)
+    /// <remarks>
+    /// The block is bound only once its text passes <see cref="SourceNames"/>. An operation-block action would have the
+    /// driver bind every body of the compilation a second time (the compile binds it once for itself) before the text
+    /// filter could skip most of them (docs/performance.md, "Analyzers and generators: share of build time").
+    /// </remarks>
+    internal void Analyze(ISymbol owner, SyntaxNode codeBlock, SemanticModel model, Action<Diagnostic> report, CancellationToken cancellationToken)
     {
-        // Most bodies mention no name a source can be reached through: not even their operation tree is walked.
-        if (!_sourceNames.Value.MayReachSource(owner, body.Syntax, this))
+        // Most bodies mention no name a source can be reached through: they are not even bound.
+        if (!_sourceNames.Value.MayReachSource(owner, codeBlock, this) ||
+            model.GetOperation(ExecutableRoot(owner, codeBlock), cancellationToken) is not { } body ||
+            body is IMethodBodyOperation { BlockBody: null, ExpressionBody: null })
         {
             return;
         }
@@ -67,7 +75,7 @@ internal sealed class SecretFlowEngine
             return;
         }
 
-        if (graphOf(body) is not { } graph)
+        if (CreateGraph(body) is not { } graph)
         {
             return;
         }
@@ -221,6 +229,33 @@ internal sealed class SecretFlowEngine
         }
 
         return _graphs.GetOrAdd(method, builder.ToImmutable());
+    }
+
+    /// <summary>
+    /// The node of a code block whose operation is the root the analysis runs on. The driver hands over a field's (or
+    /// event's) whole declaration for each variable with an initializer, and a property's or enum member's declaration:
+    /// their initializer is the root. Any other block (a method's, accessor's, constructor's or operator's declaration,
+    /// an expression body, a type declaration for its primary constructor) is its own root.
+    /// </summary>
+    private static SyntaxNode ExecutableRoot(ISymbol owner, SyntaxNode codeBlock) => codeBlock switch
+    {
+        BaseFieldDeclarationSyntax field => InitializerOf(field, owner.Name) ?? codeBlock,
+        PropertyDeclarationSyntax { Initializer: { } value } => value,
+        EnumMemberDeclarationSyntax { EqualsValue: { } value } => value,
+        _ => codeBlock,
+    };
+
+    private static EqualsValueClauseSyntax? InitializerOf(BaseFieldDeclarationSyntax field, string name)
+    {
+        foreach (var variable in field.Declaration.Variables)
+        {
+            if (variable.Identifier.ValueText == name)
+            {
+                return variable.Initializer;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A graph for the roots the control-flow graph builder accepts; null for others (attributes, base calls).</summary>
