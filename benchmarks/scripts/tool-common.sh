@@ -37,6 +37,24 @@ trap stop_servers EXIT
 
 load_average() { cut -d' ' -f1-3 /proc/loadavg; }
 
+# veth_pair PREFIX: two fresh network namespaces, PREFIX + a random suffix + a/b, joined by a veth pair (10.250.0.1 in
+# $a, 10.250.0.2 in $b), with TX checksum offload off on both ends (else the kernel hands the peer UDP datagrams whose
+# checksum nobody computed, which the AF_XDP transport rightly drops); sets $a and $b, and removes both, with the
+# servers, when the script exits. Needs root, ip and ethtool.
+veth_pair() {
+  local suffix
+  suffix=$(printf '%05x' $((RANDOM * 32 + RANDOM % 32)))
+  a=$1${suffix}a; b=$1${suffix}b
+  trap 'stop_servers; ip netns delete "$a" 2>/dev/null || true; ip netns delete "$b" 2>/dev/null || true' EXIT
+  ip netns add "$a"; ip netns add "$b"
+  ip link add "$a" netns "$a" type veth peer name "$b" netns "$b"
+  ip -n "$a" addr add 10.250.0.1/24 dev "$a"; ip -n "$b" addr add 10.250.0.2/24 dev "$b"
+  for ns in "$a" "$b"; do
+    ip -n "$ns" link set "$ns" up; ip -n "$ns" link set lo up
+    ip netns exec "$ns" ethtool -K "$ns" tx off >/dev/null
+  done
+}
+
 # round_medians FILE BASE OTHER: FILE holds `tailguard ping` lines, each prefixed by its kind (BASE or OTHER) as the
 # first word; prints the median p50 and p99 of each kind's rounds, their ratios and differences (one pair of runs on a
 # 2-core machine swings a ratio by 30%, the medians of 5 or more rounds do not).

@@ -16,17 +16,7 @@ count=${1:-20000}; rate=${2:-50k}; rounds=${3:-2}
 for tool in ip ethtool; do command -v "$tool" >/dev/null || { echo "xdp-bench.sh needs $tool" >&2; exit 1; }; done
 [ "$(id -u)" = 0 ] || { echo "xdp-bench.sh needs root (network namespaces, XDP)" >&2; exit 1; }
 
-suffix=$(printf '%05x' $((RANDOM * 32 + RANDOM % 32)))
-a=tgxb${suffix}a; b=tgxb${suffix}b
-cleanup() { stop_servers; ip netns delete "$a" 2>/dev/null || true; ip netns delete "$b" 2>/dev/null || true; }
-trap cleanup EXIT
-ip netns add "$a"; ip netns add "$b"
-ip link add "$a" netns "$a" type veth peer name "$b" netns "$b"
-ip -n "$a" addr add 10.250.0.1/24 dev "$a"; ip -n "$b" addr add 10.250.0.2/24 dev "$b"
-for ns in "$a" "$b"; do
-  ip -n "$ns" link set "$ns" up; ip -n "$ns" link set lo up
-  ip netns exec "$ns" ethtool -K "$ns" tx off >/dev/null
-done
+veth_pair tgxb
 
 # in NS ARGS...: the tool inside a namespace. start_in NS NAME ARGS...: a server there, its address in $address.
 in_ns() { local ns=$1; shift; ip netns exec "$ns" dotnet "$tool_dll" "$@"; }

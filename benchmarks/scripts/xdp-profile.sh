@@ -21,17 +21,7 @@ for tool in ip ethtool perf; do command -v "$tool" >/dev/null || { echo "xdp-pro
 [ "$(id -u)" = 0 ] || { echo "xdp-profile.sh needs root (network namespaces, XDP, perf)" >&2; exit 1; }
 mkdir -p "$out"
 
-suffix=$(printf '%05x' $((RANDOM * 32 + RANDOM % 32)))
-a=tgxp${suffix}a; b=tgxp${suffix}b
-cleanup() { stop_servers; ip netns delete "$a" 2>/dev/null || true; ip netns delete "$b" 2>/dev/null || true; }
-trap cleanup EXIT
-ip netns add "$a"; ip netns add "$b"
-ip link add "$a" netns "$a" type veth peer name "$b" netns "$b"
-ip -n "$a" addr add 10.250.0.1/24 dev "$a"; ip -n "$b" addr add 10.250.0.2/24 dev "$b"
-for ns in "$a" "$b"; do
-  ip -n "$ns" link set "$ns" up; ip -n "$ns" link set lo up
-  ip netns exec "$ns" ethtool -K "$ns" tx off >/dev/null
-done
+veth_pair tgxp
 
 build_tool
 export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
