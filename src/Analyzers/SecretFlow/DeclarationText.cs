@@ -2,8 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace TailGuard.Analyzers.SecretFlow;
 
@@ -17,8 +15,8 @@ namespace TailGuard.Analyzers.SecretFlow;
 /// <remarks>
 /// Conservative, so the filter stays exact: every identifier-shaped word counts as a mention (in comments and strings
 /// too, and the declaration's own name), which only widens what the fixed point reaches. Attributes are exact: each '['
-/// after the declaration's own attributes and parameters is looked up in the tree, and only an attribute list that is
-/// not the declaration's own (nor its accessors' or parameters') counts as an attribute declared inside. A declaration
+/// is looked up in the tree, and only an attribute list that is not the declaration's own (nor its accessors' or
+/// parameters') counts as an attribute declared inside, as in the token walk. A declaration
 /// whose text holds a Unicode escape or a formatting character (a name spelled differently from its value) is not read
 /// here: <see cref="Collect"/> answers null and the caller walks its tokens.
 /// </remarks>
@@ -32,7 +30,6 @@ internal static class DeclarationText
     internal static bool? Collect(SyntaxNode declaration, string text, Candidates candidates, HashSet<string> mentions)
     {
         var span = declaration.Span;
-        var attributesFrom = OwnPartEnd(declaration);
         var declaresAttribute = false;
         for (var i = span.Start; i < span.End;)
         {
@@ -62,11 +59,11 @@ internal static class DeclarationText
                 return null;
             }
 
-            // The tree says what a '[' opens (an attribute list, an index, an array type, a collection, or text in a
-            // string or comment): a lookup down one path, only until the first attribute inside is found.
-            if (c == '[' && !declaresAttribute && i >= attributesFrom &&
-                declaration.FindToken(i, findInsideTrivia: false) is { RawKind: (int)SyntaxKind.OpenBracketToken, Parent: AttributeListSyntax list } token &&
-                token.SpanStart == i && !SourceNames.IsOwnAttribute(list, declaration))
+            // The tree says what a '[' opens (an attribute list, the declaration's own or one inside it, an index, an
+            // array type, a collection, or text in a string or comment): a lookup down one path, only until the first
+            // attribute inside is found.
+            if (c == '[' && !declaresAttribute && declaration.FindToken(i) is var token && token.SpanStart == i &&
+                SourceNames.OpensAttributeInside(token, declaration))
             {
                 declaresAttribute = true;
             }
@@ -102,15 +99,6 @@ internal static class DeclarationText
 
         internal bool HasLength(int length) => length < _lengths.Length && _lengths[length];
     }
-
-    // Where the declaration's own attributes and parameters end: a '[' before that is not inside its body.
-    private static int OwnPartEnd(SyntaxNode declaration) => declaration switch
-    {
-        BaseMethodDeclarationSyntax method => method.ParameterList.Span.End,
-        IndexerDeclarationSyntax indexer => indexer.ParameterList.Span.End,
-        MemberDeclarationSyntax { AttributeLists.Count: > 0 } member => member.AttributeLists.Span.End,
-        _ => declaration.SpanStart,
-    };
 
     private static bool IsNameStart(char c) => c < 0x80 ? c == '_' || (uint)((c | 0x20) - 'a') <= 'z' - 'a' : char.IsLetter(c);
 

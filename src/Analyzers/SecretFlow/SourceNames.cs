@@ -460,7 +460,7 @@ internal sealed class SourceNames
             {
                 case (int)SyntaxKind.IdentifierToken when names.Contains(token.ValueText):
                     return true;
-                case (int)SyntaxKind.OpenBracketToken when token.Parent is AttributeListSyntax list && !IsOwnAttribute(list, root):
+                case (int)SyntaxKind.OpenBracketToken when OpensAttributeInside(token, root):
                     return true;
             }
         }
@@ -482,7 +482,7 @@ internal sealed class SourceNames
                 case (int)SyntaxKind.IdentifierToken when candidates.Contains(token.ValueText) && !IsOwnName(token, root):
                     mentions.Add(token.ValueText);
                     break;
-                case (int)SyntaxKind.OpenBracketToken when !declaresAttribute && token.Parent is AttributeListSyntax list && !IsOwnAttribute(list, root):
+                case (int)SyntaxKind.OpenBracketToken when !declaresAttribute && OpensAttributeInside(token, root):
                     declaresAttribute = true;
                     break;
             }
@@ -496,8 +496,16 @@ internal sealed class SourceNames
     private static bool IsOwnName(SyntaxToken token, SyntaxNode root) =>
         token.Parent == root || (token.Parent is VariableDeclaratorSyntax { Parent.Parent: var declaration } && declaration == root);
 
+    /// <summary>
+    /// Whether <paramref name="token"/> opens an attribute list declared inside <paramref name="root"/> (on a lambda, a
+    /// local function or their parameters: a [Secret] one there is a source no name gives away), not one of the
+    /// declaration's own.
+    /// </summary>
+    internal static bool OpensAttributeInside(SyntaxToken token, SyntaxNode root) =>
+        token.RawKind == (int)SyntaxKind.OpenBracketToken && token.Parent is AttributeListSyntax list && !IsOwnAttribute(list, root);
+
     // An attribute of the declaration itself, of its accessors or of its own parameters: not a source inside the body.
-    internal static bool IsOwnAttribute(AttributeListSyntax list, SyntaxNode root) => list.Parent switch
+    private static bool IsOwnAttribute(AttributeListSyntax list, SyntaxNode root) => list.Parent switch
     {
         null => false,
         var parent when parent == root => true,
