@@ -65,6 +65,16 @@ public sealed class PrimaryConstructorSecretTests
             """);
 
     [Fact]
+    public Task A_class_primary_constructor_secret_stored_by_a_property_initializer_is_TG4006()
+        => Verifier.VerifyAsync(Contracts + """
+            sealed class Rotator([Secret] byte[] seed)
+            {
+                public byte[] Copy { get; } {|TG4006:= seed|};
+                [Secret] public byte[] Kept { get; } = seed;
+            }
+            """);
+
+    [Fact]
     public Task A_class_primary_constructor_secret_returned_by_a_getter_makes_every_read_of_the_getter_a_source()
         => Verifier.VerifyAsync(Contracts + """
             sealed class Keys([Secret] byte[] seed)
