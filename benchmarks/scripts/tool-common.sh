@@ -13,20 +13,25 @@ build_tool() {
 
 tailguard() { dotnet "$tool_dll" "$@"; }
 
-# start_server NAME ARGS...: runs `tailguard serve ARGS... --listen 127.0.0.1:0` in the background and sets
-# $address to the HOST:PORT it printed.
-start_server() {
-  local name=$1; shift
-  # dotnet itself in the background (not a function or subshell), so $! is the server's own process id to stop.
-  dotnet "$tool_dll" serve --listen 127.0.0.1:0 "$@" >"$logs/$name.log" 2>&1 &
+# start_in NS NAME ARGS...: runs `tailguard serve ARGS...` in the background, inside network namespace NS ("" for this
+# one), its output in $logs/NAME.log, and sets $address to the HOST:PORT its echo printed.
+start_in() {
+  local ns=$1 name=$2 run=(); shift 2
+  [ -n "$ns" ] && run=(ip netns exec "$ns")
+  # The command itself in the background (ip netns exec execs it; not a function or subshell), so $! is the server's
+  # own process id to stop.
+  "${run[@]}" dotnet "$tool_dll" serve "$@" >"$logs/$name.log" 2>&1 &
   servers+=($!)
   for _ in $(seq 1 300); do
-    address=$(grep -o 'on [0-9.]*:[0-9]*' "$logs/$name.log" | head -1 | cut -d' ' -f2 || true)
+    address=$(grep -o 'echo on [0-9.]*:[0-9]*' "$logs/$name.log" | head -1 | cut -d' ' -f3 || true)
     [ -n "$address" ] && return 0
     sleep 0.1
   done
   echo "$name did not start:" >&2; cat "$logs/$name.log" >&2; exit 1
 }
+
+# start_server NAME ARGS...: start_in this namespace, listening on 127.0.0.1:0.
+start_server() { local name=$1; shift; start_in "" "$name" --listen 127.0.0.1:0 "$@"; }
 
 stop_servers() {
   for pid in "${servers[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done

@@ -18,19 +18,8 @@ for tool in ip ethtool; do command -v "$tool" >/dev/null || { echo "xdp-bench.sh
 
 veth_pair tgxb
 
-# in NS ARGS...: the tool inside a namespace. start_in NS NAME ARGS...: a server there, its address in $address.
+# in NS ARGS...: the tool inside a namespace (servers: start_in, tool-common.sh).
 in_ns() { local ns=$1; shift; ip netns exec "$ns" dotnet "$tool_dll" "$@"; }
-start_in() {
-  local ns=$1 name=$2; shift 2
-  ip netns exec "$ns" dotnet "$tool_dll" serve "$@" >"$logs/$name.log" 2>&1 &
-  servers+=($!)
-  for _ in $(seq 1 300); do
-    address=$(grep -o 'echo on [0-9.]*:[0-9]*' "$logs/$name.log" | head -1 | cut -d' ' -f3 || true)
-    [ -n "$address" ] && return 0
-    sleep 0.1
-  done
-  echo "$name did not start:" >&2; cat "$logs/$name.log" >&2; exit 1
-}
 
 # Where requests went missing, if they did (cumulative since the namespaces were made): the AF_XDP socket's kernel
 # counters (rx_dropped: no fill-ring frame; rx_ring_full: the echo loop left the RX ring full; docs/xdp.md, "Bursts";

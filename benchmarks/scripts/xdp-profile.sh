@@ -25,15 +25,8 @@ veth_pair tgxp
 
 build_tool
 export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
-ip netns exec "$a" dotnet "$tool_dll" serve --xdp "$a:0" --listen 10.250.0.1:0 --busy-poll >"$out/server.log" 2>&1 &
-server=$!; servers+=("$server")
-address=
-for _ in $(seq 1 300); do
-  address=$(grep -o 'echo on [0-9.]*:[0-9]*' "$out/server.log" | head -1 | cut -d' ' -f3 || true)
-  [ -n "$address" ] && break
-  sleep 0.1
-done
-[ -n "$address" ] || { echo "the echo did not start:" >&2; cat "$out/server.log" >&2; exit 1; }
+start_in "$a" echo --xdp "$a:0" --listen 10.250.0.1:0 --busy-poll
+server=${servers[-1]}
 pids=$server
 if [ "$mode" != idle ]; then
   ip netns exec "$b" dotnet "$tool_dll" ping --xdp "$b:0" --server "$address" --count "$calls" --size 64 --busy-poll >"$out/client.log" 2>&1 &
@@ -49,6 +42,7 @@ done
 wait "${stats[@]}" # then sample: counting system calls costs time in the kernel, which the samples would show
 perf record -F 4999 -g -o "$out/perf.data" -p "$pids" -- sleep "$seconds" 2>"$out/perf-record.log"
 for pid in ${pids//,/ }; do cp "/tmp/perf-$pid.map" "$out/"; done
+cp "$logs/echo.log" "$out/server.log"
 for pid in ${pids//,/ }; do
   clock=$(awk '/task-clock/ { gsub(",", "", $1); print $1 }' "$out/stat-$pid.txt")
   turns=$(awk '/sys_enter_recvfrom/ { gsub(",", "", $1); print $1 }' "$out/stat-$pid.txt")
