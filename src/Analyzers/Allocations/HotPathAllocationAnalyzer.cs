@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -37,9 +38,8 @@ public sealed class HotPathAllocationAnalyzer : DiagnosticAnalyzer
         DiagnosticRules.AsyncStateMachineAllocation,
         DiagnosticRules.TransitiveAllocation);
 
-    // What the detector looks at, and what can run a method of the compilation (TG3018).
-    private static readonly ImmutableArray<OperationKind> OperationKinds =
-        AllocationDetector.Kinds.Concat(InvokedMethods.Kinds).Distinct().ToImmutableArray();
+    // What the detector looks at, and what can run a method of the compilation (TG3018), indexed by kind.
+    private static readonly bool[] Watched = WatchedKinds();
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -62,88 +62,77 @@ public sealed class HotPathAllocationAnalyzer : DiagnosticAnalyzer
         var detector = new AllocationDetector(symbols);
         var summaries = new CalleeAllocationSummaries(context.Compilation, detector, scope);
 
-        // Per-operation work is registered only in types that can hold a hot path: most of a project never pays for it.
-        context.RegisterSymbolStartAction(
-            type =>
+        // A code-block action, not operation actions: only a hot member's block is bound, and its operations are walked
+        // here in one pass, where the driver would call back once per operation (docs/performance.md, "Analyzers and
+        // generators: share of build time").
+        context.RegisterCodeBlockAction(block =>
+        {
+            // A type with a primary constructor hands over its declaration twice, owned by the type and by the
+            // constructor: the constructor's is the one that runs.
+            var owner = block.OwningSymbol;
+            if (owner.Kind != SymbolKind.NamedType && scope.IsHotPath(owner) &&
+                block.SemanticModel.GetOperation(MethodBodies.ExecutableRoot(owner, block.CodeBlock), block.CancellationToken) is { } body)
             {
-                var namedType = (INamedTypeSymbol)type.Symbol;
-                if (scope.MayContainHotPaths(namedType))
-                {
-                    type.RegisterOperationBlockStartAction(block => OnHotBlockStart(block, namedType, scope, detector, summaries));
-                }
-            },
-            SymbolKind.NamedType);
+                Analyze(owner, body, detector, summaries, block.ReportDiagnostic);
+            }
+        });
     }
 
-    private static void OnHotBlockStart(
-        OperationBlockStartAnalysisContext block, INamedTypeSymbol type, HotPathScope scope, AllocationDetector detector,
-        CalleeAllocationSummaries summaries)
+    private static void Analyze(
+        ISymbol owner, IOperation body, AllocationDetector detector, CalleeAllocationSummaries summaries, Action<Diagnostic> report)
     {
-        var owner = block.OwningSymbol;
-        // A nested type's members are analyzed under the nested type's own start action.
-        if (!SymbolEqualityComparer.Default.Equals(owner.ContainingType, type) || !scope.IsHotPath(owner))
-        {
-            return;
-        }
-
         var hotPath = HotPathName(owner);
-        block.RegisterOperationAction(
-            operation =>
-            {
-                if (detector.Detect(operation.Operation) is { } finding && !IsInAttribute(operation.Operation))
-                {
-                    // Whether the stackalloc fix applies is worked out only for what is reported, not for callees.
-                    if (operation.Operation is IArrayCreationOperation array && finding.Rule == DiagnosticRules.ArrayAllocation &&
-                        finding.Properties is null && StackallocCandidate.IsCandidate(array))
-                    {
-                        finding.Properties = ImmutableDictionary<string, string?>.Empty.Add(AllocationFinding.StackallocProperty, "true");
-                    }
-
-                    operation.ReportDiagnostic(finding.ToDiagnostic(hotPath));
-                }
-
-                var callees = new List<IMethodSymbol>(2);
-                InvokedMethods.AddTo(operation.Operation, callees);
-                foreach (var callee in callees)
-                {
-                    if (summaries.IsFollowed(callee) && summaries.AllocationChain(callee, operation.Operation.SemanticModel) is { } chain)
-                    {
-                        operation.ReportDiagnostic(Diagnostic.Create(
-                            DiagnosticRules.TransitiveAllocation, InvokedMethods.CallSite(operation.Operation), InvokedMethods.Describe(callee), chain, hotPath));
-                        break;
-                    }
-                }
-            },
-            OperationKinds);
-
-        if (owner is IMethodSymbol method && (method.IsAsync || method.ReturnType.SpecialType != SpecialType.System_Void))
+        var callees = new List<IMethodSymbol>(2);
+        foreach (var operation in body.DescendantsAndSelf())
         {
-            block.RegisterOperationBlockEndAction(end =>
+            var kind = (int)operation.Kind;
+            if (kind >= Watched.Length || !Watched[kind])
             {
-                foreach (var body in end.OperationBlocks)
-                {
-                    if (detector.StateMachine(method, body, method.Locations[0]) is { } finding)
-                    {
-                        end.ReportDiagnostic(finding.ToDiagnostic(hotPath));
-                        return;
-                    }
-                }
-            });
-        }
-    }
+                continue;
+            }
 
-    // Attributes on a hot member are operation blocks of that member too, but they run at reflection time, not on the path.
-    private static bool IsInAttribute(IOperation operation)
-    {
-        for (var current = operation; current is not null; current = current.Parent)
-        {
-            if (current.Kind == OperationKind.Attribute)
+            if (detector.Detect(operation) is { } finding)
             {
-                return true;
+                // Whether the stackalloc fix applies is worked out only for what is reported, not for callees.
+                if (operation is IArrayCreationOperation array && finding.Rule == DiagnosticRules.ArrayAllocation &&
+                    finding.Properties is null && StackallocCandidate.IsCandidate(array))
+                {
+                    finding.Properties = ImmutableDictionary<string, string?>.Empty.Add(AllocationFinding.StackallocProperty, "true");
+                }
+
+                report(finding.ToDiagnostic(hotPath));
+            }
+
+            callees.Clear();
+            InvokedMethods.AddTo(operation, callees);
+            foreach (var callee in callees)
+            {
+                if (summaries.IsFollowed(callee) && summaries.AllocationChain(callee, operation.SemanticModel) is { } chain)
+                {
+                    report(Diagnostic.Create(
+                        DiagnosticRules.TransitiveAllocation, InvokedMethods.CallSite(operation), InvokedMethods.Describe(callee), chain, hotPath));
+                    break;
+                }
             }
         }
 
-        return false;
+        if (owner is IMethodSymbol method && (method.IsAsync || method.ReturnType.SpecialType != SpecialType.System_Void) &&
+            detector.StateMachine(method, body, method.Locations[0]) is { } stateMachine)
+        {
+            report(stateMachine.ToDiagnostic(hotPath));
+        }
+    }
+
+    private static bool[] WatchedKinds()
+    {
+        var kinds = AllocationDetector.Kinds.Concat(InvokedMethods.Kinds).ToArray();
+        var watched = new bool[kinds.Max(kind => (int)kind) + 1];
+        foreach (var kind in kinds)
+        {
+            watched[(int)kind] = true;
+        }
+
+        return watched;
     }
 
     private static string HotPathName(ISymbol owner)

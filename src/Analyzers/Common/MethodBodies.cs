@@ -77,6 +77,33 @@ internal sealed class MethodBodies
         return bodies.ToImmutable();
     }
 
+    /// <summary>
+    /// The node of a code block whose operation is the root the analysis runs on. The driver hands over a field's (or
+    /// event's) whole declaration for each variable with an initializer, and a property's or enum member's declaration:
+    /// their initializer is the root. Any other block (a method's, accessor's, constructor's or operator's declaration,
+    /// an expression body, a type declaration for its primary constructor) is its own root.
+    /// </summary>
+    internal static SyntaxNode ExecutableRoot(ISymbol owner, SyntaxNode codeBlock) => codeBlock switch
+    {
+        BaseFieldDeclarationSyntax field => InitializerOf(field, owner.Name) ?? codeBlock,
+        PropertyDeclarationSyntax { Initializer: { } value } => value,
+        EnumMemberDeclarationSyntax { EqualsValue: { } value } => value,
+        _ => codeBlock,
+    };
+
+    private static EqualsValueClauseSyntax? InitializerOf(BaseFieldDeclarationSyntax field, string name)
+    {
+        foreach (var variable in field.Declaration.Variables)
+        {
+            if (variable.Identifier.ValueText == name)
+            {
+                return variable.Initializer;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>A primary constructor: declared by the type's own declaration (<c>class C(int x)</c>, records).</summary>
     internal static bool IsPrimaryConstructor(IMethodSymbol constructor)
     {

@@ -60,7 +60,7 @@ internal sealed class SecretFlowEngine
     {
         // Most bodies mention no name a source can be reached through: they are not even bound.
         if (!_sourceNames.Value.MayReachSource(owner, codeBlock, this) ||
-            model.GetOperation(ExecutableRoot(owner, codeBlock), cancellationToken) is not { } body ||
+            model.GetOperation(MethodBodies.ExecutableRoot(owner, codeBlock), cancellationToken) is not { } body ||
             body is IMethodBodyOperation { BlockBody: null, ExpressionBody: null })
         {
             return;
@@ -229,33 +229,6 @@ internal sealed class SecretFlowEngine
         }
 
         return _graphs.GetOrAdd(method, builder.ToImmutable());
-    }
-
-    /// <summary>
-    /// The node of a code block whose operation is the root the analysis runs on. The driver hands over a field's (or
-    /// event's) whole declaration for each variable with an initializer, and a property's or enum member's declaration:
-    /// their initializer is the root. Any other block (a method's, accessor's, constructor's or operator's declaration,
-    /// an expression body, a type declaration for its primary constructor) is its own root.
-    /// </summary>
-    private static SyntaxNode ExecutableRoot(ISymbol owner, SyntaxNode codeBlock) => codeBlock switch
-    {
-        BaseFieldDeclarationSyntax field => InitializerOf(field, owner.Name) ?? codeBlock,
-        PropertyDeclarationSyntax { Initializer: { } value } => value,
-        EnumMemberDeclarationSyntax { EqualsValue: { } value } => value,
-        _ => codeBlock,
-    };
-
-    private static EqualsValueClauseSyntax? InitializerOf(BaseFieldDeclarationSyntax field, string name)
-    {
-        foreach (var variable in field.Declaration.Variables)
-        {
-            if (variable.Identifier.ValueText == name)
-            {
-                return variable.Initializer;
-            }
-        }
-
-        return null;
     }
 
     /// <summary>A graph for the roots the control-flow graph builder accepts; null for others (attributes, base calls).</summary>

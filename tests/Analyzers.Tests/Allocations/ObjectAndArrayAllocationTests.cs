@@ -66,6 +66,27 @@ public sealed class ObjectAndArrayAllocationTests
     }
 
     [Fact]
+    public Task A_HotPath_types_initializers_and_primary_constructor_base_call_are_hot_but_attribute_arguments_are_not()
+    {
+        const string source = """
+            using System;
+            using System.Collections.Generic;
+            using TailGuard;
+            class Shape { public Shape(object o) { } }
+            class Sizes : Attribute { public Sizes(int[] sizes) { } }
+            [HotPath]
+            class Pipeline(int n) : Shape({|TG3001:new object()|})
+            {
+                private readonly List<int> _items = {|TG3001:new List<int>()|}, _spare = {|TG3001:new List<int>(n)|};
+                private int _count = n;
+                public int[] Buffer { get; } = {|TG3002:new int[8]|};
+                [Sizes(new[] { 1, 2 })] public int Run([Sizes(new[] { 3 })] int x) => x + _count + _items.Count + _spare.Count;
+            }
+            """;
+        return Verifier.VerifyAsync(source);
+    }
+
+    [Fact]
     public Task Implementations_of_R2P2Service_and_TrustDomain_methods_are_hot_paths_without_marking()
     {
         const string source = """

@@ -30,6 +30,16 @@ public sealed class PrimaryConstructorSecretTests
             """);
 
     [Fact]
+    public Task A_primary_constructor_secret_passed_to_the_base_constructor_as_text_is_reported_once()
+        => Verifier.VerifyAsync(Contracts + """
+            class Named { public Named(string name) { } }
+            sealed class Account([Secret] byte[] pin) : Named({|TG4005:Convert.ToBase64String(pin)|})
+            {
+                public int Length => 4;
+            }
+            """);
+
+    [Fact]
     public Task A_class_primary_constructor_secret_logged_or_sent_to_the_host_is_reported_at_the_sink()
         => Verifier.VerifyAsync(Contracts + """
             sealed class Rotator([Secret] byte[] seed, IHost host)
