@@ -67,11 +67,9 @@ public sealed class HotPathAllocationAnalyzer : DiagnosticAnalyzer
         // generators: share of build time").
         context.RegisterCodeBlockAction(block =>
         {
-            // A type with a primary constructor hands over its declaration twice, owned by the type and by the
-            // constructor: the constructor's is the one that runs.
             var owner = block.OwningSymbol;
-            if (owner.Kind != SymbolKind.NamedType && scope.IsHotPath(owner) &&
-                block.SemanticModel.GetOperation(MethodBodies.ExecutableRoot(owner, block.CodeBlock), block.CancellationToken) is { } body)
+            if (scope.IsHotPath(owner) && MethodBodies.ExecutableRoot(owner, block.CodeBlock) is { } root &&
+                block.SemanticModel.GetOperation(root, block.CancellationToken) is { } body)
             {
                 Analyze(owner, body, detector, summaries, block.ReportDiagnostic);
             }

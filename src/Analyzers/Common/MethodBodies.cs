@@ -78,13 +78,16 @@ internal sealed class MethodBodies
     }
 
     /// <summary>
-    /// The node of a code block whose operation is the root the analysis runs on. The driver hands over a field's (or
-    /// event's) whole declaration for each variable with an initializer, and a property's or enum member's declaration:
-    /// their initializer is the root. Any other block (a method's, accessor's, constructor's or operator's declaration,
-    /// an expression body, a type declaration for its primary constructor) is its own root.
+    /// The node of a code block whose operation is the root the analysis runs on, or null when nothing in the block runs.
+    /// The driver hands over a field's (or event's) whole declaration for each variable with an initializer, and a
+    /// property's or enum member's declaration: their initializer is the root. A type's own block (handed over when the
+    /// type has attributes) holds only attribute arguments, constants that never run: null, so its text is not read
+    /// either. Any other block (a method's, accessor's, constructor's or operator's declaration, an expression body, a
+    /// type declaration owned by its primary constructor, for the base call) is its own root.
     /// </summary>
-    internal static SyntaxNode ExecutableRoot(ISymbol owner, SyntaxNode codeBlock) => codeBlock switch
+    internal static SyntaxNode? ExecutableRoot(ISymbol owner, SyntaxNode codeBlock) => codeBlock switch
     {
+        _ when owner.Kind == SymbolKind.NamedType => null,
         BaseFieldDeclarationSyntax field => InitializerOf(field, owner.Name) ?? codeBlock,
         PropertyDeclarationSyntax { Initializer: { } value } => value,
         EnumMemberDeclarationSyntax { EqualsValue: { } value } => value,

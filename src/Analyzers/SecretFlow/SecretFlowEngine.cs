@@ -59,8 +59,9 @@ internal sealed class SecretFlowEngine
     internal void Analyze(ISymbol owner, SyntaxNode codeBlock, SemanticModel model, Action<Diagnostic> report, CancellationToken cancellationToken)
     {
         // Most bodies mention no name a source can be reached through: they are not even bound.
-        if (!_sourceNames.Value.MayReachSource(owner, codeBlock, this) ||
-            model.GetOperation(MethodBodies.ExecutableRoot(owner, codeBlock), cancellationToken) is not { } body ||
+        if (MethodBodies.ExecutableRoot(owner, codeBlock) is not { } root ||
+            !_sourceNames.Value.MayReachSource(owner, root is TypeDeclarationSyntax type ? MethodBodies.PrimaryConstructorBaseCall(type) ?? root : root, this) ||
+            model.GetOperation(root, cancellationToken) is not { } body ||
             body is IMethodBodyOperation { BlockBody: null, ExpressionBody: null })
         {
             return;
