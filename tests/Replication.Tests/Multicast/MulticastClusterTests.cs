@@ -1,7 +1,9 @@
 using System;
 using System.Globalization;
 using System.Linq;
+using System.Buffers;
 using System.Net;
+using System.Text;
 using System.Threading.Tasks;
 using TailGuard.MultiProcess.Tests.Infrastructure;
 using TailGuard.R2P2;
@@ -74,5 +76,22 @@ public sealed class MulticastClusterTests
         await new ClusterKeyValueClient(created).WriteAsync("created", 7);
         Assert.Equal(created.Statistics.Attempts, created.Statistics.RequestDatagrams);
         Assert.Equal(7, await new ClusterKeyValueClient(created).ReadAsync("created"));
+
+        // What the group brings takes the unicast requests' path and is answered from a member's unicast address (this
+        // client takes answers from the members only): a status query is answered with a status line, and a replicated
+        // request without a session header is refused MalformedRequest before anything is ordered.
+        await using var raw = network.Make(() => new R2P2Client(
+            UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0)),
+            PacketAddress.FromEndPoint(group),
+            new R2P2ClientOptions { Timeout = TimeSpan.FromSeconds(30), ResponseSources = ResponseSources.Servers(replicas) }));
+        using (var status = await raw.CallAsync(ReadOnlyMemory<byte>.Empty, RoutingPolicy.Fixed))
+        {
+            Assert.StartsWith("node=", Encoding.UTF8.GetString(status.Payload), StringComparison.Ordinal);
+        }
+
+        using (var refused = await raw.CallAsync(new byte[8], RoutingPolicy.Replicated))
+        {
+            Assert.Equal([(byte)R2P2ServiceStatus.MalformedRequest], refused.Payload.ToArray());
+        }
     }
 }
