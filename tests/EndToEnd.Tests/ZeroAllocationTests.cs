@@ -96,6 +96,74 @@ public sealed class ZeroAllocationTests
         report.AssertNoPerCallAllocation();
     }
 
+    /// <summary>
+    /// The batch form of the generated client (docs/r2p2-services.md, "Calls that leave together"): each round queues
+    /// more calls of one method than the old fixed pool of pending generated calls held (16), flushes them in one send,
+    /// and awaits them all, inline on the client's receive thread as above. Zero-copy writes, pooled sources and
+    /// decoders are the plain client's; nothing allocates per call on either loop.
+    /// </summary>
+    [Fact]
+    public async Task Calls_through_a_generated_client_made_over_a_batch_allocate_nothing()
+    {
+        const int PutsPerRound = 24;
+        var inline = new R2P2ClientOptions { Timeout = TestService.Generous, RunContinuationsAsynchronously = false };
+        await using var store = new TestService(new StoreDispatcher(new Store()), inline);
+        var batch = store.Client.CreateBatch();
+        var client = new StoreClient(batch);
+        ReadOnlyMemory<byte> key = new byte[] { 3 };
+        ReadOnlyMemory<byte> value = new byte[200];
+        Memory<byte> destination = new byte[512];
+        var puts = new ValueTask<bool>[PutsPerRound];
+        Assert.True(await new StoreClient(store.Client).PutAsync(key, value));
+
+        async Task Run(int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                for (int p = 0; p < puts.Length; p++)
+                {
+                    // Each awaited once, below, after the flush that sends them.
+#pragma warning disable CA2012
+                    puts[p] = client.PutAsync(key, value);
+#pragma warning restore CA2012
+                }
+
+                ValueTask<int> get = client.GetAsync(key, destination);
+                ValueTask<R2P2ResultLease<int>> lease = client.GetLeaseAsync(key, 512);
+                batch.Flush();
+                for (int p = 0; p < puts.Length; p++)
+                {
+                    if (!await puts[p])
+                    {
+                        throw new InvalidOperationException("a put failed");
+                    }
+                }
+
+                if (await get != value.Length)
+                {
+                    throw new InvalidOperationException("a get failed");
+                }
+
+                using (await lease)
+                {
+                }
+            }
+        }
+
+        void RunToEnd(int count)
+        {
+            Task run = Task.Run(() => Run(count));
+            Assert.True(SpinWait.SpinUntil(() => run.IsCompleted, TimeSpan.FromMinutes(2)), "the calls did not finish");
+            run.GetAwaiter().GetResult();
+        }
+
+        AllocationReport report = AllocationWindows.Measure(RunToEnd, () => Settled(store), callsPerWindow: 200, warmUpCalls: 1_000);
+
+        long rounds = 1_000 + (report.WindowBytes.Length * (long)report.CallsPerWindow);
+        Assert.Equal(1 + ((PutsPerRound + 2) * rounds), store.Server.Statistics.Responses);
+        report.AssertNoPerCallAllocation();
+    }
+
     [Fact]
     public void The_dispatcher_allocates_nothing_for_async_methods_that_complete_synchronously()
     {

@@ -10,7 +10,8 @@ namespace TailGuard.Generators.R2P2;
 /// Emits <c>I{Name}Client</c> (the calls, as an interface users can mock) and <c>{Name}Client</c>, which implements it
 /// with one pooled async method per service method. The arguments travel as a value-tuple state to a cached static
 /// payload writer and the response to a cached static decoder; ServiceCall completes the caller's task through pooled
-/// value-task sources, so a call allocates nothing in steady state (docs/r2p2-services.md).
+/// value-task sources, so a call allocates nothing in steady state (docs/r2p2-services.md). A non-replicated client can
+/// also be made over an R2P2CallBatch: then each call is the batch's CallAsync with the same writer and state.
 /// </summary>
 internal static class ClientEmitter
 {
@@ -20,6 +21,7 @@ internal static class ClientEmitter
     private const string TimeSpan = "global::System.TimeSpan?";
     private const string Lease = "global::TailGuard.R2P2.R2P2ResultLease<int>";
     private const string ReplicatedClient = "global::TailGuard.Replication.ReplicatedClient";
+    private const string Batch = "global::TailGuard.R2P2.R2P2CallBatch";
 
     public static void WriteInterface(SourceWriter w, ServiceModel service, ServiceNames names)
     {
@@ -71,6 +73,12 @@ internal static class ClientEmitter
         w.TypeAttributes(service.Obsolete);
         w.Open(service.Accessibility + " sealed partial class " + service.ClientName + " : " + service.ClientInterfaceName);
         w.Line("private readonly " + clientType + " " + names.Client + ";");
+        if (!service.Replicated)
+        {
+            w.Line();
+            w.Line("private readonly " + Batch + "? " + names.Batch + ";");
+        }
+
         w.Line();
         w.Line("/// <summary>Creates a client that sends its calls through <paramref name=\"client\"/>.</summary>");
         w.Line(service.Replicated
@@ -80,6 +88,22 @@ internal static class ClientEmitter
         w.Line("global::System.ArgumentNullException.ThrowIfNull(client);");
         w.Line("this." + names.Client + " = client;");
         w.Close();
+        if (!service.Replicated)
+        {
+            // The batch form (docs/r2p2-services.md, "Calls that leave together"): the same calls, queued in the batch.
+            w.Line();
+            w.Line("/// <summary>");
+            w.Line("/// Creates a client whose calls queue their first packets in <paramref name=\"batch\"/>: each call starts at once (its request");
+            w.Line("/// id, its timer), and its request leaves with the batch's others at <see cref=\"" + Batch + ".Flush\"/>, in one");
+            w.Line("/// transport send. Like the batch, for one sending thread at a time.");
+            w.Line("/// </summary>");
+            w.Line("/// <param name=\"batch\">A batch of the R2P2 client bound to the server or router (<see cref=\"global::TailGuard.R2P2.R2P2Client.CreateBatch\"/>).</param>");
+            w.Open("public " + service.ClientName + "(" + Batch + " batch)");
+            w.Line("global::System.ArgumentNullException.ThrowIfNull(batch);");
+            w.Line("this." + names.Client + " = batch.Client;");
+            w.Line("this." + names.Batch + " = batch;");
+            w.Close();
+        }
 
         for (int i = 0; i < service.Methods.Count; i++)
         {
@@ -213,9 +237,21 @@ internal static class ClientEmitter
 
         string state = StateType(method);
         w.Line(state + " " + names.State + " = " + StateValue(method, stateValues) + ";");
-        string client = "this." + service.Client;
-        string policy = Policy(method.Policy);
-        w.Line("global::System.Threading.Tasks.ValueTask<" + Response + "> " + names.Call + " = " + client + ".CallAsync(" + names.MethodField + ", in " + names.State + ", " + names.WriterField + ", " + policy + ", " + names.Timeout + ", " + names.CancellationToken + ");");
+        string call = ".CallAsync(" + names.MethodField + ", in " + names.State + ", " + names.WriterField + ", " + Policy(method.Policy) + ", " + names.Timeout + ", " + names.CancellationToken + ")";
+        string declaration = "global::System.Threading.Tasks.ValueTask<" + Response + "> " + names.Call + " = ";
+        if (service.Batch.Length == 0)
+        {
+            w.Line(declaration + "this." + service.Client + call + ";");
+        }
+        else
+        {
+            // One call, through the batch when the client was made over one: the same writer, the same state.
+            w.Line(declaration + "this." + service.Batch + " is null");
+            w.Indent();
+            w.Line("? this." + service.Client + call);
+            w.Line(": this." + service.Batch + call + ";");
+            w.Unindent();
+        }
         if (lease)
         {
             w.Line("return " + Stubs + "ServiceCall.Complete(" + names.Call + ", " + names.Capacity + ", " + names.LeaseDecoderField + ", decoderOwnsResponse: true);");

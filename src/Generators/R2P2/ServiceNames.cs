@@ -9,7 +9,7 @@ namespace TailGuard.Generators.R2P2;
 /// Every identifier the R2P2 emitters invent for one service, claimed through <see cref="NameScope"/> so none can
 /// collide with a user identifier: the parameters added to client methods (documented: <c>cancellationToken</c>,
 /// <c>timeout</c>, <c>{destination}Capacity</c>, each with '_' appended while a user parameter has the name), then the
-/// client's private members (unique against every method and parameter name of the service), then each client method's
+/// client's private members (its R2P2Client and R2P2CallBatch fields, unique against every method and parameter name of the service), then each client method's
 /// locals. The dispatcher's members and locals meet no user identifier but the containing types' type parameters.
 /// </summary>
 internal sealed class ServiceNames
@@ -43,6 +43,7 @@ internal sealed class ServiceNames
             .Concat(service.Methods.SelectMany(m => new[] { m.ClientName, m.LeaseClientName }))
             .Concat(everyParameter));
         Client = client.Claim("_client");
+        Batch = service.Replicated ? string.Empty : client.Claim("_batch");
         for (int i = 0; i < methods.Count; i++)
         {
             MethodModel method = service.Methods[i];
@@ -87,6 +88,9 @@ internal sealed class ServiceNames
 
     /// <summary>The client's R2P2Client field.</summary>
     public string Client { get; }
+
+    /// <summary>The client's R2P2CallBatch field (null unless made over a batch); "" for a replicated service, which has no batch form.</summary>
+    public string Batch { get; }
 
     /// <summary>The dispatcher's implementation field.</summary>
     public string Implementation { get; }

@@ -144,6 +144,8 @@ internal sealed partial class EverythingClient : IEverythingClient
 {
     private readonly global::TailGuard.R2P2.R2P2Client _client;
 
+    private readonly global::TailGuard.R2P2.R2P2CallBatch? _batch;
+
     /// <summary>Creates a client that sends its calls through <paramref name="client"/>.</summary>
     /// <param name="client">The R2P2 client bound to the server or router.</param>
     public EverythingClient(global::TailGuard.R2P2.R2P2Client client)
@@ -152,11 +154,26 @@ internal sealed partial class EverythingClient : IEverythingClient
         this._client = client;
     }
 
+    /// <summary>
+    /// Creates a client whose calls queue their first packets in <paramref name="batch"/>: each call starts at once (its request
+    /// id, its timer), and its request leaves with the batch's others at <see cref="global::TailGuard.R2P2.R2P2CallBatch.Flush"/>, in one
+    /// transport send. Like the batch, for one sending thread at a time.
+    /// </summary>
+    /// <param name="batch">A batch of the R2P2 client bound to the server or router (<see cref="global::TailGuard.R2P2.R2P2Client.CreateBatch"/>).</param>
+    public EverythingClient(global::TailGuard.R2P2.R2P2CallBatch batch)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(batch);
+        this._client = batch.Client;
+        this._batch = batch;
+    }
+
     /// <inheritdoc/>
     public global::System.Threading.Tasks.ValueTask<global::Samples.Types.Level> AdjustAsync(global::Samples.Types.Level level, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple<global::Samples.Types.Level> __state = new global::System.ValueTuple<global::Samples.Types.Level>(level);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodAdjust, in __state, s_writeAdjust, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodAdjust, in __state, s_writeAdjust, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodAdjust, in __state, s_writeAdjust, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeAdjust);
     }
 
@@ -193,7 +210,9 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<byte> BytesAsync(byte a, sbyte b, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (byte, sbyte) __state = (a, b);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodBytes, in __state, s_writeBytes, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodBytes, in __state, s_writeBytes, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodBytes, in __state, s_writeBytes, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeBytes);
     }
 
@@ -232,7 +251,9 @@ internal sealed partial class EverythingClient : IEverythingClient
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(seed.Length, 1024, "seed");
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(output.Length, 256, "output");
         (global::System.ReadOnlyMemory<byte>, int) __state = (seed, output.Length);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodFill, in __state, s_writeFill, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodFill, in __state, s_writeFill, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodFill, in __state, s_writeFill, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, output, s_decodeFill);
     }
 
@@ -242,7 +263,9 @@ internal sealed partial class EverythingClient : IEverythingClient
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(seed.Length, 1024, "seed");
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(outputCapacity, 256, "outputCapacity");
         (global::System.ReadOnlyMemory<byte>, int) __state = (seed, outputCapacity);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodFill, in __state, s_writeFill, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodFill, in __state, s_writeFill, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodFill, in __state, s_writeFill, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, outputCapacity, s_decodeFillLease, decoderOwnsResponse: true);
     }
 
@@ -304,7 +327,9 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<bool> FlipAsync(bool value, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple<bool> __state = new global::System.ValueTuple<bool>(value);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodFlip, in __state, s_writeFlip, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodFlip, in __state, s_writeFlip, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodFlip, in __state, s_writeFlip, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeFlip);
     }
 
@@ -341,7 +366,9 @@ internal sealed partial class EverythingClient : IEverythingClient
     {
         global::TailGuard.R2P2.Stubs.ArgumentGuard.Text(name, 32, "name");
         (string, int) __state = (name, times);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodGreet, in __state, s_writeGreet, global::TailGuard.R2P2.RoutingPolicy.ReplicatedReadOnly, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodGreet, in __state, s_writeGreet, global::TailGuard.R2P2.RoutingPolicy.ReplicatedReadOnly, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodGreet, in __state, s_writeGreet, global::TailGuard.R2P2.RoutingPolicy.ReplicatedReadOnly, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeGreet);
     }
 
@@ -378,7 +405,9 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<uint> IntsAsync(int a, uint b, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (int, uint) __state = (a, b);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodInts, in __state, s_writeInts, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodInts, in __state, s_writeInts, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodInts, in __state, s_writeInts, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeInts);
     }
 
@@ -415,7 +444,9 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<long> LongsAsync(long a, ulong b, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (long, ulong) __state = (a, b);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodLongs, in __state, s_writeLongs, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodLongs, in __state, s_writeLongs, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodLongs, in __state, s_writeLongs, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeLongs);
     }
 
@@ -452,7 +483,9 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<string> LookupAsync(global::System.ReadOnlyMemory<byte> key, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple<global::System.ReadOnlyMemory<byte>> __state = new global::System.ValueTuple<global::System.ReadOnlyMemory<byte>>(key);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodLookupAsync, in __state, s_writeLookupAsync, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodLookupAsync, in __state, s_writeLookupAsync, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodLookupAsync, in __state, s_writeLookupAsync, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeLookupAsync);
     }
 
@@ -488,7 +521,9 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<long> ManyAsync(int a1, int a2, int a3, int a4, int a5, int a6, int a7, int a8, int a9, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (int, int, int, int, int, int, int, int, int) __state = (a1, a2, a3, a4, a5, a6, a7, a8, a9);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodMany, in __state, s_writeMany, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodMany, in __state, s_writeMany, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodMany, in __state, s_writeMany, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeMany);
     }
 
@@ -532,7 +567,9 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<decimal> MoneyAsync(decimal amount, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple<decimal> __state = new global::System.ValueTuple<decimal>(amount);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodMoney, in __state, s_writeMoney, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodMoney, in __state, s_writeMoney, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodMoney, in __state, s_writeMoney, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeMoney);
     }
 
@@ -568,7 +605,9 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<global::System.Guid> NewIdAsync(global::System.DateTime when, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple<global::System.DateTime> __state = new global::System.ValueTuple<global::System.DateTime>(when);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodNewId, in __state, s_writeNewId, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodNewId, in __state, s_writeNewId, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodNewId, in __state, s_writeNewId, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeNewId);
     }
 
@@ -604,7 +643,9 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask PingAsync(global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple __state = default(global::System.ValueTuple);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodPing, in __state, s_writePing, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodPing, in __state, s_writePing, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodPing, in __state, s_writePing, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.CompleteVoid(__call, s_decodePing);
     }
 
@@ -634,7 +675,9 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<double> RealsAsync(float a, double b, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (float, double) __state = (a, b);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodReals, in __state, s_writeReals, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodReals, in __state, s_writeReals, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodReals, in __state, s_writeReals, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeReals);
     }
 
@@ -671,7 +714,9 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<global::Samples.Types.Vector3> ScaleAsync(global::Samples.Types.Vector3 vector, float factor, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (global::Samples.Types.Vector3, float) __state = (vector, factor);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodScale, in __state, s_writeScale, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodScale, in __state, s_writeScale, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodScale, in __state, s_writeScale, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeScale);
     }
 
@@ -708,7 +753,9 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask<short> ShortsAsync(short a, ushort b, char c, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (short, ushort, char) __state = (a, b, c);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodShorts, in __state, s_writeShorts, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodShorts, in __state, s_writeShorts, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodShorts, in __state, s_writeShorts, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeShorts);
     }
 
@@ -746,7 +793,9 @@ internal sealed partial class EverythingClient : IEverythingClient
     public global::System.Threading.Tasks.ValueTask StoreAsync(global::System.Guid id, long value, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (global::System.Guid, long) __state = (id, value);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodStoreAsync, in __state, s_writeStoreAsync, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodStoreAsync, in __state, s_writeStoreAsync, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodStoreAsync, in __state, s_writeStoreAsync, global::TailGuard.R2P2.RoutingPolicy.Fixed, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.CompleteVoid(__call, s_decodeStoreAsync);
     }
 

@@ -51,6 +51,8 @@ public sealed partial class KeyValueClient : IKeyValueClient
 {
     private readonly global::TailGuard.R2P2.R2P2Client _client;
 
+    private readonly global::TailGuard.R2P2.R2P2CallBatch? _batch;
+
     /// <summary>Creates a client that sends its calls through <paramref name="client"/>.</summary>
     /// <param name="client">The R2P2 client bound to the server or router.</param>
     public KeyValueClient(global::TailGuard.R2P2.R2P2Client client)
@@ -59,11 +61,26 @@ public sealed partial class KeyValueClient : IKeyValueClient
         this._client = client;
     }
 
+    /// <summary>
+    /// Creates a client whose calls queue their first packets in <paramref name="batch"/>: each call starts at once (its request
+    /// id, its timer), and its request leaves with the batch's others at <see cref="global::TailGuard.R2P2.R2P2CallBatch.Flush"/>, in one
+    /// transport send. Like the batch, for one sending thread at a time.
+    /// </summary>
+    /// <param name="batch">A batch of the R2P2 client bound to the server or router (<see cref="global::TailGuard.R2P2.R2P2Client.CreateBatch"/>).</param>
+    public KeyValueClient(global::TailGuard.R2P2.R2P2CallBatch batch)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(batch);
+        this._client = batch.Client;
+        this._batch = batch;
+    }
+
     /// <inheritdoc/>
     public global::System.Threading.Tasks.ValueTask<bool> DeleteAsync(global::System.ReadOnlyMemory<byte> key, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple<global::System.ReadOnlyMemory<byte>> __state = new global::System.ValueTuple<global::System.ReadOnlyMemory<byte>>(key);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodDelete, in __state, s_writeDelete, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodDelete, in __state, s_writeDelete, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodDelete, in __state, s_writeDelete, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeDelete);
     }
 
@@ -100,7 +117,9 @@ public sealed partial class KeyValueClient : IKeyValueClient
     {
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(destination.Length, 65536, "destination");
         (global::System.ReadOnlyMemory<byte>, int) __state = (key, destination.Length);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodGet, in __state, s_writeGet, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodGet, in __state, s_writeGet, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodGet, in __state, s_writeGet, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, destination, s_decodeGet);
     }
 
@@ -109,7 +128,9 @@ public sealed partial class KeyValueClient : IKeyValueClient
     {
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(destinationCapacity, 65536, "destinationCapacity");
         (global::System.ReadOnlyMemory<byte>, int) __state = (key, destinationCapacity);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodGet, in __state, s_writeGet, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodGet, in __state, s_writeGet, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodGet, in __state, s_writeGet, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, destinationCapacity, s_decodeGetLease, decoderOwnsResponse: true);
     }
 
@@ -171,7 +192,9 @@ public sealed partial class KeyValueClient : IKeyValueClient
     public global::System.Threading.Tasks.ValueTask<bool> PutAsync(global::System.ReadOnlyMemory<byte> key, global::System.ReadOnlyMemory<byte> value, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (global::System.ReadOnlyMemory<byte>, global::System.ReadOnlyMemory<byte>) __state = (key, value);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodPut, in __state, s_writePut, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodPut, in __state, s_writePut, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodPut, in __state, s_writePut, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodePut);
     }
 

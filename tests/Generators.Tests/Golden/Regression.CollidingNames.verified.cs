@@ -13,14 +13,15 @@ namespace Regressions.Collisions;
 [global::System.CodeDom.Compiler.GeneratedCode("TailGuard.Generators", "{version}")]
 public partial interface IStoreClient
 {
-    /// <inheritdoc cref="global::Regressions.Collisions.IStore.Locals(int, int, int, int)"/>
-    /// <param name="__state"><inheritdoc cref="global::Regressions.Collisions.IStore.Locals(int, int, int, int)" path="/param[@name='__state']/node()"/></param>
-    /// <param name="__call"><inheritdoc cref="global::Regressions.Collisions.IStore.Locals(int, int, int, int)" path="/param[@name='__call']/node()"/></param>
-    /// <param name="_client"><inheritdoc cref="global::Regressions.Collisions.IStore.Locals(int, int, int, int)" path="/param[@name='_client']/node()"/></param>
-    /// <param name="__timeout"><inheritdoc cref="global::Regressions.Collisions.IStore.Locals(int, int, int, int)" path="/param[@name='__timeout']/node()"/></param>
+    /// <inheritdoc cref="global::Regressions.Collisions.IStore.Locals(int, int, int, int, int)"/>
+    /// <param name="__state"><inheritdoc cref="global::Regressions.Collisions.IStore.Locals(int, int, int, int, int)" path="/param[@name='__state']/node()"/></param>
+    /// <param name="__call"><inheritdoc cref="global::Regressions.Collisions.IStore.Locals(int, int, int, int, int)" path="/param[@name='__call']/node()"/></param>
+    /// <param name="_client"><inheritdoc cref="global::Regressions.Collisions.IStore.Locals(int, int, int, int, int)" path="/param[@name='_client']/node()"/></param>
+    /// <param name="__timeout"><inheritdoc cref="global::Regressions.Collisions.IStore.Locals(int, int, int, int, int)" path="/param[@name='__timeout']/node()"/></param>
+    /// <param name="_batch"><inheritdoc cref="global::Regressions.Collisions.IStore.Locals(int, int, int, int, int)" path="/param[@name='_batch']/node()"/></param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <param name="timeout">This call's timeout; null (the default) uses the timeout of the wrapped client's options.</param>
-    global::System.Threading.Tasks.ValueTask<long> LocalsAsync(int __state, int __call, int _client, int __timeout, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null);
+    global::System.Threading.Tasks.ValueTask<long> LocalsAsync(int __state, int __call, int _client, int __timeout, int _batch, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null);
 
     /// <inheritdoc cref="global::Regressions.Collisions.IStore.Read(global::System.Span{byte}, int, long, int)"/>
     /// <param name="destination">Receives the bytes the server wrote; its length is the capacity asked for (at most 65536).</param>
@@ -52,6 +53,8 @@ public sealed partial class StoreClient : IStoreClient
 {
     private readonly global::TailGuard.R2P2.R2P2Client _client_;
 
+    private readonly global::TailGuard.R2P2.R2P2CallBatch? _batch_;
+
     /// <summary>Creates a client that sends its calls through <paramref name="client"/>.</summary>
     /// <param name="client">The R2P2 client bound to the server or router.</param>
     public StoreClient(global::TailGuard.R2P2.R2P2Client client)
@@ -60,19 +63,34 @@ public sealed partial class StoreClient : IStoreClient
         this._client_ = client;
     }
 
-    /// <inheritdoc/>
-    public global::System.Threading.Tasks.ValueTask<long> LocalsAsync(int __state, int __call, int _client, int __timeout, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
+    /// <summary>
+    /// Creates a client whose calls queue their first packets in <paramref name="batch"/>: each call starts at once (its request
+    /// id, its timer), and its request leaves with the batch's others at <see cref="global::TailGuard.R2P2.R2P2CallBatch.Flush"/>, in one
+    /// transport send. Like the batch, for one sending thread at a time.
+    /// </summary>
+    /// <param name="batch">A batch of the R2P2 client bound to the server or router (<see cref="global::TailGuard.R2P2.R2P2Client.CreateBatch"/>).</param>
+    public StoreClient(global::TailGuard.R2P2.R2P2CallBatch batch)
     {
-        (int, int, int, int) __state_ = (__state, __call, _client, __timeout);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call_ = this._client_.CallAsync(s_methodLocals, in __state_, s_writeLocals, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
+        global::System.ArgumentNullException.ThrowIfNull(batch);
+        this._client_ = batch.Client;
+        this._batch_ = batch;
+    }
+
+    /// <inheritdoc/>
+    public global::System.Threading.Tasks.ValueTask<long> LocalsAsync(int __state, int __call, int _client, int __timeout, int _batch, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
+    {
+        (int, int, int, int, int) __state_ = (__state, __call, _client, __timeout, _batch);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call_ = this._batch_ is null
+            ? this._client_.CallAsync(s_methodLocals, in __state_, s_writeLocals, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken)
+            : this._batch_.CallAsync(s_methodLocals, in __state_, s_writeLocals, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call_, default(global::System.ValueTuple), s_decodeLocals);
     }
 
     private static readonly global::TailGuard.R2P2.R2P2MethodDescriptor s_methodLocals = StoreDispatcher.Descriptor.Methods[0];
 
-    private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(int, int, int, int)> s_writeLocals = WriteLocals;
+    private static readonly global::TailGuard.R2P2.R2P2PayloadWriter<(int, int, int, int, int)> s_writeLocals = WriteLocals;
 
-    private static void WriteLocals(global::System.Buffers.IBufferWriter<byte> output, in (int, int, int, int) state)
+    private static void WriteLocals(global::System.Buffers.IBufferWriter<byte> output, in (int, int, int, int, int) state)
     {
         global::TailGuard.R2P2.Stubs.PayloadWriter __writer = new global::TailGuard.R2P2.Stubs.PayloadWriter(output);
         __writer.WriteUInt16(0x9AAF);
@@ -80,6 +98,7 @@ public sealed partial class StoreClient : IStoreClient
         __writer.WriteInt32(state.Item2);
         __writer.WriteInt32(state.Item3);
         __writer.WriteInt32(state.Item4);
+        __writer.WriteInt32(state.Item5);
         __writer.Flush();
     }
 
@@ -104,7 +123,9 @@ public sealed partial class StoreClient : IStoreClient
     {
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(destination.Length, 65536, "destination");
         (int, int, long, int) __state_ = (destination.Length, destinationCapacity, cancellationToken, timeout);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call_ = this._client_.CallAsync(s_methodRead, in __state_, s_writeRead, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout_, cancellationToken_);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call_ = this._batch_ is null
+            ? this._client_.CallAsync(s_methodRead, in __state_, s_writeRead, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout_, cancellationToken_)
+            : this._batch_.CallAsync(s_methodRead, in __state_, s_writeRead, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout_, cancellationToken_);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call_, destination, s_decodeRead);
     }
 
@@ -113,7 +134,9 @@ public sealed partial class StoreClient : IStoreClient
     {
         global::TailGuard.R2P2.Stubs.ArgumentGuard.ByteLength(destinationCapacity_, 65536, "destinationCapacity_");
         (int, int, long, int) __state_ = (destinationCapacity_, destinationCapacity, cancellationToken, timeout);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call_ = this._client_.CallAsync(s_methodRead, in __state_, s_writeRead, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout_, cancellationToken_);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call_ = this._batch_ is null
+            ? this._client_.CallAsync(s_methodRead, in __state_, s_writeRead, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout_, cancellationToken_)
+            : this._batch_.CallAsync(s_methodRead, in __state_, s_writeRead, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout_, cancellationToken_);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call_, destinationCapacity_, s_decodeReadLease, decoderOwnsResponse: true);
     }
 
@@ -239,7 +262,7 @@ public sealed partial class StoreDispatcher : global::TailGuard.R2P2.IR2P2Servic
 
     private void HandleLocals(ref global::TailGuard.R2P2.Stubs.PayloadReader reader, global::System.Buffers.IBufferWriter<byte> response)
     {
-        if (!reader.TryReadInt32(out int __arg0) || !reader.TryReadInt32(out int __arg1) || !reader.TryReadInt32(out int __arg2) || !reader.TryReadInt32(out int __arg3))
+        if (!reader.TryReadInt32(out int __arg0) || !reader.TryReadInt32(out int __arg1) || !reader.TryReadInt32(out int __arg2) || !reader.TryReadInt32(out int __arg3) || !reader.TryReadInt32(out int __arg4))
         {
             global::TailGuard.R2P2.Stubs.ServiceResponse.WriteError(response, global::TailGuard.R2P2.R2P2ServiceStatus.MalformedArguments);
             return;
@@ -248,7 +271,7 @@ public sealed partial class StoreDispatcher : global::TailGuard.R2P2.IR2P2Servic
         long __result;
         try
         {
-            __result = this._implementation.Locals(__arg0, __arg1, __arg2, __arg3);
+            __result = this._implementation.Locals(__arg0, __arg1, __arg2, __arg3, __arg4);
         }
         catch (global::System.Exception __exception)
         {

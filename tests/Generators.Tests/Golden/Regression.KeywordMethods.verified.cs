@@ -41,6 +41,8 @@ public sealed partial class KeywordsClient : IKeywordsClient
 {
     private readonly global::TailGuard.R2P2.R2P2Client _client;
 
+    private readonly global::TailGuard.R2P2.R2P2CallBatch? _batch;
+
     /// <summary>Creates a client that sends its calls through <paramref name="client"/>.</summary>
     /// <param name="client">The R2P2 client bound to the server or router.</param>
     public KeywordsClient(global::TailGuard.R2P2.R2P2Client client)
@@ -49,11 +51,26 @@ public sealed partial class KeywordsClient : IKeywordsClient
         this._client = client;
     }
 
+    /// <summary>
+    /// Creates a client whose calls queue their first packets in <paramref name="batch"/>: each call starts at once (its request
+    /// id, its timer), and its request leaves with the batch's others at <see cref="global::TailGuard.R2P2.R2P2CallBatch.Flush"/>, in one
+    /// transport send. Like the batch, for one sending thread at a time.
+    /// </summary>
+    /// <param name="batch">A batch of the R2P2 client bound to the server or router (<see cref="global::TailGuard.R2P2.R2P2Client.CreateBatch"/>).</param>
+    public KeywordsClient(global::TailGuard.R2P2.R2P2CallBatch batch)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(batch);
+        this._client = batch.Client;
+        this._batch = batch;
+    }
+
     /// <inheritdoc/>
     public global::System.Threading.Tasks.ValueTask<int> checkedAsync(int value, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple<int> __state = new global::System.ValueTuple<int>(value);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodchecked, in __state, s_writechecked, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodchecked, in __state, s_writechecked, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodchecked, in __state, s_writechecked, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodechecked);
     }
 
@@ -89,7 +106,9 @@ public sealed partial class KeywordsClient : IKeywordsClient
     public global::System.Threading.Tasks.ValueTask<long> eventAsync(long @class, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple<long> __state = new global::System.ValueTuple<long>(@class);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodevent, in __state, s_writeevent, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodevent, in __state, s_writeevent, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodevent, in __state, s_writeevent, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeevent);
     }
 
@@ -125,7 +144,9 @@ public sealed partial class KeywordsClient : IKeywordsClient
     public global::System.Threading.Tasks.ValueTask lockAsync(global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple __state = default(global::System.ValueTuple);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodlock, in __state, s_writelock, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodlock, in __state, s_writelock, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodlock, in __state, s_writelock, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.CompleteVoid(__call, s_decodelock);
     }
 

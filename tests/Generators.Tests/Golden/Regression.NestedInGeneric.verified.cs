@@ -34,6 +34,8 @@ partial class Outer<T>
         {
             private readonly global::TailGuard.R2P2.R2P2Client _client;
 
+            private readonly global::TailGuard.R2P2.R2P2CallBatch? _batch;
+
             /// <summary>Creates a client that sends its calls through <paramref name="client"/>.</summary>
             /// <param name="client">The R2P2 client bound to the server or router.</param>
             public ClockClient(global::TailGuard.R2P2.R2P2Client client)
@@ -42,11 +44,26 @@ partial class Outer<T>
                 this._client = client;
             }
 
+            /// <summary>
+            /// Creates a client whose calls queue their first packets in <paramref name="batch"/>: each call starts at once (its request
+            /// id, its timer), and its request leaves with the batch's others at <see cref="global::TailGuard.R2P2.R2P2CallBatch.Flush"/>, in one
+            /// transport send. Like the batch, for one sending thread at a time.
+            /// </summary>
+            /// <param name="batch">A batch of the R2P2 client bound to the server or router (<see cref="global::TailGuard.R2P2.R2P2Client.CreateBatch"/>).</param>
+            public ClockClient(global::TailGuard.R2P2.R2P2CallBatch batch)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(batch);
+                this._client = batch.Client;
+                this._batch = batch;
+            }
+
             /// <inheritdoc/>
             public global::System.Threading.Tasks.ValueTask<long> NowAsync(int zone, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
             {
                 global::System.ValueTuple<int> __state = new global::System.ValueTuple<int>(zone);
-                global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodNow, in __state, s_writeNow, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
+                global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+                    ? this._client.CallAsync(s_methodNow, in __state, s_writeNow, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken)
+                    : this._batch.CallAsync(s_methodNow, in __state, s_writeNow, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
                 return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeNow);
             }
 

@@ -38,6 +38,8 @@ public sealed partial class OptionalClient : IOptionalClient
 {
     private readonly global::TailGuard.R2P2.R2P2Client _client;
 
+    private readonly global::TailGuard.R2P2.R2P2CallBatch? _batch;
+
     /// <summary>Creates a client that sends its calls through <paramref name="client"/>.</summary>
     /// <param name="client">The R2P2 client bound to the server or router.</param>
     public OptionalClient(global::TailGuard.R2P2.R2P2Client client)
@@ -46,11 +48,26 @@ public sealed partial class OptionalClient : IOptionalClient
         this._client = client;
     }
 
+    /// <summary>
+    /// Creates a client whose calls queue their first packets in <paramref name="batch"/>: each call starts at once (its request
+    /// id, its timer), and its request leaves with the batch's others at <see cref="global::TailGuard.R2P2.R2P2CallBatch.Flush"/>, in one
+    /// transport send. Like the batch, for one sending thread at a time.
+    /// </summary>
+    /// <param name="batch">A batch of the R2P2 client bound to the server or router (<see cref="global::TailGuard.R2P2.R2P2Client.CreateBatch"/>).</param>
+    public OptionalClient(global::TailGuard.R2P2.R2P2CallBatch batch)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(batch);
+        this._client = batch.Client;
+        this._batch = batch;
+    }
+
     /// <inheritdoc/>
     public global::System.Threading.Tasks.ValueTask<int?> EchoAsync(int? value, global::System.Guid? id, global::Regressions.NullableValues.Level? level, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         (int?, global::System.Guid?, global::Regressions.NullableValues.Level?) __state = (value, id, level);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodEcho, in __state, s_writeEcho, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodEcho, in __state, s_writeEcho, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodEcho, in __state, s_writeEcho, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeEcho);
     }
 
@@ -118,7 +135,9 @@ public sealed partial class OptionalClient : IOptionalClient
             global::TailGuard.R2P2.Stubs.ArgumentGuard.Text(key, 4096, "key");
         }
         global::System.ValueTuple<string?> __state = new global::System.ValueTuple<string?>(key);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodFind, in __state, s_writeFind, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodFind, in __state, s_writeFind, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodFind, in __state, s_writeFind, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeFind);
     }
 

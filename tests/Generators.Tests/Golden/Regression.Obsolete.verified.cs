@@ -53,6 +53,8 @@ public sealed partial class OldClient : IOldClient
 {
     private readonly global::TailGuard.R2P2.R2P2Client _client;
 
+    private readonly global::TailGuard.R2P2.R2P2CallBatch? _batch;
+
     /// <summary>Creates a client that sends its calls through <paramref name="client"/>.</summary>
     /// <param name="client">The R2P2 client bound to the server or router.</param>
     public OldClient(global::TailGuard.R2P2.R2P2Client client)
@@ -61,11 +63,26 @@ public sealed partial class OldClient : IOldClient
         this._client = client;
     }
 
+    /// <summary>
+    /// Creates a client whose calls queue their first packets in <paramref name="batch"/>: each call starts at once (its request
+    /// id, its timer), and its request leaves with the batch's others at <see cref="global::TailGuard.R2P2.R2P2CallBatch.Flush"/>, in one
+    /// transport send. Like the batch, for one sending thread at a time.
+    /// </summary>
+    /// <param name="batch">A batch of the R2P2 client bound to the server or router (<see cref="global::TailGuard.R2P2.R2P2Client.CreateBatch"/>).</param>
+    public OldClient(global::TailGuard.R2P2.R2P2CallBatch batch)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(batch);
+        this._client = batch.Client;
+        this._batch = batch;
+    }
+
     /// <inheritdoc/>
     public global::System.Threading.Tasks.ValueTask<int> CurrentAsync(global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple __state = default(global::System.ValueTuple);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodCurrent, in __state, s_writeCurrent, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodCurrent, in __state, s_writeCurrent, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodCurrent, in __state, s_writeCurrent, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeCurrent);
     }
 
@@ -101,7 +118,9 @@ public sealed partial class OldClient : IOldClient
     public global::System.Threading.Tasks.ValueTask<int> ErrorAsync(global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple __state = default(global::System.ValueTuple);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodError, in __state, s_writeError, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodError, in __state, s_writeError, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodError, in __state, s_writeError, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeError);
     }
 
@@ -141,7 +160,9 @@ public sealed partial class OldClient : IOldClient
     public global::System.Threading.Tasks.ValueTask<int> MessageAsync(global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple __state = default(global::System.ValueTuple);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodMessage, in __state, s_writeMessage, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodMessage, in __state, s_writeMessage, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodMessage, in __state, s_writeMessage, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeMessage);
     }
 
@@ -181,7 +202,9 @@ public sealed partial class OldClient : IOldClient
     public global::System.Threading.Tasks.ValueTask<int> PlainAsync(global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple __state = default(global::System.ValueTuple);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodPlain, in __state, s_writePlain, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodPlain, in __state, s_writePlain, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodPlain, in __state, s_writePlain, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodePlain);
     }
 
@@ -221,7 +244,9 @@ public sealed partial class OldClient : IOldClient
     public global::System.Threading.Tasks.ValueTask<int> TrackedAsync(global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple __state = default(global::System.ValueTuple);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodTracked, in __state, s_writeTracked, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodTracked, in __state, s_writeTracked, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodTracked, in __state, s_writeTracked, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeTracked);
     }
 
@@ -609,6 +634,8 @@ public sealed partial class PointsClient : IPointsClient
 {
     private readonly global::TailGuard.R2P2.R2P2Client _client;
 
+    private readonly global::TailGuard.R2P2.R2P2CallBatch? _batch;
+
     /// <summary>Creates a client that sends its calls through <paramref name="client"/>.</summary>
     /// <param name="client">The R2P2 client bound to the server or router.</param>
     public PointsClient(global::TailGuard.R2P2.R2P2Client client)
@@ -617,11 +644,26 @@ public sealed partial class PointsClient : IPointsClient
         this._client = client;
     }
 
+    /// <summary>
+    /// Creates a client whose calls queue their first packets in <paramref name="batch"/>: each call starts at once (its request
+    /// id, its timer), and its request leaves with the batch's others at <see cref="global::TailGuard.R2P2.R2P2CallBatch.Flush"/>, in one
+    /// transport send. Like the batch, for one sending thread at a time.
+    /// </summary>
+    /// <param name="batch">A batch of the R2P2 client bound to the server or router (<see cref="global::TailGuard.R2P2.R2P2Client.CreateBatch"/>).</param>
+    public PointsClient(global::TailGuard.R2P2.R2P2CallBatch batch)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(batch);
+        this._client = batch.Client;
+        this._batch = batch;
+    }
+
     /// <inheritdoc/>
     public global::System.Threading.Tasks.ValueTask<global::Regressions.Obsolete.OldPoint> MoveAsync(global::Regressions.Obsolete.OldPoint point, global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple<global::Regressions.Obsolete.OldPoint> __state = new global::System.ValueTuple<global::Regressions.Obsolete.OldPoint>(point);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodMove, in __state, s_writeMove, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodMove, in __state, s_writeMove, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodMove, in __state, s_writeMove, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.Complete(__call, default(global::System.ValueTuple), s_decodeMove);
     }
 
@@ -772,6 +814,8 @@ public sealed partial class RetiredClient : IRetiredClient
 {
     private readonly global::TailGuard.R2P2.R2P2Client _client;
 
+    private readonly global::TailGuard.R2P2.R2P2CallBatch? _batch;
+
     /// <summary>Creates a client that sends its calls through <paramref name="client"/>.</summary>
     /// <param name="client">The R2P2 client bound to the server or router.</param>
     public RetiredClient(global::TailGuard.R2P2.R2P2Client client)
@@ -780,11 +824,26 @@ public sealed partial class RetiredClient : IRetiredClient
         this._client = client;
     }
 
+    /// <summary>
+    /// Creates a client whose calls queue their first packets in <paramref name="batch"/>: each call starts at once (its request
+    /// id, its timer), and its request leaves with the batch's others at <see cref="global::TailGuard.R2P2.R2P2CallBatch.Flush"/>, in one
+    /// transport send. Like the batch, for one sending thread at a time.
+    /// </summary>
+    /// <param name="batch">A batch of the R2P2 client bound to the server or router (<see cref="global::TailGuard.R2P2.R2P2Client.CreateBatch"/>).</param>
+    public RetiredClient(global::TailGuard.R2P2.R2P2CallBatch batch)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(batch);
+        this._client = batch.Client;
+        this._batch = batch;
+    }
+
     /// <inheritdoc/>
     public global::System.Threading.Tasks.ValueTask PingAsync(global::System.Threading.CancellationToken cancellationToken = default, global::System.TimeSpan? timeout = null)
     {
         global::System.ValueTuple __state = default(global::System.ValueTuple);
-        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._client.CallAsync(s_methodPing, in __state, s_writePing, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
+        global::System.Threading.Tasks.ValueTask<global::TailGuard.R2P2.R2P2Response> __call = this._batch is null
+            ? this._client.CallAsync(s_methodPing, in __state, s_writePing, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken)
+            : this._batch.CallAsync(s_methodPing, in __state, s_writePing, global::TailGuard.R2P2.RoutingPolicy.LoadBalanced, timeout, cancellationToken);
         return global::TailGuard.R2P2.Stubs.ServiceCall.CompleteVoid(__call, s_decodePing);
     }
 

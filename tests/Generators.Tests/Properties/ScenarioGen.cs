@@ -24,7 +24,7 @@ internal static class ScenarioGen
     {
         "value", "key", "count", "class", "checked", "lock", "event", "params", "object", "string", "var", "nameof", "global",
         "await", "async", "dynamic", "_", "__", "record", "file", "scoped", "required", "this_", "cancellationToken", "timeout",
-        "destination", "destinationCapacity", "valueCapacity", "__state", "__call", "__timeout", "_client", "s_writeGet", "WriteGet",
+        "destination", "destinationCapacity", "valueCapacity", "__state", "__call", "__timeout", "_client", "_batch", "batch", "s_writeGet", "WriteGet",
         "DecodeGet", "_implementation", "_handlerFailed", "reader", "response", "request", "output", "state", "capacity", "unused",
         "__writer", "__reader", "__payload", "__sequence", "__result", "__exception", "__arg0", "__arg0Raw", "__arg0Present",
         "__destination", "__reserved", "__present1", "__methodId", "__frame", "frame", "_channel", "End", "Data", "M1End", "M1Data",

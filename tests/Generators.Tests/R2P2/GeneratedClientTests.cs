@@ -158,4 +158,28 @@ public sealed class GeneratedClientTests
             Assert.DoesNotContain(" sealed class ", generated, System.StringComparison.Ordinal); // every generated type is partial
         }
     }
+
+    [Fact]
+    public void A_plain_client_has_a_batch_constructor_and_a_replicated_client_has_none()
+    {
+        // A replicated client's calls go through a ReplicatedClient (fan-out and retries), which has no batch form.
+        const string Contracts = """
+            using TailGuard;
+            namespace Shop;
+            [R2P2Service(Replicated = true)]
+            public interface ICounter { long Add(long amount); }
+
+            [R2P2Service]
+            public interface IPlain { long Get(long key); }
+            """;
+        const string ReplicationStandIn = "namespace TailGuard.Replication; public interface IReplicatedService { } public sealed class ReplicatedClient { }";
+        Compilation input = Infrastructure.GeneratorHarness.Compile(Contracts, ReplicationStandIn);
+        Infrastructure.GeneratorHarness.CreateDriver(new TailGuard.Generators.R2P2.R2P2ServiceGenerator()).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
+
+        static string[] Constructors(Compilation compilation, string client)
+            => compilation.GetTypeByMetadataName(client)!.InstanceConstructors.Select(c => string.Join(", ", c.Parameters.Select(p => p.Type.ToDisplayString()))).OrderBy(p => p, System.StringComparer.Ordinal).ToArray();
+
+        Assert.Equal(new[] { "TailGuard.R2P2.R2P2CallBatch", "TailGuard.R2P2.R2P2Client" }, Constructors(output, "Shop.PlainClient"));
+        Assert.Equal(new[] { "TailGuard.Replication.ReplicatedClient" }, Constructors(output, "Shop.CounterClient"));
+    }
 }

@@ -143,7 +143,7 @@ public sealed class Issue20RegressionTests
                     return 1;
                 }
 
-                public long Locals(int __state, int __call, int _client, int __timeout) => __state + 10L * __call + 100L * _client + 1000L * __timeout;
+                public long Locals(int __state, int __call, int _client, int __timeout, int _batch) => __state + 10L * __call + 100L * _client + 1000L * __timeout + 10000L * _batch;
             }
 
             internal sealed class Vault : IVault
@@ -171,7 +171,13 @@ public sealed class Issue20RegressionTests
                         }
 
                         Check.Same((3, 6, 8L, 12), store.Last, "ReadLease's arguments");
-                        Check.Same(4321L, await client.LocalsAsync(1, 2, 3, 4), "Locals");
+                        Check.Same(54321L, await client.LocalsAsync(1, 2, 3, 4, 5), "Locals");
+
+                        // The batch form's field steps aside from a parameter named _batch too.
+                        var batch = r2p2.CreateBatch();
+                        var queued = new StoreClient(batch).LocalsAsync(5, 4, 3, 2, 1);
+                        batch.Flush();
+                        Check.Same(12345L, await queued, "Locals through a batch");
                     });
 
                     using var host = VaultBoundary.Host(new Vault());

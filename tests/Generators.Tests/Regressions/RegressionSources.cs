@@ -90,8 +90,9 @@ internal static class RegressionSources
             /// <param name="__call">B.</param>
             /// <param name="_client">C.</param>
             /// <param name="__timeout">D.</param>
+            /// <param name="_batch">E.</param>
             /// <returns>The sum.</returns>
-            long Locals(int __state, int __call, int _client, int __timeout);
+            long Locals(int __state, int __call, int _client, int __timeout, int _batch);
         }
 
         /// <summary>Parameters named like the boundary's slots, fields and locals.</summary>

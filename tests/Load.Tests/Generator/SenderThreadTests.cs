@@ -78,8 +78,27 @@ public sealed class SenderThreadTests(ITestOutputHelper output)
     {
         using var server = TestServers.Start(new EchoHandler());
         await using var target = new R2P2EchoTarget(server.EndPoint(), 64);
+        await AssertBatchedSendsAllocateNothing(target);
+    }
 
-        // A 1 ms send window at 5k/s: about five requests per batch, each batch one R2P2CallBatch flush (one sendmmsg).
+    [Fact]
+    public async Task The_sending_thread_allocates_nothing_when_a_generated_client_sends_in_batches()
+    {
+        using var server = TestServers.Start(new CounterDispatcher(new Counter()));
+        await using var target = new R2P2ServiceTarget<CounterClient, long>(
+            server.EndPoint(),
+            client => new CounterClient(client),
+            (counter, request) => counter.AddAsync((int)(request.Sequence & 3) + 1),
+            createBatchClient: batch => new CounterClient(batch));
+        await AssertBatchedSendsAllocateNothing(target);
+    }
+
+    /// <summary>
+    /// A 1 ms send window at 5k/s: about five requests per batch, each batch one R2P2CallBatch flush (one sendmmsg); the
+    /// sender allocates nothing in the median of three points.
+    /// </summary>
+    private async Task AssertBatchedSendsAllocateNothing(LoadTarget target)
+    {
         var options = new LoadGeneratorOptions
         {
             Connections = 2,

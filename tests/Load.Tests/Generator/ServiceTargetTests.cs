@@ -1,7 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using TailGuard.Load.Generator;
 using TailGuard.Load.Tests.Infrastructure;
 using TailGuard.R2P2;
 
@@ -23,7 +25,10 @@ internal sealed class Counter : ICounter
     public long Add(int amount) => Interlocked.Add(ref _total, amount);
 }
 
-/// <summary>A method of a generated [R2P2Service] client as a load target, through the documented adapter.</summary>
+/// <summary>
+/// A method of a generated [R2P2Service] client as a load target, through the documented adapter; with the client's
+/// batch form, requests due together leave in one send (docs/load.md, "Batched sends").
+/// </summary>
 [Collection(nameof(LoadMeasurement))]
 public sealed class ServiceTargetTests
 {
@@ -60,6 +65,87 @@ public sealed class ServiceTargetTests
     }
 
     [Fact]
+    public async Task With_a_batch_client_the_requests_of_a_batch_queue_in_the_connections_batch_and_leave_at_one_flush()
+    {
+        var counter = new Counter();
+        using var server = TestServers.Start(new CounterDispatcher(counter));
+        R2P2CallBatch? batch = null;
+        CounterClient? batched = null;
+        var calls = new List<(bool Batched, int Queued, long AtServer)>();
+        var ok = 0;
+        await using var target = new R2P2ServiceTarget<CounterClient, long>(
+            server.EndPoint(),
+            client => new CounterClient(client),
+            (counterClient, _) =>
+            {
+                // What the batch holds and the server has seen when each call is made.
+                calls.Add((ReferenceEquals(counterClient, batched), batch!.Count, server.Statistics.Requests));
+                return counterClient.AddAsync(1);
+            },
+            check: _ =>
+            {
+                Interlocked.Increment(ref ok);
+                return true;
+            },
+            createBatchClient: b =>
+            {
+                batch = b;
+                return batched = new CounterClient(b);
+            });
+        var (connection, runner) = await ConnectAsync(target);
+
+        // 40 due together: the first 32 fill the batch (its capacity), which is flushed before the 33rd is queued.
+        connection.SendBatch(Rent(runner, 40));
+
+        Assert.All(calls, c => Assert.True(c.Batched, "a call of the batch was not made through the batch client"));
+        Assert.Equal(Enumerable.Range(0, 32).Concat(Enumerable.Range(0, 8)), calls.Select(c => c.Queued));
+        Assert.All(calls.Take(32), c => Assert.Equal(0, c.AtServer)); // nothing had left while the first 32 were queued
+        Assert.Equal(0, batch!.Count); // and SendBatch flushed what was left
+        await Answered(runner);
+        Assert.Equal(40, Volatile.Read(ref ok));
+        Assert.Equal(40, counter.Total);
+
+        // A lone request still goes through the plain client, sent at once.
+        calls.Clear();
+        connection.Send(Rent(runner, 1)[0]);
+        Assert.False(Assert.Single(calls).Batched);
+        Assert.Equal(0, batch.Count);
+        await Answered(runner);
+        Assert.Equal(41, counter.Total);
+        await connection.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Without_a_batch_client_the_requests_of_a_batch_are_sent_one_at_a_time()
+    {
+        var counter = new Counter();
+        using var server = TestServers.Start(new CounterDispatcher(counter));
+        CounterClient? plain = null;
+        var calls = new List<(bool Plain, bool EarlierReachedServer)>();
+        await using var target = new R2P2ServiceTarget<CounterClient, long>(
+            server.EndPoint(),
+            client => plain = new CounterClient(client),
+            (counterClient, _) =>
+            {
+                // Each earlier call of the batch left before this one was made, so the server gets to it (a hang guard,
+                // not a timing bound: a queued call would never arrive).
+                var earlier = calls.Count;
+                var reached = SpinWait.SpinUntil(() => server.Statistics.Requests >= earlier, TimeSpan.FromSeconds(20));
+                calls.Add((ReferenceEquals(counterClient, plain), reached));
+                return counterClient.AddAsync(1);
+            });
+        var (connection, runner) = await ConnectAsync(target);
+
+        connection.SendBatch(Rent(runner, 8));
+
+        Assert.Equal(8, calls.Count);
+        Assert.All(calls, c => Assert.True(c.Plain && c.EarlierReachedServer, "a call was held back or not made through the plain client"));
+        await Answered(runner);
+        Assert.Equal(8, counter.Total);
+        await connection.DisposeAsync();
+    }
+
+    [Fact]
     public async Task A_result_the_check_refuses_counts_as_a_wrong_response()
     {
         using var server = TestServers.Start(new CounterDispatcher(new Counter()));
@@ -91,5 +177,32 @@ public sealed class ServiceTargetTests
         Assert.True(point.Drops > 0);
         Assert.Equal(point.Sent, point.Drops);
         Assert.Equal(0, point.Timeouts);
+    }
+
+    private static async Task<(LoadConnection Connection, ConnectionRunner Runner)> ConnectAsync(LoadTarget target)
+    {
+        var connection = await target.ConnectAsync(new LoadConnectionSettings { Timeout = TimeSpan.FromSeconds(30) }, CancellationToken.None);
+        return (connection, new ConnectionRunner(connection, measuresLatency: false, maxInFlight: 64));
+    }
+
+    private static LoadRequest[] Rent(ConnectionRunner runner, int count)
+    {
+        var requests = new LoadRequest[count];
+        for (var i = 0; i < count; i++)
+        {
+            Assert.True(runner.TryRent(out requests[i]));
+        }
+
+        return requests;
+    }
+
+    /// <summary>Waits until every request rented from <paramref name="runner"/> has completed (a hang guard only).</summary>
+    private static async Task Answered(ConnectionRunner runner)
+    {
+        for (var waited = 0; runner.InFlight > 0; waited++)
+        {
+            Assert.True(waited < 3_000, $"{runner.InFlight} requests never completed");
+            await Task.Delay(10);
+        }
     }
 }

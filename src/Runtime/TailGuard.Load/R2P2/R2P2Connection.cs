@@ -11,12 +11,18 @@ namespace TailGuard.Load.R2P2;
 /// The one place the load generator meets the R2P2 client's call API: one client per connection over a timestamping
 /// transport. Raw echo requests use the client's callback form (<see cref="StartEcho"/>: no task, no exception at
 /// MaxInFlight, nothing allocated per call); generated service clients return a <see cref="ValueTask{TResult}"/>, which a
-/// pooled call per request turns into an outcome through a cached continuation (<see cref="Start{TResult}"/>).
+/// pooled call per request turns into an outcome through a cached continuation (<see cref="Start{TResult}"/>). Both
+/// have a batch form: calls that fell due together queue their first packets in the connection's
+/// <see cref="R2P2CallBatch"/> and leave in one send (<see cref="StartEchoBatch"/>; <see cref="Queue{TResult}"/> and
+/// <see cref="Flush"/> for a generated client made over <see cref="Batch"/>).
 /// </summary>
 internal sealed class R2P2Connection : IAsyncDisposable, IDisposable
 {
     private readonly TimestampingTransport _transport;
     private readonly R2P2CallBatch _batch;
+
+    // The call whose first packet each slot of the batch holds, for the transport to tell it its request id at the flush.
+    private readonly IRequestIdListener?[] _queued;
     private long _receiveLoopErrors;
 
     private R2P2Connection(R2P2Client client, TimestampingTransport transport)
@@ -24,6 +30,7 @@ internal sealed class R2P2Connection : IAsyncDisposable, IDisposable
         Client = client;
         _transport = transport;
         _batch = client.CreateBatch(); // used by the connection's one sending thread only
+        _queued = new IRequestIdListener?[_batch.Capacity];
         client.ReceiveLoopError += (_, _) => Interlocked.Increment(ref _receiveLoopErrors);
     }
 
@@ -34,6 +41,9 @@ internal sealed class R2P2Connection : IAsyncDisposable, IDisposable
     public long Faults => Interlocked.Read(ref _receiveLoopErrors) + Client.Statistics.CallbackFailures + Client.Statistics.BlockedLoopDetections;
 
     public R2P2Client Client { get; }
+
+    /// <summary>The connection's batch (one sending thread's): a generated client made over it queues what <see cref="Queue{TResult}"/> starts.</summary>
+    public R2P2CallBatch Batch => _batch;
 
     public TimestampSource ReceiveTimestamps => _transport.Source;
 
@@ -74,6 +84,64 @@ internal sealed class R2P2Connection : IAsyncDisposable, IDisposable
         }
 
         call.Await(pending);
+    }
+
+    /// <summary>
+    /// Starts a call, as <see cref="Start{TResult}"/> does, through a client made over <see cref="Batch"/>: its first
+    /// packet waits in the batch until <see cref="Flush"/>, which tells the call its request id. A call the client
+    /// refuses fails at once. <paramref name="send"/> makes one call; a full batch is flushed first, so the batch never
+    /// flushes itself between a call and its mark.
+    /// </summary>
+    public void Queue<TResult>(R2P2Call<TResult> call, Func<R2P2Client, ValueTask<TResult>> send)
+    {
+        if (_batch.Count == _batch.Capacity)
+        {
+            Flush();
+        }
+
+        var slot = _batch.Count;
+        ValueTask<TResult> pending;
+        try
+        {
+            pending = send(Client);
+        }
+        catch (Exception)
+        {
+            call.Fail();
+            return;
+        }
+
+        var count = _batch.Count;
+        if (count > slot)
+        {
+            _queued[slot] = call;
+        }
+        else if (count < slot)
+        {
+            // A send that made several calls filled the batch, which flushed itself without the marks: drop them.
+            Array.Clear(_queued);
+        }
+
+        call.Await(pending);
+    }
+
+    /// <summary>
+    /// Sends the first packets <see cref="Queue{TResult}"/> left in the batch in one transport send (one <c>sendmmsg</c>),
+    /// each call told its packet's request id; a flush the transport refuses ends those calls as unsent.
+    /// </summary>
+    public void Flush()
+    {
+        var count = _batch.Count;
+        TimestampingTransport.BeginSend(_queued);
+        try
+        {
+            _batch.Flush();
+        }
+        finally
+        {
+            TimestampingTransport.EndSend();
+            Array.Clear(_queued, 0, count);
+        }
     }
 
     /// <summary>

@@ -11,10 +11,12 @@ namespace TailGuard.Load.R2P2;
 /// sits in bytes 4-5 of every R2P2 header, big-endian (docs/wire-format.md).
 /// </summary>
 /// <remarks>
-/// The generator's sending thread marks the call it is about to send (<see cref="BeginSend"/>); the transport's send
-/// then tells that call which request id the client gave it. Only the first packet of a request goes out on the
-/// sending thread, so other sends (the rest of a multi-packet request, released by the server's ACK on the client's
-/// receive thread) never carry a mark.
+/// The generator's sending thread marks the call it is about to send (<see cref="BeginSend(IRequestIdListener)"/>); the
+/// transport's send then tells that call which request id the client gave it. A batch's flush carries the first packets
+/// of several calls in one send: the thread marks them all, in the batch's order
+/// (<see cref="BeginSend(IRequestIdListener[])"/>), and each is told the request id of its own packet. Only the first
+/// packet of a request goes out on the sending thread, so other sends (the rest of a multi-packet request, released by
+/// the server's ACK on the client's receive thread) never carry a mark.
 /// </remarks>
 internal abstract class TimestampingTransport : PacketTransport
 {
@@ -23,6 +25,9 @@ internal abstract class TimestampingTransport : PacketTransport
 
     [ThreadStatic]
     private static IRequestIdListener? t_sending;
+
+    [ThreadStatic]
+    private static IRequestIdListener?[]? t_sendingBatch;
 
     private readonly long[] _receivedAt = new long[65536];
 
@@ -67,13 +72,23 @@ internal abstract class TimestampingTransport : PacketTransport
     /// <summary>Marks (on the calling thread) the call whose first packet the next send carries.</summary>
     public static void BeginSend(IRequestIdListener call) => t_sending = call;
 
-    /// <summary>Clears the mark.</summary>
-    public static void EndSend() => t_sending = null;
+    /// <summary>
+    /// Marks (on the calling thread) the calls whose first packets the next send carries, in order: the packet at index
+    /// i is <paramref name="calls"/>[i]'s (null: a packet whose call wants no request id).
+    /// </summary>
+    public static void BeginSend(IRequestIdListener?[] calls) => t_sendingBatch = calls;
+
+    /// <summary>Clears the marks.</summary>
+    public static void EndSend()
+    {
+        t_sending = null;
+        t_sendingBatch = null;
+    }
 
     /// <summary>When the last datagram for <paramref name="requestId"/> arrived (timestamp ticks); read on completion.</summary>
     public long ReceivedAt(ushort requestId) => _receivedAt[requestId];
 
-    /// <summary>Tells the marked call its request id, from the first datagram about to be sent.</summary>
+    /// <summary>Tells the marked call its request id, from the first datagram about to be sent (each marked call of a batch, from its own).</summary>
     protected static void NoteSend(ReadOnlySpan<PacketBuffer> packets)
     {
         var call = t_sending;
@@ -81,6 +96,19 @@ internal abstract class TimestampingTransport : PacketTransport
         {
             t_sending = null;
             call.OnRequestId(RequestId(packets[0].Span));
+        }
+
+        var calls = t_sendingBatch;
+        if (calls is not null)
+        {
+            t_sendingBatch = null;
+            for (var i = 0; i < packets.Length && i < calls.Length; i++)
+            {
+                if (calls[i] is { } queued && packets[i].Length >= HeaderSize)
+                {
+                    queued.OnRequestId(RequestId(packets[i].Span));
+                }
+            }
         }
     }
 

@@ -39,7 +39,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
     private readonly ReplicatedNodeOptions _options;
     private readonly IReplicatedService _service;
     private readonly PacketAddress[] _members;
-    private readonly UdpTransport _transport;
+    private readonly PacketTransport _transport;
     private readonly ReplicaLoop _handler;
     private readonly ReceiveLoop _loop;
     private readonly ParkedPayloads _parked;
@@ -90,7 +90,11 @@ public sealed class ReplicatedNode : IAsyncDisposable
         State = state;
         _orders = Channel.CreateUnbounded<(EntryMetadata, byte[])>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
 
-        _transport = UdpTransport.Bind(options.Members[options.Self]);
+        // With a multicast group the loop also receives the group's socket: one thread and one handler for both, so a
+        // request from the group passes the same checks as a unicast one, and every answer leaves from the member socket.
+        _transport = options.MulticastGroup is { } group
+            ? UdpMulticastMemberTransport.Bind(options.Members[options.Self], group)
+            : UdpTransport.Bind(options.Members[options.Self]);
         _sender = new ReplySender(_transport, options.PayloadSize, Statistics);
         _recovery = new PayloadRecovery(_transport, _members, options.Self, () => Volatile.Read(ref _leader), Statistics);
         _handler = new ReplicaLoop(this, new R2P2ServerOptions
@@ -149,6 +153,9 @@ public sealed class ReplicatedNode : IAsyncDisposable
 
     /// <summary>This node's counts.</summary>
     public ReplicatedNodeStatistics Statistics { get; }
+
+    /// <summary>Datagrams received through <see cref="ReplicatedNodeOptions.MulticastGroup"/> (0 without one).</summary>
+    public long MulticastDatagrams => (_transport as UdpMulticastMemberTransport)?.GroupDatagrams ?? 0;
 
     /// <summary>The service state this node applies requests to.</summary>
     internal IReplicatedState State { get; }
@@ -210,7 +217,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
             $"node={Self} leader={LeaderIndex} term={Term} mode={_options.Mode} applied={AppliedIndex} commit={CommitIndex} log={LogIndex} snapshot={SnapshotIndex} " +
             $"parked={_parked.Count} parked_expired={_parked.Expired} parked_kept={_parked.Kept} pending_replies={_pending.Count} requests={Statistics.Requests} drops={Statistics.Drops} ordered={Statistics.Ordered} adopted={Statistics.Adopted} " +
             $"replies={Statistics.Replies} duplicates={Statistics.Duplicates} recoveries={Statistics.RecoveriesAsked} recovered_for_peers={Statistics.RecoveriesServed} snapshots={Statistics.Snapshots} " +
-            $"restored={Statistics.SnapshotsRestored} snapshot_replies={Statistics.SnapshotReplies}");
+            $"restored={Statistics.SnapshotsRestored} snapshot_replies={Statistics.SnapshotReplies} multicast={MulticastDatagrams}");
 
     /// <summary>Stops serving, leaves the cluster (without a membership change) and flushes the log.</summary>
     /// <returns>When stopped.</returns>

@@ -68,6 +68,32 @@ public sealed class R2P2CallBatch
         CancellationToken cancellationToken = default)
         => _client.CallOrThrow(in state, writePayload, policy, timeout ?? _client.DefaultTimeout, this, cancellationToken);
 
+    /// <summary>
+    /// Queues a call of a service method, as <see cref="R2P2Client.CallAsync{TState}(R2P2MethodDescriptor, in TState, R2P2PayloadWriter{TState}, RoutingPolicy, TimeSpan?, CancellationToken)"/>
+    /// starts one (its duration, outcome and span tagged with <paramref name="method"/>); its first packet leaves at
+    /// <see cref="Flush"/>. What a generated client made over a batch calls.
+    /// </summary>
+    /// <typeparam name="TState">The arguments the writer needs.</typeparam>
+    /// <param name="method">The method called.</param>
+    /// <param name="state">The arguments, passed by reference to the writer before this method returns.</param>
+    /// <param name="writePayload">Writes the payload; called once, synchronously, with the call's span (if any) current.</param>
+    /// <param name="policy">The routing policy of the request.</param>
+    /// <param name="timeout">This call's one timer; null for <see cref="R2P2ClientOptions.Timeout"/>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The response lease; dispose it to return the buffers.</returns>
+    /// <exception cref="InvalidOperationException"><see cref="R2P2ClientOptions.MaxInFlight"/> calls are in flight.</exception>
+    public ValueTask<R2P2Response> CallAsync<TState>(
+        R2P2MethodDescriptor method,
+        in TState state,
+        R2P2PayloadWriter<TState> writePayload,
+        RoutingPolicy policy,
+        TimeSpan? timeout,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        return _client.CallOrThrow(in state, writePayload, policy, timeout ?? _client.DefaultTimeout, this, cancellationToken, method);
+    }
+
     /// <summary>Queues a call with <paramref name="payload"/> (copied; see the other overload).</summary>
     /// <param name="payload">The request payload.</param>
     /// <param name="policy">The routing policy of the request.</param>

@@ -102,8 +102,13 @@ public static class ServiceCall
 /// <summary>One in-flight generated call; pooled per (state, result) type.</summary>
 internal sealed class PendingServiceCall<TState, TResult> : IValueTaskSource<TResult>, IValueTaskSource
 {
-    // Enough for the calls one type has in flight at once on a small machine; more simply allocate and are dropped.
-    private static readonly PendingServiceCall<TState, TResult>?[] s_pool = new PendingServiceCall<TState, TResult>?[Math.Max(16, Environment.ProcessorCount * 4)];
+    // Returned sources are kept up to the most this shape has had in flight at once (at most MaxPooled): a load generator
+    // or a batch keeps hundreds in flight, and a fixed handful made every call beyond it allocate. The pool grows (an
+    // allocation) only when that peak rises, as the client's own call pool fills during warm-up.
+    private const int MaxPooled = 65536;
+    private static readonly object s_sync = new(); // Monitor: contention inflates a native sync block, no managed allocation
+    private static PendingServiceCall<TState, TResult>?[] s_pool = new PendingServiceCall<TState, TResult>?[16];
+    private static int s_pooled;
 
     private readonly Action _onCallCompleted;
     private ManualResetValueTaskSourceCore<TResult> _core;
@@ -121,12 +126,12 @@ internal sealed class PendingServiceCall<TState, TResult> : IValueTaskSource<TRe
 
     public static PendingServiceCall<TState, TResult> Rent()
     {
-        PendingServiceCall<TState, TResult>?[] pool = s_pool;
-        for (int i = 0; i < pool.Length; i++)
+        lock (s_sync)
         {
-            PendingServiceCall<TState, TResult>? pending = Interlocked.Exchange(ref pool[i], null);
-            if (pending is not null)
+            if (s_pooled > 0)
             {
+                PendingServiceCall<TState, TResult> pending = s_pool[--s_pooled]!;
+                s_pool[s_pooled] = null;
                 return pending;
             }
         }
@@ -202,13 +207,19 @@ internal sealed class PendingServiceCall<TState, TResult> : IValueTaskSource<TRe
     private void Return()
     {
         _core.Reset();
-        PendingServiceCall<TState, TResult>?[] pool = s_pool;
-        for (int i = 0; i < pool.Length; i++)
+        lock (s_sync)
         {
-            if (Interlocked.CompareExchange(ref pool[i], this, null) is null)
+            if (s_pooled == s_pool.Length)
             {
-                return;
+                if (s_pool.Length == MaxPooled)
+                {
+                    return;
+                }
+
+                Array.Resize(ref s_pool, Math.Min(s_pool.Length * 2, MaxPooled));
             }
+
+            s_pool[s_pooled++] = this;
         }
     }
 }
