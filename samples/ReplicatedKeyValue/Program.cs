@@ -18,9 +18,10 @@ const string Usage = """
           keys (default 200), kills the leader's process, writes once more through the new leader (the failover
           time), reads every acknowledged write back, prints the numbers, cleans up. Exit 0 when no acknowledged
           write was lost.
-      ReplicatedKeyValue node --members HOST:PORT,HOST:PORT,... --id I --data DIR
+      ReplicatedKeyValue node --members HOST:PORT,HOST:PORT,... --id I --data DIR [--multicast GROUP:PORT]
           one replica (UDP and TCP on its member's port) until Ctrl+C or SIGTERM; start one per machine, each with
-          the same --members, to run the store across machines.
+          the same --members, to run the store across machines. --multicast joins an IPv4 multicast group, so
+          clients with ReplicatedClientOptions.MulticastGroup send each call once (docs/replication.md, "Fan-out").
       ReplicatedKeyValue --help
     exit codes: 0 done, 1 a failure (a lost write, a node that did not start), 2 bad arguments.
     """;
@@ -79,8 +80,10 @@ async Task<int> NodeAsync(NodeArguments arguments)
         Members = arguments.Members,
         Self = arguments.Id,
         DataDirectory = arguments.Data,
+        MulticastGroup = arguments.Multicast,
     }, new ReplicatedKeyValueDispatcher(store), store);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replica {arguments.Id} listening on {arguments.Members[arguments.Id]}"));
+    var group = arguments.Multicast is { } joined ? $", multicast group {joined}" : string.Empty;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replica {arguments.Id} listening on {arguments.Members[arguments.Id]}{group}"));
     using var stop = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
     AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
@@ -97,19 +100,19 @@ async Task<int> NodeAsync(NodeArguments arguments)
 }
 
 /// <summary>The arguments of <c>node</c>.</summary>
-internal sealed record NodeArguments(IPEndPoint[] Members, int Id, string Data, bool Help)
+internal sealed record NodeArguments(IPEndPoint[] Members, int Id, string Data, IPEndPoint? Multicast, bool Help)
 {
     public static NodeArguments Parse(ReadOnlySpan<string> args)
     {
-        string? members = null, id = null, data = null;
+        string? members = null, id = null, data = null, multicast = null;
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] is "--help" or "-h")
             {
-                return new NodeArguments([], 0, string.Empty, true);
+                return new NodeArguments([], 0, string.Empty, null, true);
             }
 
-            if (args[i] is not ("--members" or "--id" or "--data"))
+            if (args[i] is not ("--members" or "--id" or "--data" or "--multicast"))
             {
                 throw new UsageException($"node: unknown option '{args[i]}'.");
             }
@@ -123,6 +126,7 @@ internal sealed record NodeArguments(IPEndPoint[] Members, int Id, string Data, 
             {
                 case "--members": members = args[i]; break;
                 case "--id": id = args[i]; break;
+                case "--multicast": multicast = args[i]; break;
                 default: data = args[i]; break;
             }
         }
@@ -138,6 +142,12 @@ internal sealed record NodeArguments(IPEndPoint[] Members, int Id, string Data, 
             throw new UsageException($"node: --id '{id}' is not an index into the {endPoints.Length} members.");
         }
 
-        return new NodeArguments(endPoints, index, data, false);
+        IPEndPoint? group = null;
+        if (multicast is not null && (!IPEndPoint.TryParse(multicast, out group) || group.Port == 0 || !TailGuard.R2P2.UdpMulticastMemberTransport.IsIPv4Multicast(group.Address)))
+        {
+            throw new UsageException($"node: --multicast '{multicast}' is not an IPv4 multicast GROUP:PORT (224.0.0.0 to 239.255.255.255, a port from 1).");
+        }
+
+        return new NodeArguments(endPoints, index, data, group, false);
     }
 }

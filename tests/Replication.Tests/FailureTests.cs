@@ -43,6 +43,31 @@ public sealed class FailureTests
     }
 
     [Fact]
+    public async Task ANewLeaderOrdersAWriteThatArrivedDuringTheElectionWithoutTheClientRetrying()
+    {
+        using var cluster = LocalCluster.Start(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        // One attempt longer than the test waits for it: only the new leader ordering what was parked during the
+        // election answers it in time (docs/replication.md, "Failure behaviour"); a retry would come too late.
+        var patient = cluster.LeaderWait * 4;
+        await using var client = cluster.Client(new ReplicatedClientOptions { AttemptTimeout = patient, Timeout = patient });
+        var store = new ClusterKeyValueClient(client);
+        var acknowledged = await WriteAsync(store, "e", 5);
+
+        cluster.Kill(leader);
+        var during = store.WriteAsync("during", 7).AsTask(); // sent with no leader: both followers park it
+        var successor = await cluster.WaitForLeaderAsync(except: leader);
+        var first = await Task.WhenAny(during, Task.Delay(cluster.LeaderWait));
+        Assert.True(first == during, $"the write sent during the election was not answered within {cluster.LeaderWait.TotalSeconds:F0} s of the new leader\n{await cluster.DiagnoseAsync()}");
+        await during;
+        acknowledged.Add(("during", 7));
+
+        Assert.Equal(client.Statistics.Calls, client.Statistics.Attempts); // no call needed a second attempt
+        Assert.True(await cluster.RequiredStatusFieldAsync(successor, "adopted") >= 1, await cluster.DiagnoseAsync());
+        await AssertReadsAsync(store, acknowledged, cluster);
+    }
+
+    [Fact]
     public async Task AcknowledgedWritesSurviveKillingAFollowerAndItCatchesUpOnRestart()
     {
         using var cluster = LocalCluster.Start(3);

@@ -8,6 +8,8 @@ using System.Net;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using TailGuard.MultiProcess.Tests.Infrastructure;
+using TailGuard.R2P2;
 using TailGuard.Tool.Cli;
 using TailGuard.Tool.Commands.Cluster;
 
@@ -26,6 +28,7 @@ internal sealed class LocalCluster : IDisposable
     private readonly string[] _extraArguments;
     private readonly Func<int, string?> _namespaceOf;
     private readonly Func<int, string[]> _nodeArguments;
+    private Func<IPEndPoint, R2P2Client>? _statusClient;
 
     private LocalCluster(IReadOnlyList<IPEndPoint> members, string[] extraArguments, Func<int, string?> namespaceOf, Func<int, string[]>? nodeArguments = null)
     {
@@ -99,6 +102,21 @@ internal sealed class LocalCluster : IDisposable
     }
 
     /// <summary>
+    /// <paramref name="count"/> nodes on the loopback of network namespace <paramref name="network"/>, whose status is
+    /// asked from inside it (its loopback is not the test's). Ports are picked free here: in a fresh namespace every
+    /// port is free.
+    /// </summary>
+    public static LocalCluster Start(NetworkNamespace network, int count, params string[] extraArguments)
+    {
+        var cluster = new LocalCluster(FreePorts.Pick(IPAddress.Loopback, count), extraArguments, _ => network.Name)
+        {
+            _statusClient = member => network.Make(() => R2P2Client.CreateUdp(member, new R2P2ClientOptions { Timeout = TimeSpan.FromMilliseconds(300) })),
+        };
+        cluster.StartAll();
+        return cluster;
+    }
+
+    /// <summary>
     /// A client of the cluster; by default with a generous call timeout (30 s): on a loaded two-core machine an election
     /// and the retry through the new leader can take longer than the library's 5 s default.
     /// </summary>
@@ -163,7 +181,16 @@ internal sealed class LocalCluster : IDisposable
     }
 
     /// <summary>The status line of one node (its answer to a FIXED request), or null.</summary>
-    public Task<string?> StatusAsync(int node) => ClusterStatusCommand.QueryAsync(Members[node], TimeSpan.FromMilliseconds(300));
+    public async Task<string?> StatusAsync(int node)
+    {
+        if (_statusClient is null)
+        {
+            return await ClusterStatusCommand.QueryAsync(Members[node], TimeSpan.FromMilliseconds(300));
+        }
+
+        await using var client = _statusClient(Members[node]);
+        return await ClusterStatusCommand.QueryAsync(client);
+    }
 
     /// <summary>A numeric field of a node's status line.</summary>
     public async Task<long?> StatusFieldAsync(int node, string field)

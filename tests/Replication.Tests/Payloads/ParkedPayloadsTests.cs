@@ -92,4 +92,17 @@ public sealed class ParkedPayloadsTests
         Assert.NotNull(parked.Find(old, 1));
         Assert.Null(parked.Find(younger, 2));
     }
+
+    [Fact]
+    public void UnorderedListsThePayloadsParkedWithoutBeingOrderedOldestFirst()
+    {
+        // What a new leader adopts (docs/replication.md, "Failure behaviour"): not what it ordered itself on arrival.
+        var parked = new ParkedPayloads(16, TimeSpan.FromSeconds(1));
+        Assert.True(parked.TryPark(new RequestKey(Client, 1), [1], 11, default, now: 0));
+        Assert.True(parked.TryPark(new RequestKey(Client, 2), [2], 12, default, now: 1, ordered: true));
+        Assert.True(parked.TryPark(new RequestKey(Client, 3), [3], 13, default, now: 2));
+        Assert.True(parked.TryTake(new RequestKey(Client, 1), 11, out _, out _)); // applied: gone
+
+        Assert.Equal([(new RequestKey(Client, 3), 13UL)], parked.Unordered());
+    }
 }

@@ -9,22 +9,32 @@ namespace TailGuard.Replication;
 /// <summary>
 /// The client side of HovercRaft's replication (docs/replication.md, "Fan-out"): a transport that wraps another and
 /// sends every replicated request (a REQUEST packet with policy 2 or 3) to every replica, the same datagram from the
-/// same socket, so every replica parks it under the same key. With fan-out off (the leader-based baseline) it sends
-/// each replicated request to one replica, <see cref="Target"/>, which the client moves on DROP or timeout. Everything
-/// else (responses it receives, other packets it sends) passes through. Memory is the wrapped transport's.
+/// same socket, so every replica parks it under the same key. With a multicast group it sends that datagram once, to
+/// the group, and the network makes the copies. With fan-out off (the leader-based baseline) it sends each replicated
+/// request to one replica, <see cref="Target"/>, which the client moves on DROP or timeout. Everything else (responses
+/// it receives, other packets it sends) passes through. Memory is the wrapped transport's.
 /// </summary>
 internal sealed class FanOutTransport : PacketTransport
 {
     private readonly PacketTransport _inner;
     private readonly PacketAddress[] _replicas;
     private readonly bool _fanOut;
+    private readonly PacketAddress? _group;
+    private readonly ReplicatedClientStatistics _statistics;
     private int _target;
 
-    public FanOutTransport(PacketTransport inner, PacketAddress[] replicas, bool fanOut)
+    /// <param name="inner">The socket's transport.</param>
+    /// <param name="replicas">Every replica.</param>
+    /// <param name="fanOut">False: one replica at a time (the baseline).</param>
+    /// <param name="group">The replicas' multicast group (with fan-out only), or null for unicast copies.</param>
+    /// <param name="statistics">Counts the request datagrams sent.</param>
+    public FanOutTransport(PacketTransport inner, PacketAddress[] replicas, bool fanOut, PacketAddress? group, ReplicatedClientStatistics statistics)
     {
         _inner = inner;
         _replicas = replicas;
         _fanOut = fanOut;
+        _group = fanOut ? group : null;
+        _statistics = statistics;
     }
 
     public override PacketAddress LocalAddress => _inner.LocalAddress;
@@ -45,30 +55,36 @@ internal sealed class FanOutTransport : PacketTransport
 
     public override void Send(ReadOnlySpan<PacketBuffer> packets)
     {
-        if (!_fanOut)
+        if (!_fanOut || _group is not null)
         {
-            var target = _replicas[Target];
+            // One datagram per request: to the group (the network copies it to every replica), or to the one target.
+            var destination = _group ?? _replicas[Target];
+            var sent = 0;
             foreach (var packet in packets)
             {
                 if (IsReplicatedRequest(packet))
                 {
-                    packet.Address = target;
+                    packet.Address = destination;
+                    sent++;
                 }
             }
 
             _inner.Send(packets);
+            _statistics.RequestDatagramsSent(sent);
             return;
         }
 
-        var copies = 0;
+        var requests = 0;
         foreach (var packet in packets)
         {
-            copies += IsReplicatedRequest(packet) ? _replicas.Length : 1;
+            requests += IsReplicatedRequest(packet) ? 1 : 0;
         }
 
+        var copies = packets.Length + requests * (_replicas.Length - 1);
         if (copies == packets.Length)
         {
             _inner.Send(packets);
+            _statistics.RequestDatagramsSent(requests);
             return;
         }
 
@@ -99,6 +115,7 @@ internal sealed class FanOutTransport : PacketTransport
             }
 
             _inner.Send(all.AsSpan(0, n));
+            _statistics.RequestDatagramsSent(requests * _replicas.Length);
         }
         catch when (i < packets.Length)
         {

@@ -31,7 +31,7 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
     /// <param name="transport">The transport to send from and receive on.</param>
     /// <param name="replicas">Every replica's address, as the replicas' members list gives them.</param>
     /// <param name="options">Settings; defaults when null.</param>
-    /// <exception cref="ArgumentException">No replica, or more than 255.</exception>
+    /// <exception cref="ArgumentException">No replica, or more than 255; or a multicast group with an IPv6 socket.</exception>
     public ReplicatedClient(PacketTransport transport, IReadOnlyList<PacketAddress> replicas, ReplicatedClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(transport);
@@ -47,7 +47,18 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
         ClientId = _options.ClientId ?? NewClientId();
         Statistics = new ReplicatedClientStatistics();
         _sequences = new InFlightSequences(_options.MaxInFlight, Statistics);
-        _transport = new FanOutTransport(transport, Replicas.ToArray(), _options.FanOut);
+        PacketAddress? group = null;
+        if (_options.MulticastGroup is { } multicast)
+        {
+            if (transport.LocalAddress.IsIPv6)
+            {
+                throw new ArgumentException($"MulticastGroup is an IPv4 group: the client's socket must be IPv4, not {transport.LocalAddress}.", nameof(transport));
+            }
+
+            group = PacketAddress.FromEndPoint(multicast);
+        }
+
+        _transport = new FanOutTransport(transport, Replicas.ToArray(), _options.FanOut, group, Statistics);
         _client = new R2P2Client(_transport, Replicas[0], new R2P2ClientOptions
         {
             Timeout = _options.AttemptTimeout,
@@ -63,7 +74,11 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
         });
     }
 
-    /// <summary>Creates a client on a new UDP socket (loopback when the first replica is loopback, otherwise every interface of its family).</summary>
+    /// <summary>
+    /// Creates a client on a new UDP socket (loopback when the first replica is loopback, otherwise every interface of its
+    /// family), with <see cref="ReplicatedClientOptions.MulticastTimeToLive"/> and multicast loopback on (replicas on
+    /// this host get the group's datagrams too).
+    /// </summary>
     /// <param name="replicas">Every replica's endpoint.</param>
     /// <param name="options">Settings; defaults when null.</param>
     /// <returns>The client.</returns>
@@ -75,12 +90,19 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
             throw new ArgumentException("A replicated service has at least one replica.", nameof(replicas));
         }
 
+        options?.Validate(); // before a socket is bound with its settings
         var first = replicas[0];
         var ipv6 = first.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
         var local = IPAddress.IsLoopback(first.Address)
             ? (ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback)
             : (ipv6 ? IPAddress.IPv6Any : IPAddress.Any);
-        var transport = UdpTransport.Bind(new IPEndPoint(local, 0));
+        // The multicast settings are the socket's own (they only matter with a MulticastGroup); its bound address, when
+        // not any, also picks the interface group datagrams leave by.
+        var transport = UdpTransport.Bind(new IPEndPoint(local, 0), new UdpTransportOptions
+        {
+            MulticastTimeToLive = options?.MulticastTimeToLive ?? 1,
+            MulticastLoopback = true,
+        });
         try
         {
             return new ReplicatedClient(transport, replicas.Select(PacketAddress.FromEndPoint).ToArray(), options);

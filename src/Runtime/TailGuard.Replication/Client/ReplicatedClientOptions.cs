@@ -1,4 +1,5 @@
 using System;
+using System.Net;
 using TailGuard.R2P2;
 
 namespace TailGuard.Replication;
@@ -20,6 +21,22 @@ public sealed class ReplicatedClientOptions
     /// after a DROP or a timeout: the plain leader-based baseline (<see cref="ReplicationMode.LeaderPayload"/>).
     /// </summary>
     public bool FanOut { get; init; } = true;
+
+    /// <summary>
+    /// An IPv4 multicast group (address in 224.0.0.0/4 and port) the replicas joined
+    /// (<see cref="ReplicatedNodeOptions.MulticastGroup"/>): each replicated request is then sent once, to the group,
+    /// instead of once per replica; every other packet is unchanged, and answers still come from the replicas' unicast
+    /// addresses. Null (the default) fans out by unicast. Needs <see cref="FanOut"/>, IPv4 replicas, and a network that
+    /// carries the group from the client to every replica (docs/replication.md, "Fan-out").
+    /// </summary>
+    public IPEndPoint? MulticastGroup { get; init; }
+
+    /// <summary>
+    /// How many routers the client's group datagrams may cross (IP_MULTICAST_TTL of the socket
+    /// <see cref="ReplicatedClient.CreateUdp"/> opens; 0 keeps them on this host). 1 by default: the replicas share the
+    /// client's link. Used only with <see cref="MulticastGroup"/>.
+    /// </summary>
+    public int MulticastTimeToLive { get; init; } = 1;
 
     /// <summary>
     /// How far the oldest call in flight may fall behind the newest (so also the most calls in flight at once). 1024 by
@@ -46,5 +63,15 @@ public sealed class ReplicatedClientOptions
 
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxInFlight, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(PayloadSize, 64);
+        MulticastGroupCheck.Validate(MulticastGroup, nameof(MulticastGroup));
+        if (MulticastGroup is not null && !FanOut)
+        {
+            throw new ArgumentException("MulticastGroup sends each call to every replica at once: it needs FanOut (the leader-based baseline sends to one replica at a time).", nameof(MulticastGroup));
+        }
+
+        if (MulticastTimeToLive is < 0 or > 255)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MulticastTimeToLive), MulticastTimeToLive, "MulticastTimeToLive is from 0 to 255.");
+        }
     }
 }

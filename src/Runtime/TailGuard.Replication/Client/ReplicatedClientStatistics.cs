@@ -11,6 +11,7 @@ public sealed class ReplicatedClientStatistics
     private long _timeouts;
     private long _failures;
     private long _windowWaits;
+    private long _requestDatagrams;
 
     /// <summary>Calls started.</summary>
     public long Calls => Interlocked.Read(ref _calls);
@@ -33,6 +34,12 @@ public sealed class ReplicatedClientStatistics
     /// </summary>
     public long WindowWaits => Interlocked.Read(ref _windowWaits);
 
+    /// <summary>
+    /// Datagrams of replicated requests handed to the socket: one per replica per attempt with unicast fan-out, one per
+    /// attempt with <see cref="ReplicatedClientOptions.MulticastGroup"/> or without fan-out.
+    /// </summary>
+    public long RequestDatagrams => Interlocked.Read(ref _requestDatagrams);
+
     internal void Call() => Interlocked.Increment(ref _calls);
 
     internal void Attempt() => Interlocked.Increment(ref _attempts);
@@ -44,4 +51,6 @@ public sealed class ReplicatedClientStatistics
     internal void Failure() => Interlocked.Increment(ref _failures);
 
     internal void WindowWait() => Interlocked.Increment(ref _windowWaits);
+
+    internal void RequestDatagramsSent(int count) => Interlocked.Add(ref _requestDatagrams, count);
 }

@@ -39,7 +39,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
     private readonly ReplicatedNodeOptions _options;
     private readonly IReplicatedService _service;
     private readonly PacketAddress[] _members;
-    private readonly UdpTransport _transport;
+    private readonly PacketTransport _transport;
     private readonly ReplicaLoop _handler;
     private readonly ReceiveLoop _loop;
     private readonly ParkedPayloads _parked;
@@ -62,6 +62,8 @@ public sealed class ReplicatedNode : IAsyncDisposable
     private RaftCluster? _cluster;
     private Task _orderer = Task.CompletedTask;
     private Task _expiryPass = Task.CompletedTask;
+    private Task<List<(RequestKey Key, ulong Hash)>>? _adoption; // loop thread
+    private bool _leading; // loop thread: IsLeader at the last tick
     private long _nextExpiryPass;
     private long _handled;
     private long _commitPushes;
@@ -88,7 +90,11 @@ public sealed class ReplicatedNode : IAsyncDisposable
         State = state;
         _orders = Channel.CreateUnbounded<(EntryMetadata, byte[])>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
 
-        _transport = UdpTransport.Bind(options.Members[options.Self]);
+        // With a multicast group the loop also receives the group's socket: one thread and one handler for both, so a
+        // request from the group passes the same checks as a unicast one, and every answer leaves from the member socket.
+        _transport = options.MulticastGroup is { } group
+            ? UdpMulticastMemberTransport.Bind(options.Members[options.Self], group)
+            : UdpTransport.Bind(options.Members[options.Self]);
         _sender = new ReplySender(_transport, options.PayloadSize, Statistics);
         _recovery = new PayloadRecovery(_transport, _members, options.Self, () => Volatile.Read(ref _leader), Statistics);
         _handler = new ReplicaLoop(this, new R2P2ServerOptions
@@ -148,6 +154,9 @@ public sealed class ReplicatedNode : IAsyncDisposable
     /// <summary>This node's counts.</summary>
     public ReplicatedNodeStatistics Statistics { get; }
 
+    /// <summary>Datagrams received through <see cref="ReplicatedNodeOptions.MulticastGroup"/> (0 without one).</summary>
+    public long MulticastDatagrams => (_transport as UdpMulticastMemberTransport)?.GroupDatagrams ?? 0;
+
     /// <summary>The service state this node applies requests to.</summary>
     internal IReplicatedState State { get; }
 
@@ -206,9 +215,9 @@ public sealed class ReplicatedNode : IAsyncDisposable
         => string.Create(
             System.Globalization.CultureInfo.InvariantCulture,
             $"node={Self} leader={LeaderIndex} term={Term} mode={_options.Mode} applied={AppliedIndex} commit={CommitIndex} log={LogIndex} snapshot={SnapshotIndex} " +
-            $"parked={_parked.Count} parked_expired={_parked.Expired} parked_kept={_parked.Kept} pending_replies={_pending.Count} requests={Statistics.Requests} drops={Statistics.Drops} ordered={Statistics.Ordered} " +
+            $"parked={_parked.Count} parked_expired={_parked.Expired} parked_kept={_parked.Kept} pending_replies={_pending.Count} requests={Statistics.Requests} drops={Statistics.Drops} ordered={Statistics.Ordered} adopted={Statistics.Adopted} " +
             $"replies={Statistics.Replies} duplicates={Statistics.Duplicates} recoveries={Statistics.RecoveriesAsked} recovered_for_peers={Statistics.RecoveriesServed} snapshots={Statistics.Snapshots} " +
-            $"restored={Statistics.SnapshotsRestored} snapshot_replies={Statistics.SnapshotReplies}");
+            $"restored={Statistics.SnapshotsRestored} snapshot_replies={Statistics.SnapshotReplies} multicast={MulticastDatagrams}");
 
     /// <summary>Stops serving, leaves the cluster (without a membership change) and flushes the log.</summary>
     /// <returns>When stopped.</returns>
@@ -318,14 +327,16 @@ public sealed class ReplicatedNode : IAsyncDisposable
             }
         }
 
-        if (!_parked.TryPark(key, payload, hash, default, Stopwatch.GetTimestamp()))
+        // Read once: a request parked unordered is one a new leader adopts (AdoptUnordered).
+        var leading = IsLeader;
+        if (!_parked.TryPark(key, payload, hash, default, Stopwatch.GetTimestamp(), ordered: leading))
         {
             return; // a duplicate datagram of a request parked already
         }
 
-        if (IsLeader)
+        if (leading)
         {
-            if (!_repliers.TryChoose(Stopwatch.GetTimestamp(), _options.Replies, out var replier))
+            if (!_repliers.TryChoose(Stopwatch.GetTimestamp(), Term, _options.Replies, out var replier))
             {
                 replier = (byte)Self; // every replica at its bound since admission: the leader takes it
             }
@@ -375,10 +386,91 @@ public sealed class ReplicatedNode : IAsyncDisposable
     internal long OnTick(ReceiveLoop loop, long now)
     {
         SendStatus(now, force: false, loop);
+        AdoptUnordered();
         StartExpiryPass(now);
         _recovery.Retry(now);
         _pending.Release(_view.DurableIndex(), _sender);
         return now + _tickTicks;
+    }
+
+    /// <summary>
+    /// A new leader orders the requests parked before it could order them (docs/replication.md, "Failure behaviour"):
+    /// clients fan every request out to every replica, so the requests that arrived during the election, or at this
+    /// node just before its first entry committed, wait here, and without this their clients would wait one
+    /// <c>AttemptTimeout</c> each to retry. The log is read off the loop thread, as for expiry: a request an entry in
+    /// this replica's log names already (the old leader's, still to be applied) is not ordered twice.
+    /// </summary>
+    private void AdoptUnordered()
+    {
+        if (_options.Mode != ReplicationMode.HovercRaft)
+        {
+            return;
+        }
+
+        var leading = IsLeader;
+        if (leading && !_leading && _adoption is null)
+        {
+            var parked = _parked.Unordered();
+            if (parked.Count > 0)
+            {
+                _adoption = Task.Run(() => UnnamedAsync(parked));
+            }
+        }
+
+        _leading = leading;
+        if (_adoption is not { IsCompleted: true } adoption)
+        {
+            return;
+        }
+
+        _adoption = null;
+        // Leadership lost meanwhile (the next leader adopts), or the log could not be read (logged; clients retry).
+        if (!leading || !adoption.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        foreach (var (key, hash) in adoption.Result)
+        {
+            // Applied meanwhile (taken out of the table), or flow control says no more: those clients retry.
+            if (_parked.Find(key, hash) is not { } payload)
+            {
+                continue;
+            }
+
+            if (!Admit())
+            {
+                break;
+            }
+
+            if (!_repliers.TryChoose(Stopwatch.GetTimestamp(), Term, _options.Replies, out var replier))
+            {
+                replier = (byte)Self;
+            }
+
+            var kind = _service.IsReadOnly(payload.AsSpan(SessionHeader.Size)) ? EntryKind.Read : EntryKind.Write;
+            Order(new EntryMetadata(kind, replier, key, hash, payload.Length), payload);
+            Statistics.Adopt();
+        }
+    }
+
+    private async Task<List<(RequestKey Key, ulong Hash)>> UnnamedAsync(List<(RequestKey Key, ulong Hash)> parked)
+    {
+        try
+        {
+            var named = await KeysNamedByUnappliedEntriesAsync(_stopping.Token).ConfigureAwait(false);
+            parked.RemoveAll(request => named.Contains(request.Key));
+            return parked;
+        }
+        catch (Exception error) when (error is OperationCanceledException or ObjectDisposedException && _stopping.IsCancellationRequested)
+        {
+            return [];
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            Log(LogLevel.Warning, "reading the log to order the requests parked before this node led failed", error);
+            return [];
+        }
     }
 
     /// <summary>

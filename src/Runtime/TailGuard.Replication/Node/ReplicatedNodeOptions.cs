@@ -70,6 +70,17 @@ public sealed class ReplicatedNodeOptions
     /// <summary>Payload bytes per packet; a replicated request must fit one packet. 1464 by default.</summary>
     public int PayloadSize { get; init; } = 1464;
 
+    /// <summary>
+    /// An IPv4 multicast group (address in 224.0.0.0/4 and port) this replica joins, so a client that sends each request
+    /// once to the group (<see cref="ReplicatedClientOptions.MulticastGroup"/>) reaches it: what arrives through the
+    /// group takes the unicast requests' path (the same checks, admission and parking), and answers leave from the
+    /// member endpoint. Every member of a cluster joins the same group; several on one host may share it. The group's
+    /// port is its own (bound with SO_REUSEADDR on the group address), not the member's. The member endpoint must be
+    /// IPv4; the group is joined on the interface that has its address (the kernel's choice for 0.0.0.0). Null (the
+    /// default) joins nothing (docs/replication.md, "Fan-out").
+    /// </summary>
+    public IPEndPoint? MulticastGroup { get; init; }
+
     /// <summary>Receive mode of the replica's UDP loop. Blocking by default.</summary>
     public ReceiveMode ReceiveMode { get; init; } = ReceiveMode.Blocking;
 
@@ -119,6 +130,17 @@ public sealed class ReplicatedNodeOptions
         if (Mode == ReplicationMode.Unreplicated && Members.Count != 1)
         {
             throw new ArgumentException("The unreplicated mode runs one node: give exactly one member.", nameof(Mode));
+        }
+
+        MulticastGroupCheck.Validate(MulticastGroup, nameof(MulticastGroup));
+        if (MulticastGroup is not null && Members[Self].AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        {
+            throw new ArgumentException($"MulticastGroup is an IPv4 group: this member's endpoint must be IPv4, not {Members[Self]}.", nameof(MulticastGroup));
+        }
+
+        if (MulticastGroup is not null && Mode == ReplicationMode.LeaderPayload)
+        {
+            throw new ArgumentException("MulticastGroup is for fan-out: in the LeaderPayload mode clients send to one replica at a time, and a follower would answer DROP to every request of the group.", nameof(MulticastGroup));
         }
 
         Positive(LowerElectionTimeout, nameof(LowerElectionTimeout));

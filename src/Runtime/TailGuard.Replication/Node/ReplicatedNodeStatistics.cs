@@ -11,6 +11,7 @@ public sealed class ReplicatedNodeStatistics
     private long _malformed;
     private long _ordered;
     private long _orderFailures;
+    private long _adopted;
     private long _applied;
     private long _replies;
     private long _duplicates;
@@ -39,6 +40,12 @@ public sealed class ReplicatedNodeStatistics
 
     /// <summary>Entries this replica appended as leader.</summary>
     public long Ordered => Interlocked.Read(ref _ordered);
+
+    /// <summary>
+    /// Requests this replica ordered when it became leader: parked before it could order them, named by no entry in its
+    /// log (docs/replication.md, "Failure behaviour"). Counted in <see cref="Ordered"/> too.
+    /// </summary>
+    public long Adopted => Interlocked.Read(ref _adopted);
 
     /// <summary>Appends that failed (leadership lost before commit; the client retries).</summary>
     public long OrderFailures => Interlocked.Read(ref _orderFailures);
@@ -91,6 +98,8 @@ public sealed class ReplicatedNodeStatistics
     internal void Malformed() => Interlocked.Increment(ref _malformed);
 
     internal void Order() => Interlocked.Increment(ref _ordered);
+
+    internal void Adopt() => Interlocked.Increment(ref _adopted);
 
     internal void OrderFailure() => Interlocked.Increment(ref _orderFailures);
 

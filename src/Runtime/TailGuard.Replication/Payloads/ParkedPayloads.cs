@@ -60,8 +60,11 @@ internal sealed class ParkedPayloads
         }
     }
 
-    /// <summary>Parks a payload; false when the key is parked already (a duplicate datagram keeps the first copy).</summary>
-    public bool TryPark(RequestKey key, byte[] payload, ulong hash, R2P2ResponseHandle handle, long now)
+    /// <summary>
+    /// Parks a payload; false when the key is parked already (a duplicate datagram keeps the first copy).
+    /// <paramref name="ordered"/>: this replica, as leader, ordered the request when it arrived (see <see cref="Unordered"/>).
+    /// </summary>
+    public bool TryPark(RequestKey key, byte[] payload, ulong hash, R2P2ResponseHandle handle, long now, bool ordered = false)
     {
         lock (_sync)
         {
@@ -82,7 +85,7 @@ internal sealed class ParkedPayloads
                 _evicted++;
             }
 
-            var node = _byAge.AddLast(new Parked(key, payload, hash, handle, now));
+            var node = _byAge.AddLast(new Parked(key, payload, hash, handle, now, ordered));
             _byKey.Add(key, node);
             return true;
         }
@@ -138,6 +141,27 @@ internal sealed class ParkedPayloads
         }
     }
 
+    /// <summary>
+    /// The keys and hashes of the payloads this replica parked without ordering them, oldest first: what a new leader
+    /// orders unless its log names them already (docs/replication.md, "Failure behaviour").
+    /// </summary>
+    public List<(RequestKey Key, ulong Hash)> Unordered()
+    {
+        lock (_sync)
+        {
+            var unordered = new List<(RequestKey, ulong)>(_byKey.Count);
+            foreach (var parked in _byAge)
+            {
+                if (!parked.Ordered)
+                {
+                    unordered.Add((parked.Key, parked.Hash));
+                }
+            }
+
+            return unordered;
+        }
+    }
+
     /// <summary>Whether a payload is parked for longer than the timeout (an <see cref="Expire"/> pass has work).</summary>
     public bool HasStale(long now)
     {
@@ -182,5 +206,5 @@ internal sealed class ParkedPayloads
         _byAge.Remove(node);
     }
 
-    private readonly record struct Parked(RequestKey Key, byte[] Payload, ulong Hash, R2P2ResponseHandle Handle, long ParkedAt);
+    private readonly record struct Parked(RequestKey Key, byte[] Payload, ulong Hash, R2P2ResponseHandle Handle, long ParkedAt, bool Ordered);
 }

@@ -80,7 +80,13 @@ internal sealed class ClusterView
         }
     }
 
-    public bool IsLive(int member, long now)
+    /// <summary>
+    /// Whether <paramref name="member"/> may reply for entries of <paramref name="term"/>: live, and (a peer) heard
+    /// reporting that term. A new leader's view still counts the old leader live for a while after it died; the old
+    /// leader never reports the new term, so the entries ordered first in a term (the requests a new leader adopts)
+    /// are not handed to it to answer.
+    /// </summary>
+    public bool CanReply(int member, long now, long term)
     {
         if (member == Self)
         {
@@ -89,7 +95,7 @@ internal sealed class ClusterView
 
         lock (_sync)
         {
-            return now - _heardAt[member] <= _liveTicks;
+            return now - _heardAt[member] <= _liveTicks && _term[member] >= term;
         }
     }
 

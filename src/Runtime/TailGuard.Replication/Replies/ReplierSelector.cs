@@ -48,8 +48,11 @@ internal sealed class ReplierSelector
         }
     }
 
-    /// <summary>Picks and counts a replier; false when every live member is at the bound.</summary>
-    public bool TryChoose(long now, ReplyPolicy policy, out byte replier)
+    /// <summary>
+    /// Picks and counts a replier for an entry of <paramref name="term"/>; false when every member that can reply
+    /// (<see cref="ClusterView.CanReply"/>) is at the bound.
+    /// </summary>
+    public bool TryChoose(long now, long term, ReplyPolicy policy, out byte replier)
     {
         lock (_sync)
         {
@@ -71,7 +74,7 @@ internal sealed class ReplierSelector
             for (var k = 0; k < members; k++)
             {
                 var m = (_next + k) % members;
-                if (!_view.IsLive(m, now))
+                if (!_view.CanReply(m, now, term))
                 {
                     continue;
                 }

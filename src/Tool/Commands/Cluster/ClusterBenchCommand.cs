@@ -29,6 +29,7 @@ internal static class ClusterBenchCommand
         var size = ToolOptions.Count("--size", "Value bytes per put.", 64, 0, ClusterKeyValueStore.MaxValueBytes);
         var readFraction = ToolOptions.Percent("--read-fraction", "The share of calls that are read-only fetches.", 0, 1);
         var leaderOnly = new Option<bool>("--leader-only") { Description = "Send each call to one replica at a time (for --mode leader clusters) instead of every replica." };
+        var multicast = NodeSettings.MulticastOption("Send each call once to this IPv4 multicast group (GROUP:PORT) instead of to every replica: for clusters started with the same --multicast.");
         var command = new Command("bench", "Measure a cluster's throughput and latency with the built-in store.");
         command.Options.Add(members);
         command.Options.Add(duration.Option);
@@ -36,13 +37,20 @@ internal static class ClusterBenchCommand
         command.Options.Add(size.Option);
         command.Options.Add(readFraction.Option);
         command.Options.Add(leaderOnly);
+        command.Options.Add(multicast);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
             var list = parse.GetValue(members)!;
             var value = new byte[size.Get(parse)];
             var reads = readFraction.Get(parse);
-            await using var client = ReplicatedClient.CreateUdp(list, new ReplicatedClientOptions { FanOut = !parse.GetValue(leaderOnly), Timeout = TimeSpan.FromSeconds(10) });
+            var group = parse.GetValue(multicast);
+            if (group is not null && parse.GetValue(leaderOnly))
+            {
+                throw ToolException.Usage("--multicast sends each call to every replica at once; --leader-only sends it to one.");
+            }
+
+            await using var client = ReplicatedClient.CreateUdp(list, new ReplicatedClientOptions { FanOut = !parse.GetValue(leaderOnly), MulticastGroup = group, Timeout = TimeSpan.FromSeconds(10) });
             var store = new ClusterKeyValueClient(client);
             var keys = Enumerable.Range(0, 1024).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
             var preloadFailures = 0;
@@ -121,7 +129,7 @@ internal static class ClusterBenchCommand
 
             var retries = (client.Statistics.Attempts - attemptsBefore) - (client.Statistics.Calls - callsBefore);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"throughput {completed / seconds:F0} calls/s  p50 {p50:F0} us  p99 {p99:F0} us  calls {completed}  retries {retries}  window waits {client.Statistics.WindowWaits - windowWaitsBefore}  failed {failures}  (read fraction {reads:0.##}, size {value.Length} B, concurrency {concurrency.Get(parse)}, {(parse.GetValue(leaderOnly) ? "leader-only" : "fan-out")})"));
+                $"throughput {completed / seconds:F0} calls/s  p50 {p50:F0} us  p99 {p99:F0} us  calls {completed}  retries {retries}  window waits {client.Statistics.WindowWaits - windowWaitsBefore}  failed {failures}  (read fraction {reads:0.##}, size {value.Length} B, concurrency {concurrency.Get(parse)}, {(parse.GetValue(leaderOnly) ? "leader-only" : group is null ? "fan-out" : $"multicast {group}")}, {(double)client.Statistics.RequestDatagrams / Math.Max(1, client.Statistics.Attempts):F2} datagrams per attempt)"));
             return completed > 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return command;

@@ -63,13 +63,15 @@ internal static class ClusterNodeCommand
                 ApplyDelay = settings.ApplyDelay.Get(parse),
                 ParkedPayloadTimeout = parkedTimeout,
                 DurableReplies = !parse.GetValue(settings.FastReplies),
+                MulticastGroup = parse.GetValue(settings.Multicast),
                 Logger = new LineLogger(output, parse.GetValue(quiet) ? LogLevel.Warning : LogLevel.Information),
             };
             var store = new ClusterKeyValueStore();
             await using var node = await ReplicatedNode.StartAsync(options, new ClusterKeyValueDispatcher(store), store, cancellationToken).ConfigureAwait(false);
             lock (output)
             {
-                output.WriteLine($"replica {self} listening on {list[self]} ({options.Mode}, {list.Count} members, data {options.DataDirectory}); Ctrl+C or SIGTERM stops");
+                var group = options.MulticastGroup is { } joined ? $", multicast group {joined}" : string.Empty;
+                output.WriteLine($"replica {self} listening on {list[self]} ({options.Mode}, {list.Count} members{group}, data {options.DataDirectory}); Ctrl+C or SIGTERM stops");
                 output.Flush();
             }
 

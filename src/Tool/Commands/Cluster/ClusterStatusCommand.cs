@@ -42,6 +42,12 @@ internal static class ClusterStatusCommand
     public static async Task<string?> QueryAsync(System.Net.IPEndPoint member, TimeSpan timeout)
     {
         await using var client = R2P2Client.CreateUdp(member, new R2P2ClientOptions { Timeout = timeout });
+        return await QueryAsync(client).ConfigureAwait(false);
+    }
+
+    /// <summary>The status line of the member <paramref name="client"/> calls (a socket made elsewhere, e.g. in another network namespace), or null.</summary>
+    public static async Task<string?> QueryAsync(R2P2Client client)
+    {
         try
         {
             using var response = await client.CallAsync(ReadOnlyMemory<byte>.Empty, RoutingPolicy.Fixed).ConfigureAwait(false);

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.CommandLine;
+using System.Net;
+using TailGuard.R2P2;
 using TailGuard.Replication;
 using TailGuard.Tool.Cli;
 
@@ -42,7 +44,19 @@ internal sealed class NodeSettings
 
     public Option<bool> FastReplies { get; } = new("--fast-replies") { Description = "Answer writes once the replier applied them, without waiting for a majority (faster, less durable)." };
 
+    public Option<IPEndPoint?> Multicast { get; } = MulticastOption("Join this IPv4 multicast group (GROUP:PORT, 224.0.0.0/4), so clients can send each request once to it (docs/replication.md, \"Fan-out\").");
+
     public static NodeSettings Create() => new();
+
+    /// <summary>--multicast GROUP:PORT, for the nodes (join) and the bench client (send): an IPv4 multicast address and a port.</summary>
+    public static Option<IPEndPoint?> MulticastOption(string description)
+        => ToolOptions.Reference<IPEndPoint>("--multicast", description, "GROUP:PORT", text =>
+        {
+            var (value, error) = Quantities.EndPoint(text, allowPortZero: false);
+            return error is not null ? (null, error)
+                : UdpMulticastMemberTransport.IsIPv4Multicast(value!.Address) ? (value, null)
+                : (null, $"'{text}' is not an IPv4 multicast group (224.0.0.0 to 239.255.255.255)");
+        });
 
     public void AddTo(Command command)
     {
@@ -54,6 +68,7 @@ internal sealed class NodeSettings
         command.Options.Add(ApplyDelay.Option);
         command.Options.Add(ParkedTimeout.Option);
         command.Options.Add(FastReplies);
+        command.Options.Add(Multicast);
     }
 
     /// <summary>The options given on this command line, spelled for a node's command line.</summary>
@@ -104,6 +119,12 @@ internal sealed class NodeSettings
         if (parse.GetValue(FastReplies))
         {
             yield return "--fast-replies";
+        }
+
+        if (parse.GetValue(Multicast) is { } group)
+        {
+            yield return "--multicast";
+            yield return group.ToString();
         }
     }
 

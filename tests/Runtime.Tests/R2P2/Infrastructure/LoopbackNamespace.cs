@@ -40,6 +40,13 @@ internal sealed partial class LoopbackNamespace : IDisposable
     /// <summary>Gives the local IPv4 address <paramref name="address"/> (127.x.y.z) a route of its own with a locked <paramref name="mtu"/>.</summary>
     public void NarrowRoute(string address, int mtu) => Ip($"-n {Name} route add local {address}/32 dev lo table local mtu lock {mtu}");
 
+    /// <summary>Turns multicast on for the loopback device and routes 224.0.0.0/4 to it, so IPv4 groups work on 127.0.0.1.</summary>
+    public void CarryMulticast()
+    {
+        Ip($"-n {Name} link set lo multicast on");
+        Ip($"-n {Name} route add 224.0.0.0/4 dev lo");
+    }
+
     /// <summary>Runs <paramref name="action"/> on a thread inside the namespace and returns its result (or rethrows).</summary>
     public T Run<T>(Func<T> action)
     {

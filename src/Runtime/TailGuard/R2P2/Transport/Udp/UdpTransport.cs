@@ -114,12 +114,24 @@ public sealed unsafe class UdpTransport : PacketTransport
             throw new ArgumentException($"A UDP transport binds an IPv4 or IPv6 address, not '{localEndPoint}'.", nameof(localEndPoint));
         }
 
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MulticastTimeToLive, 0, nameof(options.MulticastTimeToLive));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.MulticastTimeToLive, 255, nameof(options.MulticastTimeToLive));
         var socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
         try
         {
             if (family == AddressFamily.InterNetworkV6 && localEndPoint.Address.Equals(IPAddress.IPv6Any))
             {
                 socket.DualMode = true;
+            }
+
+            if (family == AddressFamily.InterNetwork)
+            {
+                // Set even when the socket never sends to a group: two system calls at bind, and what it does is then
+                // the options' word, not a platform default. The outgoing interface of group datagrams is the bound
+                // address's (Linux picks the device of a bound source address for a multicast destination), else the
+                // route's.
+                socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, options.MulticastTimeToLive);
+                socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastLoopback, options.MulticastLoopback);
             }
 
             if (options.ReceiveBufferBytes > 0)
@@ -197,6 +209,8 @@ public sealed unsafe class UdpTransport : PacketTransport
             ReceiveBufferBytes = options.ReceiveBufferBytes,
             SendBufferBytes = options.SendBufferBytes,
             UseBatchedSystemCalls = options.UseBatchedSystemCalls,
+            MulticastTimeToLive = options.MulticastTimeToLive,
+            MulticastLoopback = options.MulticastLoopback,
             ReusePort = true,
         };
         var group = new UdpTransport[count];
@@ -221,6 +235,41 @@ public sealed unsafe class UdpTransport : PacketTransport
             throw;
         }
     }
+
+    /// <summary>
+    /// A socket that receives the datagrams sent to an IPv4 multicast group (for <see cref="UdpMulticastMemberTransport"/>):
+    /// bound to the group's address and port with SO_REUSEADDR, so every member on this host binds it too and each gets
+    /// its copy (SO_REUSEPORT would hand each datagram to one of them), and joined (IP_ADD_MEMBERSHIP) on the interface
+    /// that has <paramref name="interfaceAddress"/> (<see cref="IPAddress.Any"/>: the one the kernel routes the group to).
+    /// Bound to the group address, not to any, it takes no unicast datagram sent to the same port.
+    /// </summary>
+    internal static UdpTransport JoinGroup(IPEndPoint group, IPAddress interfaceAddress, UdpTransportOptions options)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            if (options.ReceiveBufferBytes > 0)
+            {
+                socket.ReceiveBufferSize = options.ReceiveBufferBytes;
+            }
+
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(OperatingSystem.IsWindows() ? new IPEndPoint(IPAddress.Any, group.Port) : group); // Windows cannot bind a group address
+            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(group.Address, interfaceAddress));
+            return new UdpTransport(socket, options);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The socket's descriptor, for a transport that waits on several sockets at once (poll).</summary>
+    internal int Descriptor => _fd;
+
+    /// <summary>The socket, for a transport that waits on several sockets at once off Linux (Socket.Select).</summary>
+    internal Socket Socket => _socket;
 
     private static UdpTransport Open(IPEndPoint remote, UdpTransportOptions? options, bool connect)
     {

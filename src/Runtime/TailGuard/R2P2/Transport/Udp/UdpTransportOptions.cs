@@ -17,4 +17,17 @@ public sealed class UdpTransportOptions
     /// <see cref="System.Net.Sockets.Socket"/>'s SocketAddress-based calls, one datagram per call, still allocation-free.
     /// </summary>
     public bool UseBatchedSystemCalls { get; init; } = true;
+
+    /// <summary>
+    /// IP_MULTICAST_TTL of the datagrams an IPv4 socket sends to a multicast group: how many routers they may cross (0
+    /// keeps them on this host). 1 by default, the kernel's own default: one link, where a replicated service's group
+    /// lives (docs/replication.md, "Fan-out").
+    /// </summary>
+    public int MulticastTimeToLive { get; init; } = 1;
+
+    /// <summary>
+    /// IP_MULTICAST_LOOP of an IPv4 socket: whether the datagrams it sends to a group also reach the group's members on
+    /// this host. True by default (the kernel's default too), so replicas on the sender's machine get their copy.
+    /// </summary>
+    public bool MulticastLoopback { get; init; } = true;
 }
