@@ -23,6 +23,14 @@ public abstract class FeedbackFloodTests(TestNetwork network)
     private const int CallsPerRound = 12;
     private const int MaxRounds = 300;
 
+    /// <summary>
+    /// Rounds allowed for the flood to cost a server its last FEEDBACK of a round twice: how often that happens depends on
+    /// how the flood's threads and the servers share the cores, and a clean-clone CI run on a quiet machine once saw
+    /// none in 300 rounds (136 690 port drops, only 6 credits reclaimed). A round takes milliseconds; the phase guard
+    /// still catches a hang.
+    /// </summary>
+    private const int MaxFloodRounds = 3000;
+
     /// <summary>A hang guard for each phase: far beyond what the rounds take on a loaded machine (tens of seconds at load 25).</summary>
     private static readonly TimeSpan PhaseGuard = TimeSpan.FromMinutes(3);
 
@@ -57,7 +65,7 @@ public abstract class FeedbackFloodTests(TestNetwork network)
             var guard = DateTime.UtcNow + PhaseGuard;
             for (var round = 0; statistics.EvictionsWithheld < 2; round++)
             {
-                Assert.True(round < MaxRounds && DateTime.UtcNow < guard, $"no silence excused in {round} rounds: {Describe(router, flood)}");
+                Assert.True(round < MaxFloodRounds && DateTime.UtcNow < guard, $"no silence excused in {round} rounds: {Describe(router, flood)}");
                 var payloads = Enumerable.Range(0, CallsPerRound).Select(i => Payloads.Make(32, calls + i)).ToArray();
                 calls += CallsPerRound;
                 await Task.WhenAll(payloads.Select(async payload =>

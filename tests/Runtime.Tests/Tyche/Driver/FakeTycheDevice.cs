@@ -316,23 +316,31 @@ internal sealed unsafe class FakeTycheDevice : ITycheDevice, IDisposable
     public ulong[]? PinToCore(int core, out int errno)
     {
         errno = 0;
-        Calls.Add(new DeviceCall("pin", -1, (ulong)core));
-        int thread = Environment.CurrentManagedThreadId;
-        ulong[] previous = [_pinned.TryGetValue(thread, out int cpu) ? (ulong)cpu : ulong.MaxValue];
-        _pinned[thread] = core;
-        return previous;
+        // Under the gate, as every ioctl is: callers on two cores pin and unpin while the other's TRANSITION reads the
+        // table (an unguarded Dictionary write lost a thread's pin, and its TRANSITION failed EINVAL as "not on its CPU").
+        lock (_gate)
+        {
+            Calls.Add(new DeviceCall("pin", -1, (ulong)core));
+            int thread = Environment.CurrentManagedThreadId;
+            ulong[] previous = [_pinned.TryGetValue(thread, out int cpu) ? (ulong)cpu : ulong.MaxValue];
+            _pinned[thread] = core;
+            return previous;
+        }
     }
 
     public void RestoreAffinity(ulong[] mask)
     {
-        Calls.Add(new DeviceCall("unpin", -1, mask[0]));
-        if (mask[0] == ulong.MaxValue)
+        lock (_gate)
         {
-            _pinned.Remove(Environment.CurrentManagedThreadId);
-        }
-        else
-        {
-            _pinned[Environment.CurrentManagedThreadId] = (int)mask[0];
+            Calls.Add(new DeviceCall("unpin", -1, mask[0]));
+            if (mask[0] == ulong.MaxValue)
+            {
+                _pinned.Remove(Environment.CurrentManagedThreadId);
+            }
+            else
+            {
+                _pinned[Environment.CurrentManagedThreadId] = (int)mask[0];
+            }
         }
     }
 
