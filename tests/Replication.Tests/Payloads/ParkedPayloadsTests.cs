@@ -100,9 +100,11 @@ public sealed class ParkedPayloadsTests
         var parked = new ParkedPayloads(16, TimeSpan.FromSeconds(1));
         Assert.True(parked.TryPark(new RequestKey(Client, 1), [1], 11, default, now: 0));
         Assert.True(parked.TryPark(new RequestKey(Client, 2), [2], 12, default, now: 1, ordered: true));
-        Assert.True(parked.TryPark(new RequestKey(Client, 3), [3], 13, default, now: 2));
+        Assert.True(parked.TryPark(new RequestKey(Client, 4), [4], 14, default, now: 2));
+        Assert.True(parked.TryPark(new RequestKey(Client, 3), [3], 13, default, now: 3));
         Assert.True(parked.TryTake(new RequestKey(Client, 1), 11, out _, out _)); // applied: gone
 
-        Assert.Equal([(new RequestKey(Client, 3), 13UL)], parked.Unordered());
+        // Oldest first, not by rid: the order a new leader orders them in.
+        Assert.Equal([(new RequestKey(Client, 4), 14UL), (new RequestKey(Client, 3), 13UL)], parked.Unordered());
     }
 }
