@@ -28,12 +28,14 @@ internal sealed class LocalCluster : IDisposable
     private readonly string[] _extraArguments;
     private readonly Func<int, string?> _namespaceOf;
     private readonly Func<int, string[]> _nodeArguments;
+    private readonly string?[] _statusFailures;
     private Func<IPEndPoint, R2P2Client>? _statusClient;
 
     private LocalCluster(IReadOnlyList<IPEndPoint> members, string[] extraArguments, Func<int, string?> namespaceOf, Func<int, string[]>? nodeArguments = null)
     {
         Members = members;
         _nodes = new NodeHandle?[members.Count];
+        _statusFailures = new string?[members.Count];
         _namespaceOf = namespaceOf;
         _nodeArguments = nodeArguments ?? (_ => []);
         (ElectionTimeout, _extraArguments) = WithElectionTimeout(extraArguments);
@@ -49,6 +51,9 @@ internal sealed class LocalCluster : IDisposable
 
     /// <summary>The library's default election timeout (ReplicatedNodeOptions.LowerElectionTimeout), for tests that time failover.</summary>
     public static readonly TimeSpan LibraryElectionTimeout = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>How long one status query waits for its answer.</summary>
+    public static readonly TimeSpan StatusTimeout = TimeSpan.FromMilliseconds(300);
 
     public IReadOnlyList<IPEndPoint> Members { get; }
 
@@ -110,7 +115,7 @@ internal sealed class LocalCluster : IDisposable
     {
         var cluster = new LocalCluster(FreePorts.Pick(IPAddress.Loopback, count), extraArguments, _ => network.Name)
         {
-            _statusClient = member => network.Make(() => R2P2Client.CreateUdp(member, new R2P2ClientOptions { Timeout = TimeSpan.FromMilliseconds(300) })),
+            _statusClient = member => network.Make(() => R2P2Client.CreateUdp(member, new R2P2ClientOptions { Timeout = StatusTimeout })),
         };
         cluster.StartAll();
         return cluster;
@@ -180,16 +185,22 @@ internal sealed class LocalCluster : IDisposable
         }
     }
 
-    /// <summary>The status line of one node (its answer to a FIXED request), or null.</summary>
+    /// <summary>The status line of one node (its answer to a FIXED request, as <c>tailguard cluster status</c> asks), or null; why not is kept for <see cref="DiagnoseAsync"/>.</summary>
     public async Task<string?> StatusAsync(int node)
     {
-        if (_statusClient is null)
+        await using var client = _statusClient is null
+            ? R2P2Client.CreateUdp(Members[node], new R2P2ClientOptions { Timeout = StatusTimeout })
+            : _statusClient(Members[node]);
+        try
         {
-            return await ClusterStatusCommand.QueryAsync(Members[node], TimeSpan.FromMilliseconds(300));
+            using var response = await client.CallAsync(ReadOnlyMemory<byte>.Empty, RoutingPolicy.Fixed);
+            return Encoding.UTF8.GetString(response.Payload);
         }
-
-        await using var client = _statusClient(Members[node]);
-        return await ClusterStatusCommand.QueryAsync(client);
+        catch (R2P2Exception error)
+        {
+            _statusFailures[node] = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:HH:mm:ss.fff} {error.GetType().Name}: {error.Message}");
+            return null;
+        }
     }
 
     /// <summary>A numeric field of a node's status line.</summary>
@@ -280,7 +291,14 @@ internal sealed class LocalCluster : IDisposable
         var text = new StringBuilder();
         for (var i = 0; i < Members.Count; i++)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"node {i} ({(IsRunning(i) ? "running" : "not running")}): {await StatusAsync(i) ?? "no status"}");
+            var status = await StatusAsync(i);
+            text.AppendLine(CultureInfo.InvariantCulture, $"node {i} ({(IsRunning(i) ? "running" : "not running")}): {status ?? "no status"}");
+            if (status is null && _nodes[i] is { HasExited: false } running)
+            {
+                // Why a running node did not answer: the last query's error, its socket's queue and drops, its threads.
+                text.AppendLine(CultureInfo.InvariantCulture, $"  last status failure: {_statusFailures[i]}");
+                text.Append(NodeProbe.Describe(running.Id, Members[i].Port));
+            }
         }
 
         return text.Append(AllOutput()).ToString();
@@ -328,6 +346,8 @@ internal sealed class LocalCluster : IDisposable
         private NodeHandle(Process process) => _process = process;
 
         public bool HasExited => _process.HasExited;
+
+        public int Id => _process.Id;
 
         public string Output
         {
