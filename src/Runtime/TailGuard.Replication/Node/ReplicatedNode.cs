@@ -62,8 +62,8 @@ public sealed class ReplicatedNode : IAsyncDisposable
     private RaftCluster? _cluster;
     private Task _orderer = Task.CompletedTask;
     private Task _expiryPass = Task.CompletedTask;
-    private Task<List<(RequestKey Key, ulong Hash)>>? _adoption; // loop thread
-    private bool _leading; // loop thread: IsLeader at the last tick
+    private Task<List<(RequestKey Key, ulong Hash)>>? _adoption; // loop thread: the log read of the adoption under way
+    private long _adoptionTerm = -1; // loop thread: the term whose leadership the last adoption began for
     private long _nextExpiryPass;
     private long _handled;
     private long _commitPushes;
@@ -407,9 +407,13 @@ public sealed class ReplicatedNode : IAsyncDisposable
             return;
         }
 
+        // Once per term this node leads: a leadership lost and regained (a later term) while a read is under way is
+        // adopted again from a fresh read once that one ends, as the log may name more requests by then.
         var leading = IsLeader;
-        if (leading && !_leading && _adoption is null)
+        var term = Term;
+        if (leading && term != _adoptionTerm && _adoption is null)
         {
+            _adoptionTerm = term;
             var parked = _parked.Unordered();
             if (parked.Count > 0)
             {
@@ -417,15 +421,15 @@ public sealed class ReplicatedNode : IAsyncDisposable
             }
         }
 
-        _leading = leading;
         if (_adoption is not { IsCompleted: true } adoption)
         {
             return;
         }
 
         _adoption = null;
-        // Leadership lost meanwhile (the next leader adopts), or the log could not be read (logged; clients retry).
-        if (!leading || !adoption.IsCompletedSuccessfully)
+        // Leadership lost meanwhile (the next leader adopts, or this node again in its new term from a fresh read), or
+        // the log could not be read (logged; clients retry).
+        if (!leading || term != _adoptionTerm || !adoption.IsCompletedSuccessfully)
         {
             return;
         }
