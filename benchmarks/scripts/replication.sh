@@ -9,6 +9,8 @@
 #   3. failover: samples/ReplicatedKeyValue kills the leader's process and times the first write after it.
 # On 2 cores three replicas and the client contend for the CPU: record the load average with every number (printed).
 # usage: benchmarks/scripts/replication.sh [SECONDS_PER_RUN] [CONCURRENCY] [FAILOVER_RUNS] [ONLY]
+#   CONCURRENCY: calls in flight, or a comma-separated list (e.g. 1,4,16,64) run in turn on each configuration's one
+#   cluster: the throughput-vs-p99 curve that "beats leader-based Raft at equal p99" is read from
 #   ONLY: run just the configurations named (space-separated: hovercraft leader unreplicated multicast spread
 #   leaderreplies), e.g. a smoke run of one: replication.sh 1 1 0 multicast
 set -euo pipefail
@@ -45,15 +47,22 @@ stop_cluster() {
   unset 'clusters[-1]'
 }
 
-bench() { "${in_ns[@]}" dotnet "$tool_dll" cluster bench --members "$members" --duration "${seconds}s" --concurrency "$concurrency" --size 64 "$@" || echo "(bench failed: see above)"; }
+# bench LABEL ARGS...: one `cluster bench` per concurrency in the list, each line labelled.
+bench() {
+  local label=$1; shift
+  for c in ${concurrency//,/ }; do
+    printf '%-13s c=%-4s ' "$label" "$c"
+    "${in_ns[@]}" dotnet "$tool_dll" cluster bench --members "$members" --duration "${seconds}s" --concurrency "$c" --size 64 "$@" || echo "(bench failed: see above)"
+  done
+}
 
 build_tool
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) load average: $(load_average); ${seconds}s per run, concurrency $concurrency, 64 B values"
 
 echo "## read-write"
-if wanted hovercraft; then start_cluster hovercraft --mode hovercraft; echo -n "hovercraft   "; bench; stop_cluster; fi
-if wanted leader; then start_cluster leader --mode leader; echo -n "leader raft  "; bench --leader-only; stop_cluster; fi
-if wanted unreplicated; then nodes=1 start_cluster unreplicated --mode unreplicated; echo -n "unreplicated "; bench; stop_cluster; fi
+if wanted hovercraft; then start_cluster hovercraft --mode hovercraft; bench hovercraft; stop_cluster; fi
+if wanted leader; then start_cluster leader --mode leader; bench "leader raft" --leader-only; stop_cluster; fi
+if wanted unreplicated; then nodes=1 start_cluster unreplicated --mode unreplicated; bench unreplicated; stop_cluster; fi
 if wanted multicast; then
   # The nodes and the client on the loopback of a namespace of their own, with multicast on and 224.0.0.0/4 routed
   # to it: the host's routes stay untouched. The group's port is inside that namespace only.
@@ -64,7 +73,7 @@ if wanted multicast; then
     ip -n "$ns" link set lo up multicast on && ip -n "$ns" route add 224.0.0.0/4 dev lo
     in_ns=(ip netns exec "$ns")
     start_cluster multicast --mode hovercraft --multicast "$group"
-    echo -n "multicast    "; bench --multicast "$group"; stop_cluster
+    bench multicast --multicast "$group"; stop_cluster
     in_ns=(); ip netns del "$ns"; mcast_ns=""
   else
     echo "multicast    (skipped: needs root and ip netns for a namespace whose loopback carries multicast)"
@@ -73,8 +82,8 @@ fi
 echo "# load average: $(load_average)"
 
 echo "## read-only"
-if wanted spread; then start_cluster spread --mode hovercraft --replies spread; echo -n "spread       "; bench --read-fraction 100%; stop_cluster; fi
-if wanted leaderreplies; then start_cluster leaderreplies --mode hovercraft --replies leader; echo -n "leader-only  "; bench --read-fraction 100%; stop_cluster; fi
+if wanted spread; then start_cluster spread --mode hovercraft --replies spread; bench spread --read-fraction 100%; stop_cluster; fi
+if wanted leaderreplies; then start_cluster leaderreplies --mode hovercraft --replies leader; bench leader-only --read-fraction 100%; stop_cluster; fi
 echo "# load average: $(load_average)"
 
 if [ "$failovers" -eq 0 ]; then echo "# load average at the end: $(load_average)"; exit 0; fi
