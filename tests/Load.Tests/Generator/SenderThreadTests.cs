@@ -94,6 +94,24 @@ public sealed class SenderThreadTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The same without the batch form: the generator's batches are sent one call at a time (docs/load.md, "Batched
+    /// sends"), and the sender still allocates nothing. Each call's continuation is attached after the call was sent, so
+    /// a sender descheduled in between attaches it after the answer landed; that cost a 32-byte work item (docs/load.md,
+    /// "The sending thread"), 32-64 bytes in some points on a busy machine. LateContinuationTests makes that race happen
+    /// on every call.
+    /// </summary>
+    [Fact]
+    public async Task The_sending_thread_allocates_nothing_when_a_generated_client_without_a_batch_form_is_handed_batches()
+    {
+        using var server = TestServers.Start(new CounterDispatcher(new Counter()));
+        await using var target = new R2P2ServiceTarget<CounterClient, long>(
+            server.EndPoint(),
+            client => new CounterClient(client),
+            (counter, request) => counter.AddAsync((int)(request.Sequence & 3) + 1));
+        await AssertBatchedSendsAllocateNothing(target);
+    }
+
+    /// <summary>
     /// A 1 ms send window at 5k/s: about five requests per batch, each batch one R2P2CallBatch flush (one sendmmsg); the
     /// sender allocates nothing in the median of three points.
     /// </summary>

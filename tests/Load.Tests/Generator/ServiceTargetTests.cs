@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using TailGuard.Load.Generator;
 using TailGuard.Load.Tests.Infrastructure;
 using TailGuard.R2P2;
+using Xunit.Abstractions;
 
 namespace TailGuard.Load.Tests.Generator;
 
@@ -30,7 +31,7 @@ internal sealed class Counter : ICounter
 /// batch form, requests due together leave in one send (docs/load.md, "Batched sends").
 /// </summary>
 [Collection(nameof(LoadMeasurement))]
-public sealed class ServiceTargetTests
+public sealed class ServiceTargetTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task A_generated_service_method_is_loaded_through_the_adapter_and_every_call_reaches_the_server()
@@ -113,6 +114,43 @@ public sealed class ServiceTargetTests
         await Answered(runner);
         Assert.Equal(41, counter.Total);
         await connection.DisposeAsync();
+    }
+
+    /// <summary>
+    /// End to end, a batched call's latency ends at the socket: over loopback UDP with kernel receive timestamps, the
+    /// transport tells each call queued in a batch the request id of its own packet at the flush, so its answer's kernel
+    /// stamp ends its sample. A call that was not told its id would end at the clock when its completion ran.
+    /// </summary>
+    [KernelTimestampsFact]
+    public async Task A_batched_calls_latency_ends_at_the_kernel_timestamp_of_its_answer()
+    {
+        var counter = new Counter();
+        using var server = TestServers.Start(new CounterDispatcher(counter));
+        await using var target = new R2P2ServiceTarget<CounterClient, long>(
+            server.EndPoint(),
+            client => new CounterClient(client),
+            (counterClient, _) => counterClient.AddAsync(1),
+            createBatchClient: batch => new CounterClient(batch));
+        await using var generator = await LoadGenerator.ConnectAsync(target, new LoadGeneratorOptions
+        {
+            Connections = 2,
+            LatencyConnections = 2,
+            WarmUp = TimeSpan.FromMilliseconds(200),
+            Duration = TimeSpan.FromSeconds(1),
+            Seed = 5,
+            SendWindow = TimeSpan.FromMilliseconds(1), // about two requests a batch at 2k/s, and more when the sender is late
+            MaxSendBatch = 32,
+        });
+        var point = await generator.RunOpenLoopAsync(2_000);
+        output.WriteLine($"sent {point.Sent}, ok {point.Ok}, samples {point.Latency.Completed} ({point.SamplesEndedAtReceive} ended at the receive stamp, {point.SamplesEndedByClock} by the clock); senders {point.Sender}");
+
+        Assert.Equal(TimestampSource.KernelSoftware, point.ReceiveTimestamps);
+        Assert.True(point.Sender!.BatchedSends >= point.Sent * 9 / 10, $"{point.Sender.BatchedSends} of {point.Sent} requests left in batches");
+        Assert.True(point.Latency.Completed > 0, "no latency sample");
+
+        // Every Ok sample (before thinning, so at least the distribution's) ended at its answer's kernel stamp.
+        Assert.Equal(0, point.SamplesEndedByClock);
+        Assert.True(point.SamplesEndedAtReceive >= point.Latency.Completed, $"{point.SamplesEndedAtReceive} samples ended at the receive stamp, {point.Latency.Completed} in the distribution");
     }
 
     [Fact]

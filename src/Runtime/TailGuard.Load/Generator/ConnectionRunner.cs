@@ -114,7 +114,11 @@ internal sealed class ConnectionRunner
         return true;
     }
 
-    public void OnCompleted(LoadRequest request, LoadOutcome outcome, long receiveTimestamp)
+    /// <summary>
+    /// Ends a request: counts its outcome and writes its latency sample. <paramref name="endedByClock"/>: the connection
+    /// gave no receive time, so the sample ends at this call (<see cref="LoadRequest.Complete(LoadOutcome)"/>).
+    /// </summary>
+    public void OnCompleted(LoadRequest request, LoadOutcome outcome, long receiveTimestamp, bool endedByClock)
     {
         var recorder = request.Recorder;
         if (recorder is not null)
@@ -126,6 +130,10 @@ internal sealed class ConnectionRunner
                     ? Math.Max(1, TicksToNanoseconds(receiveTimestamp - request.ScheduledTimestamp))
                     : double.PositiveInfinity;
                 Volatile.Write(ref log.Slot(request.SampleIndex), latency);
+                if (outcome == LoadOutcome.Ok)
+                {
+                    recorder.CountSampleEnd(endedByClock);
+                }
             }
         }
 

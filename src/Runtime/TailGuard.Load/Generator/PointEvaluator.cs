@@ -79,6 +79,8 @@ internal static class PointEvaluator
             Sender = health,
             Percentiles = options.Percentiles.Select(thinning.Distribution.Estimate).ToArray(),
             ReceiveTimestamps = timestamps,
+            SamplesEndedAtReceive = recorder.SamplesEndedAtReceive,
+            SamplesEndedByClock = recorder.SamplesEndedByClock,
             Checks = checks,
         };
     }

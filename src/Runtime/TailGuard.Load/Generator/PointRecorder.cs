@@ -16,6 +16,8 @@ internal sealed class PointRecorder
     private long _drops;
     private long _wrong;
     private long _failures;
+    private long _endedAtReceive;
+    private long _endedByClock;
     private long _stopAt = long.MaxValue;
 
     public PointRecorder(LoadMode mode, double targetRate, long windowStart, int threads, int sampleCapacity)
@@ -75,6 +77,18 @@ internal sealed class PointRecorder
     public long WrongResponses => Interlocked.Read(ref _wrong);
 
     public long Failures => Interlocked.Read(ref _failures);
+
+    /// <summary>
+    /// Latency samples (of the measuring subset, before any thinning) that ended at the receive time their connection
+    /// gave (<see cref="LoadRequest.Complete(LoadOutcome, long)"/>: the socket's stamp on a kernel-timestamping R2P2
+    /// connection), and those that ended at their completion call instead. Tests read them; reports do not.
+    /// </summary>
+    public long SamplesEndedAtReceive => Interlocked.Read(ref _endedAtReceive);
+
+    /// <inheritdoc cref="SamplesEndedAtReceive"/>
+    public long SamplesEndedByClock => Interlocked.Read(ref _endedByClock);
+
+    public void CountSampleEnd(bool endedByClock) => Interlocked.Increment(ref endedByClock ? ref _endedByClock : ref _endedAtReceive);
 
     public void Count(LoadOutcome outcome)
     {

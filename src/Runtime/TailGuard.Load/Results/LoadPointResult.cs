@@ -78,6 +78,15 @@ public sealed class LoadPointResult
     /// <summary>Where the receive timestamps came from.</summary>
     public TimestampSource ReceiveTimestamps { get; init; }
 
+    /// <summary>
+    /// Ok latency samples (before thinning) whose end was the receive time their connection gave, so on a
+    /// <see cref="TimestampSource.KernelSoftware"/> R2P2 connection the socket's stamp. Local runs only; for tests.
+    /// </summary>
+    internal long SamplesEndedAtReceive { get; init; }
+
+    /// <summary>Ok latency samples (before thinning) that ended when their completion ran, the connection giving no receive time.</summary>
+    internal long SamplesEndedByClock { get; init; }
+
     /// <summary>Every self-check and its verdict.</summary>
     public required IReadOnlyList<CheckResult> Checks { get; init; }
 

@@ -33,19 +33,21 @@ public sealed class LoadRequest
 
     /// <summary>Ends the request now (the receive timestamp is the monotonic clock at this call).</summary>
     /// <param name="outcome">How it ended.</param>
-    public void Complete(LoadOutcome outcome) => Complete(outcome, Stopwatch.GetTimestamp());
+    public void Complete(LoadOutcome outcome) => Complete(outcome, Stopwatch.GetTimestamp(), endedByClock: true);
 
     /// <summary>Ends the request. A second completion of the same send is ignored.</summary>
     /// <param name="outcome">How it ended.</param>
     /// <param name="receiveTimestamp">When the response arrived, in <see cref="Stopwatch.GetTimestamp"/> ticks.</param>
-    public void Complete(LoadOutcome outcome, long receiveTimestamp)
+    public void Complete(LoadOutcome outcome, long receiveTimestamp) => Complete(outcome, receiveTimestamp, endedByClock: false);
+
+    private void Complete(LoadOutcome outcome, long receiveTimestamp, bool endedByClock)
     {
         if (Interlocked.Exchange(ref _completed, 1) != 0)
         {
             return;
         }
 
-        _owner.OnCompleted(this, outcome, receiveTimestamp);
+        _owner.OnCompleted(this, outcome, receiveTimestamp, endedByClock);
     }
 
     /// <summary>Readies the pooled request for its next send.</summary>

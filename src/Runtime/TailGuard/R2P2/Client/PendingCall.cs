@@ -14,13 +14,16 @@ namespace TailGuard.R2P2;
 /// </summary>
 /// <remarks>
 /// Asynchronous continuations are dispatched by queueing the call itself as the thread-pool work item: the core's own
-/// asynchronous mode would wrap every continuation in a new 32-byte work item, an allocation per call.
+/// asynchronous mode would wrap every continuation in a new 32-byte work item, an allocation per call. For the same
+/// reason a context-free continuation waits in a <see cref="ContinuationSlot"/>, not in the core: one attached after the
+/// call ended is queued as the call too.
 /// </remarks>
 internal sealed class PendingCall : ClientCall, IValueTaskSource<R2P2Response>, IR2P2ResponseOwner, IThreadPoolWorkItem
 {
     private readonly R2P2Client _client;
     private readonly bool _dispatchToThreadPool;
     private ManualResetValueTaskSourceCore<R2P2Response> _core;
+    private ContinuationSlot _continuation;
     private int _leaseToken;
     private R2P2Response _dispatchedResponse;
     private Exception? _dispatchedError;
@@ -88,7 +91,7 @@ internal sealed class PendingCall : ClientCall, IValueTaskSource<R2P2Response>, 
         }
         else
         {
-            _core.SetResult(response);
+            SetResult(response);
         }
     }
 
@@ -148,25 +151,48 @@ internal sealed class PendingCall : ClientCall, IValueTaskSource<R2P2Response>, 
         }
         else
         {
-            _core.SetException(error);
+            SetException(error);
         }
     }
 
-    /// <summary>Completes the call on a thread-pool thread, where the awaiting continuation then runs inline.</summary>
+    /// <summary>
+    /// Completes the call on a thread-pool thread, where the awaiting continuation then runs inline; or runs a
+    /// continuation attached after the call ended.
+    /// </summary>
     void IThreadPoolWorkItem.Execute()
     {
+        if (_continuation.RunQueued(ref _core))
+        {
+            return;
+        }
+
         var error = _dispatchedError;
         _dispatchedError = null;
         if (error is null)
         {
             var response = _dispatchedResponse;
             _dispatchedResponse = default;
-            _core.SetResult(response);
+            SetResult(response);
         }
         else
         {
-            _core.SetException(error);
+            SetException(error);
         }
+    }
+
+    // In ContinuationSlot's order: once the core has its result, a continuation it holds may recycle this call.
+    private void SetResult(R2P2Response response)
+    {
+        var continuation = _continuation.Take(out var state);
+        _core.SetResult(response);
+        continuation?.Invoke(state);
+    }
+
+    private void SetException(Exception error)
+    {
+        var continuation = _continuation.Take(out var state);
+        _core.SetException(error);
+        continuation?.Invoke(state);
     }
 
     public R2P2Response GetResult(short token)
@@ -197,7 +223,13 @@ internal sealed class PendingCall : ClientCall, IValueTaskSource<R2P2Response>, 
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-        => _core.OnCompleted(continuation, state, token, flags);
+    {
+        _ = _core.GetStatus(token); // throws for a stale token, as the core's OnCompleted does
+        if (!_continuation.TryAttach(continuation, state, flags, this))
+        {
+            _core.OnCompleted(continuation, state, token, flags);
+        }
+    }
 
     /// <summary>The lease's dispose: a stale token (a second dispose, or a copy disposed after reuse) does nothing.</summary>
     public void Release(int token)
@@ -223,6 +255,7 @@ internal sealed class PendingCall : ClientCall, IValueTaskSource<R2P2Response>, 
         }
 
         _core.Reset();
+        _continuation.Reset();
         _client.ReturnCall(this);
     }
 }

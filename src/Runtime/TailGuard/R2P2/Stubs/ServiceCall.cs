@@ -99,8 +99,12 @@ public static class ServiceCall
     }
 }
 
-/// <summary>One in-flight generated call; pooled per (state, result) type.</summary>
-internal sealed class PendingServiceCall<TState, TResult> : IValueTaskSource<TResult>, IValueTaskSource
+/// <summary>
+/// One in-flight generated call; pooled per (state, result) type. Its caller's continuation waits in a
+/// <see cref="ContinuationSlot"/>, so one attached after the call ended (its answer decoded between the caller's
+/// <c>IsCompleted</c> check and its attach) is queued as the call itself rather than in a new work item.
+/// </summary>
+internal sealed class PendingServiceCall<TState, TResult> : IValueTaskSource<TResult>, IValueTaskSource, IThreadPoolWorkItem
 {
     // Returned sources are kept up to the most this shape has had in flight at once (at most MaxPooled): a load generator
     // or a batch keeps hundreds in flight, and a fixed handful made every call beyond it allocate. The pool grows (an
@@ -112,6 +116,7 @@ internal sealed class PendingServiceCall<TState, TResult> : IValueTaskSource<TRe
 
     private readonly Action _onCallCompleted;
     private ManualResetValueTaskSourceCore<TResult> _core;
+    private ContinuationSlot _continuation;
     private System.Runtime.CompilerServices.ConfiguredValueTaskAwaitable<R2P2Response>.ConfiguredValueTaskAwaiter _awaiter;
     private TState _state = default!;
     private ResponseDecoder<TState, TResult>? _decode;
@@ -175,7 +180,16 @@ internal sealed class PendingServiceCall<TState, TResult> : IValueTaskSource<TRe
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-        => _core.OnCompleted(continuation, state, token, flags);
+    {
+        _ = _core.GetStatus(token); // throws for a stale token, as the core's OnCompleted does
+        if (!_continuation.TryAttach(continuation, state, flags, this))
+        {
+            _core.OnCompleted(continuation, state, token, flags);
+        }
+    }
+
+    /// <summary>Runs a continuation attached after the call ended (the only time this call is queued).</summary>
+    void IThreadPoolWorkItem.Execute() => _ = _continuation.RunQueued(ref _core);
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "Every failure is handed to the awaiting caller.")]
     private void OnCallCompleted()
@@ -189,12 +203,16 @@ internal sealed class PendingServiceCall<TState, TResult> : IValueTaskSource<TRe
         catch (Exception error)
         {
             Clear();
+            var failed = _continuation.Take(out var failedState); // ContinuationSlot's order: the core may end this call's use
             _core.SetException(error);
+            failed?.Invoke(failedState);
             return;
         }
 
         Clear();
+        var continuation = _continuation.Take(out var state);
         _core.SetResult(result);
+        continuation?.Invoke(state);
     }
 
     private void Clear()
@@ -207,6 +225,7 @@ internal sealed class PendingServiceCall<TState, TResult> : IValueTaskSource<TRe
     private void Return()
     {
         _core.Reset();
+        _continuation.Reset();
         lock (s_sync)
         {
             if (s_pooled == s_pool.Length)

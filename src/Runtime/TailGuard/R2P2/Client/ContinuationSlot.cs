@@ -1,0 +1,117 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
+
+namespace TailGuard.R2P2;
+
+/// <summary>
+/// The continuation of a pooled <see cref="IValueTaskSource{TResult}"/> whose core runs continuations inline
+/// (<see cref="PendingCall"/>, the generated clients' pending calls), kept apart from its
+/// <see cref="ManualResetValueTaskSourceCore{TResult}"/> so that one attached after the result was set costs nothing.
+/// </summary>
+/// <remarks>
+/// A caller that checks <c>IsCompleted</c> and then attaches its continuation loses a race when the answer lands in
+/// between (a sender descheduled there on a busy machine): the core then queues the continuation to the thread pool
+/// wrapped in a new 32-byte work item, allocated on the caller's thread. Here a continuation without a context is held in
+/// this slot: attached in time, it runs inline when the result is set, as the core would run it; attached late, it is
+/// queued through its source (an <see cref="IThreadPoolWorkItem"/>, nothing allocated) and runs on the pool, as the core
+/// would run it. A continuation that flows an <see cref="ExecutionContext"/> or has a scheduling context to return to
+/// goes to the core, which knows how (<see cref="TryAttach"/> says no).
+/// <para>
+/// A source ends a call in this order: <see cref="Take"/> (from then on an attach is late), the core's result, then the
+/// continuation taken. Setting the core's result first would let a continuation the core holds consume the source (and
+/// its pool reuse it) before the slot was marked; so a late continuation may be queued before the result is set, and
+/// <see cref="RunQueued{TResult}"/> waits for it (the few instructions between the two).
+/// </para>
+/// </remarks>
+internal struct ContinuationSlot
+{
+    // Stored once the result is set: a continuation attached after it is late.
+    private static readonly Action<object?> s_completed = static _ => throw new InvalidOperationException("The completed marker is never run.");
+
+    private Action<object?>? _continuation;
+    private object? _state;
+    private int _queued;
+
+    /// <summary>
+    /// Attaches <paramref name="continuation"/> unless it needs a context (the caller then gives it to the core); one
+    /// attached after <see cref="Take"/> is queued through <paramref name="source"/>, whose
+    /// <see cref="IThreadPoolWorkItem.Execute"/> must call <see cref="RunQueued"/>.
+    /// </summary>
+    public bool TryAttach(Action<object?> continuation, object? state, ValueTaskSourceOnCompletedFlags flags, IThreadPoolWorkItem source)
+    {
+        if ((flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0
+            || ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0 && HasSchedulingContext()))
+        {
+            return false;
+        }
+
+        _state = state;
+        var previous = Interlocked.CompareExchange(ref _continuation, continuation, null);
+        if (previous is null)
+        {
+            return true;
+        }
+
+        if (!ReferenceEquals(previous, s_completed))
+        {
+            throw new InvalidOperationException("A continuation is already attached: a ValueTask is awaited once.");
+        }
+
+        // Late: the result is here. Queued, never run inline (as the core does): the caller may be mid-way through its own
+        // continuation's setup.
+        _continuation = continuation;
+        Volatile.Write(ref _queued, 1);
+        ThreadPool.UnsafeQueueUserWorkItem(source, preferLocal: true);
+        return true;
+    }
+
+    /// <summary>
+    /// Called just before the core's result is set: marks the call ended and takes a continuation attached in time, for
+    /// the source to run inline once the result is set (null when there is none).
+    /// </summary>
+    public Action<object?>? Take(out object? state)
+    {
+        var continuation = Interlocked.Exchange(ref _continuation, s_completed);
+        state = continuation is null ? null : _state;
+        return continuation;
+    }
+
+    /// <summary>
+    /// From the source's <see cref="IThreadPoolWorkItem.Execute"/>: runs a continuation attached late, once
+    /// <paramref name="core"/> has its result; false when none was queued.
+    /// </summary>
+    public bool RunQueued<TResult>(ref ManualResetValueTaskSourceCore<TResult> core)
+    {
+        if (Interlocked.Exchange(ref _queued, 0) == 0)
+        {
+            return false;
+        }
+
+        var continuation = _continuation!;
+        var state = _state;
+        var wait = default(SpinWait);
+        while (core.GetStatus(core.Version) == ValueTaskSourceStatus.Pending)
+        {
+            wait.SpinOnce(); // the ending thread is between Take and setting the result
+        }
+
+        continuation(state);
+        return true;
+    }
+
+    /// <summary>Forgets the continuation, for the source's reuse.</summary>
+    public void Reset()
+    {
+        _continuation = null;
+        _state = null;
+        _queued = 0;
+    }
+
+    // As ManualResetValueTaskSourceCore decides it: a synchronization context other than the base one, or a scheduler
+    // other than the default.
+    private static bool HasSchedulingContext()
+        => (SynchronizationContext.Current is { } context && context.GetType() != typeof(SynchronizationContext))
+            || TaskScheduler.Current != TaskScheduler.Default;
+}
