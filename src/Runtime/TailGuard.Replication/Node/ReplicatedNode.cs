@@ -281,7 +281,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
         var applied = AppliedIndex;
         var commit = wal.LastCommittedEntryIndex;
         var admit = wal.LastEntryIndex - applied <= _options.MaxApplyLag
-            && commit - _view.SlowestLiveFollower(Stopwatch.GetTimestamp()) <= _options.MaxApplyLag
+            && commit - _view.SlowestActiveFollower(Stopwatch.GetTimestamp()) <= _options.MaxApplyLag
             && !_parked.IsFull;
         if (!admit)
         {

@@ -37,7 +37,9 @@ public sealed class ReplicatedNodeOptions
 
     /// <summary>
     /// Flow control: a node answers DROP to new requests once its log is more than this many entries ahead of what it
-    /// applied; the leader also does once a live follower's reported applied index lags the commit index by more.
+    /// applied; the leader also does once an active follower's reported applied index lags the commit index by more (a
+    /// live follower that applied nothing for twice the upper election timeout while behind is stalled, and does not
+    /// count).
     /// 1024 by default (the reference uses 2^14 with a C state machine).
     /// </summary>
     public int MaxApplyLag { get; init; } = 1024;

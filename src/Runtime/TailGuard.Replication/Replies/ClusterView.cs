@@ -8,12 +8,20 @@ namespace TailGuard.Replication.Replies;
 /// how many entries each handled as replier, and when it last heard from each. From it come the durable index (applied
 /// by a majority), the liveness of peers, and the followers' lag for flow control. Thread-safe.
 /// </summary>
+/// <remarks>
+/// A peer is <em>live</em> when it was heard within the live window, and <em>active</em> when it is live and not
+/// stalled: a live peer behind this replica whose applied index has not moved for the live window is stalled (its
+/// STATUS still arrives, but it applies nothing: a replica wedged below the protocol). A stalled peer counts as failed
+/// for flow control and for choosing repliers, as a dead one does, so one wedged follower cannot hold the cluster to its
+/// pace forever; it counts again as soon as it applies something (docs/replication.md, "Flow control").
+/// </remarks>
 internal sealed class ClusterView
 {
     private readonly object _sync = new();
     private readonly long[] _applied;
     private readonly long[] _handled;
     private readonly long[] _heardAt;
+    private readonly long[] _progressAt; // when each peer's applied index last moved (or it came back)
     private readonly long[] _term;
     private readonly uint[] _boot;
     private readonly long[] _incarnations;
@@ -29,7 +37,9 @@ internal sealed class ClusterView
         _term = new long[members];
         _boot = new uint[members];
         _incarnations = new long[members];
+        _progressAt = new long[members];
         Array.Fill(_heardAt, long.MinValue / 2);
+        Array.Fill(_progressAt, long.MinValue / 2);
         _liveTicks = (long)(liveWindow.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
     }
 
@@ -53,6 +63,7 @@ internal sealed class ClusterView
             {
                 // The peer restarted or restored a snapshot: what it said before no longer describes it.
                 _boot[status.From] = status.Boot;
+                _progressAt[status.From] = now;
                 _incarnations[status.From]++;
                 _applied[status.From] = 0;
                 _handled[status.From] = 0;
@@ -60,11 +71,18 @@ internal sealed class ClusterView
             }
 
             // Reports may arrive out of order: never move backwards within a term.
+            var appliedBefore = _applied[status.From];
             if (status.Term >= _term[status.From])
             {
                 _term[status.From] = status.Term;
                 _applied[status.From] = Math.Max(_applied[status.From], status.Applied);
                 _handled[status.From] = Math.Max(_handled[status.From], status.Handled);
+            }
+
+            // Progress: it applied something, it is not behind this replica, or it was not live (a window of its own).
+            if (_applied[status.From] > appliedBefore || _applied[status.From] >= _applied[Self] || now - _heardAt[status.From] > _liveTicks)
+            {
+                _progressAt[status.From] = now;
             }
 
             _heardAt[status.From] = now;
@@ -81,8 +99,8 @@ internal sealed class ClusterView
     }
 
     /// <summary>
-    /// Whether <paramref name="member"/> may reply for entries of <paramref name="term"/>: live, and (a peer) heard
-    /// reporting that term. A new leader's view still counts the old leader live for a while after it died; the old
+    /// Whether <paramref name="member"/> may reply for entries of <paramref name="term"/>: active (live and not stalled),
+    /// and (a peer) heard reporting that term. A new leader's view still counts the old leader live for a while after it died; the old
     /// leader never reports the new term, so the entries ordered first in a term (the requests a new leader adopts)
     /// are not handed to it to answer.
     /// </summary>
@@ -95,7 +113,7 @@ internal sealed class ClusterView
 
         lock (_sync)
         {
-            return now - _heardAt[member] <= _liveTicks && _term[member] >= term;
+            return IsActive(member, now) && _term[member] >= term;
         }
     }
 
@@ -143,15 +161,15 @@ internal sealed class ClusterView
         return values[Members - Majority];
     }
 
-    /// <summary>The lowest applied index among live followers (long.MaxValue when none is live).</summary>
-    public long SlowestLiveFollower(long now)
+    /// <summary>The lowest applied index among active followers (long.MaxValue when none is active).</summary>
+    public long SlowestActiveFollower(long now)
     {
         var slowest = long.MaxValue;
         lock (_sync)
         {
             for (var m = 0; m < Members; m++)
             {
-                if (m != Self && now - _heardAt[m] <= _liveTicks)
+                if (m != Self && IsActive(m, now))
                 {
                     slowest = Math.Min(slowest, _applied[m]);
                 }
@@ -160,4 +178,8 @@ internal sealed class ClusterView
 
         return slowest;
     }
+
+    // Under the lock: heard within the live window, and either not behind this replica or applied something within it.
+    private bool IsActive(int member, long now)
+        => now - _heardAt[member] <= _liveTicks && (_applied[member] >= _applied[Self] || now - _progressAt[member] <= _liveTicks);
 }
