@@ -10,7 +10,8 @@ namespace TailGuard.Replication.Tests;
 /// <summary>
 /// A follower that never received the clients' payloads recovers every one from its peers and applies the same state
 /// (docs/replication.md, "Recovery"); a slow follower makes the leader answer DROP instead of letting the lag grow
-/// without bound (docs/replication.md, "Flow control").
+/// without bound, and a stalled one (live, applying nothing) does not hold the cluster to DROP (docs/replication.md,
+/// "Flow control").
 /// </summary>
 [Collection(nameof(ClusterTests))]
 public sealed class RecoveryTests
@@ -104,5 +105,46 @@ public sealed class RecoveryTests
         Assert.True(client.Statistics.Attempts > client.Statistics.Calls, "no call was retried after a DROP");
         Assert.True(worstLag <= MaxApplyLag + InFlight + 8, $"the slow follower lagged {worstLag} entries behind the commit index\n{await cluster.DiagnoseAsync()}");
         Assert.Equal(writes.Last().Value, await store.ReadAsync(writes.Last().Key));
+    }
+
+    [Fact]
+    public async Task AStalledFollowerDoesNotHoldTheClusterToDrop()
+    {
+        // The flow-control bound is small, so the stalled follower is past it after a few writes: before stalled followers
+        // stopped counting, the leader answered DROP to every later write for as long as the follower stayed wedged.
+        const int MaxApplyLag = 16;
+        using var cluster = LocalCluster.Start(3, _ => ["--max-apply-lag", MaxApplyLag.ToString(CultureInfo.InvariantCulture)]);
+        var leader = await cluster.WaitForLeaderAsync();
+        var stalled = (leader + 1) % 3;
+
+        // Restarted with an apply that never ends (10 minutes for its first entry): its loop still sends STATUS, so it stays
+        // live, but it applies nothing.
+        cluster.Kill(stalled);
+        cluster.StartWith(stalled, "--apply-delay", "10m");
+        await cluster.WaitServingAsync(stalled, cluster.LeaderWait);
+        leader = await cluster.WaitForLeaderAsync();
+        await FailureTests.Eventually(async () => await cluster.StatusFieldAsync(stalled, "leader") >= 0, "the stalled node rejoins", cluster);
+
+        // A minute per call is only a hang guard: a write the cluster refuses for good fails the test.
+        await using var client = cluster.Client(new ReplicatedClientOptions { Timeout = TimeSpan.FromSeconds(60), RetryDelay = TimeSpan.FromMilliseconds(5) });
+        var store = new ClusterKeyValueClient(client);
+        const int Writes = 8 * MaxApplyLag;
+        var writes = Enumerable.Range(0, Writes).Select(i => (Key: "s" + (i % 8).ToString(CultureInfo.InvariantCulture), Value: (long)i)).ToArray();
+        for (var start = 0; start < writes.Length; start += 8)
+        {
+            try
+            {
+                await Task.WhenAll(writes.Skip(start).Take(8).Select(w => store.WriteAsync(w.Key, w.Value).AsTask()));
+            }
+            catch (R2P2.R2P2Exception error)
+            {
+                Assert.Fail($"write {start}..{start + 7} failed while a follower was stalled: {error.Message}\n{await cluster.DiagnoseAsync()}");
+            }
+        }
+
+        var applied = await cluster.RequiredStatusFieldAsync(stalled, "applied");
+        var commit = await cluster.RequiredStatusFieldAsync(leader, "commit");
+        Assert.True(commit - applied > MaxApplyLag, $"the stalled follower kept up (applied {applied}, commit {commit}): the test proves nothing\n{await cluster.DiagnoseAsync()}");
+        Assert.Equal(writes[^1].Value, await store.ReadAsync(writes[^1].Key));
     }
 }
