@@ -46,7 +46,10 @@ public sealed class UdpEchoTargetTests(ITestOutputHelper output)
         Assert.True(point.Sender!.BatchedSends > point.Sender.Batches && point.Sender.Batches > 0, point.Sender.ToString());
         AssertEachCompletedOnce(point);
         Assert.True(point.Ok > point.Sent / 2, $"{point.Ok} ok of {point.Sent}");
-        Assert.True(point.Percentile(90).Microseconds >= 5_000, $"p90 {point.Percentile(90).Microseconds} us hides the stalls");
+        // Latency runs from each request's scheduled time, so the stalls show: a 20 ms stall every 100 ms leaves about one
+        // request in ten due 10 ms or more before it is sent. p99 with that margin, not p90 (about one in seven due 5 ms
+        // early: a loaded run measured 4.7 ms at p90, 20 ms at p99); latency from the send would be the round trip.
+        Assert.True(point.Percentile(99).Microseconds >= 10_000, $"p99 {point.Percentile(99).Microseconds} us hides the stalls");
     }
 
     [Fact]
