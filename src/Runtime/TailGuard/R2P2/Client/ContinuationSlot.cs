@@ -17,9 +17,11 @@ namespace TailGuard.R2P2;
 /// this slot: attached in time, it runs inline when the result is set, as the core would run it; attached late, it is
 /// queued through its source (an <see cref="IThreadPoolWorkItem"/>, nothing allocated) and runs on the pool, as the core
 /// would run it. A continuation that flows an <see cref="ExecutionContext"/> or has a scheduling context to return to
-/// goes to the core, which knows how (<see cref="TryAttach"/> says no).
+/// goes to the core, which knows how. The sources call the slot for every step (<see cref="OnCompleted{TResult}"/>,
+/// <see cref="SetResult{TResult}"/>, <see cref="SetException{TResult}"/>, <see cref="Reset{TResult}"/>), never the core
+/// directly, so the order below holds in one place.
 /// <para>
-/// A source ends a call in this order: <see cref="Take"/> (from then on an attach is late), the core's result, then the
+/// A call ends in this order: the slot is marked ended (from then on an attach is late), the core's result, then the
 /// continuation taken. Setting the core's result first would let a continuation the core holds consume the source (and
 /// its pool reuse it) before the slot was marked; so a late continuation may be queued before the result is set, and
 /// <see cref="RunQueued{TResult}"/> waits for it (the few instructions between the two).
@@ -35,11 +37,38 @@ internal struct ContinuationSlot
     private int _queued;
 
     /// <summary>
-    /// Attaches <paramref name="continuation"/> unless it needs a context (the caller then gives it to the core); one
-    /// attached after <see cref="Take"/> is queued through <paramref name="source"/>, whose
-    /// <see cref="IThreadPoolWorkItem.Execute"/> must call <see cref="RunQueued"/>.
+    /// The source's <see cref="IValueTaskSource{TResult}.OnCompleted"/>: a stale token throws (as the core's does); a
+    /// continuation without a context waits here (one attached after the call ended is queued through
+    /// <paramref name="source"/>, whose <see cref="IThreadPoolWorkItem.Execute"/> must call <see cref="RunQueued"/>); one
+    /// with a context goes to <paramref name="core"/>.
     /// </summary>
-    public bool TryAttach(Action<object?> continuation, object? state, ValueTaskSourceOnCompletedFlags flags, IThreadPoolWorkItem source)
+    public void OnCompleted<TResult>(ref ManualResetValueTaskSourceCore<TResult> core, Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags, IThreadPoolWorkItem source)
+    {
+        _ = core.GetStatus(token);
+        if (!TryAttach(continuation, state, flags, source))
+        {
+            core.OnCompleted(continuation, state, token, flags);
+        }
+    }
+
+    /// <summary>Ends the call with its result, in the order the remarks give, and runs a continuation attached in time.</summary>
+    public void SetResult<TResult>(ref ManualResetValueTaskSourceCore<TResult> core, TResult result)
+    {
+        var continuation = Take(out var state);
+        core.SetResult(result);
+        continuation?.Invoke(state);
+    }
+
+    /// <summary>Ends the call with <paramref name="error"/>, as <see cref="SetResult"/> does.</summary>
+    public void SetException<TResult>(ref ManualResetValueTaskSourceCore<TResult> core, Exception error)
+    {
+        var continuation = Take(out var state);
+        core.SetException(error);
+        continuation?.Invoke(state);
+    }
+
+    // False when the continuation needs a context (the core then takes it); one attached late is queued through source.
+    private bool TryAttach(Action<object?> continuation, object? state, ValueTaskSourceOnCompletedFlags flags, IThreadPoolWorkItem source)
     {
         if ((flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0
             || ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0 && HasSchedulingContext()))
@@ -67,11 +96,9 @@ internal struct ContinuationSlot
         return true;
     }
 
-    /// <summary>
-    /// Called just before the core's result is set: marks the call ended and takes a continuation attached in time, for
-    /// the source to run inline once the result is set (null when there is none).
-    /// </summary>
-    public Action<object?>? Take(out object? state)
+    // Just before the core's result is set: marks the call ended and takes a continuation attached in time, to run inline
+    // once the result is set (null when there is none).
+    private Action<object?>? Take(out object? state)
     {
         var continuation = Interlocked.Exchange(ref _continuation, s_completed);
         state = continuation is null ? null : _state;
@@ -101,9 +128,10 @@ internal struct ContinuationSlot
         return true;
     }
 
-    /// <summary>Forgets the continuation, for the source's reuse.</summary>
-    public void Reset()
+    /// <summary>Readies the source for its next call: the core's version moves on and the continuation is forgotten.</summary>
+    public void Reset<TResult>(ref ManualResetValueTaskSourceCore<TResult> core)
     {
+        core.Reset();
         _continuation = null;
         _state = null;
         _queued = 0;

@@ -180,20 +180,9 @@ internal sealed class PendingCall : ClientCall, IValueTaskSource<R2P2Response>, 
         }
     }
 
-    // In ContinuationSlot's order: once the core has its result, a continuation it holds may recycle this call.
-    private void SetResult(R2P2Response response)
-    {
-        var continuation = _continuation.Take(out var state);
-        _core.SetResult(response);
-        continuation?.Invoke(state);
-    }
+    private void SetResult(R2P2Response response) => _continuation.SetResult(ref _core, response);
 
-    private void SetException(Exception error)
-    {
-        var continuation = _continuation.Take(out var state);
-        _core.SetException(error);
-        continuation?.Invoke(state);
-    }
+    private void SetException(Exception error) => _continuation.SetException(ref _core, error);
 
     public R2P2Response GetResult(short token)
     {
@@ -223,13 +212,7 @@ internal sealed class PendingCall : ClientCall, IValueTaskSource<R2P2Response>, 
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-    {
-        _ = _core.GetStatus(token); // throws for a stale token, as the core's OnCompleted does
-        if (!_continuation.TryAttach(continuation, state, flags, this))
-        {
-            _core.OnCompleted(continuation, state, token, flags);
-        }
-    }
+        => _continuation.OnCompleted(ref _core, continuation, state, token, flags, this);
 
     /// <summary>The lease's dispose: a stale token (a second dispose, or a copy disposed after reuse) does nothing.</summary>
     public void Release(int token)
@@ -254,8 +237,7 @@ internal sealed class PendingCall : ClientCall, IValueTaskSource<R2P2Response>, 
             _leaseToken++;
         }
 
-        _core.Reset();
-        _continuation.Reset();
+        _continuation.Reset(ref _core);
         _client.ReturnCall(this);
     }
 }

@@ -180,13 +180,7 @@ internal sealed class PendingServiceCall<TState, TResult> : IValueTaskSource<TRe
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-    {
-        _ = _core.GetStatus(token); // throws for a stale token, as the core's OnCompleted does
-        if (!_continuation.TryAttach(continuation, state, flags, this))
-        {
-            _core.OnCompleted(continuation, state, token, flags);
-        }
-    }
+        => _continuation.OnCompleted(ref _core, continuation, state, token, flags, this);
 
     /// <summary>Runs a continuation attached after the call ended (the only time this call is queued).</summary>
     void IThreadPoolWorkItem.Execute() => _ = _continuation.RunQueued(ref _core);
@@ -203,16 +197,12 @@ internal sealed class PendingServiceCall<TState, TResult> : IValueTaskSource<TRe
         catch (Exception error)
         {
             Clear();
-            var failed = _continuation.Take(out var failedState); // ContinuationSlot's order: the core may end this call's use
-            _core.SetException(error);
-            failed?.Invoke(failedState);
+            _continuation.SetException(ref _core, error);
             return;
         }
 
         Clear();
-        var continuation = _continuation.Take(out var state);
-        _core.SetResult(result);
-        continuation?.Invoke(state);
+        _continuation.SetResult(ref _core, result);
     }
 
     private void Clear()
@@ -224,8 +214,7 @@ internal sealed class PendingServiceCall<TState, TResult> : IValueTaskSource<TRe
 
     private void Return()
     {
-        _core.Reset();
-        _continuation.Reset();
+        _continuation.Reset(ref _core);
         lock (s_sync)
         {
             if (s_pooled == s_pool.Length)
