@@ -61,15 +61,9 @@ public sealed class RecoveryTests
         const int InFlight = 48;
         var lag = MaxApplyLag.ToString(CultureInfo.InvariantCulture);
         using var cluster = LocalCluster.Start(3, _ => ["--max-apply-lag", lag]);
-        var leader = await cluster.WaitForLeaderAsync();
-        var slow = (leader + 1) % 3;
 
         // Restart one follower slowed down: 20 ms per entry, far slower than the clients write.
-        cluster.Kill(slow);
-        cluster.StartWith(slow, "--apply-delay", "20ms");
-        await cluster.WaitServingAsync(slow, cluster.LeaderWait);
-        leader = await cluster.WaitForLeaderAsync();
-        await FailureTests.Eventually(async () => await cluster.StatusFieldAsync(slow, "leader") >= 0, "the slow node rejoins", cluster);
+        var (leader, slow) = await RestartAFollowerWithAsync(cluster, "--apply-delay", "20ms");
 
         await using var client = cluster.Client(new ReplicatedClientOptions { Timeout = TimeSpan.FromSeconds(60), RetryDelay = TimeSpan.FromMilliseconds(2) });
         var store = new ClusterKeyValueClient(client);
@@ -114,16 +108,10 @@ public sealed class RecoveryTests
         // stopped counting, the leader answered DROP to every later write for as long as the follower stayed wedged.
         const int MaxApplyLag = 16;
         using var cluster = LocalCluster.Start(3, _ => ["--max-apply-lag", MaxApplyLag.ToString(CultureInfo.InvariantCulture)]);
-        var leader = await cluster.WaitForLeaderAsync();
-        var stalled = (leader + 1) % 3;
 
         // Restarted with an apply that never ends (10 minutes for its first entry): its loop still sends STATUS, so it stays
         // live, but it applies nothing.
-        cluster.Kill(stalled);
-        cluster.StartWith(stalled, "--apply-delay", "10m");
-        await cluster.WaitServingAsync(stalled, cluster.LeaderWait);
-        leader = await cluster.WaitForLeaderAsync();
-        await FailureTests.Eventually(async () => await cluster.StatusFieldAsync(stalled, "leader") >= 0, "the stalled node rejoins", cluster);
+        var (leader, stalled) = await RestartAFollowerWithAsync(cluster, "--apply-delay", "10m");
 
         // A minute per call is only a hang guard: a write the cluster refuses for good fails the test.
         await using var client = cluster.Client(new ReplicatedClientOptions { Timeout = TimeSpan.FromSeconds(60), RetryDelay = TimeSpan.FromMilliseconds(5) });
@@ -146,5 +134,20 @@ public sealed class RecoveryTests
         var commit = await cluster.RequiredStatusFieldAsync(leader, "commit");
         Assert.True(commit - applied > MaxApplyLag, $"the stalled follower kept up (applied {applied}, commit {commit}): the test proves nothing\n{await cluster.DiagnoseAsync()}");
         Assert.Equal(writes[^1].Value, await store.ReadAsync(writes[^1].Key));
+    }
+
+    /// <summary>
+    /// Restarts a follower of the leader with <paramref name="arguments"/> added and waits until it serves and knows a
+    /// leader again: the leader then (the restart may move leadership) and the follower.
+    /// </summary>
+    private static async Task<(int Leader, int Follower)> RestartAFollowerWithAsync(LocalCluster cluster, params string[] arguments)
+    {
+        var follower = (await cluster.WaitForLeaderAsync() + 1) % 3;
+        cluster.Kill(follower);
+        cluster.StartWith(follower, arguments);
+        await cluster.WaitServingAsync(follower, cluster.LeaderWait);
+        var leader = await cluster.WaitForLeaderAsync();
+        await FailureTests.Eventually(async () => await cluster.StatusFieldAsync(follower, "leader") >= 0, "the restarted node rejoins", cluster);
+        return (leader, follower);
     }
 }

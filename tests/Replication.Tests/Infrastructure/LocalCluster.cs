@@ -191,16 +191,8 @@ internal sealed class LocalCluster : IDisposable
         await using var client = _statusClient is null
             ? R2P2Client.CreateUdp(Members[node], new R2P2ClientOptions { Timeout = StatusTimeout })
             : _statusClient(Members[node]);
-        try
-        {
-            using var response = await client.CallAsync(ReadOnlyMemory<byte>.Empty, RoutingPolicy.Fixed);
-            return Encoding.UTF8.GetString(response.Payload);
-        }
-        catch (R2P2Exception error)
-        {
-            _statusFailures[node] = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:HH:mm:ss.fff} {error.GetType().Name}: {error.Message}");
-            return null;
-        }
+        return await ClusterStatusCommand.QueryAsync(client, error =>
+            _statusFailures[node] = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:HH:mm:ss.fff} {error.GetType().Name}: {error.Message}"));
     }
 
     /// <summary>A numeric field of a node's status line.</summary>

@@ -40,14 +40,16 @@ internal static class NodeProbe
     /// <summary>The socket's line of /proc/PID/net/udp (the process's own network namespace): rx queue and drops.</summary>
     private static string Socket(int pid, int port)
     {
-        var hexPort = ":" + port.ToString("X4", CultureInfo.InvariantCulture) + " ";
-        var line = File.ReadLines($"/proc/{pid}/net/udp").Skip(1).FirstOrDefault(l => l.Contains(hexPort, StringComparison.Ordinal) && l.TrimStart().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1].EndsWith(hexPort.TrimEnd(), StringComparison.Ordinal));
-        if (line is null)
+        // Columns: sl, local address (hex IP:port), remote address, st, tx_queue:rx_queue, ..., drops (the last).
+        var hexPort = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
+        var columns = File.ReadLines($"/proc/{pid}/net/udp").Skip(1)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .FirstOrDefault(c => c[1].EndsWith(hexPort, StringComparison.Ordinal));
+        if (columns is null)
         {
             return "no socket";
         }
 
-        var columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var queues = columns[4].Split(':');
         return string.Create(CultureInfo.InvariantCulture, $"tx_queue {Convert.ToInt64(queues[0], 16)} rx_queue {Convert.ToInt64(queues[1], 16)} drops {columns[^1]}");
     }

@@ -45,16 +45,20 @@ internal static class ClusterStatusCommand
         return await QueryAsync(client).ConfigureAwait(false);
     }
 
-    /// <summary>The status line of the member <paramref name="client"/> calls (a socket made elsewhere, e.g. in another network namespace), or null.</summary>
-    public static async Task<string?> QueryAsync(R2P2Client client)
+    /// <summary>
+    /// The status line of the member <paramref name="client"/> calls (a socket made elsewhere, e.g. in another network
+    /// namespace), or null; <paramref name="failed"/>, when given, is told why not.
+    /// </summary>
+    public static async Task<string?> QueryAsync(R2P2Client client, Action<R2P2Exception>? failed = null)
     {
         try
         {
             using var response = await client.CallAsync(ReadOnlyMemory<byte>.Empty, RoutingPolicy.Fixed).ConfigureAwait(false);
             return Encoding.UTF8.GetString(response.Payload);
         }
-        catch (R2P2Exception)
+        catch (R2P2Exception error)
         {
+            failed?.Invoke(error);
             return null;
         }
     }
