@@ -55,18 +55,63 @@ public sealed class LateContinuationTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A load generator's sender is a fresh thread per point, outside the thread pool, and its first late continuation may
+    /// fall in the measured window: queueing it must not allocate the pool's per-thread state on that thread (it did,
+    /// 32 B once per point now and then, while the late continuation was queued to the local queue).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_first_continuation_a_fresh_thread_attaches_late_allocates_nothing(bool generated)
+    {
+        var gate = new Gate();
+        var counter = new GatedCounter(gate);
+        using var server = TestServers.Start(generated ? new CounterDispatcher(counter) : new GatedEcho(gate));
+        using var client = R2P2Client.CreateUdp(server.EndPoint(), new R2P2ClientOptions { RunContinuationsAsynchronously = false, Timeout = Patience });
+        var counterClient = new CounterClient(client);
+        var echo = new LateAttach<R2P2Response>(gate, static response => response.Dispose());
+        var add = new LateAttach<long>(gate, static _ => { });
+        Action late = generated ? () => add.Attach(counterClient.AddAsync(1)) : () => echo.Attach(client.CallAsync(Payload));
+        Action inTime = generated ? () => add.AttachInTime(counterClient.AddAsync(1)) : () => echo.AttachInTime(client.CallAsync(Payload));
+
+        // The pools behind a call (the client's, the generated call's) and the test's own code warmed up on another thread.
+        OnOwnThread(() => AllocationWindows.OnThisThread(i => (i % 2 == 0 ? late : inTime)(), windows: 3, callsPerWindow: 100, warmUpCalls: 1_000));
+
+        // Each fresh thread first makes calls as a sender's warm-up does (continuations attached in time, which touch the
+        // thread's own lazily made state), then its first late one is measured.
+        var firstLate = new long[3];
+        for (var i = 0; i < firstLate.Length; i++)
+        {
+            firstLate[i] = OnOwnThread(() =>
+            {
+                for (var call = 0; call < 10; call++)
+                {
+                    inTime();
+                }
+
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                late();
+                return GC.GetAllocatedBytesForCurrentThread() - before;
+            });
+        }
+
+        output.WriteLine($"bytes of each fresh thread's first late-attached call: {string.Join(", ", firstLate)}");
+        Assert.All(firstLate, bytes => Assert.Equal(0, bytes));
+    }
+
+    /// <summary>
     /// Measures on a thread of the test's own: xunit's test thread has a synchronization context, and a continuation that
     /// must return to one is handed to the runtime's core (which captures it), as it should be.
     /// </summary>
-    private static AllocationReport OnOwnThread(Func<AllocationReport> measure)
+    private static T OnOwnThread<T>(Func<T> measure)
     {
-        AllocationReport? report = null;
+        T result = default!;
         Exception? failure = null;
         var thread = new Thread(() =>
         {
             try
             {
-                report = measure();
+                result = measure();
             }
             catch (Exception error)
             {
@@ -80,7 +125,7 @@ public sealed class LateContinuationTests(ITestOutputHelper output)
             throw new InvalidOperationException("The measuring thread failed: " + failure.Message, failure);
         }
 
-        return report!;
+        return result;
     }
 
     /// <summary>
@@ -163,6 +208,17 @@ public sealed class LateContinuationTests(ITestOutputHelper output)
             Volatile.Write(ref _running, 1);
             pending.GetAwaiter().UnsafeOnCompleted(_onCompleted);
             Assert.True(SpinWait.SpinUntil(_continued, Patience), "a continuation attached late never ran");
+        }
+
+        /// <summary>The ordinary order, for contrast: attaches while the call is pending, then lets it be answered.</summary>
+        public void AttachInTime(ValueTask<T> pending)
+        {
+            Assert.False(pending.IsCompleted, "a call was answered before the server was let answer it");
+            _pending = pending;
+            Volatile.Write(ref _running, 1);
+            pending.GetAwaiter().UnsafeOnCompleted(_onCompleted);
+            _gate.Open();
+            Assert.True(SpinWait.SpinUntil(_continued, Patience), "a continuation attached in time never ran");
         }
 
         private void OnCompleted()

@@ -89,10 +89,12 @@ internal struct ContinuationSlot
         }
 
         // Late: the result is here. Queued, never run inline (as the core does): the caller may be mid-way through its own
-        // continuation's setup.
+        // continuation's setup. To the pool's global queue: asking for the local one reads the pool's per-thread state,
+        // whose first read on a thread outside the pool (a load generator's sender) allocates it (32-136 B, once per
+        // thread); a late continuation is rare enough that the local queue's locality is not worth that.
         _continuation = continuation;
         Volatile.Write(ref _queued, 1);
-        ThreadPool.UnsafeQueueUserWorkItem(source, preferLocal: true);
+        ThreadPool.UnsafeQueueUserWorkItem(source, preferLocal: false);
         return true;
     }
 
