@@ -63,7 +63,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
     private Task _orderer = Task.CompletedTask;
     private Task _expiryPass = Task.CompletedTask;
     private Task<List<(RequestKey Key, ulong Hash)>>? _adoption; // loop thread: the log read of the adoption under way
-    private long _adoptionTerm = -1; // loop thread: the term whose leadership the last adoption began for
+    private AdoptionTurn _adoptionTurn; // loop thread
     private long _nextExpiryPass;
     private long _handled;
     private long _commitPushes;
@@ -407,13 +407,10 @@ public sealed class ReplicatedNode : IAsyncDisposable
             return;
         }
 
-        // Once per term this node leads: a leadership lost and regained (a later term) while a read is under way is
-        // adopted again from a fresh read once that one ends, as the log may name more requests by then.
         var leading = IsLeader;
         var term = Term;
-        if (leading && term != _adoptionTerm && _adoption is null)
+        if (_adoptionTurn.TryBegin(leading, term, readUnderWay: _adoption is not null))
         {
-            _adoptionTerm = term;
             var parked = _parked.Unordered();
             if (parked.Count > 0)
             {
@@ -429,7 +426,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
         _adoption = null;
         // Leadership lost meanwhile (the next leader adopts, or this node again in its new term from a fresh read), or
         // the log could not be read (logged; clients retry).
-        if (!leading || term != _adoptionTerm || !adoption.IsCompletedSuccessfully)
+        if (!_adoptionTurn.MayAdopt(leading, term) || !adoption.IsCompletedSuccessfully)
         {
             return;
         }
