@@ -61,6 +61,8 @@ internal static class PointMerger
             SendLateness = lateness,
             Percentiles = options.Percentiles.Select(latency.Estimate).ToArray(),
             ReceiveTimestamps = parts.All(p => p.ReceiveTimestamps == parts[0].ReceiveTimestamps) ? parts[0].ReceiveTimestamps : TimestampSource.MonotonicClock,
+            SamplesEndedAtReceive = parts.Sum(p => p.SamplesEndedAtReceive),
+            SamplesEndedByClock = parts.Sum(p => p.SamplesEndedByClock),
             Checks = checks,
             Agents = parts.Sum(p => p.Agents),
         };

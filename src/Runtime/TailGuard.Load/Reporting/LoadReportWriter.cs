@@ -38,8 +38,8 @@ public static class LoadReportWriter
     }
 
     /// <summary>
-    /// One point as a table row, then one indented line per failed check. A failed point's row ends in FAILED and its
-    /// numbers must not be quoted as they are.
+    /// One point as a table row, one indented line per failed check, and one when a kernel-stamped point has samples that
+    /// ended by the clock. A failed point's row ends in FAILED and its numbers must not be quoted as they are.
     /// </summary>
     /// <param name="point">The point.</param>
     /// <returns>The row (and its failure lines).</returns>
@@ -57,6 +57,13 @@ public static class LoadReportWriter
         var lateness = point.SendLateness.Count > 0 ? Micros(point.SendLateness.Estimate(99).Microseconds) : "-";
         line.Append(CultureInfo.InvariantCulture, $" {lateness,9} {point.Timeouts,8} {point.Drops,6} {point.WrongResponses,6} {point.Failures,6} {point.Skipped,7}  ");
         line.Append(point.Passed ? "ok" : "FAILED: " + string.Join(", ", point.FailedChecks.Select(c => c.Name)));
+        if (point.ReceiveTimestamps == TimestampSource.KernelSoftware && point.SamplesEndedByClock > 0)
+        {
+            // Say it when a kernel-stamped point's samples do not all end at the socket: those few end later, by the clock.
+            line.AppendLine();
+            line.Append(CultureInfo.InvariantCulture, $"    ~ {point.SamplesEndedByClock} of {point.SamplesEndedByClock + point.SamplesEndedAtReceive} samples ended by the clock (no kernel stamp)");
+        }
+
         foreach (var failed in point.FailedChecks)
         {
             line.AppendLine();

@@ -47,6 +47,10 @@ internal sealed class PointDocument
 
     public string ReceiveTimestamps { get; set; } = "";
 
+    public long SamplesEndedAtReceive { get; set; }
+
+    public long SamplesEndedByClock { get; set; }
+
     public bool Passed { get; set; }
 
     public List<PercentileDocument> Percentiles { get; set; } = [];
@@ -77,6 +81,8 @@ internal sealed class PointDocument
         SamplingInterval = point.SamplingInterval,
         Agents = point.Agents,
         ReceiveTimestamps = point.ReceiveTimestamps.ToString(),
+        SamplesEndedAtReceive = point.SamplesEndedAtReceive,
+        SamplesEndedByClock = point.SamplesEndedByClock,
         Passed = point.Passed,
         Percentiles = point.Percentiles.Select(PercentileDocument.From).ToList(),
         Checks = point.Checks.Select(c => new CheckDocument { Name = c.Name, Status = c.Status.ToString(), Detail = c.Detail }).ToList(),
@@ -105,6 +111,8 @@ internal sealed class PointDocument
             SamplingInterval = SamplingInterval,
             Agents = Agents,
             ReceiveTimestamps = Enum.Parse<TimestampSource>(ReceiveTimestamps),
+            SamplesEndedAtReceive = SamplesEndedAtReceive,
+            SamplesEndedByClock = SamplesEndedByClock,
             Latency = latency,
             SendLateness = SendLateness.ToDistribution(),
             Percentiles = Percentiles.Select(p => latency.Estimate(p.Percentile)).ToArray(),

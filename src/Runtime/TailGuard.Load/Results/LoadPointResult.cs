@@ -79,13 +79,17 @@ public sealed class LoadPointResult
     public TimestampSource ReceiveTimestamps { get; init; }
 
     /// <summary>
-    /// Ok latency samples (before thinning) whose end was the receive time their connection gave, so on a
-    /// <see cref="TimestampSource.KernelSoftware"/> R2P2 connection the socket's stamp. Local runs only; for tests.
+    /// Ok latency samples (before thinning) whose end was the receive time their connection gave: with
+    /// <see cref="TimestampSource.KernelSoftware"/>, the socket's stamp of the answer.
     /// </summary>
-    internal long SamplesEndedAtReceive { get; init; }
+    public long SamplesEndedAtReceive { get; init; }
 
-    /// <summary>Ok latency samples (before thinning) that ended when their completion ran, the connection giving no receive time.</summary>
-    internal long SamplesEndedByClock { get; init; }
+    /// <summary>
+    /// Ok latency samples (before thinning) that ended when their completion ran, their connection giving no receive time
+    /// for them (every sample with <see cref="TimestampSource.MonotonicClock"/>; with kernel stamps, an answer whose stamp
+    /// was missing). A kernel-stamped point with samples here mixes two ends, and its report says how many.
+    /// </summary>
+    public long SamplesEndedByClock { get; init; }
 
     /// <summary>Every self-check and its verdict.</summary>
     public required IReadOnlyList<CheckResult> Checks { get; init; }
