@@ -74,26 +74,40 @@ async Task<int> NodeAsync(NodeArguments arguments)
         return SampleMain.Help(Usage);
     }
 
-    var store = new ReplicatedKeyValueStore();
-    await using var node = await ReplicatedNode.StartAsync(new ReplicatedNodeOptions
+    var options = new ReplicatedNodeOptions
     {
         Members = arguments.Members,
         Self = arguments.Id,
         DataDirectory = arguments.Data,
         MulticastGroup = arguments.Multicast,
-    }, new ReplicatedKeyValueDispatcher(store), store);
-    var group = arguments.Multicast is { } joined ? $", multicast group {joined}" : string.Empty;
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replica {arguments.Id} listening on {arguments.Members[arguments.Id]}{group}"));
+    };
     using var stop = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
     AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
-    try
+    while (!stop.IsCancellationRequested)
     {
-        await Task.Delay(Timeout.Infinite, stop.Token);
-    }
-    catch (OperationCanceledException)
-    {
-        // Ctrl+C or SIGTERM: a normal stop.
+        // A node whose Raft engine failed is started afresh from its data directory, with a fresh store
+        // (docs/replication.md, "A failed Raft engine").
+        var store = new ReplicatedKeyValueStore();
+        var failed = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var node = await ReplicatedNode.StartAsync(options, new ReplicatedKeyValueDispatcher(store), store);
+        node.RaftFailed += error => failed.TrySetResult(error);
+        if (node.RaftFailure is { } early)
+        {
+            failed.TrySetResult(early);
+        }
+
+        var group = arguments.Multicast is { } joined ? $", multicast group {joined}" : string.Empty;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replica {arguments.Id} listening on {arguments.Members[arguments.Id]}{group}"));
+        try
+        {
+            var failure = await failed.Task.WaitAsync(stop.Token);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replica {arguments.Id}: its Raft engine failed ({failure.Message}); restarting it"));
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C or SIGTERM: a normal stop.
+        }
     }
 
     return 0;

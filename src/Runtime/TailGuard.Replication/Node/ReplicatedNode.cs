@@ -34,6 +34,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(1);
     private static readonly TimeSpan StatusHeartbeat = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan ExpiryPassInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan RaftWatchInterval = TimeSpan.FromMilliseconds(100); // how soon a failed Raft engine is reported
     private const int ExpiryReadBatch = 4096; // log entries per WAL read in an expiry pass
 
     private readonly ReplicatedNodeOptions _options;
@@ -62,6 +63,8 @@ public sealed class ReplicatedNode : IAsyncDisposable
     private RaftCluster? _cluster;
     private Task _orderer = Task.CompletedTask;
     private Task _expiryPass = Task.CompletedTask;
+    private Task _raftWatch = Task.CompletedTask;
+    private Exception? _raftFailure;
     private Task<List<(RequestKey Key, ulong Hash)>>? _adoption; // loop thread: the log read of the adoption under way
     private AdoptionTurn _adoptionTurn; // loop thread
     private long _nextExpiryPass;
@@ -123,7 +126,20 @@ public sealed class ReplicatedNode : IAsyncDisposable
     public ReplicatedNodeOptions Options => _options;
 
     /// <summary>Whether this node is the Raft leader now.</summary>
-    public bool IsLeader => _options.Mode == ReplicationMode.Unreplicated || (_cluster is { } cluster && !cluster.LeadershipToken.IsCancellationRequested);
+    public bool IsLeader => _options.Mode == ReplicationMode.Unreplicated || (_cluster is { } cluster && RaftFailure is null && IsLeading(cluster));
+
+    // A zombie cluster (see RaftFailed) throws instead of answering; until the watch has seen it, it leads nothing.
+    private static bool IsLeading(RaftCluster cluster)
+    {
+        try
+        {
+            return !cluster.LeadershipToken.IsCancellationRequested;
+        }
+        catch (UnreachableException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>The index of the member this node believes leads, or -1 when it knows of none.</summary>
     public int LeaderIndex => _options.Mode == ReplicationMode.Unreplicated ? Self : Volatile.Read(ref _leader);
@@ -162,6 +178,18 @@ public sealed class ReplicatedNode : IAsyncDisposable
 
     /// <summary>Raised (on a DotNext thread) when this node learns of a new leader; the argument is its index, or -1.</summary>
     public event Action<int>? LeaderChanged;
+
+    /// <summary>
+    /// Raised once (on a thread-pool thread) when this node's Raft engine fails for good (its log's background work, or a
+    /// state transition that left DotNext's cluster a "zombie"): from then on the node neither appends nor applies entries
+    /// nor votes, so it stays behind. Dispose the node and start a new one from the same
+    /// <see cref="ReplicatedNodeOptions.DataDirectory"/> (and a fresh state): the log reopens from disk and the node catches
+    /// up, as after a process restart. <c>tailguard cluster node</c> does so itself (docs/replication.md, "A failed Raft engine").
+    /// </summary>
+    public event Action<Exception>? RaftFailed;
+
+    /// <summary>Why this node's Raft engine failed (see <see cref="RaftFailed"/>), or null while it works.</summary>
+    public Exception? RaftFailure => Volatile.Read(ref _raftFailure);
 
     /// <summary>
     /// Starts a replica: restores its newest snapshot and journal from <see cref="ReplicatedNodeOptions.DataDirectory"/>,
@@ -217,7 +245,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
             $"node={Self} leader={LeaderIndex} term={Term} mode={_options.Mode} applied={AppliedIndex} commit={CommitIndex} log={LogIndex} snapshot={SnapshotIndex} " +
             $"parked={_parked.Count} parked_expired={_parked.Expired} parked_kept={_parked.Kept} pending_replies={_pending.Count} requests={Statistics.Requests} drops={Statistics.Drops} ordered={Statistics.Ordered} adopted={Statistics.Adopted} " +
             $"replies={Statistics.Replies} duplicates={Statistics.Duplicates} recoveries={Statistics.RecoveriesAsked} recovered_for_peers={Statistics.RecoveriesServed} snapshots={Statistics.Snapshots} " +
-            $"restored={Statistics.SnapshotsRestored} snapshot_replies={Statistics.SnapshotReplies} multicast={MulticastDatagrams}");
+            $"restored={Statistics.SnapshotsRestored} snapshot_replies={Statistics.SnapshotReplies} multicast={MulticastDatagrams} raft={(RaftFailure is null ? "ok" : "failed")}");
 
     /// <summary>Stops serving, leaves the cluster (without a membership change) and flushes the log.</summary>
     /// <returns>When stopped.</returns>
@@ -235,6 +263,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
         _pending.Clear();
         await _orderer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await Volatile.Read(ref _expiryPass).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // it reads the WAL
+        await _raftWatch.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // so does this
         if (_cluster is not null)
         {
             try
@@ -581,6 +610,20 @@ public sealed class ReplicatedNode : IAsyncDisposable
         _loop.Start();
         await _cluster.StartAsync(cancellationToken).ConfigureAwait(false);
         _orderer = Task.Run(OrderLoopAsync, CancellationToken.None);
+        _raftWatch = WatchRaftAsync(_wal, _cluster);
+    }
+
+    /// <summary>Reports a failed Raft engine once, loudly: nothing else in this replica would (docs/replication.md, "A failed Raft engine").</summary>
+    private async Task WatchRaftAsync(WriteAheadLog wal, RaftCluster cluster)
+    {
+        if (await RaftWatch.WatchAsync(wal, cluster, RaftWatchInterval, _stopping.Token).ConfigureAwait(false) is not { } failure)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _raftFailure, failure);
+        Log(LogLevel.Critical, "the Raft engine failed, so this replica can no longer append, apply or vote; restart it from its data directory (docs/replication.md, \"A failed Raft engine\")", failure);
+        RaftFailed?.Invoke(failure);
     }
 
     private void OnLeaderChanged(RaftCluster<RaftClusterMember> cluster, RaftClusterMember? leader)

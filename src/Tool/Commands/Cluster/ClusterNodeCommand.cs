@@ -13,7 +13,8 @@ namespace TailGuard.Tool.Commands.Cluster;
 /// <c>tailguard cluster node --members A,B,C --id I --data DIR</c>: one replica of the built-in store, until Ctrl+C or
 /// SIGTERM. Every member gets the same <c>--members</c> list (same order); on separate machines, give each machine's
 /// reachable address. Prints "replica I listening on HOST:PORT" once serving and "replica I: leader is J (term T)" on
-/// each change; the last line on a clean stop is the node's status.
+/// each change; the last line on a clean stop is the node's status. A node whose Raft engine fails is restarted in the
+/// same process from its data directory (docs/replication.md, "A failed Raft engine"), and says so.
 /// </summary>
 internal static class ClusterNodeCommand
 {
@@ -66,28 +67,49 @@ internal static class ClusterNodeCommand
                 MulticastGroup = parse.GetValue(settings.Multicast),
                 Logger = new LineLogger(output, parse.GetValue(quiet) ? LogLevel.Warning : LogLevel.Information),
             };
-            var store = new ClusterKeyValueStore();
-            await using var node = await ReplicatedNode.StartAsync(options, new ClusterKeyValueDispatcher(store), store, cancellationToken).ConfigureAwait(false);
-            lock (output)
+            while (true)
             {
-                var group = options.MulticastGroup is { } joined ? $", multicast group {joined}" : string.Empty;
-                output.WriteLine($"replica {self} listening on {list[self]} ({options.Mode}, {list.Count} members{group}, data {options.DataDirectory}); Ctrl+C or SIGTERM stops");
-                output.Flush();
-            }
+                // A node whose Raft engine failed can never catch up again (docs/replication.md, "A failed Raft engine"): it is
+                // started afresh from its data directory, with a fresh store, as a process restart would.
+                var store = new ClusterKeyValueStore();
+                var failed = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+                await using var node = await ReplicatedNode.StartAsync(options, new ClusterKeyValueDispatcher(store), store, cancellationToken).ConfigureAwait(false);
+                node.RaftFailed += error => failed.TrySetResult(error);
+                if (node.RaftFailure is { } early)
+                {
+                    failed.TrySetResult(early);
+                }
 
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl+C or SIGTERM: a normal stop.
-            }
+                lock (output)
+                {
+                    var group = options.MulticastGroup is { } joined ? $", multicast group {joined}" : string.Empty;
+                    output.WriteLine($"replica {self} listening on {list[self]} ({options.Mode}, {list.Count} members{group}, data {options.DataDirectory}); Ctrl+C or SIGTERM stops");
+                    output.Flush();
+                }
 
-            lock (output)
-            {
-                output.WriteLine($"replica {self} stopping: {node.DescribeStatus()}");
-                output.Flush();
+                try
+                {
+                    var failure = await failed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    lock (output)
+                    {
+                        output.WriteLine($"replica {self}: its Raft engine failed ({failure.Message}); restarting it from {options.DataDirectory}");
+                        output.Flush();
+                    }
+
+                    continue;
+                }
+                catch (OperationCanceledException)
+                {
+                    // Ctrl+C or SIGTERM: a normal stop.
+                }
+
+                lock (output)
+                {
+                    output.WriteLine($"replica {self} stopping: {node.DescribeStatus()}");
+                    output.Flush();
+                }
+
+                break;
             }
 
             return ExitCodes.Ok;
