@@ -89,19 +89,13 @@ async Task<int> NodeAsync(NodeArguments arguments)
         // A node whose Raft engine failed is started afresh from its data directory, with a fresh store
         // (docs/replication.md, "A failed Raft engine").
         var store = new ReplicatedKeyValueStore();
-        var failed = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var node = await ReplicatedNode.StartAsync(options, new ReplicatedKeyValueDispatcher(store), store);
-        node.RaftFailed += error => failed.TrySetResult(error);
-        if (node.RaftFailure is { } early)
-        {
-            failed.TrySetResult(early);
-        }
 
         var group = arguments.Multicast is { } joined ? $", multicast group {joined}" : string.Empty;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replica {arguments.Id} listening on {arguments.Members[arguments.Id]}{group}"));
         try
         {
-            var failure = await failed.Task.WaitAsync(stop.Token);
+            var failure = await node.WaitForRaftFailureAsync(stop.Token);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replica {arguments.Id}: its Raft engine failed ({failure.Message}); restarting it"));
         }
         catch (OperationCanceledException)

@@ -64,7 +64,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
     private Task _orderer = Task.CompletedTask;
     private Task _expiryPass = Task.CompletedTask;
     private Task _raftWatch = Task.CompletedTask;
-    private Exception? _raftFailure;
+    private readonly TaskCompletionSource<Exception> _raftFailed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task<List<(RequestKey Key, ulong Hash)>>? _adoption; // loop thread: the log read of the adoption under way
     private AdoptionTurn _adoptionTurn; // loop thread
     private long _nextExpiryPass;
@@ -128,7 +128,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
     /// <summary>Whether this node is the Raft leader now.</summary>
     public bool IsLeader => _options.Mode == ReplicationMode.Unreplicated || (_cluster is { } cluster && RaftFailure is null && IsLeading(cluster));
 
-    // A zombie cluster (see RaftFailed) throws instead of answering; until the watch has seen it, it leads nothing.
+    // A zombie cluster (see RaftFailure) throws instead of answering; until the watch has seen it, it leads nothing.
     private static bool IsLeading(RaftCluster cluster)
     {
         try
@@ -180,16 +180,21 @@ public sealed class ReplicatedNode : IAsyncDisposable
     public event Action<int>? LeaderChanged;
 
     /// <summary>
-    /// Raised once (on a thread-pool thread) when this node's Raft engine fails for good (its log's background work, or a
-    /// state transition that left DotNext's cluster a "zombie"): from then on the node neither appends nor applies entries
-    /// nor votes, so it stays behind. Dispose the node and start a new one from the same
-    /// <see cref="ReplicatedNodeOptions.DataDirectory"/> (and a fresh state): the log reopens from disk and the node catches
-    /// up, as after a process restart. <c>tailguard cluster node</c> does so itself (docs/replication.md, "A failed Raft engine").
+    /// Why this node's Raft engine failed for good (its log's background work, or a state transition that left DotNext's
+    /// cluster a "zombie"), or null while it works. Once it has failed the node neither appends nor applies entries nor
+    /// votes, so it stays behind: dispose it and start a new one from the same
+    /// <see cref="ReplicatedNodeOptions.DataDirectory"/> (and a fresh state), and the log reopens from disk and the node
+    /// catches up, as after a process restart (docs/replication.md, "A failed Raft engine").
     /// </summary>
-    public event Action<Exception>? RaftFailed;
+    public Exception? RaftFailure => _raftFailed.Task.IsCompleted ? _raftFailed.Task.Result : null;
 
-    /// <summary>Why this node's Raft engine failed (see <see cref="RaftFailed"/>), or null while it works.</summary>
-    public Exception? RaftFailure => Volatile.Read(ref _raftFailure);
+    /// <summary>
+    /// Completes with <see cref="RaftFailure"/> once this node's Raft engine has failed (checked every 100 ms); never for
+    /// a node stopped first, so pass the token that stops it. <c>tailguard cluster node</c> waits on it to restart the node.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The failure.</returns>
+    public Task<Exception> WaitForRaftFailureAsync(CancellationToken cancellationToken = default) => _raftFailed.Task.WaitAsync(cancellationToken);
 
     /// <summary>
     /// Starts a replica: restores its newest snapshot and journal from <see cref="ReplicatedNodeOptions.DataDirectory"/>,
@@ -621,9 +626,8 @@ public sealed class ReplicatedNode : IAsyncDisposable
             return;
         }
 
-        Volatile.Write(ref _raftFailure, failure);
         Log(LogLevel.Critical, "the Raft engine failed, so this replica can no longer append, apply or vote; restart it from its data directory (docs/replication.md, \"A failed Raft engine\")", failure);
-        RaftFailed?.Invoke(failure);
+        _raftFailed.TrySetResult(failure);
     }
 
     private void OnLeaderChanged(RaftCluster<RaftClusterMember> cluster, RaftClusterMember? leader)

@@ -72,13 +72,7 @@ internal static class ClusterNodeCommand
                 // A node whose Raft engine failed can never catch up again (docs/replication.md, "A failed Raft engine"): it is
                 // started afresh from its data directory, with a fresh store, as a process restart would.
                 var store = new ClusterKeyValueStore();
-                var failed = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
                 await using var node = await ReplicatedNode.StartAsync(options, new ClusterKeyValueDispatcher(store), store, cancellationToken).ConfigureAwait(false);
-                node.RaftFailed += error => failed.TrySetResult(error);
-                if (node.RaftFailure is { } early)
-                {
-                    failed.TrySetResult(early);
-                }
 
                 lock (output)
                 {
@@ -89,7 +83,7 @@ internal static class ClusterNodeCommand
 
                 try
                 {
-                    var failure = await failed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    var failure = await node.WaitForRaftFailureAsync(cancellationToken).ConfigureAwait(false);
                     lock (output)
                     {
                         output.WriteLine($"replica {self}: its Raft engine failed ({failure.Message}); restarting it from {options.DataDirectory}");
