@@ -26,6 +26,7 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
     private readonly FanOutTransport _transport;
     private readonly ReplicatedClientOptions _options;
     private readonly InFlightSequences _sequences;
+    private ClientSession _session;
 
     /// <summary>Creates a client over a transport (which it owns from now on) and starts its receive loop.</summary>
     /// <param name="transport">The transport to send from and receive on.</param>
@@ -44,7 +45,7 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
         _options = options ?? new ReplicatedClientOptions();
         _options.Validate();
         Replicas = replicas.ToArray();
-        ClientId = _options.ClientId ?? NewClientId();
+        _session = new ClientSession(_options.ClientId ?? NewClientId());
         Statistics = new ReplicatedClientStatistics();
         _sequences = new InFlightSequences(_options.MaxInFlight, Statistics);
         PacketAddress? group = null;
@@ -114,8 +115,12 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>This client's id in the replicas' session table.</summary>
-    public ulong ClientId { get; }
+    /// <summary>
+    /// This client's id in the replicas' session table: <see cref="ReplicatedClientOptions.ClientId"/> (or a random one)
+    /// until the replicas answer a write <see cref="R2P2ServiceStatus.SessionExpired"/>, then a new random one
+    /// (docs/replication.md, "Exactly-once effects").
+    /// </summary>
+    public ulong ClientId => Volatile.Read(ref _session).Id;
 
     /// <summary>The replicas calls go to.</summary>
     public IReadOnlyList<PacketAddress> Replicas { get; }
@@ -202,6 +207,26 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
         return CallCoreAsync(method, state, writePayload, policy, timeout, cancellationToken);
     }
 
+    /// <summary>
+    /// What a write's answer says about its session. Any answer but SessionExpired comes from the session table, so the
+    /// replicas have the session: from now on the header carries the real floor. Before that it carries 1, the floor
+    /// of a new client: a client whose first calls were reads, or whose first write was lost, has a floor above 1
+    /// that the replicas would take for an evicted session. SessionExpired says the session is gone: the next calls
+    /// start a new one (this call fails, as its outcome may be unknown).
+    /// </summary>
+    private void Answered(ClientSession session, in R2P2Response response)
+    {
+        var payload = response.Payload;
+        if (payload.Length != 1 || payload.FirstSpan[0] != (byte)R2P2ServiceStatus.SessionExpired)
+        {
+            session.Confirmed = true;
+        }
+        else if (Interlocked.CompareExchange(ref _session, new ClientSession(NewClientId()), session) == session)
+        {
+            Statistics.SessionRenewed();
+        }
+    }
+
     private static ulong NewClientId()
     {
         Span<byte> bytes = stackalloc byte[8];
@@ -225,6 +250,8 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
             throw;
         }
 
+        // Every attempt of a call is in the session the call started in: a retry in a newer session could run twice.
+        var session = Volatile.Read(ref _session);
         try
         {
             var delay = _options.RetryDelay;
@@ -238,14 +265,20 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
                 }
 
                 var attempt = remaining < _options.AttemptTimeout ? remaining : _options.AttemptTimeout;
-                var request = new Request<TState>(new SessionHeader(ClientId, sequence, _sequences.Floor), state, writePayload, _options.PayloadSize);
+                var request = new Request<TState>(new SessionHeader(session.Id, sequence, session.Confirmed ? _sequences.Floor : 1), state, writePayload, _options.PayloadSize);
                 var target = _transport.Target;
                 Statistics.Attempt();
                 try
                 {
-                    return method is null
+                    var response = method is null
                         ? await _client.CallAsync(in request, Request<TState>.Writer, policy, attempt, cancellationToken).ConfigureAwait(false)
                         : await _client.CallAsync(method, in request, Request<TState>.Writer, policy, attempt, cancellationToken).ConfigureAwait(false);
+                    if (policy == RoutingPolicy.Replicated)
+                    {
+                        Answered(session, response);
+                    }
+
+                    return response;
                 }
                 catch (R2P2DroppedException)
                 {
@@ -275,6 +308,20 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
         finally
         {
             _sequences.End(sequence);
+        }
+    }
+
+    /// <summary>One session of this client in the replicas' session table, and whether the replicas are known to have it.</summary>
+    private sealed class ClientSession(ulong id)
+    {
+        private volatile bool _confirmed;
+
+        public ulong Id { get; } = id;
+
+        public bool Confirmed
+        {
+            get => _confirmed;
+            set => _confirmed = value;
         }
     }
 

@@ -12,6 +12,7 @@ public sealed class ReplicatedClientStatistics
     private long _failures;
     private long _windowWaits;
     private long _requestDatagrams;
+    private long _sessionsRenewed;
 
     /// <summary>Calls started.</summary>
     public long Calls => Interlocked.Read(ref _calls);
@@ -40,6 +41,12 @@ public sealed class ReplicatedClientStatistics
     /// </summary>
     public long RequestDatagrams => Interlocked.Read(ref _requestDatagrams);
 
+    /// <summary>
+    /// New sessions the client started because the replicas answered a write <c>SessionExpired</c> (they had evicted
+    /// its session: more clients than <see cref="ReplicatedNodeOptions.MaxSessions"/> were active).
+    /// </summary>
+    public long SessionsRenewed => Interlocked.Read(ref _sessionsRenewed);
+
     internal void Call() => Interlocked.Increment(ref _calls);
 
     internal void Attempt() => Interlocked.Increment(ref _attempts);
@@ -51,6 +58,8 @@ public sealed class ReplicatedClientStatistics
     internal void Failure() => Interlocked.Increment(ref _failures);
 
     internal void WindowWait() => Interlocked.Increment(ref _windowWaits);
+
+    internal void SessionRenewed() => Interlocked.Increment(ref _sessionsRenewed);
 
     internal void RequestDatagramsSent(int count) => Interlocked.Add(ref _requestDatagrams, count);
 }

@@ -1,0 +1,112 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Text;
+using System.Threading.Tasks;
+using TailGuard.R2P2;
+using TailGuard.Replication.Tests.Infrastructure;
+using TailGuard.Tool.Commands.Cluster;
+
+namespace TailGuard.Replication.Tests;
+
+/// <summary>
+/// A client's session (docs/replication.md, "Exactly-once effects"): the replicas refuse a write of a client they do not
+/// know whose floor says it had outcomes before (its session was evicted), so a client must not claim a floor before
+/// the replicas have its session, and must start a new session once its old one is gone. Each of these used to wedge
+/// the client for good: every later write answered SessionExpired (the linearizability test's "too long to decide"
+/// histories: two of three clients never completed a write).
+/// </summary>
+public sealed class SessionTests : IAsyncLifetime
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "tg-sessions-" + Guid.NewGuid().ToString("N"));
+    private ReplicatedNode? _node;
+
+    private IPEndPoint Member => _node!.EndPoint;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_node is not null)
+        {
+            await _node.DisposeAsync();
+        }
+
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task AClientWhoseFirstCallsAreReadsCanWrite()
+    {
+        await StartNodeAsync(maxSessions: 16);
+        await using var client = ReplicatedClient.CreateUdp([Member], Options());
+        var store = new ClusterKeyValueClient(client);
+
+        // Reads take sequence numbers too, so the floor is 3 by the first write, and the replica has no session yet.
+        Assert.Equal(0, await store.ReadAsync("k"));
+        Assert.Equal(0, await store.ReadAsync("k"));
+        await store.WriteAsync("k", 5);
+        Assert.Equal(6, await store.IncrementAsync("k"));
+        Assert.Equal(0, _node!.Statistics.ExpiredSessions);
+    }
+
+    [Fact]
+    public async Task AClientWhoseFirstWriteWasLostCanWriteAgain()
+    {
+        await StartNodeAsync(maxSessions: 16);
+        var marker = Encoding.UTF8.GetBytes("lost-key");
+        var transport = new LosingTransport(UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0)), packet => packet.Span.IndexOf(marker) >= 0);
+        var options = new ReplicatedClientOptions { AttemptTimeout = TimeSpan.FromMilliseconds(200), Timeout = TimeSpan.FromMilliseconds(200) };
+        await using var client = new ReplicatedClient(transport, [PacketAddress.FromEndPoint(Member)], options);
+        var store = new ClusterKeyValueClient(client);
+
+        // Its only attempt is lost: the call times out, the floor moves past it, and the replica never heard of the client.
+        await Assert.ThrowsAsync<R2P2TimeoutException>(async () => await store.WriteAsync("lost-key", 1));
+        Assert.True(transport.Lost > 0, "the fault was not injected, so the test proves nothing");
+
+        await store.WriteAsync("other", 2);
+        Assert.Equal(2, await store.ReadAsync("other"));
+        Assert.Equal(0, await store.ReadAsync("lost-key"));
+        Assert.Equal(0, _node!.Statistics.ExpiredSessions);
+    }
+
+    [Fact]
+    public async Task AClientWhoseSessionWasEvictedFailsOneCallAndThenWritesInANewSession()
+    {
+        await StartNodeAsync(maxSessions: 1);
+        await using var first = ReplicatedClient.CreateUdp([Member], Options());
+        await using var second = ReplicatedClient.CreateUdp([Member], Options());
+        var firstStore = new ClusterKeyValueClient(first);
+        await firstStore.WriteAsync("a", 1);
+        await firstStore.WriteAsync("a", 2); // answered: the replica has this client's session, so its floor counts
+        await new ClusterKeyValueClient(second).WriteAsync("b", 1); // one session at most: the first client's goes
+        var oldId = first.ClientId;
+
+        // The replica cannot tell this call from a retry of one that ran in the evicted session: it refuses it unrun.
+        var expired = await Assert.ThrowsAsync<R2P2ServiceException>(async () => await firstStore.WriteAsync("a", 3));
+        Assert.Equal(R2P2ServiceStatus.SessionExpired, expired.Status);
+        Assert.Equal(2, await firstStore.ReadAsync("a"));
+
+        await firstStore.WriteAsync("a", 4);
+        Assert.Equal(4, await firstStore.ReadAsync("a"));
+        Assert.NotEqual(oldId, first.ClientId);
+        Assert.Equal(1, first.Statistics.SessionsRenewed);
+        Assert.Equal(1, _node!.Statistics.ExpiredSessions);
+    }
+
+    private static ReplicatedClientOptions Options() => new() { AttemptTimeout = TimeSpan.FromMilliseconds(500), Timeout = TimeSpan.FromSeconds(10) };
+
+    private async Task StartNodeAsync(int maxSessions)
+    {
+        var store = new ClusterKeyValueStore();
+        var options = new ReplicatedNodeOptions
+        {
+            Members = [FreePorts.Pick(IPAddress.Loopback, 1)[0]],
+            Self = 0,
+            DataDirectory = _directory,
+            MaxSessions = maxSessions,
+        };
+        _node = await ReplicatedNode.StartAsync(options, new ClusterKeyValueDispatcher(store), store);
+        await _node.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+    }
+}
