@@ -84,25 +84,27 @@ async Task<int> NodeAsync(NodeArguments arguments)
     using var stop = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
     AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
-    while (!stop.IsCancellationRequested)
-    {
-        // A node whose Raft engine failed is started afresh from its data directory, with a fresh store
-        // (docs/replication.md, "A failed Raft engine").
-        var store = new ReplicatedKeyValueStore();
-        await using var node = await ReplicatedNode.StartAsync(options, new ReplicatedKeyValueDispatcher(store), store);
 
-        var group = arguments.Multicast is { } joined ? $", multicast group {joined}" : string.Empty;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replica {arguments.Id} listening on {arguments.Members[arguments.Id]}{group}"));
-        try
+    // A node whose Raft engine failed is started afresh from its data directory, with a fresh store
+    // (docs/replication.md, "A failed Raft engine").
+    var group = arguments.Multicast is { } joined ? $", multicast group {joined}" : string.Empty;
+    await ReplicatedNode.RunAsync(
+        options,
+        () =>
         {
-            var failure = await node.WaitForRaftFailureAsync(stop.Token);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replica {arguments.Id}: its Raft engine failed ({failure.Message}); restarting it"));
-        }
-        catch (OperationCanceledException)
+            var store = new ReplicatedKeyValueStore();
+            return (new ReplicatedKeyValueDispatcher(store), store);
+        },
+        (_, failure) =>
         {
-            // Ctrl+C or SIGTERM: a normal stop.
-        }
-    }
+            if (failure is not null)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replica {arguments.Id}: its Raft engine failed ({failure.Message}); restarted it"));
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replica {arguments.Id} listening on {arguments.Members[arguments.Id]}{group}"));
+        },
+        stop.Token);
 
     return 0;
 }

@@ -227,6 +227,63 @@ public sealed class ReplicatedNode : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Runs a replica until <paramref name="cancellationToken"/> is cancelled, and starts it again whenever its Raft
+    /// engine fails (docs/replication.md, "A failed Raft engine"): the failed node is disposed and a new one starts from
+    /// the same <see cref="ReplicatedNodeOptions.DataDirectory"/> with a fresh service and state, restores its snapshot
+    /// and journal, and catches up. What a host would otherwise write around <see cref="StartAsync"/> and
+    /// <see cref="WaitForRaftFailureAsync"/>.
+    /// </summary>
+    /// <param name="options">The node's settings, the same for every start.</param>
+    /// <param name="create">
+    /// Makes the apply function and the state for one start. Called again on every restart: the restarted node rebuilds
+    /// its state from disk, so it must not be given the state the failed node applied to.
+    /// </param>
+    /// <param name="started">
+    /// Called after every start with the running node and, on a restart, the failure that caused it (null on the first
+    /// start). The node serves until the next call or until this method returns.
+    /// </param>
+    /// <param name="cancellationToken">Stops the node: it is disposed and the returned task completes.</param>
+    /// <returns>Completes once the node has stopped after <paramref name="cancellationToken"/> was cancelled.</returns>
+    /// <exception cref="ArgumentException">The options are inconsistent (see <see cref="ReplicatedNodeOptions"/>).</exception>
+    /// <exception cref="System.Net.Sockets.SocketException">The endpoint could not be bound.</exception>
+    public static async Task RunAsync(
+        ReplicatedNodeOptions options,
+        Func<(IReplicatedService Service, IReplicatedState State)> create,
+        Action<ReplicatedNode, Exception?>? started = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(create);
+        Exception? failure = null;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var (service, state) = create();
+            ReplicatedNode node;
+            try
+            {
+                node = await StartAsync(options, service, state, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            await using (node.ConfigureAwait(false))
+            {
+                started?.Invoke(node, failure);
+                try
+                {
+                    failure = await node.WaitForRaftFailureAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
     /// <summary>Waits until this node knows a leader (any member, itself included).</summary>
     /// <param name="timeout">How long to wait.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -618,6 +675,13 @@ public sealed class ReplicatedNode : IAsyncDisposable
         _raftWatch = WatchRaftAsync(_wal, _cluster);
     }
 
+    /// <summary>Fault injection for tests of what hosts do with a failed engine: reports <paramref name="failure"/> as the watch would.</summary>
+    internal void ReportRaftFailure(Exception failure)
+    {
+        Log(LogLevel.Critical, "the Raft engine failed, so this replica can no longer append, apply or vote; restart it from its data directory (docs/replication.md, \"A failed Raft engine\")", failure);
+        _raftFailed.TrySetResult(failure);
+    }
+
     /// <summary>Reports a failed Raft engine once, loudly: nothing else in this replica would (docs/replication.md, "A failed Raft engine").</summary>
     private async Task WatchRaftAsync(WriteAheadLog wal, RaftCluster cluster)
     {
@@ -626,8 +690,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
             return;
         }
 
-        Log(LogLevel.Critical, "the Raft engine failed, so this replica can no longer append, apply or vote; restart it from its data directory (docs/replication.md, \"A failed Raft engine\")", failure);
-        _raftFailed.TrySetResult(failure);
+        ReportRaftFailure(failure);
     }
 
     private void OnLeaderChanged(RaftCluster<RaftClusterMember> cluster, RaftClusterMember? leader)

@@ -67,43 +67,38 @@ internal static class ClusterNodeCommand
                 MulticastGroup = parse.GetValue(settings.Multicast),
                 Logger = new LineLogger(output, parse.GetValue(quiet) ? LogLevel.Warning : LogLevel.Information),
             };
-            while (true)
-            {
-                // A node whose Raft engine failed can never catch up again (docs/replication.md, "A failed Raft engine"): it is
-                // started afresh from its data directory, with a fresh store, as a process restart would.
-                var store = new ClusterKeyValueStore();
-                await using var node = await ReplicatedNode.StartAsync(options, new ClusterKeyValueDispatcher(store), store, cancellationToken).ConfigureAwait(false);
-
-                lock (output)
+            // A node whose Raft engine failed can never catch up again (docs/replication.md, "A failed Raft engine"):
+            // RunAsync starts it afresh from its data directory, with a fresh store, as a process restart would.
+            ReplicatedNode? current = null;
+            await ReplicatedNode.RunAsync(
+                options,
+                () =>
                 {
-                    var group = options.MulticastGroup is { } joined ? $", multicast group {joined}" : string.Empty;
-                    output.WriteLine($"replica {self} listening on {list[self]} ({options.Mode}, {list.Count} members{group}, data {options.DataDirectory}); Ctrl+C or SIGTERM stops");
-                    output.Flush();
-                }
-
-                try
+                    var store = new ClusterKeyValueStore();
+                    return (new ClusterKeyValueDispatcher(store), store);
+                },
+                (node, failure) =>
                 {
-                    var failure = await node.WaitForRaftFailureAsync(cancellationToken).ConfigureAwait(false);
+                    current = node;
                     lock (output)
                     {
-                        output.WriteLine($"replica {self}: its Raft engine failed ({failure.Message}); restarting it from {options.DataDirectory}");
+                        if (failure is not null)
+                        {
+                            output.WriteLine($"replica {self}: its Raft engine failed ({failure.Message}); restarted it from {options.DataDirectory}");
+                        }
+
+                        var group = options.MulticastGroup is { } joined ? $", multicast group {joined}" : string.Empty;
+                        output.WriteLine($"replica {self} listening on {list[self]} ({options.Mode}, {list.Count} members{group}, data {options.DataDirectory}); Ctrl+C or SIGTERM stops");
                         output.Flush();
                     }
+                },
+                cancellationToken).ConfigureAwait(false);
 
-                    continue;
-                }
-                catch (OperationCanceledException)
-                {
-                    // Ctrl+C or SIGTERM: a normal stop.
-                }
-
-                lock (output)
-                {
-                    output.WriteLine($"replica {self} stopping: {node.DescribeStatus()}");
-                    output.Flush();
-                }
-
-                break;
+            // Ctrl+C or SIGTERM: a normal stop. The stopped node still tells where it was.
+            lock (output)
+            {
+                output.WriteLine($"replica {self} stopped: {current?.DescribeStatus()}");
+                output.Flush();
             }
 
             return ExitCodes.Ok;
