@@ -208,23 +208,27 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// What a write's answer says about its session. Any answer but SessionExpired comes from the session table, so the
-    /// replicas have the session: from now on the header carries the real floor. Before that it carries 1, the floor
-    /// of a new client: a client whose first calls were reads, or whose first write was lost, has a floor above 1
-    /// that the replicas would take for an evicted session. SessionExpired says the session is gone: the next calls
-    /// start a new one (this call fails, as its outcome may be unknown).
+    /// What a write's answer says about its session (docs/replication.md, "Exactly-once effects"); false when the
+    /// session is gone. Any answer but SessionExpired comes from the session table, so the replicas have the session:
+    /// from now on the header carries the real floor. Before that it carries 1, the floor of a new client: a client
+    /// whose first calls were reads, or whose first write was lost, has a floor above 1 that the replicas would take
+    /// for an evicted session. SessionExpired says the replicas no longer have the session: the client starts a new one.
     /// </summary>
-    private void Answered(ClientSession session, in R2P2Response response)
+    private bool Answered(ClientSession session, in R2P2Response response)
     {
         var payload = response.Payload;
         if (payload.Length != 1 || payload.FirstSpan[0] != (byte)R2P2ServiceStatus.SessionExpired)
         {
             session.Confirmed = true;
+            return true;
         }
-        else if (Interlocked.CompareExchange(ref _session, new ClientSession(NewClientId()), session) == session)
+
+        if (Interlocked.CompareExchange(ref _session, new ClientSession(NewClientId()), session) == session)
         {
             Statistics.SessionRenewed();
         }
+
+        return false;
     }
 
     private static ulong NewClientId()
@@ -250,8 +254,10 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
             throw;
         }
 
-        // Every attempt of a call is in the session the call started in: a retry in a newer session could run twice.
+        // Every attempt of a call is in the session the call started in (a retry in a newer session could run twice),
+        // except when that session's only attempt was refused SessionExpired: refused unrun, and never sent elsewhere.
         var session = Volatile.Read(ref _session);
+        var sentInSession = false;
         try
         {
             var delay = _options.RetryDelay;
@@ -273,9 +279,11 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
                     var response = method is null
                         ? await _client.CallAsync(in request, Request<TState>.Writer, policy, attempt, cancellationToken).ConfigureAwait(false)
                         : await _client.CallAsync(method, in request, Request<TState>.Writer, policy, attempt, cancellationToken).ConfigureAwait(false);
-                    if (policy == RoutingPolicy.Replicated)
+                    if (policy == RoutingPolicy.Replicated && !Answered(session, response) && !sentInSession)
                     {
-                        Answered(session, response);
+                        response.Dispose();
+                        session = Volatile.Read(ref _session);
+                        continue;
                     }
 
                     return response;
@@ -303,6 +311,8 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
                         _transport.MoveTarget(target);
                     }
                 }
+
+                sentInSession = true;
             }
         }
         finally

@@ -48,7 +48,11 @@ public sealed class ReplicatedClientOptions
     /// <summary>Payload bytes per packet: a call's request (24 bytes of session header and the service's payload) must fit one. 1464 by default.</summary>
     public int PayloadSize { get; init; } = 1464;
 
-    /// <summary>The client's id in the replicas' session table; a random one by default. Two clients must never share one.</summary>
+    /// <summary>
+    /// The client's first id in the replicas' session table; a random one by default. Two clients must never share one,
+    /// and neither must a client and its restarted self (its sequence numbers start again at 1, so a retry could be
+    /// answered with the old client's response).
+    /// </summary>
     public ulong? ClientId { get; init; }
 
     /// <summary>Receive mode of the client's socket. Blocking by default.</summary>

@@ -59,7 +59,7 @@ public sealed class ReplicatedNodeStatistics
     /// <summary>Retried writes answered from the session table instead of running again.</summary>
     public long Duplicates => Interlocked.Read(ref _duplicates);
 
-    /// <summary>Writes below their client's floor (the client had their outcome): no effect, no answer.</summary>
+    /// <summary>Writes below their client's floor (the client had their outcome, or restarted with the same id): no effect, answered SessionExpired.</summary>
     public long Stale => Interlocked.Read(ref _stale);
 
     /// <summary>Writes answered SessionExpired.</summary>

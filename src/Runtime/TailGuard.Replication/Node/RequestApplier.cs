@@ -43,8 +43,10 @@ internal sealed class RequestApplier
                 _statistics.Duplicate();
                 return stored;
             case SessionOutcome.Stale:
+                // Not run. A late copy's client has its outcome already and ignores the answer; a client that restarted
+                // with the same ClientId (its numbers start again at 1) learns to start a new session.
                 _statistics.StaleWrite();
-                return null;
+                return SessionExpired;
             case SessionOutcome.Expired:
                 _statistics.ExpiredSession();
                 return SessionExpired;

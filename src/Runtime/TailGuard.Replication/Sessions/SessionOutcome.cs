@@ -9,7 +9,7 @@ internal enum SessionOutcome
     /// <summary>A retry of a call that ran: answer its stored response, do not run it again.</summary>
     Duplicate,
 
-    /// <summary>Below the client's floor: the client has this call's outcome already; no effect and no answer.</summary>
+    /// <summary>Below the client's floor: the client has this call's outcome already (or restarted with the same id); no effect, answer SessionExpired.</summary>
     Stale,
 
     /// <summary>The call may have run but its session or response is gone: no effect, answer SessionExpired.</summary>
