@@ -13,6 +13,8 @@
 #     anything their output costs beyond the same code written by hand, not for compiling the clients and dispatchers a
 #     program needs either way. Both against none is printed too: it is the whole price of the stubs, and it grows with
 #     the number of contracts (the generated project has two per file, far more than a real service);
+#     Each configuration's compiler server CPU time (user + system) during the same builds is printed beside its wall
+#     time, and the compiler's accounting of TailGuard's analyzers of every run that has them;
 #   - the compiler's own accounting (-p:ReportAnalyzer=true) of the last run with both: TailGuard's analyzer and
 #     generator time against all analyzers (it charges an analyzer for compiler work it triggers first, such as binding
 #     attributes or method bodies, that the build would do anyway, and for time spent waiting for a core).
@@ -45,7 +47,8 @@ cp "$repo/src/Generators/bin/Release/netstandard2.0/TailGuard.Generators.dll" "$
 "$here/generate-project.sh" "$work/generated" "$files" "$variant" >/dev/null
 if [ -n "${COMPARE_WITH:-}" ]; then
   [ -f "$COMPARE_WITH" ] || { echo "COMPARE_WITH: no such file: $COMPARE_WITH" >&2; exit 2; }
-  mkdir -p "$work/compare" && cp "$COMPARE_WITH" "$work/compare/TailGuard.Analyzers.dll"
+  # Under its own file name: the compiler loads an analyzer assembly by the name its file says.
+  mkdir -p "$work/compare" && cp "$COMPARE_WITH" "$work/compare/"
 fi
 
 projects=${PROJECTS:-runtime generated}
@@ -53,7 +56,22 @@ projects=${PROJECTS:-runtime generated}
 # per build charges the analyzers for their JIT (2026-12-01: Csc 2x slower, TailGuard's ReportAnalyzer time 6x).
 server=(-p:UseSharedCompilation=true)
 
-# One compile of the project alone (dependencies already built); prints the Csc task time in ms.
+# CPU time (user + system, ms) the compiler server processes have used so far. Wall time alone misleads on a VM whose
+# host reclaims memory and page cache (2026-12-02: the stubs configuration, no analyzer at all, took 2x the wall time of
+# both), and CPU of the process that compiles does not count time spent waiting for a disk or a core.
+server_cpu_ms() {
+  local total=0 pid stat
+  for pid in $(pgrep -f VBCSCompiler || true); do
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+    stat=${stat##*) }   # fields after the command name, which may hold spaces
+    set -- $stat
+    total=$((total + ${12} + ${13}))   # utime and stime: fields 14 and 15 of the whole line
+  done
+  echo $((total * 1000 / $(getconf CLK_TCK)))
+}
+
+# One compile of the project alone (dependencies already built); prints the Csc task time and the compiler server's
+# CPU time during it, in ms.
 compile() {
   local project=$1 configuration=$2 log=$3
   local inject=(-p:CustomAfterMicrosoftCommonTargets="$here/AddTailGuardAnalyzers.targets"
@@ -62,14 +80,24 @@ compile() {
     analyzers) inject+=(-p:TailGuardAnalyzersPath="$work/TailGuard.Analyzers.dll") ;;
     generators) inject+=(-p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll") ;;
     both) inject+=(-p:TailGuardAnalyzersPath="$work/TailGuard.Analyzers.dll" -p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll") ;;
-    compare) inject+=(-p:TailGuardAnalyzersPath="$work/compare/TailGuard.Analyzers.dll" -p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll") ;;
+    compare) inject+=(-p:TailGuardAnalyzersPath="$work/compare/$(basename "$COMPARE_WITH")" -p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll") ;;
     stubs) inject+=(-p:TailGuardStubsPath="$work/stubs/$(basename "$project" .csproj)") ;;
     emit) inject+=(-p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll" -p:EmitCompilerGeneratedFiles=true
                    -p:CompilerGeneratedFilesOutputPath="$work/emitted") ;;
   esac
+  local cpu_before cpu_after
+  cpu_before=$(server_cpu_ms)
   dotnet build "$project" -c Release --no-dependencies --no-incremental --no-restore -nologo -v d -clp:PerformanceSummary \
     -p:ReportAnalyzer=true "${server[@]}" "${inject[@]}" > "$log" 2>&1 || { tail -30 "$log"; exit 1; }
-  grep -E '^\s+[0-9]+ ms\s+Csc\s' "$log" | tail -1 | awk '{print $1}'
+  cpu_after=$(server_cpu_ms)
+  # A request the server refuses is compiled by a cold compiler of its own (seconds of JIT) and may leave the next
+  # configuration a cold server too: such a run measures nothing. An analyzer the compiler cannot load is no better.
+  if grep -qE 'CompilerServer: server failed|warning CS8034' "$log"; then
+    echo "$configuration: the compiler server refused the build or an analyzer did not load; see below" >&2
+    grep -E 'CompilerServer: server failed|warning CS8034' "$log" | head -3 >&2
+    exit 1
+  fi
+  echo "$(grep -E '^\s+[0-9]+ ms\s+Csc\s' "$log" | tail -1 | awk '{print $1}') $((cpu_after - cpu_before))"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -84,6 +112,23 @@ save_stubs() {
   echo "$(find "$stubs" -name '*.cs' | wc -l) files, $(find "$stubs" -name '*.cs' -exec cat {} + | wc -l) lines"
 }
 
+# Prints one line per configuration of the named table (configuration -> space-separated ms): runs, median, and the
+# median against none (when measured) and against stubs.
+report() {
+  local -n table=$1
+  shift
+  local none stubs configuration m vs_none
+  none=$(printf '%s\n' ${table[none]:-} | median)
+  stubs=$(printf '%s\n' ${table[stubs]} | median)
+  for configuration in "$@"; do
+    m=$(printf '%s\n' ${table[$configuration]} | median)
+    vs_none=""
+    [ -n "$none" ] && vs_none=$(printf ', %+.1f%% vs none' "$(echo "100 * ($m - $none) / $none" | bc -l)")
+    printf '   %-11s %s (median %s%s, %+.1f%% vs stubs)\n' "$configuration" "${table[$configuration]}" "$m" "$vs_none" \
+      "$(echo "100 * ($m - $stubs) / $stubs" | bc -l)"
+  done
+}
+
 measure() {
   local name=$1 project=$2 configurations
   configurations=(${CONFIGURATIONS:-none stubs analyzers generators both ${COMPARE_WITH:+compare}})
@@ -92,23 +137,32 @@ measure() {
   dotnet build "$project" -c Release -v q -nologo "${server[@]}" >/dev/null   # dependencies, restore, and a warm compiler server
   compile "$project" both "$work/warmup.log" >/dev/null
   echo "== $name: generated stubs $(save_stubs "$project"); source $(find "$(dirname "$project")" -name '*.cs' -not -path '*/obj/*' -not -path '*/bin/*' -exec cat {} + | wc -l) lines"
-  declare -A times=()
+  declare -A times=() cpu=() analyzers=()
+  local result seconds
   for i in $(seq 1 "$runs"); do
     for configuration in "${configurations[@]}"; do
-      times[$configuration]+="$(compile "$project" "$configuration" "$work/$name-$configuration-$i.log") "
+      result=$(compile "$project" "$configuration" "$work/$name-$configuration-$i.log")
+      times[$configuration]+="${result% *} "
+      cpu[$configuration]+="${result#* } "
+      # The compiler's accounting of TailGuard's analyzers in this run (none in stubs), in ms.
+      seconds=$(grep -E '^\s+[0-9.<]+\s+[0-9<]+\s+TailGuard\.Analyzers, Version' "$work/$name-$configuration-$i.log" | tail -1 | awk '{print $1}' || true)
+      if [ -n "$seconds" ]; then analyzers[$configuration]+="$(echo "$seconds * 1000 / 1" | bc) "; fi
     done
   done
-  echo "   $runs runs each, Csc task, ms (vs none; vs stubs, the same code hand-written)"
-  local none stubs
-  none=$(printf '%s\n' ${times[none]:-} | median)
-  stubs=$(printf '%s\n' ${times[stubs]} | median)
+  echo "   $runs runs each, Csc task wall time, ms (vs none; vs stubs, the same code hand-written)"
+  report times "${configurations[@]}"
+  echo "   the same runs, compiler server CPU time (user + system), ms"
+  report cpu "${configurations[@]}"
+  local with_analyzers=()
   for configuration in "${configurations[@]}"; do
-    local m vs_none=""
-    m=$(printf '%s\n' ${times[$configuration]} | median)
-    [ -n "$none" ] && vs_none=$(printf ', %+.1f%% vs none' "$(echo "100 * ($m - $none) / $none" | bc -l)")
-    printf '   %-11s %s (median %s%s, %+.1f%% vs stubs)\n' "$configuration" "${times[$configuration]}" "$m" "$vs_none" \
-      "$(echo "100 * ($m - $stubs) / $stubs" | bc -l)"
+    if [ -n "${analyzers[$configuration]:-}" ]; then with_analyzers+=("$configuration"); fi
   done
+  if [ ${#with_analyzers[@]} -gt 0 ]; then
+    echo "   the same runs, ReportAnalyzer's time of TailGuard's analyzers (wall time of their callbacks), ms"
+    for configuration in "${with_analyzers[@]}"; do
+      printf '   %-11s %s (median %s)\n' "$configuration" "${analyzers[$configuration]}" "$(printf '%s\n' ${analyzers[$configuration]} | median)"
+    done
+  fi
   local log="$work/$name-both-$runs.log" all tailguard generators
   [ -f "$log" ] || return 0   # no "both" configuration this run
   all=$(grep -E 'Total analyzer execution time:' "$log" | tail -1 | grep -oE '[0-9]+\.[0-9]+' || echo "?")

@@ -68,10 +68,14 @@ if (args.Length > 2 && args[2] == "profile")
 
 // Warm every configuration up, then interleave them round by round, so drift (JIT, GC heap growth) hits all alike.
 var cpu = new double[configurations.Count][];
+// Bytes allocated by the whole process during each run: the analysis runs on the driver's threads, and a collection
+// the analyzers' garbage causes is CPU that their callbacks' accounting may not show.
+var allocated = new double[configurations.Count][];
 var diagnostics = new int[configurations.Count];
 for (var c = 0; c < configurations.Count; c++)
 {
     cpu[c] = new double[rounds];
+    allocated[c] = new double[rounds];
     await RunAsync(configurations[c].Analyzers());
 }
 
@@ -79,16 +83,19 @@ for (var round = 0; round < rounds; round++)
 {
     for (var c = 0; c < configurations.Count; c++)
     {
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var before = Process.GetCurrentProcess().TotalProcessorTime;
         diagnostics[c] = await RunAsync(configurations[c].Analyzers());
         cpu[c][round] = (Process.GetCurrentProcess().TotalProcessorTime - before).TotalMilliseconds;
+        allocated[c][round] = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1e6;
     }
 }
 
 for (var c = 0; c < configurations.Count; c++)
 {
     Array.Sort(cpu[c]);
-    Console.WriteLine($"{configurations[c].Name,-40} median {cpu[c][rounds / 2],8:F0} ms CPU  (min {cpu[c][0]:F0}, max {cpu[c][^1]:F0}), {diagnostics[c]} diagnostics");
+    Array.Sort(allocated[c]);
+    Console.WriteLine($"{configurations[c].Name,-40} median {cpu[c][rounds / 2],8:F0} ms CPU  (min {cpu[c][0]:F0}, max {cpu[c][^1]:F0}), {allocated[c][rounds / 2],6:F0} MB allocated, {diagnostics[c]} diagnostics");
 }
 
 // The driver's accounting per analyzer, in one sequential run: wall time of each analyzer's callbacks.

@@ -6,6 +6,7 @@ using System.Reflection.Metadata;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using TailGuard.Analyzers.Common;
 
 namespace TailGuard.Analyzers.SecretFlow;
 
@@ -117,6 +118,13 @@ internal sealed class SourceNames
         var candidates = new HashSet<string>(reached, StringComparer.Ordinal);
         foreach (var tree in engine.Compilation.SyntaxTrees)
         {
+            // TailGuard's own stubs name no source their contracts do not: the contract, in the user's code, reaches those
+            // names. They are three times the user's code in a project with many contracts.
+            if (TailGuardGeneratedCode.Contains(tree))
+            {
+                continue;
+            }
+
             // Read as text (DeclarationText): walking every declaration's tokens would build the syntax nodes of every body.
             var text = tree.GetText().ToString();
             foreach (var node in tree.GetRoot().DescendantNodes(static node => node is not MemberDeclarationSyntax || node is BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
@@ -369,6 +377,9 @@ internal sealed class SourceNames
             {
                 case INamedTypeSymbol { DelegateInvokeMethod: { } invoke } when engine.Catalog.ReturnsSecret(invoke):
                     return false;
+                case INamedTypeSymbol generated when scope == Scope.Source && TailGuardGeneratedCode.DeclaresOnly(generated):
+                    // A proxy, entry, client or dispatcher: its [Secret] members are its contract's, which is walked.
+                    break;
                 case INamespaceOrTypeSymbol nested:
                     if (!AddSources(nested, engine, reached, scope))
                     {
