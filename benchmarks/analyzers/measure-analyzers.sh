@@ -56,9 +56,8 @@ projects=${PROJECTS:-runtime generated}
 # per build charges the analyzers for their JIT (2026-12-01: Csc 2x slower, TailGuard's ReportAnalyzer time 6x).
 server=(-p:UseSharedCompilation=true)
 
-# CPU time (user + system, ms) the compiler server processes have used so far. Wall time alone misleads on a VM whose
-# host reclaims memory and page cache (2026-12-02: the stubs configuration, no analyzer at all, took 2x the wall time of
-# both), and CPU of the process that compiles does not count time spent waiting for a disk or a core.
+# CPU time (user + system, ms) the compiler server processes have used so far: unlike the Csc task's wall time, it does
+# not count time spent waiting for a disk or a core (on this VM one configuration's wall time varies by ±15% run to run).
 server_cpu_ms() {
   local total=0 pid stat
   for pid in $(pgrep -f VBCSCompiler || true); do
