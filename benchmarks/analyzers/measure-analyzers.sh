@@ -99,6 +99,11 @@ compile() {
   echo "$(grep -E '^\s+[0-9]+ ms\s+Csc\s' "$log" | tail -1 | awk '{print $1}') $((cpu_after - cpu_before))"
 }
 
+# TailGuard's analyzers' time in a build log (ReportAnalyzer's line for the assembly), in seconds; empty when absent.
+tailguard_analyzer_seconds() {
+  grep -E '^\s+[0-9.<]+\s+[0-9<]+\s+TailGuard\.Analyzers, Version' "$1" | tail -1 | awk '{print $1}' || true
+}
+
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # Saves what the generators emit for the project, as the sources of the stubs configuration; prints its size.
@@ -144,7 +149,7 @@ measure() {
       times[$configuration]+="${result% *} "
       cpu[$configuration]+="${result#* } "
       # The compiler's accounting of TailGuard's analyzers in this run (none in stubs), in ms.
-      seconds=$(grep -E '^\s+[0-9.<]+\s+[0-9<]+\s+TailGuard\.Analyzers, Version' "$work/$name-$configuration-$i.log" | tail -1 | awk '{print $1}' || true)
+      seconds=$(tailguard_analyzer_seconds "$work/$name-$configuration-$i.log")
       if [ -n "$seconds" ]; then analyzers[$configuration]+="$(echo "$seconds * 1000 / 1" | bc) "; fi
     done
   done
@@ -166,7 +171,7 @@ measure() {
   [ -f "$log" ] || return 0   # no "both" configuration this run
   all=$(grep -E 'Total analyzer execution time:' "$log" | tail -1 | grep -oE '[0-9]+\.[0-9]+' || echo "?")
   generators=$(grep -E 'Total generator execution time:' "$log" | tail -1 | grep -oE '[0-9]+\.[0-9]+' || echo "?")
-  tailguard=$(grep -E '^\s+[0-9.<]+\s+[0-9<]+\s+TailGuard\.Analyzers, Version' "$log" | tail -1 | awk '{print $1}')
+  tailguard=$(tailguard_analyzer_seconds "$log")
   echo "   ReportAnalyzer, last run with both: all analyzers ${all} s, TailGuard analyzers ${tailguard:-?} s, all generators ${generators} s"
   grep -E '^\s+[0-9.<]+\s+[0-9<]+\s+TailGuard\.(Analyzers|Generators)\.' "$log" | tail -6 | sed -E 's/ \(TG.*//; s/^\s+/   /'
   # The detailed log repeats every warning in its summary: count distinct file(line,column) and id, one form only.

@@ -324,19 +324,14 @@ public sealed class SourceNamesTests
             """,
             TrustDomainStubPath);
 
-    /// <summary>Runs the analyzer on <paramref name="testCode"/> beside a generated file at <paramref name="path"/>.</summary>
-    private static Task WithGeneratedFileAsync(string testCode, string generatedSource, string path)
+    /// <summary>
+    /// Runs the analyzer on <paramref name="testCode"/> beside a generated file at <paramref name="path"/> (by default
+    /// Keys.g.cs, a file no TailGuard generator wrote) holding <paramref name="generatedSource"/>.
+    /// </summary>
+    private static Task WithGeneratedFileAsync(string testCode, string generatedSource, string path = "Keys.g.cs")
     {
         var test = new Test { TestCode = testCode };
         test.TestState.Sources.Add((path, generatedSource));
-        return test.RunAsync();
-    }
-
-    /// <summary>Runs the analyzer on <paramref name="testCode"/> beside a generated file, Keys.g.cs, holding <paramref name="generatedSource"/>.</summary>
-    private static Task WithGeneratedFileAsync(string testCode, string generatedSource)
-    {
-        var test = new Test { TestCode = testCode };
-        test.TestState.Sources.Add(("Keys.g.cs", generatedSource));
         return test.RunAsync();
     }
 }
