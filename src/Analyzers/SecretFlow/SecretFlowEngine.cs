@@ -144,7 +144,7 @@ internal sealed class SecretFlowEngine
     /// the attribute from no other declaration is answered from its own attributes, without the cache.
     /// </remarks>
     internal bool IsSecretParameter(IParameterSymbol parameter) =>
-        parameter.ContainingSymbol is IMethodSymbol method && !MayInheritParameterAttributes(method)
+        parameter.ContainingSymbol is IMethodSymbol method && !InheritedDeclarations.MayExist(method)
             ? TailGuardSymbols.Has(parameter, Symbols.Secret)
             : _secretParameters.GetOrAdd(parameter, ComputeSecretParameter);
 
@@ -244,87 +244,9 @@ internal sealed class SecretFlowEngine
         _ => null,
     };
 
-    private bool ComputeSecretParameter(IParameterSymbol parameter)
-    {
-        if (TailGuardSymbols.Has(parameter, Symbols.Secret))
-        {
-            return true;
-        }
-
-        if (parameter.ContainingSymbol is not IMethodSymbol method)
-        {
-            return false;
-        }
-
-        for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
-        {
-            if (IsSecretAt(overridden, parameter.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return ImplementsSecretParameter(method, parameter.Ordinal);
-    }
-
-    // Whether an overridden or implemented declaration can lend the method's parameters [Secret]: exactly the methods
-    // ComputeSecretParameter looks beyond the parameter itself for.
-    private static bool MayInheritParameterAttributes(IMethodSymbol method) =>
-        method.OverriddenMethod is not null || !method.ExplicitInterfaceImplementations.IsEmpty ||
-        (method.DeclaredAccessibility == Accessibility.Public && method.ContainingType is { AllInterfaces.IsEmpty: false });
-
-    // Whether the method implements an interface method whose parameter at this ordinal is [Secret]. The attribute is
-    // looked at first: asking which member implements an interface method is the costly part, and most interface
-    // methods have no [Secret] parameter.
-    private bool ImplementsSecretParameter(IMethodSymbol method, int ordinal)
-    {
-        foreach (var explicitImplementation in method.ExplicitInterfaceImplementations)
-        {
-            if (IsSecretAt(explicitImplementation, ordinal))
-            {
-                return true;
-            }
-        }
-
-        if (method.ContainingType is null || method.DeclaredAccessibility != Accessibility.Public)
-        {
-            return false;
-        }
-
-        foreach (var @interface in method.ContainingType.AllInterfaces)
-        {
-            // The generic definition carries the same attributes, and asking it does not build every member of the
-            // constructed interface (IEquatable<T>, IEnumerable<T>...).
-            if (!DeclaresSecretParameter(@interface.OriginalDefinition, method.Name, ordinal))
-            {
-                continue;
-            }
-
-            foreach (var member in @interface.GetMembers(method.Name))
-            {
-                if (member is IMethodSymbol interfaceMethod && IsSecretAt(interfaceMethod, ordinal) &&
-                    SymbolEqualityComparer.Default.Equals(method.ContainingType.FindImplementationForInterfaceMember(interfaceMethod), method))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-    }
-
-    private bool DeclaresSecretParameter(INamedTypeSymbol @interface, string name, int ordinal)
-    {
-        foreach (var member in @interface.GetMembers(name))
-        {
-            if (member is IMethodSymbol interfaceMethod && IsSecretAt(interfaceMethod, ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private bool ComputeSecretParameter(IParameterSymbol parameter) =>
+        TailGuardSymbols.Has(parameter, Symbols.Secret) ||
+        (parameter.ContainingSymbol is IMethodSymbol method && InheritedDeclarations.Any(method, declaration => IsSecretAt(declaration, parameter.Ordinal)));
 
     private bool IsSecretAt(IMethodSymbol method, int ordinal) =>
         ordinal < method.Parameters.Length && TailGuardSymbols.Has(method.Parameters[ordinal], Symbols.Secret);

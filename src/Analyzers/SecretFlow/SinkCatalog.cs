@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -15,6 +16,7 @@ namespace TailGuard.Analyzers.SecretFlow;
 internal sealed class SinkCatalog
 {
     private readonly TailGuardSymbols _symbols;
+    private readonly ConcurrentDictionary<IMethodSymbol, bool> _inheritsSecretReturn = new(SymbolEqualityComparer.Default);
 
     internal SinkCatalog(TailGuardSymbols symbols) => _symbols = symbols;
 
@@ -85,7 +87,18 @@ internal sealed class SinkCatalog
         TailGuardSymbols.Has(method, _symbols.Declassifier) || TailGuardSymbols.Has(method.OriginalDefinition, _symbols.Declassifier) ||
         (method.ReducedFrom is { } reduced && TailGuardSymbols.Has(reduced, _symbols.Declassifier));
 
-    internal bool ReturnsSecret(IMethodSymbol method) => TailGuardSymbols.ReturnHas(method, _symbols.Secret);
+    /// <summary>
+    /// True when the method's return value is [Secret], or that of a method it overrides or an interface method it
+    /// implements: <c>[return: Secret]</c> on <c>IKeyStore.Load</c> makes a direct call of <c>KeyStore.Load</c> a source
+    /// too, as a [Secret] parameter of the interface method makes the implementation's parameter one.
+    /// </summary>
+    /// <remarks>Asked at every call: a method that can inherit nothing is answered without the cache.</remarks>
+    internal bool ReturnsSecret(IMethodSymbol method) =>
+        TailGuardSymbols.ReturnHas(method, _symbols.Secret) ||
+        (InheritedDeclarations.MayExist(method) && _inheritsSecretReturn.GetOrAdd(method, InheritsSecretReturn));
+
+    private bool InheritsSecretReturn(IMethodSymbol method) =>
+        InheritedDeclarations.Any(method, declaration => TailGuardSymbols.ReturnHas(declaration, _symbols.Secret));
 
     /// <summary>The rule for a call whose arguments leave the domain, reach the network or reach a log.</summary>
     internal DiagnosticDescriptor? SinkOf(IMethodSymbol method)

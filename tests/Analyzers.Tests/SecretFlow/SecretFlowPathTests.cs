@@ -94,6 +94,42 @@ public sealed class SecretFlowPathTests
     }
 
     [Fact]
+    public Task A_secret_return_value_of_an_interface_or_base_declaration_holds_for_direct_calls_of_the_implementation()
+    {
+        const string source = """
+            using System;
+            using System.IO;
+            using TailGuard;
+            interface IKeyStore { [return: Secret] byte[] Load(); }
+            interface IStore<T> { [return: Secret] T Load(string name); }
+            abstract class Vault { [return: Secret] public abstract byte[] Open(); public virtual byte[] Label() => new byte[1]; }
+            sealed class FileKeyStore : IKeyStore, IStore<byte[]>
+            {
+                public byte[] Load() => File.ReadAllBytes("key");
+                public byte[] Load(string name) => File.ReadAllBytes(name);
+                public byte[] Other() => File.ReadAllBytes("other");
+            }
+            sealed class DiskVault : Vault
+            {
+                public override byte[] Open() => File.ReadAllBytes("vault");
+                public override byte[] Label() => File.ReadAllBytes("label");
+            }
+            class C
+            {
+                void M(FileKeyStore store, DiskVault vault)
+                {
+                    Console.WriteLine({|TG4003:store.Load()|});
+                    Console.WriteLine({|TG4003:store.Load("k")|});
+                    Console.WriteLine({|TG4003:vault.Open()|});
+                    Console.WriteLine(store.Other());
+                    Console.WriteLine(vault.Label());
+                }
+            }
+            """;
+        return Verifier.VerifyAsync(source);
+    }
+
+    [Fact]
     public Task Declassifiers_end_the_flow_and_lengths_and_comparison_results_are_not_secret()
     {
         const string source = """
