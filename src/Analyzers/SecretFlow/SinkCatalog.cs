@@ -17,11 +17,12 @@ internal sealed class SinkCatalog
 {
     private readonly TailGuardSymbols _symbols;
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _inheritsSecretReturn = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, bool> _inheritsSecretProperty = new(SymbolEqualityComparer.Default);
 
     internal SinkCatalog(TailGuardSymbols symbols) => _symbols = symbols;
 
     /// <summary>
-    /// A [Secret] field or property, an override of a [Secret] property, or a record's positional property whose
+    /// A [Secret] field or property, an override or interface implementation of a [Secret] property, or a record's positional property whose
     /// primary-constructor parameter is [Secret] (<c>record Key([Secret] byte[] Seed)</c>: the attribute is written on the
     /// parameter, the property is what members and callers read).
     /// </summary>
@@ -38,16 +39,13 @@ internal sealed class SinkCatalog
             return true;
         }
 
-        for (var overridden = (member as IPropertySymbol)?.OverriddenProperty; overridden is not null; overridden = overridden.OverriddenProperty)
-        {
-            if (TailGuardSymbols.Has(overridden, _symbols.Secret))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        // An override or implementation of a [Secret] property: its accessors override or implement the declaration's.
+        return member is IPropertySymbol property && (property.GetMethod ?? property.SetMethod) is { } accessor &&
+            InheritedDeclarations.MayExist(accessor) && _inheritsSecretProperty.GetOrAdd(accessor, InheritsSecretProperty);
     }
+
+    private bool InheritsSecretProperty(IMethodSymbol accessor) =>
+        InheritedDeclarations.Any(accessor, declaration => declaration.AssociatedSymbol is { } declared && TailGuardSymbols.Has(declared, _symbols.Secret));
 
     /// <summary>
     /// A [Secret] parameter of a primary constructor (<c>class Vault([Secret] byte[] key)</c>): the type's members read it

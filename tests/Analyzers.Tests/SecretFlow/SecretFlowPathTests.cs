@@ -130,6 +130,40 @@ public sealed class SecretFlowPathTests
     }
 
     [Fact]
+    public Task A_secret_property_of_an_interface_or_base_declaration_holds_for_its_implementations_and_overrides()
+    {
+        const string source = """
+            using System;
+            using System.IO;
+            using TailGuard;
+            interface IHasKey { [Secret] byte[] Key { get; } }
+            interface IKeyHolder { [Secret] byte[] Seed { get; set; } byte[] Label { get; } }
+            abstract class Vault { [Secret] public abstract byte[] Master { get; } }
+            sealed class KeyFile : Vault, IHasKey, IKeyHolder
+            {
+                [Secret] private readonly byte[] _seed = new byte[4];
+                public byte[] Key => File.ReadAllBytes("key");
+                public byte[] Seed { get; set; } = new byte[4];
+                byte[] IKeyHolder.Label => File.ReadAllBytes("label");
+                public byte[] Label => File.ReadAllBytes("label");
+                public override byte[] Master => File.ReadAllBytes("master");
+                void Keep() { Seed = _seed; }
+            }
+            class C
+            {
+                void M(KeyFile file)
+                {
+                    Console.WriteLine({|TG4003:file.Key|});
+                    Console.WriteLine({|TG4003:file.Seed|});
+                    Console.WriteLine({|TG4003:file.Master|});
+                    Console.WriteLine(file.Label);
+                }
+            }
+            """;
+        return Verifier.VerifyAsync(source);
+    }
+
+    [Fact]
     public Task Declassifiers_end_the_flow_and_lengths_and_comparison_results_are_not_secret()
     {
         const string source = """
