@@ -10,11 +10,11 @@ using TailGuard.Tool.Commands.Cluster;
 namespace TailGuard.Replication.Tests;
 
 /// <summary>
-/// A client's session (docs/replication.md, "Exactly-once effects"): the replicas refuse a write of a client they do not
-/// know whose floor says it had outcomes before (its session was evicted), so a client must not claim a floor before
-/// the replicas have its session, and must start a new session once its old one is gone. Each of these used to wedge
-/// the client for good: every later write answered SessionExpired (the linearizability test's "too long to decide"
-/// histories: two of three clients never completed a write).
+/// A client's session (docs/replication.md, "Exactly-once effects"): registered before its first write, so a replica
+/// runs a write only in the session registered for its client id at the epoch the write carries, and refuses the
+/// writes of any other (evicted, replaced, never registered) unrun. Several of these used to go wrong: a client whose
+/// first call was a read or whose first write was lost wedged for good; a first write whose answer was lost could run
+/// twice after an eviction; a client restarted with its old id could be answered the old client's stored responses.
 /// </summary>
 public sealed class SessionTests : IAsyncLifetime
 {
@@ -120,7 +120,30 @@ public sealed class SessionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AClientRestartedWithTheSameClientIdIsNotIgnored()
+    public async Task AFirstWriteWhoseAnswerWasLostIsNotRunAgainAfterItsSessionWasEvicted()
+    {
+        await StartNodeAsync(maxSessions: 1);
+
+        // One replica, one call at a time: the first answer is the registration's, the second the increment's.
+        var transport = new ReplyLosingTransport(UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0)), (ordinal, _) => ordinal == 2);
+        var options = new ReplicatedClientOptions { AttemptTimeout = TimeSpan.FromSeconds(2), Timeout = TimeSpan.FromSeconds(10) };
+        await using var first = new ReplicatedClient(transport, [PacketAddress.FromEndPoint(Member)], options);
+        await using var second = ReplicatedClient.CreateUdp([Member], Options());
+
+        // The increment runs, its answer is lost; while the call waits to retry, another client's session evicts this
+        // one. Before sessions were registered, the retry of a session's first write was run as new: the counter went to 2.
+        var increment = new ClusterKeyValueClient(first).IncrementAsync("counter").AsTask();
+        await WaitUntilAsync(() => transport.Lost > 0);
+        await new ClusterKeyValueClient(second).WriteAsync("other", 1);
+
+        var expired = await Assert.ThrowsAsync<R2P2ServiceException>(() => increment);
+        Assert.Equal(R2P2ServiceStatus.SessionExpired, expired.Status);
+        Assert.Equal(1, await new ClusterKeyValueClient(second).ReadAsync("counter"));
+        Assert.Equal(1, _node!.Statistics.ExpiredSessions);
+    }
+
+    [Fact]
+    public async Task AClientRestartedWithTheSameClientIdStartsAfreshAndIsNeverAnsweredTheOldClientsResponses()
     {
         await StartNodeAsync(maxSessions: 16);
         var options = new ReplicatedClientOptions { ClientId = 42, AttemptTimeout = TimeSpan.FromMilliseconds(500), Timeout = TimeSpan.FromSeconds(10) };
@@ -129,19 +152,36 @@ public sealed class SessionTests : IAsyncLifetime
             var store = new ClusterKeyValueClient(before);
             for (var i = 1; i <= 5; i++)
             {
-                await store.WriteAsync("r", i);
+                await store.WriteAsync("r", i); // sequence numbers 1 to 5: the replica keeps the response of 5
             }
         }
 
-        // Its numbers start at 1 again, below the floor the replica keeps for id 42: once, those calls were ignored as
-        // late copies and every call timed out. Now the replica answers SessionExpired and the client starts a new session.
+        // Its numbers start at 1 again: four reads take 1 to 4, so the increment is number 5. Before sessions were
+        // registered, the replica answered it with the old client's stored response to write 5, and never ran it.
         await using var after = ReplicatedClient.CreateUdp([Member], options);
         var restarted = new ClusterKeyValueClient(after);
-        await restarted.WriteAsync("r", 10);
-        Assert.Equal(10, await restarted.ReadAsync("r"));
-        Assert.NotEqual(42UL, after.ClientId);
-        Assert.Equal(1, after.Statistics.SessionsRenewed);
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(5, await restarted.ReadAsync("r"));
+        }
+
+        Assert.Equal(6, await restarted.IncrementAsync("r"));
+        Assert.Equal(6, await restarted.ReadAsync("r"));
+        Assert.Equal(42UL, after.ClientId);
+        Assert.Equal(0, after.Statistics.SessionsRenewed);
         Assert.Equal(0, after.Statistics.Timeouts);
+        Assert.Equal(0, _node!.Statistics.Duplicates);
+        Assert.Equal(2, _node.Statistics.SessionsRegistered);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the fault was not injected in time, so the test proves nothing");
+            await Task.Delay(5);
+        }
     }
 
     private static ReplicatedClientOptions Options() => new() { AttemptTimeout = TimeSpan.FromMilliseconds(500), Timeout = TimeSpan.FromSeconds(10) };

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
@@ -209,17 +210,14 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// What a write's answer says about its session (docs/replication.md, "Exactly-once effects"); false when the
-    /// session is gone. Any answer but SessionExpired comes from the session table, so the replicas have the session:
-    /// from now on the header carries the real floor. Before that it carries 1, the floor of a new client: a client
-    /// whose first calls were reads, or whose first write was lost, has a floor above 1 that the replicas would take
-    /// for an evicted session. SessionExpired says the replicas no longer have the session: the client starts a new one.
+    /// session is gone: SessionExpired says the replicas no longer have it (evicted, or replaced by a registration of
+    /// the same id), so the client starts a new one, with a new id, registered before its next write.
     /// </summary>
     private bool Answered(ClientSession session, in R2P2Response response)
     {
         var payload = response.Payload;
         if (payload.Length != 1 || payload.FirstSpan[0] != (byte)R2P2ServiceStatus.SessionExpired)
         {
-            session.Confirmed = true;
             return true;
         }
 
@@ -229,6 +227,111 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Registers <paramref name="session"/> with the replicas, unless a registration of it is under way (then waits for
+    /// that one). Every write of a session carries the epoch the registration returns: a replica runs a write only in the
+    /// session registered for its client id at that epoch, so a write of an evicted or replaced session is refused
+    /// unrun, never run as new (docs/replication.md, "Exactly-once effects").
+    /// </summary>
+    /// <exception cref="R2P2TimeoutException">No registration attempt was answered within <paramref name="timeout"/>.</exception>
+    private async Task RegisterAsync(ClientSession session, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await session.Registration(this, timeout).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new R2P2TimeoutException();
+        }
+    }
+
+    // One registration's attempts (each with a new rid, the same client id and nonce: a second attempt ordered after
+    // the first registers nothing new) until one is answered or the time is up; the replicas' answer is an Ok byte and
+    // the epoch. The waiters' cancellation does not stop it: others may wait too.
+    private async Task<long> RunRegistrationAsync(ClientSession session, TimeSpan timeout)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var header = SessionHeader.Registration(session.Id, session.Nonce);
+        var delay = _options.RetryDelay;
+        while (true)
+        {
+            var remaining = timeout - Stopwatch.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new R2P2TimeoutException();
+            }
+
+            var target = _transport.Target;
+            Statistics.Registration();
+            try
+            {
+                using var response = await _client.CallAsync(in header, RegistrationWriter, RoutingPolicy.Replicated, Attempt(remaining)).ConfigureAwait(false);
+                var epoch = ReadEpoch(response.Payload);
+                session.Registered(epoch);
+                return epoch;
+            }
+            catch (R2P2DroppedException)
+            {
+                delay = await AfterDropAsync(target, delay, remaining, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (R2P2TimeoutException)
+            {
+                AfterTimeout(target);
+            }
+        }
+    }
+
+    private static long ReadEpoch(ReadOnlySequence<byte> payload)
+    {
+        Span<byte> answer = stackalloc byte[SessionHeader.RegisteredSize];
+        if (payload.Length == SessionHeader.RegisteredSize)
+        {
+            payload.CopyTo(answer);
+            var epoch = BinaryPrimitives.ReadInt64BigEndian(answer[1..]);
+            if (answer[0] == (byte)R2P2ServiceStatus.Ok && epoch >= 1)
+            {
+                return epoch;
+            }
+        }
+
+        if (payload.Length == 1)
+        {
+            throw new R2P2ServiceException((R2P2ServiceStatus)payload.FirstSpan[0]);
+        }
+
+        throw new R2P2ServiceException($"The replicas answered a session registration with {payload.Length} bytes, not a session epoch: do they run this version of TailGuard.Replication?");
+    }
+
+    private TimeSpan Attempt(TimeSpan remaining) => remaining < _options.AttemptTimeout ? remaining : _options.AttemptTimeout;
+
+    // After a DROP: without fan-out the next replica is tried; then a delay that doubles up to 64 times the first.
+    private async ValueTask<TimeSpan> AfterDropAsync(int target, TimeSpan delay, TimeSpan remaining, CancellationToken cancellationToken)
+    {
+        Statistics.Drop();
+        if (!_options.FanOut)
+        {
+            _transport.MoveTarget(target);
+        }
+
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay < remaining ? delay : remaining, cancellationToken).ConfigureAwait(false);
+        }
+
+        return delay * 2 > _options.RetryDelay * 64 ? _options.RetryDelay * 64 : delay * 2;
+    }
+
+    // After an attempt timed out (a lost datagram, or a failover): without fan-out the next replica is tried.
+    private void AfterTimeout(int target)
+    {
+        Statistics.Timeout();
+        if (!_options.FanOut)
+        {
+            _transport.MoveTarget(target);
+        }
     }
 
     private static ulong NewClientId()
@@ -270,15 +373,28 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
                     throw new R2P2TimeoutException();
                 }
 
-                var attempt = remaining < _options.AttemptTimeout ? remaining : _options.AttemptTimeout;
-                var request = new Request<TState>(new SessionHeader(session.Id, sequence, session.Confirmed ? _sequences.Floor : 1), state, writePayload, _options.PayloadSize);
+                if (policy == RoutingPolicy.Replicated && session.Epoch == 0)
+                {
+                    try
+                    {
+                        await RegisterAsync(session, remaining, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (R2P2TimeoutException)
+                    {
+                        // This call's time, or a shorter one of the call that started the registration: the check above says which.
+                    }
+
+                    continue;
+                }
+
+                var request = new Request<TState>(new SessionHeader(session.Id, session.Epoch, sequence, _sequences.Floor), state, writePayload, _options.PayloadSize);
                 var target = _transport.Target;
                 Statistics.Attempt();
                 try
                 {
                     var response = method is null
-                        ? await _client.CallAsync(in request, Request<TState>.Writer, policy, attempt, cancellationToken).ConfigureAwait(false)
-                        : await _client.CallAsync(method, in request, Request<TState>.Writer, policy, attempt, cancellationToken).ConfigureAwait(false);
+                        ? await _client.CallAsync(in request, Request<TState>.Writer, policy, Attempt(remaining), cancellationToken).ConfigureAwait(false)
+                        : await _client.CallAsync(method, in request, Request<TState>.Writer, policy, Attempt(remaining), cancellationToken).ConfigureAwait(false);
                     if (policy == RoutingPolicy.Replicated && !Answered(session, response) && !sentInSession)
                     {
                         response.Dispose();
@@ -290,26 +406,11 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
                 }
                 catch (R2P2DroppedException)
                 {
-                    Statistics.Drop();
-                    if (!_options.FanOut)
-                    {
-                        _transport.MoveTarget(target);
-                    }
-
-                    if (delay > TimeSpan.Zero)
-                    {
-                        await Task.Delay(delay < remaining ? delay : remaining, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    delay = delay * 2 > _options.RetryDelay * 64 ? _options.RetryDelay * 64 : delay * 2;
+                    delay = await AfterDropAsync(target, delay, remaining, cancellationToken).ConfigureAwait(false);
                 }
                 catch (R2P2TimeoutException)
                 {
-                    Statistics.Timeout();
-                    if (!_options.FanOut)
-                    {
-                        _transport.MoveTarget(target);
-                    }
+                    AfterTimeout(target);
                 }
 
                 sentInSession = true;
@@ -321,17 +422,35 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>One session of this client in the replicas' session table, and whether the replicas are known to have it.</summary>
+    /// <summary>One session of this client in the replicas' session table: its id and nonce, and its epoch once registered.</summary>
     private sealed class ClientSession(ulong id)
     {
-        private volatile bool _confirmed;
+        private readonly object _gate = new();
+        private Task<long>? _registration;
+        private long _epoch;
 
         public ulong Id { get; } = id;
 
-        public bool Confirmed
+        /// <summary>Names this session in its registrations: drawn per session, so a restarted client's differs.</summary>
+        public long Nonce { get; } = Random.Shared.NextInt64(1, long.MaxValue);
+
+        /// <summary>The log index at which the replicas registered the session; 0 until then.</summary>
+        public long Epoch => Volatile.Read(ref _epoch);
+
+        public void Registered(long epoch) => Volatile.Write(ref _epoch, epoch);
+
+        /// <summary>The registration under way, or a new one when there is none or the last one failed.</summary>
+        public Task<long> Registration(ReplicatedClient client, TimeSpan timeout)
         {
-            get => _confirmed;
-            set => _confirmed = value;
+            lock (_gate)
+            {
+                if (_registration is null || _registration.IsFaulted || _registration.IsCanceled)
+                {
+                    _registration = client.RunRegistrationAsync(this, timeout);
+                }
+
+                return _registration;
+            }
         }
     }
 
@@ -351,6 +470,12 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
             }
         }
     }
+
+    private static readonly R2P2PayloadWriter<SessionHeader> RegistrationWriter = static (output, in header) =>
+    {
+        header.Write(output.GetSpan(SessionHeader.Size));
+        output.Advance(SessionHeader.Size);
+    };
 
     private static class CopyPayload
     {

@@ -49,9 +49,9 @@ public sealed class ReplicatedClientOptions
     public int PayloadSize { get; init; } = 1464;
 
     /// <summary>
-    /// The client's first id in the replicas' session table; a random one by default. Two clients must never share one,
-    /// and neither must a client and its restarted self (its sequence numbers start again at 1, so a retry could be
-    /// answered with the old client's response).
+    /// The client's first id in the replicas' session table; a random one by default. Two live clients must never share
+    /// one: each registration of an id replaces the session the id had, so they would keep expiring each other's
+    /// sessions. A client restarted with its old id is safe: its registration replaces the old session and its responses.
     /// </summary>
     public ulong? ClientId { get; init; }
 

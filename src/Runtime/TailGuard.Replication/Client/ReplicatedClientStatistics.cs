@@ -13,6 +13,7 @@ public sealed class ReplicatedClientStatistics
     private long _windowWaits;
     private long _requestDatagrams;
     private long _sessionsRenewed;
+    private long _registrations;
 
     /// <summary>Calls started.</summary>
     public long Calls => Interlocked.Read(ref _calls);
@@ -47,6 +48,12 @@ public sealed class ReplicatedClientStatistics
     /// </summary>
     public long SessionsRenewed => Interlocked.Read(ref _sessionsRenewed);
 
+    /// <summary>
+    /// Session registrations sent, every attempt counted: a session is registered before its first write
+    /// (docs/replication.md, "Exactly-once effects"). Not in <see cref="Attempts"/>, which counts calls' attempts.
+    /// </summary>
+    public long Registrations => Interlocked.Read(ref _registrations);
+
     internal void Call() => Interlocked.Increment(ref _calls);
 
     internal void Attempt() => Interlocked.Increment(ref _attempts);
@@ -60,6 +67,8 @@ public sealed class ReplicatedClientStatistics
     internal void WindowWait() => Interlocked.Increment(ref _windowWaits);
 
     internal void SessionRenewed() => Interlocked.Increment(ref _sessionsRenewed);
+
+    internal void Registration() => Interlocked.Increment(ref _registrations);
 
     internal void RequestDatagramsSent(int count) => Interlocked.Add(ref _requestDatagrams, count);
 }

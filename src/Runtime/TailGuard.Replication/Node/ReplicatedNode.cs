@@ -387,7 +387,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
     {
         Statistics.Request();
         var readOnly = policy == RoutingPolicy.ReplicatedReadOnly;
-        if (!SessionHeader.TryRead(payload, out _) || (readOnly && !_service.IsReadOnly(payload.AsSpan(SessionHeader.Size))))
+        if (!SessionHeader.TryRead(payload, out _) || (readOnly && !IsRead(payload)))
         {
             // Refused before anything is ordered: a read-only request that writes would change only its replier.
             Statistics.Refuse();
@@ -435,6 +435,11 @@ public sealed class ReplicatedNode : IAsyncDisposable
             Order(new EntryMetadata(readOnly ? EntryKind.Read : EntryKind.Write, replier, key, hash, payload.Length), payload);
         }
     }
+
+    // A service request the service says only reads. A session registration (the header alone) never is: it is ordered
+    // and applied as a write on every replica.
+    private bool IsRead(byte[] payload) =>
+        payload.Length > SessionHeader.Size && _service.IsReadOnly(payload.AsSpan(SessionHeader.Size));
 
     /// <summary>A replica message from a member (on the loop thread).</summary>
     internal void OnPeerMessage(R2P2.Protocol.MessageType type, PacketBuffer packet, int from, ReceiveLoop loop)
@@ -540,7 +545,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
                 replier = (byte)Self;
             }
 
-            var kind = _service.IsReadOnly(payload.AsSpan(SessionHeader.Size)) ? EntryKind.Read : EntryKind.Write;
+            var kind = IsRead(payload) ? EntryKind.Read : EntryKind.Write;
             Order(new EntryMetadata(kind, replier, key, hash, payload.Length), payload);
             Statistics.Adopt();
         }

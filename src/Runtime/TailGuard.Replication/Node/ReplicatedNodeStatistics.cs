@@ -16,6 +16,7 @@ public sealed class ReplicatedNodeStatistics
     private long _replies;
     private long _duplicates;
     private long _stale;
+    private long _sessionsRegistered;
     private long _expiredSessions;
     private long _recoveriesAsked;
     private long _recoveriesServed;
@@ -59,11 +60,17 @@ public sealed class ReplicatedNodeStatistics
     /// <summary>Retried writes answered from the session table instead of running again.</summary>
     public long Duplicates => Interlocked.Read(ref _duplicates);
 
-    /// <summary>Writes below their client's floor (the client had their outcome, or restarted with the same id): no effect, answered SessionExpired.</summary>
+    /// <summary>Writes below their client's floor (late copies of calls whose outcome the client had): no effect, answered SessionExpired.</summary>
     public long Stale => Interlocked.Read(ref _stale);
 
-    /// <summary>Writes answered SessionExpired.</summary>
+    /// <summary>
+    /// Writes of a session that is not the one registered for their client id (evicted, replaced or never registered),
+    /// or whose response was evicted: not run, answered SessionExpired.
+    /// </summary>
     public long ExpiredSessions => Interlocked.Read(ref _expiredSessions);
+
+    /// <summary>Client sessions this replica registered (each client's first write of a session registers it first).</summary>
+    public long SessionsRegistered => Interlocked.Read(ref _sessionsRegistered);
 
     /// <summary>Payloads this replica had to ask a peer for.</summary>
     public long RecoveriesAsked => Interlocked.Read(ref _recoveriesAsked);
@@ -112,6 +119,8 @@ public sealed class ReplicatedNodeStatistics
     internal void StaleWrite() => Interlocked.Increment(ref _stale);
 
     internal void ExpiredSession() => Interlocked.Increment(ref _expiredSessions);
+
+    internal void SessionRegistered() => Interlocked.Increment(ref _sessionsRegistered);
 
     internal void RecoveryAsked() => Interlocked.Increment(ref _recoveriesAsked);
 

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Buffers.Binary;
 using TailGuard.R2P2;
 using TailGuard.R2P2.Stubs;
 using TailGuard.Replication.Sessions;
@@ -7,8 +8,8 @@ using TailGuard.Replication.Sessions;
 namespace TailGuard.Replication;
 
 /// <summary>
-/// Runs one ordered request against the service (docs/replication.md, "Applying"): a write goes through the session
-/// table first (run once, answer retries from the table), a read runs as it is. Every decision is a function of the
+/// Runs one ordered request against the service (docs/replication.md, "Applying"): a registration opens a session, a
+/// write goes through the session table first (run once, answer retries from the table), a read runs as it is. Every decision is a function of the
 /// request and the state, so every replica decides the same. One thread at a time (the apply thread).
 /// </summary>
 internal sealed class RequestApplier
@@ -37,14 +38,22 @@ internal sealed class RequestApplier
             return MalformedRequest; // the leader checks headers before ordering: only a hostile leader gets here
         }
 
+        if (header.IsRegistration)
+        {
+            var registered = new byte[SessionHeader.RegisteredSize];
+            registered[0] = (byte)R2P2ServiceStatus.Ok;
+            BinaryPrimitives.WriteInt64BigEndian(registered.AsSpan(1), _sessions.Register(header.ClientId, header.Nonce, index));
+            _statistics.SessionRegistered();
+            return registered;
+        }
+
         switch (_sessions.Begin(header, index, out var stored))
         {
             case SessionOutcome.Duplicate:
                 _statistics.Duplicate();
                 return stored;
             case SessionOutcome.Stale:
-                // Not run. A late copy's client has its outcome already and ignores the answer; a client that restarted
-                // with the same ClientId (its numbers start again at 1) learns to start a new session.
+                // Not run. A late copy's client has its outcome already and ignores the answer.
                 _statistics.StaleWrite();
                 return SessionExpired;
             case SessionOutcome.Expired:
@@ -60,7 +69,7 @@ internal sealed class RequestApplier
     /// <summary>Runs a read (no session: a read has no effect to deduplicate).</summary>
     public byte[] ApplyRead(byte[] payload)
     {
-        if (payload.Length < SessionHeader.Size || !_service.IsReadOnly(payload.AsSpan(SessionHeader.Size)))
+        if (payload.Length <= SessionHeader.Size || !_service.IsReadOnly(payload.AsSpan(SessionHeader.Size)))
         {
             return MalformedRequest;
         }

@@ -21,7 +21,10 @@ namespace TailGuard.Replication.Raft;
 /// </summary>
 internal sealed class ReplicatedStateMachine : SimpleStateMachine
 {
-    private const uint Magic = 0x54475231; // "TGR1"
+    // "TGR2": sessions carry their epoch (docs/replication.md, "Exactly-once effects"). "TGR1" snapshots, of versions
+    // before sessions were registered, are refused with a message that says so.
+    private const uint Magic = 0x54475232;
+    private const uint MagicBeforeEpochs = 0x54475231;
     private readonly RequestApplier _applier;
     private readonly IReplicatedState _state;
     private readonly PayloadJournal _journal;
@@ -115,7 +118,12 @@ internal sealed class ReplicatedStateMachine : SimpleStateMachine
     {
         var bytes = await File.ReadAllBytesAsync(snapshotFile.FullName, token).ConfigureAwait(false);
         var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(bytes));
-        if (!reader.TryReadBigEndian(out int magic) || (uint)magic != Magic || !reader.TryReadBigEndian(out long index))
+        if (reader.TryReadBigEndian(out int magic) && (uint)magic == MagicBeforeEpochs)
+        {
+            throw new InvalidDataException($"{snapshotFile.FullName} was written by an earlier TailGuard, whose client sessions had no epoch: start this node from an empty data directory (it catches up from its peers).");
+        }
+
+        if ((uint)magic != Magic || !reader.TryReadBigEndian(out long index))
         {
             throw new InvalidDataException($"{snapshotFile.FullName} is not a TailGuard replication snapshot.");
         }

@@ -9,9 +9,9 @@ internal enum SessionOutcome
     /// <summary>A retry of a call that ran: answer its stored response, do not run it again.</summary>
     Duplicate,
 
-    /// <summary>Below the client's floor: the client has this call's outcome already (or restarted with the same id); no effect, answer SessionExpired.</summary>
+    /// <summary>Below the client's floor: a late copy of a call whose outcome the client has already; no effect, answer SessionExpired.</summary>
     Stale,
 
-    /// <summary>The call may have run but its session or response is gone: no effect, answer SessionExpired.</summary>
+    /// <summary>The call's session is not the one registered (evicted, replaced, or never registered) or its response is gone: it may have run; no effect, answer SessionExpired.</summary>
     Expired,
 }

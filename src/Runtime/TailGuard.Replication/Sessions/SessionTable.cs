@@ -8,8 +8,8 @@ using System.Linq;
 namespace TailGuard.Replication.Sessions;
 
 /// <summary>
-/// Exactly-once effects (docs/replication.md, "Exactly-once effects"): per client id, the responses of the calls that
-/// ran and are not yet below the client's floor. Part of the replicated state: every replica applies the same writes
+/// Exactly-once effects (docs/replication.md, "Exactly-once effects"): per client id, the session registered for it
+/// (its nonce and epoch) and the responses of the calls that ran and are not yet below the client's floor. Part of the replicated state: every replica applies the same writes
 /// in the same order, so every decision here (including which session or response is evicted when a bound is hit)
 /// is a function of the log alone, and the table is in every snapshot.
 /// </summary>
@@ -32,26 +32,39 @@ internal sealed class SessionTable
     /// <summary>Responses kept across every session.</summary>
     public int StoredResponses => _sessions.Values.Sum(s => s.Responses.Count);
 
+    /// <summary>
+    /// Registers the session <paramref name="nonce"/> names for <paramref name="clientId"/> at log index
+    /// <paramref name="index"/> and returns its epoch. Another attempt of the same registration (the same nonce, the
+    /// session still kept) returns the epoch it had. Otherwise the epoch is the index and a session the client id had is
+    /// replaced, its responses forgotten: a client restarted with its old id starts afresh, and calls of the old session
+    /// (carrying the old epoch) are answered SessionExpired, never a stored response of another incarnation.
+    /// </summary>
+    public long Register(ulong clientId, long nonce, long index)
+    {
+        if (_sessions.TryGetValue(clientId, out var existing))
+        {
+            if (existing.Nonce == nonce)
+            {
+                existing.LastActive = index;
+                return existing.Epoch;
+            }
+        }
+        else if (_sessions.Count >= _maxSessions)
+        {
+            EvictLeastRecentlyActive();
+        }
+
+        _sessions[clientId] = new Session { Nonce = nonce, Epoch = index, LastActive = index };
+        return index;
+    }
+
     /// <summary>Decides what a committed write at log index <paramref name="index"/> does; <paramref name="stored"/> is the response of a duplicate.</summary>
     public SessionOutcome Begin(in SessionHeader header, long index, out byte[]? stored)
     {
         stored = null;
-        if (!_sessions.TryGetValue(header.ClientId, out var session))
+        if (!TryGet(header, out var session))
         {
-            // A client that has had an outcome (floor above 1) but that we do not know: its session was evicted, so a
-            // call of it could have run already. A new client always starts with floor 1.
-            if (header.Floor > 1)
-            {
-                return SessionOutcome.Expired;
-            }
-
-            if (_sessions.Count >= _maxSessions)
-            {
-                EvictLeastRecentlyActive();
-            }
-
-            session = new Session();
-            _sessions.Add(header.ClientId, session);
+            return SessionOutcome.Expired;
         }
 
         session.LastActive = index;
@@ -71,13 +84,13 @@ internal sealed class SessionTable
     public SessionOutcome Peek(in SessionHeader header, out byte[]? stored)
     {
         stored = null;
-        if (!_sessions.TryGetValue(header.ClientId, out var session))
-        {
-            return header.Floor > 1 ? SessionOutcome.Expired : SessionOutcome.Execute;
-        }
-
-        return Classify(session, header.Sequence, out stored);
+        return TryGet(header, out var session) ? Classify(session, header.Sequence, out stored) : SessionOutcome.Expired;
     }
+
+    // The call's session: its client id registered at its epoch. Anything else (never registered, evicted, or replaced by
+    // a later registration of the id) may have had this call run in it: the call is expired, never run as new.
+    private bool TryGet(in SessionHeader header, out Session session) =>
+        _sessions.TryGetValue(header.ClientId, out session!) && session.Epoch == header.Epoch;
 
     /// <summary>Stores the response of a call that ran (after <see cref="Begin"/> said <see cref="SessionOutcome.Execute"/>).</summary>
     public void Complete(in SessionHeader header, byte[] response)
@@ -99,13 +112,15 @@ internal sealed class SessionTable
         WriteInt(output, _sessions.Count);
         foreach (var (clientId, session) in _sessions.OrderBy(p => p.Key))
         {
-            var span = output.GetSpan(36);
+            var span = output.GetSpan(52);
             BinaryPrimitives.WriteUInt64BigEndian(span, clientId);
-            BinaryPrimitives.WriteInt64BigEndian(span[8..], session.Floor);
-            BinaryPrimitives.WriteInt64BigEndian(span[16..], session.LastActive);
-            BinaryPrimitives.WriteInt64BigEndian(span[24..], session.EvictedThrough);
-            BinaryPrimitives.WriteInt32BigEndian(span[32..], session.Responses.Count);
-            output.Advance(36);
+            BinaryPrimitives.WriteInt64BigEndian(span[8..], session.Nonce);
+            BinaryPrimitives.WriteInt64BigEndian(span[16..], session.Epoch);
+            BinaryPrimitives.WriteInt64BigEndian(span[24..], session.Floor);
+            BinaryPrimitives.WriteInt64BigEndian(span[32..], session.LastActive);
+            BinaryPrimitives.WriteInt64BigEndian(span[40..], session.EvictedThrough);
+            BinaryPrimitives.WriteInt32BigEndian(span[48..], session.Responses.Count);
+            output.Advance(52);
             foreach (var (sequence, response) in session.Responses.OrderBy(p => p.Key))
             {
                 span = output.GetSpan(12);
@@ -126,7 +141,7 @@ internal sealed class SessionTable
         for (var i = 0; i < count; i++)
         {
             var clientId = (ulong)ReadLong(ref reader);
-            var session = new Session { Floor = ReadLong(ref reader), LastActive = ReadLong(ref reader), EvictedThrough = ReadLong(ref reader) };
+            var session = new Session { Nonce = ReadLong(ref reader), Epoch = ReadLong(ref reader), Floor = ReadLong(ref reader), LastActive = ReadLong(ref reader), EvictedThrough = ReadLong(ref reader) };
             var responses = ReadInt(ref reader);
             for (var j = 0; j < responses; j++)
             {
@@ -184,6 +199,8 @@ internal sealed class SessionTable
 
     private sealed class Session
     {
+        public long Nonce;
+        public long Epoch;
         public long Floor = 1;
         public long LastActive;
         public long EvictedThrough;

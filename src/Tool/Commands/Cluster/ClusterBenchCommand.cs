@@ -129,7 +129,7 @@ internal static class ClusterBenchCommand
 
             var retries = (client.Statistics.Attempts - attemptsBefore) - (client.Statistics.Calls - callsBefore);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"throughput {completed / seconds:F0} calls/s  p50 {p50:F0} us  p99 {p99:F0} us  calls {completed}  retries {retries}  window waits {client.Statistics.WindowWaits - windowWaitsBefore}  failed {failures}  (read fraction {reads:0.##}, size {value.Length} B, concurrency {concurrency.Get(parse)}, {(parse.GetValue(leaderOnly) ? "leader-only" : group is null ? "fan-out" : $"multicast {group}")}, {(double)client.Statistics.RequestDatagrams / Math.Max(1, client.Statistics.Attempts):F2} datagrams per attempt)"));
+                $"throughput {completed / seconds:F0} calls/s  p50 {p50:F0} us  p99 {p99:F0} us  calls {completed}  retries {retries}  window waits {client.Statistics.WindowWaits - windowWaitsBefore}  failed {failures}  (read fraction {reads:0.##}, size {value.Length} B, concurrency {concurrency.Get(parse)}, {(parse.GetValue(leaderOnly) ? "leader-only" : group is null ? "fan-out" : $"multicast {group}")}, {(double)client.Statistics.RequestDatagrams / Math.Max(1, client.Statistics.Attempts + client.Statistics.Registrations):F2} datagrams per attempt)"));
             return completed > 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return command;
