@@ -86,6 +86,9 @@ public sealed class SessionTableTests
         Assert.Equal(new byte[] { 1, 2, 3 }, stored);
         Assert.Equal(SessionOutcome.Expired, restored.Peek(write with { Epoch = epoch + 1 }, out _));
         Assert.Equal(epoch, restored.Register(42, nonce: 5, index: 20)); // the nonce is kept too
+
+        // A parked registration is not a call the snapshot settled, whatever its nonce happens to equal.
+        Assert.Equal(SessionOutcome.Execute, restored.Peek(SessionHeader.Registration(42, nonce: epoch), out _));
     }
 
     [Theory]

@@ -9,9 +9,10 @@ namespace TailGuard.Replication.Sessions;
 
 /// <summary>
 /// Exactly-once effects (docs/replication.md, "Exactly-once effects"): per client id, the session registered for it
-/// (its nonce and epoch) and the responses of the calls that ran and are not yet below the client's floor. Part of the replicated state: every replica applies the same writes
-/// in the same order, so every decision here (including which session or response is evicted when a bound is hit)
-/// is a function of the log alone, and the table is in every snapshot.
+/// (its nonce and epoch) and the responses of the calls that ran and are not yet below the client's floor. Part of the
+/// replicated state: every replica applies the same writes in the same order, so every decision here (including which
+/// session or response is evicted when a bound is hit) is a function of the log alone, and the table is in every
+/// snapshot.
 /// </summary>
 internal sealed class SessionTable
 {
@@ -84,6 +85,11 @@ internal sealed class SessionTable
     public SessionOutcome Peek(in SessionHeader header, out byte[]? stored)
     {
         stored = null;
+        if (header.IsRegistration)
+        {
+            return SessionOutcome.Execute; // not a call: its retry (the same nonce) is answered the epoch it registered
+        }
+
         return TryGet(header, out var session) ? Classify(session, header.Sequence, out stored) : SessionOutcome.Expired;
     }
 
