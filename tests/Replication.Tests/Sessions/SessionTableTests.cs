@@ -23,13 +23,10 @@ public sealed class SessionTableTests
     public void ALateCopyOfARegistrationDoesNotReopenAnEvictedSessionForItsOldWrites()
     {
         var table = new SessionTable(maxSessions: 1, maxResponsesPerSession: 4);
-        var epoch = table.Register(42, nonce: 5, index: 10);
-        var write = new SessionHeader(42, epoch, Sequence: 1, Floor: 1);
-        Assert.Equal(SessionOutcome.Execute, table.Begin(write, index: 11, out _));
-        table.Complete(write, [1]);
+        var write = RegisterAndRun(table, 42, nonce: 5, index: 10, sequence: 1, response: [1]);
 
         table.Register(7, nonce: 3, index: 12);  // one session at most: 42's goes
-        Assert.NotEqual(epoch, table.Register(42, nonce: 5, index: 13)); // a delayed copy of 42's registration, ordered late
+        Assert.NotEqual(write.Epoch, table.Register(42, nonce: 5, index: 13)); // a delayed copy of 42's registration, ordered late
 
         // The retry of write 1 carries the epoch it was sent in: it may have run there, so it is refused, not run again.
         Assert.Equal(SessionOutcome.Expired, table.Begin(write, index: 14, out _));
@@ -39,13 +36,10 @@ public sealed class SessionTableTests
     public void AnotherAttemptOfARegistrationKeepsTheSessionItRegistered()
     {
         var table = new SessionTable(maxSessions: 4, maxResponsesPerSession: 4);
-        var epoch = table.Register(42, nonce: 5, index: 1);
-        var write = new SessionHeader(42, epoch, Sequence: 1, Floor: 1);
-        Assert.Equal(SessionOutcome.Execute, table.Begin(write, index: 2, out _));
-        table.Complete(write, [9]);
+        var write = RegisterAndRun(table, 42, nonce: 5, index: 1, sequence: 1, response: [9]);
 
         // The first attempt's answer was lost and the retry was ordered after the session's first write.
-        Assert.Equal(epoch, table.Register(42, nonce: 5, index: 3));
+        Assert.Equal(write.Epoch, table.Register(42, nonce: 5, index: 3));
         Assert.Equal(SessionOutcome.Duplicate, table.Begin(write, index: 4, out var stored));
         Assert.Equal(new byte[] { 9 }, stored);
     }
@@ -54,13 +48,10 @@ public sealed class SessionTableTests
     public void ARegistrationOfAnIdInUseReplacesItsSessionAndForgetsItsResponses()
     {
         var table = new SessionTable(maxSessions: 4, maxResponsesPerSession: 4);
-        var old = table.Register(42, nonce: 5, index: 1);
-        var oldWrite = new SessionHeader(42, old, Sequence: 3, Floor: 1);
-        Assert.Equal(SessionOutcome.Execute, table.Begin(oldWrite, index: 2, out _));
-        table.Complete(oldWrite, [9]);
+        var oldWrite = RegisterAndRun(table, 42, nonce: 5, index: 1, sequence: 3, response: [9]);
 
         var renewed = table.Register(42, nonce: 6, index: 3); // a restarted client: another nonce
-        Assert.NotEqual(old, renewed);
+        Assert.NotEqual(oldWrite.Epoch, renewed);
         Assert.Equal(SessionOutcome.Execute, table.Begin(oldWrite with { Epoch = renewed }, index: 4, out var stored));
         Assert.Null(stored);
         Assert.Equal(SessionOutcome.Expired, table.Begin(oldWrite, index: 5, out _));
@@ -71,10 +62,8 @@ public sealed class SessionTableTests
     public void ASnapshotKeepsEachSessionsEpochAndResponses()
     {
         var table = new SessionTable(maxSessions: 4, maxResponsesPerSession: 4);
-        var epoch = table.Register(42, nonce: 5, index: 8);
-        var write = new SessionHeader(42, epoch, Sequence: 2, Floor: 1);
-        table.Begin(write, index: 9, out _);
-        table.Complete(write, [1, 2, 3]);
+        var write = RegisterAndRun(table, 42, nonce: 5, index: 8, sequence: 2, response: [1, 2, 3]);
+        var epoch = write.Epoch;
 
         var bytes = new ArrayBufferWriter<byte>();
         table.Write(bytes);
@@ -89,6 +78,15 @@ public sealed class SessionTableTests
 
         // A parked registration is not a call the snapshot settled, whatever its nonce happens to equal.
         Assert.Equal(SessionOutcome.Execute, restored.Peek(SessionHeader.Registration(42, nonce: epoch), out _));
+    }
+
+    // Registers a session at index and runs one write of it at the next index, as a replica applies them: the write's header.
+    private static SessionHeader RegisterAndRun(SessionTable table, ulong clientId, long nonce, long index, long sequence, byte[] response)
+    {
+        var write = new SessionHeader(clientId, table.Register(clientId, nonce, index), sequence, Floor: 1);
+        Assert.Equal(SessionOutcome.Execute, table.Begin(write, index + 1, out _));
+        table.Complete(write, response);
+        return write;
     }
 
     [Theory]
