@@ -22,9 +22,9 @@ internal sealed class SinkCatalog
     internal SinkCatalog(TailGuardSymbols symbols) => _symbols = symbols;
 
     /// <summary>
-    /// A [Secret] field or property, an override or interface implementation of a [Secret] property, or a record's positional property whose
-    /// primary-constructor parameter is [Secret] (<c>record Key([Secret] byte[] Seed)</c>: the attribute is written on the
-    /// parameter, the property is what members and callers read).
+    /// A [Secret] field or property, an override or interface implementation of a [Secret] property, or a record's
+    /// positional property whose primary-constructor parameter is [Secret] (<c>record Key([Secret] byte[] Seed)</c>: the
+    /// attribute is written on the parameter, the property is what members and callers read).
     /// </summary>
     internal bool IsSecret(ISymbol member)
     {

@@ -9,8 +9,9 @@ namespace TailGuard.Replication;
 
 /// <summary>
 /// Runs one ordered request against the service (docs/replication.md, "Applying"): a registration opens a session, a
-/// write goes through the session table first (run once, answer retries from the table), a read runs as it is. Every decision is a function of the
-/// request and the state, so every replica decides the same. One thread at a time (the apply thread).
+/// write goes through the session table first (run once, answer retries from the table), a read runs as it is. Every
+/// decision is a function of the request and the state, so every replica decides the same. One thread at a time (the
+/// apply thread).
 /// </summary>
 internal sealed class RequestApplier
 {
