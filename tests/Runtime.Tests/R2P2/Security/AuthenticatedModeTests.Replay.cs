@@ -111,13 +111,16 @@ public abstract partial class AuthenticatedModeTests
     public async Task A_retry_after_a_timeout_is_a_new_call_and_runs()
     {
         var handles = new BlockingCollection<R2P2ResponseHandle>();
-        var server = Own(new R2P2Server(Network.Bind(), new DeferringHandler(handles), new R2P2ServerOptions { AuthenticationKeys = new R2P2KeyRing(_keyA) }));
+        // The retry and the deferred answer get generous timeouts: on a busy machine the thread pool can run the answer
+        // later than 300 ms (the first call's timeout) or 1 s (the default ResponseTimeout).
+        var options = new R2P2ServerOptions { AuthenticationKeys = new R2P2KeyRing(_keyA), ResponseTimeout = Payloads.Generous };
+        var server = Own(new R2P2Server(Network.Bind(), new DeferringHandler(handles), options));
         var client = Client(server.LocalAddress, _keyA, TimeSpan.FromMilliseconds(300));
 
         await Assert.ThrowsAsync<R2P2TimeoutException>(() => client.CallAsync("credit 10"u8.ToArray()).AsTask().WaitAsync(Payloads.Generous));
         Assert.True(handles.TryTake(out _, Payloads.Generous), "the first attempt did not reach the handler");
 
-        var retry = client.CallAsync("credit 10"u8.ToArray()).AsTask();
+        var retry = client.CallAsync("credit 10"u8.ToArray(), RoutingPolicy.LoadBalanced, Payloads.Generous).AsTask();
         Assert.True(handles.TryTake(out var handle, Payloads.Generous), "the retry was refused");
         await Task.Run(() => Assert.True(handle.TrySend("done"u8)));
         using var response = await retry.WaitAsync(Payloads.Generous);

@@ -236,8 +236,11 @@ public abstract partial class AuthenticatedModeTests : IDisposable
     public async Task A_deferred_answer_is_sealed_for_its_call()
     {
         var handles = new BlockingCollection<R2P2ResponseHandle>();
-        var server = Own(new R2P2Server(Network.Bind(), new DeferringHandler(handles), new R2P2ServerOptions { AuthenticationKeys = new R2P2KeyRing(_keyA) }));
-        var client = Client(server.LocalAddress, _keyA);
+        // A generous ResponseTimeout: with the default (1 s) a busy machine could expire the slot before the thread pool ran
+        // the answer (a CI run under load saw TrySend refused after 3 s).
+        var options = new R2P2ServerOptions { AuthenticationKeys = new R2P2KeyRing(_keyA), ResponseTimeout = Payloads.Generous };
+        var server = Own(new R2P2Server(Network.Bind(), new DeferringHandler(handles), options));
+        var client = Client(server.LocalAddress, _keyA, Payloads.Generous);
 
         var call = client.CallAsync("later"u8.ToArray()).AsTask();
         Assert.True(handles.TryTake(out var handle, Payloads.Generous));
