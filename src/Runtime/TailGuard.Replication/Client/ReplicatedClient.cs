@@ -229,25 +229,6 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
         return false;
     }
 
-    /// <summary>
-    /// Registers <paramref name="session"/> with the replicas, unless a registration of it is under way (then waits for
-    /// that one). Every write of a session carries the epoch the registration returns: a replica runs a write only in the
-    /// session registered for its client id at that epoch, so a write of an evicted or replaced session is refused
-    /// unrun, never run as new (docs/replication.md, "Exactly-once effects").
-    /// </summary>
-    /// <exception cref="R2P2TimeoutException">No registration attempt was answered within <paramref name="timeout"/>.</exception>
-    private async Task RegisterAsync(ClientSession session, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await session.Registration(this, timeout).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            throw new R2P2TimeoutException();
-        }
-    }
-
     // One registration's attempts (each with a new rid, the same client id and nonce: a second attempt ordered after
     // the first registers nothing new) until one is answered or the time is up; the replicas' answer is an Ok byte and
     // the epoch. The waiters' cancellation does not stop it: others may wait too.
@@ -269,9 +250,7 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
             try
             {
                 using var response = await _client.CallAsync(in header, RegistrationWriter, RoutingPolicy.Replicated, Attempt(remaining)).ConfigureAwait(false);
-                var epoch = ReadEpoch(response.Payload);
-                session.Registered(epoch);
-                return epoch;
+                return ReadEpoch(response.Payload);
             }
             catch (R2P2DroppedException)
             {
@@ -373,13 +352,15 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
                     throw new R2P2TimeoutException();
                 }
 
+                // A write is sent only in a registered session: it carries the session's epoch, and a replica runs it only
+                // in the session registered for its client id at that epoch (docs/replication.md, "Exactly-once effects").
                 if (policy == RoutingPolicy.Replicated && session.Epoch == 0)
                 {
                     try
                     {
-                        await RegisterAsync(session, remaining, cancellationToken).ConfigureAwait(false);
+                        await session.Registration(this, remaining).WaitAsync(remaining, cancellationToken).ConfigureAwait(false);
                     }
-                    catch (R2P2TimeoutException)
+                    catch (Exception e) when (e is TimeoutException or R2P2TimeoutException)
                     {
                         // This call's time, or a shorter one of the call that started the registration: the check above says which.
                     }
@@ -426,20 +407,20 @@ public sealed class ReplicatedClient : IAsyncDisposable, IDisposable
     private sealed class ClientSession(ulong id)
     {
         private readonly object _gate = new();
-        private Task<long>? _registration;
-        private long _epoch;
+        private volatile Task<long>? _registration;
 
         public ulong Id { get; } = id;
 
         /// <summary>Names this session in its registrations: drawn per session, so a restarted client's differs.</summary>
         public long Nonce { get; } = Random.Shared.NextInt64(1, long.MaxValue);
 
-        /// <summary>The log index at which the replicas registered the session; 0 until then.</summary>
-        public long Epoch => Volatile.Read(ref _epoch);
+        /// <summary>The log index at which the replicas registered the session (its registration's result); 0 until then.</summary>
+        public long Epoch => _registration is { IsCompletedSuccessfully: true } registered ? registered.Result : 0;
 
-        public void Registered(long epoch) => Volatile.Write(ref _epoch, epoch);
-
-        /// <summary>The registration under way, or a new one when there is none or the last one failed.</summary>
+        /// <summary>
+        /// The registration under way (concurrent first writes share it), or a new one when there is none or the last
+        /// one failed.
+        /// </summary>
         public Task<long> Registration(ReplicatedClient client, TimeSpan timeout)
         {
             lock (_gate)
