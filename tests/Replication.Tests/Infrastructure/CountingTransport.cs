@@ -11,20 +11,12 @@ namespace TailGuard.Replication.Tests.Infrastructure;
 /// replicated requests (REQUEST, policy 2 or 3) apart, so a test sees how many sends a call cost. Memory and sockets are
 /// the inner transport's.
 /// </summary>
-internal sealed class CountingTransport(PacketTransport inner) : PacketTransport
+internal sealed class CountingTransport(PacketTransport inner) : ForwardingTransport(inner)
 {
     private readonly ConcurrentDictionary<PacketAddress, int> _requestsTo = new();
 
-    public override PacketAddress LocalAddress => inner.LocalAddress;
-
-    public override int MaxDatagramSize => inner.MaxDatagramSize;
-
     /// <summary>Replicated request datagrams sent, by destination.</summary>
     public IReadOnlyDictionary<PacketAddress, int> RequestsTo => _requestsTo;
-
-    public override PacketBuffer Rent(int capacity) => inner.Rent(capacity);
-
-    public override int Receive(Span<PacketBuffer> buffers, int timeoutMilliseconds) => inner.Receive(buffers, timeoutMilliseconds);
 
     public override void Send(ReadOnlySpan<PacketBuffer> packets)
     {
@@ -37,16 +29,6 @@ internal sealed class CountingTransport(PacketTransport inner) : PacketTransport
             }
         }
 
-        inner.Send(packets); // counted before: the buffers are the inner transport's once sent
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-
-        base.Dispose(disposing);
+        Inner.Send(packets); // counted before: the buffers are the inner transport's once sent
     }
 }

@@ -9,20 +9,12 @@ namespace TailGuard.Replication.Tests.Infrastructure;
 /// <c>loses</c> picks (as a full socket buffer or a lossy link would), and passes everything else through.
 /// Memory stays the inner transport's (a lost buffer is given back).
 /// </summary>
-internal sealed class LosingTransport(PacketTransport inner, Func<PacketBuffer, bool> loses) : PacketTransport
+internal sealed class LosingTransport(PacketTransport inner, Func<PacketBuffer, bool> loses) : ForwardingTransport(inner)
 {
     private int _lost;
 
     /// <summary>Datagrams lost so far.</summary>
     public int Lost => Volatile.Read(ref _lost);
-
-    public override PacketAddress LocalAddress => inner.LocalAddress;
-
-    public override int MaxDatagramSize => inner.MaxDatagramSize;
-
-    public override PacketBuffer Rent(int capacity) => inner.Rent(capacity);
-
-    public override int Receive(Span<PacketBuffer> buffers, int timeoutMilliseconds) => inner.Receive(buffers, timeoutMilliseconds);
 
     public override void Send(ReadOnlySpan<PacketBuffer> packets)
     {
@@ -37,20 +29,10 @@ internal sealed class LosingTransport(PacketTransport inner, Func<PacketBuffer, 
 
         if (!batchLoses || Interlocked.CompareExchange(ref _lost, packets.Length, 0) != 0)
         {
-            inner.Send(packets);
+            Inner.Send(packets);
             return;
         }
 
         ReturnAll(packets);
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-
-        base.Dispose(disposing);
     }
 }

@@ -10,7 +10,7 @@ namespace TailGuard.Replication.Tests.Infrastructure;
 /// answer after the server acted on the request. Everything else passes through; the lost datagram's buffer stays in the
 /// caller's receive slots, as the transport contract allows.
 /// </summary>
-internal sealed class ReplyLosingTransport(PacketTransport inner, Func<int, PacketBuffer, bool> loses) : PacketTransport
+internal sealed class ReplyLosingTransport(PacketTransport inner, Func<int, PacketBuffer, bool> loses) : ForwardingTransport(inner)
 {
     private int _received;
     private int _lost;
@@ -18,17 +18,9 @@ internal sealed class ReplyLosingTransport(PacketTransport inner, Func<int, Pack
     /// <summary>Datagrams lost so far (0 or 1).</summary>
     public int Lost => Volatile.Read(ref _lost);
 
-    public override PacketAddress LocalAddress => inner.LocalAddress;
-
-    public override int MaxDatagramSize => inner.MaxDatagramSize;
-
-    public override PacketBuffer Rent(int capacity) => inner.Rent(capacity);
-
-    public override void Send(ReadOnlySpan<PacketBuffer> packets) => inner.Send(packets);
-
     public override int Receive(Span<PacketBuffer> buffers, int timeoutMilliseconds)
     {
-        var count = inner.Receive(buffers, timeoutMilliseconds);
+        var count = Inner.Receive(buffers, timeoutMilliseconds);
         for (var i = 0; i < count; i++)
         {
             if (Volatile.Read(ref _lost) == 0 && loses(++_received, buffers[i]))
@@ -40,15 +32,5 @@ internal sealed class ReplyLosingTransport(PacketTransport inner, Func<int, Pack
         }
 
         return count;
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-
-        base.Dispose(disposing);
     }
 }
