@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Text;
 using System.Threading.Tasks;
@@ -117,6 +118,28 @@ public sealed class SessionTests : IAsyncLifetime
         await firstStore.WriteAsync("retried-key", 8);
         Assert.Equal(8, await firstStore.ReadAsync("retried-key"));
         Assert.Equal(1, first.Statistics.SessionsRenewed);
+    }
+
+    [Fact]
+    public async Task ConcurrentFirstWritesOfASessionShareOneRegistration()
+    {
+        await StartNodeAsync(maxSessions: 16);
+
+        // An attempt timeout no busy machine reaches here: a retried registration attempt would count twice.
+        var options = new ReplicatedClientOptions { AttemptTimeout = TimeSpan.FromSeconds(5), Timeout = TimeSpan.FromSeconds(20) };
+        await using var client = ReplicatedClient.CreateUdp([Member], options);
+        var store = new ClusterKeyValueClient(client);
+
+        // Eight writes start before any has a registered session: they wait for one registration, then go in it.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => store.WriteAsync("k" + i, i).AsTask()));
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.Equal(i, await store.ReadAsync("k" + i));
+        }
+
+        Assert.Equal(1, client.Statistics.Registrations);
+        Assert.Equal(1, _node!.Statistics.SessionsRegistered);
+        Assert.Equal(0, client.Statistics.SessionsRenewed);
     }
 
     [Fact]
