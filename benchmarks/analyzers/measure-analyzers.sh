@@ -133,6 +133,32 @@ report() {
   done
 }
 
+# Prints, per configuration, each run's change against the stubs build of the same run (the configurations of one run
+# share the machine's state, which drifts from run to run by more than the effect measured), their median and the
+# distribution-free 95% interval of that median from order statistics (the k-th smallest and largest of n, k from the
+# binomial(n, 1/2) tail; docs/load.md uses the same method for percentiles). Six runs give [min, max]; twenty, the 6th
+# and 15th.
+paired() {
+  local -n table=$1
+  shift
+  local stubs=(${table[stubs]}) configuration values i
+  for configuration in "$@"; do
+    [ "$configuration" = stubs ] && continue
+    values=(${table[$configuration]})
+    for i in "${!values[@]}"; do echo "100 * (${values[$i]} - ${stubs[$i]}) / ${stubs[$i]}" | bc -l; done | sort -g | awk -v name="$configuration" '
+      { a[NR] = $1 }
+      END {
+        n = NR; c = 0.5 ^ n; tail = 0; k = 0
+        for (j = 0; j < n; j++) { if (tail + c > 0.025) break; tail += c; k = j + 1; c = c * (n - j) / (j + 1) }
+        m = (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+        if (k == 0) { printf "   %-11s median %+.1f%% vs stubs (too few runs for a 95%% interval)\n", name, m; exit }
+        printf "   %-11s median %+.1f%% vs stubs, %.1f%% interval [%+.1f%%, %+.1f%%] (runs: ", name, m, 100 * (1 - 2 * tail), a[k], a[n - k + 1]
+        for (j = 1; j <= n; j++) printf "%s%+.1f", (j > 1 ? " " : ""), a[j]
+        printf ")\n"
+      }'
+  done
+}
+
 measure() {
   local name=$1 project=$2 configurations
   configurations=(${CONFIGURATIONS:-none stubs analyzers generators both ${COMPARE_WITH:+compare}})
@@ -155,8 +181,12 @@ measure() {
   done
   echo "   $runs runs each, Csc task wall time, ms (vs none; vs stubs, the same code hand-written)"
   report times "${configurations[@]}"
+  echo "   the same runs, each run's Csc wall time against that run's stubs build"
+  paired times "${configurations[@]}"
   echo "   the same runs, compiler server CPU time (user + system), ms"
   report cpu "${configurations[@]}"
+  echo "   the same runs, each run's CPU time against that run's stubs build"
+  paired cpu "${configurations[@]}"
   local with_analyzers=()
   for configuration in "${configurations[@]}"; do
     if [ -n "${analyzers[$configuration]:-}" ]; then with_analyzers+=("$configuration"); fi
