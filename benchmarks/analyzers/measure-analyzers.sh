@@ -141,16 +141,17 @@ report() {
 paired() {
   local -n table=$1
   shift
-  local stubs=(${table[stubs]}) configuration values i
+  local stubs=(${table[stubs]}) configuration values changes i
   for configuration in "$@"; do
     [ "$configuration" = stubs ] && continue
     values=(${table[$configuration]})
-    for i in "${!values[@]}"; do echo "100 * (${values[$i]} - ${stubs[$i]}) / ${stubs[$i]}" | bc -l; done | sort -g | awk -v name="$configuration" '
+    changes=$(for i in "${!values[@]}"; do echo "100 * (${values[$i]} - ${stubs[$i]}) / ${stubs[$i]}" | bc -l; done | sort -g)
+    # The median as every other line of this script takes it; awk adds only the interval.
+    echo "$changes" | awk -v name="$configuration" -v m="$(echo "$changes" | median)" '
       { a[NR] = $1 }
       END {
         n = NR; c = 0.5 ^ n; tail = 0; k = 0
         for (j = 0; j < n; j++) { if (tail + c > 0.025) break; tail += c; k = j + 1; c = c * (n - j) / (j + 1) }
-        m = (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
         if (k == 0) { printf "   %-11s median %+.1f%% vs stubs (too few runs for a 95%% interval)\n", name, m; exit }
         printf "   %-11s median %+.1f%% vs stubs, %.1f%% interval [%+.1f%%, %+.1f%%] (runs: ", name, m, 100 * (1 - 2 * tail), a[k], a[n - k + 1]
         for (j = 1; j <= n; j++) printf "%s%+.1f", (j > 1 ? " " : ""), a[j]
