@@ -28,7 +28,12 @@
 # COMPARE_WITH=path/to/TailGuard.Analyzers.dll (another build of the analyzers, e.g. main's) adds a sixth
 # configuration, "compare": the generators with that build's analyzers, interleaved with the others, so "both" against
 # "compare" is a before/after of an analyzer change in one run. CONFIGURATIONS="stubs both compare" (any of none,
-# stubs, analyzers, generators, both, compare; stubs is always kept, the percentages are read against it) runs fewer.
+# stubs, analyzers, generators, both, compare, nohotpath, nosecretflow; stubs is always kept, the percentages are read
+# against it) runs fewer. nohotpath and nosecretflow are both with the hot-path allocation rules (TG3xxx) or the
+# secret-flow rules (TG4xxx) in NoWarn, so the compiler does not run that analyzer: what each analyzer costs the build,
+# which ReportAnalyzer cannot say (it charges an analyzer for compiler work it happens to trigger first).
+# REPORT_ANALYZER=false builds without -p:ReportAnalyzer=true, as a user's build does: the wall and CPU times are then
+# free of the accounting's own cost, and the per-analyzer lines are not printed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -55,6 +60,10 @@ projects=${PROJECTS:-runtime generated}
 # The compiler server, whatever the environment says: CI images often set UseSharedCompilation=false, and a cold csc
 # per build charges the analyzers for their JIT (2026-12-01: Csc 2x slower, TailGuard's ReportAnalyzer time 6x).
 server=(-p:UseSharedCompilation=true)
+# The compiler's analyzer accounting, unless REPORT_ANALYZER=false: a user's build does not time every analyzer callback,
+# and that timing is itself work the analyzed builds do and the stubs builds do not.
+report_analyzer=()
+[ "${REPORT_ANALYZER:-true}" = false ] || report_analyzer=(-p:ReportAnalyzer=true)
 
 # CPU time (user + system, ms) the compiler server processes have used so far: unlike the Csc task's wall time, it does
 # not count time spent waiting for a disk or a core (on this VM one configuration's wall time varies by ±15% run to run).
@@ -69,6 +78,12 @@ server_cpu_ms() {
   echo $((total * 1000 / $(getconf CLK_TCK)))
 }
 
+# The ids of TailGuard's rules with a prefix (TG3: the hot-path allocation rules, TG4: the secret-flow rules), joined by
+# an escaped ';' for an MSBuild property. With every rule of an analyzer in NoWarn the compiler does not run it.
+rule_ids() {
+  grep -ohE "\"$1[0-9]{3}\"" "$repo/src/Analyzers/Rules/DiagnosticRules.cs" | tr -d '"' | sort -u | paste -sd ';' | sed 's/;/%3B/g'
+}
+
 # One compile of the project alone (dependencies already built); prints the Csc task time and the compiler server's
 # CPU time during it, in ms.
 compile() {
@@ -80,6 +95,10 @@ compile() {
     generators) inject+=(-p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll") ;;
     both) inject+=(-p:TailGuardAnalyzersPath="$work/TailGuard.Analyzers.dll" -p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll") ;;
     compare) inject+=(-p:TailGuardAnalyzersPath="$work/compare/$(basename "$COMPARE_WITH")" -p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll") ;;
+    nohotpath) inject+=(-p:TailGuardAnalyzersPath="$work/TailGuard.Analyzers.dll" -p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll"
+                        -p:TailGuardNoWarn="$(rule_ids TG3)") ;;
+    nosecretflow) inject+=(-p:TailGuardAnalyzersPath="$work/TailGuard.Analyzers.dll" -p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll"
+                           -p:TailGuardNoWarn="$(rule_ids TG4)") ;;
     stubs) inject+=(-p:TailGuardStubsPath="$work/stubs/$(basename "$project" .csproj)") ;;
     emit) inject+=(-p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll" -p:EmitCompilerGeneratedFiles=true
                    -p:CompilerGeneratedFilesOutputPath="$work/emitted") ;;
@@ -87,7 +106,7 @@ compile() {
   local cpu_before cpu_after
   cpu_before=$(server_cpu_ms)
   dotnet build "$project" -c Release --no-dependencies --no-incremental --no-restore -nologo -v d -clp:PerformanceSummary \
-    -p:ReportAnalyzer=true "${server[@]}" "${inject[@]}" > "$log" 2>&1 || { tail -30 "$log"; exit 1; }
+    "${report_analyzer[@]}" "${server[@]}" "${inject[@]}" > "$log" 2>&1 || { tail -30 "$log"; exit 1; }
   cpu_after=$(server_cpu_ms)
   # A request the server refuses is compiled by a cold compiler of its own (seconds of JIT) and may leave the next
   # configuration a cold server too: such a run measures nothing. An analyzer the compiler cannot load is no better.
@@ -200,11 +219,17 @@ measure() {
   fi
   local log="$work/$name-both-$runs.log" all tailguard generators
   [ -f "$log" ] || return 0   # no "both" configuration this run
+  if [ ${#report_analyzer[@]} -eq 0 ]; then
+    echo "   ReportAnalyzer: off (REPORT_ANALYZER=false)"
+    return 0
+  fi
   all=$(grep -E 'Total analyzer execution time:' "$log" | tail -1 | grep -oE '[0-9]+\.[0-9]+' || echo "?")
   generators=$(grep -E 'Total generator execution time:' "$log" | tail -1 | grep -oE '[0-9]+\.[0-9]+' || echo "?")
   tailguard=$(tailguard_analyzer_seconds "$log")
   echo "   ReportAnalyzer, last run with both: all analyzers ${all} s, TailGuard analyzers ${tailguard:-?} s, all generators ${generators} s"
-  grep -E '^\s+[0-9.<]+\s+[0-9<]+\s+TailGuard\.(Analyzers|Generators)\.' "$log" | tail -6 | sed -E 's/ \(TG.*//; s/^\s+/   /'
+  # Every TailGuard analyzer and generator, each once (the detailed log may print the report more than once: the last).
+  grep -E '^\s+[0-9.<]+\s+[0-9<]+\s+TailGuard\.(Analyzers|Generators)\.' "$log" | sed -E 's/ \(TG.*//; s/^\s+/   /' |
+    awk '{ if (!($3 in line)) order[++n] = $3; line[$3] = $0 } END { for (i = 1; i <= n; i++) print line[order[i]] }'
   # The detailed log repeats every warning in its summary: count distinct file(line,column) and id, one form only.
   echo "   TailGuard diagnostics reported (distinct file(line,column) and id): $(grep -oE '[^ ]+\.cs\([0-9]+,[0-9]+\): (warning|error) TG[0-9]{4}' "$log" | sort -u | wc -l)"
 }
