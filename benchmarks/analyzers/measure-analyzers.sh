@@ -93,12 +93,13 @@ compile() {
   case $configuration in
     analyzers) inject+=(-p:TailGuardAnalyzersPath="$work/TailGuard.Analyzers.dll") ;;
     generators) inject+=(-p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll") ;;
-    both) inject+=(-p:TailGuardAnalyzersPath="$work/TailGuard.Analyzers.dll" -p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll") ;;
+    both | nohotpath | nosecretflow)
+      inject+=(-p:TailGuardAnalyzersPath="$work/TailGuard.Analyzers.dll" -p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll")
+      case $configuration in
+        nohotpath) inject+=(-p:TailGuardNoWarn="$(rule_ids TG3)") ;;
+        nosecretflow) inject+=(-p:TailGuardNoWarn="$(rule_ids TG4)") ;;
+      esac ;;
     compare) inject+=(-p:TailGuardAnalyzersPath="$work/compare/$(basename "$COMPARE_WITH")" -p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll") ;;
-    nohotpath) inject+=(-p:TailGuardAnalyzersPath="$work/TailGuard.Analyzers.dll" -p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll"
-                        -p:TailGuardNoWarn="$(rule_ids TG3)") ;;
-    nosecretflow) inject+=(-p:TailGuardAnalyzersPath="$work/TailGuard.Analyzers.dll" -p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll"
-                           -p:TailGuardNoWarn="$(rule_ids TG4)") ;;
     stubs) inject+=(-p:TailGuardStubsPath="$work/stubs/$(basename "$project" .csproj)") ;;
     emit) inject+=(-p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll" -p:EmitCompilerGeneratedFiles=true
                    -p:CompilerGeneratedFilesOutputPath="$work/emitted") ;;
@@ -183,6 +184,11 @@ measure() {
   local name=$1 project=$2 configurations
   configurations=(${CONFIGURATIONS:-none stubs analyzers generators both ${COMPARE_WITH:+compare}})
   [[ " ${configurations[*]} " == *" stubs "* ]] || configurations=(stubs "${configurations[@]}")
+  local known=" none stubs analyzers generators both compare nohotpath nosecretflow " c
+  for c in "${configurations[@]}"; do
+    # A name compile() does not know would be built with no TailGuard component and reported as if it had one.
+    [[ "$known" == *" $c "* ]] || { echo "unknown configuration: $c (known:$known)" >&2; exit 2; }
+  done
   if [[ " ${configurations[*]} " == *" compare "* && -z "${COMPARE_WITH:-}" ]]; then echo "the compare configuration needs COMPARE_WITH" >&2; exit 2; fi
   dotnet build "$project" -c Release -v q -nologo "${server[@]}" >/dev/null   # dependencies, restore, and a warm compiler server
   compile "$project" both "$work/warmup.log" >/dev/null
