@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace TailGuard.Analyzers.SecretFlow;
 
@@ -10,11 +11,15 @@ namespace TailGuard.Analyzers.SecretFlow;
 /// reads every member of the compilation once, on one thread, before the first body is analyzed; walking their tokens
 /// built the syntax nodes of every body of the project (and of every generated body, which the analyzers never analyze)
 /// and was most of the secret-flow analysis' time (docs/performance.md, "Analyzers and generators: share of build
-/// time"). A pass over the characters builds nothing.
+/// time"). A pass over the characters builds nothing, and allocates nothing: a word is looked up in
+/// <see cref="Candidates"/> where it stands in the text, not cut out of it (cutting the words out as strings, and each
+/// tree's text out as one, was half of the first look's garbage: docs/performance.md, "Twenty-second integration").
 /// </summary>
 /// <remarks>
 /// Conservative, so the filter stays exact: every identifier-shaped word counts as a mention (in comments and strings
-/// too, and the declaration's own name), which only widens what the fixed point reaches. Attributes are exact: each '['
+/// too), which only widens what the fixed point reaches. The declaration's own name (a method's, a property's, an
+/// event's, a field's variables') is not a mention, as in the token walk: a body that writes it again (a recursive call)
+/// mentions it there. Attributes are exact: each '['
 /// is looked up in the tree, and only an attribute list that is not the declaration's own (nor its accessors' or
 /// parameters') counts as an attribute declared inside, as in the token walk. A declaration
 /// whose text holds a Unicode escape or a formatting character (a name spelled differently from its value) is not read
@@ -25,9 +30,9 @@ internal static class DeclarationText
     /// <summary>
     /// Adds to <paramref name="mentions"/> every name of <paramref name="candidates"/> the text of
     /// <paramref name="declaration"/> holds, and answers whether it may declare an attribute inside itself; null when the
-    /// text cannot be read this way.
+    /// text cannot be read this way. <paramref name="text"/> holds the text of the declaration's tree from its start.
     /// </summary>
-    internal static bool? Collect(SyntaxNode declaration, string text, Candidates candidates, HashSet<string> mentions)
+    internal static bool? Collect(SyntaxNode declaration, char[] text, Candidates candidates, HashSet<string> mentions)
     {
         var span = declaration.Span;
         var declaresAttribute = false;
@@ -37,18 +42,20 @@ internal static class DeclarationText
             if (IsNameStart(c))
             {
                 var start = i;
+                var hash = Candidates.EmptyHash;
                 for (; i < span.End && IsNamePart(text[i]); i++)
                 {
                     if (text[i] >= 0x80 && CharUnicodeInfo.GetUnicodeCategory(text[i]) == UnicodeCategory.Format)
                     {
                         return null;
                     }
+
+                    hash = Candidates.Hash(hash, text[i]);
                 }
 
-                // A word is cut out of the text only when a candidate has its length.
-                if (candidates.HasLength(i - start) && text.Substring(start, i - start) is var word && candidates.Names.Contains(word))
+                if (candidates.Find(text, start, i - start, hash) is { } name && !IsOwnName(declaration, start))
                 {
-                    mentions.Add(word);
+                    mentions.Add(name);
                 }
 
                 continue;
@@ -74,14 +81,53 @@ internal static class DeclarationText
         return declaresAttribute;
     }
 
-    /// <summary>The names worth recording, and which lengths they have.</summary>
+    // Whether the word at start is a name the declaration declares (SourceNames' token walk skips the same tokens): a
+    // method's, a property's, an event's, a constructor's; a field's or an event field's variables'.
+    private static bool IsOwnName(SyntaxNode declaration, int start)
+    {
+        switch (declaration)
+        {
+            case BaseFieldDeclarationSyntax field:
+                foreach (var variable in field.Declaration.Variables)
+                {
+                    if (variable.Identifier.SpanStart == start)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            case MethodDeclarationSyntax method:
+                return method.Identifier.SpanStart == start;
+            case PropertyDeclarationSyntax property:
+                return property.Identifier.SpanStart == start;
+            case EventDeclarationSyntax @event:
+                return @event.Identifier.SpanStart == start;
+            case ConstructorDeclarationSyntax constructor:
+                return constructor.Identifier.SpanStart == start;
+            case DestructorDeclarationSyntax destructor:
+                return destructor.Identifier.SpanStart == start;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// The names worth recording, in an open-addressing table looked up by a word's place in the text, so no word is cut
+    /// out of it (<see cref="HashSet{T}"/> of <see cref="string"/> can only be asked with a string).
+    /// </summary>
     internal sealed class Candidates
     {
+        /// <summary>The hash of no character (FNV-1a's offset basis); <see cref="Hash"/> adds one.</summary>
+        internal const int EmptyHash = unchecked((int)2166136261);
+
         private readonly bool[] _lengths;
+        private readonly string?[] _names;
+        private readonly int[] _hashes;
+        private readonly int _mask;
 
         internal Candidates(HashSet<string> names)
         {
-            Names = names;
             var longest = 0;
             foreach (var name in names)
             {
@@ -89,15 +135,69 @@ internal static class DeclarationText
             }
 
             _lengths = new bool[longest + 1];
+            var size = 4;
+            while (size < names.Count * 2)
+            {
+                size *= 2;
+            }
+
+            _names = new string?[size];
+            _hashes = new int[size];
+            _mask = size - 1;
             foreach (var name in names)
             {
                 _lengths[name.Length] = true;
+                var hash = EmptyHash;
+                foreach (var c in name)
+                {
+                    hash = Hash(hash, c);
+                }
+
+                var slot = hash & _mask;
+                while (_names[slot] is not null)
+                {
+                    slot = (slot + 1) & _mask;
+                }
+
+                _names[slot] = name;
+                _hashes[slot] = hash;
             }
         }
 
-        internal HashSet<string> Names { get; }
+        /// <summary>FNV-1a, one UTF-16 unit at a time.</summary>
+        internal static int Hash(int hash, char c) => unchecked((hash ^ c) * 16777619);
 
-        internal bool HasLength(int length) => length < _lengths.Length && _lengths[length];
+        /// <summary>The candidate spelled by <paramref name="length"/> characters of <paramref name="text"/> from <paramref name="start"/>, whose <see cref="Hash"/> is <paramref name="hash"/>; null when none is.</summary>
+        internal string? Find(char[] text, int start, int length, int hash)
+        {
+            if (length >= _lengths.Length || !_lengths[length])
+            {
+                return null;
+            }
+
+            for (var slot = hash & _mask; _names[slot] is { } name; slot = (slot + 1) & _mask)
+            {
+                if (_hashes[slot] == hash && name.Length == length && SameText(name, text, start))
+                {
+                    return name;
+                }
+            }
+
+            return null;
+        }
+
+        private static bool SameText(string name, char[] text, int start)
+        {
+            for (var k = 0; k < name.Length; k++)
+            {
+                if (name[k] != text[start + k])
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
     }
 
     private static bool IsNameStart(char c) => c < 0x80 ? c == '_' || (uint)((c | 0x20) - 'a') <= 'z' - 'a' : char.IsLetter(c);

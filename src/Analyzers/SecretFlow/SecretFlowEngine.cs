@@ -76,13 +76,22 @@ internal sealed class SecretFlowEngine
             return;
         }
 
-        if (CreateGraph(body) is not { } graph)
+        // A method whose body is this block alone shares its graph with the summaries its callers ask for, so the graph
+        // is built once whichever comes first.
+        var graphs = method is not null && IsWholeBody(method, root)
+            ? Graphs(method, model)
+            : CreateGraph(body) is { } own ? ImmutableArray.Create(own) : ImmutableArray<ControlFlowGraph>.Empty;
+        if (graphs.IsEmpty)
         {
             return;
         }
 
         var run = new TaintRun(this, method, initial: null, attributeSources: true, MaxDepth, NewVisiting());
-        run.Execute(graph);
+        foreach (var graph in graphs)
+        {
+            run.Execute(graph);
+        }
+
         foreach (var sink in run.Sinks)
         {
             report(sink.ToDiagnostic());
@@ -231,6 +240,15 @@ internal sealed class SecretFlowEngine
 
         return _graphs.GetOrAdd(method, builder.ToImmutable());
     }
+
+    /// <summary>
+    /// Whether <paramref name="root"/> is all <see cref="Graphs"/> would build a graph of for <paramref name="method"/>:
+    /// its one declaration, not a constructor (whose graphs add the initializers it runs) nor a partial method's other part.
+    /// </summary>
+    private static bool IsWholeBody(IMethodSymbol method, SyntaxNode root) =>
+        method.MethodKind is not (MethodKind.Constructor or MethodKind.StaticConstructor or MethodKind.LocalFunction) &&
+        method.PartialDefinitionPart is null && method.PartialImplementationPart is null &&
+        method.DeclaringSyntaxReferences is { Length: 1 } references && references[0].GetSyntax() == root;
 
     /// <summary>A graph for the roots the control-flow graph builder accepts; null for others (attributes, base calls).</summary>
     internal static ControlFlowGraph? CreateGraph(IOperation root) => root switch

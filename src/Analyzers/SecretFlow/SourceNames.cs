@@ -6,6 +6,7 @@ using System.Reflection.Metadata;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
 using TailGuard.Analyzers.Common;
 
 namespace TailGuard.Analyzers.SecretFlow;
@@ -126,7 +127,7 @@ internal sealed class SourceNames
             }
 
             // Read as text (DeclarationText): walking every declaration's tokens would build the syntax nodes of every body.
-            var text = tree.GetText().ToString();
+            var text = tree.GetText();
             foreach (var node in tree.GetRoot().DescendantNodes(static node => node is not MemberDeclarationSyntax || node is BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
             {
                 switch (node)
@@ -154,11 +155,25 @@ internal sealed class SourceNames
         var mentionedBy = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var mentions = new HashSet<string>(StringComparer.Ordinal);
         var textCandidates = new DeclarationText.Candidates(candidates);
+        // One buffer for the text of every tree, in turn: the declarations of a tree are listed together.
+        var buffer = Array.Empty<char>();
+        SourceText? buffered = null;
         for (var i = 0; i < declarations.Count; i++)
         {
             mentions.Clear();
             var declaration = declarations[i];
-            declaration.DeclaresAttribute = DeclarationText.Collect(declaration.Node, declaration.Text, textCandidates, mentions) ??
+            if (declaration.Text != buffered)
+            {
+                buffered = declaration.Text;
+                if (buffer.Length < buffered.Length)
+                {
+                    buffer = new char[buffered.Length];
+                }
+
+                buffered.CopyTo(0, buffer, 0, buffered.Length);
+            }
+
+            declaration.DeclaresAttribute = DeclarationText.Collect(declaration.Node, buffer, textCandidates, mentions) ??
                 Collect(declaration.Node, candidates, mentions);
             declaration.Mentions = new string[mentions.Count];
             mentions.CopyTo(declaration.Mentions);
@@ -548,7 +563,7 @@ internal sealed class SourceNames
     /// <summary>A member declaration of the compilation, as <see cref="Build"/> sees it.</summary>
     private sealed class Declaration
     {
-        internal Declaration(SyntaxNode node, string? name, bool returns, string text)
+        internal Declaration(SyntaxNode node, string? name, bool returns, SourceText text)
         {
             Node = node;
             Name = name;
@@ -565,7 +580,7 @@ internal sealed class SourceNames
         internal bool Returns { get; }
 
         /// <summary>The text of the file it is declared in (read as text, <see cref="DeclarationText"/>).</summary>
-        internal string Text { get; }
+        internal SourceText Text { get; }
 
         internal bool DeclaresAttribute { get; set; }
 
