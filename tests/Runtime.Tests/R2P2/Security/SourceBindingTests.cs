@@ -17,6 +17,10 @@ namespace TailGuard.Tests.R2P2.Security;
 public abstract class SourceBindingTests : IDisposable
 {
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
+
+    // A call timer that cannot fire while a test looks at a call: with the default second, a machine that stalls the test
+    // for that long between the call and the check saw the call end in a timeout, reported as if the forged packet ended it.
+    private static readonly R2P2ClientOptions Patient = new() { Timeout = Payloads.Generous };
     private readonly List<IDisposable> _owned = [];
 
     protected SourceBindingTests(TestNetwork network) => Network = network;
@@ -105,7 +109,7 @@ public abstract class SourceBindingTests : IDisposable
     {
         var server = Peer();
         var attacker = Peer();
-        var client = Client(server.Address);
+        var client = Client(server.Address, Patient);
 
         var call = client.CallAsync(Payloads.Make(5000)).AsTask();
         var first = server.Receive();
@@ -128,13 +132,13 @@ public abstract class SourceBindingTests : IDisposable
     {
         var server = Peer();
         var attacker = Peer();
-        var client = Client(server.Address);
+        var client = Client(server.Address, Patient);
 
         var call = client.CallAsync("x"u8.ToArray()).AsTask();
         var request = server.Receive();
         attacker.Send(client.LocalAddress, Wire.Packet(0x41, Wire.OnePacket, request.RequestId, 1, "DROP"u8));
         await Task.Delay(100);
-        Assert.False(call.IsCompleted, "a forged DROP ended the call");
+        Assert.False(call.IsCompleted, $"a forged DROP ended the call ({Outcome(call)})");
 
         server.Send(request.Source, Wire.Packet(Wire.Response, Wire.OnePacket, request.RequestId, 1, "ok"u8));
         using var response = await call.WaitAsync(Payloads.Generous);
@@ -146,7 +150,7 @@ public abstract class SourceBindingTests : IDisposable
     public async Task A_drop_after_the_ack_does_not_make_a_sent_request_look_safe_to_retry()
     {
         var server = Peer();
-        var client = Client(server.Address);
+        var client = Client(server.Address, Patient);
 
         var call = client.CallAsync(Payloads.Make(3000)).AsTask();
         var first = server.Receive();
@@ -157,13 +161,15 @@ public abstract class SourceBindingTests : IDisposable
         // The body has left: the handler may be running. A DROP now (spoofed, or a broken server) must not say "never ran".
         server.Send(first.Source, Wire.Packet(0x41, Wire.OnePacket, first.RequestId, 1, "DROP"u8));
         await Task.Delay(100);
-        Assert.False(call.IsCompleted, "a DROP after the ACK ended the call");
+        Assert.False(call.IsCompleted, $"a DROP after the ACK ended the call ({Outcome(call)})");
 
         server.Send(first.Source, Wire.Packet(Wire.Response, Wire.OnePacket, first.RequestId, 1, "ran"u8));
         using var response = await call.WaitAsync(Payloads.Generous);
         Assert.Equal("ran"u8.ToArray(), Payloads.ToArray(response.Payload));
         Assert.Equal(0, client.Statistics.Drops);
     }
+
+    private static string Outcome(Task call) => call.Exception?.InnerException?.GetType().Name ?? call.Status.ToString();
 
     public void Dispose()
     {
