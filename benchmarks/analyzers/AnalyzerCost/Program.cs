@@ -8,6 +8,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Testing;
@@ -17,7 +18,7 @@ using TailGuard.Analyzers.Contracts;
 using TailGuard.Analyzers.Determinism;
 using TailGuard.Analyzers.SecretFlow;
 
-// Usage: dotnet run -c Release --project benchmarks/analyzers/AnalyzerCost -- DIR [ROUNDS] [profile|firstlook]
+// Usage: dotnet run -c Release --project benchmarks/analyzers/AnalyzerCost -- DIR [ROUNDS] [profile|ownwork]
 // Analyzes every .cs file under DIR with a baseline analyzer that walks every operation tree (what any IOperation
 // analyzer, such as the SDK's own, already pays for), then with the baseline plus each TailGuard analyzer alone and plus
 // all six, and prints the process CPU each configuration took (median of ROUNDS, configurations
@@ -66,47 +67,118 @@ if (args.Length > 2 && args[2] == "profile")
     return;
 }
 
-// "firstlook": the secret-flow analyzer's once-per-compilation first look (SourceNames.Build) alone, on a compilation
-// whose declarations the compiler has already completed, so what is timed is the look itself and not the symbol and
-// attribute binding it would otherwise trigger first (work the compile does anyway). ROUNDS timed runs after a warm-up,
-// this build's and COMPARE_WITH's interleaved: the median wall time and the bytes the thread allocated. Reached by
-// reflection: the type is internal, and COMPARE_WITH's is another assembly's.
-if (args.Length > 2 && args[2] == "firstlook")
+// "ownwork": what TailGuard's two flow analyzers do themselves, without the compiler work they trigger first in a build. On a
+// compilation whose declarations are complete (the symbol and attribute binding the first look would otherwise trigger,
+// which the compile does anyway) and whose bodies are bound (the build's own analyzers bind them; analyzers share the
+// bound trees), ROUNDS timed runs after a warm-up, with COMPARE_WITH's build interleaved, of (1) the once-per-compilation
+// first look (SourceNames.Build), (2) its analysis of every code block of the sources that are not generated, as the
+// driver hands them over (control-flow graphs, taint runs, callee summaries), and (3) the allocation analyzer's analysis of
+// the blocks on hot paths (allocation detection, callee allocation summaries). Prints medians of the wall time, of the GC
+// pauses inside it (any thread's collections stop this one) and of the bytes this thread allocated. Reached by
+// reflection: the types are internal, and COMPARE_WITH's are another assembly's.
+if (args.Length > 2 && args[2] == "ownwork")
 {
     compilation.GetDeclarationDiagnostics();
+    var blocks = SecretFlowBlocks(compilation);
     var builds = new List<(string Name, System.Reflection.Assembly Assembly)> { ("this build", typeof(SecretFlowAnalyzer).Assembly) };
     if (Environment.GetEnvironmentVariable("COMPARE_WITH") is { Length: > 0 } path)
     {
         builds.Add(("COMPARE_WITH", new IsolatedAnalyzers(Path.GetFullPath(path)).LoadFromAssemblyPath(Path.GetFullPath(path))));
     }
 
-    var milliseconds = builds.Select(_ => new List<double>()).ToArray();
-    var megabytes = builds.Select(_ => new List<double>()).ToArray();
+    const System.Reflection.BindingFlags Internal = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Instance;
+    var samples = builds.Select(_ => new Dictionary<string, List<double>>()).ToArray();
+    var reported = new int[builds.Count];
+    var hot = 0;
     for (var round = 0; round <= rounds; round++)
     {
         for (var b = 0; b < builds.Count; b++)
         {
             var assembly = builds[b].Assembly;
-            const System.Reflection.BindingFlags Internal = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Instance;
             var symbols = assembly.GetType("TailGuard.Analyzers.Common.TailGuardSymbols", throwOnError: true)!.GetMethod("TryCreate", Internal)!.Invoke(null, [compilation]);
-            var engine = Activator.CreateInstance(assembly.GetType("TailGuard.Analyzers.SecretFlow.SecretFlowEngine", throwOnError: true)!, Internal, null, [symbols, compilation], null);
-            var build = assembly.GetType("TailGuard.Analyzers.SecretFlow.SourceNames", throwOnError: true)!.GetMethod("Build", Internal)!;
-            var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-            var started = Stopwatch.GetTimestamp();
-            build.Invoke(null, [engine]);
-            if (round > 0)
+            var engineType = assembly.GetType("TailGuard.Analyzers.SecretFlow.SecretFlowEngine", throwOnError: true)!;
+            var engine = Activator.CreateInstance(engineType, Internal, null, [symbols, compilation], null);
+            // The engine's first look is built once, by the first block it analyzes: asked for here, it is timed alone.
+            var firstLook = engineType.GetField("_sourceNames", Internal)!.GetValue(engine)!;
+            var analyze = engineType.GetMethod("Analyze", Internal)!;
+            // Fresh models, bound before the clock starts, as the driver's are by the time a TailGuard callback runs.
+            var models = compilation.SyntaxTrees.ToDictionary(tree => tree, tree => compilation.GetSemanticModel(tree));
+            foreach (var (owner, block) in blocks)
             {
-                milliseconds[b].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                megabytes[b].Add((GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / 1e6);
+                models[block.SyntaxTree].GetOperation(block);
+            }
+
+            // The allocation analyzer's per-compilation state and its per-block analysis, as its compilation-start action
+            // builds and calls them: the hot blocks are found first, untimed (the scope's attribute lookups are the
+            // compile's work too).
+            var scope = Activator.CreateInstance(assembly.GetType("TailGuard.Analyzers.Common.HotPathScope", throwOnError: true)!, Internal, null, [symbols], null)!;
+            var detector = Activator.CreateInstance(assembly.GetType("TailGuard.Analyzers.Allocations.AllocationDetector", throwOnError: true)!, Internal, null, [symbols], null)!;
+            var summaries = Activator.CreateInstance(assembly.GetType("TailGuard.Analyzers.Allocations.CalleeAllocationSummaries", throwOnError: true)!, Internal, null, [compilation, detector, scope], null)!;
+            var isHotPath = scope.GetType().GetMethod("IsHotPath", Internal)!;
+            var hotPathAnalyze = assembly.GetType("TailGuard.Analyzers.Allocations.HotPathAllocationAnalyzer", throwOnError: true)!.GetMethod("Analyze", Internal)!;
+            var hotBlocks = blocks.Where(block => (bool)isHotPath.Invoke(scope, [block.Owner])!).ToList();
+
+            var count = 0;
+            Action<Diagnostic> report = _ => count++;
+            Measure("first look", () => firstLook.GetType().GetProperty("Value")!.GetValue(firstLook));
+            Measure("every block", () =>
+            {
+                foreach (var (owner, block) in blocks)
+                {
+                    analyze.Invoke(engine, [owner, block, models[block.SyntaxTree], report, CancellationToken.None]);
+                }
+            });
+            Measure("hot blocks (allocations)", () =>
+            {
+                foreach (var (owner, block) in hotBlocks)
+                {
+                    if (models[block.SyntaxTree].GetOperation(block) is { } body)
+                    {
+                        hotPathAnalyze.Invoke(null, [owner, body, detector, summaries, report]);
+                    }
+                }
+            });
+            reported[b] = count;
+            hot = hotBlocks.Count;
+
+            void Measure(string part, Action work)
+            {
+                var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                var pausedBefore = GC.GetTotalPauseDuration();
+                var started = Stopwatch.GetTimestamp();
+                work();
+                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                if (round == 0)
+                {
+                    return;
+                }
+
+                Add(part + " ms", elapsed);
+                Add(part + " GC pause ms", (GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds);
+                Add(part + " MB", (GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / 1e6);
+            }
+
+            void Add(string key, double value)
+            {
+                if (!samples[b].TryGetValue(key, out var list))
+                {
+                    samples[b][key] = list = [];
+                }
+
+                list.Add(value);
             }
         }
     }
 
+    Console.WriteLine($"{blocks.Count} code blocks outside generated files, {hot} of them on hot paths");
     for (var b = 0; b < builds.Count; b++)
     {
-        milliseconds[b].Sort();
-        megabytes[b].Sort();
-        Console.WriteLine($"{builds[b].Name,-12} first look median {milliseconds[b][rounds / 2],6:F1} ms (min {milliseconds[b][0]:F1}, max {milliseconds[b][^1]:F1}), {megabytes[b][rounds / 2]:F2} MB allocated");
+        Console.WriteLine($"{builds[b].Name}: {reported[b]} diagnostics");
+        foreach (var (key, list) in samples[b])
+        {
+            list.Sort();
+            Console.WriteLine($"  {key,-26} median {list[rounds / 2],8:F1}  (min {list[0]:F1}, max {list[^1]:F1})");
+        }
     }
 
     return;
@@ -161,6 +233,45 @@ for (var c = 0; c < configurations.Count; c++)
         var telemetry = await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None);
         Console.WriteLine($"  {analyzer.GetType().Name,-38} {telemetry.ExecutionTime.TotalMilliseconds,8:F0} ms (driver's accounting)");
     }
+}
+
+// The code blocks of the files that are not generated, as the driver hands them to a code-block action: a method's,
+// an operator's or a constructor's declaration, an accessor, an expression-bodied property (its getter's), and a field
+// or a property with an initializer (the field's declaration, once per variable; the property's declaration).
+static List<(ISymbol Owner, SyntaxNode Block)> SecretFlowBlocks(Compilation compilation)
+{
+    var blocks = new List<(ISymbol, SyntaxNode)>();
+    foreach (var tree in compilation.SyntaxTrees.Where(tree => !tree.FilePath.EndsWith(".g.cs", StringComparison.OrdinalIgnoreCase)))
+    {
+        var model = compilation.GetSemanticModel(tree);
+        foreach (var node in tree.GetRoot().DescendantNodes(node => node is not (BaseMethodDeclarationSyntax or AccessorDeclarationSyntax)))
+        {
+            switch (node)
+            {
+                case BaseMethodDeclarationSyntax or AccessorDeclarationSyntax when model.GetDeclaredSymbol(node) is { } owner:
+                    blocks.Add((owner, node));
+                    break;
+                case PropertyDeclarationSyntax { ExpressionBody: { } body } property when model.GetDeclaredSymbol(property)?.GetMethod is { } getter:
+                    blocks.Add((getter, body));
+                    break;
+                case PropertyDeclarationSyntax { Initializer: not null } property when model.GetDeclaredSymbol(property) is { } owner:
+                    blocks.Add((owner, property));
+                    break;
+                case BaseFieldDeclarationSyntax field:
+                    foreach (var variable in field.Declaration.Variables)
+                    {
+                        if (variable.Initializer is not null && model.GetDeclaredSymbol(variable) is { } owner)
+                        {
+                            blocks.Add((owner, field));
+                        }
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    return blocks;
 }
 
 static DiagnosticAnalyzer[] AllTailGuardAnalyzers() =>
