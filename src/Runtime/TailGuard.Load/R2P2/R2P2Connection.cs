@@ -24,6 +24,7 @@ internal sealed class R2P2Connection : IAsyncDisposable, IDisposable
     // The call whose first packet each slot of the batch holds, for the transport to tell it its request id at the flush.
     private readonly IRequestIdListener?[] _queued;
     private long _receiveLoopErrors;
+    private int _requests;
 
     private R2P2Connection(R2P2Client client, TimestampingTransport transport)
     {
@@ -63,6 +64,14 @@ internal sealed class R2P2Connection : IAsyncDisposable, IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Counts one more pooled request of the generator and has the client own a call for each, and one more: a call goes
+    /// back to the client's pool only after its callback or continuation freed the generator's request, so a sender that
+    /// reuses the request at once, while the receive loop is descheduled in between, starts one call more than are in
+    /// flight (docs/load.md, "The sending thread"). Called where the generator makes a request, ahead of the sending thread.
+    /// </summary>
+    public void AddRequest() => Client.PrepareCalls(Interlocked.Increment(ref _requests) + 1);
 
     /// <summary>Starts a call whose result <paramref name="call"/> classifies: marks it so the transport tells it its request id.</summary>
     public void Start<TResult>(R2P2Call<TResult> call, Func<R2P2Client, ValueTask<TResult>> send)

@@ -66,7 +66,11 @@ public sealed class R2P2EchoTarget : LoadTarget
 
         public override long Faults => inner.Faults;
 
-        public override object? CreateRequestState(LoadRequest request) => new R2P2EchoCall(request, inner, target._payload.Length);
+        public override object? CreateRequestState(LoadRequest request)
+        {
+            inner.AddRequest();
+            return new R2P2EchoCall(request, inner, target._payload.Length);
+        }
 
         // The callback form: an echo request costs no task, no continuation and no allocation (docs/r2p2.md).
         public override void Send(LoadRequest request) => inner.StartEcho((R2P2EchoCall)request.State!, target._payload);

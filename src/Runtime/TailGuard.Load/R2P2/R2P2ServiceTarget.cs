@@ -100,7 +100,10 @@ public sealed class R2P2ServiceTarget<TClient, TResult> : LoadTarget
         public override long Faults => inner.Faults;
 
         public override object? CreateRequestState(LoadRequest request)
-            => new ServiceSend(inner, new R2P2Call<TResult>(request, inner, target._classify), client, batchClient, target._call);
+        {
+            inner.AddRequest();
+            return new ServiceSend(inner, new R2P2Call<TResult>(request, inner, target._classify), client, batchClient, target._call);
+        }
 
         public override void Send(LoadRequest request) => ((ServiceSend)request.State!).Send();
 

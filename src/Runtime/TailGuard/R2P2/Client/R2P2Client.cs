@@ -32,6 +32,7 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
     private readonly Security.ClientAuthenticator? _authenticator;
     private readonly ReceiveLoop _loop;
     private int _freeCount;
+    private int _calls; // calls the pool has made and still owns (in flight or free), under _freeSync
     private int _disposed;
     private int _inFlight; // the protocol's count, written under _sync, read without it to refuse early
 
@@ -405,6 +406,42 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
             {
                 _free[_freeCount++] = call;
             }
+            else
+            {
+                _calls--; // dropped: the pool no longer owns it
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes pooled calls until the client owns at least <paramref name="count"/> (in flight and free; at most
+    /// <see cref="R2P2ClientOptions.MaxInFlight"/>), so that a thread starting calls never makes one itself. Call it off
+    /// the thread whose allocations matter, before that thread starts calls, and again when it will keep more in flight.
+    /// A callback runs before its call returns to the pool: a caller that starts a new call as soon as a callback tells it
+    /// one ended (a closed loop, a load generator's bounded pool) needs one call more than it keeps in flight
+    /// (docs/r2p2.md, "Calls for load generators"). Safe on any thread.
+    /// </summary>
+    /// <param name="count">How many calls the pool should own.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
+    public void PrepareCalls(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        count = Math.Min(count, _free.Length);
+        while (true)
+        {
+            lock (_freeSync)
+            {
+                if (_calls >= count)
+                {
+                    return;
+                }
+
+                _calls++;
+            }
+
+            ReturnCall(CreateCall());
         }
     }
 
@@ -647,8 +684,15 @@ public sealed class R2P2Client : IAsyncDisposable, IDisposable
                 _free[_freeCount] = null!;
                 return call;
             }
+
+            _calls++;
         }
 
+        return CreateCall();
+    }
+
+    private PendingCall CreateCall()
+    {
         var trailer = _authenticator is null ? 0 : Security.AuthenticatedWire.RequestTrailerLength;
         var writer = new MessageWriter(_transport, _options.RequestPayloadSize, Fragmenter.MaxMessageLength(MessageType.Request, _options.RequestPayloadSize), trailer);
         return new PendingCall(this, writer, _options.RunContinuationsAsynchronously);
