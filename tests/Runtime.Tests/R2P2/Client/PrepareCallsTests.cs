@@ -15,10 +15,8 @@ public sealed class PrepareCallsTests
 {
     private static readonly ReadOnlyMemory<byte> Payload = new byte[64];
 
-    public static TheoryData<string> Networks => ["in-memory", "udp-loopback"];
-
     [Theory]
-    [MemberData(nameof(Networks))]
+    [MemberData(nameof(ZeroAllocationTests.Networks), MemberType = typeof(ZeroAllocationTests))]
     public void A_call_started_while_a_callback_runs_takes_a_prepared_call_and_allocates_nothing(string networkName)
     {
         TestNetwork network = networkName == "in-memory" ? new InMemoryTestNetwork() : new UdpTestNetwork();
