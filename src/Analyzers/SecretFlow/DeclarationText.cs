@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace TailGuard.Analyzers.SecretFlow;
@@ -81,35 +82,19 @@ internal static class DeclarationText
         return declaresAttribute;
     }
 
-    // Whether the word at start is a name the declaration declares (SourceNames' token walk skips the same tokens): a
-    // method's, a property's, an event's, a constructor's; a field's or an event field's variables'.
+    // Whether the word at start is a name the declaration declares: the identifier token there is one SourceNames' token
+    // walk skips (SourceNames.IsOwnName). A declaration's own names are its children, a field's are its variables'; the
+    // token is reached through them, never by descending into a body.
     private static bool IsOwnName(SyntaxNode declaration, int start)
     {
-        switch (declaration)
+        var child = declaration.ChildThatContainsPosition(start);
+        while (child.AsNode() is VariableDeclarationSyntax or VariableDeclaratorSyntax)
         {
-            case BaseFieldDeclarationSyntax field:
-                foreach (var variable in field.Declaration.Variables)
-                {
-                    if (variable.Identifier.SpanStart == start)
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            case MethodDeclarationSyntax method:
-                return method.Identifier.SpanStart == start;
-            case PropertyDeclarationSyntax property:
-                return property.Identifier.SpanStart == start;
-            case EventDeclarationSyntax @event:
-                return @event.Identifier.SpanStart == start;
-            case ConstructorDeclarationSyntax constructor:
-                return constructor.Identifier.SpanStart == start;
-            case DestructorDeclarationSyntax destructor:
-                return destructor.Identifier.SpanStart == start;
-            default:
-                return false;
+            child = child.AsNode()!.ChildThatContainsPosition(start);
         }
+
+        return child.IsToken && child.AsToken() is var token && token.SpanStart == start &&
+            token.IsKind(SyntaxKind.IdentifierToken) && SourceNames.IsOwnName(token, declaration);
     }
 
     /// <summary>

@@ -246,7 +246,7 @@ internal sealed class SecretFlowEngine
     /// its one declaration, not a constructor (whose graphs add the initializers it runs) nor a partial method's other part.
     /// </summary>
     private static bool IsWholeBody(IMethodSymbol method, SyntaxNode root) =>
-        method.MethodKind is not (MethodKind.Constructor or MethodKind.StaticConstructor or MethodKind.LocalFunction) &&
+        method.MethodKind is not (MethodKind.Constructor or MethodKind.StaticConstructor) &&
         method.PartialDefinitionPart is null && method.PartialImplementationPart is null &&
         method.DeclaringSyntaxReferences is { Length: 1 } references && references[0].GetSyntax() == root;
 

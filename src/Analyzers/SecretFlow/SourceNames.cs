@@ -517,9 +517,12 @@ internal sealed class SourceNames
         return declaresAttribute;
     }
 
-    // The name the declaration declares (a method's, a property's, a field's variables'): a body that mentions no other
-    // name reads no source and calls nothing by name (a recursive call writes the name again, inside the body).
-    private static bool IsOwnName(SyntaxToken token, SyntaxNode root) =>
+    /// <summary>
+    /// Whether <paramref name="token"/> is a name <paramref name="root"/> declares (a method's, a property's, a field's
+    /// variables'): a body that mentions no other name reads no source and calls nothing by name (a recursive call writes
+    /// the name again, inside the body).
+    /// </summary>
+    internal static bool IsOwnName(SyntaxToken token, SyntaxNode root) =>
         token.Parent == root || (token.Parent is VariableDeclaratorSyntax { Parent.Parent: var declaration } && declaration == root);
 
     /// <summary>
