@@ -48,10 +48,12 @@ configurations.Add(("baseline + all six TailGuard analyzers", () => [new WalkEve
 
 // COMPARE_WITH=path/to/TailGuard.Analyzers.dll (another build, e.g. main's): its six analyzers, loaded side by side in
 // their own load context, are one more configuration, interleaved with this build's: an A/B in one process.
-if (Environment.GetEnvironmentVariable("COMPARE_WITH") is { Length: > 0 } other)
+var compared = Environment.GetEnvironmentVariable("COMPARE_WITH") is { Length: > 0 } other
+    ? new IsolatedAnalyzers(Path.GetFullPath(other)).LoadFromAssemblyPath(Path.GetFullPath(other))
+    : null;
+if (compared is not null)
 {
-    var assembly = new IsolatedAnalyzers(Path.GetFullPath(other)).LoadFromAssemblyPath(Path.GetFullPath(other));
-    var types = assembly.GetTypes().Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.IsPublic).ToArray();
+    var types = compared.GetTypes().Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.IsPublic).ToArray();
     configurations.Add(($"baseline + all {types.Length} from COMPARE_WITH", () =>
         [new WalkEveryOperation(), .. types.Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)]));
     // The A/B alone: baseline, this build, the other build.
@@ -79,11 +81,11 @@ if (args.Length > 2 && args[2] == "profile")
 if (args.Length > 2 && args[2] == "ownwork")
 {
     compilation.GetDeclarationDiagnostics();
-    var blocks = SecretFlowBlocks(compilation);
+    var blocks = CodeBlocks(compilation);
     var builds = new List<(string Name, System.Reflection.Assembly Assembly)> { ("this build", typeof(SecretFlowAnalyzer).Assembly) };
-    if (Environment.GetEnvironmentVariable("COMPARE_WITH") is { Length: > 0 } path)
+    if (compared is not null)
     {
-        builds.Add(("COMPARE_WITH", new IsolatedAnalyzers(Path.GetFullPath(path)).LoadFromAssemblyPath(Path.GetFullPath(path))));
+        builds.Add(("COMPARE_WITH", compared));
     }
 
     const System.Reflection.BindingFlags Internal = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Instance;
@@ -238,7 +240,7 @@ for (var c = 0; c < configurations.Count; c++)
 // The code blocks of the files that are not generated, as the driver hands them to a code-block action: a method's,
 // an operator's or a constructor's declaration, an accessor, an expression-bodied property (its getter's), and a field
 // or a property with an initializer (the field's declaration, once per variable; the property's declaration).
-static List<(ISymbol Owner, SyntaxNode Block)> SecretFlowBlocks(Compilation compilation)
+static List<(ISymbol Owner, SyntaxNode Block)> CodeBlocks(Compilation compilation)
 {
     var blocks = new List<(ISymbol, SyntaxNode)>();
     foreach (var tree in compilation.SyntaxTrees.Where(tree => !tree.FilePath.EndsWith(".g.cs", StringComparison.OrdinalIgnoreCase)))
