@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using System.Threading.Tasks;
 using TailGuard.R2P2;
 using TailGuard.Tests.R2P2.Infrastructure;
 
@@ -54,15 +55,35 @@ public sealed class PrepareCallsTests
     }
 
     [Fact]
-    public void A_negative_count_is_refused_and_a_count_above_max_in_flight_is_capped()
+    public void A_negative_count_is_refused()
     {
         var network = new InMemoryTestNetwork();
         using var server = network.Bind();
-        using var client = new R2P2Client(network.Bind(), server.LocalAddress, new R2P2ClientOptions { MaxInFlight = 4 });
+        using var client = new R2P2Client(network.Bind(), server.LocalAddress);
 
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => client.PrepareCalls(-1));
         Assert.Equal("count", error.ParamName);
-        client.PrepareCalls(1_000_000); // capped at MaxInFlight: the pool holds no more than that
+    }
+
+    [Fact]
+    public void The_pool_stops_at_max_in_flight_and_calls_it_owns_are_not_made_again()
+    {
+        var network = new InMemoryTestNetwork();
+        using var server = network.Bind();
+        R2P2Client Client() => new(network.Bind(), server.LocalAddress, new R2P2ClientOptions { MaxInFlight = 4 });
+        using (var warm = Client())
+        {
+            BytesMadeBy(() => warm.PrepareCalls(4)); // the first preparation of the process pays for its code
+        }
+
+        using var exact = Client();
+        using var capped = Client();
+        var four = BytesMadeBy(() => exact.PrepareCalls(4));
+        var million = BytesMadeBy(() => capped.PrepareCalls(1_000_000));
+
+        Assert.True(four > 0, "preparing four calls made nothing");
+        Assert.Equal(four, million);
+        Assert.Equal(0, BytesMadeBy(() => exact.PrepareCalls(4)));
     }
 
     [Fact]
@@ -74,6 +95,19 @@ public sealed class PrepareCallsTests
         client.Dispose();
 
         Assert.Throws<ObjectDisposedException>(() => client.PrepareCalls(1));
+    }
+
+    // What the thread running prepare allocated; a preparation that never stops fails here instead of hanging the run.
+    private static long BytesMadeBy(Action prepare)
+    {
+        var made = Task.Run(() =>
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            prepare();
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        });
+        Assert.True(made.Wait(Payloads.Generous), "PrepareCalls did not return");
+        return made.Result;
     }
 
     private sealed class CountingCallback : IR2P2CallCallback
