@@ -84,26 +84,37 @@ rule_ids() {
   grep -ohE "\"$1[0-9]{3}\"" "$repo/src/Analyzers/Rules/DiagnosticRules.cs" | tr -d '"' | sort -u | paste -sd ';' | sed 's/;/%3B/g'
 }
 
+# Adds to the array named $1 the MSBuild properties that make configuration $3 of project $2 (none adds nothing);
+# status 1 for a name it does not know, which would otherwise be built with no TailGuard component and reported as if it
+# had one.
+configuration_properties() {
+  local -n properties=$1
+  local project=$2 configuration=$3
+  case $configuration in
+    none) ;;
+    analyzers) properties+=(-p:TailGuardAnalyzersPath="$work/TailGuard.Analyzers.dll") ;;
+    generators) properties+=(-p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll") ;;
+    both | nohotpath | nosecretflow)
+      properties+=(-p:TailGuardAnalyzersPath="$work/TailGuard.Analyzers.dll" -p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll")
+      case $configuration in
+        nohotpath) properties+=(-p:TailGuardNoWarn="$(rule_ids TG3)") ;;
+        nosecretflow) properties+=(-p:TailGuardNoWarn="$(rule_ids TG4)") ;;
+      esac ;;
+    compare) properties+=(-p:TailGuardAnalyzersPath="$work/compare/$(basename "${COMPARE_WITH:-}")" -p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll") ;;
+    stubs) properties+=(-p:TailGuardStubsPath="$work/stubs/$(basename "$project" .csproj)") ;;
+    emit) properties+=(-p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll" -p:EmitCompilerGeneratedFiles=true
+                       -p:CompilerGeneratedFilesOutputPath="$work/emitted") ;;
+    *) return 1 ;;
+  esac
+}
+
 # One compile of the project alone (dependencies already built); prints the Csc task time and the compiler server's
 # CPU time during it, in ms.
 compile() {
   local project=$1 configuration=$2 log=$3
   local inject=(-p:CustomAfterMicrosoftCommonTargets="$here/AddTailGuardAnalyzers.targets"
                 -p:TailGuardAnalyzedProject="$(basename "$project" .csproj)")
-  case $configuration in
-    analyzers) inject+=(-p:TailGuardAnalyzersPath="$work/TailGuard.Analyzers.dll") ;;
-    generators) inject+=(-p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll") ;;
-    both | nohotpath | nosecretflow)
-      inject+=(-p:TailGuardAnalyzersPath="$work/TailGuard.Analyzers.dll" -p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll")
-      case $configuration in
-        nohotpath) inject+=(-p:TailGuardNoWarn="$(rule_ids TG3)") ;;
-        nosecretflow) inject+=(-p:TailGuardNoWarn="$(rule_ids TG4)") ;;
-      esac ;;
-    compare) inject+=(-p:TailGuardAnalyzersPath="$work/compare/$(basename "$COMPARE_WITH")" -p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll") ;;
-    stubs) inject+=(-p:TailGuardStubsPath="$work/stubs/$(basename "$project" .csproj)") ;;
-    emit) inject+=(-p:TailGuardGeneratorsPath="$work/TailGuard.Generators.dll" -p:EmitCompilerGeneratedFiles=true
-                   -p:CompilerGeneratedFilesOutputPath="$work/emitted") ;;
-  esac
+  configuration_properties inject "$project" "$configuration" || { echo "unknown configuration: $configuration" >&2; exit 2; }
   local cpu_before cpu_after
   cpu_before=$(server_cpu_ms)
   dotnet build "$project" -c Release --no-dependencies --no-incremental --no-restore -nologo -v d -clp:PerformanceSummary \
@@ -184,10 +195,11 @@ measure() {
   local name=$1 project=$2 configurations
   configurations=(${CONFIGURATIONS:-none stubs analyzers generators both ${COMPARE_WITH:+compare}})
   [[ " ${configurations[*]} " == *" stubs "* ]] || configurations=(stubs "${configurations[@]}")
-  local known=" none stubs analyzers generators both compare nohotpath nosecretflow " c
+  local c probe
   for c in "${configurations[@]}"; do
-    # A name compile() does not know would be built with no TailGuard component and reported as if it had one.
-    [[ "$known" == *" $c "* ]] || { echo "unknown configuration: $c (known:$known)" >&2; exit 2; }
+    # Refused before any build, not after the first runs.
+    probe=()
+    configuration_properties probe "$project" "$c" || { echo "unknown configuration: $c" >&2; exit 2; }
   done
   if [[ " ${configurations[*]} " == *" compare "* && -z "${COMPARE_WITH:-}" ]]; then echo "the compare configuration needs COMPARE_WITH" >&2; exit 2; fi
   dotnet build "$project" -c Release -v q -nologo "${server[@]}" >/dev/null   # dependencies, restore, and a warm compiler server
