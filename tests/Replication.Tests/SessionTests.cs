@@ -57,7 +57,9 @@ public sealed class SessionTests : IAsyncLifetime
         await StartNodeAsync(maxSessions: 16);
         var marker = Encoding.UTF8.GetBytes("lost-key");
         var transport = new LosingTransport(UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0)), packet => packet.Span.IndexOf(marker) >= 0);
-        var options = new ReplicatedClientOptions { AttemptTimeout = TimeSpan.FromMilliseconds(200), Timeout = TimeSpan.FromMilliseconds(200) };
+        // One attempt per call (the attempt lasts the whole call), and long enough that the calls after the lost one
+        // are answered on a busy machine: 200 ms timed out a session's first write there.
+        var options = new ReplicatedClientOptions { AttemptTimeout = TimeSpan.FromSeconds(2), Timeout = TimeSpan.FromSeconds(2) };
         await using var client = new ReplicatedClient(transport, [PacketAddress.FromEndPoint(Member)], options);
         var store = new ClusterKeyValueClient(client);
 
