@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.IO;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Tasks;
@@ -82,6 +83,34 @@ public sealed class CommandLineTests
         Assert.Single(result.ErrorLines);
         Assert.Contains($"no response from r2p2://{silent.LocalAddress}", result.ErrorLines[0], StringComparison.Ordinal);
         Assert.True(result.HasNoStackTrace, result.ToString());
+    }
+
+    [Fact]
+    public async Task Load_refuses_an_output_it_cannot_write_before_it_measures_and_leaves_the_other_outputs_as_they_were()
+    {
+        // A target that never answers: had the outputs been checked after the probe, the error would be the probe's.
+        using var silent = Servers.BlackHole();
+        var folder = Directory.CreateTempSubdirectory("tg-load-outputs-");
+        try
+        {
+            var kept = Path.Combine(folder.FullName, "kept.csv");
+            File.WriteAllText(kept, "an earlier run");
+            var fresh = Path.Combine(folder.FullName, "fresh.svg");
+            var blocked = Directory.CreateDirectory(Path.Combine(folder.FullName, "run.json")).FullName; // a folder where the file would go
+
+            var result = await ToolRun.InProcessAsync("load", "--target", $"r2p2://{silent.LocalAddress}", "--rates", "1k", "--csv", kept, "--json", blocked, "--plot", fresh);
+
+            Assert.True(result.ExitCode == 1, result.ToString());
+            Assert.Single(result.ErrorLines);
+            Assert.StartsWith($"tailguard load: cannot write {blocked}", result.ErrorLines[0], StringComparison.Ordinal);
+            Assert.True(result.HasNoStackTrace, result.ToString());
+            Assert.Equal("an earlier run", File.ReadAllText(kept));
+            Assert.False(File.Exists(fresh), "the check left the file it made behind");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     [Fact]

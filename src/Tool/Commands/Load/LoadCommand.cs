@@ -94,6 +94,7 @@ internal static class LoadCommand
         }).ToArray();
         var options = o.GeneratorOptions(parse);
         var agents = parse.GetValue(o.Agents) ?? [];
+        CheckOutputs(parse, o);
         var progress = ProgressDisplay.For(output);
         var environment = LoadEnvironment.Capture();
         progress.WriteLine(string.IsNullOrEmpty(environment.LoadAverage) ? $"{environment.Machine}, {environment.Processors} processors" : $"{environment.Machine}, {environment.Processors} processors, load average {environment.LoadAverage}");
@@ -177,18 +178,37 @@ internal static class LoadCommand
                $"p99 under 1 ms with no errors (checks passed) up to {(fast is { } within ? LoadReport.ShortRate(within) + " requests/s" : "no rate")}";
     }
 
+    /// <summary>
+    /// Refuses a <c>--csv</c>, <c>--json</c> or <c>--plot</c> file that cannot be written before any point is measured,
+    /// not after a sweep of minutes: each is opened for writing (its folder made) without losing what an existing file
+    /// holds, and a file made only for the check is removed again.
+    /// </summary>
+    private static void CheckOutputs(ParseResult parse, LoadOptions o)
+    {
+        var paths = (parse.GetValue(o.Csv) ?? []).Concat(parse.GetValue(o.Json) ?? []).Concat(parse.GetValue(o.Plot) ?? []);
+        foreach (var path in paths)
+        {
+            var existed = File.Exists(path);
+            Open(path, FileMode.OpenOrCreate).Dispose();
+            if (!existed)
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
     private static void Write(LoadReport report, ParseResult parse, LoadOptions o, TextWriter output)
     {
         foreach (var path in parse.GetValue(o.Csv) ?? [])
         {
-            using var writer = new StreamWriter(Create(path));
+            using var writer = new StreamWriter(Open(path, FileMode.Create));
             LoadReportWriter.WriteCsv(report, writer);
             output.WriteLine($"wrote {path}");
         }
 
         foreach (var path in parse.GetValue(o.Json) ?? [])
         {
-            using var stream = Create(path);
+            using var stream = Open(path, FileMode.Create);
             LoadReportWriter.WriteJson(report, stream);
             output.WriteLine($"wrote {path}");
         }
@@ -208,7 +228,7 @@ internal static class LoadCommand
         }
     }
 
-    private static FileStream Create(string path)
+    private static FileStream Open(string path, FileMode mode)
     {
         try
         {
@@ -218,7 +238,7 @@ internal static class LoadCommand
                 Directory.CreateDirectory(directory);
             }
 
-            return File.Create(path);
+            return new FileStream(path, mode, FileAccess.Write);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
