@@ -12,7 +12,7 @@ namespace TailGuard.Replication.Tests.Node;
 /// <see cref="ReplicatedNode.RunAsync"/> (docs/replication.md, "A failed Raft engine"): a node whose Raft engine failed
 /// is disposed and started again from its data directory with a fresh state, which it rebuilds from disk; cancelling
 /// stops it. The failure is injected where the watch reports one (a real one takes a loaded multi-process cluster:
-/// RaftFailureTests), so what is tested here is the host's part.
+/// RaftFailureTests), so what is tested here is the host's part, with what a stopped node reports for the host to print.
 /// </summary>
 public sealed class RunAsyncTests : IDisposable
 {
@@ -87,6 +87,41 @@ public sealed class RunAsyncTests : IDisposable
         await running.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(2, starts.Count);
         Assert.Contains("raft=ok", second.DescribeStatus(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AStoppedNodeStillReportsTheTermItReached()
+    {
+        // What `tailguard cluster node` prints when it stops: a closed log answers term 0, which the node must not repeat.
+        // Two members, because DotNext makes a lone member leader without an election (term 0).
+        var members = FreePorts.Pick(IPAddress.Loopback, 2);
+        var nodes = new List<ReplicatedNode>();
+        try
+        {
+            for (var self = 0; self < members.Count; self++)
+            {
+                var options = new ReplicatedNodeOptions { Members = members, Self = self, DataDirectory = Path.Combine(_directory, $"node{self}") };
+                var store = new ClusterKeyValueStore();
+                nodes.Add(await ReplicatedNode.StartAsync(options, new ClusterKeyValueDispatcher(store), store));
+            }
+
+            Assert.True(await nodes[0].WaitForLeaderAsync(TimeSpan.FromSeconds(30)) >= 0, "no leader was elected");
+            var term = nodes[0].Term;
+            Assert.True(term > 0, $"an elected leader's term is at least 1, not {term}");
+
+            await nodes[0].DisposeAsync();
+
+            var stopped = nodes[0].Term;
+            Assert.True(stopped >= term, $"the stopped node reports term {stopped}, below the {term} it had reached");
+            Assert.Contains($"term={stopped} ", nodes[0].DescribeStatus(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+        }
     }
 
     [Fact]

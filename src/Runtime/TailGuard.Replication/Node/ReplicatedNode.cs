@@ -75,6 +75,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
     private long _unreplicatedIndex;
     private int _leader = -1;
     private int _disposed;
+    private long _termAtStop = -1; // set once the log is closed: a closed log answers 0
 
     private ReplicatedNode(ReplicatedNodeOptions options, IReplicatedService service, IReplicatedState state)
     {
@@ -144,8 +145,8 @@ public sealed class ReplicatedNode : IAsyncDisposable
     /// <summary>The index of the member this node believes leads, or -1 when it knows of none.</summary>
     public int LeaderIndex => _options.Mode == ReplicationMode.Unreplicated ? Self : Volatile.Read(ref _leader);
 
-    /// <summary>This node's current Raft term (0 unreplicated).</summary>
-    public long Term => _wal is null ? 0 : ((IPersistentState)_wal).Term;
+    /// <summary>This node's current Raft term (0 unreplicated); once the node is disposed, the last term it had.</summary>
+    public long Term => _wal is null ? 0 : Interlocked.Read(ref _termAtStop) is >= 0 and var last ? last : ((IPersistentState)_wal).Term;
 
     /// <summary>The last log index applied to the state.</summary>
     public long AppliedIndex => _stateMachine is null
@@ -342,6 +343,7 @@ public sealed class ReplicatedNode : IAsyncDisposable
 
         if (_wal is not null)
         {
+            Interlocked.Exchange(ref _termAtStop, ((IPersistentState)_wal).Term); // Raft has stopped: the term is final
             await _wal.DisposeAsync().ConfigureAwait(false);
         }
 
