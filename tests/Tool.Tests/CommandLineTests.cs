@@ -58,6 +58,8 @@ public sealed class CommandLineTests
     [InlineData("--size: '2MiB' is not a size", "ping", "--size", "2MiB")]
     [InlineData("--parked-timeout must be longer than 0", "cluster", "node", "--members", "127.0.0.1:9000,127.0.0.1:9001,127.0.0.1:9002", "--id", "0", "--data", "unused", "--parked-timeout", "0ms")]
     [InlineData("--parked-timeout: '5' is not a duration with a unit", "cluster", "start", "--parked-timeout", "5")]
+    [InlineData("--data: '/etc/passwd' is a file, not a folder", "cluster", "node", "--members", "127.0.0.1:9000", "--id", "0", "--data", "/etc/passwd")]
+    [InlineData("--data: '/etc/passwd' is a file, not a folder", "cluster", "start", "--data", "/etc/passwd")]
     [InlineData("--multicast: '10.0.0.1:7200' is not an IPv4 multicast group", "cluster", "start", "--multicast", "10.0.0.1:7200")]
     [InlineData("--multicast: '239.1.2.3' is not HOST:PORT", "cluster", "node", "--members", "127.0.0.1:9000", "--id", "0", "--data", "unused", "--multicast", "239.1.2.3")]
     [InlineData("--multicast sends each call to every replica at once", "cluster", "bench", "--members", "127.0.0.1:9000", "--multicast", "239.1.2.3:7200", "--leader-only")]

@@ -54,7 +54,7 @@ internal static class ClusterNodeCommand
             {
                 Members = list,
                 Self = self,
-                DataDirectory = Path.GetFullPath(parse.GetValue(data)!),
+                DataDirectory = DataDirectory.Prepare(parse.GetValue(data)!),
                 Mode = settings.Mode.Get(parse),
                 Replies = settings.Replier.Get(parse),
                 LowerElectionTimeout = election,

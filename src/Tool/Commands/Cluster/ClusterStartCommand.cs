@@ -14,7 +14,8 @@ namespace TailGuard.Tool.Commands.Cluster;
 /// <summary>
 /// <c>tailguard cluster start [--nodes 3|5]</c>: a local cluster of the built-in store, one process per node, until
 /// Ctrl+C, SIGTERM or <c>--duration</c>; then every node process is killed and a temporary data directory removed.
-/// Prints the members list clients need and the first leader.
+/// Prints the members list clients need and the first leader. Fails (exit 1) when a node exits before there is a
+/// leader, or when every node has exited.
 /// </summary>
 internal static class ClusterStartCommand
 {
@@ -48,13 +49,35 @@ internal static class ClusterStartCommand
                 ? FreePorts.Pick(address, count)
                 : Enumerable.Range(0, count).Select(i => new IPEndPoint(address, first + i)).ToArray();
             var given = parse.GetValue(data);
-            var root = given is null ? Directory.CreateTempSubdirectory("tailguard-cluster-").FullName : Path.GetFullPath(given);
+            var root = given is null ? Directory.CreateTempSubdirectory("tailguard-cluster-").FullName : DataDirectory.Prepare(given);
             var list = string.Join(',', members.Select(m => m.ToString()));
             var processes = new List<NodeProcess>();
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken); // not disposed: a late exit may still cancel it
             if (duration.Get(parse) is var limit && limit > TimeSpan.Zero)
             {
                 stop.CancelAfter(limit);
+            }
+
+            // A node that exits before there is a leader failed to start, and so did the cluster; one that exits later
+            // is a failure the cluster rides out (kill the leader to watch a failover) until no node is left.
+            var running = count;
+            var led = false;
+            var failed = false;
+            var stopping = false; // from here on, nodes exit because this command kills them
+            void Exited(NodeProcess node)
+            {
+                if (Volatile.Read(ref stopping))
+                {
+                    return;
+                }
+
+                var left = Interlocked.Decrement(ref running);
+                Say(output, $"node {node.Index} exited with code {node.ExitCode}; {left} of {count} still running");
+                if (!Volatile.Read(ref led) || left == 0)
+                {
+                    Volatile.Write(ref failed, true);
+                    stop.Cancel();
+                }
             }
 
             try
@@ -64,26 +87,41 @@ internal static class ClusterStartCommand
                 {
                     var arguments = new List<string> { "--members", list, "--id", i.ToString(CultureInfo.InvariantCulture), "--data", Path.Combine(root, $"node{i}") };
                     arguments.AddRange(settings.Arguments(parse));
-                    processes.Add(NodeProcess.Start(i, arguments, output));
+                    processes.Add(NodeProcess.Start(i, arguments, output, Exited));
                 }
 
-                var leader = await WaitForLeaderAsync(members, TimeSpan.FromSeconds(30), stop.Token).ConfigureAwait(false);
-                Say(output, leader is null
-                    ? "no leader yet after 30 s: check the nodes' output above"
-                    : $"leader: {leader}; try: tailguard cluster status --members {list}");
+                var leader = await WaitForLeaderAsync(members, LeaderWait, stop.Token).ConfigureAwait(false);
+                Volatile.Write(ref led, leader is not null);
+                if (leader is not null)
+                {
+                    Say(output, $"leader: {leader}; try: tailguard cluster status --members {list}");
+                }
+                else if (!stop.IsCancellationRequested)
+                {
+                    Say(output, $"no leader yet after {LeaderWait.TotalSeconds:0} s: check the nodes' output above");
+                }
+
                 try
                 {
                     await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
-                    // Ctrl+C, SIGTERM or --duration.
+                    // Ctrl+C, SIGTERM, --duration or the nodes' exits.
+                }
+
+                if (Volatile.Read(ref failed))
+                {
+                    throw new ToolException(Volatile.Read(ref led)
+                        ? "every node exited: see their output above"
+                        : "a node exited before the cluster had a leader: see its output above");
                 }
 
                 return ExitCodes.Ok;
             }
             finally
             {
+                Volatile.Write(ref stopping, true);
                 foreach (var process in processes)
                 {
                     process.Dispose();
@@ -105,6 +143,9 @@ internal static class ClusterStartCommand
         });
         return command;
     }
+
+    /// <summary>How long <c>cluster start</c> waits for the first leader before it says there is none yet.</summary>
+    private static readonly TimeSpan LeaderWait = TimeSpan.FromSeconds(30);
 
     /// <summary>The status line of the member that says it leads, or null.</summary>
     public static async Task<string?> WaitForLeaderAsync(IReadOnlyList<IPEndPoint> members, TimeSpan timeout, CancellationToken cancellationToken)

@@ -8,11 +8,13 @@ namespace TailGuard.Tool.Commands.Cluster;
 
 /// <summary>
 /// A <c>tailguard cluster node</c> this tool started as a child process (<c>cluster start</c>): its output goes to the
-/// parent's, each line prefixed with the node's index; disposing kills it by its own process id.
+/// parent's, each line prefixed with the node's index; its exit, whoever caused it, is reported to the parent; disposing
+/// kills it by its own process id.
 /// </summary>
 internal sealed class NodeProcess : IDisposable
 {
     private readonly Process _process;
+    private int _exitCode;
 
     private NodeProcess(Process process, int index)
     {
@@ -26,8 +28,14 @@ internal sealed class NodeProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts this tool again as <c>cluster node</c> with <paramref name="arguments"/>.</summary>
-    public static NodeProcess Start(int index, IEnumerable<string> arguments, TextWriter output)
+    /// <summary>The exit code, once the exit was reported.</summary>
+    public int ExitCode => _exitCode;
+
+    /// <summary>
+    /// Starts this tool again as <c>cluster node</c> with <paramref name="arguments"/>; <paramref name="exited"/> is
+    /// called on a thread-pool thread when the process exits.
+    /// </summary>
+    public static NodeProcess Start(int index, IEnumerable<string> arguments, TextWriter output, Action<NodeProcess> exited)
     {
         var start = ThisTool();
         foreach (var argument in arguments)
@@ -35,13 +43,28 @@ internal sealed class NodeProcess : IDisposable
             start.ArgumentList.Add(argument);
         }
 
-        var process = new Process { StartInfo = start };
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var node = new NodeProcess(process, index);
         process.OutputDataReceived += (_, e) => Write(output, index, e.Data);
         process.ErrorDataReceived += (_, e) => Write(output, index, e.Data);
+        process.Exited += (_, _) =>
+        {
+            try
+            {
+                process.WaitForExit(); // the last lines of its output first: they say why it exited
+                node._exitCode = process.ExitCode;
+            }
+            catch (InvalidOperationException)
+            {
+                return; // disposed meanwhile: the parent's own stop
+            }
+
+            exited(node);
+        };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new NodeProcess(process, index);
+        return node;
     }
 
     public void Dispose()
