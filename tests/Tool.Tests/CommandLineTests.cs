@@ -116,6 +116,19 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Cluster_bench_against_members_that_do_not_answer_fails_in_one_line()
+    {
+        using var first = Servers.BlackHole();
+        using var second = Servers.BlackHole();
+        var members = $"{first.LocalAddress},{second.LocalAddress}";
+        var result = await ToolRun.InProcessAsync("cluster", "bench", "--members", members, "--duration", "1s");
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Single(result.ErrorLines);
+        Assert.StartsWith($"tailguard cluster bench: no member answered a status query (3 rounds of 1 s to {members})", result.ErrorLines[0], StringComparison.Ordinal);
+        Assert.True(result.HasNoStackTrace, result.ToString());
+    }
+
+    [Fact]
     public async Task Load_against_an_unreachable_grpc_server_fails_in_one_line()
     {
         var port = Servers.ClosedTcpPort();

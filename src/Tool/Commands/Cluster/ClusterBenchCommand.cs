@@ -1,8 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
+using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using TailGuard.Load;
@@ -50,6 +52,11 @@ internal static class ClusterBenchCommand
                 throw ToolException.Usage("--multicast sends each call to every replica at once; --leader-only sends it to one.");
             }
 
+            if (!await AnyMemberAnswersAsync(list, cancellationToken).ConfigureAwait(false))
+            {
+                throw new ToolException($"no member answered a status query ({ProbeRounds} rounds of {ProbeTimeout.TotalSeconds:0} s to {string.Join(',', list)}): is the cluster running (tailguard cluster start)?");
+            }
+
             await using var client = ReplicatedClient.CreateUdp(list, new ReplicatedClientOptions { FanOut = !parse.GetValue(leaderOnly), MulticastGroup = group, Timeout = TimeSpan.FromSeconds(10) });
             var store = new ClusterKeyValueClient(client);
             var keys = Enumerable.Range(0, 1024).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
@@ -60,9 +67,14 @@ internal static class ClusterBenchCommand
                 {
                     await store.PutAsync(key, value).ConfigureAwait(false); // what fetches read
                 }
-                catch (R2P2Exception) when (++preloadFailures < 8)
+                catch (R2P2Exception error)
                 {
-                    // A slow or busy cluster: a fetch of this key then finds nothing, which is still a read.
+                    // A slow or busy cluster: a fetch of this key then finds nothing, which is still a read. Eight
+                    // failures are a cluster that does not take writes.
+                    if (++preloadFailures == 8)
+                    {
+                        throw new ToolException($"the cluster did not take writes: {preloadFailures} of the first {Array.IndexOf(keys, key) + 1} failed (the last: {error.Message}); see tailguard cluster status --members {string.Join(',', list)}", error);
+                    }
                 }
             }
 
@@ -133,5 +145,25 @@ internal static class ClusterBenchCommand
             return completed > 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return command;
+    }
+
+    private const int ProbeRounds = 3;
+
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>Whether any member answers a status query in one of <see cref="ProbeRounds"/> rounds: a cluster that is not there is said at once, not after the preload's timeouts.</summary>
+    private static async Task<bool> AnyMemberAnswersAsync(IReadOnlyList<IPEndPoint> members, CancellationToken cancellationToken)
+    {
+        for (var round = 0; round < ProbeRounds; round++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var statuses = await Task.WhenAll(members.Select(m => ClusterStatusCommand.QueryAsync(m, ProbeTimeout))).ConfigureAwait(false);
+            if (statuses.Any(s => s is not null))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
