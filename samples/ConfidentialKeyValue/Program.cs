@@ -29,7 +29,7 @@ const string Usage = """
     """;
 
 return await SampleMain.RunAsync("ConfidentialKeyValue", () => RunAsync(CommandLine.Parse(
-    "ConfidentialKeyValue", args, ["--operations", "--concurrency", "--get-fraction", "--keys", "--value-size", "--seed", "--timeout-ms", "--loops", "--client-spin-us", "--server-spin-us"])));
+    null, args, ["--operations", "--concurrency", "--get-fraction", "--keys", "--value-size", "--seed", "--timeout-ms", "--loops", "--client-spin-us", "--server-spin-us"])));
 
 static async Task<int> RunAsync(CommandLine line)
 {

@@ -16,16 +16,16 @@ internal sealed class CommandLine
 {
     private readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
 
-    private CommandLine(string command) => Command = command;
+    private CommandLine(string? command) => Command = command;
 
-    /// <summary>The command the options belong to, for messages.</summary>
-    public string Command { get; }
+    /// <summary>The command the options belong to, for messages; null for a program without commands (its name already starts the message).</summary>
+    public string? Command { get; }
 
     /// <summary>Whether <c>--help</c> or <c>-h</c> was given.</summary>
     public bool Help { get; private set; }
 
     /// <summary>Parses <paramref name="args"/>, accepting only the options named in <paramref name="valued"/> and <paramref name="flags"/>.</summary>
-    public static CommandLine Parse(string command, ReadOnlySpan<string> args, IReadOnlyCollection<string> valued, IReadOnlyCollection<string>? flags = null)
+    public static CommandLine Parse(string? command, ReadOnlySpan<string> args, IReadOnlyCollection<string> valued, IReadOnlyCollection<string>? flags = null)
     {
         var line = new CommandLine(command);
         for (int i = 0; i < args.Length; i++)
@@ -39,7 +39,7 @@ internal sealed class CommandLine
             {
                 if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
                 {
-                    throw new UsageException($"{command}: {name} needs a value.");
+                    throw line.Usage($"{name} needs a value.");
                 }
 
                 line.Add(name, args[++i]);
@@ -50,7 +50,7 @@ internal sealed class CommandLine
             }
             else
             {
-                throw new UsageException(name.StartsWith('-') ? $"{command}: unknown option '{name}'." : $"{command}: unexpected argument '{name}'.");
+                throw line.Usage(name.StartsWith('-') ? $"unknown option '{name}'." : $"unexpected argument '{name}'.");
             }
         }
 
@@ -70,7 +70,7 @@ internal sealed class CommandLine
 
         return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= min && value <= max
             ? value
-            : throw new UsageException($"{Command}: {name} must be a whole number from {min} to {max} (got '{text}').");
+            : throw Usage($"{name} must be a whole number from {min} to {max} (got '{text}').");
     }
 
     /// <summary>A number from <paramref name="min"/> to <paramref name="max"/>, or <paramref name="fallback"/> when absent.</summary>
@@ -83,7 +83,7 @@ internal sealed class CommandLine
 
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value >= min && value <= max
             ? value
-            : throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{Command}: {name} must be a number from {min} to {max} (got '{text}')."));
+            : throw Usage(string.Create(CultureInfo.InvariantCulture, $"{name} must be a number from {min} to {max} (got '{text}')."));
     }
 
     /// <summary>An IPv4 <c>HOST:PORT</c> (the host a literal address or a name), or null when absent.</summary>
@@ -97,7 +97,7 @@ internal sealed class CommandLine
         int colon = text!.LastIndexOf(':');
         if (colon <= 0 || !ushort.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out ushort port) || port == 0)
         {
-            throw new UsageException($"{Command}: {name} must be HOST:PORT with a port from 1 to 65535 (got '{text}').");
+            throw Usage($"{name} must be HOST:PORT with a port from 1 to 65535 (got '{text}').");
         }
 
         string host = text[..colon];
@@ -115,7 +115,7 @@ internal sealed class CommandLine
 
         if (address is null || address.AddressFamily != AddressFamily.InterNetwork)
         {
-            throw new UsageException($"{Command}: {name}: '{host}' is not an IPv4 address or a name that resolves to one.");
+            throw Usage($"{name}: '{host}' is not an IPv4 address or a name that resolves to one.");
         }
 
         return PacketAddress.FromEndPoint(new IPEndPoint(address, port));
@@ -138,9 +138,11 @@ internal sealed class CommandLine
     {
         if (!_options.TryAdd(name, value))
         {
-            throw new UsageException($"{Command}: {name} is given twice.");
+            throw Usage($"{name} is given twice.");
         }
     }
+
+    private UsageException Usage(string message) => new(Command is null ? message : $"{Command}: {message}");
 }
 
 /// <summary>Bad arguments: the program prints one line naming the problem and exits with code 2.</summary>

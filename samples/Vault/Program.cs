@@ -18,7 +18,7 @@ const string Usage = """
     exit codes: 0 every check held, 1 a check failed, 2 bad arguments.
     """;
 
-return await SampleMain.RunAsync("Vault", () => Task.FromResult(CommandLine.Parse("Vault", args, []).Help ? SampleMain.Help(Usage) : Run()));
+return await SampleMain.RunAsync("Vault", () => Task.FromResult(CommandLine.Parse(null, args, []).Help ? SampleMain.Help(Usage) : Run()));
 
 static int Run()
 {

@@ -39,6 +39,7 @@ public sealed class ConfidentialKeyValueTests
         var run = await s_sample.RunAsync(arguments);
 
         run.AssertFailedInOneLine(2, message);
+        Assert.StartsWith($"ConfidentialKeyValue: {message}", run.ErrorLines[0], System.StringComparison.Ordinal); // the program's name once
         Assert.DoesNotContain("trust domain", run.StandardOutput, System.StringComparison.Ordinal);
     }
 

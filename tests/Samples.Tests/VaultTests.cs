@@ -27,6 +27,7 @@ public sealed class VaultTests
         var run = await s_sample.RunAsync(arguments);
 
         run.AssertFailedInOneLine(2, message);
+        Assert.StartsWith($"Vault: {message}", run.ErrorLines[0], System.StringComparison.Ordinal); // the program's name once
         Assert.DoesNotContain("measurement", run.StandardOutput, System.StringComparison.Ordinal);
     }
 
