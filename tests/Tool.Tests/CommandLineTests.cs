@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Tasks;
@@ -116,7 +117,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task Cluster_bench_against_members_that_do_not_answer_fails_in_one_line()
+    public async Task Cluster_bench_against_members_that_do_not_answer_fails_in_one_line_without_waiting_for_its_writes()
     {
         using var first = Servers.BlackHole();
         using var second = Servers.BlackHole();
@@ -124,8 +125,32 @@ public sealed class CommandLineTests
         var result = await ToolRun.InProcessAsync("cluster", "bench", "--members", members, "--duration", "1s");
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.Single(result.ErrorLines);
-        Assert.StartsWith($"tailguard cluster bench: no member answered a status query (3 rounds of 1 s to {members})", result.ErrorLines[0], StringComparison.Ordinal);
+        Assert.StartsWith($"tailguard cluster bench: no member said it leads within 10 s (tailguard cluster status --members {members})", result.ErrorLines[0], StringComparison.Ordinal);
         Assert.True(result.HasNoStackTrace, result.ToString());
+    }
+
+    [Fact]
+    public async Task Cluster_bench_against_a_member_without_a_majority_fails_in_one_line_without_waiting_for_its_writes()
+    {
+        // One member of three, alone: it answers status queries but can never lead, so no write could be taken.
+        var members = TailGuard.Tool.Commands.Cluster.FreePorts.Pick(IPAddress.Loopback, 3);
+        var list = string.Join(',', members.Select(m => m.ToString()));
+        var data = Directory.CreateTempSubdirectory("tg-bench-alone-");
+        try
+        {
+            using (var alone = ToolProcess.Start(null, "cluster", "node", "--members", list, "--id", "0", "--data", data.FullName))
+            {
+                await alone.WaitForOutputAsync("listening on");
+                var result = await ToolRun.InProcessAsync("cluster", "bench", "--members", list, "--duration", "1s");
+                Assert.True(result.ExitCode == 1, result.ToString());
+                Assert.Single(result.ErrorLines);
+                Assert.StartsWith("tailguard cluster bench: no member said it leads within 10 s", result.ErrorLines[0], StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            data.Delete(recursive: true);
+        }
     }
 
     [Fact]

@@ -1,10 +1,8 @@
 using System;
-using System.Collections.Generic;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
-using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using TailGuard.Load;
@@ -52,9 +50,11 @@ internal static class ClusterBenchCommand
                 throw ToolException.Usage("--multicast sends each call to every replica at once; --leader-only sends it to one.");
             }
 
-            if (!await AnyMemberAnswersAsync(list, cancellationToken).ConfigureAwait(false))
+            // A cluster that is not there, or has no majority, is said at once, not after the preload's timeouts.
+            if (await ClusterStartCommand.WaitForLeaderAsync(list, LeaderWait, cancellationToken).ConfigureAwait(false) is null)
             {
-                throw new ToolException($"no member answered a status query ({ProbeRounds} rounds of {ProbeTimeout.TotalSeconds:0} s to {string.Join(',', list)}): is the cluster running (tailguard cluster start)?");
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new ToolException($"no member said it leads within {LeaderWait.TotalSeconds:0} s (tailguard cluster status --members {string.Join(',', list)}): is the cluster running, with a majority of its members?");
             }
 
             await using var client = ReplicatedClient.CreateUdp(list, new ReplicatedClientOptions { FanOut = !parse.GetValue(leaderOnly), MulticastGroup = group, Timeout = TimeSpan.FromSeconds(10) });
@@ -147,23 +147,6 @@ internal static class ClusterBenchCommand
         return command;
     }
 
-    private const int ProbeRounds = 3;
-
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
-
-    /// <summary>Whether any member answers a status query in one of <see cref="ProbeRounds"/> rounds: a cluster that is not there is said at once, not after the preload's timeouts.</summary>
-    private static async Task<bool> AnyMemberAnswersAsync(IReadOnlyList<IPEndPoint> members, CancellationToken cancellationToken)
-    {
-        for (var round = 0; round < ProbeRounds; round++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var statuses = await Task.WhenAll(members.Select(m => ClusterStatusCommand.QueryAsync(m, ProbeTimeout))).ConfigureAwait(false);
-            if (statuses.Any(s => s is not null))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    /// <summary>How long the bench waits for a member that says it leads before it gives up.</summary>
+    private static readonly TimeSpan LeaderWait = TimeSpan.FromSeconds(10);
 }
