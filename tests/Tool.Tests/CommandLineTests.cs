@@ -6,6 +6,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Tasks;
 using TailGuard.R2P2;
+using TailGuard.Tool.Commands.Cluster;
 using TailGuard.Tool.Tests.Infrastructure;
 
 namespace TailGuard.Tool.Tests;
@@ -82,10 +83,7 @@ public sealed class CommandLineTests
     {
         using var silent = Servers.BlackHole();
         var result = await ToolRun.InProcessAsync("load", "--target", $"r2p2://{silent.LocalAddress}", "--rates", "1k");
-        Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Single(result.ErrorLines);
-        Assert.Contains($"no response from r2p2://{silent.LocalAddress}", result.ErrorLines[0], StringComparison.Ordinal);
-        Assert.True(result.HasNoStackTrace, result.ToString());
+        result.AssertFailedInOneLine(1, $"no response from r2p2://{silent.LocalAddress}");
     }
 
     [Fact]
@@ -103,10 +101,7 @@ public sealed class CommandLineTests
 
             var result = await ToolRun.InProcessAsync("load", "--target", $"r2p2://{silent.LocalAddress}", "--rates", "1k", "--csv", kept, "--json", blocked, "--plot", fresh);
 
-            Assert.True(result.ExitCode == 1, result.ToString());
-            Assert.Single(result.ErrorLines);
-            Assert.StartsWith($"tailguard load: cannot write {blocked}", result.ErrorLines[0], StringComparison.Ordinal);
-            Assert.True(result.HasNoStackTrace, result.ToString());
+            result.AssertFailedInOneLine(1, $"tailguard load: cannot write {blocked}");
             Assert.Equal("an earlier run", File.ReadAllText(kept));
             Assert.False(File.Exists(fresh), "the check left the file it made behind");
         }
@@ -123,17 +118,14 @@ public sealed class CommandLineTests
         using var second = Servers.BlackHole();
         var members = $"{first.LocalAddress},{second.LocalAddress}";
         var result = await ToolRun.InProcessAsync("cluster", "bench", "--members", members, "--duration", "1s");
-        Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Single(result.ErrorLines);
-        Assert.StartsWith($"tailguard cluster bench: no member said it leads within 10 s (tailguard cluster status --members {members})", result.ErrorLines[0], StringComparison.Ordinal);
-        Assert.True(result.HasNoStackTrace, result.ToString());
+        result.AssertFailedInOneLine(1, $"tailguard cluster bench: no member said it leads within 10 s (tailguard cluster status --members {members})");
     }
 
     [Fact]
     public async Task Cluster_bench_against_a_member_without_a_majority_fails_in_one_line_without_waiting_for_its_writes()
     {
         // One member of three, alone: it answers status queries but can never lead, so no write could be taken.
-        var members = TailGuard.Tool.Commands.Cluster.FreePorts.Pick(IPAddress.Loopback, 3);
+        var members = FreePorts.Pick(IPAddress.Loopback, 3);
         var list = string.Join(',', members.Select(m => m.ToString()));
         var data = Directory.CreateTempSubdirectory("tg-bench-alone-");
         try
@@ -142,9 +134,7 @@ public sealed class CommandLineTests
             {
                 await alone.WaitForOutputAsync("listening on");
                 var result = await ToolRun.InProcessAsync("cluster", "bench", "--members", list, "--duration", "1s");
-                Assert.True(result.ExitCode == 1, result.ToString());
-                Assert.Single(result.ErrorLines);
-                Assert.StartsWith("tailguard cluster bench: no member said it leads within 10 s", result.ErrorLines[0], StringComparison.Ordinal);
+                result.AssertFailedInOneLine(1, "tailguard cluster bench: no member said it leads within 10 s");
             }
         }
         finally
@@ -158,10 +148,7 @@ public sealed class CommandLineTests
     {
         var port = Servers.ClosedTcpPort();
         var result = await ToolRun.InProcessAsync("load", "--target", $"grpc://127.0.0.1:{port}", "--rates", "1k");
-        Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Single(result.ErrorLines);
-        Assert.Contains($"cannot reach grpc://127.0.0.1:{port}", result.ErrorLines[0], StringComparison.Ordinal);
-        Assert.True(result.HasNoStackTrace, result.ToString());
+        result.AssertFailedInOneLine(1, $"cannot reach grpc://127.0.0.1:{port}");
     }
 
     [Fact]
@@ -170,9 +157,7 @@ public sealed class CommandLineTests
         using var server = Servers.Start(new Echo());
         var port = Servers.ClosedTcpPort();
         var result = await ToolRun.InProcessAsync("load", "--target", $"r2p2://{server.Address()}", "--rates", "1k", "--agents", $"127.0.0.1:{port}");
-        Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Single(result.ErrorLines);
-        Assert.Contains($"cannot reach the load agent at 127.0.0.1:{port}", result.ErrorLines[0], StringComparison.Ordinal);
+        result.AssertFailedInOneLine(1, $"cannot reach the load agent at 127.0.0.1:{port}");
     }
 
     [Fact]
@@ -180,9 +165,7 @@ public sealed class CommandLineTests
     {
         using var taken = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var result = await ToolRun.InProcessAsync("serve", "--listen", taken.LocalAddress.ToString());
-        Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Single(result.ErrorLines);
-        Assert.Contains($"cannot listen on {taken.LocalAddress}: the address is already in use", result.ErrorLines[0], StringComparison.Ordinal);
+        result.AssertFailedInOneLine(1, $"cannot listen on {taken.LocalAddress}: the address is already in use");
 
         var raw = await ToolRun.InProcessAsync("serve", "--raw-udp", "--listen", taken.LocalAddress.ToString());
         Assert.Equal(1, raw.ExitCode);
@@ -199,10 +182,7 @@ public sealed class CommandLineTests
         {
             var port = ((IPEndPoint)listener.LocalEndpoint).Port;
             var result = await ToolRun.InProcessAsync("serve", "--grpc", "--listen", $"127.0.0.1:{port}");
-            Assert.True(result.ExitCode == 1, result.ToString());
-            Assert.Single(result.ErrorLines);
-            Assert.Contains($"cannot listen on 127.0.0.1:{port}: the address is already in use", result.ErrorLines[0], StringComparison.Ordinal);
-            Assert.True(result.HasNoStackTrace, result.ToString());
+            result.AssertFailedInOneLine(1, $"cannot listen on 127.0.0.1:{port}: the address is already in use");
         }
         finally
         {
@@ -220,13 +200,10 @@ public sealed class CommandLineTests
 
         // Three timeouts in a row end it (0.6 s of waiting), not a 20 000-call warm-up at one second each.
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
-        Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Single(result.ErrorLines);
-        Assert.Contains("no response from", result.ErrorLines[0], StringComparison.Ordinal);
+        result.AssertFailedInOneLine(1, "no response from");
         Assert.Contains("3 consecutive timeouts", result.ErrorLines[0], StringComparison.Ordinal);
         // The whole output on failure (Assert.Contains cuts it at 40 characters, which hid the counts once).
         Assert.True(result.Output.Contains("no call succeeded: timeouts 3  drops 0  wrong-length 0", StringComparison.Ordinal), result.ToString());
-        Assert.True(result.HasNoStackTrace, result.ToString());
     }
 
     [Fact]

@@ -84,9 +84,7 @@ public sealed class RouterCommandTests
 
         using var live = Servers.Start(new Echo());
         var result = await ToolRun.InProcessAsync("router", "--listen", "127.0.0.1:0", "--server", live.Address(), "--server", $"127.0.0.1:{port}", "--duration", "1s");
-        Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Single(result.ErrorLines);
-        Assert.Contains($"127.0.0.1:{port}", result.ErrorLines[0], StringComparison.Ordinal);
+        result.AssertFailedInOneLine(1, $"127.0.0.1:{port}");
         Assert.DoesNotContain(live.Address(), result.ErrorLines[0], StringComparison.Ordinal);
         Assert.True(result.HasNoStackTrace, result.ToString());
     }
@@ -97,10 +95,7 @@ public sealed class RouterCommandTests
         using var taken = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         using var server = Servers.Start(new Echo());
         var result = await ToolRun.InProcessAsync("router", "--listen", taken.LocalAddress.ToString(), "--server", server.Address(), "--duration", "1s");
-        Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Single(result.ErrorLines);
-        Assert.Contains($"cannot listen on {taken.LocalAddress}", result.ErrorLines[0], StringComparison.Ordinal);
-        Assert.True(result.HasNoStackTrace, result.ToString());
+        result.AssertFailedInOneLine(1, $"cannot listen on {taken.LocalAddress}");
     }
 
     [Fact]
@@ -127,9 +122,6 @@ public sealed class RouterCommandTests
         using var taken = UdpTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var first = taken.LocalAddress.Port - 1;
         var result = await ToolRun.InProcessAsync("serve", "--listen", $"127.0.0.1:{first}", "--workers", "3", "--duration", "1s");
-        Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Single(result.ErrorLines);
-        Assert.Contains($"cannot listen on 127.0.0.1:{first} with 3 workers (ports {first}-{first + 2})", result.ErrorLines[0], StringComparison.Ordinal);
-        Assert.True(result.HasNoStackTrace, result.ToString());
+        result.AssertFailedInOneLine(1, $"cannot listen on 127.0.0.1:{first} with 3 workers (ports {first}-{first + 2})");
     }
 }

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using TailGuard.Tool.Cli;
+using Xunit;
 
 namespace TailGuard.Tool.Tests.Infrastructure;
 
@@ -16,6 +17,17 @@ internal sealed record ToolResult(int ExitCode, string Output, string Error)
     public bool HasNoStackTrace
         => !(Output + Error).Split('\n').Any(l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal) && l.Contains('(', StringComparison.Ordinal))
            && !(Output + Error).Contains("Unhandled exception", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Asserts the command failed as a user-facing command must: with <paramref name="exitCode"/>, exactly one line on
+    /// standard error that holds <paramref name="message"/>, and no stack trace.
+    /// </summary>
+    public void AssertFailedInOneLine(int exitCode, string message)
+    {
+        Assert.True(ExitCode == exitCode, ToString());
+        Assert.Contains(message, Assert.Single(ErrorLines), StringComparison.Ordinal);
+        Assert.True(HasNoStackTrace, ToString());
+    }
 
     public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Output}\n--- stderr\n{Error}";
 }
