@@ -63,12 +63,11 @@ internal static class ClusterStartCommand
             var running = count;
             var led = false;
             var failed = false;
-            var stopping = false; // from here on, nodes exit because this command kills them
             void Exited(NodeProcess node)
             {
-                if (Volatile.Read(ref stopping))
+                if (stop.IsCancellationRequested)
                 {
-                    return;
+                    return; // the cluster is stopping (Ctrl+C also reaches the nodes, --duration, this command's kill)
                 }
 
                 var left = Interlocked.Decrement(ref running);
@@ -121,7 +120,7 @@ internal static class ClusterStartCommand
             }
             finally
             {
-                Volatile.Write(ref stopping, true);
+                stop.Cancel(); // from here on, nodes exit because this command kills them
                 foreach (var process in processes)
                 {
                     process.Dispose();
