@@ -103,14 +103,14 @@ public sealed class DriverBackendTests(ITestOutputHelper output)
         SortedDictionary<ulong, ulong> fields = kit.Device.CoreFields(fd, 0);
         DeviceCall[] segments = kit.Device.Calls.Where(call => call.Name == "MPROTECT").ToArray();
         ulong code = segments[0].Arguments[0];
-        Assert.Equal(code + FakeTycheDevice.PhysicalBias + 100, fields[ContextField.GuestRip]); // the entry offset, in the domain's (physical) terms
-        Assert.Equal(segments[1].Arguments[0] + FakeTycheDevice.PhysicalBias, fields[ContextField.GuestCr3]);
-        Assert.Equal(segments[3].Arguments[0] + FakeTycheDevice.PhysicalBias, fields[ContextField.GuestRdi]);
+        Assert.Equal(FakeTycheDevice.ToPhysical(code) + 100, fields[ContextField.GuestRip]); // the entry offset, in the domain's (physical) terms
+        Assert.Equal(FakeTycheDevice.ToPhysical(segments[1].Arguments[0]), fields[ContextField.GuestCr3]);
+        Assert.Equal(FakeTycheDevice.ToPhysical(segments[3].Arguments[0]), fields[ContextField.GuestRdi]);
         Assert.Equal((ulong)ProbeBoundary.Layout.RegionSize, fields[ContextField.GuestRsi]);
         Assert.Equal((ulong)ProbeBoundary.Layout.ScratchSize, fields[ContextField.GuestRcx]);
         Assert.Equal(host.Region.PrivateAddress, fields[ContextField.GuestRdx]);
         Assert.Equal(fields[ContextField.GuestRdx], fields[ContextField.GuestRsp]); // the stack grows down from the scratch
-        Assert.Equal(segments[2].Arguments[0] + FakeTycheDevice.PhysicalBias + (ulong)DriverKit.Binary.StackSize, fields[ContextField.GuestRsp]);
+        Assert.Equal(FakeTycheDevice.ToPhysical(segments[2].Arguments[0]) + (ulong)DriverKit.Binary.StackSize, fields[ContextField.GuestRsp]);
     }
 
     [Fact]

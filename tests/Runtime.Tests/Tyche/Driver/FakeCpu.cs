@@ -81,7 +81,7 @@ internal sealed unsafe class FakeCpu
     {
         foreach (FakeTycheDevice.FakeSegment segment in _segments)
         {
-            ulong start = segment.Start + FakeTycheDevice.PhysicalBias;
+            ulong start = FakeTycheDevice.ToPhysical(segment.Start);
             if (physical < start || physical - start >= segment.Size || (ulong)length > segment.Size - (physical - start))
             {
                 continue;
@@ -93,7 +93,7 @@ internal sealed unsafe class FakeCpu
                 throw new Fault($"EPT: {access} of physical 0x{physical:X} is not allowed (flags 0x{segment.Flags:X})");
             }
 
-            return new Span<byte>((void*)(physical - FakeTycheDevice.PhysicalBias), length);
+            return new Span<byte>((void*)(FakeTycheDevice.ToHost(physical)), length);
         }
 
         throw new Fault($"EPT: physical 0x{physical:X} + {length} is in no segment of the domain");

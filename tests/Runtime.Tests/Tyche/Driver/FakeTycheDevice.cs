@@ -65,8 +65,20 @@ internal sealed unsafe class FakeTycheDevice : ITycheDevice, IDisposable
     /// <summary>GET_ATTESTATION returns the graph of what the device committed (<see cref="SerializeCommitted"/>) instead of <see cref="Attestation"/>.</summary>
     public bool AttestCommitted { get; set; }
 
-    /// <summary>Where the fake's "physical" memory sits relative to the host's mapping: never the host address itself, so a backend that hands the domain host addresses is caught.</summary>
+    /// <summary>
+    /// How far the fake's "physical" memory sits below the host's mapping: never the host address itself, so a backend
+    /// that hands the domain host addresses is caught. Below, not above: host mappings reach up to 2^47, and the domain's
+    /// identity map takes physical addresses under 2^47 only (an address above 0x7FF0_0000_0000, which ASLR sometimes
+    /// picks, failed the driver tests when the bias was added).
+    /// </summary>
     public const ulong PhysicalBias = 0x10_0000_0000;
+
+    /// <summary>The fake's physical address of the host address <paramref name="hostAddress"/>.</summary>
+    public static ulong ToPhysical(ulong hostAddress)
+        => hostAddress >= PhysicalBias ? hostAddress - PhysicalBias : throw new InvalidOperationException($"host address 0x{hostAddress:X} is below the fake's physical bias");
+
+    /// <summary>The host address of the fake's physical address <paramref name="physical"/>.</summary>
+    public static ulong ToHost(ulong physical) => physical + PhysicalBias;
 
     /// <summary>
     /// The domain's CPU: runs on a TRANSITION that <see cref="Transitions"/> does not answer, with the core's context
@@ -217,7 +229,7 @@ internal sealed unsafe class FakeTycheDevice : ITycheDevice, IDisposable
                 return -1;
             }
 
-            BinaryPrimitives.WriteUInt64LittleEndian(bytes[8..], virtualAddress + PhysicalBias);
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes[8..], ToPhysical(virtualAddress));
             BinaryPrimitives.WriteUInt64LittleEndian(bytes[16..], block.Size - (virtualAddress - block.Start));
             return Success(out errno);
         }
@@ -378,8 +390,8 @@ internal sealed unsafe class FakeTycheDevice : ITycheDevice, IDisposable
         ulong high = 0;
         foreach (RawBlock raw in domain.Raw)
         {
-            low = Math.Min(low, raw.Start + PhysicalBias);
-            high = Math.Max(high, raw.Start + raw.Size + PhysicalBias);
+            low = Math.Min(low, ToPhysical(raw.Start));
+            high = Math.Max(high, ToPhysical(raw.Start) + raw.Size);
         }
 
         bytes.Add(CapabilityGraphFormat.RegionRoot);
@@ -393,8 +405,8 @@ internal sealed unsafe class FakeTycheDevice : ITycheDevice, IDisposable
             bytes.Add(segment.Type == 1 ? CapabilityGraphFormat.RegionCarve : CapabilityGraphFormat.RegionAlias);
             bytes.AddRange(BitConverter.GetBytes(0u)); // parent: the root
             bytes.Add((byte)((segment.Flags >> 2) & 0x7F));
-            U64(segment.Start + PhysicalBias);
-            U64(segment.Start + segment.Size + PhysicalBias);
+            U64(ToPhysical(segment.Start));
+            U64(ToPhysical(segment.Start) + segment.Size);
             if (index < domain.Hashes.Count && domain.Hashes[index] is { } hash)
             {
                 bytes.Add(CapabilityGraphFormat.RegionHasHash);
